@@ -1,0 +1,91 @@
+// Package ports declares the interfaces the core needs from the outside
+// world: storage with a unit of work, time and identifiers, tokens and
+// password hashing, market feeds, the payment gateway and the workflow
+// engine. Adapters implement them; only cmd wires adapters together.
+package ports
+
+import (
+	"context"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/stocking-kr/stocking/domain"
+)
+
+// Clock tells the time. Tests and time-skipping workflows supply their own.
+type Clock interface {
+	Now() time.Time
+}
+
+// IDGenerator makes identifiers for new rows. They must sort by creation
+// time (UUIDv7) because cursor pagination orders by id.
+type IDGenerator interface {
+	NewID() string
+}
+
+// TokenPair is what signup, login and refresh hand out.
+type TokenPair struct {
+	AccessToken  string
+	RefreshToken string
+	// ExpiresIn is the access token's lifetime.
+	ExpiresIn time.Duration
+}
+
+// Claims are what a verified token says about its bearer.
+type Claims struct {
+	UserID string
+	Role   domain.Role
+}
+
+// TokenIssuer issues and verifies bearer tokens.
+type TokenIssuer interface {
+	// Issue returns a fresh access and refresh token for the user.
+	Issue(u domain.User) (TokenPair, error)
+	// VerifyAccess checks an access token's signature, type and expiry.
+	// Any failure is a domain error with CodeUnauthorized.
+	VerifyAccess(token string) (Claims, error)
+	// VerifyRefresh does the same for a refresh token.
+	VerifyRefresh(token string) (Claims, error)
+}
+
+// PasswordHasher hashes passwords with a slow, salted function.
+type PasswordHasher interface {
+	Hash(password string) (string, error)
+	// Compare returns nil when password matches hash.
+	Compare(hash, password string) error
+}
+
+// MarketSink is what a price feed drives: the listings it quotes and the
+// place its ticks go.
+type MarketSink interface {
+	// Stocks lists the active listings with their last price and previous
+	// close.
+	Stocks(ctx context.Context) ([]domain.Stock, error)
+	// ApplyTick records a trade price for a listing and fills the resting
+	// limit orders it crosses.
+	ApplyTick(ctx context.Context, code string, price decimal.Decimal) error
+}
+
+// MarketFeed produces price ticks until ctx ends.
+type MarketFeed interface {
+	Run(ctx context.Context, sink MarketSink) error
+}
+
+// PaymentGateway is the payment provider (PortOne V2), the only authority
+// on whether a payment happened.
+type PaymentGateway interface {
+	// GetPayment fetches a payment. A payment the provider does not know
+	// is a domain error with CodeNotFound.
+	GetPayment(ctx context.Context, paymentID string) (domain.GatewayPayment, error)
+	// CancelPayment refunds the whole remaining amount. idempotencyKey
+	// makes a retried cancel safe.
+	CancelPayment(ctx context.Context, paymentID, reason, idempotencyKey string) error
+	// VerifyWebhook checks a webhook's signature over the raw body and its
+	// timestamp against now, and parses it. Failures are domain errors with
+	// CodeUnauthorized (bad signature, stale timestamp) or CodeInvalid.
+	VerifyWebhook(header map[string][]string, body []byte, now time.Time) (domain.WebhookEvent, error)
+	// StoreID and ChannelKey are what the browser SDK needs.
+	StoreID() string
+	ChannelKey() string
+}

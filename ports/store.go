@@ -1,0 +1,201 @@
+package ports
+
+import (
+	"context"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/stocking-kr/stocking/domain"
+)
+
+// Store is the database. Reads outside a transaction go through Reader;
+// every write happens inside WithinTx.
+type Store interface {
+	Reader
+	Outbox
+	// WithinTx runs fn in one transaction and commits when fn returns nil.
+	// The adapter owns begin, commit, rollback and the retry of
+	// serialization failures and deadlocks, so fn may run more than once
+	// and must not have effects outside tx.
+	WithinTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	// Ping checks the connection.
+	Ping(ctx context.Context) error
+	// Info describes the engine for `stocking db status`.
+	Info(ctx context.Context) (StoreInfo, error)
+	Close() error
+}
+
+// StoreInfo describes a database.
+type StoreInfo struct {
+	Engine     string // sqlite, postgres or mysql
+	Version    string // server version
+	Migrations []Migration
+}
+
+// Migration is one schema version and whether it is applied.
+type Migration struct {
+	Version   int64
+	Name      string
+	Applied   bool
+	AppliedAt time.Time
+}
+
+// OrderFilter selects a user's orders, newest first.
+type OrderFilter struct {
+	UserID    string
+	Status    domain.OrderStatus // "" = any
+	StockCode string             // "" = any
+	Side      domain.Side        // "" = any
+	// Before is a cursor: only orders with a smaller id.
+	Before string
+	Limit  int
+}
+
+// LedgerFilter selects a user's ledger rows, newest first.
+type LedgerFilter struct {
+	UserID    string
+	Type      domain.TxType
+	StockCode string
+	From, To  time.Time // zero = unbounded; To is exclusive
+	Before    string
+	Limit     int
+}
+
+// Reader holds the queries that take no locks.
+type Reader interface {
+	// GetUser returns domain.ErrNotFound for an unknown id.
+	GetUser(ctx context.Context, id string) (domain.User, error)
+	// GetUserByEmail matches the e-mail exactly (callers lower-case it).
+	GetUserByEmail(ctx context.Context, email string) (domain.User, error)
+	// ListUserIDs pages through every user id in ascending order.
+	ListUserIDs(ctx context.Context, after string, limit int) ([]string, error)
+
+	GetAccount(ctx context.Context, userID string) (domain.Account, error)
+
+	GetStock(ctx context.Context, code string) (domain.Stock, error)
+	// ListStocks returns every listing ordered by code.
+	ListStocks(ctx context.Context) ([]domain.Stock, error)
+	// ListPrices returns a listing's recorded prices at or after since,
+	// oldest first, at most limit of the newest ones.
+	ListPrices(ctx context.Context, code string, since time.Time, limit int) ([]domain.PricePoint, error)
+
+	// GetHolding returns domain.ErrNotFound when the user holds none.
+	GetHolding(ctx context.Context, userID, code string) (domain.Holding, error)
+	// ListHoldings returns the user's holdings ordered by stock code.
+	ListHoldings(ctx context.Context, userID string) ([]domain.Holding, error)
+
+	// GetOrder returns the order without executions.
+	GetOrder(ctx context.Context, id string) (domain.Order, error)
+	GetOrderByClientID(ctx context.Context, userID, clientOrderID string) (domain.Order, error)
+	ListOrders(ctx context.Context, f OrderFilter) ([]domain.Order, error)
+	// ListExecutions returns the executions of the given orders, oldest
+	// first.
+	ListExecutions(ctx context.Context, orderIDs []string) ([]domain.Execution, error)
+	// ListUserExecutions pages through a user's executions in id order.
+	ListUserExecutions(ctx context.Context, userID, after string, limit int) ([]domain.Execution, error)
+	// ListCrossingOrders returns up to limit PENDING limit orders on code
+	// that a trade at price fills: buys with a limit at or above it, sells
+	// with a limit at or below it, oldest first. It must use an index so
+	// that its cost grows with the orders returned, not with all resting
+	// orders.
+	ListCrossingOrders(ctx context.Context, code string, price decimal.Decimal, limit int) ([]domain.Order, error)
+	// ListExpiringOrders returns up to limit PENDING orders whose expiry is
+	// at or before t.
+	ListExpiringOrders(ctx context.Context, t time.Time, limit int) ([]domain.Order, error)
+	// ListOpenOrders returns a user's PENDING orders.
+	ListOpenOrders(ctx context.Context, userID string) ([]domain.Order, error)
+
+	ListLedger(ctx context.Context, f LedgerFilter) ([]domain.LedgerEntry, error)
+
+	ListWatchlist(ctx context.Context, userID string) ([]domain.WatchItem, error)
+
+	GetPayment(ctx context.Context, id string) (domain.Payment, error)
+	// ListPayments returns a user's payments, newest first.
+	ListPayments(ctx context.Context, userID, before string, limit int) ([]domain.Payment, error)
+}
+
+// Tx is a transaction: Reader plus locking reads and writes. Locking reads
+// take row locks (SELECT ... FOR UPDATE where the engine has them); callers
+// lock in one fixed order, account, then holding, then order, so that two
+// transactions never wait on each other in a cycle.
+type Tx interface {
+	Reader
+
+	LockAccount(ctx context.Context, userID string) (domain.Account, error)
+	// LockHolding returns domain.ErrNotFound when the user holds none.
+	LockHolding(ctx context.Context, userID, code string) (domain.Holding, error)
+	LockOrder(ctx context.Context, id string) (domain.Order, error)
+	LockPayment(ctx context.Context, id string) (domain.Payment, error)
+
+	// CreateUser returns domain.ErrDuplicate when the e-mail is taken.
+	CreateUser(ctx context.Context, u domain.User) error
+	// UpdateUser saves nickname, password hash, role and premium_until.
+	UpdateUser(ctx context.Context, u domain.User) error
+
+	CreateAccount(ctx context.Context, a domain.Account) error
+	// SaveAccount writes every mutable field of the account.
+	SaveAccount(ctx context.Context, a domain.Account) error
+
+	// SaveHolding inserts or updates the holding, and deletes it when both
+	// its quantity and reserved quantity are zero.
+	SaveHolding(ctx context.Context, h domain.Holding) error
+
+	// CreateOrder returns domain.ErrDuplicate when the user already has an
+	// order with the same non-empty client_order_id.
+	CreateOrder(ctx context.Context, o domain.Order) error
+	// UpdateOrder saves the order's mutable fields only if its stored
+	// status is still from, and reports whether it did. This conditional
+	// update is what decides a race between a fill, a cancel and an expiry.
+	UpdateOrder(ctx context.Context, o domain.Order, from domain.OrderStatus) (bool, error)
+	CreateExecution(ctx context.Context, e domain.Execution) error
+
+	AppendLedger(ctx context.Context, e domain.LedgerEntry) error
+
+	// UpsertStock creates or updates a listing.
+	UpsertStock(ctx context.Context, s domain.Stock) error
+	// RecordPrice sets a listing's last price and appends it to its
+	// history.
+	RecordPrice(ctx context.Context, code string, price decimal.Decimal, at time.Time) error
+
+	// AddWatch returns domain.ErrDuplicate when the entry exists.
+	AddWatch(ctx context.Context, w domain.WatchItem) error
+	// RemoveWatch reports whether an entry was removed.
+	RemoveWatch(ctx context.Context, userID, code string) (bool, error)
+
+	CreatePayment(ctx context.Context, p domain.Payment) error
+	// UpdatePayment saves the payment only if its stored status is still
+	// from, and reports whether it did.
+	UpdatePayment(ctx context.Context, p domain.Payment, from domain.PaymentStatus) (bool, error)
+
+	// Enqueue adds a message to the outbox in the same transaction as the
+	// change it announces.
+	Enqueue(ctx context.Context, m OutboxMessage) error
+}
+
+// OutboxMessage is a side effect on the workflow engine (start a workflow,
+// signal it) recorded in the same transaction as the change that causes
+// it, and delivered at least once by a relay.
+type OutboxMessage struct {
+	ID        string
+	Kind      string // what to do, e.g. "order.start", "order.filled"
+	Key       string // the business id it concerns, e.g. an order id
+	Payload   []byte
+	Attempts  int
+	NextTry   time.Time
+	LastError string
+	CreatedAt time.Time
+}
+
+// Outbox is the relay's view of the outbox.
+type Outbox interface {
+	// DueOutbox returns up to limit messages whose next try is at or
+	// before now, oldest first.
+	DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxMessage, error)
+	// DeleteOutbox removes delivered messages.
+	DeleteOutbox(ctx context.Context, ids []string) error
+	// DeferOutbox records a failed delivery and when to try again.
+	DeferOutbox(ctx context.Context, id string, next time.Time, lastError string) error
+	// OutboxSize counts undelivered messages (for /readyz and metrics).
+	OutboxSize(ctx context.Context) (int64, error)
+}
