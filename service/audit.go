@@ -1,0 +1,209 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
+)
+
+// Violation is one broken invariant.
+type Violation struct {
+	UserID string
+	Rule   string
+	Detail string
+}
+
+func (v Violation) String() string { return fmt.Sprintf("user %s: %s: %s", v.UserID, v.Rule, v.Detail) }
+
+// AuditReport is the outcome of Audit.
+type AuditReport struct {
+	Users      int
+	Violations []Violation
+}
+
+// Audit checks the invariants of DESIGN.md §4 for every user:
+//
+//   - cash equals deposits minus withdrawals minus buys (amount and
+//     commission) plus sells (amount less commission and tax), from the
+//     ledger;
+//   - the ledger is a chain: each row starts where the previous ended, and
+//     the newest row ends at the account's cash;
+//   - each holding's quantity = Σ bought − Σ sold, from the executions;
+//   - reserved cash = Σ open buy reservations;
+//   - reserved quantity = Σ open sell remainders;
+//   - nothing is negative.
+//
+// It reads without locks, so run it on a quiet database (or accept that a
+// trade in flight can show up as a transient violation).
+func (s *Service) Audit(ctx context.Context) (AuditReport, error) {
+	var rep AuditReport
+	after := ""
+	for {
+		ids, err := s.store.ListUserIDs(ctx, after, 500)
+		if err != nil {
+			return rep, err
+		}
+		if len(ids) == 0 {
+			return rep, nil
+		}
+		for _, id := range ids {
+			vs, err := s.AuditUser(ctx, id)
+			if err != nil {
+				return rep, err
+			}
+			rep.Users++
+			rep.Violations = append(rep.Violations, vs...)
+		}
+		after = ids[len(ids)-1]
+	}
+}
+
+// AuditUser checks one user's invariants.
+func (s *Service) AuditUser(ctx context.Context, userID string) ([]Violation, error) {
+	var out []Violation
+	bad := func(rule, format string, args ...any) {
+		out = append(out, Violation{UserID: userID, Rule: rule, Detail: fmt.Sprintf(format, args...)})
+	}
+	a, err := s.store.GetAccount(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+
+	// Ledger, oldest first.
+	var ledger []domain.LedgerEntry
+	before := ""
+	for {
+		rows, err := s.store.ListLedger(ctx, ports.LedgerFilter{UserID: userID, Before: before, Limit: 1000})
+		if err != nil {
+			return nil, err
+		}
+		ledger = append(ledger, rows...)
+		if len(rows) < 1000 {
+			break
+		}
+		before = rows[len(rows)-1].ID
+	}
+	slices.Reverse(ledger)
+	sum := decimal.Zero
+	for i, l := range ledger {
+		switch l.Type {
+		case domain.TxDeposit:
+			sum = sum.Add(l.Amount)
+		case domain.TxWithdraw:
+			sum = sum.Sub(l.Amount)
+		case domain.TxBuy:
+			sum = sum.Sub(l.Amount).Sub(l.Commission)
+		case domain.TxSell:
+			sum = sum.Add(l.Amount).Sub(l.Commission).Sub(l.Tax)
+		default:
+			bad("ledger-type", "row %s has unexpected type %s", l.ID, l.Type)
+		}
+		if i > 0 && !l.CashBalanceBefore.Equal(ledger[i-1].CashBalanceAfter) {
+			bad("ledger-chain", "row %s starts at %s but the previous row %s ended at %s", l.ID, l.CashBalanceBefore, ledger[i-1].ID, ledger[i-1].CashBalanceAfter)
+		}
+		if !l.CashBalanceAfter.Sub(l.CashBalanceBefore).Equal(ledgerDelta(l)) {
+			bad("ledger-row", "row %s moves the balance from %s to %s, which does not match its %s amount", l.ID, l.CashBalanceBefore, l.CashBalanceAfter, l.Type)
+		}
+	}
+	if !sum.Equal(a.Cash) {
+		bad("cash-sum", "cash is %s but the ledger sums to %s", a.Cash, sum)
+	}
+	if n := len(ledger); n > 0 && !ledger[n-1].CashBalanceAfter.Equal(a.Cash) {
+		bad("cash-last", "cash is %s but the newest ledger row %s ends at %s", a.Cash, ledger[n-1].ID, ledger[n-1].CashBalanceAfter)
+	} else if n == 0 && !a.Cash.IsZero() {
+		bad("cash-last", "cash is %s with no ledger rows", a.Cash)
+	}
+
+	// Executions → expected quantity per listing.
+	qty := map[string]int64{}
+	after := ""
+	for {
+		exs, err := s.store.ListUserExecutions(ctx, userID, after, 1000)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range exs {
+			if e.Side == domain.Buy {
+				qty[e.StockCode] += e.Quantity
+			} else {
+				qty[e.StockCode] -= e.Quantity
+			}
+		}
+		if len(exs) < 1000 {
+			break
+		}
+		after = exs[len(exs)-1].ID
+	}
+
+	// Open orders → expected reservations.
+	open, err := s.store.ListOpenOrders(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	reservedCash := decimal.Zero
+	reservedQty := map[string]int64{}
+	for _, o := range open {
+		if o.Side == domain.Buy {
+			reservedCash = reservedCash.Add(o.ReservedAmount)
+		} else {
+			reservedQty[o.StockCode] += o.Quantity - o.FilledQuantity
+		}
+	}
+	if !reservedCash.Equal(a.ReservedCash) {
+		bad("reserved-cash", "reserved cash is %s but open buy orders reserve %s", a.ReservedCash, reservedCash)
+	}
+	for name, v := range map[string]decimal.Decimal{"cash": a.Cash, "reserved cash": a.ReservedCash, "available cash": a.Available()} {
+		if v.IsNegative() {
+			bad("negative", "%s is %s", name, v)
+		}
+	}
+
+	holdings, err := s.store.ListHoldings(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, h := range holdings {
+		seen[h.StockCode] = true
+		if h.Quantity != qty[h.StockCode] {
+			bad("holding-quantity", "%s: holding is %d shares but executions add up to %d", h.StockCode, h.Quantity, qty[h.StockCode])
+		}
+		if h.ReservedQuantity != reservedQty[h.StockCode] {
+			bad("reserved-quantity", "%s: %d shares reserved but open sell orders hold %d", h.StockCode, h.ReservedQuantity, reservedQty[h.StockCode])
+		}
+		if h.Quantity < 0 || h.ReservedQuantity < 0 || h.Available() < 0 {
+			bad("negative", "%s: quantity %d, reserved %d", h.StockCode, h.Quantity, h.ReservedQuantity)
+		}
+	}
+	for code, q := range qty {
+		if q != 0 && !seen[code] {
+			bad("holding-quantity", "%s: no holding but executions add up to %d shares", code, q)
+		}
+	}
+	for code, q := range reservedQty {
+		if q != 0 && !seen[code] {
+			bad("reserved-quantity", "%s: no holding but open sell orders hold %d shares", code, q)
+		}
+	}
+	return out, nil
+}
+
+// ledgerDelta is how much a ledger row changes the cash balance.
+func ledgerDelta(l domain.LedgerEntry) decimal.Decimal {
+	switch l.Type {
+	case domain.TxDeposit:
+		return l.Amount
+	case domain.TxWithdraw:
+		return l.Amount.Neg()
+	case domain.TxBuy:
+		return l.Amount.Add(l.Commission).Neg()
+	case domain.TxSell:
+		return l.Amount.Sub(l.Commission).Sub(l.Tax)
+	}
+	return decimal.Zero
+}

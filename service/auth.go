@@ -1,0 +1,195 @@
+package service
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
+)
+
+// SignupInput is what a new user sends.
+type SignupInput struct {
+	Email    string
+	Password string
+	Nickname string
+}
+
+// AuthResult is a user with fresh tokens.
+type AuthResult struct {
+	User   domain.User
+	Tokens ports.TokenPair
+}
+
+// Password limits: bcrypt reads at most 72 bytes, and a password shorter
+// than 8 characters is refused as too easy to guess.
+const (
+	minPasswordLen = 8
+	maxPasswordLen = 72
+	maxNicknameLen = 40
+	maxEmailLen    = 254
+)
+
+func normalizeEmail(email string) (string, error) {
+	e := strings.ToLower(strings.TrimSpace(email))
+	if e == "" {
+		return "", domain.FieldErrorf(domain.CodeInvalid, "email", "is required")
+	}
+	if len(e) > maxEmailLen {
+		return "", domain.FieldErrorf(domain.CodeInvalid, "email", "must be at most %d characters", maxEmailLen)
+	}
+	addr, err := mail.ParseAddress(e)
+	if err != nil || addr.Address != e || !strings.Contains(e[strings.IndexByte(e, '@'):], ".") {
+		return "", domain.FieldErrorf(domain.CodeInvalid, "email", "%q is not an e-mail address like name@example.com", email)
+	}
+	return e, nil
+}
+
+func validatePassword(pw string) error {
+	if utf8.RuneCountInString(pw) < minPasswordLen {
+		return domain.FieldErrorf(domain.CodeInvalid, "password", "must be at least %d characters", minPasswordLen)
+	}
+	if len(pw) > maxPasswordLen {
+		return domain.FieldErrorf(domain.CodeInvalid, "password", "must be at most %d bytes", maxPasswordLen)
+	}
+	return nil
+}
+
+func validateNickname(n string) (string, error) {
+	n = strings.TrimSpace(n)
+	if n == "" {
+		return "", domain.FieldErrorf(domain.CodeInvalid, "nickname", "is required")
+	}
+	if utf8.RuneCountInString(n) > maxNicknameLen {
+		return "", domain.FieldErrorf(domain.CodeInvalid, "nickname", "must be at most %d characters", maxNicknameLen)
+	}
+	return n, nil
+}
+
+// Signup creates a user and an account funded with the initial cash,
+// booked as a DEPOSIT, and returns tokens.
+func (s *Service) Signup(ctx context.Context, in SignupInput) (AuthResult, error) {
+	u, err := s.CreateUser(ctx, in, domain.RoleUser)
+	if err != nil {
+		return AuthResult{}, err
+	}
+	return s.issue(u)
+}
+
+// CreateUser creates a user with the given role (the CLI creates admins).
+func (s *Service) CreateUser(ctx context.Context, in SignupInput, role domain.Role) (domain.User, error) {
+	email, err := normalizeEmail(in.Email)
+	if err != nil {
+		return domain.User{}, err
+	}
+	if err := validatePassword(in.Password); err != nil {
+		return domain.User{}, err
+	}
+	nick, err := validateNickname(in.Nickname)
+	if err != nil {
+		return domain.User{}, err
+	}
+	hash, err := s.hasher.Hash(in.Password)
+	if err != nil {
+		return domain.User{}, err
+	}
+	var u domain.User
+	err = s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		now := s.clock.Now().UTC()
+		u = domain.User{ID: s.ids.NewID(), Email: email, Nickname: nick, PasswordHash: hash, Role: role, CreatedAt: now, UpdatedAt: now}
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		a := domain.Account{UserID: u.ID, UpdatedAt: now}
+		if err := tx.CreateAccount(ctx, a); err != nil {
+			return err
+		}
+		if s.cfg.InitialCash.IsPositive() {
+			return s.bookCash(ctx, tx, &a, domain.TxDeposit, s.cfg.InitialCash, "", "initial cash")
+		}
+		return nil
+	})
+	if domain.IsCode(err, domain.CodeConflict) {
+		return domain.User{}, domain.FieldErrorf(domain.CodeConflict, "email", "%s is already registered; log in instead", email)
+	}
+	return u, err
+}
+
+// Login checks credentials. Unknown e-mail and wrong password give the same
+// answer so the endpoint does not reveal who has an account.
+func (s *Service) Login(ctx context.Context, email, password string) (AuthResult, error) {
+	bad := domain.Errorf(domain.CodeUnauthorized, "e-mail or password is incorrect")
+	e, err := normalizeEmail(email)
+	if err != nil {
+		return AuthResult{}, err
+	}
+	u, err := s.store.GetUserByEmail(ctx, e)
+	if domain.IsCode(err, domain.CodeNotFound) {
+		return AuthResult{}, bad
+	}
+	if err != nil {
+		return AuthResult{}, err
+	}
+	if s.hasher.Compare(u.PasswordHash, password) != nil {
+		return AuthResult{}, bad
+	}
+	return s.issue(u)
+}
+
+// Refresh trades a refresh token for a new pair.
+func (s *Service) Refresh(ctx context.Context, refreshToken string) (AuthResult, error) {
+	c, err := s.tokens.VerifyRefresh(refreshToken)
+	if err != nil {
+		return AuthResult{}, err
+	}
+	u, err := s.store.GetUser(ctx, c.UserID)
+	if domain.IsCode(err, domain.CodeNotFound) {
+		return AuthResult{}, domain.Errorf(domain.CodeUnauthorized, "the refresh token's user no longer exists; sign up or log in again")
+	}
+	if err != nil {
+		return AuthResult{}, err
+	}
+	return s.issue(u)
+}
+
+// Authenticate verifies an access token.
+func (s *Service) Authenticate(token string) (ports.Claims, error) {
+	return s.tokens.VerifyAccess(token)
+}
+
+// Me returns the user's profile.
+func (s *Service) Me(ctx context.Context, userID string) (domain.User, error) {
+	return s.store.GetUser(ctx, userID)
+}
+
+// Promote makes a user an admin.
+func (s *Service) Promote(ctx context.Context, email string) (domain.User, error) {
+	e, err := normalizeEmail(email)
+	if err != nil {
+		return domain.User{}, err
+	}
+	var u domain.User
+	err = s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		u, err = tx.GetUserByEmail(ctx, e)
+		if err != nil {
+			if domain.IsCode(err, domain.CodeNotFound) {
+				return domain.Errorf(domain.CodeNotFound, "no user with e-mail %s", e)
+			}
+			return err
+		}
+		u.Role = domain.RoleAdmin
+		u.UpdatedAt = s.clock.Now().UTC()
+		return tx.UpdateUser(ctx, u)
+	})
+	return u, err
+}
+
+func (s *Service) issue(u domain.User) (AuthResult, error) {
+	t, err := s.tokens.Issue(u)
+	if err != nil {
+		return AuthResult{}, err
+	}
+	return AuthResult{User: u, Tokens: t}, nil
+}

@@ -1,0 +1,162 @@
+package service
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
+)
+
+// GetStock returns a listing by code.
+func (s *Service) GetStock(ctx context.Context, code string) (domain.Stock, error) {
+	if !domain.ValidStockCode(code) {
+		return domain.Stock{}, domain.FieldErrorf(domain.CodeInvalid, "code", "%q is not a six-character KRX code such as 005930", code)
+	}
+	st, err := s.store.GetStock(ctx, code)
+	if domain.IsCode(err, domain.CodeNotFound) {
+		return domain.Stock{}, domain.Errorf(domain.CodeNotFound, "no listing %s; GET /api/v1/stocks lists them", code)
+	}
+	return st, err
+}
+
+// ListStocks returns every listing, optionally only those whose code or
+// name contains query.
+func (s *Service) ListStocks(ctx context.Context, query string, market string) ([]domain.Stock, error) {
+	all, err := s.store.ListStocks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := strings.ToLower(strings.TrimSpace(query))
+	m := strings.ToUpper(strings.TrimSpace(market))
+	out := all[:0]
+	for _, st := range all {
+		if m != "" && string(st.Market) != m {
+			continue
+		}
+		if q != "" && !strings.Contains(st.Code, q) && !strings.Contains(strings.ToLower(st.Name), q) && !strings.Contains(strings.ToLower(st.NameEn), q) {
+			continue
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// PriceHistory returns a listing's recorded prices since a time.
+func (s *Service) PriceHistory(ctx context.Context, code string, since time.Time, limit int) ([]domain.PricePoint, error) {
+	if _, err := s.GetStock(ctx, code); err != nil {
+		return nil, err
+	}
+	return s.store.ListPrices(ctx, code, since, page(limit, 500, 5000))
+}
+
+// MarketStatus describes the session now.
+func (s *Service) MarketStatus() domain.Session {
+	return s.cfg.Calendar.SessionAt(s.clock.Now())
+}
+
+// StockInput creates or updates a listing (admin).
+type StockInput struct {
+	Code      string
+	Name      string
+	NameEn    string
+	Market    string
+	Price     decimal.NullDecimal
+	PrevClose decimal.NullDecimal
+	Active    *bool
+}
+
+// UpsertStock creates a listing or changes its name, board, previous
+// close or status. A new listing needs a price; its previous close defaults
+// to the price.
+func (s *Service) UpsertStock(ctx context.Context, in StockInput) (domain.Stock, error) {
+	if !domain.ValidStockCode(in.Code) {
+		return domain.Stock{}, domain.FieldErrorf(domain.CodeInvalid, "code", "%q is not a six-character KRX code such as 005930", in.Code)
+	}
+	var st domain.Stock
+	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		cur, err := tx.GetStock(ctx, in.Code)
+		isNew := domain.IsCode(err, domain.CodeNotFound)
+		if err != nil && !isNew {
+			return err
+		}
+		st = cur
+		if isNew {
+			st = domain.Stock{Code: in.Code, Active: true, Market: domain.KOSPI}
+			if !in.Price.Valid {
+				return domain.FieldErrorf(domain.CodeInvalid, "price", "is required for a new listing")
+			}
+		}
+		if n := strings.TrimSpace(in.Name); n != "" {
+			st.Name = n
+		}
+		if n := strings.TrimSpace(in.NameEn); n != "" {
+			st.NameEn = n
+		}
+		if st.Name == "" {
+			return domain.FieldErrorf(domain.CodeInvalid, "name", "is required for a new listing")
+		}
+		if utf8.RuneCountInString(st.Name) > 100 || utf8.RuneCountInString(st.NameEn) > 100 {
+			return domain.FieldErrorf(domain.CodeInvalid, "name", "must be at most 100 characters")
+		}
+		if in.Market != "" {
+			switch m := domain.Market(strings.ToUpper(in.Market)); m {
+			case domain.KOSPI, domain.KOSDAQ:
+				st.Market = m
+			default:
+				return domain.FieldErrorf(domain.CodeInvalid, "market", "must be KOSPI or KOSDAQ")
+			}
+		}
+		if in.Price.Valid {
+			if !domain.OnTickGrid(in.Price.Decimal) {
+				return domain.FieldErrorf(domain.CodeInvalid, "price", "%s is not a positive price on the KRX tick grid", in.Price.Decimal)
+			}
+			st.Price = in.Price.Decimal
+			if isNew && !in.PrevClose.Valid {
+				st.PrevClose = st.Price
+			}
+		}
+		if in.PrevClose.Valid {
+			if !domain.OnTickGrid(in.PrevClose.Decimal) {
+				return domain.FieldErrorf(domain.CodeInvalid, "prev_close", "%s is not a positive price on the KRX tick grid", in.PrevClose.Decimal)
+			}
+			st.PrevClose = in.PrevClose.Decimal
+		}
+		if band := domain.PriceBand(st.PrevClose); !band.Contains(st.Price) {
+			return domain.FieldErrorf(domain.CodeInvalid, "price", "%s is outside the band %s–%s around the previous close %s", st.Price, band.Lower, band.Upper, st.PrevClose)
+		}
+		if in.Active != nil {
+			st.Active = *in.Active
+		}
+		st.UpdatedAt = s.clock.Now().UTC()
+		return tx.UpsertStock(ctx, st)
+	})
+	return st, err
+}
+
+// RollDay starts a new trading day: each listing's last price becomes the
+// previous close that the day's band is computed from.
+func (s *Service) RollDay(ctx context.Context) error {
+	return s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		all, err := tx.ListStocks(ctx)
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now().UTC()
+		for _, st := range all {
+			if st.PrevClose.Equal(st.Price) {
+				continue
+			}
+			st.PrevClose = st.Price
+			st.UpdatedAt = now
+			if err := tx.UpsertStock(ctx, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,205 @@
+package service
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
+)
+
+// Stocks lists the active listings; price feeds quote them.
+func (s *Service) Stocks(ctx context.Context) ([]domain.Stock, error) {
+	all, err := s.store.ListStocks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(st domain.Stock) bool { return !st.Active }), nil
+}
+
+// ApplyTick records a trade price for a listing and fills every resting
+// limit order it crosses at that price. The price must be on the tick grid
+// and inside the day's band.
+func (s *Service) ApplyTick(ctx context.Context, code string, price decimal.Decimal) error {
+	_, err := s.Tick(ctx, code, price)
+	return err
+}
+
+// Tick is ApplyTick that also reports how many orders it filled.
+func (s *Service) Tick(ctx context.Context, code string, price decimal.Decimal) (int, error) {
+	stock, err := s.store.GetStock(ctx, code)
+	if err != nil {
+		if domain.IsCode(err, domain.CodeNotFound) {
+			return 0, domain.Errorf(domain.CodeNotFound, "no listing %s", code)
+		}
+		return 0, err
+	}
+	if !domain.OnTickGrid(price) {
+		below, okB, above, okA := domain.NearestValidPrices(price, stock.PrevClose)
+		msg := "price %s is not on the KRX tick grid"
+		switch {
+		case okB && okA:
+			return 0, domain.FieldErrorf(domain.CodeInvalid, "price", msg+"; the nearest valid prices are %s and %s", price, below, above)
+		case okB:
+			return 0, domain.FieldErrorf(domain.CodeInvalid, "price", msg+"; the nearest valid price is %s", price, below)
+		case okA:
+			return 0, domain.FieldErrorf(domain.CodeInvalid, "price", msg+"; the nearest valid price is %s", price, above)
+		}
+		return 0, domain.FieldErrorf(domain.CodeInvalid, "price", msg, price)
+	}
+	if band := domain.PriceBand(stock.PrevClose); !band.Contains(price) {
+		return 0, domain.FieldErrorf(domain.CodeInvalid, "price", "%s is outside today's band %s–%s around the previous close %s", price, band.Lower, band.Upper, stock.PrevClose)
+	}
+	err = s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		return tx.RecordPrice(ctx, code, price, s.clock.Now().UTC())
+	})
+	if err != nil {
+		return 0, err
+	}
+	return s.Match(ctx, code, price)
+}
+
+// Match fills the resting orders on code that a trade at price crosses, a
+// batch per transaction, until none is left. The crossing orders come from
+// an index, so a tick that crosses nothing costs one indexed query.
+func (s *Service) Match(ctx context.Context, code string, price decimal.Decimal) (int, error) {
+	if !s.cfg.Calendar.IsOpen(s.clock.Now()) {
+		return 0, nil
+	}
+	total := 0
+	for {
+		batch, err := s.store.ListCrossingOrders(ctx, code, price, s.cfg.MatchBatch)
+		if err != nil || len(batch) == 0 {
+			return total, err
+		}
+		n, err := s.fillBatch(ctx, batch, price)
+		total += n
+		if err != nil {
+			return total, err
+		}
+		if n == 0 {
+			// Everything listed was closed by someone else meanwhile; a
+			// later tick picks up whatever is left.
+			return total, nil
+		}
+		if s.cfg.OrderWorkflows {
+			s.kick()
+		}
+		if len(batch) < s.cfg.MatchBatch {
+			return total, nil
+		}
+	}
+}
+
+// fillBatch settles a batch of crossed orders in one transaction. Locks are
+// taken user by user in id order (account, then holding, then the user's
+// orders), the same global order every other transaction follows, so
+// concurrent batches and API calls cannot deadlock.
+func (s *Service) fillBatch(ctx context.Context, batch []domain.Order, price decimal.Decimal) (int, error) {
+	slices.SortFunc(batch, func(a, b domain.Order) int {
+		if c := strings.Compare(a.UserID, b.UserID); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.StockCode, b.StockCode); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	filled := 0
+	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		filled = 0
+		now := s.clock.Now().UTC()
+		var (
+			acct    domain.Account
+			h       domain.Holding
+			curUser string
+			curCode string
+			dirtyA  bool
+			dirtyH  bool
+		)
+		flush := func() error {
+			if dirtyA {
+				if err := tx.SaveAccount(ctx, acct); err != nil {
+					return err
+				}
+			}
+			if dirtyH {
+				if err := tx.SaveHolding(ctx, h); err != nil {
+					return err
+				}
+			}
+			dirtyA, dirtyH = false, false
+			return nil
+		}
+		for _, peek := range batch {
+			if peek.UserID != curUser {
+				if err := flush(); err != nil {
+					return err
+				}
+				var err error
+				if acct, err = tx.LockAccount(ctx, peek.UserID); err != nil {
+					return err
+				}
+				curUser, curCode = peek.UserID, ""
+			}
+			if peek.StockCode != curCode {
+				if dirtyH {
+					if err := tx.SaveHolding(ctx, h); err != nil {
+						return err
+					}
+					dirtyH = false
+				}
+				var err error
+				if h, err = s.lockHolding(ctx, tx, peek.UserID, peek.StockCode, now); err != nil {
+					return err
+				}
+				curCode = peek.StockCode
+			}
+			o, err := tx.LockOrder(ctx, peek.ID)
+			if err != nil {
+				return err
+			}
+			if o.Status != domain.Pending || !o.LimitPrice.Valid || !domain.Crosses(o.Side, o.LimitPrice.Decimal, price) {
+				continue
+			}
+			ex, le := s.settle(&acct, &h, &o, price, true, now)
+			ok, err := tx.UpdateOrder(ctx, o, domain.Pending)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			if err := tx.CreateExecution(ctx, ex); err != nil {
+				return err
+			}
+			if err := tx.AppendLedger(ctx, le); err != nil {
+				return err
+			}
+			if err := s.enqueueOrder(ctx, tx, OutboxOrderClosed, o); err != nil {
+				return err
+			}
+			dirtyA, dirtyH = true, true
+			filled++
+		}
+		return flush()
+	})
+	return filled, err
+}
+
+// FillOrder fills one resting order at price if it is still open and the
+// price crosses its limit; it reports whether it did.
+func (s *Service) FillOrder(ctx context.Context, id string, price decimal.Decimal) (bool, error) {
+	o, err := s.store.GetOrder(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	if o.Status.Final() {
+		return false, nil
+	}
+	n, err := s.fillBatch(ctx, []domain.Order{o}, price)
+	return n == 1, err
+}

@@ -1,0 +1,507 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
+)
+
+// Outbox message kinds for the order lifecycle.
+const (
+	// OutboxOrderStart asks the relay to start an order's workflow.
+	OutboxOrderStart = "order.start"
+	// OutboxOrderClosed tells an order's workflow that the order reached a
+	// final status outside of it (a fill by the matcher).
+	OutboxOrderClosed = "order.closed"
+)
+
+// OrderEvent is the payload of order outbox messages and the input of the
+// order workflow.
+type OrderEvent struct {
+	OrderID     string             `json:"order_id"`
+	UserID      string             `json:"user_id"`
+	StockCode   string             `json:"stock_code"`
+	Side        domain.Side        `json:"side"`
+	TimeInForce domain.TimeInForce `json:"time_in_force"`
+	ExpiresAt   time.Time          `json:"expires_at,omitzero"`
+	Status      domain.OrderStatus `json:"status"`
+}
+
+func orderEvent(o domain.Order) OrderEvent {
+	return OrderEvent{OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: o.Side, TimeInForce: o.TimeInForce, ExpiresAt: o.ExpiresAt, Status: o.Status}
+}
+
+// PlaceResult is a placed order and whether this call created it (false
+// when client_order_id matched an earlier order).
+type PlaceResult struct {
+	Order   domain.Order
+	Created bool
+}
+
+// PlaceOrder validates and places an order. A MARKET order, or a LIMIT
+// order marketable on arrival while the market is open, executes at once at
+// the current price; any other LIMIT order reserves cash (buy) or shares
+// (sell) and rests.
+func (s *Service) PlaceOrder(ctx context.Context, userID string, req domain.OrderRequest) (PlaceResult, error) {
+	req.Normalize()
+	if err := req.ValidateShape(); err != nil {
+		return PlaceResult{}, err
+	}
+	if !domain.ValidStockCode(req.StockCode) {
+		return PlaceResult{}, domain.FieldErrorf(domain.CodeInvalid, "stock_code", "%q is not a six-character KRX code such as 005930", req.StockCode)
+	}
+	if req.ClientOrderID != "" {
+		if prev, err := s.store.GetOrderByClientID(ctx, userID, req.ClientOrderID); err == nil {
+			return s.replay(ctx, prev, req)
+		} else if !domain.IsCode(err, domain.CodeNotFound) {
+			return PlaceResult{}, err
+		}
+	}
+	stock, err := s.store.GetStock(ctx, req.StockCode)
+	if domain.IsCode(err, domain.CodeNotFound) || (err == nil && !stock.Active) {
+		return PlaceResult{}, domain.FieldErrorf(domain.CodeInvalid, "stock_code", "unknown or inactive stock code %s; GET /api/v1/stocks lists what can be traded", req.StockCode)
+	}
+	if err != nil {
+		return PlaceResult{}, err
+	}
+	if req.Type == domain.LimitOrder {
+		if err := domain.ValidateLimitPrice(req.LimitPrice.Decimal, stock.PrevClose); err != nil {
+			return PlaceResult{}, err
+		}
+	}
+	now := s.clock.Now()
+	open := s.cfg.Calendar.IsOpen(now)
+	if req.Type == domain.MarketOrder && !open {
+		next := s.cfg.Calendar.SessionAt(now).NextOpen
+		return PlaceResult{}, domain.Errorf(domain.CodeMarketClosed, "the market is closed; it opens at %s (Asia/Seoul). Place a LIMIT order to rest until then", next.In(domain.Seoul).Format("2006-01-02 15:04"))
+	}
+
+	var o domain.Order
+	err = s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		now := s.clock.Now().UTC()
+		acct, err := tx.LockAccount(ctx, userID)
+		if err != nil {
+			return err
+		}
+		stock, err := tx.GetStock(ctx, req.StockCode)
+		if err != nil {
+			return err
+		}
+		h, err := s.lockHolding(ctx, tx, userID, req.StockCode, now)
+		if err != nil {
+			return err
+		}
+		o = domain.Order{
+			ID: s.ids.NewID(), UserID: userID, ClientOrderID: req.ClientOrderID, StockCode: req.StockCode,
+			Side: req.Side, Type: req.Type, TimeInForce: req.TimeInForce, Quantity: req.Quantity,
+			LimitPrice: req.LimitPrice, Status: domain.Pending, ReservedAmount: decimal.Zero,
+			Commission: decimal.Zero, Tax: decimal.Zero, CreatedAt: now, UpdatedAt: now,
+		}
+		marketable := req.Type == domain.MarketOrder ||
+			(open && domain.Crosses(req.Side, req.LimitPrice.Decimal, stock.Price))
+		if marketable {
+			if err := s.checkCanExecute(acct, h, req.Side, req.Quantity, stock.Price); err != nil {
+				return err
+			}
+			return s.executeNew(ctx, tx, &acct, &h, &o, stock.Price, now)
+		}
+		if err := s.reserve(&acct, &h, &o); err != nil {
+			return err
+		}
+		if o.TimeInForce == domain.Day {
+			o.ExpiresAt = s.cfg.Calendar.DayOrderExpiry(now).UTC()
+		}
+		if err := tx.CreateOrder(ctx, o); err != nil {
+			return err
+		}
+		if o.Side == domain.Buy {
+			acct.UpdatedAt = now
+			if err := tx.SaveAccount(ctx, acct); err != nil {
+				return err
+			}
+		} else {
+			h.UpdatedAt = now
+			if err := tx.SaveHolding(ctx, h); err != nil {
+				return err
+			}
+		}
+		return s.enqueueOrder(ctx, tx, OutboxOrderStart, o)
+	})
+	if err != nil {
+		if req.ClientOrderID != "" && errors.Is(err, domain.ErrDuplicate) {
+			// A concurrent request with the same client_order_id won.
+			prev, gerr := s.store.GetOrderByClientID(ctx, userID, req.ClientOrderID)
+			if gerr != nil {
+				return PlaceResult{}, gerr
+			}
+			return s.replay(ctx, prev, req)
+		}
+		return PlaceResult{}, err
+	}
+	if o.Status == domain.Pending && s.cfg.OrderWorkflows {
+		s.kick()
+	}
+	o.Executions, err = s.executionsOf(ctx, o)
+	return PlaceResult{Order: o, Created: true}, err
+}
+
+// replay answers a repeated client_order_id with the original order, or a
+// conflict when the request differs from it.
+func (s *Service) replay(ctx context.Context, prev domain.Order, req domain.OrderRequest) (PlaceResult, error) {
+	same := prev.StockCode == req.StockCode && prev.Side == req.Side && prev.Type == req.Type &&
+		prev.Quantity == req.Quantity && prev.LimitPrice.Valid == req.LimitPrice.Valid &&
+		(!prev.LimitPrice.Valid || prev.LimitPrice.Decimal.Equal(req.LimitPrice.Decimal))
+	if !same {
+		return PlaceResult{}, domain.FieldErrorf(domain.CodeConflict, "client_order_id",
+			"%q was already used for order %s (%s %s %d × %s); use a new client_order_id for a different order",
+			req.ClientOrderID, prev.ID, prev.Side, prev.Type, prev.Quantity, prev.StockCode)
+	}
+	var err error
+	prev.Executions, err = s.executionsOf(ctx, prev)
+	return PlaceResult{Order: prev}, err
+}
+
+// lockHolding locks the user's holding of code, or returns an empty one
+// (not yet stored) when there is none.
+func (s *Service) lockHolding(ctx context.Context, tx ports.Tx, userID, code string, now time.Time) (domain.Holding, error) {
+	h, err := tx.LockHolding(ctx, userID, code)
+	if domain.IsCode(err, domain.CodeNotFound) {
+		return domain.Holding{UserID: userID, StockCode: code, AveragePrice: decimal.Zero, CreatedAt: now}, nil
+	}
+	return h, err
+}
+
+func (s *Service) checkCanExecute(a domain.Account, h domain.Holding, side domain.Side, qty int64, price decimal.Decimal) error {
+	if side == domain.Buy {
+		cost := s.cfg.Fees.BuyReservation(qty, price)
+		if cost.GreaterThan(a.Available()) {
+			return domain.Errorf(domain.CodeInsufficientFunds,
+				"buying %d shares at %s costs %s won with commission, but only %s won is available", qty, price, cost, a.Available())
+		}
+		return nil
+	}
+	if qty > h.Available() {
+		return domain.FieldErrorf(domain.CodeInsufficientStock, "quantity",
+			"cannot sell %d shares of %s: only %d are available (held %d, reserved by open orders %d)", qty, h.StockCode, h.Available(), h.Quantity, h.ReservedQuantity)
+	}
+	return nil
+}
+
+// reserve holds cash or shares for a resting order.
+func (s *Service) reserve(a *domain.Account, h *domain.Holding, o *domain.Order) error {
+	if o.Side == domain.Buy {
+		amount := s.cfg.Fees.BuyReservation(o.Quantity, o.LimitPrice.Decimal)
+		if err := a.Reserve(amount); err != nil {
+			return err
+		}
+		o.ReservedAmount = amount
+		return nil
+	}
+	if h.Quantity == 0 {
+		return domain.FieldErrorf(domain.CodeInsufficientStock, "quantity", "you hold no shares of %s to sell", o.StockCode)
+	}
+	return h.ReserveShares(o.Quantity)
+}
+
+// settle applies an execution of the whole order at price to the locked
+// account and holding and the order itself, and returns the execution and
+// its ledger row. A resting order's reservation is released first.
+func (s *Service) settle(a *domain.Account, h *domain.Holding, o *domain.Order, price decimal.Decimal, resting bool, now time.Time) (domain.Execution, domain.LedgerEntry) {
+	qty := o.Quantity - o.FilledQuantity
+	if resting {
+		if o.Side == domain.Buy {
+			a.Release(o.ReservedAmount)
+		} else {
+			h.ReservedQuantity -= qty
+		}
+	}
+	o.ReservedAmount = decimal.Zero
+	st := s.cfg.Fees.Settle(o.Side, qty, price, h.AveragePrice)
+	before := a.Cash
+	a.ApplySettlement(st)
+	a.UpdatedAt = now
+	if o.Side == domain.Buy {
+		h.ApplyBuy(qty, price)
+	} else {
+		h.ApplySell(qty)
+	}
+	h.UpdatedAt = now
+	o.Status = domain.Filled
+	o.FilledQuantity = o.Quantity
+	o.AverageFillPrice = decimal.NewNullDecimal(price)
+	o.Commission = o.Commission.Add(st.Commission)
+	o.Tax = o.Tax.Add(st.Tax)
+	o.UpdatedAt = now
+	ex := domain.Execution{
+		ID: s.ids.NewID(), OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: o.Side,
+		Quantity: qty, Price: price, Amount: st.Amount, Commission: st.Commission, Tax: st.Tax,
+		RealizedPnL: st.RealizedPnL, ExecutedAt: now,
+	}
+	typ := domain.TxBuy
+	if o.Side == domain.Sell {
+		typ = domain.TxSell
+	}
+	le := domain.LedgerEntry{
+		ID: s.ids.NewID(), UserID: o.UserID, Type: typ, StockCode: o.StockCode, OrderID: o.ID,
+		Quantity: qty, Price: decimal.NewNullDecimal(price), Amount: st.Amount,
+		Commission: st.Commission, Tax: st.Tax, CashBalanceBefore: before, CashBalanceAfter: a.Cash, CreatedAt: now,
+	}
+	return ex, le
+}
+
+// executeNew fills an order that is being created.
+func (s *Service) executeNew(ctx context.Context, tx ports.Tx, a *domain.Account, h *domain.Holding, o *domain.Order, price decimal.Decimal, now time.Time) error {
+	ex, le := s.settle(a, h, o, price, false, now)
+	if err := tx.CreateOrder(ctx, *o); err != nil {
+		return err
+	}
+	return s.writeExecution(ctx, tx, a, h, ex, le)
+}
+
+func (s *Service) writeExecution(ctx context.Context, tx ports.Tx, a *domain.Account, h *domain.Holding, ex domain.Execution, le domain.LedgerEntry) error {
+	if err := tx.CreateExecution(ctx, ex); err != nil {
+		return err
+	}
+	if err := tx.SaveAccount(ctx, *a); err != nil {
+		return err
+	}
+	if err := tx.SaveHolding(ctx, *h); err != nil {
+		return err
+	}
+	return tx.AppendLedger(ctx, le)
+}
+
+func (s *Service) enqueueOrder(ctx context.Context, tx ports.Tx, kind string, o domain.Order) error {
+	if !s.cfg.OrderWorkflows {
+		return nil
+	}
+	payload, err := json.Marshal(orderEvent(o))
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now().UTC()
+	return tx.Enqueue(ctx, ports.OutboxMessage{ID: s.ids.NewID(), Kind: kind, Key: o.ID, Payload: payload, NextTry: now, CreatedAt: now})
+}
+
+func (s *Service) executionsOf(ctx context.Context, o domain.Order) ([]domain.Execution, error) {
+	if o.FilledQuantity == 0 {
+		return []domain.Execution{}, nil
+	}
+	return s.store.ListExecutions(ctx, []string{o.ID})
+}
+
+// GetOrder returns one of the user's orders with its executions. Another
+// user's order is reported as not found, so ids reveal nothing.
+func (s *Service) GetOrder(ctx context.Context, userID, id string) (domain.Order, error) {
+	o, err := s.store.GetOrder(ctx, id)
+	if err == nil && o.UserID != userID {
+		err = domain.ErrNotFound
+	}
+	if err != nil {
+		if domain.IsCode(err, domain.CodeNotFound) {
+			return domain.Order{}, domain.Errorf(domain.CodeNotFound, "no order %s", id)
+		}
+		return domain.Order{}, err
+	}
+	o.Executions, err = s.executionsOf(ctx, o)
+	return o, err
+}
+
+// OrderQuery filters ListOrders.
+type OrderQuery struct {
+	Status    string
+	StockCode string
+	Side      string
+	Cursor    string
+	Limit     int
+}
+
+// ListOrders returns a page of the user's orders, newest first, with their
+// executions, and the cursor of the next page ("" on the last).
+func (s *Service) ListOrders(ctx context.Context, userID string, q OrderQuery) ([]domain.Order, string, error) {
+	f := ports.OrderFilter{UserID: userID, Status: domain.OrderStatus(q.Status), StockCode: q.StockCode, Side: domain.Side(q.Side), Before: q.Cursor, Limit: page(q.Limit, 50, 200)}
+	switch f.Status {
+	case "", domain.Pending, domain.Filled, domain.Cancelled, domain.Expired, domain.Rejected:
+	default:
+		return nil, "", domain.FieldErrorf(domain.CodeInvalid, "status", "must be one of PENDING, FILLED, CANCELLED, EXPIRED, REJECTED")
+	}
+	switch f.Side {
+	case "", domain.Buy, domain.Sell:
+	default:
+		return nil, "", domain.FieldErrorf(domain.CodeInvalid, "side", "must be BUY or SELL")
+	}
+	limit := f.Limit
+	f.Limit++
+	orders, err := s.store.ListOrders(ctx, f)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(orders) > limit {
+		orders = orders[:limit]
+		next = orders[limit-1].ID
+	}
+	ids := make([]string, 0, len(orders))
+	for _, o := range orders {
+		if o.FilledQuantity > 0 {
+			ids = append(ids, o.ID)
+		}
+	}
+	byOrder := map[string][]domain.Execution{}
+	if len(ids) > 0 {
+		exs, err := s.store.ListExecutions(ctx, ids)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, e := range exs {
+			byOrder[e.OrderID] = append(byOrder[e.OrderID], e)
+		}
+	}
+	for i := range orders {
+		orders[i].Executions = byOrder[orders[i].ID]
+		if orders[i].Executions == nil {
+			orders[i].Executions = []domain.Execution{}
+		}
+	}
+	return orders, next, nil
+}
+
+// CancelOrder cancels one of the user's resting orders. When a workflow
+// engine owns the order, the cancel goes through it so that the caller
+// learns at once whether it beat a fill; otherwise (or when the engine
+// cannot take it) the database decides.
+func (s *Service) CancelOrder(ctx context.Context, userID, id string) (domain.Order, error) {
+	o, err := s.GetOrder(ctx, userID, id)
+	if err != nil {
+		return domain.Order{}, err
+	}
+	if o.Status.Final() {
+		return domain.Order{}, alreadyFinal(o)
+	}
+	if s.workflows != nil && s.cfg.OrderWorkflows {
+		res, err := s.workflows.CancelOrder(ctx, id)
+		if !errors.Is(err, ports.ErrWorkflowUnavailable) {
+			if err == nil {
+				res.Executions, err = s.executionsOf(ctx, res)
+			}
+			return res, err
+		}
+		s.log.Warn("workflow engine unavailable; cancelling in the database", "order_id", id)
+	}
+	res, err := s.CloseOrder(ctx, id, domain.Cancelled, "cancelled by user")
+	if err != nil {
+		return domain.Order{}, err
+	}
+	res.Executions, err = s.executionsOf(ctx, res)
+	return res, err
+}
+
+func alreadyFinal(o domain.Order) error {
+	return domain.Errorf(domain.CodeConflict, "order %s is already %s and can no longer be cancelled", o.ID, o.Status)
+}
+
+// CloseOrder moves a resting order to CANCELLED or EXPIRED and releases its
+// reservation. It is idempotent in effect: when the order is already final
+// it returns a conflict naming the status that won, and changes nothing.
+// Workflow activities call it; so does the fallback path of CancelOrder.
+func (s *Service) CloseOrder(ctx context.Context, id string, status domain.OrderStatus, reason string) (domain.Order, error) {
+	if status != domain.Cancelled && status != domain.Expired {
+		return domain.Order{}, fmt.Errorf("CloseOrder: bad target status %s", status)
+	}
+	peek, err := s.store.GetOrder(ctx, id)
+	if err != nil {
+		return domain.Order{}, err
+	}
+	if peek.Status.Final() {
+		return peek, alreadyFinal(peek)
+	}
+	var o domain.Order
+	closedHere := false
+	err = s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		now := s.clock.Now().UTC()
+		acct, err := tx.LockAccount(ctx, peek.UserID)
+		if err != nil {
+			return err
+		}
+		var h domain.Holding
+		if peek.Side == domain.Sell {
+			if h, err = tx.LockHolding(ctx, peek.UserID, peek.StockCode); err != nil {
+				return err
+			}
+		}
+		if o, err = tx.LockOrder(ctx, id); err != nil {
+			return err
+		}
+		if o.Status.Final() {
+			return nil
+		}
+		if status == domain.Expired && !o.ExpiresAt.IsZero() && now.Before(o.ExpiresAt) {
+			return domain.Errorf(domain.CodeConflict, "order %s does not expire before %s", o.ID, o.ExpiresAt.Format(time.RFC3339))
+		}
+		if o.Side == domain.Buy {
+			acct.Release(o.ReservedAmount)
+			acct.UpdatedAt = now
+			if err := tx.SaveAccount(ctx, acct); err != nil {
+				return err
+			}
+		} else {
+			h.ReservedQuantity -= o.Quantity - o.FilledQuantity
+			h.UpdatedAt = now
+			if err := tx.SaveHolding(ctx, h); err != nil {
+				return err
+			}
+		}
+		o.ReservedAmount = decimal.Zero
+		o.Status = status
+		o.Reason = reason
+		o.UpdatedAt = now
+		ok, err := tx.UpdateOrder(ctx, o, domain.Pending)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return domain.Errorf(domain.CodeConflict, "order %s changed while being closed", o.ID)
+		}
+		closedHere = true
+		return nil
+	})
+	if err != nil {
+		return domain.Order{}, err
+	}
+	if !closedHere {
+		return o, alreadyFinal(o)
+	}
+	return o, nil
+}
+
+// ExpireDue expires every DAY order whose expiry has passed. It is the
+// in-process replacement for order workflows' timers when no workflow
+// engine is configured.
+func (s *Service) ExpireDue(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		due, err := s.store.ListExpiringOrders(ctx, s.clock.Now().UTC(), 100)
+		if err != nil || len(due) == 0 {
+			return n, err
+		}
+		progressed := false
+		for _, o := range due {
+			if _, err := s.CloseOrder(ctx, o.ID, domain.Expired, "expired at the close of its trading day"); err == nil {
+				n++
+				progressed = true
+			} else if !domain.IsCode(err, domain.CodeConflict) {
+				return n, err
+			}
+		}
+		if !progressed {
+			return n, nil
+		}
+	}
+}

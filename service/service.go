@@ -1,0 +1,130 @@
+// Package service holds StocKing's use cases: sign-up and login, cash
+// movements, order placement, matching, cancellation and expiry, portfolio
+// and analytics reads, payments and the audit of every invariant. It
+// depends only on domain and ports; adapters call it and cmd wires it.
+package service
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
+)
+
+// Config holds the business settings.
+type Config struct {
+	// InitialCash is booked as a DEPOSIT at sign-up (INITIAL_CASH).
+	InitialCash decimal.Decimal
+	Fees        domain.Fees
+	Calendar    *domain.Calendar
+	// OrderWorkflows makes resting orders announce themselves through the
+	// outbox so a workflow engine owns their lifecycle (start, fill
+	// notification). Without it the in-process sweeper expires DAY orders.
+	OrderWorkflows bool
+	// MatchBatch is how many crossed orders one fill transaction settles.
+	MatchBatch int
+	Payments   PaymentConfig
+}
+
+// Deps are the ports the service uses.
+type Deps struct {
+	Store  ports.Store
+	Clock  ports.Clock
+	IDs    ports.IDGenerator
+	Tokens ports.TokenIssuer
+	Hasher ports.PasswordHasher
+	// Workflows routes cancels and payment signals to the workflow engine;
+	// nil when none is configured.
+	Workflows ports.Workflows
+	// Gateway is the payment provider; nil disables payments.
+	Gateway ports.PaymentGateway
+	Logger  *slog.Logger
+}
+
+// Service implements the use cases.
+type Service struct {
+	store     ports.Store
+	clock     ports.Clock
+	ids       ports.IDGenerator
+	tokens    ports.TokenIssuer
+	hasher    ports.PasswordHasher
+	workflows ports.Workflows
+	gateway   ports.PaymentGateway
+	log       *slog.Logger
+	cfg       Config
+	// kick wakes the outbox relay after a commit that enqueued messages.
+	kick func()
+}
+
+// New checks the configuration and builds a Service.
+func New(d Deps, cfg Config) (*Service, error) {
+	if d.Store == nil || d.Clock == nil || d.IDs == nil {
+		return nil, errors.New("service: store, clock and id generator are required")
+	}
+	if cfg.Calendar == nil {
+		cfg.Calendar = domain.NewKRXCalendar()
+	}
+	if cfg.Fees.CommissionRate.IsZero() && cfg.Fees.SellTaxRate.IsZero() {
+		cfg.Fees = domain.DefaultFees()
+	}
+	if err := cfg.Fees.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.InitialCash.IsNegative() {
+		return nil, errors.New("service: INITIAL_CASH must not be negative")
+	}
+	if cfg.MatchBatch <= 0 {
+		cfg.MatchBatch = 200
+	}
+	cfg.Payments.setDefaults()
+	log := d.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{
+		store: d.Store, clock: d.Clock, ids: d.IDs, tokens: d.Tokens, hasher: d.Hasher,
+		workflows: d.Workflows, gateway: d.Gateway, log: log, cfg: cfg, kick: func() {},
+	}, nil
+}
+
+// Config returns the settings in force.
+func (s *Service) Config() Config { return s.cfg }
+
+// Calendar is the market calendar in force.
+func (s *Service) Calendar() *domain.Calendar { return s.cfg.Calendar }
+
+// SetOutboxKick registers a function called after each commit that
+// enqueued outbox messages, so a relay can deliver them without polling
+// delay.
+func (s *Service) SetOutboxKick(f func()) {
+	if f == nil {
+		f = func() {}
+	}
+	s.kick = f
+}
+
+// SetWorkflows attaches the workflow engine after construction; cmd wires
+// the service and the workflow client in either order.
+func (s *Service) SetWorkflows(w ports.Workflows) { s.workflows = w }
+
+// Store exposes the store to adapters that only read (the relay, audit).
+func (s *Service) Store() ports.Store { return s.store }
+
+func (s *Service) tx(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error) error {
+	return s.store.WithinTx(ctx, fn)
+}
+
+// page clamps a requested page size.
+func page(limit, def, max int) int {
+	if limit <= 0 {
+		return def
+	}
+	if limit > max {
+		return max
+	}
+	return limit
+}
