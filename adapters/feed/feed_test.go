@@ -1,0 +1,96 @@
+package feed
+
+import (
+	"context"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/stocking-kr/stocking/domain"
+)
+
+type sink struct {
+	mu     sync.Mutex
+	stocks map[string]domain.Stock
+	ticks  []Tick
+}
+
+func (s *sink) Stocks(context.Context) ([]domain.Stock, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []domain.Stock
+	for _, st := range s.stocks {
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func (s *sink) ApplyTick(_ context.Context, code string, p decimal.Decimal) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stocks[code]
+	st.Price = p
+	s.stocks[code] = st
+	s.ticks = append(s.ticks, Tick{Code: code, Price: p})
+	return nil
+}
+
+func TestSimulatedStaysOnGridInsideBand(t *testing.T) {
+	f := &Simulated{MaxTicks: 5, Rand: rand.New(rand.NewPCG(1, 2))}
+	for _, base := range []string{"1990", "4995", "70000", "49950", "950000", "3"} {
+		st := domain.Stock{Code: "005930", PrevClose: decimal.RequireFromString(base), Price: decimal.RequireFromString(base)}
+		band := domain.PriceBand(st.PrevClose)
+		for range 20000 {
+			st.Price = f.Next(st)
+			if !domain.OnTickGrid(st.Price) || !band.Contains(st.Price) {
+				t.Fatalf("base %s: price %s off grid or outside %s–%s", base, st.Price, band.Lower, band.Upper)
+			}
+		}
+	}
+}
+
+func TestSimulatedRunTicks(t *testing.T) {
+	s := &sink{stocks: map[string]domain.Stock{
+		"005930": {Code: "005930", Price: decimal.NewFromInt(70000), PrevClose: decimal.NewFromInt(70000)},
+	}}
+	f := &Simulated{Interval: time.Millisecond, MoveProbability: 1}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := f.Run(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.ticks) < 5 {
+		t.Fatalf("only %d ticks in 100 ms", len(s.ticks))
+	}
+}
+
+func TestReplay(t *testing.T) {
+	in := "time,stock_code,price\n0s,005930,70000\n# a comment\n20ms,005930,70100\n40ms,000660,190000\n"
+	ticks, err := ParseReplay(strings.NewReader(in))
+	if err != nil || len(ticks) != 3 || ticks[1].Offset != 20*time.Millisecond {
+		t.Fatalf("%v %v", ticks, err)
+	}
+	s := &sink{stocks: map[string]domain.Stock{}}
+	start := time.Now()
+	if err := (&Replay{Ticks: ticks, Speed: 1}).Run(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(start) < 40*time.Millisecond || len(s.ticks) != 3 || s.ticks[2].Code != "000660" {
+		t.Fatalf("replay did not keep spacing or order: %v", s.ticks)
+	}
+	for _, bad := range []string{
+		"when,code,price\n",
+		"time,stock_code,price\nsoon,005930,70000\n",
+		"time,stock_code,price\n0s,5930,70000\n",
+		"time,stock_code,price\n0s,005930,70050\n",
+		"time,stock_code,price\n2s,005930,70000\n1s,005930,70000\n",
+	} {
+		if _, err := ParseReplay(strings.NewReader(bad)); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}
