@@ -1,0 +1,86 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/service"
+)
+
+type upsertStockInput struct {
+	Code string `path:"code" example:"005930"`
+	Body struct {
+		Name      string `json:"name,omitempty" maxLength:"100" example:"삼성전자"`
+		NameEn    string `json:"name_en,omitempty" maxLength:"100" example:"Samsung Electronics"`
+		Market    string `json:"market,omitempty" enum:"KOSPI,KOSDAQ"`
+		Price     string `json:"price,omitempty" example:"70000" doc:"Required for a new listing; on the tick grid."`
+		PrevClose string `json:"prev_close,omitempty" example:"70000" doc:"Base of the day's ±30% band; defaults to price for a new listing."`
+		Active    *bool  `json:"active,omitempty" doc:"Inactive listings cannot be traded."`
+	}
+}
+
+type tickInput struct {
+	Code string `path:"code" example:"005930"`
+	Body struct {
+		Price string `json:"price" example:"70100"`
+	}
+}
+
+// TickResult is a recorded price and the resting orders it filled.
+type TickResult struct {
+	Stock        Stock `json:"stock"`
+	FilledOrders int   `json:"filled_orders"`
+}
+
+type tickOutput struct {
+	Body Envelope[TickResult]
+}
+
+func (s *server) registerAdmin(api huma.API) {
+	register(api, adminOnly, huma.Operation{
+		OperationID: "upsert-stock", Method: http.MethodPut, Path: "/admin/stocks/{code}", Tags: []string{"admin"},
+		Summary:     "Create or update a listing",
+		Description: "Omitted fields keep their value. A new listing needs name and price.",
+	}, func(ctx context.Context, in *upsertStockInput) (*stockOutput, error) {
+		b := in.Body
+		price, err := parseMoney("price", b.Price)
+		if err != nil {
+			return nil, err
+		}
+		prev, err := parseMoney("prev_close", b.PrevClose)
+		if err != nil {
+			return nil, err
+		}
+		st, err := s.svc.UpsertStock(ctx, service.StockInput{
+			Code: in.Code, Name: b.Name, NameEn: b.NameEn, Market: b.Market,
+			Price: price, PrevClose: prev, Active: b.Active,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &stockOutput{Body: Envelope[Stock]{stockDTO(st)}}, nil
+	})
+
+	register(api, adminOnly, huma.Operation{
+		OperationID: "tick-stock-price", Method: http.MethodPut, Path: "/admin/stocks/{code}/price", Tags: []string{"admin"},
+		Summary:     "Record a trade price",
+		Description: "Records the price (on the tick grid, inside the day's band) and fills every resting limit order it crosses.",
+	}, func(ctx context.Context, in *tickInput) (*tickOutput, error) {
+		price, err := domain.ParseMoney("price", in.Body.Price)
+		if err != nil {
+			return nil, err
+		}
+		n, err := s.svc.Tick(ctx, in.Code, price)
+		if err != nil {
+			return nil, err
+		}
+		st, err := s.svc.GetStock(ctx, in.Code)
+		if err != nil {
+			return nil, err
+		}
+		return &tickOutput{Body: Envelope[TickResult]{TickResult{Stock: stockDTO(st), FilledOrders: n}}}, nil
+	})
+}

@@ -1,0 +1,186 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
+	"github.com/stocking-kr/stocking/service"
+)
+
+type claimsKey struct{}
+
+// Claims returns the verified bearer of the request, for handlers of
+// operations that declare SecurityScheme.
+func Claims(ctx context.Context) (ports.Claims, bool) {
+	c, ok := ctx.Value(claimsKey{}).(ports.Claims)
+	return c, ok
+}
+
+// userID is the caller of an authenticated operation. The middleware has
+// already refused requests without a valid token, so it is never empty
+// there.
+func userID(ctx context.Context) string {
+	c, _ := Claims(ctx)
+	return c.UserID
+}
+
+// authenticate enforces the bearer scheme on every operation that declares
+// it, so access control is read from the same place the OpenAPI document
+// shows. Admin operations also need the admin role, read from the
+// database rather than the token so that a promotion or demotion counts at
+// once; they are rare enough for the extra read.
+func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
+	op := ctx.Operation()
+	if op == nil || !requiresBearer(op) {
+		next(ctx)
+		return
+	}
+	token, ok := bearerToken(ctx.Header("Authorization"))
+	if !ok {
+		writeHumaProblem(ctx, unauthorized("the Authorization header must read \"Bearer <access_token>\"", false))
+		return
+	}
+	claims, err := s.svc.Authenticate(token)
+	if err != nil {
+		p := domainProblem(err, nil)
+		if p == nil || p.Status != http.StatusUnauthorized {
+			p = unauthorized("the access token is not valid; log in again", token != "")
+		} else if token != "" {
+			p.header.Set("Www-Authenticate", `Bearer realm="stocking", error="invalid_token"`)
+		}
+		writeHumaProblem(ctx, p)
+		return
+	}
+	if isAdmin, _ := op.Metadata[metaAdmin].(bool); isAdmin {
+		u, err := s.svc.Me(ctx.Context(), claims.UserID)
+		switch {
+		case domain.IsCode(err, domain.CodeNotFound):
+			writeHumaProblem(ctx, unauthorized("the access token's user no longer exists; sign up or log in again", true))
+			return
+		case err != nil:
+			writeHumaProblem(ctx, fromHuma(ctx, s.log, &huma.ErrorModel{Status: http.StatusInternalServerError, Errors: []*huma.ErrorDetail{{Message: err.Error()}}}))
+			return
+		case u.Role != domain.RoleAdmin:
+			writeHumaProblem(ctx, newProblem(http.StatusForbidden, string(domain.CodeForbidden), op.Method+" "+op.Path+" is for administrators; your account has the "+string(u.Role)+" role"))
+			return
+		}
+		claims.Role = u.Role
+	}
+	next(huma.WithValue(ctx, claimsKey{}, claims))
+}
+
+func requiresBearer(op *huma.Operation) bool {
+	for _, req := range op.Security {
+		if _, ok := req[SecurityScheme]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// bearerToken extracts the token of an "Authorization: Bearer <token>"
+// header. A missing header yields ("", true) so that the token issuer's own
+// "missing token" message reaches the client.
+func bearerToken(h string) (string, bool) {
+	if h == "" {
+		return "", true
+	}
+	scheme, token, found := strings.Cut(strings.TrimSpace(h), " ")
+	if !found || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
+}
+
+func unauthorized(detail string, badToken bool) *Problem {
+	p := newProblem(http.StatusUnauthorized, string(domain.CodeUnauthorized), detail)
+	v := `Bearer realm="stocking"`
+	if badToken {
+		v += `, error="invalid_token"`
+	}
+	p.header = http.Header{"Www-Authenticate": {v}}
+	return p
+}
+
+type signupInput struct {
+	Body struct {
+		Email    string `json:"email" maxLength:"254" example:"trader@example.com"`
+		Password string `json:"password" maxLength:"72" example:"correct-horse-battery" doc:"8 to 72 bytes."`
+		Nickname string `json:"nickname" maxLength:"40" example:"개미투자자"`
+	}
+}
+
+type loginInput struct {
+	Body struct {
+		Email    string `json:"email" maxLength:"254" example:"trader@example.com"`
+		Password string `json:"password" maxLength:"72" example:"correct-horse-battery"`
+	}
+}
+
+type refreshInput struct {
+	Body struct {
+		RefreshToken string `json:"refresh_token" maxLength:"4096"`
+	}
+}
+
+type tokensOutput struct {
+	Body Envelope[Tokens]
+}
+
+type userOutput struct {
+	Body Envelope[User]
+}
+
+func (s *server) registerAuth(api huma.API) {
+	register(api, public, huma.Operation{
+		OperationID: "signup", Method: http.MethodPost, Path: "/auth/signup", Tags: []string{"auth"},
+		Summary:       "Create an account",
+		Description:   "Creates a user funded with the initial virtual cash (booked as a DEPOSIT) and returns tokens.",
+		DefaultStatus: http.StatusCreated,
+	}, func(ctx context.Context, in *signupInput) (*tokensOutput, error) {
+		res, err := s.svc.Signup(ctx, service.SignupInput{Email: in.Body.Email, Password: in.Body.Password, Nickname: in.Body.Nickname})
+		if err != nil {
+			return nil, err
+		}
+		return &tokensOutput{Body: Envelope[Tokens]{tokensDTO(res, time.Now())}}, nil
+	})
+
+	register(api, public, huma.Operation{
+		OperationID: "login", Method: http.MethodPost, Path: "/auth/login", Tags: []string{"auth"},
+		Summary: "Log in with e-mail and password",
+	}, func(ctx context.Context, in *loginInput) (*tokensOutput, error) {
+		res, err := s.svc.Login(ctx, in.Body.Email, in.Body.Password)
+		if err != nil {
+			return nil, err
+		}
+		return &tokensOutput{Body: Envelope[Tokens]{tokensDTO(res, time.Now())}}, nil
+	})
+
+	register(api, public, huma.Operation{
+		OperationID: "refresh", Method: http.MethodPost, Path: "/auth/refresh", Tags: []string{"auth"},
+		Summary: "Trade a refresh token for a new token pair",
+	}, func(ctx context.Context, in *refreshInput) (*tokensOutput, error) {
+		res, err := s.svc.Refresh(ctx, in.Body.RefreshToken)
+		if err != nil {
+			return nil, err
+		}
+		return &tokensOutput{Body: Envelope[Tokens]{tokensDTO(res, time.Now())}}, nil
+	})
+
+	register(api, signedIn, huma.Operation{
+		OperationID: "get-me", Method: http.MethodGet, Path: "/users/me", Tags: []string{"users"},
+		Summary: "The caller's profile",
+	}, func(ctx context.Context, _ *struct{}) (*userOutput, error) {
+		u, err := s.svc.Me(ctx, userID(ctx))
+		if err != nil {
+			return nil, err
+		}
+		return &userOutput{Body: Envelope[User]{userDTO(u, time.Now())}}, nil
+	})
+}

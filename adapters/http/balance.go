@@ -1,0 +1,60 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/shopspring/decimal"
+
+	"github.com/stocking-kr/stocking/domain"
+)
+
+type cashInput struct {
+	Body struct {
+		Amount string `json:"amount" example:"100000" doc:"Whole won as a decimal string."`
+	}
+}
+
+type balanceOutput struct {
+	Body Envelope[Balance]
+}
+
+func (s *server) registerBalance(api huma.API) {
+	register(api, signedIn, huma.Operation{
+		OperationID: "get-balance", Method: http.MethodGet, Path: "/balance", Tags: []string{"balance"},
+		Summary: "Cash, reservations and equity",
+	}, func(ctx context.Context, _ *struct{}) (*balanceOutput, error) {
+		b, err := s.svc.Balance(ctx, userID(ctx))
+		if err != nil {
+			return nil, err
+		}
+		return &balanceOutput{Body: Envelope[Balance]{balanceDTO(b)}}, nil
+	})
+
+	type mover func(ctx context.Context, userID string, amount decimal.Decimal) (domain.Account, error)
+	move := func(id, path, summary string, do mover) {
+		register(api, signedIn, huma.Operation{
+			OperationID: id, Method: http.MethodPost, Path: path, Tags: []string{"balance"}, Summary: summary,
+			Description: "Answers with the new balance.",
+		}, func(ctx context.Context, in *cashInput) (*balanceOutput, error) {
+			amount, err := domain.ParseMoney("amount", in.Body.Amount)
+			if err != nil {
+				return nil, err
+			}
+			uid := userID(ctx)
+			if _, err := do(ctx, uid, amount); err != nil {
+				return nil, err
+			}
+			// The answer is the whole balance, holdings value included,
+			// which only the read model computes.
+			b, err := s.svc.Balance(ctx, uid)
+			if err != nil {
+				return nil, err
+			}
+			return &balanceOutput{Body: Envelope[Balance]{balanceDTO(b)}}, nil
+		})
+	}
+	move("deposit", "/balance/deposit", "Add virtual cash", s.svc.Deposit)
+	move("withdraw", "/balance/withdraw", "Remove available virtual cash", s.svc.Withdraw)
+}

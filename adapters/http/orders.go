@@ -1,0 +1,137 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"reflect"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/service"
+)
+
+// The schema bounds below repeat the domain's limits because struct tags
+// must be literals; these constants stop the build if the two ever differ.
+const (
+	_ = uint(domain.MaxOrderQuantity - 1_000_000)
+	_ = uint(1_000_000 - domain.MaxOrderQuantity)
+	_ = uint(domain.MaxClientOrderIDLen - 64)
+	_ = uint(64 - domain.MaxClientOrderIDLen)
+)
+
+type placeOrderInput struct {
+	Body struct {
+		StockCode     string `json:"stock_code" maxLength:"16" example:"005930"`
+		Side          string `json:"side" enum:"BUY,SELL"`
+		Type          string `json:"type" enum:"MARKET,LIMIT"`
+		Quantity      int64  `json:"quantity" minimum:"1" maximum:"1000000" example:"10" doc:"Whole shares."`
+		LimitPrice    string `json:"limit_price,omitempty" example:"70000" doc:"LIMIT orders only: a price on the KRX tick grid inside today's band, as a decimal string."`
+		TimeInForce   string `json:"time_in_force,omitempty" enum:"DAY,GTC" doc:"LIMIT orders only; DAY when omitted."`
+		ClientOrderID string `json:"client_order_id,omitempty" maxLength:"64" doc:"Makes placement idempotent: the same id answers the original order with status 200."`
+	}
+}
+
+type placeOrderOutput struct {
+	Status int
+	Body   Envelope[Order]
+}
+
+type orderOutput struct {
+	Body Envelope[Order]
+}
+
+type orderIDInput struct {
+	ID string `path:"id" maxLength:"64"`
+}
+
+type listOrdersInput struct {
+	Status    string `query:"status" enum:"PENDING,FILLED,CANCELLED,EXPIRED,REJECTED"`
+	StockCode string `query:"stock_code" maxLength:"16"`
+	Side      string `query:"side" enum:"BUY,SELL"`
+	Cursor    string `query:"cursor" maxLength:"64" doc:"next_cursor of the previous page."`
+	Limit     int    `query:"limit" minimum:"1" maximum:"200" doc:"Page size (default 50)."`
+}
+
+type ordersOutput struct {
+	Body Page[Order]
+}
+
+func (s *server) registerOrders(api huma.API) {
+	op := huma.Operation{
+		OperationID: "place-order", Method: http.MethodPost, Path: "/orders", Tags: []string{"orders"},
+		Summary: "Place an order",
+		Description: "A MARKET order, or a LIMIT order marketable on arrival while the market is open, executes at once " +
+			"at the current price. Any other LIMIT order reserves cash (BUY) or shares (SELL) and rests until a price " +
+			"tick crosses it, it is cancelled, or (DAY) it expires at the close.",
+		DefaultStatus: http.StatusCreated,
+		Responses: map[string]*huma.Response{
+			"200": {
+				Description: "client_order_id matched an earlier identical order, which is returned unchanged.",
+				Content: map[string]*huma.MediaType{"application/json": {
+					Schema: api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[Envelope[Order]](), true, "EnvelopeOrder"),
+				}},
+			},
+		},
+	}
+	register(api, signedIn, op, func(ctx context.Context, in *placeOrderInput) (*placeOrderOutput, error) {
+		b := in.Body
+		limit, err := parseMoney("limit_price", b.LimitPrice)
+		if err != nil {
+			return nil, err
+		}
+		res, err := s.svc.PlaceOrder(ctx, userID(ctx), domain.OrderRequest{
+			ClientOrderID: b.ClientOrderID, StockCode: b.StockCode, Side: domain.Side(b.Side),
+			Type: domain.OrderType(b.Type), TimeInForce: domain.TimeInForce(b.TimeInForce),
+			Quantity: b.Quantity, LimitPrice: limit,
+		})
+		if err != nil {
+			return nil, err
+		}
+		status := http.StatusCreated
+		if !res.Created {
+			status = http.StatusOK
+		}
+		return &placeOrderOutput{Status: status, Body: Envelope[Order]{orderDTO(res.Order)}}, nil
+	})
+
+	register(api, signedIn, huma.Operation{
+		OperationID: "list-orders", Method: http.MethodGet, Path: "/orders", Tags: []string{"orders"},
+		Summary: "The caller's orders, newest first, with executions",
+	}, func(ctx context.Context, in *listOrdersInput) (*ordersOutput, error) {
+		orders, next, err := s.svc.ListOrders(ctx, userID(ctx), service.OrderQuery{
+			Status: in.Status, StockCode: in.StockCode, Side: in.Side, Cursor: in.Cursor, Limit: in.Limit,
+		})
+		if err != nil {
+			return nil, err
+		}
+		out := make([]Order, len(orders))
+		for i, o := range orders {
+			out[i] = orderDTO(o)
+		}
+		return &ordersOutput{Body: Page[Order]{Data: out, NextCursor: cursor(next)}}, nil
+	})
+
+	register(api, signedIn, huma.Operation{
+		OperationID: "get-order", Method: http.MethodGet, Path: "/orders/{id}", Tags: []string{"orders"},
+		Summary: "One of the caller's orders with its executions",
+	}, func(ctx context.Context, in *orderIDInput) (*orderOutput, error) {
+		o, err := s.svc.GetOrder(ctx, userID(ctx), in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &orderOutput{Body: Envelope[Order]{orderDTO(o)}}, nil
+	})
+
+	register(api, signedIn, huma.Operation{
+		OperationID: "cancel-order", Method: http.MethodPost, Path: "/orders/{id}/cancel", Tags: []string{"orders"},
+		Summary:     "Cancel a resting order",
+		Description: "Answers the CANCELLED order and releases its reservation, or 409 when the order is already final (filled, cancelled or expired).",
+	}, func(ctx context.Context, in *orderIDInput) (*orderOutput, error) {
+		o, err := s.svc.CancelOrder(ctx, userID(ctx), in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &orderOutput{Body: Envelope[Order]{orderDTO(o)}}, nil
+	})
+}
