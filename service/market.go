@@ -133,7 +133,14 @@ func (s *Service) UpsertStock(ctx context.Context, in StockInput) (domain.Stock,
 			st.Active = *in.Active
 		}
 		st.UpdatedAt = s.clock.Now().UTC()
-		return tx.UpsertStock(ctx, st)
+		if err := tx.UpsertStock(ctx, st); err != nil {
+			return err
+		}
+		if isNew || (in.Price.Valid && !in.Price.Decimal.Equal(cur.Price)) {
+			// The history starts with the listing's first price.
+			return tx.RecordPrice(ctx, st.Code, st.Price, st.UpdatedAt)
+		}
+		return nil
 	})
 	return st, err
 }

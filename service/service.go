@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -128,3 +129,7 @@ func page(limit, def, max int) int {
 	}
 	return limit
 }
+
+// Now is the service clock's time, so that adapters stamp responses with
+// the same clock the use cases run on.
+func (s *Service) Now() time.Time { return s.clock.Now() }

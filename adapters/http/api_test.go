@@ -108,7 +108,8 @@ func TestStocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = e.must(http.StatusOK, "GET", "/api/v1/stocks/005930/prices?limit=10", "", nil)
-	if pts, _ := get(r.Body, "data").([]any); len(pts) == 0 || str(r.Body, "data.0.price") != "70100" || str(r.Body, "data.0.recorded_at") == "" {
+	// Oldest first: the listing's first price, then the tick.
+	if pts, _ := get(r.Body, "data").([]any); len(pts) != 2 || str(r.Body, "data.0.price") != "70000" || str(r.Body, "data.1.price") != "70100" || str(r.Body, "data.1.recorded_at") == "" {
 		t.Fatalf("prices: %s", r.Raw)
 	}
 

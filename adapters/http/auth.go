@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -148,7 +147,7 @@ func (s *server) registerAuth(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		return &tokensOutput{Body: Envelope[Tokens]{tokensDTO(res, time.Now())}}, nil
+		return &tokensOutput{Body: Envelope[Tokens]{tokensDTO(res, s.svc.Now())}}, nil
 	})
 
 	register(api, public, huma.Operation{
@@ -159,7 +158,7 @@ func (s *server) registerAuth(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		return &tokensOutput{Body: Envelope[Tokens]{tokensDTO(res, time.Now())}}, nil
+		return &tokensOutput{Body: Envelope[Tokens]{tokensDTO(res, s.svc.Now())}}, nil
 	})
 
 	register(api, public, huma.Operation{
@@ -170,7 +169,7 @@ func (s *server) registerAuth(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		return &tokensOutput{Body: Envelope[Tokens]{tokensDTO(res, time.Now())}}, nil
+		return &tokensOutput{Body: Envelope[Tokens]{tokensDTO(res, s.svc.Now())}}, nil
 	})
 
 	register(api, signedIn, huma.Operation{
@@ -181,6 +180,6 @@ func (s *server) registerAuth(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		return &userOutput{Body: Envelope[User]{userDTO(u, time.Now())}}, nil
+		return &userOutput{Body: Envelope[User]{userDTO(u, s.svc.Now())}}, nil
 	})
 }

@@ -89,7 +89,7 @@ func (s *server) registerStocks(api huma.API) {
 	}, func(_ context.Context, _ *struct{}) (*marketStatusOutput, error) {
 		sess := s.svc.MarketStatus()
 		st := MarketStatus{
-			Open: sess.Open, Status: "CLOSED", Now: time.Now().UTC(), NextOpen: nullTime(sess.NextOpen),
+			Open: sess.Open, Status: "CLOSED", Now: s.svc.Now().UTC(), NextOpen: nullTime(sess.NextOpen),
 			NextClose: utc(sess.NextClose), Timezone: domain.Seoul.String(), AlwaysOpen: s.svc.Calendar().Always,
 		}
 		if sess.Open {
