@@ -1,0 +1,276 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/stocking-kr/stocking/adapters/sqlstore/sqlite/internal/sqlitedb"
+	"github.com/stocking-kr/stocking/ports"
+)
+
+// Group commit.
+//
+// SQLite has one writer at a time, and most of a short transaction's cost
+// is its commit: every page it changed is written to the WAL. So
+// transactions that queue up behind the writer share a commit. The caller
+// that finds the writer idle becomes the leader: it runs its own function
+// in a new transaction, then the functions of the callers that queued
+// meanwhile, one after another in the same transaction, and commits once
+// for all of them. The pages they share (the right edge of the orders,
+// executions and ledger trees, a popular holding) are then written once
+// per batch instead of once per order. An idle store runs each transaction
+// on its caller's goroutine, with no hand-off at all.
+//
+// Every caller learns its outcome only after the commit, so nothing it is
+// told succeeded can be lost, and transactions stay strictly serial: each
+// sees everything committed or batched before it.
+const (
+	// maxBatch bounds the transactions in one commit.
+	maxBatch = 64
+	// maxBatchTime stops a batch from taking more callers once it has run
+	// this long, which bounds the latency the first caller sees.
+	maxBatchTime = 5 * time.Millisecond
+)
+
+// errClosed answers transactions submitted to a closed store.
+var errClosed = errors.New("sqlite: store is closed")
+
+// txRequest is one WithinTx call.
+type txRequest struct {
+	ctx context.Context
+	fn  func(ctx context.Context, tx ports.Tx) error
+	// done receives the outcome, or a result with lead set when this
+	// caller is to lead the next batch.
+	done chan txResult
+}
+
+// txResult is a transaction's outcome. A panic in fn is carried back to
+// the caller's goroutine and raised there.
+type txResult struct {
+	err      error
+	panicked bool
+	panicVal any
+	// wrote says the function may have changed rows before it failed.
+	wrote bool
+	// lead hands the writer to a queued caller.
+	lead bool
+}
+
+func (r txResult) failed() bool { return r.err != nil || r.panicked }
+
+// WithinTx runs fn in a transaction on the write connection. Transactions
+// run one at a time, so Lock* methods need no row locks. A transaction
+// that meets SQLITE_BUSY or SQLITE_LOCKED (another process holds the file)
+// is run again after a short, jittered pause.
+//
+// fn may run on another caller's goroutine (see Group commit above) and
+// must use tx, never the Store: in memory mode the Store has one
+// connection and would wait for itself. Statements inside fn are not
+// interrupted by ctx: SQLite answers an interrupted write by rolling back
+// the whole transaction, which may carry other callers' work.
+func (s *Store) WithinTx(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.submit(ctx, fn)
+		if err == nil || attempt == txAttempts || !retryable(err) {
+			return err
+		}
+		pause := time.Duration(attempt*attempt)*10*time.Millisecond +
+			rand.N(10*time.Millisecond)
+		s.log.Warn("sqlite transaction busy, retrying", "attempt", attempt, "pause", pause, "err", err)
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(pause):
+		}
+	}
+}
+
+// submit runs fn as the leader when the writer is idle, and otherwise
+// queues it and waits: for its outcome, which the leader sends after the
+// commit whatever happens to ctx meanwhile, or for the writer to be handed
+// to it.
+func (s *Store) submit(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	req := &txRequest{ctx: ctx, fn: fn}
+	s.qmu.Lock()
+	switch {
+	case s.closed:
+		s.qmu.Unlock()
+		return errClosed
+	case !s.busy:
+		s.busy = true
+		s.qmu.Unlock()
+	default:
+		req.done = make(chan txResult, 1)
+		s.queue = append(s.queue, req)
+		s.qmu.Unlock()
+		res := <-req.done
+		if !res.lead {
+			return res.unwrap()
+		}
+	}
+	res := s.lead(req)
+	return res.unwrap()
+}
+
+// unwrap raises a carried panic or returns the error.
+func (r txResult) unwrap() error {
+	if r.panicked {
+		panic(r.panicVal)
+	}
+	return r.err
+}
+
+// lead runs one batch that starts with first, answers the others in it,
+// and passes the writer on to the next queued caller (or leaves it idle).
+// It returns first's outcome.
+func (s *Store) lead(first *txRequest) txResult {
+	self := s.runBatch(first)
+	s.qmu.Lock()
+	if len(s.queue) == 0 {
+		s.busy = false
+		s.qmu.Unlock()
+		return self
+	}
+	next := s.queue[0]
+	s.queue[0] = nil
+	s.queue = s.queue[1:]
+	s.qmu.Unlock()
+	next.done <- txResult{lead: true}
+	return self
+}
+
+// take removes the next queued request, if any.
+func (s *Store) take() *txRequest {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if len(s.queue) == 0 {
+		return nil
+	}
+	req := s.queue[0]
+	s.queue[0] = nil
+	s.queue = s.queue[1:]
+	return req
+}
+
+// runBatch runs first in a new transaction, then the requests queued
+// meanwhile (up to maxBatch and maxBatchTime), commits once, answers every
+// request but first, and returns first's outcome.
+//
+// A function that fails without having changed anything (the usual case:
+// a check such as insufficient funds fails before the writes) is simply
+// answered. One that fails after changing rows cannot be undone alone
+// without savepoints, whose page copies cost more than batching saves;
+// then the batch is rolled back and its requests run again, one
+// transaction each.
+func (s *Store) runBatch(first *txRequest) txResult {
+	// Statements run without the callers' cancellation (see WithinTx);
+	// BEGIN IMMEDIATE waits at most busy_timeout.
+	sqlTx, err := s.wdb.BeginTx(context.Background(), nil)
+	if err != nil {
+		return txResult{err: fmt.Errorf("sqlite: begin: %w", err)}
+	}
+	q := s.wq.Load().WithTx(sqlTx)
+	self := call(first, q)
+	if self.failed() {
+		sqlTx.Rollback()
+		return self
+	}
+	var batch []*txRequest
+	start := time.Now()
+	for len(batch) < maxBatch-1 && time.Since(start) < maxBatchTime {
+		req := s.take()
+		if req == nil {
+			break
+		}
+		if err := req.ctx.Err(); err != nil {
+			req.done <- txResult{err: err}
+			continue
+		}
+		res := call(req, q)
+		switch {
+		case !res.failed():
+			batch = append(batch, req)
+		case !res.wrote:
+			req.done <- res
+		default:
+			sqlTx.Rollback()
+			self = s.runAlone(first)
+			for _, r := range append(batch, req) {
+				r.done <- s.runAlone(r)
+			}
+			return self
+		}
+	}
+	if err := sqlTx.Commit(); err != nil {
+		err = fmt.Errorf("sqlite: commit: %w", err)
+		if len(batch) > 0 {
+			s.log.Warn("sqlite batch commit failed", "transactions", len(batch)+1, "err", err)
+		}
+		// The functions succeeded but nothing of them was saved; WithinTx
+		// runs them again when err is retryable.
+		for _, req := range batch {
+			req.done <- txResult{err: err}
+		}
+		return txResult{err: err}
+	}
+	for _, req := range batch {
+		req.done <- txResult{}
+	}
+	return self
+}
+
+// runAlone runs one request in a transaction of its own.
+func (s *Store) runAlone(req *txRequest) txResult {
+	if err := req.ctx.Err(); err != nil {
+		return txResult{err: err}
+	}
+	sqlTx, err := s.wdb.BeginTx(context.Background(), nil)
+	if err != nil {
+		return txResult{err: fmt.Errorf("sqlite: begin: %w", err)}
+	}
+	res := call(req, s.wq.Load().WithTx(sqlTx))
+	if res.failed() {
+		sqlTx.Rollback()
+		return res
+	}
+	if err := sqlTx.Commit(); err != nil {
+		res.err = fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return res
+}
+
+// call runs a request's function on a fresh Tx over q, turning a panic
+// into a result.
+func call(req *txRequest, q *sqlitedb.Queries) (res txResult) {
+	t := &tx{reader: reader{q: q, inTx: true}}
+	defer func() {
+		if v := recover(); v != nil {
+			res = txResult{panicked: true, panicVal: v}
+		}
+		res.wrote = t.wrote
+	}()
+	return txResult{err: req.fn(req.ctx, t)}
+}
+
+// retryable reports whether err is SQLite's "the database is locked by
+// someone else", which a fresh attempt may not meet.
+func retryable(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,179 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
+)
+
+// waitQueued waits until a leader runs and n callers queue behind it.
+func waitQueued(t *testing.T, s *Store, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		s.qmu.Lock()
+		busy, queued := s.busy, len(s.queue)
+		s.qmu.Unlock()
+		if busy && queued >= n {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatalf("no leader with %d callers queued behind it", n)
+}
+
+// TestGroupCommitIsolatesFailures runs one batch whose members succeed,
+// fail before writing, fail after writing and panic after writing, and
+// checks that each caller gets its own outcome and that only the
+// successful ones' changes are saved.
+func TestGroupCommitIsolatesFailures(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "batch.db"))
+	ctx := t.Context()
+	now := time.Now().UTC()
+	err := s.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		if err := tx.CreateUser(ctx, domain.User{ID: "u1", Email: "u1@example.com", Role: domain.RoleUser, CreatedAt: now, UpdatedAt: now}); err != nil {
+			return err
+		}
+		return tx.CreateAccount(ctx, domain.Account{UserID: "u1", Cash: decimal.Zero, UpdatedAt: now})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	const n = 24
+	boom := errors.New("boom")
+	addCash := func(ctx context.Context, tx ports.Tx, won int64) error {
+		a, err := tx.LockAccount(ctx, "u1")
+		if err != nil {
+			return err
+		}
+		a.Cash = a.Cash.Add(decimal.NewFromInt(won))
+		return tx.SaveAccount(ctx, a)
+	}
+	// Member i: 0 succeeds (+1), 1 fails before writing, 2 writes +1000
+	// then fails, 3 writes +1000 then panics.
+	kind := func(i int) int { return i % 4 }
+
+	release := make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(open) // a failed wait must not leave the leader blocked
+	errs := make([]error, n)
+	panics := make([]any, n)
+	var wg sync.WaitGroup
+	run := func(i int) {
+		defer func() { panics[i] = recover() }()
+		errs[i] = s.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
+			if i == 0 {
+				<-release // hold the writer until everyone else queued
+			}
+			switch kind(i) {
+			case 0:
+				return addCash(ctx, tx, 1)
+			case 1:
+				return boom
+			case 2:
+				if err := addCash(ctx, tx, 1000); err != nil {
+					return err
+				}
+				return boom
+			default:
+				if err := addCash(ctx, tx, 1000); err != nil {
+					return err
+				}
+				panic(fmt.Sprintf("panic %d", i))
+			}
+		})
+	}
+	wg.Go(func() { run(0) })
+	waitQueued(t, s, 0) // the leader is running
+	for i := 1; i < n; i++ {
+		wg.Go(func() { run(i) })
+	}
+	waitQueued(t, s, n-1)
+	open()
+	wg.Wait()
+
+	wantCash := int64(0)
+	for i := range n {
+		switch kind(i) {
+		case 0:
+			wantCash++
+			if errs[i] != nil || panics[i] != nil {
+				t.Errorf("member %d: err %v, panic %v; want success", i, errs[i], panics[i])
+			}
+		case 1, 2:
+			if !errors.Is(errs[i], boom) || panics[i] != nil {
+				t.Errorf("member %d: err %v, panic %v; want boom", i, errs[i], panics[i])
+			}
+		default:
+			if panics[i] != fmt.Sprintf("panic %d", i) {
+				t.Errorf("member %d: panic %v, want its own panic in its own goroutine", i, panics[i])
+			}
+		}
+	}
+	a, err := s.GetAccount(ctx, "u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Cash.Equal(decimal.NewFromInt(wantCash)) {
+		t.Errorf("cash = %s, want %d: only the successful members' changes may stay", a.Cash, wantCash)
+	}
+}
+
+// TestCanceledWhileQueued checks that a caller whose context ends while it
+// waits is answered without its function running.
+func TestCanceledWhileQueued(t *testing.T) {
+	s := openTest(t, MemoryPath)
+	release := make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(open)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		_ = s.WithinTx(t.Context(), func(context.Context, ports.Tx) error {
+			<-release
+			return nil
+		})
+	})
+	waitQueued(t, s, 0)
+	ctx, cancel := context.WithCancel(t.Context())
+	ran := false
+	var err error
+	wg.Go(func() {
+		err = s.WithinTx(ctx, func(context.Context, ports.Tx) error { ran = true; return nil })
+	})
+	waitQueued(t, s, 1)
+	cancel()
+	open()
+	wg.Wait()
+	if !errors.Is(err, context.Canceled) || ran {
+		t.Errorf("canceled caller: err %v, ran %v; want context.Canceled without running", err, ran)
+	}
+}
+
+func TestClosedStoreRefusesTransactions(t *testing.T) {
+	s, err := Open(t.Context(), Config{Path: MemoryPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	err = s.WithinTx(t.Context(), func(context.Context, ports.Tx) error { return nil })
+	if !errors.Is(err, errClosed) {
+		t.Errorf("WithinTx after Close = %v, want errClosed", err)
+	}
+}

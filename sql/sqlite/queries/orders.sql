@@ -1,0 +1,68 @@
+-- name: CreateOrder :exec
+INSERT INTO orders (
+    id, user_id, client_order_id, stock_code, side, type, time_in_force,
+    quantity, limit_price, price_key, status, filled_quantity,
+    average_fill_price, reserved_amount, commission, tax, expires_at, reason,
+    created_at, updated_at
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: GetOrder :one
+SELECT * FROM orders WHERE id = ?;
+
+-- name: GetOrderByClientID :one
+SELECT * FROM orders WHERE user_id = ? AND client_order_id = ?;
+
+-- The cursor is always bound (the adapter passes a value above every id
+-- for the first page) so that the id range is an index range, not a filter.
+-- name: ListOrders :many
+SELECT * FROM orders
+WHERE user_id = sqlc.arg(user_id)
+  AND id < sqlc.arg(before)
+  AND (CAST(sqlc.arg(status) AS TEXT) = '' OR status = sqlc.arg(status))
+  AND (CAST(sqlc.arg(stock_code) AS TEXT) = '' OR stock_code = sqlc.arg(stock_code))
+  AND (CAST(sqlc.arg(side) AS TEXT) = '' OR side = sqlc.arg(side))
+ORDER BY id DESC
+LIMIT sqlc.arg(lim);
+
+-- name: UpdateOrder :execrows
+UPDATE orders
+SET status = sqlc.arg(status),
+    filled_quantity = sqlc.arg(filled_quantity),
+    average_fill_price = sqlc.arg(average_fill_price),
+    reserved_amount = sqlc.arg(reserved_amount),
+    commission = sqlc.arg(commission),
+    tax = sqlc.arg(tax),
+    expires_at = sqlc.arg(expires_at),
+    reason = sqlc.arg(reason),
+    updated_at = sqlc.arg(updated_at)
+WHERE id = sqlc.arg(id) AND status = sqlc.arg(from_status);
+
+-- The crossing queries repeat the partial index's predicate
+-- (status = 'PENDING') word for word so that SQLite can use orders_resting.
+-- name: ListCrossingBuys :many
+SELECT * FROM orders
+WHERE status = 'PENDING' AND stock_code = sqlc.arg(stock_code) AND side = 'BUY'
+  AND price_key >= sqlc.arg(price_key)
+ORDER BY price_key DESC, id
+LIMIT sqlc.arg(lim);
+
+-- name: ListCrossingSells :many
+SELECT * FROM orders
+WHERE status = 'PENDING' AND stock_code = sqlc.arg(stock_code) AND side = 'SELL'
+  AND price_key <= sqlc.arg(price_key)
+ORDER BY price_key, id
+LIMIT sqlc.arg(lim);
+
+-- Ordered by expiry alone, which the index orders_expiry delivers: DAY
+-- orders share one expiry (the close), and a tie-break on id would sort
+-- all of them on every call of the expiry sweep.
+-- name: ListExpiringOrders :many
+SELECT * FROM orders
+WHERE status = 'PENDING' AND expires_at <= sqlc.arg(until)
+ORDER BY expires_at
+LIMIT sqlc.arg(lim);
+
+-- name: ListOpenOrders :many
+SELECT * FROM orders
+WHERE user_id = ? AND status = 'PENDING'
+ORDER BY id;
