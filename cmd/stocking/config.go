@@ -1,0 +1,166 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/stocking-kr/stocking/domain"
+)
+
+// devJWTSecret is the secret `stocking dev` uses when none is set. Production
+// refuses to start with it.
+const devJWTSecret = "stocking-development-secret-do-not-use-in-production"
+
+// Config is everything the environment can set (DESIGN.md §7).
+type Config struct {
+	Env          string // development | production
+	Addr         string // listen address; PORT sets its port
+	DatabaseURI  string
+	JWTSecret    string
+	AccessTTL    time.Duration
+	RefreshTTL   time.Duration
+	BcryptCost   int
+	MarketHours  string // "always" or "krx"
+	HolidaysFile string
+	InitialCash  decimal.Decimal
+	Fees         domain.Fees
+	LogLevel     string
+	FeedInterval time.Duration
+
+	TemporalAddress   string
+	TemporalNamespace string
+	TemporalTaskQueue string
+	TemporalUIAddr    string
+
+	PortOneStoreID       string
+	PortOneAPISecret     string
+	PortOneWebhookSecret string
+	PortOneChannelKey    string
+	PortOneAPIBase       string
+}
+
+// env reads a variable with a default.
+type env func(string) string
+
+func (e env) get(key, def string) string {
+	if v := strings.TrimSpace(e(key)); v != "" {
+		return v
+	}
+	return def
+}
+
+// LoadConfig reads the configuration. devDefaults selects what `stocking
+// dev` assumes (always-open market, a development JWT secret); every other
+// command follows the KRX sessions and needs a real secret in production.
+func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	e := env(getenv)
+	c := Config{
+		Env:               e.get("STOCKING_ENV", "development"),
+		DatabaseURI:       e.get("DATABASE_URI", "sqlite:///stocking.db"),
+		JWTSecret:         e.get("JWT_SECRET_KEY", ""),
+		HolidaysFile:      e.get("MARKET_HOLIDAYS_FILE", ""),
+		LogLevel:          e.get("LOG_LEVEL", "info"),
+		TemporalAddress:   e.get("TEMPORAL_ADDRESS", ""),
+		TemporalNamespace: e.get("TEMPORAL_NAMESPACE", "default"),
+		TemporalTaskQueue: e.get("TEMPORAL_TASK_QUEUE", "stocking"),
+		TemporalUIAddr:    e.get("TEMPORAL_UI_ADDRESS", "127.0.0.1:8233"),
+
+		PortOneStoreID:       e.get("PORTONE_STORE_ID", ""),
+		PortOneAPISecret:     e.get("PORTONE_V2_API_SECRET", ""),
+		PortOneWebhookSecret: e.get("PORTONE_WEBHOOK_SECRET", ""),
+		PortOneChannelKey:    e.get("PORTONE_CHANNEL_KEY", "channel-key"),
+		PortOneAPIBase:       e.get("PORTONE_API_BASE", "https://api.portone.io"),
+	}
+	var errs []string
+	fail := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+
+	switch c.Env {
+	case "development", "production":
+	default:
+		fail("STOCKING_ENV must be development or production, got %q", c.Env)
+	}
+	port := e.get("PORT", "5100")
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		fail("PORT must be a TCP port number, got %q", port)
+	}
+	c.Addr = e.get("LISTEN_HOST", "") + ":" + port
+
+	if c.JWTSecret == "" || c.JWTSecret == devJWTSecret {
+		if c.Env == "production" {
+			fail("JWT_SECRET_KEY must be set to a random secret of at least 32 characters in production (for example: openssl rand -hex 32)")
+		}
+		c.JWTSecret = devJWTSecret
+	}
+	durations := map[string]*time.Duration{"ACCESS_TOKEN_TTL": &c.AccessTTL, "REFRESH_TOKEN_TTL": &c.RefreshTTL, "FEED_INTERVAL": &c.FeedInterval}
+	defaults := map[string]string{"ACCESS_TOKEN_TTL": "30m", "REFRESH_TOKEN_TTL": "336h", "FEED_INTERVAL": "1s"}
+	for k, p := range durations {
+		v := e.get(k, defaults[k])
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			fail("%s must be a duration such as 30m or 1s, got %q", k, v)
+		}
+		*p = d
+	}
+	cost := e.get("BCRYPT_COST", "10")
+	if n, err := strconv.Atoi(cost); err != nil || n < 4 || n > 16 {
+		fail("BCRYPT_COST must be between 4 and 16, got %q", cost)
+	} else {
+		c.BcryptCost = n
+	}
+	def := "krx"
+	if devDefaults {
+		def = "always"
+	}
+	c.MarketHours = strings.ToLower(e.get("MARKET_HOURS", def))
+	if c.MarketHours != "always" && c.MarketHours != "krx" {
+		fail("MARKET_HOURS must be always or krx, got %q", c.MarketHours)
+	}
+	money := func(key, def string) decimal.Decimal {
+		v := e.get(key, def)
+		d, err := decimal.NewFromString(v)
+		if err != nil {
+			fail("%s must be a decimal number, got %q", key, v)
+		}
+		return d
+	}
+	c.InitialCash = money("INITIAL_CASH", "10000000")
+	if c.InitialCash.IsNegative() || !c.InitialCash.Equal(c.InitialCash.Truncate(0)) {
+		fail("INITIAL_CASH must be a whole, non-negative number of won, got %s", c.InitialCash)
+	}
+	c.Fees = domain.Fees{CommissionRate: money("COMMISSION_RATE", "0.00015"), SellTaxRate: money("SELL_TAX_RATE", "0.0020")}
+	if err := c.Fees.Validate(); err != nil {
+		fail("%s", err.(*domain.Error).Message)
+	}
+	if c.Env == "production" && c.PortOneAPISecret != "" && c.PortOneWebhookSecret == "" {
+		fail("PORTONE_WEBHOOK_SECRET must be set when PORTONE_V2_API_SECRET is")
+	}
+	if len(errs) > 0 {
+		return c, fmt.Errorf("configuration:\n  %s", strings.Join(errs, "\n  "))
+	}
+	return c, nil
+}
+
+// Calendar builds the market calendar the configuration asks for.
+func (c Config) Calendar() (*domain.Calendar, error) {
+	cal := domain.NewKRXCalendar()
+	cal.Always = c.MarketHours == "always"
+	if c.HolidaysFile != "" {
+		f, err := os.Open(c.HolidaysFile)
+		if err != nil {
+			return nil, fmt.Errorf("MARKET_HOLIDAYS_FILE: %w", err)
+		}
+		defer f.Close()
+		if cal.Holidays, err = domain.ParseHolidays(f); err != nil {
+			return nil, fmt.Errorf("MARKET_HOLIDAYS_FILE: %w", err)
+		}
+	}
+	return cal, nil
+}

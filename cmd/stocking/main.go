@@ -1,0 +1,288 @@
+// Command stocking runs StocKing, the virtual KRX trading backend: the API,
+// the workflow worker, the market feed, and the tools around them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/stocking-kr/stocking/adapters/feed"
+	httpapi "github.com/stocking-kr/stocking/adapters/http"
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/service"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `stocking — a virtual stock trading backend for KRX listings
+
+Usage: stocking <command> [flags]
+
+Commands:
+  dev                   everything in one process on the embedded default:
+                        SQLite file, migrations, seed data, API on :5100,
+                        simulated market feed (MARKET_HOURS=always)
+  serve                 the API only
+  feed [--replay FILE]  the market feed: simulated, or a CSV replay
+  db migrate|seed|status
+  audit                 check every ledger and reservation invariant;
+                        exits 1 when any is violated
+  openapi               print the OpenAPI document
+  user create EMAIL --password P [--nickname N] [--admin]
+  user promote EMAIL    make a user an admin
+  bench [flags]         load-test a running server with market orders
+  version
+
+Every command reads its configuration from the environment (see README).
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Getenv); err != nil {
+		var ex exitError
+		if errors.As(err, &ex) {
+			os.Exit(int(ex))
+		}
+		fmt.Fprintln(os.Stderr, "stocking:", err)
+		os.Exit(1)
+	}
+}
+
+// exitError ends the process with a code and no further message.
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+
+func run(ctx context.Context, args []string, out io.Writer, getenv func(string) string) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(out, usage)
+		return nil
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "dev":
+		return runServer(ctx, getenv, true, Options{Migrate: true, Seed: true, Feed: true, API: true}, out)
+	case "serve":
+		return runServer(ctx, getenv, false, Options{API: true}, out)
+	case "feed":
+		return runFeed(ctx, getenv, args)
+	case "db":
+		return runDB(ctx, getenv, args, out)
+	case "audit":
+		return runAudit(ctx, getenv, out)
+	case "openapi":
+		return runOpenAPI(getenv, out)
+	case "user":
+		return runUser(ctx, getenv, args, out)
+	case "bench":
+		return runBench(ctx, args, out)
+	case "version":
+		fmt.Fprintln(out, "stocking", version)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+}
+
+func runServer(ctx context.Context, getenv func(string) string, dev bool, opts Options, out io.Writer) error {
+	cfg, err := LoadConfig(getenv, dev)
+	if err != nil {
+		return err
+	}
+	m := NewMain(cfg, opts)
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	defer m.Close()
+	m.Logger.Info("StocKing is up", "api", m.URL()+"/api/v1", "docs", m.URL()+"/docs",
+		"database", redact(cfg.DatabaseURI), "market_hours", cfg.MarketHours)
+	if dev {
+		fmt.Fprintf(out, "\n  StocKing API   %s/api/v1\n  Swagger UI     %s/docs\n\n", m.URL(), m.URL())
+	}
+	<-ctx.Done()
+	m.Logger.Info("shutting down")
+	return nil
+}
+
+// openOnly opens the store and service for a one-shot command.
+func openOnly(ctx context.Context, getenv func(string) string, opts Options) (*Main, error) {
+	cfg, err := LoadConfig(getenv, false)
+	if err != nil {
+		return nil, err
+	}
+	m := NewMain(cfg, opts)
+	if err := m.Open(ctx); err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+func runFeed(ctx context.Context, getenv func(string) string, args []string) error {
+	fs := flag.NewFlagSet("feed", flag.ContinueOnError)
+	replay := fs.String("replay", "", "CSV file (time,stock_code,price) to replay instead of simulating")
+	speed := fs.Float64("speed", 1, "replay speed factor (0 = as fast as possible)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	m, err := openOnly(ctx, getenv, Options{})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if *replay == "" {
+		f := &feed.Simulated{Interval: m.Config.FeedInterval, Logger: m.Logger}
+		m.Logger.Info("simulated feed running", "interval", m.Config.FeedInterval)
+		return f.Run(ctx, m.Service)
+	}
+	fh, err := os.Open(*replay)
+	if err != nil {
+		return err
+	}
+	ticks, err := feed.ParseReplay(fh)
+	fh.Close()
+	if err != nil {
+		return err
+	}
+	m.Logger.Info("replaying ticks", "file", *replay, "ticks", len(ticks), "speed", *speed)
+	r := &feed.Replay{Ticks: ticks, Speed: *speed, OnError: func(t feed.Tick, err error) error {
+		m.Logger.Warn("tick rejected", "code", t.Code, "price", t.Price, "err", err)
+		return nil
+	}}
+	return r.Run(ctx, m.Service)
+}
+
+func runDB(ctx context.Context, getenv func(string) string, args []string, out io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("usage: stocking db migrate|seed|status")
+	}
+	switch args[0] {
+	case "migrate":
+		m, err := openOnly(ctx, getenv, Options{Migrate: true})
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		fmt.Fprintln(out, "migrations applied")
+		return nil
+	case "seed":
+		m, err := openOnly(ctx, getenv, Options{})
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		n, err := seed(ctx, m.Service)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "added %d listings\n", n)
+		return nil
+	case "status":
+		m, err := openOnly(ctx, getenv, Options{})
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		info, err := m.Store.Info(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "engine:  %s\nversion: %s\nmigrations:\n", info.Engine, info.Version)
+		pending := 0
+		for _, mg := range info.Migrations {
+			state := "pending"
+			if mg.Applied {
+				state = "applied " + mg.AppliedAt.UTC().Format("2006-01-02 15:04:05Z")
+			} else {
+				pending++
+			}
+			fmt.Fprintf(out, "  %05d %-40s %s\n", mg.Version, mg.Name, state)
+		}
+		if pending > 0 {
+			fmt.Fprintf(out, "%d pending: run `stocking db migrate`\n", pending)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown db command %q: use migrate, seed or status", args[0])
+}
+
+func runAudit(ctx context.Context, getenv func(string) string, out io.Writer) error {
+	m, err := openOnly(ctx, getenv, Options{})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	rep, err := m.Service.Audit(ctx)
+	if err != nil {
+		return err
+	}
+	for _, v := range rep.Violations {
+		fmt.Fprintln(out, "VIOLATION", v)
+	}
+	fmt.Fprintf(out, "audited %d users: %d violations\n", rep.Users, len(rep.Violations))
+	if len(rep.Violations) > 0 {
+		return exitError(1)
+	}
+	return nil
+}
+
+func runOpenAPI(getenv func(string) string, out io.Writer) error {
+	doc, err := httpapi.OpenAPI(httpapi.Options{Version: version})
+	if err != nil {
+		return err
+	}
+	_, err = out.Write(append(doc, '\n'))
+	return err
+}
+
+func runUser(ctx context.Context, getenv func(string) string, args []string, out io.Writer) error {
+	if len(args) < 2 {
+		return errors.New("usage: stocking user create EMAIL --password P [--nickname N] [--admin] | stocking user promote EMAIL")
+	}
+	sub, email, rest := args[0], args[1], args[2:]
+	m, err := openOnly(ctx, getenv, Options{})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	switch sub {
+	case "create":
+		fs := flag.NewFlagSet("user create", flag.ContinueOnError)
+		pw := fs.String("password", "", "password (at least 8 characters)")
+		nick := fs.String("nickname", "", "nickname (defaults to the e-mail's local part)")
+		admin := fs.Bool("admin", false, "make the user an admin")
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if *nick == "" {
+			*nick, _, _ = strings.Cut(email, "@")
+		}
+		role := domain.RoleUser
+		if *admin {
+			role = domain.RoleAdmin
+		}
+		u, err := m.Service.CreateUser(ctx, service.SignupInput{Email: email, Password: *pw, Nickname: *nick}, role)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "created %s (%s) with id %s\n", u.Email, u.Role, u.ID)
+		return nil
+	case "promote":
+		u, err := m.Service.Promote(ctx, email)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s is now an admin\n", u.Email)
+		return nil
+	}
+	return fmt.Errorf("unknown user command %q: use create or promote", sub)
+}
