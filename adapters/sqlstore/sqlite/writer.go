@@ -172,6 +172,10 @@ func (s *Store) take() *txRequest {
 // then the batch is rolled back and its requests run again, one
 // transaction each.
 func (s *Store) runBatch(first *txRequest) txResult {
+	if err := first.ctx.Err(); err != nil {
+		// A caller handed the writer after its context ended.
+		return txResult{err: err}
+	}
 	// Statements run without the callers' cancellation (see WithinTx);
 	// BEGIN IMMEDIATE waits at most busy_timeout.
 	sqlTx, err := s.wdb.BeginTx(context.Background(), nil)
