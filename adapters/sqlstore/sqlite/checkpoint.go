@@ -63,9 +63,9 @@ func (c *checkpointer) checkpoint() {
 	}
 }
 
-// close stops the loop and closes the connection.
+// close stops the loop; the connection belongs to the Store.
 func (c *checkpointer) close() error {
 	close(c.stop)
 	<-c.done
-	return c.db.Close()
+	return nil
 }

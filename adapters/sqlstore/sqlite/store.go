@@ -9,7 +9,8 @@
 // and writers queue for it in Go (writer.go), where queued transactions
 // share a commit. Reads outside transactions go to a separate pool of
 // read-only connections, which WAL mode lets run beside the writer, and a
-// third connection runs WAL checkpoints (checkpoint.go).
+// maintenance connection runs migrations and WAL checkpoints
+// (checkpoint.go). An in-memory store has one connection for everything.
 package sqlite
 
 import (
@@ -69,11 +70,22 @@ type Store struct {
 	memory bool
 	// wdb has exactly one connection; every write goes through it.
 	wdb *sql.DB
+	// wconn is that connection, held for the Store's life in file mode so
+	// that transactions run on it with prepared BEGIN and COMMIT
+	// statements instead of database/sql's Tx machinery (a goroutine per
+	// transaction, a statement wrapper per call). It is nil in memory
+	// mode, where reads share the one connection, so each batch takes it
+	// as a database/sql Tx.
+	wconn                         *sql.Conn
+	beginStmt, commitStmt, rbStmt *sql.Stmt
 	// rdb is the read pool; the same handle as wdb in memory mode.
 	rdb *sql.DB
-	// wq and rq are the queries on wdb and rdb: prepared statements once
-	// the schema exists, plain ones before (a statement cannot be
-	// prepared against a table that is not there yet).
+	// mdb runs migrations (and, in file mode, checkpoints): its own
+	// connection in file mode, wdb in memory mode.
+	mdb *sql.DB
+	// wq and rq are the queries on the write connection and rdb: prepared
+	// statements once the schema exists, plain ones before (a statement
+	// cannot be prepared against a table that is not there yet).
 	wq, rq     atomic.Pointer[sqlitedb.Queries]
 	migrations *goose.Provider
 	prepareMu  sync.Mutex
@@ -125,6 +137,7 @@ func (s *Store) open(ctx context.Context, cfg Config) error {
 			return err
 		}
 		s.rdb = s.wdb
+		s.mdb = s.wdb
 	} else {
 		// The writer opens first so that the file exists and is in WAL
 		// mode before any reader connects.
@@ -140,14 +153,21 @@ func (s *Store) open(ctx context.Context, cfg Config) error {
 		if err != nil {
 			return err
 		}
-		var cdb *sql.DB
-		if cdb, err = openDB(ctx, cfg.Path, commonParams(), 1); err != nil {
+		if s.mdb, err = openDB(ctx, cfg.Path, commonParams(), 1); err != nil {
 			return err
 		}
-		s.checkpointer = startCheckpointer(cdb, s.log)
+		if s.wconn, err = s.wdb.Conn(ctx); err != nil {
+			return fmt.Errorf("sqlite: %w", err)
+		}
+		for stmt, text := range map[**sql.Stmt]string{&s.beginStmt: "BEGIN IMMEDIATE", &s.commitStmt: "COMMIT", &s.rbStmt: "ROLLBACK"} {
+			if *stmt, err = s.wconn.PrepareContext(ctx, text); err != nil {
+				return fmt.Errorf("sqlite: prepare %s: %w", text, err)
+			}
+		}
+		s.checkpointer = startCheckpointer(s.mdb, s.log)
 	}
 
-	s.wq.Store(sqlitedb.New(s.wdb))
+	s.wq.Store(sqlitedb.New(s.writeDBTX()))
 	s.rq.Store(sqlitedb.New(s.rdb))
 	s.reader = reader{live: &s.rq}
 	// A database that is already migrated gets its statements prepared
@@ -158,7 +178,7 @@ func (s *Store) open(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: migrations: %w", err)
 	}
-	s.migrations, err = goose.NewProvider(goose.DialectSQLite3, s.wdb, migrations,
+	s.migrations, err = goose.NewProvider(goose.DialectSQLite3, s.mdb, migrations,
 		goose.WithDisableGlobalRegistry(true))
 	if err != nil {
 		return fmt.Errorf("sqlite: migrations: %w", err)
@@ -232,7 +252,7 @@ func (s *Store) prepare(ctx context.Context) bool {
 	if s.prepared.Load() {
 		return true
 	}
-	wq, err := sqlitedb.Prepare(ctx, s.wdb)
+	wq, err := sqlitedb.Prepare(ctx, s.writeDBTX())
 	if err != nil {
 		s.log.Debug("sqlite statements not prepared yet", "err", err)
 		return false
@@ -249,6 +269,15 @@ func (s *Store) prepare(ctx context.Context) bool {
 	s.rq.Store(rq)
 	s.prepared.Store(true)
 	return true
+}
+
+// writeDBTX is what the write queries run on: the held connection in file
+// mode, the one-connection pool in memory mode.
+func (s *Store) writeDBTX() sqlitedb.DBTX {
+	if s.wconn != nil {
+		return s.wconn
+	}
+	return s.wdb
 }
 
 // Migrate applies every pending migration, then prepares the statements.
@@ -290,9 +319,15 @@ func (s *Store) Info(ctx context.Context) (ports.StoreInfo, error) {
 	return info, nil
 }
 
-// Ping checks both pools.
+// Ping checks the write connection and the read pool.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.wdb.PingContext(ctx); err != nil {
+	var err error
+	if s.wconn != nil {
+		err = s.wconn.PingContext(ctx)
+	} else {
+		err = s.wdb.PingContext(ctx)
+	}
+	if err != nil {
 		return fmt.Errorf("sqlite: ping: %w", err)
 	}
 	if err := s.rdb.PingContext(ctx); err != nil {
@@ -333,6 +368,17 @@ func (s *Store) Close() error {
 			errs = append(errs, rq.Close())
 		}
 		errs = append(errs, wq.Close())
+	}
+	for _, stmt := range []*sql.Stmt{s.beginStmt, s.commitStmt, s.rbStmt} {
+		if stmt != nil {
+			errs = append(errs, stmt.Close())
+		}
+	}
+	if s.wconn != nil {
+		errs = append(errs, s.wconn.Close())
+	}
+	if s.mdb != nil && s.mdb != s.wdb {
+		errs = append(errs, s.mdb.Close())
 	}
 	if s.rdb != nil && s.rdb != s.wdb {
 		errs = append(errs, s.rdb.Close())

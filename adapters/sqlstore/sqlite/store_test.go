@@ -69,7 +69,7 @@ func TestMigrateTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	var mode string
-	if err := s.wdb.QueryRowContext(t.Context(), "PRAGMA journal_mode").Scan(&mode); err != nil {
+	if err := s.wconn.QueryRowContext(t.Context(), "PRAGMA journal_mode").Scan(&mode); err != nil {
 		t.Fatal(err)
 	}
 	if mode != "wal" {

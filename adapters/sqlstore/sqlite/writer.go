@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -176,16 +177,13 @@ func (s *Store) runBatch(first *txRequest) txResult {
 		// A caller handed the writer after its context ended.
 		return txResult{err: err}
 	}
-	// Statements run without the callers' cancellation (see WithinTx);
-	// BEGIN IMMEDIATE waits at most busy_timeout.
-	sqlTx, err := s.wdb.BeginTx(context.Background(), nil)
+	w, err := s.begin()
 	if err != nil {
-		return txResult{err: fmt.Errorf("sqlite: begin: %w", err)}
+		return txResult{err: err}
 	}
-	q := s.wq.Load().WithTx(sqlTx)
-	self := call(first, q)
+	self := call(first, w.q)
 	if self.failed() {
-		sqlTx.Rollback()
+		s.rollback(w)
 		return self
 	}
 	var batch []*txRequest
@@ -199,14 +197,14 @@ func (s *Store) runBatch(first *txRequest) txResult {
 			req.done <- txResult{err: err}
 			continue
 		}
-		res := call(req, q)
+		res := call(req, w.q)
 		switch {
 		case !res.failed():
 			batch = append(batch, req)
 		case !res.wrote:
 			req.done <- res
 		default:
-			sqlTx.Rollback()
+			s.rollback(w)
 			self = s.runAlone(first)
 			for _, r := range append(batch, req) {
 				r.done <- s.runAlone(r)
@@ -214,8 +212,7 @@ func (s *Store) runBatch(first *txRequest) txResult {
 			return self
 		}
 	}
-	if err := sqlTx.Commit(); err != nil {
-		err = fmt.Errorf("sqlite: commit: %w", err)
+	if err := s.commit(w); err != nil {
 		if len(batch) > 0 {
 			s.log.Warn("sqlite batch commit failed", "transactions", len(batch)+1, "err", err)
 		}
@@ -237,19 +234,67 @@ func (s *Store) runAlone(req *txRequest) txResult {
 	if err := req.ctx.Err(); err != nil {
 		return txResult{err: err}
 	}
-	sqlTx, err := s.wdb.BeginTx(context.Background(), nil)
+	w, err := s.begin()
 	if err != nil {
-		return txResult{err: fmt.Errorf("sqlite: begin: %w", err)}
+		return txResult{err: err}
 	}
-	res := call(req, s.wq.Load().WithTx(sqlTx))
+	res := call(req, w.q)
 	if res.failed() {
-		sqlTx.Rollback()
+		s.rollback(w)
 		return res
 	}
-	if err := sqlTx.Commit(); err != nil {
-		res.err = fmt.Errorf("sqlite: commit: %w", err)
-	}
+	res.err = s.commit(w)
 	return res
+}
+
+// writeTx is the SQLite transaction of one batch and the queries that run
+// in it.
+type writeTx struct {
+	q  *sqlitedb.Queries
+	tx *sql.Tx // memory mode only
+}
+
+// begin opens a write transaction. Its statements run without the
+// callers' cancellation (see WithinTx); BEGIN IMMEDIATE waits at most
+// busy_timeout for another process.
+func (s *Store) begin() (writeTx, error) {
+	bg := context.Background()
+	if s.wconn == nil {
+		tx, err := s.wdb.BeginTx(bg, nil)
+		if err != nil {
+			return writeTx{}, fmt.Errorf("sqlite: begin: %w", err)
+		}
+		return writeTx{q: s.wq.Load().WithTx(tx), tx: tx}, nil
+	}
+	if _, err := s.beginStmt.ExecContext(bg); err != nil {
+		return writeTx{}, fmt.Errorf("sqlite: begin: %w", err)
+	}
+	return writeTx{q: s.wq.Load()}, nil
+}
+
+// commit commits, and on failure makes sure no transaction stays open: a
+// COMMIT that fails with SQLITE_BUSY leaves it open.
+func (s *Store) commit(w writeTx) error {
+	var err error
+	if w.tx != nil {
+		err = w.tx.Commit()
+	} else if _, err = s.commitStmt.ExecContext(context.Background()); err != nil {
+		s.rollback(w)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// rollback ends the transaction. Its error is of no use: the one thing
+// that makes ROLLBACK fail is that SQLite already rolled back by itself.
+func (s *Store) rollback(w writeTx) {
+	if w.tx != nil {
+		w.tx.Rollback()
+		return
+	}
+	s.rbStmt.ExecContext(context.Background())
 }
 
 // call runs a request's function on a fresh Tx over q, turning a panic
