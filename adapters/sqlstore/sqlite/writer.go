@@ -42,6 +42,10 @@ const (
 // errClosed answers transactions submitted to a closed store.
 var errClosed = errors.New("sqlite: store is closed")
 
+// errGoexit answers the transactions of a batch in which a function ended
+// its goroutine instead of returning.
+var errGoexit = errors.New("sqlite: a transaction function in the same batch exited its goroutine; nothing was saved")
+
 // txRequest is one WithinTx call.
 type txRequest struct {
 	ctx context.Context
@@ -133,20 +137,28 @@ func (r txResult) unwrap() error {
 // lead runs one batch that starts with first, answers the others in it,
 // and passes the writer on to the next queued caller (or leaves it idle).
 // It returns first's outcome.
+//
+// The hand-over is deferred so that it also happens when a function ends
+// its goroutine with runtime.Goexit (a test's t.FailNow inside fn): the
+// writer must never be left to a goroutine that is gone.
 func (s *Store) lead(first *txRequest) txResult {
-	self := s.runBatch(first)
+	defer s.handOver()
+	return s.runBatch(first)
+}
+
+// handOver gives the writer to the first queued caller, or marks it idle.
+func (s *Store) handOver() {
 	s.qmu.Lock()
 	if len(s.queue) == 0 {
 		s.busy = false
 		s.qmu.Unlock()
-		return self
+		return
 	}
 	next := s.queue[0]
 	s.queue[0] = nil
 	s.queue = s.queue[1:]
 	s.qmu.Unlock()
 	next.done <- txResult{lead: true}
-	return self
 }
 
 // take removes the next queued request, if any.
@@ -181,12 +193,28 @@ func (s *Store) runBatch(first *txRequest) txResult {
 	if err != nil {
 		return txResult{err: err}
 	}
+	// If a function ends its goroutine (runtime.Goexit), nothing below
+	// runs but this: roll back and answer everyone the batch holds.
+	var batch []*txRequest
+	var current *txRequest
+	finished := false
+	defer func() {
+		if finished {
+			return
+		}
+		s.rollback(w)
+		for _, r := range append(batch, current) {
+			if r != nil {
+				r.done <- txResult{err: errGoexit}
+			}
+		}
+	}()
 	self := call(first, w.q)
 	if self.failed() {
 		s.rollback(w)
+		finished = true
 		return self
 	}
-	var batch []*txRequest
 	start := time.Now()
 	for len(batch) < maxBatch-1 && time.Since(start) < maxBatchTime {
 		req := s.take()
@@ -197,7 +225,9 @@ func (s *Store) runBatch(first *txRequest) txResult {
 			req.done <- txResult{err: err}
 			continue
 		}
+		current = req
 		res := call(req, w.q)
+		current = nil
 		switch {
 		case !res.failed():
 			batch = append(batch, req)
@@ -205,13 +235,11 @@ func (s *Store) runBatch(first *txRequest) txResult {
 			req.done <- res
 		default:
 			s.rollback(w)
-			self = s.runAlone(first)
-			for _, r := range append(batch, req) {
-				r.done <- s.runAlone(r)
-			}
-			return self
+			finished = true
+			return s.replay(first, append(batch, req))
 		}
 	}
+	finished = true
 	if err := s.commit(w); err != nil {
 		if len(batch) > 0 {
 			s.log.Warn("sqlite batch commit failed", "transactions", len(batch)+1, "err", err)
@@ -229,6 +257,26 @@ func (s *Store) runBatch(first *txRequest) txResult {
 	return self
 }
 
+// replay runs first, then each of rest, in a transaction of its own,
+// answering rest as it goes, and returns first's outcome. Should a
+// function exit its goroutine, the requests not yet answered get
+// errGoexit.
+func (s *Store) replay(first *txRequest, rest []*txRequest) txResult {
+	next := 0
+	defer func() {
+		for _, r := range rest[next:] {
+			r.done <- txResult{err: errGoexit}
+		}
+	}()
+	self := s.runAlone(first)
+	for next < len(rest) {
+		res := s.runAlone(rest[next])
+		rest[next].done <- res
+		next++
+	}
+	return self
+}
+
 // runAlone runs one request in a transaction of its own.
 func (s *Store) runAlone(req *txRequest) txResult {
 	if err := req.ctx.Err(); err != nil {
@@ -238,7 +286,14 @@ func (s *Store) runAlone(req *txRequest) txResult {
 	if err != nil {
 		return txResult{err: err}
 	}
+	returned := false
+	defer func() {
+		if !returned { // fn exited its goroutine
+			s.rollback(w)
+		}
+	}()
 	res := call(req, w.q)
+	returned = true
 	if res.failed() {
 		s.rollback(w)
 		return res

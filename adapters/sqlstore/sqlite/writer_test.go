@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -175,5 +176,72 @@ func TestClosedStoreRefusesTransactions(t *testing.T) {
 	err = s.WithinTx(t.Context(), func(context.Context, ports.Tx) error { return nil })
 	if !errors.Is(err, errClosed) {
 		t.Errorf("WithinTx after Close = %v, want errClosed", err)
+	}
+}
+
+// TestGoexitInsideTransaction checks that a function ending its goroutine
+// (t.FailNow inside fn does) neither keeps its changes nor leaves the
+// writer stuck, whether it led the batch or was queued behind a leader.
+func TestGoexitInsideTransaction(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "goexit.db"))
+	ctx := t.Context()
+	now := time.Now().UTC()
+	addUser := func(ctx context.Context, tx ports.Tx, id string) error {
+		return tx.CreateUser(ctx, domain.User{ID: id, Email: id + "@example.com", Role: domain.RoleUser, CreatedAt: now, UpdatedAt: now})
+	}
+
+	// The leader's own function exits.
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		_ = s.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
+			if err := addUser(ctx, tx, "gone"); err != nil {
+				return err
+			}
+			runtime.Goexit()
+			return nil
+		})
+		t.Error("WithinTx returned after Goexit")
+	})
+	wg.Wait()
+
+	// A queued function exits on the leader's goroutine: the leader's
+	// caller never returns, the queued caller is told nothing was saved.
+	release := make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(open)
+	wg.Go(func() {
+		_ = s.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
+			<-release
+			return addUser(ctx, tx, "leader")
+		})
+	})
+	waitQueued(t, s, 0)
+	var queuedErr error
+	wg.Go(func() {
+		queuedErr = s.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
+			if err := addUser(ctx, tx, "queued"); err != nil {
+				return err
+			}
+			runtime.Goexit()
+			return nil
+		})
+	})
+	waitQueued(t, s, 1)
+	open()
+	wg.Wait()
+	if !errors.Is(queuedErr, errGoexit) {
+		t.Errorf("queued caller got %v, want errGoexit", queuedErr)
+	}
+
+	// The writer still works, and nothing of the exited batches stayed.
+	if err := s.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error { return addUser(ctx, tx, "after") }); err != nil {
+		t.Fatalf("WithinTx after Goexit: %v", err)
+	}
+	for id, want := range map[string]bool{"gone": false, "leader": false, "queued": false, "after": true} {
+		_, err := s.GetUser(ctx, id)
+		if got := err == nil; got != want {
+			t.Errorf("user %s stored = %v, want %v (err %v)", id, got, want, err)
+		}
 	}
 }
