@@ -23,7 +23,12 @@ type Account struct {
 	SellCount       int64
 	WinCount        int64 // sells with positive realized P&L
 	LossCount       int64 // sells with negative realized P&L
-	UpdatedAt       time.Time
+	// LedgerSeq numbers the account's ledger rows: the next row gets
+	// LedgerSeq+1. It orders the ledger exactly, whatever the clocks of
+	// the processes that wrote it, and a unique (user, seq) key makes a
+	// lost update of the account impossible to hide.
+	LedgerSeq int64
+	UpdatedAt time.Time
 }
 
 // Available is the cash that new orders and withdrawals may use.

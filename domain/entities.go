@@ -88,8 +88,10 @@ const (
 
 // LedgerEntry is one money movement with the balance around it.
 type LedgerEntry struct {
-	ID                string
-	UserID            string
+	ID     string
+	UserID string
+	// Seq is the row's position in the account's ledger, from 1.
+	Seq               int64
 	Type              TxType
 	StockCode         string // "" for cash movements
 	OrderID           string

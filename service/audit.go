@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -88,7 +89,9 @@ func (s *Service) AuditUser(ctx context.Context, userID string) ([]Violation, er
 		}
 		before = rows[len(rows)-1].ID
 	}
-	slices.Reverse(ledger)
+	// Order by the account's own sequence, not by id or time: rows written
+	// by processes with different clocks still sort exactly.
+	slices.SortFunc(ledger, func(x, y domain.LedgerEntry) int { return cmp.Compare(x.Seq, y.Seq) })
 	sum := decimal.Zero
 	for i, l := range ledger {
 		switch l.Type {
@@ -103,6 +106,9 @@ func (s *Service) AuditUser(ctx context.Context, userID string) ([]Violation, er
 		default:
 			bad("ledger-type", "row %s has unexpected type %s", l.ID, l.Type)
 		}
+		if l.Seq != int64(i+1) {
+			bad("ledger-seq", "row %s has sequence %d where %d was expected", l.ID, l.Seq, i+1)
+		}
 		if i > 0 && !l.CashBalanceBefore.Equal(ledger[i-1].CashBalanceAfter) {
 			bad("ledger-chain", "row %s starts at %s but the previous row %s ended at %s", l.ID, l.CashBalanceBefore, ledger[i-1].ID, ledger[i-1].CashBalanceAfter)
 		}
@@ -112,6 +118,9 @@ func (s *Service) AuditUser(ctx context.Context, userID string) ([]Violation, er
 	}
 	if !sum.Equal(a.Cash) {
 		bad("cash-sum", "cash is %s but the ledger sums to %s", a.Cash, sum)
+	}
+	if n := int64(len(ledger)); n != a.LedgerSeq {
+		bad("ledger-seq", "the account counts %d ledger rows but %d exist", a.LedgerSeq, n)
 	}
 	if n := len(ledger); n > 0 && !ledger[n-1].CashBalanceAfter.Equal(a.Cash) {
 		bad("cash-last", "cash is %s but the newest ledger row %s ends at %s", a.Cash, ledger[n-1].ID, ledger[n-1].CashBalanceAfter)

@@ -25,11 +25,12 @@ func (s *Service) bookCash(ctx context.Context, tx ports.Tx, a *domain.Account, 
 		return domain.Errorf(domain.CodeInternal, "bookCash: unexpected type %s", typ)
 	}
 	a.UpdatedAt = now
+	a.LedgerSeq++
 	if err := tx.SaveAccount(ctx, *a); err != nil {
 		return err
 	}
 	return tx.AppendLedger(ctx, domain.LedgerEntry{
-		ID: s.ids.NewID(), UserID: a.UserID, Type: typ, PaymentID: paymentID,
+		ID: s.ids.NewID(), UserID: a.UserID, Seq: a.LedgerSeq, Type: typ, PaymentID: paymentID,
 		Amount: amount, Commission: decimal.Zero, Tax: decimal.Zero,
 		CashBalanceBefore: before, CashBalanceAfter: a.Cash, Memo: memo, CreatedAt: now,
 	})

@@ -248,8 +248,9 @@ func (s *Service) settle(a *domain.Account, h *domain.Holding, o *domain.Order, 
 	if o.Side == domain.Sell {
 		typ = domain.TxSell
 	}
+	a.LedgerSeq++
 	le := domain.LedgerEntry{
-		ID: s.ids.NewID(), UserID: o.UserID, Type: typ, StockCode: o.StockCode, OrderID: o.ID,
+		ID: s.ids.NewID(), UserID: o.UserID, Seq: a.LedgerSeq, Type: typ, StockCode: o.StockCode, OrderID: o.ID,
 		Quantity: qty, Price: decimal.NewNullDecimal(price), Amount: st.Amount,
 		Commission: st.Commission, Tax: st.Tax, CashBalanceBefore: before, CashBalanceAfter: a.Cash, CreatedAt: now,
 	}
@@ -395,7 +396,7 @@ func (s *Service) CancelOrder(ctx context.Context, userID, id string) (domain.Or
 		}
 		s.log.Warn("workflow engine unavailable; cancelling in the database", "order_id", id)
 	}
-	res, err := s.CloseOrder(ctx, id, domain.Cancelled, "cancelled by user")
+	res, err := s.closeOrder(ctx, id, domain.Cancelled, "cancelled by user", true)
 	if err != nil {
 		return domain.Order{}, err
 	}
@@ -412,6 +413,12 @@ func alreadyFinal(o domain.Order) error {
 // it returns a conflict naming the status that won, and changes nothing.
 // Workflow activities call it; so does the fallback path of CancelOrder.
 func (s *Service) CloseOrder(ctx context.Context, id string, status domain.OrderStatus, reason string) (domain.Order, error) {
+	return s.closeOrder(ctx, id, status, reason, false)
+}
+
+// closeOrder closes an order; notify tells the order's workflow through
+// the outbox, for closes decided outside it.
+func (s *Service) closeOrder(ctx context.Context, id string, status domain.OrderStatus, reason string, notify bool) (domain.Order, error) {
 	if status != domain.Cancelled && status != domain.Expired {
 		return domain.Order{}, fmt.Errorf("CloseOrder: bad target status %s", status)
 	}
@@ -470,6 +477,9 @@ func (s *Service) CloseOrder(ctx context.Context, id string, status domain.Order
 			return domain.Errorf(domain.CodeConflict, "order %s changed while being closed", o.ID)
 		}
 		closedHere = true
+		if notify {
+			return s.enqueueOrder(ctx, tx, OutboxOrderClosed, o)
+		}
 		return nil
 	})
 	if err != nil {
@@ -477,6 +487,9 @@ func (s *Service) CloseOrder(ctx context.Context, id string, status domain.Order
 	}
 	if !closedHere {
 		return o, alreadyFinal(o)
+	}
+	if notify && s.cfg.OrderWorkflows {
+		s.kick()
 	}
 	return o, nil
 }
@@ -493,7 +506,7 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 		}
 		progressed := false
 		for _, o := range due {
-			if _, err := s.CloseOrder(ctx, o.ID, domain.Expired, "expired at the close of its trading day"); err == nil {
+			if _, err := s.closeOrder(ctx, o.ID, domain.Expired, "expired at the close of its trading day", true); err == nil {
 				n++
 				progressed = true
 			} else if !domain.IsCode(err, domain.CodeConflict) {

@@ -369,7 +369,9 @@ func (s *Service) rejectMismatch(ctx context.Context, local domain.Payment, gp d
 		return p, err
 	}
 	if err := s.gateway.CancelPayment(ctx, local.ID, "amount or currency does not match the order: "+why, "stocking-mismatch-"+local.ID); err != nil {
-		return p, err
+		// The payment is already marked and credits nothing; the payment
+		// workflow retries the refund until PortOne takes it.
+		s.log.Error("refunding a mismatched payment", "payment_id", local.ID, "err", err)
 	}
 	return p, nil
 }

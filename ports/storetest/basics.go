@@ -157,7 +157,7 @@ func testAccounts(f *fixture) {
 	a.RealizedPnL = dec("-1234.5678")
 	a.TotalCommission = dec("9999.9999")
 	a.TotalTax = dec("141")
-	a.BuyCount, a.SellCount, a.WinCount, a.LossCount = 7, 5, 3, 2
+	a.BuyCount, a.SellCount, a.WinCount, a.LossCount, a.LedgerSeq = 7, 5, 3, 2, 19
 	a.UpdatedAt = f.tick()
 	f.tx(func(tx ports.Tx) error {
 		locked, err := tx.LockAccount(f.ctx, u.ID)

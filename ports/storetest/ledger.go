@@ -11,9 +11,11 @@ import (
 
 // entry builds a ledger row moving delta won, after the previous row.
 func (f *fixture) entry(u domain.User, typ domain.TxType, code string, before, delta string) domain.LedgerEntry {
+	f.ledgerSeq[u.ID]++
 	e := domain.LedgerEntry{
 		ID:                f.id(),
 		UserID:            u.ID,
+		Seq:               f.ledgerSeq[u.ID],
 		Type:              typ,
 		StockCode:         code,
 		Amount:            dec(delta).Abs(),
@@ -117,6 +119,12 @@ func testLedgerPaymentOnce(f *fixture) {
 	again.PaymentID = "pay-1"
 	err := f.txErr(func(tx ports.Tx) error { return tx.AppendLedger(f.ctx, again) })
 	f.wantErr("AppendLedger(same payment)", err, domain.ErrDuplicate)
+
+	// Two rows can never take the same place in a user's ledger.
+	dup := f.entry(u, domain.TxDeposit, "", "1000000", "1")
+	dup.Seq = e.Seq
+	err = f.txErr(func(tx ports.Tx) error { return tx.AppendLedger(f.ctx, dup) })
+	f.wantErr("AppendLedger(same seq)", err, domain.ErrDuplicate)
 
 	// Rows without a payment never collide.
 	f.tx(func(tx ports.Tx) error {

@@ -73,6 +73,8 @@ type fixture struct {
 	ctx context.Context
 	now time.Time
 	seq int
+	// ledgerSeq is the last ledger sequence handed out per user.
+	ledgerSeq map[string]int64
 }
 
 func newFixture(t *testing.T, s ports.Store) *fixture {
@@ -81,6 +83,8 @@ func newFixture(t *testing.T, s ports.Store) *fixture {
 		s:   s,
 		ctx: t.Context(),
 		now: time.Date(2026, 3, 2, 0, 0, 0, 123456000, time.UTC),
+
+		ledgerSeq: map[string]int64{},
 	}
 }
 

@@ -140,6 +140,7 @@ func account(r sqlitedb.Account) domain.Account {
 		SellCount:       r.SellCount,
 		WinCount:        r.WinCount,
 		LossCount:       r.LossCount,
+		LedgerSeq:       r.LedgerSeq,
 		UpdatedAt:       r.UpdatedAt,
 	}
 }
@@ -230,6 +231,7 @@ func ledgerEntry(r sqlitedb.Ledger) domain.LedgerEntry {
 	return domain.LedgerEntry{
 		ID:                r.ID,
 		UserID:            r.UserID,
+		Seq:               r.Seq,
 		Type:              domain.TxType(r.Type),
 		StockCode:         r.StockCode.String,
 		OrderID:           r.OrderID.String,

@@ -104,6 +104,7 @@ func (t *tx) CreateAccount(ctx context.Context, a domain.Account) (err error) {
 		SellCount:        a.SellCount,
 		WinCount:         a.WinCount,
 		LossCount:        a.LossCount,
+		LedgerSeq:        a.LedgerSeq,
 		UpdatedAt:        orNow(a.UpdatedAt),
 	}))
 }
@@ -123,6 +124,7 @@ func (t *tx) SaveAccount(ctx context.Context, a domain.Account) (err error) {
 		SellCount:        a.SellCount,
 		WinCount:         a.WinCount,
 		LossCount:        a.LossCount,
+		LedgerSeq:        a.LedgerSeq,
 		UpdatedAt:        orNow(a.UpdatedAt),
 		UserID:           a.UserID,
 	})
@@ -227,6 +229,7 @@ func (t *tx) AppendLedger(ctx context.Context, e domain.LedgerEntry) (err error)
 	return wrap("append ledger", t.qs().AppendLedger(t.c(ctx), sqlitedb.AppendLedgerParams{
 		ID:                e.ID,
 		UserID:            e.UserID,
+		Seq:               e.Seq,
 		Type:              string(e.Type),
 		StockCode:         nullString(e.StockCode),
 		OrderID:           nullString(e.OrderID),

@@ -21,6 +21,10 @@ CREATE TABLE users (
     updated_at    DATETIME NOT NULL
 ) WITHOUT ROWID;
 
+-- ledger_seq counts the account's ledger rows; each new row takes the next
+-- number, which orders the ledger exactly whatever the writers' clocks, and
+-- the unique (user_id, seq) key on ledger turns a lost update of the account
+-- into an error instead of a silent double spend.
 CREATE TABLE accounts (
     user_id           TEXT PRIMARY KEY REFERENCES users (id),
     cash              TEXT NOT NULL,
@@ -34,6 +38,7 @@ CREATE TABLE accounts (
     sell_count        INTEGER NOT NULL DEFAULT 0,
     win_count         INTEGER NOT NULL DEFAULT 0,
     loss_count        INTEGER NOT NULL DEFAULT 0,
+    ledger_seq        INTEGER NOT NULL DEFAULT 0,
     updated_at        DATETIME NOT NULL
 ) WITHOUT ROWID;
 
@@ -126,6 +131,7 @@ CREATE INDEX executions_user ON executions (user_id, id);
 CREATE TABLE ledger (
     id                  TEXT PRIMARY KEY,
     user_id             TEXT NOT NULL REFERENCES users (id),
+    seq                 INTEGER NOT NULL,
     type                TEXT NOT NULL,
     stock_code          TEXT,
     order_id            TEXT,
@@ -141,6 +147,7 @@ CREATE TABLE ledger (
     created_at          DATETIME NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX ledger_user ON ledger (user_id, id);
+CREATE UNIQUE INDEX ledger_user_seq ON ledger (user_id, seq);
 -- At most one ledger row per payment: a paid payment is credited once.
 -- Partial, so that trades (no payment) add no entry.
 CREATE UNIQUE INDEX ledger_payment ON ledger (payment_id) WHERE payment_id IS NOT NULL;

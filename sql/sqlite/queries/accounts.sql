@@ -5,12 +5,13 @@ SELECT * FROM accounts WHERE user_id = ?;
 INSERT INTO accounts (
     user_id, cash, reserved_cash, total_deposits, total_withdrawals,
     realized_pnl, total_commission, total_tax,
-    buy_count, sell_count, win_count, loss_count, updated_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+    buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: SaveAccount :execrows
 UPDATE accounts
 SET cash = ?, reserved_cash = ?, total_deposits = ?, total_withdrawals = ?,
     realized_pnl = ?, total_commission = ?, total_tax = ?,
-    buy_count = ?, sell_count = ?, win_count = ?, loss_count = ?, updated_at = ?
+    buy_count = ?, sell_count = ?, win_count = ?, loss_count = ?, ledger_seq = ?,
+    updated_at = ?
 WHERE user_id = ?;

@@ -1,9 +1,9 @@
 -- name: AppendLedger :exec
 INSERT INTO ledger (
-    id, user_id, type, stock_code, order_id, payment_id, quantity, price,
+    id, user_id, seq, type, stock_code, order_id, payment_id, quantity, price,
     amount, commission, tax, cash_balance_before, cash_balance_after, memo,
     created_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- The cursor and the time window are always bound (the adapter widens
 -- unbounded ones) so that the query has one shape and one plan.

@@ -16,8 +16,8 @@ const createAccount = `-- name: CreateAccount :exec
 INSERT INTO accounts (
     user_id, cash, reserved_cash, total_deposits, total_withdrawals,
     realized_pnl, total_commission, total_tax,
-    buy_count, sell_count, win_count, loss_count, updated_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 `
 
 type CreateAccountParams struct {
@@ -33,6 +33,7 @@ type CreateAccountParams struct {
 	SellCount        int64
 	WinCount         int64
 	LossCount        int64
+	LedgerSeq        int64
 	UpdatedAt        time.Time
 }
 
@@ -50,13 +51,14 @@ func (q *Queries) CreateAccount(ctx context.Context, arg CreateAccountParams) er
 		arg.SellCount,
 		arg.WinCount,
 		arg.LossCount,
+		arg.LedgerSeq,
 		arg.UpdatedAt,
 	)
 	return err
 }
 
 const getAccount = `-- name: GetAccount :one
-SELECT user_id, cash, reserved_cash, total_deposits, total_withdrawals, realized_pnl, total_commission, total_tax, buy_count, sell_count, win_count, loss_count, updated_at FROM accounts WHERE user_id = ?
+SELECT user_id, cash, reserved_cash, total_deposits, total_withdrawals, realized_pnl, total_commission, total_tax, buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at FROM accounts WHERE user_id = ?
 `
 
 func (q *Queries) GetAccount(ctx context.Context, userID string) (Account, error) {
@@ -75,6 +77,7 @@ func (q *Queries) GetAccount(ctx context.Context, userID string) (Account, error
 		&i.SellCount,
 		&i.WinCount,
 		&i.LossCount,
+		&i.LedgerSeq,
 		&i.UpdatedAt,
 	)
 	return i, err
@@ -84,7 +87,8 @@ const saveAccount = `-- name: SaveAccount :execrows
 UPDATE accounts
 SET cash = ?, reserved_cash = ?, total_deposits = ?, total_withdrawals = ?,
     realized_pnl = ?, total_commission = ?, total_tax = ?,
-    buy_count = ?, sell_count = ?, win_count = ?, loss_count = ?, updated_at = ?
+    buy_count = ?, sell_count = ?, win_count = ?, loss_count = ?, ledger_seq = ?,
+    updated_at = ?
 WHERE user_id = ?
 `
 
@@ -100,6 +104,7 @@ type SaveAccountParams struct {
 	SellCount        int64
 	WinCount         int64
 	LossCount        int64
+	LedgerSeq        int64
 	UpdatedAt        time.Time
 	UserID           string
 }
@@ -117,6 +122,7 @@ func (q *Queries) SaveAccount(ctx context.Context, arg SaveAccountParams) (int64
 		arg.SellCount,
 		arg.WinCount,
 		arg.LossCount,
+		arg.LedgerSeq,
 		arg.UpdatedAt,
 		arg.UserID,
 	)

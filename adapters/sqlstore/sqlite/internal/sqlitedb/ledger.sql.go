@@ -15,15 +15,16 @@ import (
 
 const appendLedger = `-- name: AppendLedger :exec
 INSERT INTO ledger (
-    id, user_id, type, stock_code, order_id, payment_id, quantity, price,
+    id, user_id, seq, type, stock_code, order_id, payment_id, quantity, price,
     amount, commission, tax, cash_balance_before, cash_balance_after, memo,
     created_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 `
 
 type AppendLedgerParams struct {
 	ID                string
 	UserID            string
+	Seq               int64
 	Type              string
 	StockCode         sql.NullString
 	OrderID           sql.NullString
@@ -43,6 +44,7 @@ func (q *Queries) AppendLedger(ctx context.Context, arg AppendLedgerParams) erro
 	_, err := q.exec(ctx, q.appendLedgerStmt, appendLedger,
 		arg.ID,
 		arg.UserID,
+		arg.Seq,
 		arg.Type,
 		arg.StockCode,
 		arg.OrderID,
@@ -61,7 +63,7 @@ func (q *Queries) AppendLedger(ctx context.Context, arg AppendLedgerParams) erro
 }
 
 const listLedger = `-- name: ListLedger :many
-SELECT id, user_id, type, stock_code, order_id, payment_id, quantity, price, amount, commission, tax, cash_balance_before, cash_balance_after, memo, created_at FROM ledger
+SELECT id, user_id, seq, type, stock_code, order_id, payment_id, quantity, price, amount, commission, tax, cash_balance_before, cash_balance_after, memo, created_at FROM ledger
 WHERE user_id = ?1
   AND id < ?2
   AND (CAST(?3 AS TEXT) = '' OR type = ?3)
@@ -104,6 +106,7 @@ func (q *Queries) ListLedger(ctx context.Context, arg ListLedgerParams) ([]Ledge
 		if err := rows.Scan(
 			&i.ID,
 			&i.UserID,
+			&i.Seq,
 			&i.Type,
 			&i.StockCode,
 			&i.OrderID,

@@ -24,6 +24,7 @@ type Account struct {
 	SellCount        int64
 	WinCount         int64
 	LossCount        int64
+	LedgerSeq        int64
 	UpdatedAt        time.Time
 }
 
@@ -55,6 +56,7 @@ type Holding struct {
 type Ledger struct {
 	ID                string
 	UserID            string
+	Seq               int64
 	Type              string
 	StockCode         sql.NullString
 	OrderID           sql.NullString
