@@ -91,6 +91,7 @@ func (m marketOrderBench) buy(ctx context.Context, qty int64) error {
 		}
 		before := a.Cash
 		a.ApplySettlement(set)
+		a.LedgerSeq++
 		a.UpdatedAt = now
 		if err := tx.SaveAccount(ctx, a); err != nil {
 			return err
@@ -101,7 +102,7 @@ func (m marketOrderBench) buy(ctx context.Context, qty int64) error {
 			return err
 		}
 		return tx.AppendLedger(ctx, domain.LedgerEntry{
-			ID: uuid.Must(uuid.NewV7()).String(), UserID: m.userID, Type: domain.TxBuy,
+			ID: uuid.Must(uuid.NewV7()).String(), UserID: m.userID, Seq: a.LedgerSeq, Type: domain.TxBuy,
 			StockCode: m.code, OrderID: o.ID, Quantity: qty, Price: decimal.NewNullDecimal(st.Price),
 			Amount: set.Amount, Commission: set.Commission, Tax: set.Tax,
 			CashBalanceBefore: before, CashBalanceAfter: a.Cash, CreatedAt: now,
