@@ -1,0 +1,77 @@
+package workflows
+
+import (
+	"context"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/service"
+)
+
+// Activities are the workflows' only way to touch the world. Each is keyed
+// by an order or payment id and idempotent: running it again after a crash
+// finds the row already in its final state and reports that.
+type Activities struct {
+	Service *service.Service
+}
+
+// LoadOrder reads an order's current state.
+func (a *Activities) LoadOrder(ctx context.Context, orderID string) (domain.Order, error) {
+	o, err := a.Service.Store().GetOrder(ctx, orderID)
+	return o, nonRetryable(err)
+}
+
+// CancelOrder cancels a resting order in the database. Losing to a fill or
+// an expiry is not an error: the result says who won.
+func (a *Activities) CancelOrder(ctx context.Context, orderID string) (CloseResult, error) {
+	return a.close(ctx, orderID, domain.Cancelled, "cancelled by user")
+}
+
+// ExpireOrder expires a DAY order at its close.
+func (a *Activities) ExpireOrder(ctx context.Context, orderID string) (CloseResult, error) {
+	return a.close(ctx, orderID, domain.Expired, "expired at the close of its trading day")
+}
+
+func (a *Activities) close(ctx context.Context, orderID string, status domain.OrderStatus, reason string) (CloseResult, error) {
+	o, err := a.Service.CloseOrder(ctx, orderID, status, reason)
+	if err == nil {
+		return CloseResult{Order: o, Won: true}, nil
+	}
+	if domain.IsCode(err, domain.CodeConflict) && o.ID != "" {
+		return CloseResult{Order: o, Won: false, Message: err.(*domain.Error).Message}, nil
+	}
+	return CloseResult{}, nonRetryable(err)
+}
+
+// SyncPayment asks PortOne for the payment and applies the answer.
+func (a *Activities) SyncPayment(ctx context.Context, paymentID string) (domain.Payment, error) {
+	p, err := a.Service.SyncPayment(ctx, paymentID)
+	return p, nonRetryable(err)
+}
+
+// ExpirePayment closes a payment nobody paid in time.
+func (a *Activities) ExpirePayment(ctx context.Context, paymentID string) (domain.Payment, error) {
+	p, err := a.Service.ExpirePayment(ctx, paymentID)
+	return p, nonRetryable(err)
+}
+
+// RefundMismatched refunds a payment whose amount or currency did not match
+// what was prepared.
+func (a *Activities) RefundMismatched(ctx context.Context, paymentID string) error {
+	return nonRetryable(a.Service.RefundMismatched(ctx, paymentID))
+}
+
+// nonRetryable marks domain rejections (invalid, not found, conflict) as
+// final, so Temporal does not retry what can never succeed; infrastructure
+// errors stay retryable.
+func nonRetryable(err error) error {
+	if err == nil {
+		return nil
+	}
+	switch domain.ErrorCode(err) {
+	case domain.CodeInvalid, domain.CodeNotFound, domain.CodeConflict, domain.CodeForbidden:
+		return temporal.NewNonRetryableApplicationError(err.Error(), string(domain.ErrorCode(err)), nil)
+	}
+	return err
+}

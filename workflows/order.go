@@ -1,0 +1,132 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/service"
+)
+
+// activity options: local activities answer an update within the same
+// workflow task; the expiry runs as a regular activity so a worker crash
+// mid-way hands it to another worker.
+var (
+	localOpts = workflow.LocalActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, MaximumInterval: 5 * time.Second, MaximumAttempts: 5},
+	}
+	activityOpts = workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
+	}
+)
+
+// LimitOrderWorkflow owns one resting limit order from acceptance to a
+// final status: it accepts the order, waits for a fill (signalled by the
+// matcher, which fills in the database), a cancel (an update, so the caller
+// learns at once who won) or its expiry (a timer at the DAY close; GTC
+// orders have none), and completes.
+func LimitOrderWorkflow(ctx workflow.Context, in service.OrderEvent) (OrderOutcome, error) {
+	var a *Activities
+	log := workflow.GetLogger(ctx)
+	status := domain.Pending
+	reason := ""
+	settle := func(o domain.Order) {
+		if o.Status.Final() && !status.Final() {
+			status, reason = o.Status, o.Reason
+		}
+	}
+
+	if err := workflow.SetQueryHandler(ctx, QueryOrderStatus, func() (domain.OrderStatus, error) { return status, nil }); err != nil {
+		return OrderOutcome{}, err
+	}
+	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCancelOrder,
+		func(ctx workflow.Context) (domain.Order, error) {
+			var res CloseResult
+			lctx := workflow.WithLocalActivityOptions(ctx, localOpts)
+			if err := workflow.ExecuteLocalActivity(lctx, a.CancelOrder, in.OrderID).Get(ctx, &res); err != nil {
+				return domain.Order{}, err
+			}
+			settle(res.Order)
+			if !res.Won {
+				return domain.Order{}, temporal.NewApplicationError(res.Message, ErrConflict)
+			}
+			return res.Order, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context) error {
+			// Rejected updates leave no trace in the history, so a cancel
+			// after the end costs nothing.
+			if status.Final() {
+				return temporal.NewApplicationError(fmt.Sprintf("order %s is already %s and can no longer be cancelled", in.OrderID, status), ErrConflict)
+			}
+			return nil
+		}})
+	if err != nil {
+		return OrderOutcome{}, err
+	}
+
+	// Fills arrive as signals; duplicates and late ones change nothing.
+	closed := workflow.GetSignalChannel(ctx, SignalOrderClosed)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var ev service.OrderEvent
+			if !closed.Receive(ctx, &ev) {
+				return
+			}
+			if ev.Status.Final() && !status.Final() {
+				status, reason = ev.Status, "closed outside the workflow"
+			}
+		}
+	})
+
+	// Accept: the row may already be final when the workflow starts late
+	// (the engine was down while the order was placed and filled).
+	var cur domain.Order
+	lctx := workflow.WithLocalActivityOptions(ctx, localOpts)
+	if err := workflow.ExecuteLocalActivity(lctx, a.LoadOrder, in.OrderID).Get(ctx, &cur); err != nil {
+		return OrderOutcome{}, err
+	}
+	settle(cur)
+
+	timerCtx, stopTimer := workflow.WithCancel(ctx)
+	if in.TimeInForce == domain.Day && !in.ExpiresAt.IsZero() && !status.Final() {
+		workflow.Go(timerCtx, func(ctx workflow.Context) {
+			for !status.Final() {
+				wait := in.ExpiresAt.Sub(workflow.Now(ctx))
+				if wait > 0 {
+					if err := workflow.NewTimer(ctx, wait).Get(ctx, nil); err != nil {
+						return // cancelled: the order closed first
+					}
+				}
+				if status.Final() {
+					return
+				}
+				var res CloseResult
+				actx := workflow.WithActivityOptions(ctx, activityOpts)
+				if err := workflow.ExecuteActivity(actx, a.ExpireOrder, in.OrderID).Get(ctx, &res); err != nil {
+					log.Error("expiring order", "order_id", in.OrderID, "error", err)
+					return
+				}
+				settle(res.Order)
+				if !status.Final() {
+					// The database clock is behind the timer; try again shortly.
+					_ = workflow.Sleep(ctx, 5*time.Second)
+				}
+			}
+		})
+	}
+
+	if err := workflow.Await(ctx, func() bool { return status.Final() }); err != nil {
+		return OrderOutcome{}, err
+	}
+	stopTimer()
+	// Let an update that is still answering its caller finish first.
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return OrderOutcome{}, err
+	}
+	return OrderOutcome{OrderID: in.OrderID, Status: status, Reason: reason}, nil
+}

@@ -1,0 +1,242 @@
+package workflows
+
+import (
+	"errors"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/service"
+)
+
+var acts *Activities // nil receiver: activities are referred to by name
+
+// quietLogger keeps the test environment's debug chatter out of test
+// output.
+var quietLogger = tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+
+// seoulClose is 15:30 Asia/Seoul on a trading day, 2026-11-26.
+var (
+	placedAt   = time.Date(2026, 11, 26, 10, 0, 0, 0, domain.Seoul)
+	seoulClose = time.Date(2026, 11, 26, 15, 30, 0, 0, domain.Seoul)
+)
+
+func newOrderEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	t.Helper()
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(quietLogger)
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(LimitOrderWorkflow, workflow.RegisterOptions{Name: OrderWorkflowName})
+	env.RegisterActivity(acts)
+	env.SetStartTime(placedAt)
+	return env
+}
+
+func pending(id string) domain.Order {
+	return domain.Order{ID: id, Status: domain.Pending, Side: domain.Buy, TimeInForce: domain.Day, ExpiresAt: seoulClose}
+}
+
+func withStatus(o domain.Order, s domain.OrderStatus) domain.Order {
+	o.Status = s
+	return o
+}
+
+func dayOrder(id string) service.OrderEvent {
+	return service.OrderEvent{OrderID: id, Side: domain.Buy, TimeInForce: domain.Day, ExpiresAt: seoulClose, Status: domain.Pending}
+}
+
+func outcome(t *testing.T, env *testsuite.TestWorkflowEnvironment) OrderOutcome {
+	t.Helper()
+	if !env.IsWorkflowCompleted() {
+		t.Fatal("workflow did not complete")
+	}
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var out OrderOutcome
+	if err := env.GetWorkflowResult(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestDayOrderExpiresAtTheClose(t *testing.T) {
+	env := newOrderEnv(t)
+	env.OnActivity(acts.LoadOrder, mock.Anything, "o1").Return(pending("o1"), nil).Once()
+	env.OnActivity(acts.ExpireOrder, mock.Anything, "o1").Return(CloseResult{Order: withStatus(pending("o1"), domain.Expired), Won: true}, nil).Once()
+	var openBefore bool
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(QueryOrderStatus)
+		var s domain.OrderStatus
+		openBefore = err == nil && v.Get(&s) == nil && s == domain.Pending
+	}, seoulClose.Sub(placedAt)-time.Second)
+	env.ExecuteWorkflow(OrderWorkflowName, dayOrder("o1"))
+	out := outcome(t, env)
+	if out.Status != domain.Expired {
+		t.Fatalf("status %s, want EXPIRED", out.Status)
+	}
+	// Nothing else waits in the workflow, so its clock stops at the expiry.
+	expiredAt := env.Now()
+	if !openBefore {
+		t.Fatal("the order was not open a second before the close")
+	}
+	if expiredAt.Before(seoulClose) || expiredAt.After(seoulClose.Add(time.Second)) {
+		t.Fatalf("expired at %s, want the close %s", expiredAt.In(domain.Seoul), seoulClose)
+	}
+	env.AssertExpectations(t)
+}
+
+func TestCancelBeforeFill(t *testing.T) {
+	env := newOrderEnv(t)
+	env.OnActivity(acts.LoadOrder, mock.Anything, "o2").Return(pending("o2"), nil)
+	env.OnActivity(acts.CancelOrder, mock.Anything, "o2").Return(CloseResult{Order: withStatus(pending("o2"), domain.Cancelled), Won: true}, nil).Once()
+	var got domain.Order
+	var updErr error
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(UpdateCancelOrder, "cancel-1", &testsuite.TestUpdateCallback{
+			OnReject:   func(err error) { updErr = err },
+			OnComplete: func(v any, err error) { got, updErr = v.(domain.Order), err },
+		})
+	}, time.Minute)
+	env.ExecuteWorkflow(OrderWorkflowName, dayOrder("o2"))
+	if updErr != nil || got.Status != domain.Cancelled {
+		t.Fatalf("cancel update: %+v %v", got, updErr)
+	}
+	if out := outcome(t, env); out.Status != domain.Cancelled {
+		t.Fatalf("status %s", out.Status)
+	}
+	env.AssertNotCalled(t, "ExpireOrder", mock.Anything, mock.Anything)
+}
+
+func TestCancelAfterTheFillIsRejectedByTheValidator(t *testing.T) {
+	env := newOrderEnv(t)
+	env.OnActivity(acts.LoadOrder, mock.Anything, "o9").Return(pending("o9"), nil)
+	// A first cancel is in flight (its activity is slow) when the fill
+	// arrives; a second cancel then meets the validator, which knows the
+	// order is final and rejects it without running anything.
+	env.OnActivity(acts.CancelOrder, mock.Anything, "o9").After(time.Minute).Return(CloseResult{Order: withStatus(pending("o9"), domain.Filled), Won: false, Message: "order o9 is already FILLED"}, nil).Once()
+	var second error
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(UpdateCancelOrder, "cancel-1", &testsuite.TestUpdateCallback{OnComplete: func(any, error) {}})
+	}, time.Minute)
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(SignalOrderClosed, service.OrderEvent{OrderID: "o9", Status: domain.Filled})
+	}, time.Minute+10*time.Second)
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(UpdateCancelOrder, "cancel-2", &testsuite.TestUpdateCallback{
+			OnReject:   func(err error) { second = err },
+			OnComplete: func(_ any, err error) { t.Errorf("the second cancel ran: %v", err) },
+		})
+	}, time.Minute+20*time.Second)
+	env.ExecuteWorkflow(OrderWorkflowName, dayOrder("o9"))
+	var app *temporal.ApplicationError
+	if !errors.As(second, &app) || app.Type() != ErrConflict {
+		t.Fatalf("second cancel: %v, want a %s rejection", second, ErrConflict)
+	}
+	if out := outcome(t, env); out.Status != domain.Filled {
+		t.Fatalf("status %s", out.Status)
+	}
+	env.AssertExpectations(t)
+}
+
+func TestCancelLosingToAFillInTheDatabase(t *testing.T) {
+	env := newOrderEnv(t)
+	env.OnActivity(acts.LoadOrder, mock.Anything, "o4").Return(pending("o4"), nil)
+	// The matcher filled the row an instant before the cancel's activity
+	// ran: the database says FILLED, the cancel lost.
+	env.OnActivity(acts.CancelOrder, mock.Anything, "o4").Return(CloseResult{Order: withStatus(pending("o4"), domain.Filled), Won: false, Message: "order o4 is already FILLED"}, nil)
+	var updErr error
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(UpdateCancelOrder, "cancel-race", &testsuite.TestUpdateCallback{
+			OnComplete: func(_ any, err error) { updErr = err },
+		})
+	}, time.Minute)
+	env.ExecuteWorkflow(OrderWorkflowName, dayOrder("o4"))
+	var app *temporal.ApplicationError
+	if !errors.As(updErr, &app) || app.Type() != ErrConflict {
+		t.Fatalf("cancel that lost: %v", updErr)
+	}
+	if out := outcome(t, env); out.Status != domain.Filled {
+		t.Fatalf("status %s, want FILLED", out.Status)
+	}
+}
+
+func TestDuplicateFillSignalsCompleteOnce(t *testing.T) {
+	env := newOrderEnv(t)
+	env.OnActivity(acts.LoadOrder, mock.Anything, "o5").Return(pending("o5"), nil)
+	env.RegisterDelayedCallback(func() {
+		ev := service.OrderEvent{OrderID: "o5", Status: domain.Filled}
+		env.SignalWorkflow(SignalOrderClosed, ev)
+		env.SignalWorkflow(SignalOrderClosed, ev)
+		env.SignalWorkflow(SignalOrderClosed, service.OrderEvent{OrderID: "o5", Status: domain.Cancelled})
+	}, time.Minute)
+	env.ExecuteWorkflow(OrderWorkflowName, dayOrder("o5"))
+	if out := outcome(t, env); out.Status != domain.Filled {
+		t.Fatalf("status %s: the first final status must stick", out.Status)
+	}
+	env.AssertNotCalled(t, "ExpireOrder", mock.Anything, mock.Anything)
+}
+
+func TestGTCOrderHasNoExpiry(t *testing.T) {
+	env := newOrderEnv(t)
+	env.OnActivity(acts.LoadOrder, mock.Anything, "o6").Return(pending("o6"), nil)
+	ev := dayOrder("o6")
+	ev.TimeInForce, ev.ExpiresAt = domain.GTC, time.Time{}
+	var stillOpen bool
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(QueryOrderStatus)
+		var s domain.OrderStatus
+		if err == nil && v.Get(&s) == nil {
+			stillOpen = s == domain.Pending
+		}
+		env.SignalWorkflow(SignalOrderClosed, service.OrderEvent{OrderID: "o6", Status: domain.Filled})
+	}, 90*24*time.Hour)
+	env.ExecuteWorkflow(OrderWorkflowName, ev)
+	if !stillOpen {
+		t.Fatal("a GTC order was not resting after 90 days")
+	}
+	if out := outcome(t, env); out.Status != domain.Filled {
+		t.Fatalf("status %s", out.Status)
+	}
+}
+
+func TestLateStartOfAnAlreadyFinalOrder(t *testing.T) {
+	env := newOrderEnv(t)
+	env.OnActivity(acts.LoadOrder, mock.Anything, "o7").Return(withStatus(pending("o7"), domain.Filled), nil)
+	env.ExecuteWorkflow(OrderWorkflowName, dayOrder("o7"))
+	if out := outcome(t, env); out.Status != domain.Filled {
+		t.Fatalf("status %s", out.Status)
+	}
+	if !env.Now().Before(seoulClose) {
+		t.Fatal("the workflow waited for the close although the order was already filled")
+	}
+}
+
+func TestExpiryRetriesWhenTheDatabaseClockIsBehind(t *testing.T) {
+	env := newOrderEnv(t)
+	env.OnActivity(acts.LoadOrder, mock.Anything, "o8").Return(pending("o8"), nil)
+	env.OnActivity(acts.ExpireOrder, mock.Anything, "o8").Return(CloseResult{Order: pending("o8"), Won: false, Message: "does not expire yet"}, nil).Once()
+	env.OnActivity(acts.ExpireOrder, mock.Anything, "o8").Return(CloseResult{Order: withStatus(pending("o8"), domain.Expired), Won: true}, nil).Once()
+	env.ExecuteWorkflow(OrderWorkflowName, dayOrder("o8"))
+	if out := outcome(t, env); out.Status != domain.Expired {
+		t.Fatalf("status %s", out.Status)
+	}
+	env.AssertExpectations(t)
+}
+
+// Register must accept what the workflows need; a replayer is the
+// strictest registry.
+func TestRegisterNames(t *testing.T) {
+	r := worker.NewWorkflowReplayer()
+	r.RegisterWorkflowWithOptions(LimitOrderWorkflow, workflow.RegisterOptions{Name: OrderWorkflowName})
+	r.RegisterWorkflowWithOptions(PaymentWorkflow, workflow.RegisterOptions{Name: PaymentWorkflowName})
+}

@@ -1,0 +1,124 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/service"
+)
+
+// PaymentWorkflow reconciles one payment with PortOne, the only authority
+// on whether money moved. It waits for the browser's completion call (an
+// update, answered with the verified payment) or a webhook (a signal);
+// either makes it fetch the payment from PortOne and apply the answer,
+// which fulfils a matching PAID payment exactly once. In silence it polls
+// PortOne on a backoff, and when the payment window (or an issued virtual
+// account) runs out it expires the payment. A payment whose amount or
+// currency does not match is refunded before the workflow ends.
+func PaymentWorkflow(ctx workflow.Context, in service.PaymentEvent) (PaymentOutcome, error) {
+	var a *Activities
+	log := workflow.GetLogger(ctx)
+	var p domain.Payment
+	p.ID, p.Status = in.PaymentID, domain.PaymentPrepared
+	out := PaymentOutcome{PaymentID: in.PaymentID}
+	deadline := in.ExpiresAt
+	wake := false
+
+	sync := func(ctx workflow.Context) error {
+		var got domain.Payment
+		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: 90 * time.Second, // PortOne asks for ≥ 60 s read timeouts
+			RetryPolicy: &temporal.RetryPolicy{
+				InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 8,
+			},
+		})
+		if err := workflow.ExecuteActivity(actx, a.SyncPayment, in.PaymentID).Get(ctx, &got); err != nil {
+			return err
+		}
+		out.Polls++
+		if got.ID != "" {
+			p = got
+		}
+		if p.Status == domain.PaymentAwaitingDeposit {
+			// The account stays open longer than the card window.
+			if d := workflow.Now(ctx).Add(paymentDepositWindow); d.After(deadline) {
+				deadline = d
+			}
+		}
+		return nil
+	}
+
+	if err := workflow.SetQueryHandler(ctx, QueryPaymentStatus, func() (domain.PaymentStatus, error) { return p.Status, nil }); err != nil {
+		return out, err
+	}
+	if err := workflow.SetUpdateHandler(ctx, UpdateCompletePayment, func(ctx workflow.Context) (domain.Payment, error) {
+		if !p.Status.Final() {
+			if err := sync(ctx); err != nil {
+				return domain.Payment{}, err
+			}
+		}
+		return p, nil
+	}); err != nil {
+		return out, err
+	}
+	hooks := workflow.GetSignalChannel(ctx, SignalPaymentWebhook)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for hooks.Receive(ctx, nil) {
+			wake = true
+		}
+	})
+
+	poll := paymentFirstPoll
+	for !p.Status.Final() {
+		now := workflow.Now(ctx)
+		if !now.Before(deadline) {
+			if err := sync(ctx); err != nil {
+				log.Warn("last check before expiry failed", "payment_id", in.PaymentID, "error", err)
+			}
+			if p.Status.Final() {
+				break
+			}
+			var got domain.Payment
+			actx := workflow.WithActivityOptions(ctx, activityOpts)
+			if err := workflow.ExecuteActivity(actx, a.ExpirePayment, in.PaymentID).Get(ctx, &got); err != nil {
+				return out, err
+			}
+			p = got
+			break
+		}
+		wait := min(poll, deadline.Sub(now))
+		woke, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return wake || p.Status.Final() })
+		if err != nil {
+			return out, err
+		}
+		if p.Status.Final() {
+			break
+		}
+		wake = false
+		if !woke {
+			poll = min(2*poll, paymentMaxPoll)
+		}
+		if err := sync(ctx); err != nil {
+			// PortOne kept failing; keep waiting and try on the next turn.
+			log.Warn("checking payment with PortOne", "payment_id", in.PaymentID, "error", err)
+		}
+	}
+
+	if p.Status == domain.PaymentMismatched {
+		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: 90 * time.Second,
+			RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute},
+		})
+		if err := workflow.ExecuteActivity(actx, a.RefundMismatched, in.PaymentID).Get(ctx, nil); err != nil {
+			return out, err
+		}
+	}
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return out, err
+	}
+	out.Status, out.Reason = p.Status, p.Reason
+	return out, nil
+}
