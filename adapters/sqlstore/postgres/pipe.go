@@ -1,0 +1,313 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/stocking-kr/stocking/domain"
+)
+
+// A transaction's writes that answer nothing but an error (inserts,
+// saves, upserts) do not go to the server one by one. They are queued on
+// the transaction's pipe and sent, pipelined in one network round trip,
+// together with whatever needs an answer next: the next read, a
+// conditional update whose row count decides a race, or COMMIT. BEGIN
+// rides along with the first of them. A market order (lock the account,
+// read the listing, lock the holding, then five writes and COMMIT) thus
+// costs four round trips instead of ten.
+//
+// Queued writes always reach the server before any later statement of
+// the same transaction, so the transaction reads its own writes. What
+// changes is when a write's failure is reported: by the call that sends
+// it (a later read, UpdateOrder, or WithinTx's commit) instead of the call
+// that queued it. The first failure poisons the transaction: every later
+// call returns it and WithinTx rolls back, exactly as when the write
+// itself had failed, since PostgreSQL aborts a transaction at its first
+// error anyway.
+
+// pipe is one transaction's connection as the generated queries see it
+// (their DBTX). It has two faces: now sends what is queued plus the
+// statement at hand and answers it; later only queues.
+type pipe struct {
+	conn *pgx.Conn
+	// begun is set once BEGIN is queued or sent; sent once anything
+	// reached the server, so that there is something to roll back.
+	begun, sent bool
+	// batch holds the queued statements, BEGIN first when it has not
+	// been sent yet; meta describes each of them.
+	batch pgx.Batch
+	meta  []queued
+	// err is the transaction's first failure. Once set, nothing more is
+	// sent and WithinTx rolls back.
+	err error
+	// op and mustChange describe the next write that later queues; tx
+	// sets them just before calling the generated query.
+	op         string
+	mustChange bool
+
+	now   nowDBTX
+	later laterDBTX
+}
+
+// queued is what the pipe checks in the answer to one queued statement.
+type queued struct {
+	op string
+	// mustChange turns an answer of zero rows into domain.ErrNotFound,
+	// the store's answer for saving a row that does not exist.
+	mustChange bool
+}
+
+func newPipe(conn *pgx.Conn) *pipe {
+	p := &pipe{conn: conn}
+	p.now.p, p.later.p = p, p
+	return p
+}
+
+// queue adds a statement to the next round trip, after BEGIN when the
+// transaction has not begun.
+func (p *pipe) queue(sql string, args []any, q queued) {
+	if !p.begun {
+		p.batch.Queue("begin")
+		p.meta = append(p.meta, queued{op: "begin"})
+		p.begun = true
+	}
+	p.batch.Queue(sql, args...)
+	p.meta = append(p.meta, q)
+}
+
+// fail records the transaction's first failure and returns it.
+func (p *pipe) fail(err error) error {
+	if p.err == nil {
+		p.err = err
+	}
+	return p.err
+}
+
+// pending is the number of statements queued for the next round trip.
+func (p *pipe) pending() int { return len(p.batch.QueuedQueries) }
+
+// send sends every queued statement, the last of which (the one the
+// caller wants answered) stays unread in the returned results. It checks
+// the answers to the others; on a failure it closes the results and
+// poisons the transaction.
+func (p *pipe) send(ctx context.Context) (pgx.BatchResults, error) {
+	n := p.pending()
+	br := p.conn.SendBatch(ctx, &p.batch)
+	p.sent = true
+	for i := range n - 1 {
+		tag, err := br.Exec()
+		if err == nil && p.meta[i].mustChange && tag.RowsAffected() == 0 {
+			err = domain.ErrNotFound
+		}
+		if err != nil {
+			err = wrap(p.meta[i].op, err)
+			br.Close()
+			p.reset()
+			return nil, p.fail(err)
+		}
+	}
+	return br, nil
+}
+
+// reset empties the queue once its answers are read. The slices keep
+// their capacity for the next round trip.
+func (p *pipe) reset() {
+	clear(p.batch.QueuedQueries)
+	p.batch.QueuedQueries = p.batch.QueuedQueries[:0]
+	p.meta = p.meta[:0]
+}
+
+// watch records a server error in the transaction: PostgreSQL has
+// aborted it, so it can only roll back.
+func (p *pipe) watch(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		p.fail(err)
+	}
+	return err
+}
+
+// commit sends what is queued and COMMIT in one round trip.
+func (p *pipe) commit(ctx context.Context) error {
+	if p.err != nil {
+		return p.err
+	}
+	if !p.begun {
+		// Nothing was read or written.
+		return nil
+	}
+	p.queue("commit", nil, queued{op: "commit"})
+	br, err := p.send(ctx)
+	if err != nil {
+		return err
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	p.reset()
+	if err != nil {
+		return p.fail(wrap("commit", err))
+	}
+	// PostgreSQL answers COMMIT of a transaction that an earlier error
+	// aborted with ROLLBACK; that must not pass for success.
+	if tag.String() != "COMMIT" {
+		return p.fail(fmt.Errorf("postgres: commit: the transaction was rolled back (%s)", tag.String()))
+	}
+	return nil
+}
+
+// rollback ends the transaction after a failure. The caller's context
+// may be what failed, so rollback has its own short deadline; a
+// connection that cannot roll back is closed, and the pool drops it.
+func (p *pipe) rollback(ctx context.Context) {
+	p.reset()
+	if !p.sent {
+		return
+	}
+	pc := p.conn.PgConn()
+	if pc.IsClosed() || (!pc.IsBusy() && pc.TxStatus() == 'I') {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if _, err := p.conn.Exec(ctx, "rollback"); err != nil {
+		p.conn.Close(ctx)
+	}
+}
+
+// nowDBTX runs a statement at once, sending the queued writes ahead of it
+// in the same round trip.
+type nowDBTX struct{ p *pipe }
+
+func (d nowDBTX) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	p := d.p
+	if p.err != nil {
+		return pgconn.CommandTag{}, p.err
+	}
+	p.queue(sql, args, queued{})
+	br, err := p.send(ctx)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	p.reset()
+	return tag, p.watch(err)
+}
+
+func (d nowDBTX) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	p := d.p
+	if p.err != nil {
+		return nil, p.err
+	}
+	if p.begun && p.pending() == 0 {
+		rows, err := p.conn.Query(ctx, sql, args...)
+		if err != nil {
+			return nil, p.watch(err)
+		}
+		return &pipeRows{Rows: rows, p: p}, nil
+	}
+	p.queue(sql, args, queued{})
+	br, err := p.send(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		br.Close()
+		p.reset()
+		return nil, p.watch(err)
+	}
+	return &pipeRows{Rows: rows, p: p, br: br}, nil
+}
+
+func (d nowDBTX) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	rows, err := d.Query(ctx, sql, args...)
+	if err != nil {
+		return errRow{err}
+	}
+	return (*pipeRow)(rows.(*pipeRows))
+}
+
+// pipeRows are the rows of a transaction's read. Closing them reads the
+// rest of the round trip they came in, and a server error seen in them
+// poisons the transaction.
+type pipeRows struct {
+	pgx.Rows
+	p  *pipe
+	br pgx.BatchResults
+}
+
+func (r *pipeRows) Close() {
+	r.Rows.Close()
+	r.done()
+}
+
+func (r *pipeRows) Err() error {
+	return r.p.watch(r.Rows.Err())
+}
+
+// done finishes the round trip the rows came in.
+func (r *pipeRows) done() {
+	if r.br == nil {
+		return
+	}
+	err := r.br.Close()
+	r.br = nil
+	r.p.reset()
+	r.p.watch(err)
+}
+
+// pipeRow is pipeRows read as a single row, as pgx.Conn.QueryRow does:
+// no row is pgx.ErrNoRows, and Scan closes the rows.
+type pipeRow pipeRows
+
+func (r *pipeRow) Scan(dest ...any) error {
+	rows := (*pipeRows)(r)
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return pgx.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return rows.p.watch(err)
+	}
+	rows.Close()
+	return rows.Err()
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// laterDBTX queues a statement for the next round trip and answers at
+// once with an empty result; only statements whose answer is an error or
+// a row count to check go through it.
+type laterDBTX struct{ p *pipe }
+
+func (d laterDBTX) Exec(_ context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	p := d.p
+	if p.err != nil {
+		return pgconn.CommandTag{}, p.err
+	}
+	p.queue(sql, args, queued{op: p.op, mustChange: p.mustChange})
+	return pgconn.CommandTag{}, nil
+}
+
+func (d laterDBTX) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return d.p.now.Query(ctx, sql, args...)
+}
+
+func (d laterDBTX) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return d.p.now.QueryRow(ctx, sql, args...)
+}

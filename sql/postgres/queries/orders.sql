@@ -1,0 +1,78 @@
+-- name: CreateOrder :exec
+INSERT INTO orders (
+    id, user_id, client_order_id, stock_code, side, type, time_in_force,
+    quantity, limit_price, price_key, status, filled_quantity,
+    average_fill_price, reserved_amount, commission, tax, expires_at, reason,
+    created_at, updated_at
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20);
+
+-- name: GetOrder :one
+SELECT * FROM orders WHERE id = $1;
+
+-- name: LockOrder :one
+SELECT * FROM orders WHERE id = $1 FOR UPDATE;
+
+-- name: GetOrderByClientID :one
+SELECT * FROM orders WHERE user_id = $1 AND client_order_id = $2;
+
+-- The cursor is always bound (the adapter passes a value above every id
+-- for the first page) so that the id range is an index range, not a filter.
+-- name: ListOrders :many
+SELECT * FROM orders
+WHERE user_id = sqlc.arg(user_id)
+  AND id < sqlc.arg(before)
+  AND (sqlc.arg(status)::text = '' OR status = sqlc.arg(status))
+  AND (sqlc.arg(stock_code)::text = '' OR stock_code = sqlc.arg(stock_code))
+  AND (sqlc.arg(side)::text = '' OR side = sqlc.arg(side))
+ORDER BY id DESC
+LIMIT sqlc.arg(lim);
+
+-- name: UpdateOrder :execrows
+UPDATE orders
+SET status = sqlc.arg(status),
+    filled_quantity = sqlc.arg(filled_quantity),
+    average_fill_price = sqlc.arg(average_fill_price),
+    reserved_amount = sqlc.arg(reserved_amount),
+    commission = sqlc.arg(commission),
+    tax = sqlc.arg(tax),
+    expires_at = sqlc.arg(expires_at),
+    reason = sqlc.arg(reason),
+    updated_at = sqlc.arg(updated_at)
+WHERE id = sqlc.arg(id) AND status = sqlc.arg(from_status);
+
+-- ListCrossingOrders answers both sides in one round trip: each branch is
+-- a range scan of the partial index orders_resting (the branches repeat
+-- its predicate, status = 'PENDING', so the planner can use it) that stops
+-- after lim rows, and the outer sort only orders those few. Buys come
+-- first, best (highest) limit first; then sells, lowest limit first; ties
+-- go to the older order (UUIDv7 ids sort by creation).
+-- name: ListCrossingOrders :many
+SELECT * FROM (
+    (SELECT * FROM orders b
+     WHERE b.status = 'PENDING' AND b.stock_code = sqlc.arg(stock_code) AND b.side = 'BUY'
+       AND b.price_key >= sqlc.arg(price_key)::bigint
+     ORDER BY b.price_key DESC, b.id
+     LIMIT sqlc.arg(lim))
+    UNION ALL
+    (SELECT * FROM orders s
+     WHERE s.status = 'PENDING' AND s.stock_code = sqlc.arg(stock_code) AND s.side = 'SELL'
+       AND s.price_key <= sqlc.arg(price_key)::bigint
+     ORDER BY s.price_key, s.id
+     LIMIT sqlc.arg(lim))
+) AS crossing
+ORDER BY crossing.side, CASE WHEN crossing.side = 'BUY' THEN -crossing.price_key ELSE crossing.price_key END, crossing.id
+LIMIT sqlc.arg(lim);
+
+-- Ordered by expiry alone, which the index orders_expiry delivers: DAY
+-- orders share one expiry (the close), and a tie-break on id would sort
+-- all of them on every call of the expiry sweep.
+-- name: ListExpiringOrders :many
+SELECT * FROM orders
+WHERE status = 'PENDING' AND expires_at <= sqlc.arg(until)::timestamptz
+ORDER BY expires_at
+LIMIT sqlc.arg(lim);
+
+-- name: ListOpenOrders :many
+SELECT * FROM orders
+WHERE user_id = $1 AND status = 'PENDING'
+ORDER BY id;
