@@ -1,0 +1,23 @@
+-- name: GetHolding :one
+SELECT * FROM holdings WHERE user_id = ? AND stock_code = ?;
+
+-- name: LockHolding :one
+SELECT * FROM holdings WHERE user_id = ? AND stock_code = ? FOR UPDATE;
+
+-- name: ListHoldings :many
+SELECT * FROM holdings WHERE user_id = ? ORDER BY stock_code;
+
+-- The new values are bound twice rather than read back with VALUES(col),
+-- which MySQL 8 deprecates, or a row alias, which MariaDB lacks.
+-- name: UpsertHolding :exec
+INSERT INTO holdings (user_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at)
+VALUES (sqlc.arg(user_id), sqlc.arg(stock_code), sqlc.arg(quantity), sqlc.arg(reserved_quantity),
+        sqlc.arg(average_price), sqlc.arg(created_at), sqlc.arg(updated_at))
+ON DUPLICATE KEY UPDATE
+    quantity = sqlc.arg(quantity),
+    reserved_quantity = sqlc.arg(reserved_quantity),
+    average_price = sqlc.arg(average_price),
+    updated_at = sqlc.arg(updated_at);
+
+-- name: DeleteHolding :exec
+DELETE FROM holdings WHERE user_id = ? AND stock_code = ?;

@@ -1,0 +1,20 @@
+-- name: AppendLedger :exec
+INSERT INTO ledger (
+    id, user_id, seq, type, stock_code, order_id, payment_id, quantity, price,
+    amount, commission, tax, cash_balance_before, cash_balance_after, memo,
+    created_at
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- The cursor and the time window are always bound (the adapter widens
+-- unbounded ones), so the id bound is always an index range on
+-- ledger_user, read backwards.
+-- name: ListLedger :many
+SELECT * FROM ledger
+WHERE user_id = sqlc.arg(user_id)
+  AND id < sqlc.arg(before)
+  AND (sqlc.arg(type_filter) = '' OR type = sqlc.arg(type_filter))
+  AND (sqlc.arg(stock_filter) = '' OR stock_code = sqlc.arg(stock_filter))
+  AND created_at >= sqlc.arg(from_time)
+  AND created_at < sqlc.arg(to_time)
+ORDER BY id DESC
+LIMIT ?;
