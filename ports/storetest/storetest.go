@@ -56,6 +56,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"RaceSpendBalance", testRaceSpendBalance},
 		{"RaceSellHolding", testRaceSellHolding},
 		{"RaceFillCancel", testRaceFillCancel},
+		{"Workload", testWorkload},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
