@@ -102,13 +102,24 @@ func (e *Engine) Ready(ctx context.Context) error {
 func (e *Engine) update(ctx context.Context, workflowID, name string, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, e.timeout())
 	defer cancel()
-	h, err := e.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflowID, UpdateName: name, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
+	for attempt := 1; ; attempt++ {
+		h, err := e.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: workflowID, UpdateName: name, WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err == nil {
+			err = h.Get(ctx, out)
+		}
+		// The server aborts an update it had handed to a workflow task
+		// that it then failed (for instance because a signal arrived while
+		// the workflow was completing); the update never ran, and asking
+		// again meets the workflow in its new state.
+		var notReady *serviceerror.WorkflowNotReady
+		if errors.As(err, &notReady) && attempt < 5 && ctx.Err() == nil {
+			time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
+			continue
+		}
 		return mapError(err)
 	}
-	return mapError(h.Get(ctx, out))
 }
 
 // mapError turns Temporal's errors into the core's: a lost race is a
@@ -132,7 +143,8 @@ func mapError(err error) error {
 		return fmt.Errorf("workflow: %w", err)
 	}
 	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
+	var notReady *serviceerror.WorkflowNotReady
+	if errors.As(err, &nf) || errors.As(err, &notReady) {
 		return fmt.Errorf("%w: %v", ports.ErrWorkflowUnavailable, err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) || isUnavailable(err) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,12 +15,15 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/stocking-kr/stocking/adapters/auth"
 	"github.com/stocking-kr/stocking/adapters/feed"
 	httpapi "github.com/stocking-kr/stocking/adapters/http"
 	"github.com/stocking-kr/stocking/adapters/sqlstore/sqlite"
 	"github.com/stocking-kr/stocking/adapters/system"
+	temporaladapter "github.com/stocking-kr/stocking/adapters/temporal"
 	"github.com/stocking-kr/stocking/ports"
 	"github.com/stocking-kr/stocking/service"
 )
@@ -53,6 +57,13 @@ type Options struct {
 	Feed bool
 	// API serves HTTP.
 	API bool
+	// EmbedTemporal runs a Temporal server and UI in-process when
+	// TEMPORAL_ADDRESS is unset (`stocking dev`).
+	EmbedTemporal bool
+	// Worker runs the Temporal worker in-process.
+	Worker bool
+	// Relay delivers the outbox to Temporal from this process.
+	Relay bool
 }
 
 // Main is one StocKing process: the store, the service and whatever the
@@ -65,6 +76,16 @@ type Main struct {
 
 	Store   migratingStore
 	Service *service.Service
+
+	// Temporal is set when workflows own the order and payment
+	// lifecycles; nil when TEMPORAL_ADDRESS is off.
+	Temporal        client.Client
+	TemporalAddress string
+	TemporalUI      string
+	Relay           *temporaladapter.Relay
+	worker          worker.Worker
+	stopEmbedded    func() error
+	metricsCloser   io.Closer
 
 	ln     net.Listener
 	server *http.Server
@@ -98,6 +119,15 @@ func (m *Main) Open(ctx context.Context) error {
 			return fmt.Errorf("migrate: %w", err)
 		}
 	}
+	m.Registry = prometheus.NewRegistry()
+	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := m.openTemporal(ctx); err != nil {
+		return err
+	}
+	var engine *temporaladapter.Engine
+	if m.Temporal != nil {
+		engine = &temporaladapter.Engine{Client: m.Temporal}
+	}
 	cal, err := m.Config.Calendar()
 	if err != nil {
 		return err
@@ -107,12 +137,23 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.Service, err = service.New(service.Deps{
+	deps := service.Deps{
 		Store: st, Clock: clock, IDs: system.IDs{}, Tokens: tokens,
 		Hasher: auth.Bcrypt{Cost: m.Config.BcryptCost}, Logger: m.Logger,
-	}, service.Config{InitialCash: m.Config.InitialCash, Fees: m.Config.Fees, Calendar: cal})
+	}
+	if engine != nil {
+		deps.Workflows = engine
+	}
+	m.Service, err = service.New(deps, service.Config{
+		InitialCash: m.Config.InitialCash, Fees: m.Config.Fees, Calendar: cal,
+		OrderWorkflows: m.Temporal != nil,
+	})
 	if err != nil {
 		return err
+	}
+	if m.Temporal != nil && m.Options.Relay {
+		m.Relay = &temporaladapter.Relay{Store: st, Client: m.Temporal, TaskQueue: m.Config.TemporalTaskQueue, Logger: m.Logger}
+		m.Service.SetOutboxKick(m.Relay.Kick)
 	}
 	if m.Options.Seed {
 		n, err := seed(ctx, m.Service)
@@ -134,13 +175,14 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	m.Registry = prometheus.NewRegistry()
-	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	if m.Options.API {
+		checks := map[string]func(context.Context) error{"database": m.Store.Ping}
+		if m.Temporal != nil {
+			checks["temporal"] = (&temporaladapter.Engine{Client: m.Temporal}).Ready
+		}
 		h := httpapi.NewHandler(httpapi.Options{
-			Service: m.Service, Logger: m.Logger, Registry: m.Registry, Version: version,
-			Checks: map[string]func(context.Context) error{"database": m.Store.Ping},
+			Service: m.Service, Logger: m.Logger, Registry: m.Registry, Version: version, Checks: checks,
 		})
 		ln, err := net.Listen("tcp", m.Config.Addr)
 		if err != nil {
@@ -159,9 +201,51 @@ func (m *Main) Run(ctx context.Context) error {
 		f := &feed.Simulated{Interval: m.Config.FeedInterval, Logger: m.Logger}
 		m.goRun("feed", func(ctx context.Context) error { return f.Run(ctx, m.Service) }, bg)
 	}
-	if m.Options.API || m.Options.Feed {
+	if m.Temporal == nil && (m.Options.API || m.Options.Feed) {
+		// Without workflows nothing else expires DAY orders.
 		m.goRun("expiry", m.sweepExpired, bg)
 	}
+	if m.Relay != nil {
+		m.goRun("outbox relay", m.Relay.Run, bg)
+	}
+	if m.Temporal != nil && m.Options.Worker {
+		m.worker = temporaladapter.NewWorker(m.Temporal, m.Config.TemporalTaskQueue, m.Service, worker.Options{})
+		if err := m.worker.Start(); err != nil {
+			return fmt.Errorf("temporal worker: %w", err)
+		}
+	}
+	return nil
+}
+
+// openTemporal connects to TEMPORAL_ADDRESS, or starts the embedded server
+// when this command embeds one and no address is set. TEMPORAL_ADDRESS=off
+// runs without workflows.
+func (m *Main) openTemporal(ctx context.Context) error {
+	addr := m.Config.TemporalAddress
+	if addr == "off" || (addr == "" && !m.Options.EmbedTemporal) {
+		return nil
+	}
+	if addr == "" {
+		dbPath := "stocking-temporal.db"
+		if t, err := parseDatabaseURI(m.Config.DatabaseURI); err == nil && t.Engine == engineSQLite {
+			dbPath = ""
+			if t.Path != ":memory:" {
+				dbPath = strings.TrimSuffix(t.Path, ".db") + "-temporal.db"
+			}
+		}
+		front, ui, stop, err := startEmbeddedTemporal(ctx, m.Config.TemporalEmbedAddr, m.Config.TemporalUIAddr, m.Config.TemporalNamespace, dbPath, m.Logger)
+		if err != nil {
+			return fmt.Errorf("embedded Temporal: %w", err)
+		}
+		m.stopEmbedded, m.TemporalUI, addr = stop, ui, front
+	}
+	metrics, closer := temporaladapter.NewMetrics(m.Registry)
+	m.metricsCloser = closer
+	c, err := temporaladapter.Dial(temporaladapter.Options{HostPort: addr, Namespace: m.Config.TemporalNamespace, Logger: m.Logger, Metrics: metrics})
+	if err != nil {
+		return err
+	}
+	m.Temporal, m.TemporalAddress = c, addr
 	return nil
 }
 
@@ -228,6 +312,18 @@ func (m *Main) Close() error {
 		m.cancel()
 	}
 	m.wg.Wait()
+	if m.worker != nil {
+		m.worker.Stop()
+	}
+	if m.Temporal != nil {
+		m.Temporal.Close()
+	}
+	if m.metricsCloser != nil {
+		errs = append(errs, m.metricsCloser.Close())
+	}
+	if m.stopEmbedded != nil {
+		errs = append(errs, m.stopEmbedded())
+	}
 	if m.Store != nil {
 		errs = append(errs, m.Store.Close())
 	}

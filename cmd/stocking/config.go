@@ -36,6 +36,8 @@ type Config struct {
 	TemporalNamespace string
 	TemporalTaskQueue string
 	TemporalUIAddr    string
+	// TemporalEmbedAddr is where the embedded server's frontend listens.
+	TemporalEmbedAddr string
 
 	PortOneStoreID       string
 	PortOneAPISecret     string
@@ -72,6 +74,7 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 		TemporalNamespace: e.get("TEMPORAL_NAMESPACE", "default"),
 		TemporalTaskQueue: e.get("TEMPORAL_TASK_QUEUE", "stocking"),
 		TemporalUIAddr:    e.get("TEMPORAL_UI_ADDRESS", "127.0.0.1:8233"),
+		TemporalEmbedAddr: e.get("TEMPORAL_EMBED_ADDRESS", "127.0.0.1:7233"),
 
 		PortOneStoreID:       e.get("PORTONE_STORE_ID", ""),
 		PortOneAPISecret:     e.get("PORTONE_V2_API_SECRET", ""),

@@ -30,7 +30,8 @@ Commands:
   dev                   everything in one process on the embedded default:
                         SQLite file, migrations, seed data, API on :5100,
                         simulated market feed (MARKET_HOURS=always)
-  serve                 the API only
+  serve                 the API (and the outbox relay when TEMPORAL_ADDRESS is set)
+  worker                the Temporal worker and outbox relay (TEMPORAL_ADDRESS)
   feed [--replay FILE]  the market feed: simulated, or a CSV replay
   db migrate|seed|status
   audit                 check every ledger and reservation invariant;
@@ -70,9 +71,11 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	cmd, args := args[0], args[1:]
 	switch cmd {
 	case "dev":
-		return runServer(ctx, getenv, true, Options{Migrate: true, Seed: true, Feed: true, API: true}, out)
+		return runServer(ctx, getenv, true, Options{Migrate: true, Seed: true, Feed: true, API: true, EmbedTemporal: true, Worker: true, Relay: true}, out)
 	case "serve":
-		return runServer(ctx, getenv, false, Options{API: true}, out)
+		return runServer(ctx, getenv, false, Options{API: true, Relay: true}, out)
+	case "worker":
+		return runWorker(ctx, getenv)
 	case "feed":
 		return runFeed(ctx, getenv, args)
 	case "db":
@@ -104,12 +107,36 @@ func runServer(ctx context.Context, getenv func(string) string, dev bool, opts O
 	}
 	defer m.Close()
 	m.Logger.Info("StocKing is up", "api", m.URL()+"/api/v1", "docs", m.URL()+"/docs",
-		"database", redact(cfg.DatabaseURI), "market_hours", cfg.MarketHours)
+		"database", redact(cfg.DatabaseURI), "market_hours", cfg.MarketHours, "temporal", m.TemporalAddress)
 	if dev {
-		fmt.Fprintf(out, "\n  StocKing API   %s/api/v1\n  Swagger UI     %s/docs\n\n", m.URL(), m.URL())
+		fmt.Fprintf(out, "\n  StocKing API   %s/api/v1\n  Swagger UI     %s/docs\n", m.URL(), m.URL())
+		if m.TemporalUI != "" {
+			fmt.Fprintf(out, "  Temporal UI    %s   (frontend %s)\n", m.TemporalUI, m.TemporalAddress)
+		}
+		fmt.Fprintln(out)
 	}
 	<-ctx.Done()
 	m.Logger.Info("shutting down")
+	return nil
+}
+
+func runWorker(ctx context.Context, getenv func(string) string) error {
+	cfg, err := LoadConfig(getenv, false)
+	if err != nil {
+		return err
+	}
+	if cfg.TemporalAddress == "" || cfg.TemporalAddress == "off" {
+		return errors.New("worker: set TEMPORAL_ADDRESS to the Temporal frontend (host:7233)")
+	}
+	m := NewMain(cfg, Options{Worker: true, Relay: true})
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	defer m.Close()
+	m.Logger.Info("worker running", "temporal", m.TemporalAddress, "namespace", cfg.TemporalNamespace, "task_queue", cfg.TemporalTaskQueue)
+	<-ctx.Done()
+	m.Logger.Info("worker stopping; waiting for running activities")
 	return nil
 }
 

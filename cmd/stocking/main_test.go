@@ -40,15 +40,21 @@ func testEnv(t *testing.T, extra map[string]string) func(string) string {
 	return func(k string) string { return vals[k] }
 }
 
-// startMain runs the real Main the way `stocking dev` does, on port 0.
+// startMain runs the real Main the way `stocking dev` does, on port 0,
+// without workflows.
 func startMain(t *testing.T, extra map[string]string) (*Main, func(string) string) {
 	t.Helper()
-	getenv := testEnv(t, extra)
+	return startMainWith(t, testEnv(t, extra), Options{Migrate: true, Seed: true, API: true})
+}
+
+// startMainWith runs a Main with the given environment and parts.
+func startMainWith(t *testing.T, getenv func(string) string, opts Options) (*Main, func(string) string) {
+	t.Helper()
 	cfg, err := LoadConfig(getenv, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := NewMain(cfg, Options{Migrate: true, Seed: true, API: true})
+	m := NewMain(cfg, opts)
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -60,14 +66,14 @@ func startMain(t *testing.T, extra map[string]string) (*Main, func(string) strin
 	return m, getenv
 }
 
-type client struct {
+type apiClient struct {
 	t     *testing.T
 	base  string
 	token string
 }
 
 // do sends a JSON request and returns the status and decoded body.
-func (c *client) do(method, path string, body any) (int, map[string]any) {
+func (c *apiClient) do(method, path string, body any) (int, map[string]any) {
 	c.t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -96,7 +102,7 @@ func (c *client) do(method, path string, body any) (int, map[string]any) {
 
 // must sends a request that must answer with status want, and returns
 // its data.
-func (c *client) must(want int, method, path string, body any) map[string]any {
+func (c *apiClient) must(want int, method, path string, body any) map[string]any {
 	c.t.Helper()
 	st, out := c.do(method, path, body)
 	if st != want {
@@ -108,7 +114,7 @@ func (c *client) must(want int, method, path string, body any) map[string]any {
 	return out
 }
 
-func (c *client) list(path string) []any {
+func (c *apiClient) list(path string) []any {
 	c.t.Helper()
 	st, out := c.do("GET", path, nil)
 	if st != 200 {
@@ -118,20 +124,20 @@ func (c *client) list(path string) []any {
 	return l
 }
 
-func signup(t *testing.T, m *Main, email string) *client {
+func signup(t *testing.T, m *Main, email string) *apiClient {
 	t.Helper()
-	c := &client{t: t, base: m.URL() + "/api/v1"}
+	c := &apiClient{t: t, base: m.URL() + "/api/v1"}
 	d := c.must(201, "POST", "/auth/signup", map[string]any{"email": email, "password": "correct-horse", "nickname": strings.Split(email, "@")[0]})
 	c.token = d["access_token"].(string)
 	return c
 }
 
-func admin(t *testing.T, m *Main) *client {
+func admin(t *testing.T, m *Main) *apiClient {
 	t.Helper()
 	if _, err := m.Service.CreateUser(context.Background(), service.SignupInput{Email: "admin@example.com", Password: "admin-password", Nickname: "admin"}, domain.RoleAdmin); err != nil {
 		t.Fatal(err)
 	}
-	c := &client{t: t, base: m.URL() + "/api/v1"}
+	c := &apiClient{t: t, base: m.URL() + "/api/v1"}
 	d := c.must(200, "POST", "/auth/login", map[string]any{"email": "admin@example.com", "password": "admin-password"})
 	c.token = d["access_token"].(string)
 	return c

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/server/temporaltest"
+
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/workflows"
+)
+
+// temporalEnv points a Main at a real in-process Temporal server.
+func temporalEnv(t *testing.T, ts *temporaltest.TestServer, extra map[string]string) func(string) string {
+	t.Helper()
+	vals := map[string]string{
+		"TEMPORAL_ADDRESS":    ts.GetFrontendHostPort(),
+		"TEMPORAL_NAMESPACE":  ts.GetDefaultNamespace(),
+		"TEMPORAL_TASK_QUEUE": "stocking-test",
+	}
+	for k, v := range extra {
+		vals[k] = v
+	}
+	return testEnv(t, vals)
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// workflowResult waits for an order workflow to close and returns its
+// outcome.
+func workflowResult(t *testing.T, c client.Client, orderID string) workflows.OrderOutcome {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out workflows.OrderOutcome
+	var err error
+	for ctx.Err() == nil {
+		err = c.GetWorkflow(ctx, workflows.OrderWorkflowID(orderID), "").Get(ctx, &out)
+		if err == nil {
+			return out
+		}
+		time.Sleep(100 * time.Millisecond) // not started yet: the relay is on its way
+	}
+	t.Fatalf("workflow of order %s: %v", orderID, err)
+	return out
+}
+
+func TestLimitOrderLifecycleThroughTemporal(t *testing.T) {
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	m, _ := startMainWith(t, temporalEnv(t, ts, nil), Options{Migrate: true, Seed: true, API: true, Worker: true, Relay: true})
+	adm := admin(t, m)
+	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "70000"})
+	u := signup(t, m, "temporal@example.com")
+
+	// A resting order gets its workflow; a crossing tick fills it in the
+	// database and the workflow learns of it and completes.
+	filled := u.must(201, "POST", "/orders", map[string]any{"stock_code": "005930", "side": "BUY", "type": "LIMIT", "quantity": 2, "limit_price": "69500", "time_in_force": "GTC"})
+	waitFor(t, "the order's workflow to start", 10*time.Second, func() bool {
+		d, err := m.Temporal.DescribeWorkflowExecution(context.Background(), workflows.OrderWorkflowID(filled["id"].(string)), "")
+		return err == nil && d.WorkflowExecutionInfo.Status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
+	})
+	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "69400"})
+	if out := workflowResult(t, m.Temporal, filled["id"].(string)); out.Status != domain.Filled {
+		t.Fatalf("workflow outcome %+v", out)
+	}
+
+	// A cancel goes through the workflow's update: the caller learns at
+	// once that it won, the workflow completes, and a second cancel is a
+	// conflict.
+	dayOrder := u.must(201, "POST", "/orders", map[string]any{"stock_code": "005930", "side": "BUY", "type": "LIMIT", "quantity": 1, "limit_price": "60000"})
+	id := dayOrder["id"].(string)
+	waitFor(t, "the DAY order's workflow", 10*time.Second, func() bool {
+		_, err := m.Temporal.DescribeWorkflowExecution(context.Background(), workflows.OrderWorkflowID(id), "")
+		return err == nil
+	})
+	c := u.must(200, "POST", "/orders/"+id+"/cancel", nil)
+	if c["status"] != "CANCELLED" {
+		t.Fatalf("cancel: %v", c)
+	}
+	if out := workflowResult(t, m.Temporal, id); out.Status != domain.Cancelled {
+		t.Fatalf("workflow outcome %+v", out)
+	}
+	u.must(409, "POST", "/orders/"+id+"/cancel", nil)
+	eq(t, "reserved cash", u.must(200, "GET", "/balance", nil)["reserved_cash"], "0")
+	audit(t, m)
+}
+
+func TestCancelsRacingFillsThroughTemporal(t *testing.T) {
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	m, _ := startMainWith(t, temporalEnv(t, ts, map[string]string{"LOG_LEVEL": "warn"}), Options{Migrate: true, Seed: true, API: true, Worker: true, Relay: true})
+	adm := admin(t, m)
+	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "70000"})
+	u := signup(t, m, "racer@example.com")
+	const n = 20
+	ids := make([]string, n)
+	for i := range ids {
+		o := u.must(201, "POST", "/orders", map[string]any{"stock_code": "005930", "side": "BUY", "type": "LIMIT", "quantity": 1, "limit_price": "69000", "time_in_force": "GTC"})
+		ids[i] = o["id"].(string)
+	}
+	waitFor(t, "every workflow to start", 20*time.Second, func() bool {
+		for _, id := range ids {
+			if _, err := m.Temporal.DescribeWorkflowExecution(context.Background(), workflows.OrderWorkflowID(id), ""); err != nil {
+				return false
+			}
+		}
+		return true
+	})
+	var wg sync.WaitGroup
+	cancels := make([]int, n)
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cancels[i], _ = u.do("POST", "/orders/"+id+"/cancel", nil)
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		adm.do("PUT", "/admin/stocks/005930/price", map[string]any{"price": "68900"})
+	}()
+	wg.Wait()
+	for i, id := range ids {
+		o := u.must(200, "GET", "/orders/"+id, nil)
+		out := workflowResult(t, m.Temporal, id)
+		switch {
+		case cancels[i] == 200 && o["status"] == "CANCELLED" && out.Status == domain.Cancelled:
+		case cancels[i] == 409 && o["status"] == "FILLED" && out.Status == domain.Filled:
+		default:
+			t.Errorf("order %d: cancel answered %d, row %v, workflow %s", i, cancels[i], o["status"], out.Status)
+		}
+	}
+	audit(t, m)
+}
+
+func TestMarketOrdersWorkWhileTemporalIsUnreachable(t *testing.T) {
+	// Nothing listens on this port: Temporal is "down" from the start.
+	env := testEnv(t, map[string]string{"TEMPORAL_ADDRESS": freeAddr(t)})
+	m, _ := startMainWith(t, env, Options{Migrate: true, Seed: true, API: true, Relay: true})
+	u := signup(t, m, "offline@example.com")
+	if o := u.must(201, "POST", "/orders", map[string]any{"stock_code": "005930", "side": "BUY", "type": "MARKET", "quantity": 1}); o["status"] != "FILLED" {
+		t.Fatalf("market order while Temporal is down: %v", o)
+	}
+	// A limit order is accepted; its workflow start waits in the outbox.
+	lo := u.must(201, "POST", "/orders", map[string]any{"stock_code": "005930", "side": "BUY", "type": "LIMIT", "quantity": 1, "limit_price": "60000"})
+	// A cancel cannot reach the workflow, so the database decides it.
+	if c := u.must(200, "POST", "/orders/"+lo["id"].(string)+"/cancel", nil); c["status"] != "CANCELLED" {
+		t.Fatalf("cancel while Temporal is down: %v", c)
+	}
+	st, body := (&apiClient{t: t, base: m.URL()}).do("GET", "/readyz", nil)
+	if st != 503 || fmt.Sprint(body["checks"].(map[string]any)["temporal"].(map[string]any)["status"]) == "ok" {
+		t.Fatalf("/readyz with Temporal down: %d %v", st, body)
+	}
+	if n, err := m.Store.OutboxSize(context.Background()); err != nil || n < 2 {
+		t.Fatalf("outbox holds %d messages (%v), want the start and the close", n, err)
+	}
+	audit(t, m)
+}
+
+// freeAddr returns a loopback address nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
