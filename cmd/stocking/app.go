@@ -21,6 +21,7 @@ import (
 	"github.com/stocking-kr/stocking/adapters/auth"
 	"github.com/stocking-kr/stocking/adapters/feed"
 	httpapi "github.com/stocking-kr/stocking/adapters/http"
+	"github.com/stocking-kr/stocking/adapters/sqlstore/postgres"
 	"github.com/stocking-kr/stocking/adapters/sqlstore/sqlite"
 	"github.com/stocking-kr/stocking/adapters/system"
 	temporaladapter "github.com/stocking-kr/stocking/adapters/temporal"
@@ -43,6 +44,8 @@ func openStore(ctx context.Context, uri string, log *slog.Logger) (migratingStor
 	switch t.Engine {
 	case engineSQLite:
 		return sqlite.Open(ctx, sqlite.Config{Path: t.Path, Logger: log})
+	case enginePostgres:
+		return postgres.Open(ctx, postgres.Config{URL: t.URL.String(), Logger: log})
 	}
 	return nil, fmt.Errorf("DATABASE_URI: the %s engine is not available in this build", t.Engine)
 }
