@@ -103,7 +103,7 @@ func TestLimitOrderLifecycleThroughTemporal(t *testing.T) {
 
 func TestCancelsRacingFillsThroughTemporal(t *testing.T) {
 	ts := temporaltest.NewServer(temporaltest.WithT(t))
-	m, _ := startMainWith(t, temporalEnv(t, ts, map[string]string{"LOG_LEVEL": "warn"}), Options{Migrate: true, Seed: true, API: true, Worker: true, Relay: true})
+	m, _ := startMainWith(t, temporalEnv(t, ts, nil), Options{Migrate: true, Seed: true, API: true, Worker: true, Relay: true})
 	adm := admin(t, m)
 	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "70000"})
 	u := signup(t, m, "racer@example.com")
