@@ -14,8 +14,8 @@ import (
 )
 
 // reader implements ports.Reader over one set of queries: a
-// transaction's for a Tx (q, st), or the pool's for the Store (live,
-// which Migrate may swap for prepared ones).
+// transaction's for a Tx (q on the transaction's pipe, st), or the read
+// pool's for the Store (live, which Migrate may swap for prepared ones).
 type reader struct {
 	q    *mydb.Queries
 	live *atomic.Pointer[mydb.Queries]
@@ -23,13 +23,22 @@ type reader struct {
 	st *txState
 }
 
-// txState remembers the first error that ended a transaction on the
-// server side. After a deadlock InnoDB has already rolled the
-// transaction back, and a later statement on the connection would run on
-// its own, committed at once; so once st.err is set every method refuses
-// to run, and WithinTx retries the whole function even if it swallowed
-// the error.
-type txState struct{ err error }
+// txState is what a transaction's methods share.
+type txState struct {
+	// err is the first error that broke the transaction: one the server
+	// answered by ending it (after a deadlock InnoDB has rolled it back,
+	// and a later statement would start a new one), or a queued write's.
+	// Once it is set every method refuses to run, and WithinTx rolls back
+	// (and retries, when err is retryable) even if fn swallowed the
+	// error.
+	err error
+	// p is the transaction's connection.
+	p *pipe
+	// locked holds the users whose account rows this transaction has
+	// locked; saving such an account cannot miss its row, so the save is
+	// queued.
+	locked []string
+}
 
 func (r reader) qs() *mydb.Queries {
 	if r.live != nil {
@@ -40,8 +49,23 @@ func (r reader) qs() *mydb.Queries {
 
 // guard is the error a method of a broken transaction answers with.
 func (r reader) guard() error {
-	if r.st != nil {
-		return r.st.err
+	if r.st != nil && r.st.err != nil {
+		return wrap("write", r.st.err)
+	}
+	return nil
+}
+
+// ready is guard for a read: queued writes are sent first, so that the
+// read sees them.
+func (r reader) ready(ctx context.Context) error {
+	if r.st == nil {
+		return nil
+	}
+	if r.st.err != nil {
+		return wrap("write", r.st.err)
+	}
+	if err := r.st.p.flush(ctx); err != nil {
+		return r.fail("write", err)
 	}
 	return nil
 }
@@ -72,7 +96,7 @@ func (r reader) changed(op string, n int64, err error) error {
 
 // GetUser returns domain.ErrNotFound for an unknown id.
 func (r reader) GetUser(ctx context.Context, id string) (domain.User, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return domain.User{}, err
 	}
 	row, err := r.qs().GetUser(ctx, id)
@@ -84,7 +108,7 @@ func (r reader) GetUser(ctx context.Context, id string) (domain.User, error) {
 
 // GetUserByEmail matches the e-mail exactly.
 func (r reader) GetUserByEmail(ctx context.Context, email string) (domain.User, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return domain.User{}, err
 	}
 	row, err := r.qs().GetUserByEmail(ctx, email)
@@ -96,7 +120,7 @@ func (r reader) GetUserByEmail(ctx context.Context, email string) (domain.User, 
 
 // ListUserIDs pages through user ids in ascending order.
 func (r reader) ListUserIDs(ctx context.Context, after string, limit int) ([]string, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return nil, err
 	}
 	ids, err := r.qs().ListUserIDs(ctx, mydb.ListUserIDsParams{After: after, Limit: lim(limit)})
@@ -105,7 +129,7 @@ func (r reader) ListUserIDs(ctx context.Context, after string, limit int) ([]str
 
 // GetAccount returns a user's account.
 func (r reader) GetAccount(ctx context.Context, userID string) (domain.Account, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return domain.Account{}, err
 	}
 	row, err := r.qs().GetAccount(ctx, userID)
@@ -117,7 +141,7 @@ func (r reader) GetAccount(ctx context.Context, userID string) (domain.Account, 
 
 // GetStock returns a listing.
 func (r reader) GetStock(ctx context.Context, code string) (domain.Stock, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return domain.Stock{}, err
 	}
 	row, err := r.qs().GetStock(ctx, code)
@@ -129,7 +153,7 @@ func (r reader) GetStock(ctx context.Context, code string) (domain.Stock, error)
 
 // ListStocks returns every listing ordered by code.
 func (r reader) ListStocks(ctx context.Context) ([]domain.Stock, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return nil, err
 	}
 	rows, err := r.qs().ListStocks(ctx)
@@ -146,7 +170,7 @@ func (r reader) ListStocks(ctx context.Context) ([]domain.Stock, error) {
 // ListPrices returns the newest limit prices at or after since, oldest
 // first.
 func (r reader) ListPrices(ctx context.Context, code string, since time.Time, limit int) ([]domain.PricePoint, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return nil, err
 	}
 	if since.Before(timeMin) {
@@ -165,7 +189,7 @@ func (r reader) ListPrices(ctx context.Context, code string, since time.Time, li
 
 // GetHolding returns domain.ErrNotFound when the user holds none.
 func (r reader) GetHolding(ctx context.Context, userID, code string) (domain.Holding, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return domain.Holding{}, err
 	}
 	row, err := r.qs().GetHolding(ctx, mydb.GetHoldingParams{UserID: userID, StockCode: code})
@@ -177,7 +201,7 @@ func (r reader) GetHolding(ctx context.Context, userID, code string) (domain.Hol
 
 // ListHoldings returns the user's holdings ordered by stock code.
 func (r reader) ListHoldings(ctx context.Context, userID string) ([]domain.Holding, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return nil, err
 	}
 	rows, err := r.qs().ListHoldings(ctx, userID)
@@ -193,7 +217,7 @@ func (r reader) ListHoldings(ctx context.Context, userID string) ([]domain.Holdi
 
 // GetOrder returns the order without executions.
 func (r reader) GetOrder(ctx context.Context, id string) (domain.Order, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return domain.Order{}, err
 	}
 	row, err := r.qs().GetOrder(ctx, id)
@@ -205,7 +229,7 @@ func (r reader) GetOrder(ctx context.Context, id string) (domain.Order, error) {
 
 // GetOrderByClientID finds a user's order by its client_order_id.
 func (r reader) GetOrderByClientID(ctx context.Context, userID, clientOrderID string) (domain.Order, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return domain.Order{}, err
 	}
 	if clientOrderID == "" {
@@ -221,7 +245,7 @@ func (r reader) GetOrderByClientID(ctx context.Context, userID, clientOrderID st
 
 // ListOrders returns a user's orders, newest first.
 func (r reader) ListOrders(ctx context.Context, f ports.OrderFilter) ([]domain.Order, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return nil, err
 	}
 	rows, err := r.qs().ListOrders(ctx, mydb.ListOrdersParams{
@@ -240,7 +264,7 @@ func (r reader) ListOrders(ctx context.Context, f ports.OrderFilter) ([]domain.O
 
 // ListExecutions returns the executions of the given orders, oldest first.
 func (r reader) ListExecutions(ctx context.Context, orderIDs []string) ([]domain.Execution, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return nil, err
 	}
 	if len(orderIDs) == 0 {
@@ -255,7 +279,7 @@ func (r reader) ListExecutions(ctx context.Context, orderIDs []string) ([]domain
 
 // ListUserExecutions pages through a user's executions in id order.
 func (r reader) ListUserExecutions(ctx context.Context, userID, after string, limit int) ([]domain.Execution, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return nil, err
 	}
 	rows, err := r.qs().ListUserExecutions(ctx, mydb.ListUserExecutionsParams{UserID: userID, After: after, Limit: lim(limit)})
@@ -273,7 +297,7 @@ func (r reader) ListUserExecutions(ctx context.Context, userID, after string, li
 // integer price_key narrows the candidates; the exact decision is made
 // here with decimals.
 func (r reader) ListCrossingOrders(ctx context.Context, code string, price decimal.Decimal, limit int) ([]domain.Order, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return nil, err
 	}
 	// A buy crosses when its limit is at or above the price, so its key
@@ -301,7 +325,7 @@ func (r reader) ListCrossingOrders(ctx context.Context, code string, price decim
 // ListExpiringOrders returns up to limit PENDING orders whose expiry is at
 // or before t, the earliest expiry first.
 func (r reader) ListExpiringOrders(ctx context.Context, t time.Time, limit int) ([]domain.Order, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return nil, err
 	}
 	rows, err := r.qs().ListExpiringOrders(ctx, mydb.ListExpiringOrdersParams{UntilTime: nullTime(t), Limit: lim(limit)})
@@ -313,7 +337,7 @@ func (r reader) ListExpiringOrders(ctx context.Context, t time.Time, limit int) 
 
 // ListOpenOrders returns a user's PENDING orders, oldest first.
 func (r reader) ListOpenOrders(ctx context.Context, userID string) ([]domain.Order, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return nil, err
 	}
 	rows, err := r.qs().ListOpenOrders(ctx, userID)
@@ -325,7 +349,7 @@ func (r reader) ListOpenOrders(ctx context.Context, userID string) ([]domain.Ord
 
 // ListLedger returns a user's ledger rows, newest first.
 func (r reader) ListLedger(ctx context.Context, f ports.LedgerFilter) ([]domain.LedgerEntry, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return nil, err
 	}
 	from, to := timeMin, timeMax
@@ -356,7 +380,7 @@ func (r reader) ListLedger(ctx context.Context, f ports.LedgerFilter) ([]domain.
 
 // ListWatchlist returns a user's watchlist in the order it was built.
 func (r reader) ListWatchlist(ctx context.Context, userID string) ([]domain.WatchItem, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return nil, err
 	}
 	rows, err := r.qs().ListWatchlist(ctx, userID)
@@ -372,7 +396,7 @@ func (r reader) ListWatchlist(ctx context.Context, userID string) ([]domain.Watc
 
 // GetPayment returns a payment by its PortOne payment id.
 func (r reader) GetPayment(ctx context.Context, id string) (domain.Payment, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return domain.Payment{}, err
 	}
 	row, err := r.qs().GetPayment(ctx, id)
@@ -384,7 +408,7 @@ func (r reader) GetPayment(ctx context.Context, id string) (domain.Payment, erro
 
 // ListPayments returns a user's payments, newest first.
 func (r reader) ListPayments(ctx context.Context, userID, beforeID string, limit int) ([]domain.Payment, error) {
-	if err := r.guard(); err != nil {
+	if err := r.ready(ctx); err != nil {
 		return nil, err
 	}
 	rows, err := r.qs().ListPayments(ctx, mydb.ListPaymentsParams{UserID: userID, Before: before(beforeID), Limit: lim(limit)})

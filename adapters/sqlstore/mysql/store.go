@@ -2,9 +2,16 @@
 // It uses go-sql-driver/mysql, the sqlc-generated queries in internal/mydb
 // and the goose migrations embedded by package schema.
 //
-// Each transaction runs on one pooled connection at READ COMMITTED with
-// explicit row locks (SELECT ... FOR UPDATE) taken in the order the
-// service follows: account, holding, order, payment. READ COMMITTED takes
+// Reads outside transactions use a pool of connections with prepared
+// statements. Transactions use a second pool whose sessions run with
+// autocommit off and batch writes with the next statement that needs an
+// answer (see pipe.go), so a market order takes four round trips: lock
+// the account, read the listing, lock the holding, and one request with
+// every write and COMMIT.
+//
+// Transactions run at READ COMMITTED with explicit row locks (SELECT ...
+// FOR UPDATE) taken in the order the service follows: account, holding,
+// order, payment. READ COMMITTED takes
 // no gap locks, so two users' first purchases never block each other on
 // the gap where their new holdings will go (UUIDv7 ids put every new user
 // at the same end of each index); the row locks alone serialize what must
@@ -55,7 +62,9 @@ type Store struct {
 	reader
 
 	log *slog.Logger
-	db  *sql.DB
+	// db serves reads outside transactions, migrations and the outbox
+	// relay; wdb serves transactions (see pipe.go).
+	db, wdb *sql.DB
 	// q holds the queries: prepared statements once the schema exists,
 	// plain ones before (the server refuses to prepare a statement on a
 	// table that is not there yet), or always plain when the DSN has the
@@ -102,9 +111,22 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if readCommitted {
 		init = append(init, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
 	}
+	// Transactions batch several statements in one request, which
+	// needs the text protocol (parameters interpolated by the driver,
+	// which escapes them for the utf8mb4 connection) and multi-statement
+	// requests; their sessions run with autocommit off so that the first
+	// statement opens the transaction without a round trip of its own.
+	wcfg := dcfg.Clone()
+	wcfg.InterpolateParams = true
+	wcfg.MultiStatements = true
+	wbase, err := gomysql.NewConnector(wcfg)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: %w", err)
+	}
 	s := &Store{
 		log:           log,
 		db:            sql.OpenDB(sessionConnector{Connector: base, init: init}),
+		wdb:           sql.OpenDB(sessionConnector{Connector: wbase, init: append(init, "SET SESSION autocommit = 0")}),
 		usePrepared:   !dcfg.InterpolateParams,
 		readCommitted: readCommitted,
 	}
@@ -112,30 +134,31 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if n <= 0 {
 		n = DefaultMaxConns
 	}
-	s.db.SetMaxOpenConns(n)
-	s.db.SetMaxIdleConns(n)
-	// Recycled now and then so that a server-side limit (wait_timeout,
-	// a proxy's idle cut) never meets a connection first; each new one
-	// prepares its statements again on first use.
-	s.db.SetConnMaxLifetime(time.Hour)
-	s.db.SetConnMaxIdleTime(10 * time.Minute)
-	if err := s.db.PingContext(ctx); err != nil {
-		s.db.Close()
-		return nil, fmt.Errorf("mysql: connect: %w", err)
+	for _, db := range []*sql.DB{s.db, s.wdb} {
+		db.SetMaxOpenConns(n)
+		db.SetMaxIdleConns(n)
+		// Recycled now and then so that a server-side limit
+		// (wait_timeout, a proxy's idle cut) never meets a connection
+		// first; each new one prepares its statements again on first use.
+		db.SetConnMaxLifetime(time.Hour)
+		db.SetConnMaxIdleTime(10 * time.Minute)
+		if err := db.PingContext(ctx); err != nil {
+			s.db.Close()
+			s.wdb.Close()
+			return nil, fmt.Errorf("mysql: connect: %w", err)
+		}
 	}
 	s.q.Store(mydb.New(s.db))
 	s.reader = reader{live: &s.q}
 	s.prepare(ctx)
 
 	migrations, err := fs.Sub(schema.MySQL, "mysql/migrations")
-	if err != nil {
-		s.db.Close()
-		return nil, fmt.Errorf("mysql: migrations: %w", err)
+	if err == nil {
+		s.migrations, err = goose.NewProvider(goose.DialectMySQL, s.db, migrations,
+			goose.WithDisableGlobalRegistry(true))
 	}
-	s.migrations, err = goose.NewProvider(goose.DialectMySQL, s.db, migrations,
-		goose.WithDisableGlobalRegistry(true))
 	if err != nil {
-		s.db.Close()
+		s.Close()
 		return nil, fmt.Errorf("mysql: migrations: %w", err)
 	}
 	return s, nil
@@ -260,14 +283,14 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the prepared statements and the pool; transactions still
-// running finish first (database/sql waits for their connections).
+// Close releases the prepared statements and both pools. A connection
+// still in use by a transaction closes when the transaction ends.
 func (s *Store) Close() error {
 	var errs []error
 	if s.prepared.Load() {
 		errs = append(errs, s.q.Load().Close())
 	}
-	errs = append(errs, s.db.Close())
+	errs = append(errs, s.wdb.Close(), s.db.Close())
 	return errors.Join(errs...)
 }
 

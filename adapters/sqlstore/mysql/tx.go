@@ -2,8 +2,8 @@ package mysql
 
 import (
 	"context"
-	"database/sql"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -73,63 +73,70 @@ func pause(ctx context.Context, attempt int) bool {
 	}
 }
 
-// runTx is one attempt of WithinTx.
+// runTx is one attempt of WithinTx, on one connection of the
+// transaction pool, whose sessions run with autocommit off: the first
+// statement opens the transaction, and the last request carries COMMIT.
 func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error) (err error) {
-	stx, err := s.db.BeginTx(ctx, nil)
+	conn, err := s.wdb.Conn(ctx)
 	if err != nil {
-		return wrap("begin", err)
+		return wrap("connect", err)
 	}
-	t := &tx{reader: reader{q: s.txQueries(stx), st: &txState{}}}
+	defer conn.Close()
+	st := &txState{}
+	st.p = &pipe{conn: conn, st: st}
+	t := &tx{reader: reader{q: mydb.New(st.p), st: st}}
 	finished := false
 	defer func() {
 		// fn panicked: undo, and let the panic go on.
 		if !finished {
-			_ = stx.Rollback()
+			st.p.rollback(ctx)
 		}
 	}()
 	err = fn(ctx, t)
 	finished = true
-	if t.st.err != nil {
-		// The server ended the transaction: whatever fn made of that,
-		// this attempt is void.
-		err = t.st.err
+	if st.err != nil {
+		// The server ended the transaction, or a queued write failed:
+		// whatever fn made of that, this attempt is void.
+		err = wrap("write", st.err)
 	}
 	if err != nil {
-		_ = stx.Rollback()
+		st.p.rollback(ctx)
 		return err
 	}
-	if err := stx.Commit(); err != nil {
+	if err := st.p.commit(ctx); err != nil {
+		// A queued write failed, so COMMIT did not run (the server stops
+		// a request at its first error), or COMMIT itself failed.
+		st.p.rollback(ctx)
 		return wrap("commit", err)
 	}
 	return nil
 }
 
-// txQueries binds the queries to a transaction.
-func (s *Store) txQueries(stx *sql.Tx) *mydb.Queries {
-	if s.prepared.Load() {
-		return s.q.Load().WithTx(stx)
-	}
-	return mydb.New(stx)
-}
-
 // tx is what one WithinTx function sees: a transaction on one connection.
 // Its Lock methods take row locks (SELECT ... FOR UPDATE) held until
-// commit or rollback.
+// commit or rollback. Writes whose answer is only an error are queued on
+// the pipe and reach the server with the next read, the next write that
+// reports a row count, or COMMIT; an error of theirs is returned there
+// (or by WithinTx), not by the method that queued them.
 type tx struct {
 	reader
 }
+
+// later queues the next statement instead of sending it.
+func (t *tx) later() { t.st.p.queueNext = true }
 
 var _ ports.Tx = (*tx)(nil)
 
 // LockAccount reads the account and locks its row.
 func (t *tx) LockAccount(ctx context.Context, userID string) (domain.Account, error) {
-	if err := t.guard(); err != nil {
+	if err := t.ready(ctx); err != nil {
 		return domain.Account{}, err
 	}
 	row, err := t.q.LockAccount(ctx, userID)
 	if err != nil {
 		return domain.Account{}, t.fail("lock account", err)
 	}
+	t.st.locked = append(t.st.locked, userID)
 	return account(row), nil
 }
 
@@ -137,7 +144,7 @@ func (t *tx) LockAccount(ctx context.Context, userID string) (domain.Account, er
 // domain.ErrNotFound and locks nothing: the caller holds the account's
 // lock, which every change to the user's holdings takes first.
 func (t *tx) LockHolding(ctx context.Context, userID, code string) (domain.Holding, error) {
-	if err := t.guard(); err != nil {
+	if err := t.ready(ctx); err != nil {
 		return domain.Holding{}, err
 	}
 	row, err := t.q.LockHolding(ctx, mydb.LockHoldingParams{UserID: userID, StockCode: code})
@@ -149,7 +156,7 @@ func (t *tx) LockHolding(ctx context.Context, userID, code string) (domain.Holdi
 
 // LockOrder reads the order and locks its row.
 func (t *tx) LockOrder(ctx context.Context, id string) (domain.Order, error) {
-	if err := t.guard(); err != nil {
+	if err := t.ready(ctx); err != nil {
 		return domain.Order{}, err
 	}
 	row, err := t.q.LockOrder(ctx, id)
@@ -161,7 +168,7 @@ func (t *tx) LockOrder(ctx context.Context, id string) (domain.Order, error) {
 
 // LockPayment reads the payment and locks its row.
 func (t *tx) LockPayment(ctx context.Context, id string) (domain.Payment, error) {
-	if err := t.guard(); err != nil {
+	if err := t.ready(ctx); err != nil {
 		return domain.Payment{}, err
 	}
 	row, err := t.q.LockPayment(ctx, id)
@@ -177,6 +184,7 @@ func (t *tx) CreateUser(ctx context.Context, u domain.User) error {
 		return err
 	}
 	created := orNow(u.CreatedAt)
+	t.later()
 	return t.fail("create user", t.q.CreateUser(ctx, mydb.CreateUserParams{
 		ID:           u.ID,
 		Email:        u.Email,
@@ -210,6 +218,7 @@ func (t *tx) CreateAccount(ctx context.Context, a domain.Account) error {
 	if err := t.guard(); err != nil {
 		return err
 	}
+	t.later()
 	return t.fail("create account", t.q.CreateAccount(ctx, mydb.CreateAccountParams{
 		UserID:           a.UserID,
 		Cash:             a.Cash,
@@ -232,6 +241,11 @@ func (t *tx) CreateAccount(ctx context.Context, a domain.Account) error {
 func (t *tx) SaveAccount(ctx context.Context, a domain.Account) error {
 	if err := t.guard(); err != nil {
 		return err
+	}
+	if slices.Contains(t.st.locked, a.UserID) {
+		// The row is there and locked by this transaction: the save
+		// cannot miss it, and goes with the next request.
+		t.later()
 	}
 	n, err := t.q.SaveAccount(ctx, mydb.SaveAccountParams{
 		Cash:             a.Cash,
@@ -260,9 +274,11 @@ func (t *tx) SaveHolding(ctx context.Context, h domain.Holding) error {
 		return err
 	}
 	if h.Quantity == 0 && h.ReservedQuantity == 0 {
+		t.later()
 		return t.fail("delete holding", t.q.DeleteHolding(ctx, mydb.DeleteHoldingParams{UserID: h.UserID, StockCode: h.StockCode}))
 	}
 	created := orNow(h.CreatedAt)
+	t.later()
 	return t.fail("save holding", t.q.UpsertHolding(ctx, mydb.UpsertHoldingParams{
 		UserID:           h.UserID,
 		StockCode:        h.StockCode,
@@ -281,6 +297,7 @@ func (t *tx) CreateOrder(ctx context.Context, o domain.Order) error {
 		return err
 	}
 	created := orNow(o.CreatedAt)
+	t.later()
 	return t.fail("create order", t.q.CreateOrder(ctx, mydb.CreateOrderParams{
 		ID:               o.ID,
 		UserID:           o.UserID,
@@ -337,6 +354,7 @@ func (t *tx) CreateExecution(ctx context.Context, e domain.Execution) error {
 	if err := t.guard(); err != nil {
 		return err
 	}
+	t.later()
 	return t.fail("create execution", t.q.CreateExecution(ctx, mydb.CreateExecutionParams{
 		ID:          e.ID,
 		OrderID:     e.OrderID,
@@ -359,6 +377,7 @@ func (t *tx) AppendLedger(ctx context.Context, e domain.LedgerEntry) error {
 	if err := t.guard(); err != nil {
 		return err
 	}
+	t.later()
 	return t.fail("append ledger", t.q.AppendLedger(ctx, mydb.AppendLedgerParams{
 		ID:                e.ID,
 		UserID:            e.UserID,
@@ -384,6 +403,7 @@ func (t *tx) UpsertStock(ctx context.Context, s domain.Stock) error {
 	if err := t.guard(); err != nil {
 		return err
 	}
+	t.later()
 	return t.fail("upsert stock", t.q.UpsertStock(ctx, mydb.UpsertStockParams{
 		Code:      s.Code,
 		Name:      s.Name,
@@ -407,6 +427,7 @@ func (t *tx) RecordPrice(ctx context.Context, code string, price decimal.Decimal
 	if err := t.changed("record price", n, err); err != nil {
 		return err
 	}
+	t.later()
 	return t.fail("record price", t.q.InsertPrice(ctx, mydb.InsertPriceParams{StockCode: code, Price: price, RecordedAt: at}))
 }
 
@@ -415,6 +436,7 @@ func (t *tx) AddWatch(ctx context.Context, w domain.WatchItem) error {
 	if err := t.guard(); err != nil {
 		return err
 	}
+	t.later()
 	return t.fail("add watch", t.q.AddWatch(ctx, mydb.AddWatchParams{UserID: w.UserID, StockCode: w.StockCode, CreatedAt: orNow(w.CreatedAt)}))
 }
 
@@ -436,6 +458,7 @@ func (t *tx) CreatePayment(ctx context.Context, p domain.Payment) error {
 		return err
 	}
 	created := orNow(p.CreatedAt)
+	t.later()
 	return t.fail("create payment", t.q.CreatePayment(ctx, mydb.CreatePaymentParams{
 		ID:            p.ID,
 		UserID:        p.UserID,
@@ -486,6 +509,7 @@ func (t *tx) Enqueue(ctx context.Context, m ports.OutboxMessage) error {
 		return err
 	}
 	created := orNow(m.CreatedAt)
+	t.later()
 	return t.fail("enqueue", t.q.Enqueue(ctx, mydb.EnqueueParams{
 		ID:        m.ID,
 		Kind:      m.Kind,

@@ -1,0 +1,152 @@
+package mysql
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	gomysql "github.com/go-sql-driver/mysql"
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
+)
+
+// newUsers creates n users with accounts.
+func newUsers(tb testing.TB, s *Store, n int) []string {
+	tb.Helper()
+	now := time.Now().UTC()
+	ids := make([]string, n)
+	for i := range ids {
+		id := uuid.Must(uuid.NewV7()).String()
+		err := s.WithinTx(tb.Context(), func(ctx context.Context, tx ports.Tx) error {
+			if err := tx.CreateUser(ctx, domain.User{ID: id, Email: id + "@example.com", Nickname: "u", Role: domain.RoleUser, CreatedAt: now, UpdatedAt: now}); err != nil {
+				return err
+			}
+			cash := decimal.NewFromInt(1000000)
+			return tx.CreateAccount(ctx, domain.Account{UserID: id, Cash: cash, TotalDeposits: cash, UpdatedAt: now})
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ids[i] = id
+	}
+	return ids
+}
+
+// TestDeadlockIsRetried makes two transactions lock two accounts in
+// opposite orders, a real deadlock: InnoDB rolls one back, and WithinTx
+// runs it again, so both callers succeed and both changes are kept.
+func TestDeadlockIsRetried(t *testing.T) {
+	s := openTest(t)
+	ids := newUsers(t, s, 2)
+	// Both transactions hold their first lock before either asks for
+	// its second; only the first attempts wait for each other.
+	var holding sync.WaitGroup
+	holding.Add(2)
+	var attempts [2]atomic.Int32
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() {
+			first, second := ids[i], ids[1-i]
+			errs[i] = s.WithinTx(t.Context(), func(ctx context.Context, tx ports.Tx) error {
+				n := attempts[i].Add(1)
+				a, err := tx.LockAccount(ctx, first)
+				if err != nil {
+					return err
+				}
+				if n == 1 {
+					holding.Done()
+					holding.Wait()
+				}
+				b, err := tx.LockAccount(ctx, second)
+				if err != nil {
+					return err
+				}
+				a.Cash = a.Cash.Sub(decimal.NewFromInt(1))
+				b.Cash = b.Cash.Add(decimal.NewFromInt(1))
+				if err := tx.SaveAccount(ctx, a); err != nil {
+					return err
+				}
+				return tx.SaveAccount(ctx, b)
+			})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("transaction %d: %v", i, err)
+		}
+	}
+	if n := attempts[0].Load() + attempts[1].Load(); n < 3 {
+		t.Errorf("%d attempts in all, want a retried deadlock (at least 3)", n)
+	}
+	for _, id := range ids {
+		a, err := s.GetAccount(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !a.Cash.Equal(decimal.NewFromInt(1000000)) {
+			t.Errorf("cash %s after one won out and one won in, want 1000000", a.Cash)
+		}
+	}
+}
+
+// TestBrokenTxRefusesStatements checks that once the server has ended a
+// transaction (a deadlock victim), the Tx refuses further statements, so
+// nothing runs outside the transaction, and WithinTx retries even when
+// the function swallows the error.
+func TestBrokenTxRefusesStatements(t *testing.T) {
+	s := openTest(t)
+	ids := newUsers(t, s, 1)
+	attempts := 0
+	err := s.WithinTx(t.Context(), func(ctx context.Context, ptx ports.Tx) error {
+		attempts++
+		tr := ptx.(*tx)
+		if attempts == 1 {
+			// What a deadlock reported by the server leaves behind.
+			_ = tr.fail("lock account", &gomysql.MySQLError{Number: errLockDeadlock, Message: "Deadlock found when trying to get lock"})
+			if _, err := tr.GetAccount(ctx, ids[0]); err == nil {
+				t.Error("a broken transaction ran a statement")
+			}
+			return nil // swallowed
+		}
+		_, err := tr.LockAccount(ctx, ids[0])
+		return err
+	})
+	if err != nil || attempts != 2 {
+		t.Errorf("WithinTx = %v after %d attempts, want success after 2", err, attempts)
+	}
+}
+
+// TestUpdateOrderSameValues checks that a conditional update that writes
+// the values already stored still reports its row (found rows, not
+// changed rows).
+func TestUpdateOrderSameValues(t *testing.T) {
+	s := openTest(t)
+	ids := newUsers(t, s, 1)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	o := domain.Order{
+		ID: uuid.Must(uuid.NewV7()).String(), UserID: ids[0], StockCode: "005930", Side: domain.Buy,
+		Type: domain.LimitOrder, TimeInForce: domain.GTC, Quantity: 1,
+		LimitPrice: decimal.NewNullDecimal(decimal.NewFromInt(70000)), Status: domain.Pending,
+		ReservedAmount: decimal.NewFromInt(70011), Commission: decimal.Zero, Tax: decimal.Zero,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	var ok bool
+	err := s.WithinTx(t.Context(), func(ctx context.Context, tx ports.Tx) error {
+		if err := tx.CreateOrder(ctx, o); err != nil {
+			return err
+		}
+		var err error
+		ok, err = tx.UpdateOrder(ctx, o, domain.Pending)
+		return err
+	})
+	if err != nil || !ok {
+		t.Fatalf("UpdateOrder(unchanged) = %v, %v; want true", ok, err)
+	}
+}
