@@ -21,6 +21,7 @@ import (
 	"github.com/stocking-kr/stocking/adapters/auth"
 	"github.com/stocking-kr/stocking/adapters/feed"
 	httpapi "github.com/stocking-kr/stocking/adapters/http"
+	mysqlstore "github.com/stocking-kr/stocking/adapters/sqlstore/mysql"
 	"github.com/stocking-kr/stocking/adapters/sqlstore/postgres"
 	"github.com/stocking-kr/stocking/adapters/sqlstore/sqlite"
 	"github.com/stocking-kr/stocking/adapters/system"
@@ -46,6 +47,12 @@ func openStore(ctx context.Context, uri string, log *slog.Logger) (migratingStor
 		return sqlite.Open(ctx, sqlite.Config{Path: t.Path, Logger: log})
 	case enginePostgres:
 		return postgres.Open(ctx, postgres.Config{URL: t.URL.String(), Logger: log})
+	case engineMySQL:
+		dsn, err := mysqlstore.DSNFromURL(t.URL)
+		if err != nil {
+			return nil, fmt.Errorf("DATABASE_URI: %w", err)
+		}
+		return mysqlstore.Open(ctx, mysqlstore.Config{DSN: dsn, Logger: log})
 	}
 	return nil, fmt.Errorf("DATABASE_URI: the %s engine is not available in this build", t.Engine)
 }
