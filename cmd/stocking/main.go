@@ -40,6 +40,8 @@ Commands:
   user create EMAIL --password P [--nickname N] [--admin]
   user promote EMAIL    make a user an admin
   bench [flags]         load-test a running server with market orders
+  bench-workflows       measure the order lifecycle on an in-process
+                        Temporal server: fills, workflow closes, idle ticks
   version
 
 Every command reads its configuration from the environment (see README).
@@ -71,7 +73,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	cmd, args := args[0], args[1:]
 	switch cmd {
 	case "dev":
-		return runServer(ctx, getenv, true, Options{Migrate: true, Seed: true, Feed: true, API: true, EmbedTemporal: true, Worker: true, Relay: true}, out)
+		return runServer(ctx, getenv, true, Options{Migrate: true, Seed: true, Feed: true, API: true, EmbedTemporal: true, Worker: true, Relay: true, FakePortOne: true}, out)
 	case "serve":
 		return runServer(ctx, getenv, false, Options{API: true, Relay: true}, out)
 	case "worker":
@@ -88,6 +90,8 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return runUser(ctx, getenv, args, out)
 	case "bench":
 		return runBench(ctx, args, out)
+	case "bench-workflows":
+		return runBenchWorkflows(ctx, args, getenv, out)
 	case "version":
 		fmt.Fprintln(out, "stocking", version)
 		return nil
@@ -112,6 +116,9 @@ func runServer(ctx context.Context, getenv func(string) string, dev bool, opts O
 		fmt.Fprintf(out, "\n  StocKing API   %s/api/v1\n  Swagger UI     %s/docs\n", m.URL(), m.URL())
 		if m.TemporalUI != "" {
 			fmt.Fprintf(out, "  Temporal UI    %s   (frontend %s)\n", m.TemporalUI, m.TemporalAddress)
+		}
+		if u := m.PortOneCheckoutURL(); u != "" {
+			fmt.Fprintf(out, "  PortOne (fake) %s?paymentId=...&amount=...&orderName=...\n", u)
 		}
 		fmt.Fprintln(out)
 	}

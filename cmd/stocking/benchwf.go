@@ -1,0 +1,442 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	temporaladapter "github.com/stocking-kr/stocking/adapters/temporal"
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/service"
+	"github.com/stocking-kr/stocking/workflows"
+)
+
+// runBenchWorkflows measures the order lifecycle on a real Temporal server
+// and database, in-process:
+//
+//	(a) N resting limit orders across U users, one tick that crosses them
+//	    all: time until every order is FILLED in the database, and until
+//	    every order workflow has closed;
+//	(b) the server's own ceiling: W workflows that wait for a signal, run
+//	    one activity and complete, all signalled at once;
+//	(c) the cost of a tick that crosses none of R resting orders.
+func runBenchWorkflows(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+	fs := flag.NewFlagSet("bench-workflows", flag.ContinueOnError)
+	orders := fs.Int("orders", 10000, "(a) resting limit orders crossed by one tick")
+	users := fs.Int("users", 100, "(a) users the orders are spread over")
+	ceiling := fs.Int("ceiling", 2000, "(b) signal → activity → complete workflows")
+	idle := fs.Int("idle-orders", 100000, "(c) resting orders a tick does not cross")
+	ticks := fs.Int("ticks", 200, "(c) ticks to time")
+	dir := fs.String("dir", "", "directory for the databases (default: a temporary one, removed afterwards)")
+	temporalAddr := fs.String("temporal", "", "an existing Temporal frontend instead of the embedded server")
+	fileTemporal := fs.Bool("temporal-file", false, "embedded server on a SQLite file instead of memory")
+	only := fs.String("only", "abc", "which parts to run")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if *dir == "" {
+		d, err := os.MkdirTemp("", "stocking-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		*dir = d
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	env := func(k string) string {
+		switch k {
+		case "DATABASE_URI":
+			return "sqlite:///" + filepath.Join(*dir, "bench.db")
+		case "MARKET_HOURS":
+			return "always"
+		case "FEED_INTERVAL":
+			return "0s"
+		case "LOG_LEVEL":
+			return "warn"
+		case "BCRYPT_COST":
+			return "4"
+		case "TEMPORAL_TASK_QUEUE":
+			return "stocking-bench"
+		case "TEMPORAL_EMBED_ADDRESS":
+			return "127.0.0.1:0"
+		case "TEMPORAL_UI_ADDRESS":
+			return ""
+		}
+		return getenv(k)
+	}
+
+	if contains(*only, 'a') || contains(*only, 'b') {
+		addr := *temporalAddr
+		if addr == "" {
+			dbPath := ""
+			if *fileTemporal {
+				dbPath = filepath.Join(*dir, "temporal.db")
+			}
+			front, _, stop, err := startEmbeddedTemporal(ctx, "127.0.0.1:0", "", "default", dbPath, logger)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			addr = front
+			fmt.Fprintf(out, "embedded Temporal server at %s (%s)\n", addr, map[bool]string{true: "SQLite file", false: "in memory"}[*fileTemporal])
+		}
+		base := env
+		env = func(k string) string {
+			if k == "TEMPORAL_ADDRESS" {
+				return addr
+			}
+			return base(k)
+		}
+	}
+	if contains(*only, 'a') {
+		if err := benchFills(ctx, env, *orders, *users, out); err != nil {
+			return fmt.Errorf("(a): %w", err)
+		}
+	}
+	if contains(*only, 'b') {
+		if err := benchCeiling(ctx, env, *ceiling, out); err != nil {
+			return fmt.Errorf("(b): %w", err)
+		}
+	}
+	if contains(*only, 'c') {
+		idleEnv := func(k string) string {
+			switch k {
+			case "DATABASE_URI":
+				return "sqlite:///" + filepath.Join(*dir, "idle.db")
+			case "TEMPORAL_ADDRESS":
+				return "off"
+			}
+			return env(k)
+		}
+		if err := benchIdleTick(ctx, idleEnv, *idle, *ticks, out); err != nil {
+			return fmt.Errorf("(c): %w", err)
+		}
+	}
+	return nil
+}
+
+func contains(s string, c byte) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return true
+		}
+	}
+	return false
+}
+
+// openBenchMain opens a Main with the worker and relay in-process.
+func openBenchMain(ctx context.Context, env func(string) string, opts Options) (*Main, error) {
+	cfg, err := LoadConfig(env, true)
+	if err != nil {
+		return nil, err
+	}
+	m := NewMain(cfg, opts)
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+// fundedUsers signs up n users with plenty of cash.
+func fundedUsers(ctx context.Context, svc *service.Service, n int, tag string) ([]string, error) {
+	ids := make([]string, n)
+	for i := range ids {
+		u, err := svc.CreateUser(ctx, service.SignupInput{Email: fmt.Sprintf("%s-%d@bench.stocking.dev", tag, i), Password: "bench-password", Nickname: fmt.Sprintf("%s%d", tag, i)}, domain.RoleUser)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := svc.Deposit(ctx, u.ID, decimal.New(1, 11)); err != nil {
+			return nil, err
+		}
+		ids[i] = u.ID
+	}
+	return ids, nil
+}
+
+// placeResting places n resting limit buys at limit across users, with
+// c concurrent callers.
+func placeResting(ctx context.Context, svc *service.Service, userIDs []string, n int, code string, limit decimal.Decimal, tif domain.TimeInForce) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				_, err := svc.PlaceOrder(ctx, userIDs[i%len(userIDs)], domain.OrderRequest{
+					StockCode: code, Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: tif,
+					Quantity: 1, LimitPrice: decimal.NewNullDecimal(limit),
+				})
+				if err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+func countWorkflows(ctx context.Context, c client.Client, ns, query string) (int64, error) {
+	resp, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: ns, Query: query})
+	if err != nil {
+		return 0, err
+	}
+	return resp.GetCount(), nil
+}
+
+func benchFills(ctx context.Context, env func(string) string, n, nUsers int, out io.Writer) error {
+	m, err := openBenchMain(ctx, env, Options{Migrate: true, Seed: true, Worker: true, Relay: true})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	svc := m.Service
+	const code = "005930"
+	if _, err := svc.UpsertStock(ctx, service.StockInput{Code: code, Price: decimal.NewNullDecimal(decimal.NewFromInt(70000)), PrevClose: decimal.NewNullDecimal(decimal.NewFromInt(70000))}); err != nil {
+		return err
+	}
+	users, err := fundedUsers(ctx, svc, nUsers, "fill")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "(a) placing %d resting limit orders across %d users ...\n", n, nUsers)
+	start := time.Now()
+	if err := placeResting(ctx, svc, users, n, code, decimal.NewFromInt(69000), domain.GTC); err != nil {
+		return err
+	}
+	placed := time.Since(start)
+	ns := m.Config.TemporalNamespace
+	running := fmt.Sprintf("WorkflowType='%s' AND ExecutionStatus='Running'", workflows.OrderWorkflowName)
+	for {
+		size, err := m.Store.OutboxSize(ctx)
+		if err != nil {
+			return err
+		}
+		c, err := countWorkflows(ctx, m.Temporal, ns, running)
+		if err != nil {
+			return err
+		}
+		if size == 0 && c >= int64(n) {
+			break
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	started := time.Since(start)
+	fmt.Fprintf(out, "    placed in %s (%.0f orders/s); all %d workflows running after %s (%.0f starts/s)\n",
+		placed.Round(time.Millisecond), float64(n)/placed.Seconds(), n, started.Round(time.Millisecond), float64(n)/started.Seconds())
+
+	t0 := time.Now()
+	filled, err := svc.Tick(ctx, code, decimal.NewFromInt(68900))
+	if err != nil {
+		return err
+	}
+	fillTime := time.Since(t0)
+	if filled != n {
+		return fmt.Errorf("the tick filled %d of %d orders", filled, n)
+	}
+	open, err := m.Store.ListCrossingOrders(ctx, code, decimal.NewFromInt(68900), 1)
+	if err != nil || len(open) != 0 {
+		return fmt.Errorf("orders still resting after the tick: %d (%v)", len(open), err)
+	}
+	fmt.Fprintf(out, "    tick filled %d orders in the database in %s: %.0f fills/s\n", filled, fillTime.Round(time.Millisecond), float64(filled)/fillTime.Seconds())
+	for {
+		c, err := countWorkflows(ctx, m.Temporal, ns, running)
+		if err != nil {
+			return err
+		}
+		if c == 0 {
+			break
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	closed := time.Since(t0)
+	done, err := countWorkflows(ctx, m.Temporal, ns, fmt.Sprintf("WorkflowType='%s' AND ExecutionStatus='Completed'", workflows.OrderWorkflowName))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "    every workflow closed %s after the tick (%d completed, %.0f closes/s)\n", closed.Round(time.Millisecond), done, float64(n)/closed.Seconds())
+	rep, err := svc.Audit(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "    audit: %d users, %d violations\n", rep.Users, len(rep.Violations))
+	if len(rep.Violations) > 0 {
+		return errors.New("audit failed")
+	}
+	return nil
+}
+
+// ceilingWorkflow is the plain shape of (b): wait for a signal, run one
+// activity, complete.
+func ceilingWorkflow(ctx workflow.Context) error {
+	workflow.GetSignalChannel(ctx, "go").Receive(ctx, nil)
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
+	return workflow.ExecuteActivity(actx, "CeilingActivity").Get(ctx, nil)
+}
+
+func ceilingActivity(ctx context.Context) error {
+	_ = activity.GetInfo(ctx)
+	return nil
+}
+
+func benchCeiling(ctx context.Context, env func(string) string, n int, out io.Writer) error {
+	cfg, err := LoadConfig(env, true)
+	if err != nil {
+		return err
+	}
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	c, err := temporaladapter.Dial(temporaladapter.Options{HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace, Logger: quiet})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	const queue = "stocking-bench-ceiling"
+	w := worker.New(c, queue, worker.Options{})
+	w.RegisterWorkflowWithOptions(ceilingWorkflow, workflow.RegisterOptions{Name: "CeilingWorkflow"})
+	w.RegisterActivityWithOptions(ceilingActivity, activity.RegisterOptions{Name: "CeilingActivity"})
+	if err := w.Start(); err != nil {
+		return err
+	}
+	defer w.Stop()
+	run := fmt.Sprintf("%d", time.Now().UnixNano())
+	fmt.Fprintf(out, "(b) starting %d signal → activity → complete workflows ...\n", n)
+	runs := make([]client.WorkflowRun, n)
+	start := time.Now()
+	if err := parallel(ctx, n, 32, func(i int) error {
+		r, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("ceiling-%s-%d", run, i), TaskQueue: queue}, "CeilingWorkflow")
+		runs[i] = r
+		return err
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "    started in %s (%.0f starts/s)\n", time.Since(start).Round(time.Millisecond), float64(n)/time.Since(start).Seconds())
+	time.Sleep(2 * time.Second) // let every first workflow task run
+	start = time.Now()
+	if err := parallel(ctx, n, 32, func(i int) error {
+		return c.SignalWorkflow(ctx, runs[i].GetID(), "", "go", nil)
+	}); err != nil {
+		return err
+	}
+	signalled := time.Since(start)
+	if err := parallel(ctx, n, 64, func(i int) error { return runs[i].Get(ctx, nil) }); err != nil {
+		return err
+	}
+	total := time.Since(start)
+	fmt.Fprintf(out, "    signalled in %s; all completed in %s: %.0f completions/s\n", signalled.Round(time.Millisecond), total.Round(time.Millisecond), float64(n)/total.Seconds())
+	return nil
+}
+
+// parallel runs fn for 0..n-1 with at most c at a time and returns the
+// first error.
+func parallel(ctx context.Context, n, c int, fn func(i int) error) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var first error
+	var once sync.Once
+	for range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				if err := fn(i); err != nil {
+					once.Do(func() { first = err })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
+func benchIdleTick(ctx context.Context, env func(string) string, n, ticks int, out io.Writer) error {
+	m, err := openBenchMain(ctx, env, Options{Migrate: true, Seed: true})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	svc := m.Service
+	const code = "000660"
+	users, err := fundedUsers(ctx, svc, 100, "idle")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "(c) placing %d resting limit orders that the ticks will not cross ...\n", n)
+	start := time.Now()
+	if err := placeResting(ctx, svc, users, n, code, decimal.NewFromInt(150000), domain.GTC); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "    placed in %s (%.0f orders/s)\n", time.Since(start).Round(time.Millisecond), float64(n)/time.Since(start).Seconds())
+	prices := []decimal.Decimal{decimal.NewFromInt(190000), decimal.NewFromInt(190100)}
+	lat := make([]time.Duration, ticks)
+	for i := range ticks {
+		t0 := time.Now()
+		filled, err := svc.Tick(ctx, code, prices[i%2])
+		lat[i] = time.Since(t0)
+		if err != nil {
+			return err
+		}
+		if filled != 0 {
+			return fmt.Errorf("a tick at %s filled %d orders", prices[i%2], filled)
+		}
+	}
+	slices.Sort(lat)
+	var sum time.Duration
+	for _, d := range lat {
+		sum += d
+	}
+	fmt.Fprintf(out, "    %d ticks that cross none of %d resting orders: mean %s, p50 %s, p99 %s, max %s\n", ticks, n,
+		(sum / time.Duration(ticks)).Round(time.Microsecond), lat[ticks/2].Round(time.Microsecond), lat[ticks*99/100].Round(time.Microsecond), lat[ticks-1].Round(time.Microsecond))
+	return nil
+}
