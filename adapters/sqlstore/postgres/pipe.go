@@ -8,7 +8,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/stocking-kr/stocking/adapters/sqlstore/postgres/internal/pgdb"
 	"github.com/stocking-kr/stocking/domain"
 )
 
@@ -209,7 +211,7 @@ func (d nowDBTX) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 		return nil, p.err
 	}
 	if p.begun && p.pending() == 0 {
-		rows, err := p.conn.Query(ctx, sql, args...)
+		rows, err := p.conn.Query(ctx, sql, planned(sql, args)...)
 		if err != nil {
 			return nil, p.watch(err)
 		}
@@ -235,6 +237,33 @@ func (d nowDBTX) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row 
 		return errRow{err}
 	}
 	return (*pipeRow)(rows.(*pipeRows))
+}
+
+// planned prepends the execution mode that plans a query for its
+// parameters on every call when the query is one of pgdb.CustomPlanned.
+// (Pipelined reads cannot choose: pgx runs a whole batch in one mode.
+// Reads of that kind inside transactions are rare and short.)
+func planned(sql string, args []any) []any {
+	if !pgdb.CustomPlanned[sql] {
+		return args
+	}
+	return append([]any{pgx.QueryExecModeCacheDescribe}, args...)
+}
+
+// poolDBTX runs the Store's reads outside transactions on any pooled
+// connection, each query with the plan mode planned chooses.
+type poolDBTX struct{ pool *pgxpool.Pool }
+
+func (d poolDBTX) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	return d.pool.Exec(ctx, sql, args...)
+}
+
+func (d poolDBTX) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return d.pool.Query(ctx, sql, planned(sql, args)...)
+}
+
+func (d poolDBTX) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return d.pool.QueryRow(ctx, sql, planned(sql, args)...)
 }
 
 // pipeRows are the rows of a transaction's read. Closing them reads the

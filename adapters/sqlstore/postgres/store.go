@@ -110,7 +110,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	s := &Store{log: log, pool: pool, reader: reader{q: pgdb.New(pool)}}
+	s := &Store{log: log, pool: pool, reader: reader{q: pgdb.New(poolDBTX{pool})}}
 	if err := s.open(ctx, cfg); err != nil {
 		s.Close()
 		return nil, err
