@@ -62,7 +62,10 @@ var _ ports.Workflows = (*Engine)(nil)
 
 func (e *Engine) timeout() time.Duration {
 	if e.CallTimeout <= 0 {
-		return 10 * time.Second
+		// An update normally answers in tens of milliseconds; a user
+		// waiting on a cancel while the cluster is down should not wait
+		// long before the database decides instead.
+		return 5 * time.Second
 	}
 	return e.CallTimeout
 }

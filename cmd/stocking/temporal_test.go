@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -183,4 +184,158 @@ func freeAddr(t *testing.T) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return addr
+}
+
+// devTemporal starts the embedded server on a fixed address and SQLite file,
+// so that a test can stop it and start it again with its state.
+func devTemporal(t *testing.T, addr, dbPath string) func() error {
+	t.Helper()
+	_, _, stop, err := startEmbeddedTemporal(context.Background(), addr, "", "default", dbPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stop
+}
+
+// orderWorkflowsClosed reports whether every listed order's workflow has
+// completed with the order's database status.
+func orderWorkflowsClosed(t *testing.T, m *Main, ids []string) bool {
+	t.Helper()
+	for _, id := range ids {
+		d, err := m.Temporal.DescribeWorkflowExecution(context.Background(), workflows.OrderWorkflowID(id), "")
+		if err != nil || d.WorkflowExecutionInfo.Status != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+			return false
+		}
+	}
+	return true
+}
+
+func TestOrdersPlacedWhileTemporalIsDownGetTheirWorkflows(t *testing.T) {
+	addr := freeAddr(t)
+	dbPath := filepath.Join(t.TempDir(), "temporal.db")
+	stop := devTemporal(t, addr, dbPath)
+	env := testEnv(t, map[string]string{"TEMPORAL_ADDRESS": addr, "TEMPORAL_NAMESPACE": "default", "TEMPORAL_TASK_QUEUE": "stocking-outage"})
+	m, _ := startMainWith(t, env, Options{Migrate: true, Seed: true, API: true, Worker: true, Relay: true})
+	adm := admin(t, m)
+	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "70000"})
+	u := signup(t, m, "outage@example.com")
+
+	// Temporal goes away.
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range 6 {
+		limit := "69500"
+		if i%2 == 1 {
+			limit = "60000" // will not be crossed
+		}
+		o := u.must(201, "POST", "/orders", map[string]any{"stock_code": "005930", "side": "BUY", "type": "LIMIT", "quantity": 1, "limit_price": limit, "time_in_force": "GTC"})
+		ids = append(ids, o["id"].(string))
+	}
+	if o := u.must(201, "POST", "/orders", map[string]any{"stock_code": "005930", "side": "BUY", "type": "MARKET", "quantity": 1}); o["status"] != "FILLED" {
+		t.Fatalf("market order during the outage: %v", o)
+	}
+	// The tick fills half of them in the database; one of the others is
+	// cancelled there too, since no workflow can answer.
+	if r := adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "69400"}); r["filled_orders"].(float64) != 3 {
+		t.Fatalf("tick during the outage: %v", r)
+	}
+	u.must(200, "POST", "/orders/"+ids[1]+"/cancel", nil)
+	if n, _ := m.Store.OutboxSize(context.Background()); n == 0 {
+		t.Fatal("nothing waits in the outbox during the outage")
+	}
+
+	// Temporal comes back with its state; the relay catches up.
+	stop = devTemporal(t, addr, dbPath)
+	t.Cleanup(func() { stop() })
+	waitFor(t, "every order's workflow to start and close", 60*time.Second, func() bool {
+		n, err := m.Store.OutboxSize(context.Background())
+		return err == nil && n == 0 && orderWorkflowsClosed(t, m, []string{ids[0], ids[1], ids[2], ids[4]})
+	})
+	// The two orders still resting have running workflows that own them:
+	// a cancel now goes through the update.
+	for _, id := range []string{ids[3], ids[5]} {
+		waitFor(t, "a resting order's workflow", 20*time.Second, func() bool {
+			d, err := m.Temporal.DescribeWorkflowExecution(context.Background(), workflows.OrderWorkflowID(id), "")
+			return err == nil && d.WorkflowExecutionInfo.Status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
+		})
+		if c := u.must(200, "POST", "/orders/"+id+"/cancel", nil); c["status"] != "CANCELLED" {
+			t.Fatalf("cancel after the outage: %v", c)
+		}
+	}
+	waitFor(t, "every workflow to close", 30*time.Second, func() bool { return orderWorkflowsClosed(t, m, ids) })
+	for _, id := range ids {
+		o := u.must(200, "GET", "/orders/"+id, nil)
+		out := workflowResult(t, m.Temporal, id)
+		if string(out.Status) != o["status"] {
+			t.Errorf("order %s: row %v, workflow %s", id, o["status"], out.Status)
+		}
+	}
+	audit(t, m)
+}
+
+func TestWorkerCrashInTheMiddleOfAFillBurst(t *testing.T) {
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	env := temporalEnv(t, ts, nil)
+	api, _ := startMainWith(t, env, Options{Migrate: true, Seed: true, API: true, Relay: true})
+	startWorker := func() *Main {
+		cfg, err := LoadConfig(env, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := NewMain(cfg, Options{Worker: true})
+		if err := w.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	w1 := startWorker()
+	adm := admin(t, api)
+	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "70000"})
+	var users []*apiClient
+	for i := range 4 {
+		users = append(users, signup(t, api, fmt.Sprintf("burst%d@example.com", i)))
+	}
+	const n = 120
+	ids := make([]string, n)
+	for i := range ids {
+		o := users[i%len(users)].must(201, "POST", "/orders", map[string]any{"stock_code": "005930", "side": "BUY", "type": "LIMIT", "quantity": 1, "limit_price": "69500", "time_in_force": "GTC"})
+		ids[i] = o["id"].(string)
+	}
+	ns := ts.GetDefaultNamespace()
+	running := fmt.Sprintf("WorkflowType='%s' AND ExecutionStatus='Running'", workflows.OrderWorkflowName)
+	waitFor(t, "every workflow to start", 60*time.Second, func() bool {
+		c, err := countWorkflows(context.Background(), api.Temporal, ns, running)
+		return err == nil && c == n
+	})
+
+	// One tick fills all of them; the worker dies while the workflows are
+	// closing.
+	if r := adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "69400"}); r["filled_orders"].(float64) != n {
+		t.Fatalf("tick: %v", r)
+	}
+	waitFor(t, "some workflows to close", 30*time.Second, func() bool {
+		c, err := countWorkflows(context.Background(), api.Temporal, ns, running)
+		return err == nil && c < n
+	})
+	if err := w1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	left, _ := countWorkflows(context.Background(), api.Temporal, ns, running)
+	t.Logf("worker stopped with %d of %d workflows still open", left, n)
+	w2 := startWorker()
+	t.Cleanup(func() { w2.Close() })
+	waitFor(t, "every workflow to close after the restart", 90*time.Second, func() bool {
+		c, err := countWorkflows(context.Background(), api.Temporal, ns, running)
+		return err == nil && c == 0
+	})
+	for i, id := range ids {
+		o := users[i%len(users)].must(200, "GET", "/orders/"+id, nil)
+		out := workflowResult(t, api.Temporal, id)
+		if o["status"] != "FILLED" || out.Status != domain.Filled || len(o["executions"].([]any)) != 1 {
+			t.Errorf("order %s: row %v with %d executions, workflow %s", id, o["status"], len(o["executions"].([]any)), out.Status)
+		}
+	}
+	audit(t, api)
 }
