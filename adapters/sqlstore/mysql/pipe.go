@@ -22,8 +22,17 @@ import (
 // A queued write's error surfaces with the request that carries it. Such
 // an error marks the transaction broken (txState.err), so that nothing
 // queued after it can be committed.
+//
+// Statements run with ctx, the transaction's context without its
+// cancellation: the driver answers a cancelled statement by closing the
+// connection, which in the middle of COMMIT would leave the caller not
+// knowing whether its order was booked. A statement is bounded instead by
+// the server's lock-wait timeout and the connection's read timeout, and
+// WithinTx checks the caller's context before each attempt. It also
+// spares database/sql a watcher goroutine per read.
 type pipe struct {
 	conn *sql.Conn
+	ctx  context.Context
 	st   *txState
 	// queued holds the statements to send ahead of the next answered one,
 	// each ending with ";\n"; args their arguments in order.
@@ -64,7 +73,7 @@ func (p *pipe) take(query string, args []any) (string, []any) {
 // ExecContext queues the statement when asked to, and otherwise sends it
 // behind what is queued, in one request; the result is the last
 // statement's.
-func (p *pipe) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (p *pipe) ExecContext(_ context.Context, query string, args ...any) (sql.Result, error) {
 	if p.queueNext {
 		p.queueNext = false
 		p.queue(query, args)
@@ -73,7 +82,7 @@ func (p *pipe) ExecContext(ctx context.Context, query string, args ...any) (sql.
 	batched := p.n > 0
 	query, args = p.take(query, args)
 	p.open = true
-	res, err := p.conn.ExecContext(ctx, query, args...)
+	res, err := p.conn.ExecContext(p.ctx, query, args...)
 	if err != nil && batched && p.st.err == nil {
 		// A queued write may be the one that failed.
 		p.st.err = err
@@ -83,30 +92,30 @@ func (p *pipe) ExecContext(ctx context.Context, query string, args ...any) (sql.
 
 // QueryContext runs a read. The tx flushes queued writes before any read
 // (see reader.ready), so there are none here.
-func (p *pipe) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (p *pipe) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
 	p.open = true
-	return p.conn.QueryContext(ctx, query, args...)
+	return p.conn.QueryContext(p.ctx, query, args...)
 }
 
 // QueryRowContext runs a read of one row, like QueryContext.
-func (p *pipe) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (p *pipe) QueryRowContext(_ context.Context, query string, args ...any) *sql.Row {
 	p.open = true
-	return p.conn.QueryRowContext(ctx, query, args...)
+	return p.conn.QueryRowContext(p.ctx, query, args...)
 }
 
 // PrepareContext is never used: the queries are not prepared here.
-func (p *pipe) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
-	return p.conn.PrepareContext(ctx, query)
+func (p *pipe) PrepareContext(_ context.Context, query string) (*sql.Stmt, error) {
+	return p.conn.PrepareContext(p.ctx, query)
 }
 
 // flush sends the queued writes on their own.
-func (p *pipe) flush(ctx context.Context) error {
+func (p *pipe) flush() error {
 	if p.n == 0 {
 		return nil
 	}
 	query, args := p.take("", nil)
 	p.open = true
-	if _, err := p.conn.ExecContext(ctx, strings.TrimSuffix(query, ";\n"), args...); err != nil {
+	if _, err := p.conn.ExecContext(p.ctx, strings.TrimSuffix(query, ";\n"), args...); err != nil {
 		if p.st.err == nil {
 			p.st.err = err
 		}
@@ -116,25 +125,23 @@ func (p *pipe) flush(ctx context.Context) error {
 }
 
 // commit sends the queued writes and COMMIT in one request.
-func (p *pipe) commit(ctx context.Context) error {
+func (p *pipe) commit() error {
 	if p.n == 0 && !p.open {
 		return nil
 	}
-	_, err := p.ExecContext(ctx, "COMMIT")
+	_, err := p.ExecContext(p.ctx, "COMMIT")
 	return err
 }
 
 // rollback ends the transaction without keeping anything. When the
 // connection cannot confirm it, the connection is closed rather than
 // handed to the next caller with a transaction possibly still open.
-func (p *pipe) rollback(ctx context.Context) {
+func (p *pipe) rollback() {
 	p.take("", nil)
 	if !p.open {
 		return
 	}
-	// Also after the caller's context ended: the connection must be
-	// cleared before it goes back to the pool.
-	if _, err := p.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
+	if _, err := p.conn.ExecContext(p.ctx, "ROLLBACK"); err != nil {
 		p.discard()
 	}
 }

@@ -57,14 +57,14 @@ func (r reader) guard() error {
 
 // ready is guard for a read: queued writes are sent first, so that the
 // read sees them.
-func (r reader) ready(ctx context.Context) error {
+func (r reader) ready(_ context.Context) error {
 	if r.st == nil {
 		return nil
 	}
 	if r.st.err != nil {
 		return wrap("write", r.st.err)
 	}
-	if err := r.st.p.flush(ctx); err != nil {
+	if err := r.st.p.flush(); err != nil {
 		return r.fail("write", err)
 	}
 	return nil

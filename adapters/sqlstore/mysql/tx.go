@@ -77,19 +77,22 @@ func pause(ctx context.Context, attempt int) bool {
 // transaction pool, whose sessions run with autocommit off: the first
 // statement opens the transaction, and the last request carries COMMIT.
 func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	conn, err := s.wdb.Conn(ctx)
 	if err != nil {
 		return wrap("connect", err)
 	}
 	defer conn.Close()
 	st := &txState{}
-	st.p = &pipe{conn: conn, st: st}
+	st.p = &pipe{conn: conn, ctx: context.WithoutCancel(ctx), st: st}
 	t := &tx{reader: reader{q: mydb.New(st.p), st: st}}
 	finished := false
 	defer func() {
 		// fn panicked: undo, and let the panic go on.
 		if !finished {
-			st.p.rollback(ctx)
+			st.p.rollback()
 		}
 	}()
 	err = fn(ctx, t)
@@ -100,13 +103,13 @@ func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx ports
 		err = wrap("write", st.err)
 	}
 	if err != nil {
-		st.p.rollback(ctx)
+		st.p.rollback()
 		return err
 	}
-	if err := st.p.commit(ctx); err != nil {
+	if err := st.p.commit(); err != nil {
 		// A queued write failed, so COMMIT did not run (the server stops
 		// a request at its first error), or COMMIT itself failed.
-		st.p.rollback(ctx)
+		st.p.rollback()
 		return wrap("commit", err)
 	}
 	return nil

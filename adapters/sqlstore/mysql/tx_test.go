@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -148,5 +149,43 @@ func TestUpdateOrderSameValues(t *testing.T) {
 	})
 	if err != nil || !ok {
 		t.Fatalf("UpdateOrder(unchanged) = %v, %v; want true", ok, err)
+	}
+}
+
+// TestSessionSettings checks what every transaction connection is set up
+// with: autocommit off (the pipe ends every transaction itself), READ
+// COMMITTED, UTC and strict mode; and that read connections autocommit.
+func TestSessionSettings(t *testing.T) {
+	s := openTest(t)
+	ctx := t.Context()
+	conn, err := s.wdb.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var autocommit int
+	var zone, mode string
+	if err := conn.QueryRowContext(ctx, "SELECT @@SESSION.autocommit, @@SESSION.time_zone, @@SESSION.sql_mode").Scan(&autocommit, &zone, &mode); err != nil {
+		t.Fatal(err)
+	}
+	// MySQL 8 names the level transaction_isolation, MariaDB 10.11
+	// tx_isolation.
+	var level string
+	if err := conn.QueryRowContext(ctx, "SELECT @@SESSION.transaction_isolation").Scan(&level); err != nil {
+		if err := conn.QueryRowContext(ctx, "SELECT @@SESSION.tx_isolation").Scan(&level); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if autocommit != 0 || zone != "+00:00" || !strings.Contains(mode, "STRICT_ALL_TABLES") || (s.readCommitted && level != "READ-COMMITTED") {
+		t.Errorf("transaction session: autocommit=%d time_zone=%s isolation=%s sql_mode=%s", autocommit, zone, level, mode)
+	}
+	if err := s.db.QueryRowContext(ctx, "SELECT @@SESSION.autocommit").Scan(&autocommit); err != nil {
+		t.Fatal(err)
+	}
+	if autocommit != 1 {
+		t.Errorf("read session: autocommit=%d, want 1", autocommit)
 	}
 }
