@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -187,5 +188,60 @@ func TestSessionSettings(t *testing.T) {
 	}
 	if autocommit != 1 {
 		t.Errorf("read session: autocommit=%d, want 1", autocommit)
+	}
+}
+
+// requests counts the requests sent over connections dialled through
+// the "stocking-counted" network (each request is one write).
+var requests atomic.Int64
+
+type countedConn struct{ net.Conn }
+
+func (c countedConn) Write(b []byte) (int, error) {
+	requests.Add(1)
+	return c.Conn.Write(b)
+}
+
+func init() {
+	gomysql.RegisterDialContext("stocking-counted", func(ctx context.Context, addr string) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		return countedConn{c}, nil
+	})
+}
+
+// TestMarketOrderRoundTrips counts the requests of a market order's
+// transaction: lock the account, read the listing, lock the holding, then
+// the five writes and COMMIT together.
+func TestMarketOrderRoundTrips(t *testing.T) {
+	dsn := freshDatabase(t)
+	if !strings.Contains(dsn, "@tcp(") {
+		t.Skipf("the test server is not reached over TCP: %s", dsn)
+	}
+	s, err := Open(t.Context(), Config{DSN: strings.Replace(dsn, "@tcp(", "@stocking-counted(", 1), MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	m := newMarketOrderBench(t, s, 1)[0]
+	// The first order opens the transaction connection (and sets up its
+	// session); the next ones show the steady cost.
+	if err := m.buy(t.Context(), 1); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		before := requests.Load()
+		if err := m.buy(t.Context(), 1); err != nil {
+			t.Fatal(err)
+		}
+		if got := requests.Load() - before; got != 4 {
+			t.Errorf("a market order took %d requests, want 4", got)
+		}
 	}
 }
