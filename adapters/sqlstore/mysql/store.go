@@ -171,10 +171,12 @@ func probe(ctx context.Context, c driver.Connector, log *slog.Logger) (bool, err
 	db := sql.OpenDB(c)
 	defer db.Close()
 	var version, binlog string
-	err := db.QueryRowContext(ctx, "SELECT VERSION(), @@SESSION.binlog_format").Scan(&version, &binlog)
-	if err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
 		return false, fmt.Errorf("mysql: connect: %w", err)
 	}
+	// A server without the variable (it is deprecated in MySQL 8) logs
+	// rows, if anything.
+	_ = db.QueryRowContext(ctx, "SELECT @@SESSION.binlog_format").Scan(&binlog)
 	if strings.EqualFold(binlog, "STATEMENT") {
 		log.Warn("mysql: binlog_format=STATEMENT refuses writes at READ COMMITTED; transactions run at REPEATABLE READ, where gap locks make deadlocks (retried) more frequent",
 			"version", version)
