@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/server/temporaltest"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	temporaladapter "github.com/stocking-kr/stocking/adapters/temporal"
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
+	"github.com/stocking-kr/stocking/service"
+	"github.com/stocking-kr/stocking/workflows"
+)
+
+// TestRecordWorkflowHistories records real histories of the order
+// workflow's paths from a real server, as fixtures for the replay test in
+// workflows/. It runs only when STOCKING_RECORD_HISTORIES names the output
+// directory:
+//
+//	STOCKING_RECORD_HISTORIES=$PWD/workflows/testdata/histories go test ./cmd/stocking -run TestRecordWorkflowHistories
+//
+// Re-record after an intended change to a workflow, and keep the old files
+// as long as runs recorded with them may still be open.
+func TestRecordWorkflowHistories(t *testing.T) {
+	dir := os.Getenv("STOCKING_RECORD_HISTORIES")
+	if dir == "" {
+		t.Skip("set STOCKING_RECORD_HISTORIES to a directory to record workflow histories")
+	}
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	// No relay in the Main: the recorder delivers the outbox itself, so it
+	// can choose what reaches the workflows first.
+	m, _ := startMainWith(t, temporalEnv(t, ts, nil), Options{Migrate: true, Seed: true, API: true, Worker: true})
+	relay := &temporaladapter.Relay{Store: m.Store, Client: m.Temporal, TaskQueue: m.Config.TemporalTaskQueue}
+	ctx := context.Background()
+	deliver := func(skip func(ports.OutboxMessage) bool) {
+		t.Helper()
+		msgs, err := m.Store.DueOutbox(ctx, time.Now().Add(time.Hour), 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var drop []string
+		for _, msg := range msgs {
+			if skip != nil && skip(msg) {
+				drop = append(drop, msg.ID)
+			}
+		}
+		if len(drop) > 0 {
+			if err := m.Store.DeleteOutbox(ctx, drop); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for {
+			n, err := relay.Pass(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if size, _ := m.Store.OutboxSize(ctx); n == 0 || size == 0 {
+				return
+			}
+		}
+	}
+	adm := admin(t, m)
+	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "70000"})
+	u := signup(t, m, "recorder@example.com")
+	uid := userID(t, m, u)
+	place := func(limit string, tif domain.TimeInForce) domain.Order {
+		res, err := m.Service.PlaceOrder(ctx, uid, domain.OrderRequest{
+			StockCode: "005930", Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: tif,
+			Quantity: 1, LimitPrice: decimal.NewNullDecimal(decimal.RequireFromString(limit)),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Order
+	}
+
+	// accepted waits until the workflow has run its first task (a query
+	// is answered only after it) and reports the order still resting.
+	accepted := func(id string) {
+		t.Helper()
+		waitFor(t, "the workflow to accept the order", 10*time.Second, func() bool {
+			v, err := m.Temporal.QueryWorkflow(ctx, workflows.OrderWorkflowID(id), "", workflows.QueryOrderStatus)
+			var st domain.OrderStatus
+			return err == nil && v.Get(&st) == nil && st == domain.Pending
+		})
+	}
+
+	// Accepted, then filled by a crossing tick.
+	filled := place("69500", domain.GTC)
+	deliver(nil)
+	accepted(filled.ID)
+	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "69400"})
+	deliver(nil)
+	workflowResult(t, m.Temporal, filled.ID)
+	record(t, m.Temporal, workflows.OrderWorkflowID(filled.ID), filepath.Join(dir, "order-filled.json"))
+
+	// Accepted, then cancelled through the update.
+	cancelled := place("60000", domain.Day)
+	deliver(nil)
+	accepted(cancelled.ID)
+	u.must(200, "POST", "/orders/"+cancelled.ID+"/cancel", nil)
+	workflowResult(t, m.Temporal, cancelled.ID)
+	record(t, m.Temporal, workflows.OrderWorkflowID(cancelled.ID), filepath.Join(dir, "order-cancelled.json"))
+
+	// A DAY order whose close comes in two seconds: its row and its
+	// workflow are given the near expiry, so the timer fires for real.
+	exp := place("60000", domain.Day)
+	exp.ExpiresAt = time.Now().UTC().Add(2 * time.Second)
+	if err := m.Store.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		_, err := tx.UpdateOrder(ctx, exp, domain.Pending)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ev := service.OrderEvent{OrderID: exp.ID, UserID: exp.UserID, StockCode: exp.StockCode, Side: exp.Side, TimeInForce: exp.TimeInForce, ExpiresAt: exp.ExpiresAt, Status: domain.Pending}
+	if _, err := m.Temporal.ExecuteWorkflow(ctx, temporaladapter.StartOptions(workflows.OrderWorkflowID(exp.ID), m.Config.TemporalTaskQueue), workflows.OrderWorkflowName, ev); err != nil {
+		t.Fatal(err)
+	}
+	deliver(nil) // the relay's start joins the running workflow
+	if out := workflowResult(t, m.Temporal, exp.ID); out.Status != domain.Expired {
+		t.Fatalf("expiring order: %+v", out)
+	}
+	record(t, m.Temporal, workflows.OrderWorkflowID(exp.ID), filepath.Join(dir, "order-expired.json"))
+
+	// Filled before its workflow ever started: the fill's
+	// signal-with-start creates the workflow, which finds the row final.
+	late := place("69300", domain.GTC)
+	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "69200"})
+	deliver(func(msg ports.OutboxMessage) bool { return msg.Kind == service.OutboxOrderStart && msg.Key == late.ID })
+	if out := workflowResult(t, m.Temporal, late.ID); out.Status != domain.Filled {
+		t.Fatalf("late start: %+v", out)
+	}
+	record(t, m.Temporal, workflows.OrderWorkflowID(late.ID), filepath.Join(dir, "order-filled-before-start.json"))
+	audit(t, m)
+}
+
+func userID(t *testing.T, m *Main, u *apiClient) string {
+	t.Helper()
+	return u.must(200, "GET", "/users/me", nil)["id"].(string)
+}
+
+// record writes a closed workflow's full history as protojson.
+func record(t *testing.T, c client.Client, workflowID, path string) {
+	t.Helper()
+	it := c.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var h historypb.History
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Events = append(h.Events, e)
+	}
+	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %d events of %s in %s", len(h.Events), workflowID, path)
+}
