@@ -129,7 +129,7 @@ func TestVirtualAccountWaitsForTheDeposit(t *testing.T) {
 	env := newPaymentEnv(t)
 	env.OnActivity(acts.SyncPayment, mock.Anything, "p5").Return(pay("p5", domain.PaymentAwaitingDeposit), nil).Times(2)
 	env.OnActivity(acts.SyncPayment, mock.Anything, "p5").Return(pay("p5", domain.PaymentPaid), nil).Once()
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPaymentWebhook, nil) }, time.Minute)   // account issued
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPaymentWebhook, nil) }, time.Minute)  // account issued
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPaymentWebhook, nil) }, 20*time.Hour) // deposit
 	env.ExecuteWorkflow(PaymentWorkflowName, paymentIn("p5"))
 	if out := paymentOutcome(t, env); out.Status != domain.PaymentPaid {
