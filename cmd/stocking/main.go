@@ -8,10 +8,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/stocking-kr/stocking/adapters/feed"
 	httpapi "github.com/stocking-kr/stocking/adapters/http"
@@ -42,6 +44,7 @@ Commands:
   bench [flags]         load-test a running server with market orders
   bench-workflows       measure the order lifecycle on an in-process
                         Temporal server: fills, workflow closes, idle ticks
+  healthcheck [URL]     exit 0 when the API answers /healthz (for container probes)
   version
 
 Every command reads its configuration from the environment (see README).
@@ -95,6 +98,8 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	case "version":
 		fmt.Fprintln(out, "stocking", version)
 		return nil
+	case "healthcheck":
+		return runHealthcheck(ctx, getenv, args)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 }
@@ -319,4 +324,28 @@ func runUser(ctx context.Context, getenv func(string) string, args []string, out
 		return nil
 	}
 	return fmt.Errorf("unknown user command %q: use create or promote", sub)
+}
+
+// runHealthcheck probes a running API's /healthz, for container health
+// checks in images that have no curl.
+func runHealthcheck(ctx context.Context, getenv func(string) string, args []string) error {
+	url := "http://127.0.0.1:" + env(getenv).get("PORT", "5100") + "/healthz"
+	if len(args) > 0 {
+		url = args[0]
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %s", url, resp.Status)
+	}
+	return nil
 }
