@@ -73,6 +73,7 @@ for _ in $(seq 1 100); do
 done
 curl -fsS "http://127.0.0.1:${http_port}/healthz" >/dev/null
 
+load_app=$(cut -d' ' -f1-3 /proc/loadavg)
 "$work/stocking" bench -url "http://127.0.0.1:${http_port}" -clients "$clients" -duration "$duration" -json | tee "$work/bench.json"
 orders=$(tail -n 1 "$work/bench.json" | jq -r '.filled_per_second')
 failed=$(tail -n 1 "$work/bench.json" | jq -r '.failed')
@@ -86,13 +87,16 @@ server_pid=""
 echo "== pgbench: TPC-B-like on database $pgb_db (scale $scale)"
 psql_admin -c "CREATE DATABASE \"$pgb_db\""
 pgbench -h "$host" -p "$port" -U "$user" -i -s "$scale" -q "$pgb_db" >"$work/pgbench-init.txt" 2>&1
+load_pgb=$(cut -d' ' -f1-3 /proc/loadavg)
 pgbench -h "$host" -p "$port" -U "$user" -c "$clients" -j "$threads" -T "${duration%s}" "$pgb_db" | tee "$work/pgbench.txt"
 tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$work/pgbench.txt" | tail -n 1)
 
 echo
 echo "== result"
-printf 'market orders/s (stocking bench, %s clients, %s): %.0f  (p50 %.2f ms, p99 %.2f ms, %s failed)\n' "$clients" "$duration" "$orders" "$p50" "$p99" "$failed"
-printf 'pgbench tps (tpcb-like, %s clients, %s threads, %s): %.0f\n' "$clients" "$threads" "$duration" "$tps"
+# The load averages before each run tell whether other work on the machine
+# skewed one measurement against the other.
+printf 'market orders/s (stocking bench, %s clients, %s): %.0f  (p50 %.2f ms, p99 %.2f ms, %s failed; load before: %s)\n' "$clients" "$duration" "$orders" "$p50" "$p99" "$failed" "$load_app"
+printf 'pgbench tps (tpcb-like, %s clients, %s threads, %s): %.0f  (load before: %s)\n' "$clients" "$threads" "$duration" "$tps" "$load_pgb"
 ratio=$(python3 -c "print(f'{$orders / $tps:.2f}')")
 echo "ratio: $ratio (goal: at least 0.50)"
 python3 -c "import sys; sys.exit(0 if $orders >= 0.5 * $tps else 1)" && echo "goal met" || echo "goal missed"
