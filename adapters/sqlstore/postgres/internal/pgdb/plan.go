@@ -5,7 +5,6 @@ package pgdb
 // many orders rest. This file is written by hand; sqlc leaves it alone.
 var PlannedQueries = map[string]string{
 	"ListCrossingOrders": listCrossingOrders,
-	"ListExecutions":     listExecutions,
 	"ListExpiringOrders": listExpiringOrders,
 }
 
