@@ -179,8 +179,11 @@ func (s *Store) take() *txRequest {
 // request but first, and returns first's outcome.
 //
 // A function that fails without having changed anything (the usual case:
-// a check such as insufficient funds fails before the writes) is simply
-// answered. One that fails after changing rows cannot be undone alone
+// a check such as insufficient funds fails before the writes) drops out of
+// the batch, but its answer waits for the commit: its failure may rest on
+// what the batch wrote (a duplicate client_order_id, funds another member
+// spent), and a caller told before the commit could look for that state and
+// not find it yet. One that fails after changing rows cannot be undone alone
 // without savepoints, whose page copies cost more than batching saves;
 // then the batch is rolled back and its requests run again, one
 // transaction each.
@@ -196,6 +199,7 @@ func (s *Store) runBatch(first *txRequest) txResult {
 	// If a function ends its goroutine (runtime.Goexit), nothing below
 	// runs but this: roll back and answer everyone the batch holds.
 	var batch []*txRequest
+	var held []heldAnswer // failed without writing; answered after the commit
 	var current *txRequest
 	finished := false
 	defer func() {
@@ -207,6 +211,9 @@ func (s *Store) runBatch(first *txRequest) txResult {
 			if r != nil {
 				r.done <- txResult{err: errGoexit}
 			}
+		}
+		for _, h := range held {
+			h.req.done <- txResult{err: errGoexit}
 		}
 	}()
 	self := call(first, w.q)
@@ -232,11 +239,17 @@ func (s *Store) runBatch(first *txRequest) txResult {
 		case !res.failed():
 			batch = append(batch, req)
 		case !res.wrote:
-			req.done <- res
+			held = append(held, heldAnswer{req, res})
 		default:
 			s.rollback(w)
 			finished = true
-			return s.replay(first, append(batch, req))
+			// The held requests decided against writes that are now
+			// undone: they run again too.
+			rest := append(batch, req)
+			for _, h := range held {
+				rest = append(rest, h.req)
+			}
+			return s.replay(first, rest)
 		}
 	}
 	finished = true
@@ -249,12 +262,24 @@ func (s *Store) runBatch(first *txRequest) txResult {
 		for _, req := range batch {
 			req.done <- txResult{err: err}
 		}
+		for _, h := range held {
+			h.req.done <- txResult{err: err}
+		}
 		return txResult{err: err}
 	}
 	for _, req := range batch {
 		req.done <- txResult{}
 	}
+	for _, h := range held {
+		h.req.done <- h.res
+	}
 	return self
+}
+
+// heldAnswer is a failed request's result, kept until its batch commits.
+type heldAnswer struct {
+	req *txRequest
+	res txResult
 }
 
 // replay runs first, then each of rest, in a transaction of its own,
