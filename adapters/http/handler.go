@@ -114,6 +114,7 @@ func build(opts Options, m *metrics, reg *prometheus.Registry) (chi.Router, huma
 	s.registerLedger(v1)
 	s.registerWatchlist(v1)
 	s.registerAnalytics(v1)
+	s.registerPayments(v1)
 	s.registerAdmin(v1)
 	s.registerOps(api, r, reg, opts.Checks)
 
