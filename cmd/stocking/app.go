@@ -21,6 +21,7 @@ import (
 	"github.com/stocking-kr/stocking/adapters/auth"
 	"github.com/stocking-kr/stocking/adapters/feed"
 	httpapi "github.com/stocking-kr/stocking/adapters/http"
+	"github.com/stocking-kr/stocking/adapters/portone/portonefake"
 	mysqlstore "github.com/stocking-kr/stocking/adapters/sqlstore/mysql"
 	"github.com/stocking-kr/stocking/adapters/sqlstore/postgres"
 	"github.com/stocking-kr/stocking/adapters/sqlstore/sqlite"
@@ -74,6 +75,9 @@ type Options struct {
 	Worker bool
 	// Relay delivers the outbox to Temporal from this process.
 	Relay bool
+	// FakePortOne runs a stand-in for PortOne on the API's server when
+	// PORTONE_V2_API_SECRET is unset (`stocking dev`).
+	FakePortOne bool
 }
 
 // Main is one StocKing process: the store, the service and whatever the
@@ -96,6 +100,11 @@ type Main struct {
 	worker          worker.Worker
 	stopEmbedded    func() error
 	metricsCloser   io.Closer
+
+	// PortOneFake is the in-process stand-in for PortOne, when this
+	// process runs one; devGateway is the service's client of it.
+	PortOneFake *portonefake.Server
+	devGateway  *lateGateway
 
 	ln     net.Listener
 	server *http.Server
@@ -154,9 +163,12 @@ func (m *Main) Open(ctx context.Context) error {
 	if engine != nil {
 		deps.Workflows = engine
 	}
+	if deps.Gateway, err = m.openPayments(); err != nil {
+		return err
+	}
 	m.Service, err = service.New(deps, service.Config{
 		InitialCash: m.Config.InitialCash, Fees: m.Config.Fees, Calendar: cal,
-		OrderWorkflows: m.Temporal != nil,
+		OrderWorkflows: m.Temporal != nil, Payments: m.Config.PaymentConfig(),
 	})
 	if err != nil {
 		return err
@@ -193,6 +205,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		h := httpapi.NewHandler(httpapi.Options{
 			Service: m.Service, Logger: m.Logger, Registry: m.Registry, Version: version, Checks: checks,
+			Mount: m.mountPayments,
 		})
 		ln, err := net.Listen("tcp", m.Config.Addr)
 		if err != nil {
@@ -206,6 +219,9 @@ func (m *Main) Run(ctx context.Context) error {
 			}
 			return nil
 		}, bg)
+		if err := m.startPayments(); err != nil {
+			return err
+		}
 	}
 	if m.Options.Feed && m.Config.FeedInterval > 0 {
 		f := &feed.Simulated{Interval: m.Config.FeedInterval, Logger: m.Logger}
@@ -313,6 +329,10 @@ func (m *Main) Close() error {
 	}
 	m.closed = true
 	var errs []error
+	if m.PortOneFake != nil {
+		// First, so that no webhook retry is sent to a closing server.
+		errs = append(errs, m.PortOneFake.Close())
+	}
 	if m.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errs = append(errs, m.server.Shutdown(ctx))

@@ -44,6 +44,12 @@ type Config struct {
 	PortOneWebhookSecret string
 	PortOneChannelKey    string
 	PortOneAPIBase       string
+
+	// CashPerWon is the virtual cash one paid won buys (CASH_PER_WON).
+	CashPerWon decimal.Decimal
+	// PremiumPrice buys PremiumDays of premium (PREMIUM_PRICE, PREMIUM_DAYS).
+	PremiumPrice decimal.Decimal
+	PremiumDays  int
 }
 
 // env reads a variable with a default.
@@ -141,6 +147,24 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 	c.Fees = domain.Fees{CommissionRate: money("COMMISSION_RATE", "0.00015"), SellTaxRate: money("SELL_TAX_RATE", "0.0020")}
 	if err := c.Fees.Validate(); err != nil {
 		fail("%s", err.(*domain.Error).Message)
+	}
+	// Zero would read as "use the default" further in, so it is refused;
+	// a value that did not parse has already been reported.
+	n := len(errs)
+	c.CashPerWon = money("CASH_PER_WON", "100")
+	if len(errs) == n && !c.CashPerWon.IsPositive() {
+		fail("CASH_PER_WON must be positive, got %s", c.CashPerWon)
+	}
+	n = len(errs)
+	c.PremiumPrice = money("PREMIUM_PRICE", "9900")
+	if len(errs) == n && (!c.PremiumPrice.IsPositive() || !c.PremiumPrice.Equal(c.PremiumPrice.Truncate(0))) {
+		fail("PREMIUM_PRICE must be a positive, whole number of won, got %s", c.PremiumPrice)
+	}
+	days := e.get("PREMIUM_DAYS", "30")
+	if n, err := strconv.Atoi(days); err != nil || n < 1 || n > 3660 {
+		fail("PREMIUM_DAYS must be a whole number of days between 1 and 3660, got %q", days)
+	} else {
+		c.PremiumDays = n
 	}
 	if c.Env == "production" && c.PortOneAPISecret != "" && c.PortOneWebhookSecret == "" {
 		fail("PORTONE_WEBHOOK_SECRET must be set when PORTONE_V2_API_SECRET is")
