@@ -39,7 +39,10 @@ func PaymentWorkflow(ctx workflow.Context, in service.PaymentEvent) (PaymentOutc
 			return err
 		}
 		out.Polls++
-		if got.ID != "" {
+		// The completion update and the main loop may check at the same
+		// time; a check that read the payment before the other one
+		// fulfilled it must not reopen it.
+		if got.ID != "" && (got.Status.Final() || !p.Status.Final()) {
 			p = got
 		}
 		if p.Status == domain.PaymentAwaitingDeposit {

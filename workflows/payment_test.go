@@ -161,3 +161,29 @@ func TestPortOneOutageDoesNotLoseThePayment(t *testing.T) {
 		t.Fatalf("outcome %+v", out)
 	}
 }
+
+func TestALateStalePollDoesNotReopenAPaidPayment(t *testing.T) {
+	env := newPaymentEnv(t)
+	// The first poll reads PortOne before the payment and answers late,
+	// after the completion call's check saw it PAID and fulfilled it.
+	env.OnActivity(acts.SyncPayment, mock.Anything, "p9").After(10*time.Second).Return(pay("p9", domain.PaymentPrepared), nil).Once()
+	env.OnActivity(acts.SyncPayment, mock.Anything, "p9").Return(pay("p9", domain.PaymentPaid), nil).Once()
+	env.OnActivity(acts.SyncPayment, mock.Anything, "p9").Return(pay("p9", domain.PaymentPaid), nil).Maybe()
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(UpdateCompletePayment, "complete-9", &testsuite.TestUpdateCallback{
+			OnComplete: func(v any, err error) {
+				if err != nil || v.(domain.Payment).Status != domain.PaymentPaid {
+					t.Errorf("complete: %v %v", v, err)
+				}
+			},
+		})
+	}, paymentFirstPoll+2*time.Second)
+	env.ExecuteWorkflow(PaymentWorkflowName, paymentIn("p9"))
+	out := paymentOutcome(t, env)
+	if out.Status != domain.PaymentPaid || out.Polls != 2 {
+		t.Fatalf("outcome %+v, want PAID after 2 checks", out)
+	}
+	if got := env.Now().Sub(preparedAt); got > paymentFirstPoll+15*time.Second {
+		t.Fatalf("the workflow ended %s after the start: the stale answer reopened the payment", got)
+	}
+}
