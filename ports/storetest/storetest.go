@@ -52,6 +52,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"LedgerPaymentOnce", testLedgerPaymentOnce},
 		{"Watchlist", testWatchlist},
 		{"Payments", testPayments},
+		{"PaymentFulfilOnce", testPaymentFulfilOnce},
 		{"Outbox", testOutbox},
 		{"RaceSpendBalance", testRaceSpendBalance},
 		{"RaceSellHolding", testRaceSellHolding},
