@@ -109,6 +109,11 @@ func runServer(ctx context.Context, getenv func(string) string, dev bool, opts O
 	if err != nil {
 		return err
 	}
+	if opts.EmbedTemporal && !embeddedTemporalAvailable && cfg.TemporalAddress == "" {
+		// Fail before touching the database.
+		_, _, _, err := startEmbeddedTemporal(ctx, "", "", "", "", nil)
+		return err
+	}
 	m := NewMain(cfg, opts)
 	if err := m.Run(ctx); err != nil {
 		m.Close()
