@@ -179,11 +179,15 @@ func (r *Relay) deliver(ctx context.Context, m ports.OutboxMessage) error {
 		if err := json.Unmarshal(m.Payload, &ev); err != nil {
 			return r.poison(m, err)
 		}
-		// Signal-with-start: the fill may be delivered before (or
-		// instead of) the start; either way the workflow exists and
-		// learns it is done.
+		// Usually the workflow is running and a plain signal is the
+		// cheapest delivery. When it is not there (the fill beat the
+		// start), signal-with-start creates it already knowing it is done.
 		opts := StartOptions(workflows.OrderWorkflowID(ev.OrderID), r.TaskQueue)
-		_, err := r.Client.SignalWithStartWorkflow(ctx, opts.ID, workflows.SignalOrderClosed, ev, opts, workflows.OrderWorkflowName, ev)
+		err := r.Client.SignalWorkflow(ctx, opts.ID, "", workflows.SignalOrderClosed, ev)
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			_, err = r.Client.SignalWithStartWorkflow(ctx, opts.ID, workflows.SignalOrderClosed, ev, opts, workflows.OrderWorkflowName, ev)
+		}
 		return alreadyDone(err)
 	case service.OutboxPaymentStart:
 		var ev service.PaymentEvent
