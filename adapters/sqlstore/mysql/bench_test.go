@@ -1,113 +1,12 @@
 package mysql
 
 import (
-	"context"
-	"errors"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/shopspring/decimal"
-
-	"github.com/stocking-kr/stocking/domain"
-	"github.com/stocking-kr/stocking/ports"
+	"github.com/stocking-kr/stocking/ports/storetest"
 )
-
-// marketOrderBench is a user and a listing ready for market orders.
-type marketOrderBench struct {
-	s      *Store
-	userID string
-	code   string
-	fees   domain.Fees
-}
-
-func newMarketOrderBench(b testing.TB, s *Store, users int) []marketOrderBench {
-	b.Helper()
-	ctx := b.Context()
-	now := time.Now().UTC()
-	code := "005930"
-	err := s.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
-		return tx.UpsertStock(ctx, domain.Stock{Code: code, Name: "삼성전자", Market: domain.KOSPI,
-			Price: decimal.NewFromInt(70000), PrevClose: decimal.NewFromInt(70000), Active: true, UpdatedAt: now})
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	out := make([]marketOrderBench, users)
-	for i := range out {
-		id := uuid.Must(uuid.NewV7()).String()
-		err := s.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
-			if err := tx.CreateUser(ctx, domain.User{ID: id, Email: id + "@example.com", Nickname: "bench", Role: domain.RoleUser, CreatedAt: now, UpdatedAt: now}); err != nil {
-				return err
-			}
-			cash := decimal.New(1, 15)
-			return tx.CreateAccount(ctx, domain.Account{UserID: id, Cash: cash, TotalDeposits: cash, UpdatedAt: now})
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		out[i] = marketOrderBench{s: s, userID: id, code: code, fees: domain.DefaultFees()}
-	}
-	return out
-}
-
-// buy runs the transaction of one market buy: the same statements the
-// order service issues, in the same order.
-func (m marketOrderBench) buy(ctx context.Context, qty int64) error {
-	return m.s.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
-		now := time.Now().UTC()
-		a, err := tx.LockAccount(ctx, m.userID)
-		if err != nil {
-			return err
-		}
-		st, err := tx.GetStock(ctx, m.code)
-		if err != nil {
-			return err
-		}
-		h, err := tx.LockHolding(ctx, m.userID, m.code)
-		if errors.Is(err, domain.ErrNotFound) {
-			h = domain.Holding{UserID: m.userID, StockCode: m.code, CreatedAt: now}
-		} else if err != nil {
-			return err
-		}
-		set := m.fees.Settle(domain.Buy, qty, st.Price, h.AveragePrice)
-		o := domain.Order{
-			ID: uuid.Must(uuid.NewV7()).String(), UserID: m.userID, StockCode: m.code,
-			Side: domain.Buy, Type: domain.MarketOrder, Quantity: qty, Status: domain.Filled,
-			FilledQuantity: qty, AverageFillPrice: decimal.NewNullDecimal(st.Price),
-			Commission: set.Commission, Tax: set.Tax, CreatedAt: now, UpdatedAt: now,
-		}
-		if err := tx.CreateOrder(ctx, o); err != nil {
-			return err
-		}
-		if err := tx.CreateExecution(ctx, domain.Execution{
-			ID: uuid.Must(uuid.NewV7()).String(), OrderID: o.ID, UserID: m.userID, StockCode: m.code,
-			Side: domain.Buy, Quantity: qty, Price: st.Price, Amount: set.Amount,
-			Commission: set.Commission, Tax: set.Tax, ExecutedAt: now,
-		}); err != nil {
-			return err
-		}
-		before := a.Cash
-		a.ApplySettlement(set)
-		a.LedgerSeq++
-		a.UpdatedAt = now
-		if err := tx.SaveAccount(ctx, a); err != nil {
-			return err
-		}
-		h.ApplyBuy(qty, st.Price)
-		h.UpdatedAt = now
-		if err := tx.SaveHolding(ctx, h); err != nil {
-			return err
-		}
-		return tx.AppendLedger(ctx, domain.LedgerEntry{
-			ID: uuid.Must(uuid.NewV7()).String(), UserID: m.userID, Seq: a.LedgerSeq, Type: domain.TxBuy,
-			StockCode: m.code, OrderID: o.ID, Quantity: qty, Price: decimal.NewNullDecimal(st.Price),
-			Amount: set.Amount, Commission: set.Commission, Tax: set.Tax,
-			CashBalanceBefore: before, CashBalanceAfter: a.Cash, CreatedAt: now,
-		})
-	})
-}
 
 // BenchmarkMarketOrderTx measures one market order's transaction (lock
 // account, read stock, lock holding, create order and execution, save
@@ -119,12 +18,12 @@ func (m marketOrderBench) buy(ctx context.Context, qty int64) error {
 //	  go test -run '^$' -bench MarketOrderTx -benchtime 5000x ./adapters/sqlstore/mysql/
 func BenchmarkMarketOrderTx(b *testing.B) {
 	s := openTest(b)
-	users := newMarketOrderBench(b, s, 1)
+	users := storetest.NewTraders(b, s, 1)
 	ctx := b.Context()
 	b.ReportAllocs()
 	cpu := startCPU()
 	for b.Loop() {
-		if err := users[0].buy(ctx, 1); err != nil {
+		if err := users[0].Buy(ctx, 1); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -135,7 +34,7 @@ func BenchmarkMarketOrderTx(b *testing.B) {
 // goroutines and users at once, as HTTP handlers issue it.
 func BenchmarkMarketOrderTxParallel(b *testing.B) {
 	s := openTest(b)
-	users := newMarketOrderBench(b, s, 64)
+	users := storetest.NewTraders(b, s, 64)
 	ctx := b.Context()
 	next := make(chan int, len(users))
 	for i := range users {
@@ -148,7 +47,7 @@ func BenchmarkMarketOrderTxParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		u := users[<-next%len(users)]
 		for pb.Next() {
-			if err := u.buy(ctx, 1); err != nil {
+			if err := u.Buy(ctx, 1); err != nil {
 				b.Error(err)
 				return
 			}

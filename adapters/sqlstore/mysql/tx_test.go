@@ -15,6 +15,7 @@ import (
 
 	"github.com/stocking-kr/stocking/domain"
 	"github.com/stocking-kr/stocking/ports"
+	"github.com/stocking-kr/stocking/ports/storetest"
 )
 
 // newUsers creates n users with accounts.
@@ -229,15 +230,15 @@ func TestMarketOrderRoundTrips(t *testing.T) {
 	if err := s.Migrate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	m := newMarketOrderBench(t, s, 1)[0]
+	m := storetest.NewTraders(t, s, 1)[0]
 	// The first order opens the transaction connection (and sets up its
 	// session); the next ones show the steady cost.
-	if err := m.buy(t.Context(), 1); err != nil {
+	if err := m.Buy(t.Context(), 1); err != nil {
 		t.Fatal(err)
 	}
 	for range 3 {
 		before := requests.Load()
-		if err := m.buy(t.Context(), 1); err != nil {
+		if err := m.Buy(t.Context(), 1); err != nil {
 			t.Fatal(err)
 		}
 		if got := requests.Load() - before; got != 4 {
