@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/server/temporaltest"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/stocking-kr/stocking/adapters/portone/portonefake"
 	temporaladapter "github.com/stocking-kr/stocking/adapters/temporal"
 	"github.com/stocking-kr/stocking/domain"
 	"github.com/stocking-kr/stocking/ports"
@@ -171,4 +172,62 @@ func record(t *testing.T, c client.Client, workflowID, path string) {
 		t.Fatal(err)
 	}
 	t.Logf("recorded %d events of %s in %s", len(h.Events), workflowID, path)
+}
+
+// TestRecordPaymentHistories records the payment workflow's paths against a
+// real server and the fake PortOne, like TestRecordWorkflowHistories.
+func TestRecordPaymentHistories(t *testing.T) {
+	dir := os.Getenv("STOCKING_RECORD_HISTORIES")
+	if dir == "" {
+		t.Skip("set STOCKING_RECORD_HISTORIES to a directory to record workflow histories")
+	}
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	e := startPayEnv(t, func(extra map[string]string) func(string) string { return temporalEnv(t, ts, extra) },
+		Options{Migrate: true, Seed: true, API: true, Worker: true, Relay: true}, portonefake.Config{})
+	u := signup(t, e.m, "payment-recorder@example.com")
+	closed := func(id string) workflows.PaymentOutcome {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var out workflows.PaymentOutcome
+		if err := e.m.Temporal.GetWorkflow(ctx, workflows.PaymentWorkflowID(id), "").Get(ctx, &out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+
+	// Paid, then the browser's completion call (the webhook held back).
+	p := e.prepare(u, 10000, "")
+	id := p["payment_id"].(string)
+	e.hooks.hold(id, true)
+	if _, err := e.fake.Pay(id, p["order_name"].(string), amountOf(t, p), "KRW"); err != nil {
+		t.Fatal(err)
+	}
+	u.must(200, "POST", "/payments/portone/complete", map[string]any{"payment_id": id})
+	if out := closed(id); out.Status != domain.PaymentPaid {
+		t.Fatalf("completion path: %+v", out)
+	}
+	record(t, e.m.Temporal, workflows.PaymentWorkflowID(id), filepath.Join(dir, "payment-completed.json"))
+
+	// Paid, and only the webhook tells.
+	p = e.prepare(u, 20000, "")
+	id = p["payment_id"].(string)
+	if _, err := e.fake.Pay(id, p["order_name"].(string), amountOf(t, p), "KRW"); err != nil {
+		t.Fatal(err)
+	}
+	if out := closed(id); out.Status != domain.PaymentPaid {
+		t.Fatalf("webhook path: %+v", out)
+	}
+	record(t, e.m.Temporal, workflows.PaymentWorkflowID(id), filepath.Join(dir, "payment-webhook.json"))
+
+	// Paid another amount: mismatched and refunded.
+	p = e.prepare(u, 30000, "")
+	id = p["payment_id"].(string)
+	if _, err := e.fake.PayWithAmount(id, p["order_name"].(string), 3000, "KRW"); err != nil {
+		t.Fatal(err)
+	}
+	if out := closed(id); out.Status != domain.PaymentMismatched {
+		t.Fatalf("mismatch path: %+v", out)
+	}
+	record(t, e.m.Temporal, workflows.PaymentWorkflowID(id), filepath.Join(dir, "payment-mismatched.json"))
 }
