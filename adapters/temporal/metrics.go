@@ -11,12 +11,11 @@ import (
 )
 
 // NewMetrics exports the SDK's metrics (workflow task latency, activity
-// failures, poller counts, ...) on the service's Prometheus registry, next
-// to its own. Close the returned closer to flush and stop reporting.
+// failures, poller counts, ...; their names already start with
+// "temporal_") on the service's Prometheus registry, next to its own. Close the returned closer to flush and stop reporting.
 func NewMetrics(reg *prometheus.Registry) (client.MetricsHandler, io.Closer) {
 	reporter := tallyprom.NewReporter(tallyprom.Options{Registerer: reg, OnRegisterError: func(error) {}})
 	scope, closer := tally.NewRootScope(tally.ScopeOptions{
-		Prefix:          "temporal",
 		CachedReporter:  reporter,
 		Separator:       tallyprom.DefaultSeparator,
 		SanitizeOptions: &tallyprom.DefaultSanitizerOpts,
