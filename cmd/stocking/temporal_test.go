@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -100,6 +103,17 @@ func TestLimitOrderLifecycleThroughTemporal(t *testing.T) {
 	u.must(409, "POST", "/orders/"+id+"/cancel", nil)
 	eq(t, "reserved cash", u.must(200, "GET", "/balance", nil)["reserved_cash"], "0")
 	audit(t, m)
+
+	// The SDK's metrics are exported beside the service's own.
+	waitFor(t, "Temporal SDK metrics on /metrics", 10*time.Second, func() bool {
+		resp, err := http.Get(m.URL() + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(b), "temporal_workflow_completed") && strings.Contains(string(b), "stocking_http_requests_total")
+	})
 }
 
 func TestCancelsRacingFillsThroughTemporal(t *testing.T) {
