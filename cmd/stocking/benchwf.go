@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -94,7 +95,7 @@ func runBenchWorkflows(ctx context.Context, args []string, getenv func(string) s
 		return getenv(k)
 	}
 
-	if contains(*only, 'a') || contains(*only, 'b') {
+	if strings.ContainsRune(*only, 'a') || strings.ContainsRune(*only, 'b') {
 		addr := *temporalAddr
 		if addr == "" {
 			dbPath := ""
@@ -117,17 +118,17 @@ func runBenchWorkflows(ctx context.Context, args []string, getenv func(string) s
 			return base(k)
 		}
 	}
-	if contains(*only, 'a') {
+	if strings.ContainsRune(*only, 'a') {
 		if err := benchFills(ctx, env, *orders, *users, out); err != nil {
 			return fmt.Errorf("(a): %w", err)
 		}
 	}
-	if contains(*only, 'b') {
+	if strings.ContainsRune(*only, 'b') {
 		if err := benchCeiling(ctx, env, *ceiling, out); err != nil {
 			return fmt.Errorf("(b): %w", err)
 		}
 	}
-	if contains(*only, 'c') {
+	if strings.ContainsRune(*only, 'c') {
 		idleEnv := func(k string) string {
 			switch k {
 			case "DATABASE_URI":
@@ -142,15 +143,6 @@ func runBenchWorkflows(ctx context.Context, args []string, getenv func(string) s
 		}
 	}
 	return nil
-}
-
-func contains(s string, c byte) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return true
-		}
-	}
-	return false
 }
 
 // openBenchMain opens a Main with the worker and relay in-process.
@@ -183,38 +175,16 @@ func fundedUsers(ctx context.Context, svc *service.Service, n int, tag string) (
 	return ids, nil
 }
 
-// placeResting places n resting limit buys at limit across users, with
-// c concurrent callers.
+// placeResting places n resting limit buys at limit across users, 16 at
+// a time.
 func placeResting(ctx context.Context, svc *service.Service, userIDs []string, n int, code string, limit decimal.Decimal, tif domain.TimeInForce) error {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, 16)
-	for range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				_, err := svc.PlaceOrder(ctx, userIDs[i%len(userIDs)], domain.OrderRequest{
-					StockCode: code, Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: tif,
-					Quantity: 1, LimitPrice: decimal.NewNullDecimal(limit),
-				})
-				if err != nil {
-					select {
-					case errs <- err:
-					default:
-					}
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	return <-errs
+	return parallel(ctx, n, 16, func(i int) error {
+		_, err := svc.PlaceOrder(ctx, userIDs[i%len(userIDs)], domain.OrderRequest{
+			StockCode: code, Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: tif,
+			Quantity: 1, LimitPrice: decimal.NewNullDecimal(limit),
+		})
+		return err
+	})
 }
 
 func countWorkflows(ctx context.Context, c client.Client, ns, query string) (int64, error) {
