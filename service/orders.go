@@ -187,11 +187,8 @@ func (s *Service) checkCanExecute(a domain.Account, h domain.Holding, side domai
 		}
 		return nil
 	}
-	if qty > h.Available() {
-		return domain.FieldErrorf(domain.CodeInsufficientStock, "quantity",
-			"cannot sell %d shares of %s: only %d are available (held %d, reserved by open orders %d)", qty, h.StockCode, h.Available(), h.Quantity, h.ReservedQuantity)
-	}
-	return nil
+	// h is a copy: reserving on it only runs the holding's own check.
+	return h.ReserveShares(qty)
 }
 
 // reserve holds cash or shares for a resting order.
