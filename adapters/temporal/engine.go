@@ -162,9 +162,7 @@ func isUnavailable(err error) bool {
 	if errors.As(err, &u) || errors.As(err, &de) {
 		return true
 	}
-	if s, ok := status.FromError(errors.Unwrap(err)); ok {
-		return s.Code() == codes.Unavailable || s.Code() == codes.DeadlineExceeded
-	}
+	// FromError looks through wrapping itself.
 	if s, ok := status.FromError(err); ok {
 		return s.Code() == codes.Unavailable || s.Code() == codes.DeadlineExceeded
 	}
