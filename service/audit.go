@@ -95,24 +95,19 @@ func (s *Service) AuditUser(ctx context.Context, userID string) ([]Violation, er
 	sum := decimal.Zero
 	for i, l := range ledger {
 		switch l.Type {
-		case domain.TxDeposit:
-			sum = sum.Add(l.Amount)
-		case domain.TxWithdraw:
-			sum = sum.Sub(l.Amount)
-		case domain.TxBuy:
-			sum = sum.Sub(l.Amount).Sub(l.Commission)
-		case domain.TxSell:
-			sum = sum.Add(l.Amount).Sub(l.Commission).Sub(l.Tax)
+		case domain.TxDeposit, domain.TxWithdraw, domain.TxBuy, domain.TxSell:
 		default:
 			bad("ledger-type", "row %s has unexpected type %s", l.ID, l.Type)
 		}
+		delta := ledgerDelta(l)
+		sum = sum.Add(delta)
 		if l.Seq != int64(i+1) {
 			bad("ledger-seq", "row %s has sequence %d where %d was expected", l.ID, l.Seq, i+1)
 		}
 		if i > 0 && !l.CashBalanceBefore.Equal(ledger[i-1].CashBalanceAfter) {
 			bad("ledger-chain", "row %s starts at %s but the previous row %s ended at %s", l.ID, l.CashBalanceBefore, ledger[i-1].ID, ledger[i-1].CashBalanceAfter)
 		}
-		if !l.CashBalanceAfter.Sub(l.CashBalanceBefore).Equal(ledgerDelta(l)) {
+		if !l.CashBalanceAfter.Sub(l.CashBalanceBefore).Equal(delta) {
 			bad("ledger-row", "row %s moves the balance from %s to %s, which does not match its %s amount", l.ID, l.CashBalanceBefore, l.CashBalanceAfter, l.Type)
 		}
 	}
