@@ -64,35 +64,33 @@ func (s *Service) PlaceOrder(ctx context.Context, userID string, req domain.Orde
 			return PlaceResult{}, err
 		}
 	}
-	stock, err := s.store.GetStock(ctx, req.StockCode)
-	if domain.IsCode(err, domain.CodeNotFound) || (err == nil && !stock.Active) {
-		return PlaceResult{}, domain.FieldErrorf(domain.CodeInvalid, "stock_code", "unknown or inactive stock code %s; GET /api/v1/stocks lists what can be traded", req.StockCode)
-	}
-	if err != nil {
-		return PlaceResult{}, err
-	}
-	if req.Type == domain.LimitOrder {
-		if err := domain.ValidateLimitPrice(req.LimitPrice.Decimal, stock.PrevClose); err != nil {
-			return PlaceResult{}, err
-		}
-	}
-	now := s.clock.Now()
-	open := s.cfg.Calendar.IsOpen(now)
-	if req.Type == domain.MarketOrder && !open {
-		next := s.cfg.Calendar.SessionAt(now).NextOpen
-		return PlaceResult{}, domain.Errorf(domain.CodeMarketClosed, "the market is closed; it opens at %s (Asia/Seoul). Place a LIMIT order to rest until then", next.In(domain.Seoul).Format("2006-01-02 15:04"))
-	}
+	open := s.cfg.Calendar.IsOpen(s.clock.Now())
 
 	var o domain.Order
-	err = s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		now := s.clock.Now().UTC()
 		acct, err := tx.LockAccount(ctx, userID)
 		if err != nil {
 			return err
 		}
+		// The listing is read once, inside the transaction: its price is
+		// the one a market order executes at, and its previous close the
+		// base of the band a limit price is checked against.
 		stock, err := tx.GetStock(ctx, req.StockCode)
+		if domain.IsCode(err, domain.CodeNotFound) || (err == nil && !stock.Active) {
+			return domain.FieldErrorf(domain.CodeInvalid, "stock_code", "unknown or inactive stock code %s; GET /api/v1/stocks lists what can be traded", req.StockCode)
+		}
 		if err != nil {
 			return err
+		}
+		if req.Type == domain.LimitOrder {
+			if err := domain.ValidateLimitPrice(req.LimitPrice.Decimal, stock.PrevClose); err != nil {
+				return err
+			}
+		}
+		if req.Type == domain.MarketOrder && !open {
+			next := s.cfg.Calendar.SessionAt(now).NextOpen
+			return domain.Errorf(domain.CodeMarketClosed, "the market is closed; it opens at %s (Asia/Seoul). Place a LIMIT order to rest until then", next.In(domain.Seoul).Format("2006-01-02 15:04"))
 		}
 		h, err := s.lockHolding(ctx, tx, userID, req.StockCode, now)
 		if err != nil {
@@ -148,8 +146,10 @@ func (s *Service) PlaceOrder(ctx context.Context, userID string, req domain.Orde
 	if o.Status == domain.Pending && s.cfg.OrderWorkflows {
 		s.kick()
 	}
-	o.Executions, err = s.executionsOf(ctx, o)
-	return PlaceResult{Order: o, Created: true}, err
+	if o.Executions == nil {
+		o.Executions = []domain.Execution{}
+	}
+	return PlaceResult{Order: o, Created: true}, nil
 }
 
 // replay answers a repeated client_order_id with the original order, or a
@@ -260,6 +260,8 @@ func (s *Service) executeNew(ctx context.Context, tx ports.Tx, a *domain.Account
 	if err := tx.CreateOrder(ctx, *o); err != nil {
 		return err
 	}
+	// The caller answers with the execution it just wrote, not a re-read.
+	o.Executions = []domain.Execution{ex}
 	return s.writeExecution(ctx, tx, a, h, ex, le)
 }
 
