@@ -102,9 +102,8 @@ type Main struct {
 	metricsCloser   io.Closer
 
 	// PortOneFake is the in-process stand-in for PortOne, when this
-	// process runs one; devGateway is the service's client of it.
+	// process runs one.
 	PortOneFake *portonefake.Server
-	devGateway  *lateGateway
 
 	ln     net.Listener
 	server *http.Server
@@ -192,6 +191,15 @@ func (m *Main) Open(ctx context.Context) error {
 // Run opens everything and starts serving in the background. It returns
 // once the listener is bound, so URL is valid afterwards.
 func (m *Main) Run(ctx context.Context) error {
+	if m.Options.API {
+		// Bound first, so that what Open wires (the development PortOne
+		// lives on this server) knows the address, port 0 included.
+		ln, err := net.Listen("tcp", m.Config.Addr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+		}
+		m.ln = ln
+	}
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
@@ -207,21 +215,13 @@ func (m *Main) Run(ctx context.Context) error {
 			Service: m.Service, Logger: m.Logger, Registry: m.Registry, Version: version, Checks: checks,
 			Mount: m.mountPayments,
 		})
-		ln, err := net.Listen("tcp", m.Config.Addr)
-		if err != nil {
-			return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
-		}
-		m.ln = ln
 		m.server = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 		m.goRun("http", func(context.Context) error {
-			if err := m.server.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			if err := m.server.Serve(m.ln); !errors.Is(err, http.ErrServerClosed) {
 				return err
 			}
 			return nil
 		}, bg)
-		if err := m.startPayments(); err != nil {
-			return err
-		}
 	}
 	if m.Options.Feed && m.Config.FeedInterval > 0 {
 		f := &feed.Simulated{Interval: m.Config.FeedInterval, Logger: m.Logger}
@@ -337,6 +337,8 @@ func (m *Main) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errs = append(errs, m.server.Shutdown(ctx))
 		cancel()
+	} else if m.ln != nil {
+		m.ln.Close() // bound, but Run failed before serving
 	}
 	if m.cancel != nil {
 		m.cancel()

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -12,7 +10,6 @@ import (
 	httpapi "github.com/stocking-kr/stocking/adapters/http"
 	"github.com/stocking-kr/stocking/adapters/portone"
 	"github.com/stocking-kr/stocking/adapters/portone/portonefake"
-	"github.com/stocking-kr/stocking/domain"
 	"github.com/stocking-kr/stocking/ports"
 	"github.com/stocking-kr/stocking/service"
 )
@@ -63,19 +60,34 @@ func (m *Main) openPayments() (ports.PaymentGateway, error) {
 		}
 		m.Logger.Info("payments through PortOne", "api", cfg.PortOneAPIBase, "store_id", cfg.PortOneStoreID, "live_channel_required", cfg.Env == "production")
 		return c, nil
-	case m.Options.FakePortOne && m.Options.API:
+	case m.Options.FakePortOne && m.ln != nil:
+		// The fake lives on the API's own server (mountPayments), whose
+		// address is known because Run binds the listener before Open.
 		secret := portonefake.GenerateSecret()
 		fake, err := portonefake.New(portonefake.Config{
 			StoreID: cfg.PortOneStoreID, ChannelKey: cfg.PortOneChannelKey,
 			WebhookSecrets: []string{secret}, Logger: m.Logger.With("component", "portone-fake"),
+			WebhookURLs: []string{m.URL() + webhookPath},
 		})
 		if err != nil {
 			return nil, err
 		}
 		fc := fake.Config()
+		c, err := portone.New(portone.Config{
+			BaseURL: m.URL() + portoneFakePrefix, APISecret: fc.APISecret, StoreID: fc.StoreID,
+			ChannelKey: fc.ChannelKey, WebhookSecrets: []string{secret},
+			// The fake answers at once; a short timeout keeps a request that
+			// races shutdown from holding it up.
+			Timeout: 10 * time.Second,
+		})
+		if err != nil {
+			fake.Close()
+			return nil, err
+		}
 		m.PortOneFake = fake
-		m.devGateway = &lateGateway{storeID: fc.StoreID, channelKey: fc.ChannelKey, secret: secret}
-		return m.devGateway, nil
+		m.Logger.Info("payments through a local fake PortOne (no money moves): prepare a payment, then open the checkout page with its payment_id, amount and order_name to pay, fail or issue a virtual account",
+			"checkout", m.PortOneCheckoutURL(), "webhooks_to", m.URL()+webhookPath)
+		return c, nil
 	}
 	m.Logger.Info("payments are disabled: set PORTONE_V2_API_SECRET (and PORTONE_WEBHOOK_SECRET) to take PortOne payments")
 	return nil, nil
@@ -90,30 +102,6 @@ func (m *Main) mountPayments(r chi.Router, _ huma.API) {
 	}
 }
 
-// startPayments connects the fake PortOne and the client once the API
-// listens, since only then is the address known (PORT=0 in tests).
-func (m *Main) startPayments() error {
-	if m.PortOneFake == nil || m.devGateway == nil {
-		return nil
-	}
-	fc := m.PortOneFake.Config()
-	c, err := portone.New(portone.Config{
-		BaseURL: m.URL() + portoneFakePrefix, APISecret: fc.APISecret, StoreID: fc.StoreID,
-		ChannelKey: fc.ChannelKey, WebhookSecrets: []string{m.devGateway.secret},
-		// The fake answers at once; a short timeout keeps a request that
-		// races shutdown from holding it up.
-		Timeout: 10 * time.Second,
-	})
-	if err != nil {
-		return err
-	}
-	m.devGateway.client.Store(c)
-	m.PortOneFake.SetWebhookURLs(m.URL() + webhookPath)
-	m.Logger.Info("payments through a local fake PortOne (no money moves): prepare a payment, then open the checkout page with its payment_id, amount and order_name to pay, fail or issue a virtual account",
-		"checkout", m.PortOneCheckoutURL(), "webhooks_to", m.URL()+webhookPath)
-	return nil
-}
-
 // PortOneCheckoutURL is the fake PortOne's payment window, "" when this
 // process runs none. Append paymentId, amount and orderName from a
 // prepared payment to pay it by hand.
@@ -123,54 +111,3 @@ func (m *Main) PortOneCheckoutURL() string {
 	}
 	return m.URL() + portoneFakePrefix + "/__fake/checkout"
 }
-
-// lateGateway is the client of the in-process fake PortOne. The service
-// needs its gateway when it is built, before the API listens, but the
-// fake's address is the API's own, known only after; until then the
-// gateway reports PortOne as unavailable.
-type lateGateway struct {
-	storeID, channelKey, secret string
-	client                      atomic.Pointer[portone.Client]
-}
-
-var _ ports.PaymentGateway = (*lateGateway)(nil)
-
-func (g *lateGateway) get() (*portone.Client, error) {
-	if c := g.client.Load(); c != nil {
-		return c, nil
-	}
-	return nil, domain.Errorf(domain.CodeUnavailable, "the development PortOne is not listening yet; try again in a moment")
-}
-
-// GetPayment asks the fake.
-func (g *lateGateway) GetPayment(ctx context.Context, paymentID string) (domain.GatewayPayment, error) {
-	c, err := g.get()
-	if err != nil {
-		return domain.GatewayPayment{}, err
-	}
-	return c.GetPayment(ctx, paymentID)
-}
-
-// CancelPayment refunds at the fake.
-func (g *lateGateway) CancelPayment(ctx context.Context, paymentID, reason, idempotencyKey string) error {
-	c, err := g.get()
-	if err != nil {
-		return err
-	}
-	return c.CancelPayment(ctx, paymentID, reason, idempotencyKey)
-}
-
-// VerifyWebhook checks a webhook the fake signed.
-func (g *lateGateway) VerifyWebhook(header map[string][]string, body []byte, now time.Time) (domain.WebhookEvent, error) {
-	c, err := g.get()
-	if err != nil {
-		return domain.WebhookEvent{}, err
-	}
-	return c.VerifyWebhook(header, body, now)
-}
-
-// StoreID is the fake's store.
-func (g *lateGateway) StoreID() string { return g.storeID }
-
-// ChannelKey is the fake's channel key.
-func (g *lateGateway) ChannelKey() string { return g.channelKey }
