@@ -8,8 +8,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/stocking-kr/stocking/domain"
 )
 
@@ -62,12 +60,13 @@ type MarketSink interface {
 	// Stocks lists the active listings with their last price and previous
 	// close.
 	Stocks(ctx context.Context) ([]domain.Stock, error)
-	// ApplyTick records a trade price for a listing and fills the resting
-	// limit orders it crosses.
-	ApplyTick(ctx context.Context, code string, price decimal.Decimal) error
+	// ApplyTrades records trades, in the order given, and fills the
+	// resting orders they cross. Feeds hand over what arrived together so
+	// that the writes can be batched.
+	ApplyTrades(ctx context.Context, trades []domain.Trade) error
 }
 
-// MarketFeed produces price ticks until ctx ends.
+// MarketFeed produces trades until ctx ends.
 type MarketFeed interface {
 	Run(ctx context.Context, sink MarketSink) error
 }

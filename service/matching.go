@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -20,12 +22,21 @@ func (s *Service) Stocks(ctx context.Context) ([]domain.Stock, error) {
 	return slices.DeleteFunc(all, func(st domain.Stock) bool { return !st.Active }), nil
 }
 
-// ApplyTick records a trade price for a listing and fills every resting
-// limit order it crosses at that price. The price must be on the tick grid
-// and inside the day's band.
-func (s *Service) ApplyTick(ctx context.Context, code string, price decimal.Decimal) error {
-	_, err := s.Tick(ctx, code, price)
-	return err
+// ApplyTrades records each trade's price and fills the resting limit
+// orders it crosses, in order. A trade the listing refuses (off the grid,
+// outside the band, unknown code) is reported after the others are
+// applied.
+func (s *Service) ApplyTrades(ctx context.Context, trades []domain.Trade) error {
+	var errs []error
+	for _, t := range trades {
+		if _, err := s.Tick(ctx, t.Code, t.Price); err != nil {
+			if domain.ErrorCode(err) == domain.CodeInternal || domain.IsCode(err, domain.CodeUnavailable) {
+				return err
+			}
+			errs = append(errs, fmt.Errorf("%s @ %s: %w", t.Code, t.Price, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Tick is ApplyTick that also reports how many orders it filled.

@@ -29,13 +29,15 @@ func (s *sink) Stocks(context.Context) ([]domain.Stock, error) {
 	return out, nil
 }
 
-func (s *sink) ApplyTick(_ context.Context, code string, p decimal.Decimal) error {
+func (s *sink) ApplyTrades(_ context.Context, trades []domain.Trade) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := s.stocks[code]
-	st.Price = p
-	s.stocks[code] = st
-	s.ticks = append(s.ticks, Tick{Code: code, Price: p})
+	for _, t := range trades {
+		st := s.stocks[t.Code]
+		st.Price = t.Price
+		s.stocks[t.Code] = st
+		s.ticks = append(s.ticks, Tick{Code: t.Code, Price: t.Price})
+	}
 	return nil
 }
 

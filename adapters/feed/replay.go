@@ -102,7 +102,7 @@ func (r *Replay) Run(ctx context.Context, sink ports.MarketSink) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := sink.ApplyTick(ctx, t.Code, t.Price); err != nil {
+		if err := sink.ApplyTrades(ctx, []domain.Trade{{Code: t.Code, At: time.Now().UTC(), Price: t.Price}}); err != nil {
 			if r.OnError == nil {
 				return fmt.Errorf("replay %s @ %s: %w", t.Code, t.Price, err)
 			}

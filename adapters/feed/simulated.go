@@ -70,7 +70,7 @@ func (f *Simulated) Run(ctx context.Context, sink ports.MarketSink) error {
 			if p.Equal(st.Price) {
 				continue
 			}
-			if err := sink.ApplyTick(ctx, st.Code, p); err != nil && ctx.Err() == nil {
+			if err := sink.ApplyTrades(ctx, []domain.Trade{{Code: st.Code, At: time.Now().UTC(), Price: p}}); err != nil && ctx.Err() == nil {
 				log.Warn("simulated feed: tick", "code", st.Code, "price", p, "err", err)
 			}
 		}
