@@ -78,4 +78,8 @@ var (
 	// ErrDuplicate is returned by stores when a unique key already exists
 	// (e-mail, client_order_id, watchlist entry).
 	ErrDuplicate = &Error{Code: CodeConflict, Message: "already exists"}
+	// ErrUnavailable is returned, wrapped around the cause, when a
+	// dependency (the database) cannot be reached or did not answer in
+	// time. Nothing was changed; the same request may be sent again.
+	ErrUnavailable = &Error{Code: CodeUnavailable, Message: "the service is temporarily unavailable; try again in a few seconds"}
 )
