@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"strings"
+
 	"github.com/shopspring/decimal"
 )
 
@@ -19,8 +21,10 @@ func Won(d decimal.Decimal) decimal.Decimal { return d.Truncate(0) }
 func FloorWon(d decimal.Decimal) decimal.Decimal { return d.Floor() }
 
 // ParseMoney parses a decimal string the way every money input is read:
-// plain decimal notation only, at most maxLen characters, so that absurd
-// inputs are refused before any arithmetic runs on them.
+// plain decimal notation only ("70000", "1234.5"): digits, optionally a
+// point followed by more digits, no sign, no exponent, no leading or
+// trailing point, at most maxLen characters, so that absurd inputs are
+// refused before any arithmetic runs on them.
 func ParseMoney(field, s string) (decimal.Decimal, error) {
 	const maxLen = 32
 	if s == "" {
@@ -29,17 +33,30 @@ func ParseMoney(field, s string) (decimal.Decimal, error) {
 	if len(s) > maxLen {
 		return decimal.Zero, FieldErrorf(CodeInvalid, field, "is too long (at most %d characters)", maxLen)
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < '0' || c > '9') && c != '.' && !(i == 0 && (c == '-' || c == '+')) {
-			return decimal.Zero, FieldErrorf(CodeInvalid, field, "must be a decimal number such as \"70000\", got %q", s)
-		}
+	if s[0] == '-' {
+		return decimal.Zero, FieldErrorf(CodeInvalid, field, "must be a positive amount written without a sign, got %q", s)
+	}
+	digits, frac, point := strings.Cut(s, ".")
+	if !allDigits(digits) || (point && !allDigits(frac)) {
+		return decimal.Zero, FieldErrorf(CodeInvalid, field, "must be a decimal number such as \"70000\" or \"1234.5\" (digits, at most one point between digits, no sign or exponent), got %q", s)
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
 		return decimal.Zero, FieldErrorf(CodeInvalid, field, "must be a decimal number such as \"70000\", got %q", s)
 	}
 	return d, nil
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // MaxCashAmount bounds a single deposit, withdrawal or payment: one trillion
