@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/stocking-kr/stocking/adapters/auth"
 	httpapi "github.com/stocking-kr/stocking/adapters/http"
+	"github.com/stocking-kr/stocking/adapters/system"
 	"github.com/stocking-kr/stocking/domain"
 )
 
@@ -369,9 +371,11 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"limit off grid", "POST", "/api/v1/orders", tok, order("limit_price", "70050"), 422, "invalid", "body.limit_price: 70050 is not on the tick grid (tick 100 won at this price); the nearest valid prices are 70000 and 70100"},
 		{"limit above band", "POST", "/api/v1/orders", tok, order("limit_price", "95000"), 422, "invalid", "body.limit_price: 95000 is outside today's price band 49000–91000"},
 		{"limit below band", "POST", "/api/v1/orders", tok, order("limit_price", "1000"), 422, "invalid", "the nearest valid price is 49000"},
-		{"limit negative", "POST", "/api/v1/orders", tok, order("limit_price", "-5"), 422, "invalid", "body.limit_price: must be a positive price in won"},
+		{"limit negative", "POST", "/api/v1/orders", tok, order("limit_price", "-5"), 422, "invalid", "body.limit_price: must be a positive amount written without a sign"},
+		{"limit plus sign", "POST", "/api/v1/orders", tok, order("limit_price", "+70000"), 422, "invalid", `body.limit_price: must be a decimal number such as "70000"`},
+		{"limit trailing point", "POST", "/api/v1/orders", tok, order("limit_price", "70000."), 422, "invalid", `body.limit_price: must be a decimal number such as "70000"`},
 		{"limit absurd precision", "POST", "/api/v1/orders", tok, order("limit_price", "70000.0000000001"), 422, "invalid", "body.limit_price: must be a whole number of won on the tick grid"},
-		{"limit exponent", "POST", "/api/v1/orders", tok, order("limit_price", "7e4"), 422, "invalid", `body.limit_price: must be a decimal number such as "70000", got "7e4"`},
+		{"limit exponent", "POST", "/api/v1/orders", tok, order("limit_price", "7e4"), 422, "invalid", `body.limit_price: must be a decimal number such as "70000" or "1234.5" (digits, at most one point between digits, no sign or exponent), got "7e4"`},
 		{"limit abc", "POST", "/api/v1/orders", tok, order("limit_price", "abc"), 422, "invalid", "body.limit_price: must be a decimal number"},
 		{"limit absurd length", "POST", "/api/v1/orders", tok, order("limit_price", strings.Repeat("9", 31)+".1"), 422, "invalid", "body.limit_price: is too long"},
 		{"limit as number", "POST", "/api/v1/orders", tok, order("limit_price", 70000), 422, "invalid", "body.limit_price: expected string"},
@@ -389,8 +393,19 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"tampered token", "POST", "/api/v1/orders", tampered, order(), 401, "unauthorized", "bad signature"},
 		{"garbage token", "POST", "/api/v1/balance/deposit", "garbage", `{"amount":"100"}`, 401, "unauthorized", "malformed"},
 		{"withdraw more than available", "POST", "/api/v1/balance/withdraw", tok, `{"amount":"9519930"}`, 422, "insufficient_funds", "cannot withdraw 9519930 won: only 9519929 won is available"},
-		{"withdraw abc", "POST", "/api/v1/balance/withdraw", tok, `{"amount":"abc"}`, 422, "invalid", `body.amount: must be a decimal number such as "70000", got "abc"`},
-		{"withdraw negative", "POST", "/api/v1/balance/withdraw", tok, `{"amount":"-5"}`, 422, "invalid", "body.amount: must be a positive number of won"},
+		{"withdraw abc", "POST", "/api/v1/balance/withdraw", tok, `{"amount":"abc"}`, 422, "invalid", `body.amount: must be a decimal number such as "70000" or "1234.5"`},
+		{"withdraw negative", "POST", "/api/v1/balance/withdraw", tok, `{"amount":"-5"}`, 422, "invalid", "body.amount: must be a positive amount written without a sign"},
+		{"deposit plus sign", "POST", "/api/v1/balance/deposit", tok, `{"amount":"+1000"}`, 422, "invalid", `body.amount: must be a decimal number such as "70000"`},
+		{"deposit trailing point", "POST", "/api/v1/balance/deposit", tok, `{"amount":"1000."}`, 422, "invalid", `body.amount: must be a decimal number such as "70000"`},
+		{"deposit duplicate key", "POST", "/api/v1/balance/deposit", tok, `{"amount":"1000","amount":"2000"}`, 422, "invalid", `field amount appears more than once`},
+		{"deposit wrong case", "POST", "/api/v1/balance/deposit", tok, `{"Amount":"1000"}`, 422, "invalid", `"Amount" is not a field of this request`},
+		{"deposit unknown field", "POST", "/api/v1/balance/deposit", tok, `{"amount":"1000","memo":"x"}`, 422, "invalid", `body.memo: unexpected property`},
+		{"order NUL", "POST", "/api/v1/orders", tok, `{"stock_code":"005930","side":"BUY","type":"MARKET","quantity":1,"client_order_id":"a\u0000b"}`, 422, "invalid", `NUL character`},
+		{"order invalid UTF-8", "POST", "/api/v1/orders", tok, "{\"stock_code\":\"005930\",\"side\":\"BUY\",\"type\":\"MARKET\",\"quantity\":1,\"client_order_id\":\"a\xffb\"}", 422, "invalid", `field client_order_id is not valid UTF-8`},
+		{"cursor NUL", "GET", "/api/v1/orders?cursor=%00", tok, "", 422, "invalid", `query.cursor: must be UTF-8 text without NUL characters`},
+		{"cursor invalid UTF-8", "GET", "/api/v1/transactions?cursor=%ff", tok, "", 422, "invalid", `query.cursor: must be UTF-8 text without NUL characters`},
+		{"path NUL", "GET", "/api/v1/orders/a%00b", tok, "", 422, "invalid", `path: the path must be UTF-8 text without NUL characters`},
+		{"quantity as float", "POST", "/api/v1/orders", tok, `{"stock_code":"005930","side":"BUY","type":"MARKET","quantity":1.5}`, 422, "invalid", `quantity`},
 		{"deposit fraction", "POST", "/api/v1/balance/deposit", tok, `{"amount":"100.5"}`, 422, "invalid", "body.amount: must be a whole number of won"},
 		{"deposit exponent", "POST", "/api/v1/balance/deposit", tok, `{"amount":"1e5"}`, 422, "invalid", "body.amount: must be a decimal number"},
 		{"deposit absurd length", "POST", "/api/v1/balance/deposit", tok, `{"amount":"` + strings.Repeat("1", 40) + `"}`, 422, "invalid", "body.amount: is too long (at most 32 characters)"},
@@ -464,7 +479,9 @@ func TestOps(t *testing.T) {
 		t.Fatalf("readyz: %s", r.Raw)
 	}
 
+	var logs bytes.Buffer
 	failing := newEnv(t, func(o *httpapi.Options) {
+		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 		o.Checks = map[string]func(context.Context) error{
 			"database": func(context.Context) error { return nil },
 			"temporal": func(context.Context) error { return errors.New("dial tcp 127.0.0.1:7233: connection refused") },
@@ -472,8 +489,16 @@ func TestOps(t *testing.T) {
 	})
 	r = failing.must(http.StatusServiceUnavailable, "GET", "/readyz", "", nil)
 	if str(r.Body, "status") != "unavailable" || str(r.Body, "checks.database.status") != "ok" ||
-		str(r.Body, "checks.temporal.status") != "failing" || !strings.Contains(str(r.Body, "checks.temporal.error"), "connection refused") {
+		str(r.Body, "checks.temporal.status") != "failing" {
 		t.Fatalf("readyz failing: %s", r.Raw)
+	}
+	// Anyone may read /readyz: the cause, which can name hosts and users,
+	// goes to the log only.
+	if bytes.Contains(r.Raw, []byte("127.0.0.1")) || bytes.Contains(r.Raw, []byte("refused")) {
+		t.Fatalf("readyz shows the cause: %s", r.Raw)
+	}
+	if !strings.Contains(logs.String(), "connection refused") || !strings.Contains(logs.String(), "check=temporal") {
+		t.Fatalf("the failing check was not logged: %s", logs.String())
 	}
 
 	// Traffic for the metrics, including an id in a path.
@@ -570,6 +595,11 @@ func TestMount(t *testing.T) {
 			}, func(ctx context.Context, _ *struct{}) (*struct{}, error) {
 				return nil, httpapi.ProblemFor(domain.Errorf(domain.CodeMarketClosed, "the market is closed"))
 			})
+			huma.Register(api, huma.Operation{
+				OperationID: "mounted-outage", Method: http.MethodGet, Path: "/api/v1/mounted-outage",
+			}, func(ctx context.Context, _ *struct{}) (*struct{}, error) {
+				return nil, httpapi.ProblemFor(fmt.Errorf("postgres: lock account: %w: %w", domain.ErrUnavailable, errors.New("dial tcp 10.0.0.5:5432: connect: connection refused")))
+			})
 		}
 	})
 	assertProblem(t, e.do("GET", "/dev/panic", "", nil), 500, "internal", "an unexpected error occurred")
@@ -580,6 +610,55 @@ func TestMount(t *testing.T) {
 		t.Fatalf("whoami: %s", r.Raw)
 	}
 	assertProblem(t, e.do("GET", "/api/v1/mounted-error", "", nil), 409, "market_closed", "the market is closed")
+
+	// An unreachable dependency is a 503 that says when to come back, and
+	// shows nothing of the cause.
+	r = e.do("GET", "/api/v1/mounted-outage", "", nil)
+	assertProblem(t, r, 503, "unavailable", "temporarily unavailable; try again")
+	if r.Header.Get("Retry-After") == "" || bytes.Contains(r.Raw, []byte("10.0.0.5")) {
+		t.Fatalf("outage answer: %v %s", r.Header, r.Raw)
+	}
+}
+
+// TestUnavailableIsLoggedOncePerInterval checks that an outage's flood of
+// 503 answers makes one log line per interval, through the process's
+// throttled handler, not one per request.
+func TestUnavailableIsLoggedOncePerInterval(t *testing.T) {
+	var logs bytes.Buffer
+	e := newEnv(t, func(o *httpapi.Options) {
+		o.Logger = slog.New(system.NewThrottledHandler(slog.NewTextHandler(&logs, nil), time.Minute))
+		o.Mount = func(_ chi.Router, api huma.API) {
+			huma.Register(api, huma.Operation{
+				OperationID: "mounted-outage", Method: http.MethodGet, Path: "/api/v1/mounted-outage",
+			}, func(ctx context.Context, _ *struct{}) (*struct{}, error) {
+				return nil, httpapi.ProblemFor(fmt.Errorf("lock account: %w: %w", domain.ErrUnavailable, errors.New("connection refused")))
+			})
+		}
+	})
+	for range 200 {
+		assertProblem(t, e.do("GET", "/api/v1/mounted-outage", "", nil), 503, "unavailable", "try again")
+	}
+	if n := strings.Count(logs.String(), "answering 503"); n != 1 {
+		t.Fatalf("%d log lines for 200 answers:\n%s", n, logs.String())
+	}
+}
+
+// TestTokenOfAMissingUser checks that a validly signed token whose user
+// does not exist (deleted since, or never there) is refused, not answered
+// with someone's empty data.
+func TestTokenOfAMissingUser(t *testing.T) {
+	e := newEnv(t)
+	tokens, err := auth.NewJWT(e.secret, 15*time.Minute, 24*time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ghost, err := tokens.Issue(domain.User{ID: "0190c0de-0000-7000-8000-00000000dead", Role: domain.RoleUser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/api/v1/balance", "/api/v1/users/me", "/api/v1/orders", "/api/v1/portfolio"} {
+		assertProblem(t, e.do("GET", path, ghost.AccessToken, nil), 401, "unauthorized", "no longer exists")
+	}
 }
 
 // assertProblem checks an RFC 9457 answer: status, content type, code and

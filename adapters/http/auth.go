@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -56,22 +58,68 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		writeHumaProblem(ctx, p)
 		return
 	}
-	if isAdmin, _ := op.Metadata[metaAdmin].(bool); isAdmin {
-		u, err := s.svc.Me(ctx.Context(), claims.UserID)
-		switch {
-		case domain.IsCode(err, domain.CodeNotFound):
-			writeHumaProblem(ctx, unauthorized("the access token's user no longer exists; sign up or log in again", true))
+	isAdmin, _ := op.Metadata[metaAdmin].(bool)
+	if !isAdmin && s.users.known(claims.UserID) {
+		next(huma.WithValue(ctx, claimsKey{}, claims))
+		return
+	}
+	// A valid signature does not prove the user still exists: an account
+	// deleted since the token was issued must not act until it expires.
+	u, err := s.svc.Me(ctx.Context(), claims.UserID)
+	switch {
+	case domain.IsCode(err, domain.CodeNotFound):
+		writeHumaProblem(ctx, unauthorized("the access token's user no longer exists; sign up or log in again", true))
+		return
+	case err != nil:
+		if p := domainProblem(err, nil); p != nil {
+			logUnavailable(s.log, p, ctx.Method(), ctx.URL().Path)
+			writeHumaProblem(ctx, p)
 			return
-		case err != nil:
-			writeHumaProblem(ctx, fromHuma(ctx, s.log, &huma.ErrorModel{Status: http.StatusInternalServerError, Errors: []*huma.ErrorDetail{{Message: err.Error()}}}))
-			return
-		case u.Role != domain.RoleAdmin:
+		}
+		writeHumaProblem(ctx, fromHuma(ctx, s.log, &huma.ErrorModel{Status: http.StatusInternalServerError, Errors: []*huma.ErrorDetail{{Message: err.Error()}}}))
+		return
+	}
+	s.users.remember(u.ID)
+	if isAdmin {
+		if u.Role != domain.RoleAdmin {
 			writeHumaProblem(ctx, newProblem(http.StatusForbidden, string(domain.CodeForbidden), op.Method+" "+op.Path+" is for administrators; your account has the "+string(u.Role)+" role"))
 			return
 		}
 		claims.Role = u.Role
 	}
 	next(huma.WithValue(ctx, claimsKey{}, claims))
+}
+
+// userCache remembers for a short while that a token's user exists, so
+// that the check costs a database read per user every few seconds rather
+// than one per request. A deleted user is refused once the entry ages out.
+type userCache struct {
+	ttl  time.Duration
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+// maxCachedUsers bounds the cache; past it, it starts over.
+const maxCachedUsers = 1 << 17
+
+func newUserCache(ttl time.Duration) *userCache {
+	return &userCache{ttl: ttl, seen: map[string]time.Time{}}
+}
+
+func (c *userCache) known(id string) bool {
+	c.mu.Lock()
+	t, ok := c.seen[id]
+	c.mu.Unlock()
+	return ok && time.Since(t) < c.ttl
+}
+
+func (c *userCache) remember(id string) {
+	c.mu.Lock()
+	if len(c.seen) >= maxCachedUsers {
+		c.seen = map[string]time.Time{}
+	}
+	c.seen[id] = time.Now()
+	c.mu.Unlock()
 }
 
 func requiresBearer(op *huma.Operation) bool {

@@ -67,8 +67,11 @@ type Problem struct {
 	Code     string       `json:"code" doc:"Machine-readable error code: invalid, not_found, conflict, insufficient_funds, insufficient_quantity, market_closed, unauthorized, forbidden, unavailable, internal, ..."`
 	Errors   []FieldError `json:"errors,omitempty" doc:"The inputs at fault, when the problem is about inputs."`
 
-	// header is sent with the problem (WWW-Authenticate on 401).
+	// header is sent with the problem (WWW-Authenticate on 401,
+	// Retry-After on 503).
 	header http.Header
+	// cause is what made a dependency unavailable, for the log only.
+	cause error
 }
 
 // FieldError is one input at fault.
@@ -132,12 +135,15 @@ func domainProblem(err error, locs map[string]string) *Problem {
 	if !errors.As(err, &de) {
 		switch {
 		case errors.Is(err, context.DeadlineExceeded):
-			return newProblem(http.StatusServiceUnavailable, "", "the request took too long; try again")
+			return unavailable("the request took too long; try again in a few seconds", err)
 		case errors.Is(err, context.Canceled):
 			// The client went away; nobody reads this answer.
 			return newProblem(http.StatusServiceUnavailable, "", "the request was cancelled")
 		}
 		return nil
+	}
+	if de.Code == domain.CodeUnavailable {
+		return unavailable(de.Message, err)
 	}
 	status, ok := statusByCode[de.Code]
 	if !ok {
@@ -158,6 +164,29 @@ func domainProblem(err error, locs map[string]string) *Problem {
 	return p
 }
 
+// retryAfter is what a 503 asks clients to wait: outages the service rides
+// out (a database failover, a restarting connection) last seconds.
+const retryAfter = "5"
+
+// unavailable is the answer while a dependency cannot be reached: nothing
+// was changed, and the same request may be sent again after Retry-After.
+func unavailable(detail string, cause error) *Problem {
+	p := newProblem(http.StatusServiceUnavailable, string(domain.CodeUnavailable), detail)
+	p.header = http.Header{"Retry-After": {retryAfter}}
+	p.cause = cause
+	return p
+}
+
+// logUnavailable notes a 503 answer. The message is constant so that the
+// process's throttled log handler folds an outage's thousands of answers
+// into one line per interval with a count.
+func logUnavailable(log *slog.Logger, p *Problem, method, path string) {
+	if p.cause == nil || errors.Is(p.cause, context.Canceled) {
+		return
+	}
+	log.Warn("a dependency is unavailable; answering 503", "err", p.cause, "method", method, "path", path)
+}
+
 // errorID names one occurrence of a server error in the log and in the
 // answer, so a user's report can be matched to the log line.
 func errorID() string {
@@ -176,11 +205,15 @@ const maxDetailErrors = 3
 // "validation failed". Everything else passes through untouched.
 func problemTransformer(log *slog.Logger) huma.Transformer {
 	return func(ctx huma.Context, _ string, v any) (any, error) {
-		em, ok := v.(*huma.ErrorModel)
-		if !ok {
-			return v, nil
+		switch v := v.(type) {
+		case *huma.ErrorModel:
+			return fromHuma(ctx, log, v), nil
+		case *Problem:
+			if v.Status == http.StatusServiceUnavailable && ctx != nil {
+				logUnavailable(log, v, ctx.Method(), ctx.URL().Path)
+			}
 		}
-		return fromHuma(ctx, log, em), nil
+		return v, nil
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
@@ -82,19 +83,24 @@ func OpenAPI(opts Options) ([]byte, error) {
 
 // server holds what the handlers need.
 type server struct {
-	svc *service.Service
-	log *slog.Logger
+	svc   *service.Service
+	log   *slog.Logger
+	users *userCache
 }
+
+// userTTL is how long a token's user is trusted to exist without a
+// database read.
+const userTTL = 5 * time.Second
 
 func build(opts Options, m *metrics, reg *prometheus.Registry) (chi.Router, huma.API) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &server{svc: opts.Service, log: log}
+	s := &server{svc: opts.Service, log: log, users: newUserCache(userTTL)}
 
 	r := chi.NewRouter()
-	r.Use(m.middleware, recoverer(log))
+	r.Use(m.middleware, recoverer(log), cleanInputs)
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
 		writeProblem(w, newProblem(http.StatusNotFound, "", "no route for "+req.Method+" "+req.URL.Path+"; the API lives under "+BasePath+" and /docs lists every operation"))
 	})
@@ -177,6 +183,7 @@ func humaConfig(version string, log *slog.Logger) huma.Config {
 			Description: "The access_token from signup, login or refresh.",
 		},
 	}
+	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	cfg.Transformers = []huma.Transformer{problemTransformer(log)}
 	return cfg
 }

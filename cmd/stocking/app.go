@@ -122,7 +122,10 @@ func newLogger(level string) *slog.Logger {
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+	// During an outage every request and background pass meets the same
+	// failure: the throttled handler writes each warning once per
+	// interval with a count instead of once per occurrence.
+	return slog.New(system.NewThrottledHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}), 10*time.Second))
 }
 
 // Open connects the store and builds the service, without serving.
@@ -215,7 +218,14 @@ func (m *Main) Run(ctx context.Context) error {
 			Service: m.Service, Logger: m.Logger, Registry: m.Registry, Version: version, Checks: checks,
 			Mount: m.mountPayments,
 		})
-		m.server = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+		// Every wait is bounded: a client that sends slowly, reads slowly
+		// or idles on a kept-alive connection is cut off. The write
+		// timeout is well above the longest request (a database deadline
+		// plus a workflow update's), so it only ends stuck connections.
+		m.server = &http.Server{
+			Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
+		}
 		m.goRun("http", func(context.Context) error {
 			if err := m.server.Serve(m.ln); !errors.Is(err, http.ErrServerClosed) {
 				return err
