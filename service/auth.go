@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"net/mail"
 	"strings"
 	"unicode/utf8"
@@ -127,6 +129,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (AuthResult
 	}
 	u, err := s.store.GetUserByEmail(ctx, e)
 	if domain.IsCode(err, domain.CodeNotFound) {
+		// Spend the same hashing work as for a wrong password, so the
+		// answer's timing does not tell which e-mails have an account.
+		_ = s.hasher.Compare(s.decoyHash(), password)
 		return AuthResult{}, bad
 	}
 	if err != nil {
@@ -136,6 +141,18 @@ func (s *Service) Login(ctx context.Context, email, password string) (AuthResult
 		return AuthResult{}, bad
 	}
 	return s.issue(u)
+}
+
+// decoyHash is a hash of a random password made with the configured
+// hasher (so with the same cost as real ones), compared against when a
+// login names an unknown e-mail.
+func (s *Service) decoyHash() string {
+	s.decoy.once.Do(func() {
+		var b [18]byte
+		_, _ = rand.Read(b[:])
+		s.decoy.hash, _ = s.hasher.Hash(base64.RawURLEncoding.EncodeToString(b[:]))
+	})
+	return s.decoy.hash
 }
 
 // Refresh trades a refresh token for a new pair.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -59,6 +60,11 @@ type Service struct {
 	cfg       Config
 	// kick wakes the outbox relay after a commit that enqueued messages.
 	kick func()
+	// decoy is the hash unknown e-mails are checked against at login.
+	decoy struct {
+		once sync.Once
+		hash string
+	}
 }
 
 // New checks the configuration and builds a Service.
