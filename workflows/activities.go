@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"errors"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -38,8 +39,9 @@ func (a *Activities) close(ctx context.Context, orderID string, status domain.Or
 	if err == nil {
 		return CloseResult{Order: o, Won: true}, nil
 	}
-	if domain.IsCode(err, domain.CodeConflict) && o.ID != "" {
-		return CloseResult{Order: o, Won: false, Message: err.(*domain.Error).Message}, nil
+	var de *domain.Error
+	if errors.As(err, &de) && de.Code == domain.CodeConflict && o.ID != "" {
+		return CloseResult{Order: o, Won: false, Message: de.Message}, nil
 	}
 	return CloseResult{}, nonRetryable(err)
 }

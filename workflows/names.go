@@ -41,6 +41,26 @@ const (
 	ErrConflict = "Conflict"
 )
 
+// Change ids of workflow.GetVersion patches (the versioning policy is in
+// the README). Each names one change of a workflow's logic; a history
+// recorded before the change replays through the DefaultVersion branch.
+const (
+	// changeInfraRetries: an outage no longer fails a workflow. The order
+	// workflow loads its order, and the payment workflow makes its last
+	// check before expiring a payment, retrying for as long as the
+	// database or PortOne is away (until v1 they gave up after a few
+	// attempts: the order workflow failed; the payment was expired
+	// unchecked).
+	changeInfraRetries = "infra-retries"
+)
+
+// HistoryVersion names the current generation of the workflows' logic:
+// one more than the number of GetVersion changes made so far. Recorded
+// histories live in testdata/histories/v<HistoryVersion>, one folder per
+// generation, and CI replays every folder, so each generation that may
+// still have open runs keeps replaying.
+const HistoryVersion = 2
+
 // OrderWorkflowID is the workflow id of an order: one workflow per order.
 func OrderWorkflowID(orderID string) string { return "order-" + orderID }
 

@@ -15,15 +15,40 @@ import (
 // workflow task; the expiry runs as a regular activity so a worker crash
 // mid-way hands it to another worker.
 var (
+	// localOpts bound a local activity whose caller is waiting (the
+	// cancel update): after a few seconds of failures the update answers
+	// with the error and the workflow goes on. Runs recorded before
+	// changeInfraRetries also loaded the order with them.
 	localOpts = workflow.LocalActivityOptions{
 		StartToCloseTimeout: 10 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, MaximumInterval: 5 * time.Second, MaximumAttempts: 5},
 	}
+	// loadOpts load the order at the start for as long as the database
+	// stays away: a workflow must not fail because of an outage.
+	loadOpts = workflow.LocalActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		// A local activity's retries end at its schedule-to-close
+		// timeout, which defaults to the start-to-close one.
+		ScheduleToCloseTimeout: forever,
+		RetryPolicy:            retryInfra(200*time.Millisecond, 10*time.Second),
+	}
 	activityOpts = workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
+		RetryPolicy:         retryInfra(time.Second, time.Minute),
 	}
 )
+
+// forever bounds the retries of an activity that must outlast any outage:
+// a year stands for "as long as it takes".
+const forever = 365 * 24 * time.Hour
+
+// retryInfra retries an activity for as long as its failures are the
+// infrastructure's (the database or the network is away), backing off to at
+// most max between attempts. Domain rejections are non-retryable
+// application errors (see nonRetryable) and end it at once.
+func retryInfra(first, max time.Duration) *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{InitialInterval: first, BackoffCoefficient: 2, MaximumInterval: max}
+}
 
 // LimitOrderWorkflow owns one resting limit order from acceptance to a
 // final status: it accepts the order, waits for a fill (signalled by the
@@ -86,7 +111,11 @@ func LimitOrderWorkflow(ctx workflow.Context, in service.OrderEvent) (OrderOutco
 	// Accept: the row may already be final when the workflow starts late
 	// (the engine was down while the order was placed and filled).
 	var cur domain.Order
-	lctx := workflow.WithLocalActivityOptions(ctx, localOpts)
+	load := loadOpts
+	if workflow.GetVersion(ctx, changeInfraRetries, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		load = localOpts
+	}
+	lctx := workflow.WithLocalActivityOptions(ctx, load)
 	if err := workflow.ExecuteLocalActivity(lctx, a.LoadOrder, in.OrderID).Get(ctx, &cur); err != nil {
 		return OrderOutcome{}, err
 	}

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"testing"
@@ -239,4 +240,33 @@ func TestRegisterNames(t *testing.T) {
 	r := worker.NewWorkflowReplayer()
 	r.RegisterWorkflowWithOptions(LimitOrderWorkflow, workflow.RegisterOptions{Name: OrderWorkflowName})
 	r.RegisterWorkflowWithOptions(PaymentWorkflow, workflow.RegisterOptions{Name: PaymentWorkflowName})
+}
+
+// TestLoadingSurvivesAnOutage checks that a database that stays away for
+// minutes when the workflow starts delays it instead of failing it: the
+// workflow keeps trying to load its order, then runs as usual.
+func TestLoadingSurvivesAnOutage(t *testing.T) {
+	env := newOrderEnv(t)
+	outage := fmt.Errorf("load order: %w: %w", domain.ErrUnavailable, errors.New("dial tcp 127.0.0.1:5432: connect: connection refused"))
+	env.OnActivity(acts.LoadOrder, mock.Anything, "o10").Return(domain.Order{}, outage).Times(30)
+	env.OnActivity(acts.LoadOrder, mock.Anything, "o10").Return(pending("o10"), nil).Once()
+	env.OnActivity(acts.ExpireOrder, mock.Anything, "o10").Return(CloseResult{Order: withStatus(pending("o10"), domain.Expired), Won: true}, nil).Once()
+	env.ExecuteWorkflow(OrderWorkflowName, dayOrder("o10"))
+	if out := outcome(t, env); out.Status != domain.Expired {
+		t.Fatalf("status %s, want EXPIRED at the close", out.Status)
+	}
+	env.AssertExpectations(t)
+}
+
+// TestAMissingOrderFailsTheWorkflow keeps domain rejections final: a
+// workflow for an order that does not exist is a bug, not an outage, and
+// must not retry forever.
+func TestAMissingOrderFailsTheWorkflow(t *testing.T) {
+	env := newOrderEnv(t)
+	env.OnActivity(acts.LoadOrder, mock.Anything, "o11").Return(domain.Order{}, nonRetryable(domain.ErrNotFound)).Once()
+	env.ExecuteWorkflow(OrderWorkflowName, dayOrder("o11"))
+	if !env.IsWorkflowCompleted() || env.GetWorkflowError() == nil {
+		t.Fatal("the workflow of a missing order did not fail")
+	}
+	env.AssertExpectations(t)
 }

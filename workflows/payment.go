@@ -26,15 +26,25 @@ func PaymentWorkflow(ctx workflow.Context, in service.PaymentEvent) (PaymentOutc
 	out := PaymentOutcome{PaymentID: in.PaymentID}
 	deadline := in.ExpiresAt
 	wake := false
-
-	sync := func(ctx workflow.Context) error {
+	retriesForever := workflow.GetVersion(ctx, changeInfraRetries, workflow.DefaultVersion, 1) >= 1
+	// sync asks PortOne about the payment and applies the answer. While
+	// the payment is open, a check that keeps failing gives up after a
+	// few attempts and the loop tries again on its next turn; untilDone
+	// keeps retrying instead, for the last check before an expiry, which
+	// must not expire a payment PortOne could not be asked about.
+	sync := func(ctx workflow.Context, untilDone bool) error {
 		var got domain.Payment
-		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		opts := workflow.ActivityOptions{
 			StartToCloseTimeout: 90 * time.Second, // PortOne asks for ≥ 60 s read timeouts
 			RetryPolicy: &temporal.RetryPolicy{
 				InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 8,
 			},
-		})
+		}
+		if untilDone && retriesForever {
+			opts.RetryPolicy = retryInfra(time.Second, time.Minute)
+			opts.ScheduleToCloseTimeout = forever
+		}
+		actx := workflow.WithActivityOptions(ctx, opts)
 		if err := workflow.ExecuteActivity(actx, a.SyncPayment, in.PaymentID).Get(ctx, &got); err != nil {
 			return err
 		}
@@ -59,7 +69,7 @@ func PaymentWorkflow(ctx workflow.Context, in service.PaymentEvent) (PaymentOutc
 	}
 	if err := workflow.SetUpdateHandler(ctx, UpdateCompletePayment, func(ctx workflow.Context) (domain.Payment, error) {
 		if !p.Status.Final() {
-			if err := sync(ctx); err != nil {
+			if err := sync(ctx, false); err != nil {
 				return domain.Payment{}, err
 			}
 		}
@@ -78,7 +88,7 @@ func PaymentWorkflow(ctx workflow.Context, in service.PaymentEvent) (PaymentOutc
 	for !p.Status.Final() {
 		now := workflow.Now(ctx)
 		if !now.Before(deadline) {
-			if err := sync(ctx); err != nil {
+			if err := sync(ctx, true); err != nil {
 				log.Warn("last check before expiry failed", "payment_id", in.PaymentID, "error", err)
 			}
 			if p.Status.Final() {
@@ -104,7 +114,7 @@ func PaymentWorkflow(ctx workflow.Context, in service.PaymentEvent) (PaymentOutc
 		if !woke {
 			poll = min(2*poll, paymentMaxPoll)
 		}
-		if err := sync(ctx); err != nil {
+		if err := sync(ctx, false); err != nil {
 			// PortOne kept failing; keep waiting and try on the next turn.
 			log.Warn("checking payment with PortOne", "payment_id", in.PaymentID, "error", err)
 		}

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -186,4 +187,33 @@ func TestALateStalePollDoesNotReopenAPaidPayment(t *testing.T) {
 	if got := env.Now().Sub(preparedAt); got > paymentFirstPoll+15*time.Second {
 		t.Fatalf("the workflow ended %s after the start: the stale answer reopened the payment", got)
 	}
+}
+
+// TestExpiryWaitsForPortOne checks that a payment is not expired while
+// PortOne cannot be asked about it: the last check before the expiry keeps
+// trying, and a payment that turns out paid is fulfilled, not expired.
+func TestExpiryWaitsForPortOne(t *testing.T) {
+	env := newPaymentEnv(t)
+	deadline := paymentIn("p9").ExpiresAt
+	failures := 0
+	// While the window is open PortOne has nothing yet; from the deadline
+	// on it is away for 17 attempts, then says PAID: the loop's own check
+	// at the deadline gives up after 8, the last check must go on (the
+	// test environment caps an unlimited retry at 10 attempts, the real
+	// server does not).
+	env.OnActivity(acts.SyncPayment, mock.Anything, "p9").Return(func(context.Context, string) (domain.Payment, error) {
+		switch {
+		case env.Now().Before(deadline):
+			return pay("p9", domain.PaymentPrepared), nil
+		case failures < 17:
+			failures++
+			return domain.Payment{}, errors.New("GET /payments/p9: dial tcp: connection refused")
+		}
+		return pay("p9", domain.PaymentPaid), nil
+	})
+	env.ExecuteWorkflow(PaymentWorkflowName, paymentIn("p9"))
+	if out := paymentOutcome(t, env); out.Status != domain.PaymentPaid || failures != 17 {
+		t.Fatalf("outcome %+v after %d failures, want PAID after 17", out, failures)
+	}
+	env.AssertNotCalled(t, "ExpirePayment", mock.Anything, mock.Anything)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -25,12 +26,13 @@ import (
 // TestRecordWorkflowHistories records real histories of the order
 // workflow's paths from a real server, as fixtures for the replay test in
 // workflows/. It runs only when STOCKING_RECORD_HISTORIES names the output
-// directory:
+// directory, and writes into its v<workflows.HistoryVersion> folder:
 //
-//	STOCKING_RECORD_HISTORIES=$PWD/workflows/testdata/histories go test ./cmd/stocking -run TestRecordWorkflowHistories
+//	STOCKING_RECORD_HISTORIES=$PWD/workflows/testdata/histories go test ./cmd/stocking -run 'TestRecord.*Histories'
 //
-// Re-record after an intended change to a workflow, and keep the old files
-// as long as runs recorded with them may still be open.
+// Record after each change to a workflow (which bumps HistoryVersion). A
+// history already recorded is never overwritten: older generations stay
+// as long as runs that began under them may still be open.
 func TestRecordWorkflowHistories(t *testing.T) {
 	dir := os.Getenv("STOCKING_RECORD_HISTORIES")
 	if dir == "" {
@@ -149,9 +151,14 @@ func userID(t *testing.T, m *Main, u *apiClient) string {
 	return u.must(200, "GET", "/users/me", nil)["id"].(string)
 }
 
-// record writes a closed workflow's full history as protojson.
+// record writes a closed workflow's full history as protojson, into the
+// folder of the current generation of the workflows.
 func record(t *testing.T, c client.Client, workflowID, path string) {
 	t.Helper()
+	path = filepath.Join(filepath.Dir(path), fmt.Sprintf("v%d", workflows.HistoryVersion), filepath.Base(path))
+	if _, err := os.Stat(path); err == nil {
+		t.Fatalf("%s exists: recorded histories are never overwritten; bump workflows.HistoryVersion after changing a workflow", path)
+	}
 	it := c.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	var h historypb.History
 	for it.HasNext() {
