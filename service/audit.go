@@ -64,6 +64,45 @@ func (s *Service) Audit(ctx context.Context) (AuditReport, error) {
 	}
 }
 
+// OpenWork calls onOrder for every resting order and onPayment for every
+// payment still open, user by user: the rows that must each have a
+// running workflow.
+func (s *Service) OpenWork(ctx context.Context, onOrder func(domain.Order), onPayment func(domain.Payment)) error {
+	after := ""
+	for {
+		ids, err := s.store.ListUserIDs(ctx, after, 500)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		for _, id := range ids {
+			orders, err := s.store.ListOpenOrders(ctx, id)
+			if err != nil {
+				return err
+			}
+			for _, o := range orders {
+				onOrder(o)
+			}
+			before := ""
+			for {
+				ps, err := s.store.ListPayments(ctx, id, before, 200)
+				if err != nil {
+					return err
+				}
+				for _, p := range ps {
+					if !p.Status.Final() {
+						onPayment(p)
+					}
+				}
+				if len(ps) < 200 {
+					break
+				}
+				before = ps[len(ps)-1].ID
+			}
+		}
+		after = ids[len(ids)-1]
+	}
+}
+
 // AuditUser checks one user's invariants.
 func (s *Service) AuditUser(ctx context.Context, userID string) ([]Violation, error) {
 	var out []Violation

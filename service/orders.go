@@ -34,7 +34,9 @@ type OrderEvent struct {
 	Status      domain.OrderStatus `json:"status"`
 }
 
-func orderEvent(o domain.Order) OrderEvent {
+// OrderEventFor is the event that starts (or restarts) an order's
+// workflow.
+func OrderEventFor(o domain.Order) OrderEvent {
 	return OrderEvent{OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: o.Side, TimeInForce: o.TimeInForce, ExpiresAt: o.ExpiresAt, Status: o.Status}
 }
 
@@ -282,7 +284,7 @@ func (s *Service) enqueueOrder(ctx context.Context, tx ports.Tx, kind string, o 
 	if !s.cfg.OrderWorkflows {
 		return nil
 	}
-	payload, err := json.Marshal(orderEvent(o))
+	payload, err := json.Marshal(OrderEventFor(o))
 	if err != nil {
 		return err
 	}

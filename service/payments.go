@@ -63,6 +63,12 @@ type PaymentEvent struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
+// PaymentEventFor is the event that starts (or restarts) a payment's
+// workflow: the payment expires a payment window after it was prepared.
+func (s *Service) PaymentEventFor(p domain.Payment) PaymentEvent {
+	return PaymentEvent{PaymentID: p.ID, UserID: p.UserID, ExpiresAt: p.CreatedAt.UTC().Add(s.cfg.Payments.Expiry)}
+}
+
 // PrepareInput is what the browser asks to pay for.
 type PrepareInput struct {
 	Amount    decimal.Decimal

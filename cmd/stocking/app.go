@@ -97,9 +97,12 @@ type Main struct {
 	TemporalAddress string
 	TemporalUI      string
 	Relay           *temporaladapter.Relay
-	worker          worker.Worker
-	stopEmbedded    func() error
-	metricsCloser   io.Closer
+	// Reconciler restarts the workflows of open rows whose run ended; the
+	// worker runs it on a timer, the audit reports what it finds.
+	Reconciler    *temporaladapter.Reconciler
+	worker        worker.Worker
+	stopEmbedded  func() error
+	metricsCloser io.Closer
 
 	// PortOneFake is the in-process stand-in for PortOne, when this
 	// process runs one.
@@ -175,6 +178,12 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if m.Temporal != nil {
+		m.Reconciler = &temporaladapter.Reconciler{
+			Service: m.Service, Client: m.Temporal, TaskQueue: m.Config.TemporalTaskQueue,
+			Logger: m.Logger, MinAge: m.Config.ReconcileMinAge,
+		}
+	}
 	if m.Temporal != nil && m.Options.Relay {
 		m.Relay = &temporaladapter.Relay{Store: st, Client: m.Temporal, TaskQueue: m.Config.TemporalTaskQueue, Logger: m.Logger}
 		m.Service.SetOutboxKick(m.Relay.Kick)
@@ -248,6 +257,9 @@ func (m *Main) Run(ctx context.Context) error {
 		m.worker = temporaladapter.NewWorker(m.Temporal, m.Config.TemporalTaskQueue, m.Service, worker.Options{})
 		if err := m.worker.Start(); err != nil {
 			return fmt.Errorf("temporal worker: %w", err)
+		}
+		if m.Config.ReconcileInterval > 0 {
+			m.goRun("reconciler", func(ctx context.Context) error { return m.Reconciler.Run(ctx, m.Config.ReconcileInterval) }, bg)
 		}
 	}
 	return nil

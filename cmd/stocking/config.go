@@ -31,6 +31,12 @@ type Config struct {
 	Fees         domain.Fees
 	LogLevel     string
 	FeedInterval time.Duration
+	// ReconcileInterval is how often a worker looks for open orders and
+	// payments whose workflow is not running (RECONCILE_INTERVAL).
+	ReconcileInterval time.Duration
+	// ReconcileMinAge spares rows younger than this from the check
+	// (RECONCILE_MIN_AGE): the relay may be starting their workflow.
+	ReconcileMinAge time.Duration
 
 	TemporalAddress   string
 	TemporalNamespace string
@@ -108,8 +114,8 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 		}
 		c.JWTSecret = devJWTSecret
 	}
-	durations := map[string]*time.Duration{"ACCESS_TOKEN_TTL": &c.AccessTTL, "REFRESH_TOKEN_TTL": &c.RefreshTTL, "FEED_INTERVAL": &c.FeedInterval}
-	defaults := map[string]string{"ACCESS_TOKEN_TTL": "30m", "REFRESH_TOKEN_TTL": "336h", "FEED_INTERVAL": "1s"}
+	durations := map[string]*time.Duration{"ACCESS_TOKEN_TTL": &c.AccessTTL, "REFRESH_TOKEN_TTL": &c.RefreshTTL, "FEED_INTERVAL": &c.FeedInterval, "RECONCILE_INTERVAL": &c.ReconcileInterval, "RECONCILE_MIN_AGE": &c.ReconcileMinAge}
+	defaults := map[string]string{"ACCESS_TOKEN_TTL": "30m", "REFRESH_TOKEN_TTL": "336h", "FEED_INTERVAL": "1s", "RECONCILE_INTERVAL": "5m", "RECONCILE_MIN_AGE": "10s"}
 	for k, p := range durations {
 		v := e.get(k, defaults[k])
 		d, err := time.ParseDuration(v)

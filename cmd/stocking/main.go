@@ -272,8 +272,21 @@ func runAudit(ctx context.Context, getenv func(string) string, out io.Writer) er
 	for _, v := range rep.Violations {
 		fmt.Fprintln(out, "VIOLATION", v)
 	}
-	fmt.Fprintf(out, "audited %d users: %d violations\n", rep.Users, len(rep.Violations))
-	if len(rep.Violations) > 0 {
+	n := len(rep.Violations)
+	fmt.Fprintf(out, "audited %d users: %d violations\n", rep.Users, n)
+	if m.Reconciler != nil {
+		// Every open order and payment must have a running workflow.
+		wf, err := m.Reconciler.Check(ctx, false)
+		if err != nil {
+			return fmt.Errorf("checking workflows: %w", err)
+		}
+		for _, s := range wf.Strays {
+			fmt.Fprintln(out, "VIOLATION workflow:", s)
+		}
+		n += len(wf.Strays)
+		fmt.Fprintf(out, "checked the workflows of %d open orders and payments: %d without a running workflow\n", wf.Checked, len(wf.Strays))
+	}
+	if n > 0 {
 		return exitError(1)
 	}
 	return nil

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/server/temporaltest"
+
+	temporaladapter "github.com/stocking-kr/stocking/adapters/temporal"
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
+	"github.com/stocking-kr/stocking/workflows"
+)
+
+// TestOpenOrdersWithoutAWorkflowAreFoundAndRepaired plays what an outage
+// could leave behind before workflows stopped failing for infrastructure
+// reasons: a resting order whose workflow run ended without closing it
+// (terminated here) and one whose start was delivered to nobody (its
+// outbox message gone, no run at all). The audit reports both; the
+// reconciler starts a new run for each, after which the audit is clean and
+// the orders behave: one expires at its close, the other is cancelled
+// through its workflow.
+func TestOpenOrdersWithoutAWorkflowAreFoundAndRepaired(t *testing.T) {
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	getenv := temporalEnv(t, ts, map[string]string{"RECONCILE_INTERVAL": "0s", "RECONCILE_MIN_AGE": "0s"})
+	// No relay in the Main: the test delivers the outbox itself, so that
+	// it can lose a start on purpose.
+	m, _ := startMainWith(t, getenv, Options{Migrate: true, Seed: true, API: true, Worker: true})
+	relay := &temporaladapter.Relay{Store: m.Store, Client: m.Temporal, TaskQueue: m.Config.TemporalTaskQueue}
+	ctx := context.Background()
+	deliver := func(lose string) {
+		t.Helper()
+		msgs, err := m.Store.DueOutbox(ctx, time.Now().Add(time.Hour), 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, msg := range msgs {
+			if msg.Key == lose {
+				if err := m.Store.DeleteOutbox(ctx, []string{msg.ID}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if _, err := relay.Pass(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	adm := admin(t, m)
+	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "70000"})
+	u := signup(t, m, "strays@example.com")
+	place := func(tif string) string {
+		o := u.must(201, "POST", "/orders", map[string]any{"stock_code": "005930", "side": "BUY", "type": "LIMIT", "quantity": 1, "limit_price": "60000", "time_in_force": tif})
+		return o["id"].(string)
+	}
+	terminated, missing, healthy := place("DAY"), place("GTC"), place("GTC")
+	deliver(missing)
+	running := func(id string) bool {
+		d, err := m.Temporal.DescribeWorkflowExecution(ctx, workflows.OrderWorkflowID(id), "")
+		return err == nil && d.WorkflowExecutionInfo.Status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
+	}
+	waitFor(t, "the workflows to start", 10*time.Second, func() bool { return running(terminated) && running(healthy) })
+	if err := m.Temporal.TerminateWorkflow(ctx, workflows.OrderWorkflowID(terminated), "", "operator mistake (test)"); err != nil {
+		t.Fatal(err)
+	}
+
+	// The audit command reports exactly the two strays and fails.
+	var out bytes.Buffer
+	err := run(ctx, []string{"audit"}, &out, getenv)
+	var code exitError
+	if !errors.As(err, &code) || code != 1 {
+		t.Fatalf("audit: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		"open order " + terminated + " has no running workflow (order-" + terminated + " is TERMINATED)",
+		"open order " + missing + " has no running workflow (order-" + missing + " is MISSING)",
+		"checked the workflows of 3 open orders and payments: 2 without a running workflow",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("audit output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), healthy) {
+		t.Errorf("audit reports the healthy order:\n%s", out.String())
+	}
+
+	// The reconciler restarts both; a second pass finds nothing.
+	rep, err := m.Reconciler.Check(ctx, true)
+	if err != nil || len(rep.Strays) != 2 || !rep.Strays[0].Restarted || !rep.Strays[1].Restarted {
+		t.Fatalf("repair: %+v %v", rep, err)
+	}
+	waitFor(t, "the restarted workflows", 10*time.Second, func() bool { return running(terminated) && running(missing) })
+	if rep, err := m.Reconciler.Check(ctx, false); err != nil || len(rep.Strays) != 0 || rep.Checked != 3 {
+		t.Fatalf("after repair: %+v %v", rep, err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"audit"}, &out, getenv); err != nil {
+		t.Fatalf("audit after repair: %v\n%s", err, out.String())
+	}
+
+	// The restarted runs own their orders again: a cancel goes through
+	// the workflow's update, and a DAY order past its close expires.
+	c := u.must(200, "POST", "/orders/"+missing+"/cancel", nil)
+	if c["status"] != "CANCELLED" {
+		t.Fatalf("cancel: %v", c)
+	}
+	if out := workflowResult(t, m.Temporal, missing); out.Status != domain.Cancelled {
+		t.Fatalf("restarted workflow: %+v", out)
+	}
+	o, err := m.Store.GetOrder(ctx, terminated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.ExpiresAt = time.Now().UTC().Add(-time.Second)
+	if err := m.Store.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		_, err := tx.UpdateOrder(ctx, o, domain.Pending)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The run restarted earlier still holds the old close; a run started
+	// from the row as it is now expires it at once.
+	if err := m.Temporal.TerminateWorkflow(ctx, workflows.OrderWorkflowID(terminated), "", "test: move the close"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Reconciler.Check(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if out := workflowResult(t, m.Temporal, terminated); out.Status != domain.Expired {
+		t.Fatalf("restarted DAY order: %+v", out)
+	}
+	eq(t, "reserved cash", u.must(200, "GET", "/balance", nil)["reserved_cash"], "60009")
+	audit(t, m)
+}
