@@ -39,17 +39,19 @@ const (
 // OrderStatus is where an order is in its lifecycle.
 type OrderStatus string
 
-// Order statuses. PENDING is the only open status; the others are final.
+// Order statuses. PENDING and PARTIALLY_FILLED are open; the others are
+// final.
 const (
-	Pending   OrderStatus = "PENDING"
-	Filled    OrderStatus = "FILLED"
-	Cancelled OrderStatus = "CANCELLED"
-	Expired   OrderStatus = "EXPIRED"
-	Rejected  OrderStatus = "REJECTED"
+	Pending         OrderStatus = "PENDING"
+	PartiallyFilled OrderStatus = "PARTIALLY_FILLED"
+	Filled          OrderStatus = "FILLED"
+	Cancelled       OrderStatus = "CANCELLED"
+	Expired         OrderStatus = "EXPIRED"
+	Rejected        OrderStatus = "REJECTED"
 )
 
 // Final reports whether no further transition is possible.
-func (s OrderStatus) Final() bool { return s != Pending }
+func (s OrderStatus) Final() bool { return s != Pending && s != PartiallyFilled }
 
 // MaxOrderQuantity bounds the shares in one order. The largest KRX listings
 // trade a few tens of millions of shares a day; a single virtual order of
@@ -88,8 +90,8 @@ type Order struct {
 	Executions []Execution
 }
 
-// Open reports whether the order still rests.
-func (o Order) Open() bool { return o.Status == Pending }
+// Open reports whether the order can still fill.
+func (o Order) Open() bool { return !o.Status.Final() }
 
 // Execution is one fill of an order.
 type Execution struct {

@@ -1,0 +1,158 @@
+package domain
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Change is what a transition of an order comes to: the order, the
+// account and the holding as they are after it, and for a fill the
+// execution and the ledger row to write. Transitions change nothing they
+// are given, so a caller can throw a Change away when the database says
+// that another transition got to the order first; it writes the change
+// only after the conditional update of the order succeeded.
+type Change struct {
+	Order   Order
+	Account Account
+	Holding Holding
+	// Execution and Ledger are set by Fill; their IDs are left to the
+	// caller.
+	Execution Execution
+	Ledger    LedgerEntry
+}
+
+// Remaining is how many shares are still to fill.
+func (o Order) Remaining() int64 { return o.Quantity - o.FilledQuantity }
+
+// Reserve holds what an order about to rest (or execute) needs: cash for a
+// buy, quantity × price + commission, where price is the limit or, for an
+// order that executes at once, the price it executes at; shares for a
+// sell. Every open order holds its reservation until it fills, and a fill
+// or a close releases it.
+func (o Order) Reserve(a Account, h Holding, price decimal.Decimal, fees Fees) (Change, error) {
+	if o.Side == Buy {
+		amount := fees.BuyReservation(o.Remaining(), price)
+		if err := a.Reserve(amount); err != nil {
+			return Change{}, err
+		}
+		o.ReservedAmount = o.ReservedAmount.Add(amount)
+		return Change{Order: o, Account: a, Holding: h}, nil
+	}
+	if h.Quantity == 0 {
+		return Change{}, FieldErrorf(CodeInsufficientStock, "quantity", "you hold no shares of %s to sell", o.StockCode)
+	}
+	if err := h.ReserveShares(o.Remaining()); err != nil {
+		return Change{}, err
+	}
+	return Change{Order: o, Account: a, Holding: h}, nil
+}
+
+// Fill executes qty of the order's remaining shares at price, paid from
+// (or into) the account and the holding. The part of the reservation the
+// filled shares held is released first; a buy that stays open keeps what
+// its remaining shares need at its limit price. The order is FILLED when
+// nothing remains, PARTIALLY_FILLED otherwise. The ledger row takes the
+// account's next sequence number.
+func (o Order) Fill(a Account, h Holding, qty int64, price decimal.Decimal, fees Fees, now time.Time) (Change, error) {
+	if !o.Open() {
+		return Change{}, Errorf(CodeConflict, "order %s is already %s and cannot fill", o.ID, o.Status)
+	}
+	if qty <= 0 || qty > o.Remaining() {
+		return Change{}, Errorf(CodeInvalid, "cannot fill %d shares of order %s: %d remain", qty, o.ID, o.Remaining())
+	}
+	if !price.IsPositive() {
+		return Change{}, Errorf(CodeInvalid, "cannot fill order %s at %s", o.ID, price)
+	}
+	left := o.Remaining() - qty
+	if o.Side == Buy {
+		keep := decimal.Zero
+		if left > 0 && o.LimitPrice.Valid {
+			keep = fees.BuyReservation(left, o.LimitPrice.Decimal)
+		}
+		a.Release(o.ReservedAmount.Sub(keep))
+		o.ReservedAmount = keep
+	} else {
+		if h.ReservedQuantity < qty {
+			return Change{}, Errorf(CodeInternal, "order %s sells %d shares of %s but only %d are reserved", o.ID, qty, o.StockCode, h.ReservedQuantity)
+		}
+		h.ReservedQuantity -= qty
+	}
+	st := fees.Settle(o.Side, qty, price, h.AveragePrice)
+	before := a.Cash
+	a.ApplySettlement(st)
+	if a.Cash.IsNegative() || a.ReservedCash.IsNegative() {
+		return Change{}, Errorf(CodeInsufficientFunds, "order %s would leave cash %s (reserved %s)", o.ID, a.Cash, a.ReservedCash)
+	}
+	a.LedgerSeq++
+	a.UpdatedAt = now
+	if o.Side == Buy {
+		h.ApplyBuy(qty, price)
+	} else {
+		h.ApplySell(qty)
+	}
+	h.UpdatedAt = now
+
+	filled := o.FilledQuantity + qty
+	avg := price
+	if o.FilledQuantity > 0 && o.AverageFillPrice.Valid {
+		paid := o.AverageFillPrice.Decimal.Mul(decimal.NewFromInt(o.FilledQuantity)).Add(price.Mul(decimal.NewFromInt(qty)))
+		avg = paid.DivRound(decimal.NewFromInt(filled), MoneyScale)
+	}
+	o.FilledQuantity = filled
+	o.AverageFillPrice = decimal.NewNullDecimal(avg)
+	o.Commission = o.Commission.Add(st.Commission)
+	o.Tax = o.Tax.Add(st.Tax)
+	o.Status = Filled
+	if left > 0 {
+		o.Status = PartiallyFilled
+	}
+	o.UpdatedAt = now
+
+	typ := TxBuy
+	if o.Side == Sell {
+		typ = TxSell
+	}
+	return Change{
+		Order: o, Account: a, Holding: h,
+		Execution: Execution{
+			OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: o.Side,
+			Quantity: qty, Price: price, Amount: st.Amount, Commission: st.Commission, Tax: st.Tax,
+			RealizedPnL: st.RealizedPnL, ExecutedAt: now,
+		},
+		Ledger: LedgerEntry{
+			UserID: o.UserID, Seq: a.LedgerSeq, Type: typ, StockCode: o.StockCode, OrderID: o.ID,
+			Quantity: qty, Price: decimal.NewNullDecimal(price), Amount: st.Amount,
+			Commission: st.Commission, Tax: st.Tax, CashBalanceBefore: before, CashBalanceAfter: a.Cash, CreatedAt: now,
+		},
+	}, nil
+}
+
+// Close ends an open order as CANCELLED, EXPIRED or REJECTED and releases
+// what its remaining shares held; its executions stay. An order expires
+// only once its expiry has passed.
+func (o Order) Close(a Account, h Holding, status OrderStatus, reason string, now time.Time) (Change, error) {
+	switch status {
+	case Cancelled, Expired, Rejected:
+	default:
+		return Change{}, Errorf(CodeInternal, "an order cannot be closed as %s", status)
+	}
+	if !o.Open() {
+		return Change{}, Errorf(CodeConflict, "order %s is already %s", o.ID, o.Status)
+	}
+	if status == Expired && !o.ExpiresAt.IsZero() && now.Before(o.ExpiresAt) {
+		return Change{}, Errorf(CodeConflict, "order %s does not expire before %s", o.ID, o.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	if o.Side == Buy {
+		a.Release(o.ReservedAmount)
+		a.UpdatedAt = now
+	} else {
+		h.ReservedQuantity -= o.Remaining()
+		h.UpdatedAt = now
+	}
+	o.ReservedAmount = decimal.Zero
+	o.Status = status
+	o.Reason = reason
+	o.UpdatedAt = now
+	return Change{Order: o, Account: a, Holding: h}, nil
+}
