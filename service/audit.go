@@ -12,6 +12,10 @@ import (
 	"github.com/stocking-kr/stocking/ports"
 )
 
+// Auditor checks the books: every ledger and reservation invariant of every
+// user, and which rows need a running workflow.
+type Auditor struct{ *core }
+
 // Violation is one broken invariant.
 type Violation struct {
 	UserID string
@@ -21,13 +25,13 @@ type Violation struct {
 
 func (v Violation) String() string { return fmt.Sprintf("user %s: %s: %s", v.UserID, v.Rule, v.Detail) }
 
-// AuditReport is the outcome of Audit.
+// AuditReport is the outcome of Auditor.Run.
 type AuditReport struct {
 	Users      int
 	Violations []Violation
 }
 
-// Audit checks the invariants of DESIGN.md §4 for every user:
+// Run checks the ledger and reservation invariants for every user:
 //
 //   - cash equals deposits minus withdrawals minus buys (amount and
 //     commission) plus sells (amount less commission and tax), from the
@@ -41,7 +45,7 @@ type AuditReport struct {
 //
 // It reads without locks, so run it on a quiet database (or accept that a
 // trade in flight can show up as a transient violation).
-func (s *Service) Audit(ctx context.Context) (AuditReport, error) {
+func (s *Auditor) Run(ctx context.Context) (AuditReport, error) {
 	var rep AuditReport
 	after := ""
 	for {
@@ -53,7 +57,7 @@ func (s *Service) Audit(ctx context.Context) (AuditReport, error) {
 			return rep, nil
 		}
 		for _, id := range ids {
-			vs, err := s.AuditUser(ctx, id)
+			vs, err := s.User(ctx, id)
 			if err != nil {
 				return rep, err
 			}
@@ -67,7 +71,7 @@ func (s *Service) Audit(ctx context.Context) (AuditReport, error) {
 // OpenWork calls onOrder for every resting order and onPayment for every
 // payment still open, user by user: the rows that must each have a
 // running workflow.
-func (s *Service) OpenWork(ctx context.Context, onOrder func(domain.Order), onPayment func(domain.Payment)) error {
+func (s *Auditor) OpenWork(ctx context.Context, onOrder func(domain.Order), onPayment func(domain.Payment)) error {
 	after := ""
 	for {
 		ids, err := s.store.ListUserIDs(ctx, after, 500)
@@ -103,8 +107,8 @@ func (s *Service) OpenWork(ctx context.Context, onOrder func(domain.Order), onPa
 	}
 }
 
-// AuditUser checks one user's invariants.
-func (s *Service) AuditUser(ctx context.Context, userID string) ([]Violation, error) {
+// User checks one user's invariants.
+func (s *Auditor) User(ctx context.Context, userID string) ([]Violation, error) {
 	var out []Violation
 	bad := func(rule, format string, args ...any) {
 		out = append(out, Violation{UserID: userID, Rule: rule, Detail: fmt.Sprintf(format, args...)})

@@ -12,8 +12,22 @@ import (
 	"github.com/stocking-kr/stocking/ports"
 )
 
-// GetStock returns a listing by code.
-func (s *Service) GetStock(ctx context.Context, code string) (domain.Stock, error) {
+// Market holds the listings and their prices: reads, the admin's edits,
+// the trades feeds report (which fill the orders they cross) and the daily
+// roll of the price band.
+type Market struct {
+	*core
+	orders *Orders
+}
+
+// Stock returns a listing by code.
+func (s *Market) Stock(ctx context.Context, code string) (domain.Stock, error) {
+	return s.stock(ctx, code)
+}
+
+// stock returns a listing by code, with the API's messages for a malformed
+// or unknown code.
+func (s *core) stock(ctx context.Context, code string) (domain.Stock, error) {
 	if !domain.ValidStockCode(code) {
 		return domain.Stock{}, domain.FieldErrorf(domain.CodeInvalid, "code", "%q is not a six-character KRX code such as 005930", code)
 	}
@@ -24,9 +38,9 @@ func (s *Service) GetStock(ctx context.Context, code string) (domain.Stock, erro
 	return st, err
 }
 
-// ListStocks returns every listing, optionally only those whose code or
+// List returns every listing, optionally only those whose code or
 // name contains query.
-func (s *Service) ListStocks(ctx context.Context, query string, market string) ([]domain.Stock, error) {
+func (s *Market) List(ctx context.Context, query string, market string) ([]domain.Stock, error) {
 	all, err := s.store.ListStocks(ctx)
 	if err != nil {
 		return nil, err
@@ -47,15 +61,15 @@ func (s *Service) ListStocks(ctx context.Context, query string, market string) (
 }
 
 // PriceHistory returns a listing's recorded prices since a time.
-func (s *Service) PriceHistory(ctx context.Context, code string, since time.Time, limit int) ([]domain.PricePoint, error) {
-	if _, err := s.GetStock(ctx, code); err != nil {
+func (s *Market) PriceHistory(ctx context.Context, code string, since time.Time, limit int) ([]domain.PricePoint, error) {
+	if _, err := s.stock(ctx, code); err != nil {
 		return nil, err
 	}
 	return s.store.ListPrices(ctx, code, since, page(limit, 500, 5000))
 }
 
-// MarketStatus describes the session now.
-func (s *Service) MarketStatus() domain.Session {
+// Status describes the session now.
+func (s *Market) Status() domain.Session {
 	return s.cfg.Calendar.SessionAt(s.clock.Now())
 }
 
@@ -70,10 +84,10 @@ type StockInput struct {
 	Active    *bool
 }
 
-// UpsertStock creates a listing or changes its name, board, previous
+// Upsert creates a listing or changes its name, board, previous
 // close or status. A new listing needs a price; its previous close defaults
 // to the price.
-func (s *Service) UpsertStock(ctx context.Context, in StockInput) (domain.Stock, error) {
+func (s *Market) Upsert(ctx context.Context, in StockInput) (domain.Stock, error) {
 	if !domain.ValidStockCode(in.Code) {
 		return domain.Stock{}, domain.FieldErrorf(domain.CodeInvalid, "code", "%q is not a six-character KRX code such as 005930", in.Code)
 	}
@@ -147,7 +161,7 @@ func (s *Service) UpsertStock(ctx context.Context, in StockInput) (domain.Stock,
 
 // RollDay starts a new trading day: each listing's last price becomes the
 // previous close that the day's band is computed from.
-func (s *Service) RollDay(ctx context.Context) error {
+func (s *Market) RollDay(ctx context.Context) error {
 	return s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		all, err := tx.ListStocks(ctx)
 		if err != nil {

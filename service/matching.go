@@ -14,7 +14,7 @@ import (
 )
 
 // Stocks lists the active listings; price feeds quote them.
-func (s *Service) Stocks(ctx context.Context) ([]domain.Stock, error) {
+func (s *Market) Stocks(ctx context.Context) ([]domain.Stock, error) {
 	all, err := s.store.ListStocks(ctx)
 	if err != nil {
 		return nil, err
@@ -26,7 +26,7 @@ func (s *Service) Stocks(ctx context.Context) ([]domain.Stock, error) {
 // orders it crosses, in order. A trade the listing refuses (off the grid,
 // outside the band, unknown code) is reported after the others are
 // applied.
-func (s *Service) ApplyTrades(ctx context.Context, trades []domain.Trade) error {
+func (s *Market) ApplyTrades(ctx context.Context, trades []domain.Trade) error {
 	var errs []error
 	for _, t := range trades {
 		if _, err := s.Tick(ctx, t.Code, t.Price); err != nil {
@@ -40,7 +40,7 @@ func (s *Service) ApplyTrades(ctx context.Context, trades []domain.Trade) error 
 }
 
 // Tick is ApplyTick that also reports how many orders it filled.
-func (s *Service) Tick(ctx context.Context, code string, price decimal.Decimal) (int, error) {
+func (s *Market) Tick(ctx context.Context, code string, price decimal.Decimal) (int, error) {
 	stock, err := s.store.GetStock(ctx, code)
 	if err != nil {
 		if domain.IsCode(err, domain.CodeNotFound) {
@@ -70,13 +70,13 @@ func (s *Service) Tick(ctx context.Context, code string, price decimal.Decimal) 
 	if err != nil {
 		return 0, err
 	}
-	return s.Match(ctx, code, price)
+	return s.orders.Match(ctx, code, price)
 }
 
 // Match fills the resting orders on code that a trade at price crosses, a
 // batch per transaction, until none is left. The crossing orders come from
 // an index, so a tick that crosses nothing costs one indexed query.
-func (s *Service) Match(ctx context.Context, code string, price decimal.Decimal) (int, error) {
+func (s *Orders) Match(ctx context.Context, code string, price decimal.Decimal) (int, error) {
 	if !s.cfg.Calendar.IsOpen(s.clock.Now()) {
 		return 0, nil
 	}
@@ -109,7 +109,7 @@ func (s *Service) Match(ctx context.Context, code string, price decimal.Decimal)
 // taken user by user in id order (account, then holding, then the user's
 // orders), the same global order every other transaction follows, so
 // concurrent batches and API calls cannot deadlock.
-func (s *Service) fillBatch(ctx context.Context, batch []domain.Order, price decimal.Decimal) (int, error) {
+func (s *Orders) fillBatch(ctx context.Context, batch []domain.Order, price decimal.Decimal) (int, error) {
 	slices.SortFunc(batch, func(a, b domain.Order) int {
 		if c := strings.Compare(a.UserID, b.UserID); c != 0 {
 			return c
@@ -173,24 +173,31 @@ func (s *Service) fillBatch(ctx context.Context, batch []domain.Order, price dec
 			if err != nil {
 				return err
 			}
-			if o.Status != domain.Pending || !o.LimitPrice.Valid || !domain.Crosses(o.Side, o.LimitPrice.Decimal, price) {
+			if !o.Open() || !o.LimitPrice.Valid || !domain.Crosses(o.Side, o.LimitPrice.Decimal, price) {
 				continue
 			}
-			ex, le := s.settle(&acct, &h, &o, price, true, now)
-			ok, err := tx.UpdateOrder(ctx, o, domain.Pending)
+			ch, err := o.Fill(acct, h, o.Remaining(), price, s.cfg.Fees, now)
+			if err != nil {
+				return err
+			}
+			ok, err := tx.UpdateOrder(ctx, ch.Order, o.Status)
 			if err != nil {
 				return err
 			}
 			if !ok {
 				continue
 			}
-			if err := tx.CreateExecution(ctx, ex); err != nil {
+			// Only now that the order is won do the account and the
+			// holding take the fill.
+			acct, h = ch.Account, ch.Holding
+			ch.Execution.ID, ch.Ledger.ID = s.ids.NewID(), s.ids.NewID()
+			if err := tx.CreateExecution(ctx, ch.Execution); err != nil {
 				return err
 			}
-			if err := tx.AppendLedger(ctx, le); err != nil {
+			if err := tx.AppendLedger(ctx, ch.Ledger); err != nil {
 				return err
 			}
-			if err := s.enqueueOrder(ctx, tx, OutboxOrderClosed, o); err != nil {
+			if err := s.enqueueOrder(ctx, tx, OutboxOrderClosed, ch.Order); err != nil {
 				return err
 			}
 			dirtyA, dirtyH = true, true
@@ -203,7 +210,7 @@ func (s *Service) fillBatch(ctx context.Context, batch []domain.Order, price dec
 
 // FillOrder fills one resting order at price if it is still open and the
 // price crosses its limit; it reports whether it did.
-func (s *Service) FillOrder(ctx context.Context, id string, price decimal.Decimal) (bool, error) {
+func (s *Orders) FillOrder(ctx context.Context, id string, price decimal.Decimal) (bool, error) {
 	o, err := s.store.GetOrder(ctx, id)
 	if err != nil {
 		return false, err

@@ -40,6 +40,10 @@ func OrderEventFor(o domain.Order) OrderEvent {
 	return OrderEvent{OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: o.Side, TimeInForce: o.TimeInForce, ExpiresAt: o.ExpiresAt, Status: o.Status}
 }
 
+// Orders places, reads, cancels and expires orders, and fills the resting
+// ones that trades cross.
+type Orders struct{ *core }
+
 // PlaceResult is a placed order and whether this call created it (false
 // when client_order_id matched an earlier order).
 type PlaceResult struct {
@@ -47,11 +51,11 @@ type PlaceResult struct {
 	Created bool
 }
 
-// PlaceOrder validates and places an order. A MARKET order, or a LIMIT
+// Place validates and places an order. A MARKET order, or a LIMIT
 // order marketable on arrival while the market is open, executes at once at
 // the current price; any other LIMIT order reserves cash (buy) or shares
 // (sell) and rests.
-func (s *Service) PlaceOrder(ctx context.Context, userID string, req domain.OrderRequest) (PlaceResult, error) {
+func (s *Orders) Place(ctx context.Context, userID string, req domain.OrderRequest) (PlaceResult, error) {
 	req.Normalize()
 	if err := req.ValidateShape(); err != nil {
 		return PlaceResult{}, err
@@ -110,25 +114,28 @@ func (s *Service) PlaceOrder(ctx context.Context, userID string, req domain.Orde
 			if err := s.checkCanExecute(acct, h, req.Side, req.Quantity, stock.Price); err != nil {
 				return err
 			}
-			return s.executeNew(ctx, tx, &acct, &h, &o, stock.Price, now)
-		}
-		if err := s.reserve(&acct, &h, &o); err != nil {
+			o, err = s.executeNew(ctx, tx, acct, h, o, stock.Price, now)
 			return err
 		}
 		if o.TimeInForce == domain.Day {
 			o.ExpiresAt = s.cfg.Calendar.DayOrderExpiry(now).UTC()
 		}
+		ch, err := o.Reserve(acct, h, o.LimitPrice.Decimal, s.cfg.Fees)
+		if err != nil {
+			return err
+		}
+		o = ch.Order
 		if err := tx.CreateOrder(ctx, o); err != nil {
 			return err
 		}
 		if o.Side == domain.Buy {
-			acct.UpdatedAt = now
-			if err := tx.SaveAccount(ctx, acct); err != nil {
+			ch.Account.UpdatedAt = now
+			if err := tx.SaveAccount(ctx, ch.Account); err != nil {
 				return err
 			}
 		} else {
-			h.UpdatedAt = now
-			if err := tx.SaveHolding(ctx, h); err != nil {
+			ch.Holding.UpdatedAt = now
+			if err := tx.SaveHolding(ctx, ch.Holding); err != nil {
 				return err
 			}
 		}
@@ -156,7 +163,7 @@ func (s *Service) PlaceOrder(ctx context.Context, userID string, req domain.Orde
 
 // replay answers a repeated client_order_id with the original order, or a
 // conflict when the request differs from it.
-func (s *Service) replay(ctx context.Context, prev domain.Order, req domain.OrderRequest) (PlaceResult, error) {
+func (s *Orders) replay(ctx context.Context, prev domain.Order, req domain.OrderRequest) (PlaceResult, error) {
 	same := prev.StockCode == req.StockCode && prev.Side == req.Side && prev.Type == req.Type &&
 		prev.Quantity == req.Quantity && prev.LimitPrice.Valid == req.LimitPrice.Valid &&
 		(!prev.LimitPrice.Valid || prev.LimitPrice.Decimal.Equal(req.LimitPrice.Decimal))
@@ -172,7 +179,7 @@ func (s *Service) replay(ctx context.Context, prev domain.Order, req domain.Orde
 
 // lockHolding locks the user's holding of code, or returns an empty one
 // (not yet stored) when there is none.
-func (s *Service) lockHolding(ctx context.Context, tx ports.Tx, userID, code string, now time.Time) (domain.Holding, error) {
+func (s *Orders) lockHolding(ctx context.Context, tx ports.Tx, userID, code string, now time.Time) (domain.Holding, error) {
 	h, err := tx.LockHolding(ctx, userID, code)
 	if domain.IsCode(err, domain.CodeNotFound) {
 		return domain.Holding{UserID: userID, StockCode: code, AveragePrice: decimal.Zero, CreatedAt: now}, nil
@@ -180,7 +187,7 @@ func (s *Service) lockHolding(ctx context.Context, tx ports.Tx, userID, code str
 	return h, err
 }
 
-func (s *Service) checkCanExecute(a domain.Account, h domain.Holding, side domain.Side, qty int64, price decimal.Decimal) error {
+func (s *Orders) checkCanExecute(a domain.Account, h domain.Holding, side domain.Side, qty int64, price decimal.Decimal) error {
 	if side == domain.Buy {
 		cost := s.cfg.Fees.BuyReservation(qty, price)
 		if cost.GreaterThan(a.Available()) {
@@ -193,94 +200,42 @@ func (s *Service) checkCanExecute(a domain.Account, h domain.Holding, side domai
 	return h.ReserveShares(qty)
 }
 
-// reserve holds cash or shares for a resting order.
-func (s *Service) reserve(a *domain.Account, h *domain.Holding, o *domain.Order) error {
-	if o.Side == domain.Buy {
-		amount := s.cfg.Fees.BuyReservation(o.Quantity, o.LimitPrice.Decimal)
-		if err := a.Reserve(amount); err != nil {
-			return err
-		}
-		o.ReservedAmount = amount
-		return nil
+// executeNew fills an order that is being created, at once and in full:
+// it reserves what the order needs at the execution price and fills
+// against that reservation, the same path a resting order's fill takes.
+func (s *Orders) executeNew(ctx context.Context, tx ports.Tx, a domain.Account, h domain.Holding, o domain.Order, price decimal.Decimal, now time.Time) (domain.Order, error) {
+	ch, err := o.Reserve(a, h, price, s.cfg.Fees)
+	if err != nil {
+		return o, err
 	}
-	if h.Quantity == 0 {
-		return domain.FieldErrorf(domain.CodeInsufficientStock, "quantity", "you hold no shares of %s to sell", o.StockCode)
+	if ch, err = ch.Order.Fill(ch.Account, ch.Holding, o.Quantity, price, s.cfg.Fees, now); err != nil {
+		return o, err
 	}
-	return h.ReserveShares(o.Quantity)
+	ch.Execution.ID, ch.Ledger.ID = s.ids.NewID(), s.ids.NewID()
+	if err := tx.CreateOrder(ctx, ch.Order); err != nil {
+		return o, err
+	}
+	// The caller answers with the execution just written, not a re-read.
+	placed := ch.Order
+	placed.Executions = []domain.Execution{ch.Execution}
+	return placed, s.writeFill(ctx, tx, ch)
 }
 
-// settle applies an execution of the whole order at price to the locked
-// account and holding and the order itself, and returns the execution and
-// its ledger row. A resting order's reservation is released first.
-func (s *Service) settle(a *domain.Account, h *domain.Holding, o *domain.Order, price decimal.Decimal, resting bool, now time.Time) (domain.Execution, domain.LedgerEntry) {
-	qty := o.Quantity - o.FilledQuantity
-	if resting {
-		if o.Side == domain.Buy {
-			a.Release(o.ReservedAmount)
-		} else {
-			h.ReservedQuantity -= qty
-		}
+// writeFill writes a fill's execution, account, holding and ledger row.
+func (s *Orders) writeFill(ctx context.Context, tx ports.Tx, ch domain.Change) error {
+	if err := tx.CreateExecution(ctx, ch.Execution); err != nil {
+		return err
 	}
-	o.ReservedAmount = decimal.Zero
-	st := s.cfg.Fees.Settle(o.Side, qty, price, h.AveragePrice)
-	before := a.Cash
-	a.ApplySettlement(st)
-	a.UpdatedAt = now
-	if o.Side == domain.Buy {
-		h.ApplyBuy(qty, price)
-	} else {
-		h.ApplySell(qty)
+	if err := tx.SaveAccount(ctx, ch.Account); err != nil {
+		return err
 	}
-	h.UpdatedAt = now
-	o.Status = domain.Filled
-	o.FilledQuantity = o.Quantity
-	o.AverageFillPrice = decimal.NewNullDecimal(price)
-	o.Commission = o.Commission.Add(st.Commission)
-	o.Tax = o.Tax.Add(st.Tax)
-	o.UpdatedAt = now
-	ex := domain.Execution{
-		ID: s.ids.NewID(), OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: o.Side,
-		Quantity: qty, Price: price, Amount: st.Amount, Commission: st.Commission, Tax: st.Tax,
-		RealizedPnL: st.RealizedPnL, ExecutedAt: now,
+	if err := tx.SaveHolding(ctx, ch.Holding); err != nil {
+		return err
 	}
-	typ := domain.TxBuy
-	if o.Side == domain.Sell {
-		typ = domain.TxSell
-	}
-	a.LedgerSeq++
-	le := domain.LedgerEntry{
-		ID: s.ids.NewID(), UserID: o.UserID, Seq: a.LedgerSeq, Type: typ, StockCode: o.StockCode, OrderID: o.ID,
-		Quantity: qty, Price: decimal.NewNullDecimal(price), Amount: st.Amount,
-		Commission: st.Commission, Tax: st.Tax, CashBalanceBefore: before, CashBalanceAfter: a.Cash, CreatedAt: now,
-	}
-	return ex, le
+	return tx.AppendLedger(ctx, ch.Ledger)
 }
 
-// executeNew fills an order that is being created.
-func (s *Service) executeNew(ctx context.Context, tx ports.Tx, a *domain.Account, h *domain.Holding, o *domain.Order, price decimal.Decimal, now time.Time) error {
-	ex, le := s.settle(a, h, o, price, false, now)
-	if err := tx.CreateOrder(ctx, *o); err != nil {
-		return err
-	}
-	// The caller answers with the execution it just wrote, not a re-read.
-	o.Executions = []domain.Execution{ex}
-	return s.writeExecution(ctx, tx, a, h, ex, le)
-}
-
-func (s *Service) writeExecution(ctx context.Context, tx ports.Tx, a *domain.Account, h *domain.Holding, ex domain.Execution, le domain.LedgerEntry) error {
-	if err := tx.CreateExecution(ctx, ex); err != nil {
-		return err
-	}
-	if err := tx.SaveAccount(ctx, *a); err != nil {
-		return err
-	}
-	if err := tx.SaveHolding(ctx, *h); err != nil {
-		return err
-	}
-	return tx.AppendLedger(ctx, le)
-}
-
-func (s *Service) enqueueOrder(ctx context.Context, tx ports.Tx, kind string, o domain.Order) error {
+func (s *Orders) enqueueOrder(ctx context.Context, tx ports.Tx, kind string, o domain.Order) error {
 	if !s.cfg.OrderWorkflows {
 		return nil
 	}
@@ -292,16 +247,16 @@ func (s *Service) enqueueOrder(ctx context.Context, tx ports.Tx, kind string, o 
 	return tx.Enqueue(ctx, ports.OutboxMessage{ID: s.ids.NewID(), Kind: kind, Key: o.ID, Payload: payload, NextTry: now, CreatedAt: now})
 }
 
-func (s *Service) executionsOf(ctx context.Context, o domain.Order) ([]domain.Execution, error) {
+func (s *Orders) executionsOf(ctx context.Context, o domain.Order) ([]domain.Execution, error) {
 	if o.FilledQuantity == 0 {
 		return []domain.Execution{}, nil
 	}
 	return s.store.ListExecutions(ctx, []string{o.ID})
 }
 
-// GetOrder returns one of the user's orders with its executions. Another
+// Get returns one of the user's orders with its executions. Another
 // user's order is reported as not found, so ids reveal nothing.
-func (s *Service) GetOrder(ctx context.Context, userID, id string) (domain.Order, error) {
+func (s *Orders) Get(ctx context.Context, userID, id string) (domain.Order, error) {
 	o, err := s.store.GetOrder(ctx, id)
 	if err == nil && o.UserID != userID {
 		err = domain.ErrNotFound
@@ -316,7 +271,7 @@ func (s *Service) GetOrder(ctx context.Context, userID, id string) (domain.Order
 	return o, err
 }
 
-// OrderQuery filters ListOrders.
+// OrderQuery filters Orders.List.
 type OrderQuery struct {
 	Status    string
 	StockCode string
@@ -325,9 +280,9 @@ type OrderQuery struct {
 	Limit     int
 }
 
-// ListOrders returns a page of the user's orders, newest first, with their
+// List returns a page of the user's orders, newest first, with their
 // executions, and the cursor of the next page ("" on the last).
-func (s *Service) ListOrders(ctx context.Context, userID string, q OrderQuery) ([]domain.Order, string, error) {
+func (s *Orders) List(ctx context.Context, userID string, q OrderQuery) ([]domain.Order, string, error) {
 	f := ports.OrderFilter{UserID: userID, Status: domain.OrderStatus(q.Status), StockCode: q.StockCode, Side: domain.Side(q.Side), Before: q.Cursor, Limit: page(q.Limit, 50, 200)}
 	switch f.Status {
 	case "", domain.Pending, domain.Filled, domain.Cancelled, domain.Expired, domain.Rejected:
@@ -375,12 +330,12 @@ func (s *Service) ListOrders(ctx context.Context, userID string, q OrderQuery) (
 	return orders, next, nil
 }
 
-// CancelOrder cancels one of the user's resting orders. When a workflow
+// Cancel cancels one of the user's resting orders. When a workflow
 // engine owns the order, the cancel goes through it so that the caller
 // learns at once whether it beat a fill; otherwise (or when the engine
 // cannot take it) the database decides.
-func (s *Service) CancelOrder(ctx context.Context, userID, id string) (domain.Order, error) {
-	o, err := s.GetOrder(ctx, userID, id)
+func (s *Orders) Cancel(ctx context.Context, userID, id string) (domain.Order, error) {
+	o, err := s.Get(ctx, userID, id)
 	if err != nil {
 		return domain.Order{}, err
 	}
@@ -409,17 +364,17 @@ func alreadyFinal(o domain.Order) error {
 	return domain.Errorf(domain.CodeConflict, "order %s is already %s and can no longer be cancelled", o.ID, o.Status)
 }
 
-// CloseOrder moves a resting order to CANCELLED or EXPIRED and releases its
+// Close moves a resting order to CANCELLED or EXPIRED and releases its
 // reservation. It is idempotent in effect: when the order is already final
 // it returns a conflict naming the status that won, and changes nothing.
 // Workflow activities call it; so does the fallback path of CancelOrder.
-func (s *Service) CloseOrder(ctx context.Context, id string, status domain.OrderStatus, reason string) (domain.Order, error) {
+func (s *Orders) Close(ctx context.Context, id string, status domain.OrderStatus, reason string) (domain.Order, error) {
 	return s.closeOrder(ctx, id, status, reason, false)
 }
 
 // closeOrder closes an order; notify tells the order's workflow through
 // the outbox, for closes decided outside it.
-func (s *Service) closeOrder(ctx context.Context, id string, status domain.OrderStatus, reason string, notify bool) (domain.Order, error) {
+func (s *Orders) closeOrder(ctx context.Context, id string, status domain.OrderStatus, reason string, notify bool) (domain.Order, error) {
 	if status != domain.Cancelled && status != domain.Expired {
 		return domain.Order{}, fmt.Errorf("CloseOrder: bad target status %s", status)
 	}
@@ -450,40 +405,36 @@ func (s *Service) closeOrder(ctx context.Context, id string, status domain.Order
 		if o.Status.Final() {
 			return nil
 		}
-		if status == domain.Expired && !o.ExpiresAt.IsZero() && now.Before(o.ExpiresAt) {
-			return domain.Errorf(domain.CodeConflict, "order %s does not expire before %s", o.ID, o.ExpiresAt.Format(time.RFC3339))
+		ch, err := o.Close(acct, h, status, reason, now)
+		if err != nil {
+			return err
 		}
-		if o.Side == domain.Buy {
-			acct.Release(o.ReservedAmount)
-			acct.UpdatedAt = now
-			if err := tx.SaveAccount(ctx, acct); err != nil {
-				return err
-			}
-		} else {
-			h.ReservedQuantity -= o.Quantity - o.FilledQuantity
-			h.UpdatedAt = now
-			if err := tx.SaveHolding(ctx, h); err != nil {
-				return err
-			}
-		}
-		o.ReservedAmount = decimal.Zero
-		o.Status = status
-		o.Reason = reason
-		o.UpdatedAt = now
-		ok, err := tx.UpdateOrder(ctx, o, domain.Pending)
+		ok, err := tx.UpdateOrder(ctx, ch.Order, o.Status)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return domain.Errorf(domain.CodeConflict, "order %s changed while being closed", o.ID)
 		}
-		closedHere = true
+		if o.Side == domain.Buy {
+			err = tx.SaveAccount(ctx, ch.Account)
+		} else {
+			err = tx.SaveHolding(ctx, ch.Holding)
+		}
+		if err != nil {
+			return err
+		}
+		o, closedHere = ch.Order, true
 		if notify {
 			return s.enqueueOrder(ctx, tx, OutboxOrderClosed, o)
 		}
 		return nil
 	})
 	if err != nil {
+		if domain.IsCode(err, domain.CodeConflict) && o.ID != "" {
+			// Not closed (an expiry before its time): the row as it is.
+			return o, err
+		}
 		return domain.Order{}, err
 	}
 	if !closedHere {
@@ -498,7 +449,7 @@ func (s *Service) closeOrder(ctx context.Context, id string, status domain.Order
 // ExpireDue expires every DAY order whose expiry has passed. It is the
 // in-process replacement for order workflows' timers when no workflow
 // engine is configured.
-func (s *Service) ExpireDue(ctx context.Context) (int, error) {
+func (s *Orders) ExpireDue(ctx context.Context) (int, error) {
 	n := 0
 	for {
 		due, err := s.store.ListExpiringOrders(ctx, s.clock.Now().UTC(), 100)

@@ -52,6 +52,13 @@ func (c *PaymentConfig) setDefaults() {
 	}
 }
 
+// Payments prepares PortOne payments, reconciles them with what PortOne
+// reports and fulfils each paid one exactly once.
+type Payments struct {
+	*core
+	gateway ports.PaymentGateway
+}
+
 // Outbox message kind that starts a payment's workflow.
 const OutboxPaymentStart = "payment.start"
 
@@ -63,9 +70,9 @@ type PaymentEvent struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// PaymentEventFor is the event that starts (or restarts) a payment's
+// EventFor is the event that starts (or restarts) a payment's
 // workflow: the payment expires a payment window after it was prepared.
-func (s *Service) PaymentEventFor(p domain.Payment) PaymentEvent {
+func (s *Payments) EventFor(p domain.Payment) PaymentEvent {
 	return PaymentEvent{PaymentID: p.ID, UserID: p.UserID, ExpiresAt: p.CreatedAt.UTC().Add(s.cfg.Payments.Expiry)}
 }
 
@@ -84,16 +91,16 @@ type Prepared struct {
 	ChannelKey string
 }
 
-func (s *Service) paymentsEnabled() error {
+func (s *Payments) paymentsEnabled() error {
 	if s.gateway == nil {
 		return domain.Errorf(domain.CodeUnavailable, "payments are not configured on this server (PORTONE_V2_API_SECRET is unset)")
 	}
 	return nil
 }
 
-// PreparePayment fixes amount, currency and product on the server and
+// Prepare fixes amount, currency and product on the server and
 // assigns the payment id the browser must pay under.
-func (s *Service) PreparePayment(ctx context.Context, userID string, in PrepareInput) (Prepared, error) {
+func (s *Payments) Prepare(ctx context.Context, userID string, in PrepareInput) (Prepared, error) {
 	if err := s.paymentsEnabled(); err != nil {
 		return Prepared{}, err
 	}
@@ -151,11 +158,11 @@ func (s *Service) PreparePayment(ctx context.Context, userID string, in PrepareI
 
 // paymentID is a UUIDv7 without hyphens: 32 alphanumerics, the form every
 // PG accepts as a payment id.
-func (s *Service) paymentID() string { return strings.ReplaceAll(s.ids.NewID(), "-", "") }
+func (s *Payments) paymentID() string { return strings.ReplaceAll(s.ids.NewID(), "-", "") }
 
-// GetPayment returns one of the user's payments; another user's payment is
+// Get returns one of the user's payments; another user's payment is
 // not found.
-func (s *Service) GetPayment(ctx context.Context, userID, id string) (domain.Payment, error) {
+func (s *Payments) Get(ctx context.Context, userID, id string) (domain.Payment, error) {
 	p, err := s.store.GetPayment(ctx, id)
 	if err == nil && p.UserID != userID {
 		err = domain.ErrNotFound
@@ -166,8 +173,8 @@ func (s *Service) GetPayment(ctx context.Context, userID, id string) (domain.Pay
 	return p, err
 }
 
-// ListPayments returns a page of the user's payments, newest first.
-func (s *Service) ListPayments(ctx context.Context, userID, cursor string, limit int) ([]domain.Payment, string, error) {
+// List returns a page of the user's payments, newest first.
+func (s *Payments) List(ctx context.Context, userID, cursor string, limit int) ([]domain.Payment, string, error) {
 	n := page(limit, 50, 200)
 	ps, err := s.store.ListPayments(ctx, userID, cursor, n+1)
 	if err != nil {
@@ -181,14 +188,14 @@ func (s *Service) ListPayments(ctx context.Context, userID, cursor string, limit
 	return ps, next, nil
 }
 
-// CompletePayment is the browser telling the server it finished paying.
+// Complete is the browser telling the server it finished paying.
 // The answer is the verified outcome, decided by asking PortOne, never by
 // trusting the browser.
-func (s *Service) CompletePayment(ctx context.Context, userID, id string) (domain.Payment, error) {
+func (s *Payments) Complete(ctx context.Context, userID, id string) (domain.Payment, error) {
 	if err := s.paymentsEnabled(); err != nil {
 		return domain.Payment{}, err
 	}
-	p, err := s.GetPayment(ctx, userID, id)
+	p, err := s.Get(ctx, userID, id)
 	if err != nil {
 		return domain.Payment{}, err
 	}
@@ -202,14 +209,14 @@ func (s *Service) CompletePayment(ctx context.Context, userID, id string) (domai
 		}
 		s.log.Warn("workflow engine unavailable; verifying the payment directly", "payment_id", id)
 	}
-	return s.SyncPayment(ctx, id)
+	return s.Sync(ctx, id)
 }
 
 // HandleWebhook verifies a PortOne webhook over its raw body and hands the
 // payment it names to its workflow (or verifies it directly when no
 // workflow engine answers). Unknown event types and unknown payments are
 // acknowledged and ignored, as PortOne recommends.
-func (s *Service) HandleWebhook(ctx context.Context, header map[string][]string, body []byte) error {
+func (s *Payments) HandleWebhook(ctx context.Context, header map[string][]string, body []byte) error {
 	if err := s.paymentsEnabled(); err != nil {
 		return err
 	}
@@ -236,16 +243,16 @@ func (s *Service) HandleWebhook(ctx context.Context, header map[string][]string,
 		}
 		s.log.Warn("workflow engine unavailable; verifying the payment directly", "payment_id", ev.PaymentID)
 	}
-	_, err = s.SyncPayment(ctx, ev.PaymentID)
+	_, err = s.Sync(ctx, ev.PaymentID)
 	return err
 }
 
-// SyncPayment asks PortOne for the payment and applies what it says: a
+// Sync asks PortOne for the payment and applies what it says: a
 // payment PAID with the prepared amount and currency is fulfilled exactly
 // once; PAID with anything else is marked MISMATCHED and refunded; FAILED
 // and CANCELLED are final; an issued virtual account awaits its deposit.
 // Safe to call any number of times, concurrently.
-func (s *Service) SyncPayment(ctx context.Context, id string) (domain.Payment, error) {
+func (s *Payments) Sync(ctx context.Context, id string) (domain.Payment, error) {
 	if err := s.paymentsEnabled(); err != nil {
 		return domain.Payment{}, err
 	}
@@ -289,7 +296,7 @@ func nonEmpty(a, b string) string {
 
 // mismatch explains why a PAID payment does not match what was prepared,
 // or returns "".
-func (s *Service) mismatch(p domain.Payment, gp domain.GatewayPayment) string {
+func (s *Payments) mismatch(p domain.Payment, gp domain.GatewayPayment) string {
 	switch {
 	case !decimal.NewFromInt(gp.TotalAmount).Equal(p.Amount):
 		return "paid " + decimal.NewFromInt(gp.TotalAmount).String() + " but " + p.Amount.String() + " was prepared"
@@ -306,7 +313,7 @@ func (s *Service) mismatch(p domain.Payment, gp domain.GatewayPayment) string {
 // fulfil books a matching PAID payment exactly once: the payment row is
 // locked and moved from an open status to PAID in the same transaction as
 // the credit, and the ledger's unique payment_id backs that up.
-func (s *Service) fulfil(ctx context.Context, id string, gp domain.GatewayPayment) (domain.Payment, error) {
+func (s *Payments) fulfil(ctx context.Context, id string, gp domain.GatewayPayment) (domain.Payment, error) {
 	var p domain.Payment
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		peek, err := tx.GetPayment(ctx, id)
@@ -368,7 +375,7 @@ func (s *Service) fulfil(ctx context.Context, id string, gp domain.GatewayPaymen
 }
 
 // rejectMismatch marks a tampered payment and refunds it through PortOne.
-func (s *Service) rejectMismatch(ctx context.Context, local domain.Payment, gp domain.GatewayPayment, why string) (domain.Payment, error) {
+func (s *Payments) rejectMismatch(ctx context.Context, local domain.Payment, gp domain.GatewayPayment, why string) (domain.Payment, error) {
 	s.log.Warn("PortOne payment does not match what was prepared; refunding", "payment_id", local.ID, "reason", why)
 	p, err := s.transitionPayment(ctx, local.ID, domain.PaymentMismatched, gp, why)
 	if err != nil {
@@ -384,7 +391,7 @@ func (s *Service) rejectMismatch(ctx context.Context, local domain.Payment, gp d
 
 // RefundMismatched repeats the refund of a MISMATCHED payment; the
 // idempotency key makes a repeat harmless.
-func (s *Service) RefundMismatched(ctx context.Context, id string) error {
+func (s *Payments) RefundMismatched(ctx context.Context, id string) error {
 	p, err := s.store.GetPayment(ctx, id)
 	if err != nil {
 		return err
@@ -397,7 +404,7 @@ func (s *Service) RefundMismatched(ctx context.Context, id string) error {
 
 // transitionPayment moves an open payment to another status (never
 // PAID: only fulfil does that) and records what PortOne reported.
-func (s *Service) transitionPayment(ctx context.Context, id string, to domain.PaymentStatus, gp domain.GatewayPayment, reason string) (domain.Payment, error) {
+func (s *Payments) transitionPayment(ctx context.Context, id string, to domain.PaymentStatus, gp domain.GatewayPayment, reason string) (domain.Payment, error) {
 	var p domain.Payment
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		var err error
@@ -424,7 +431,7 @@ func (s *Service) transitionPayment(ctx context.Context, id string, to domain.Pa
 	return p, err
 }
 
-// ExpirePayment closes a payment nobody paid in time.
-func (s *Service) ExpirePayment(ctx context.Context, id string) (domain.Payment, error) {
+// Expire closes a payment nobody paid in time.
+func (s *Payments) Expire(ctx context.Context, id string) (domain.Payment, error) {
 	return s.transitionPayment(ctx, id, domain.PaymentExpired, domain.GatewayPayment{}, "not paid in time")
 }

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -47,27 +46,44 @@ type Deps struct {
 	Logger  *slog.Logger
 }
 
-// Service implements the use cases.
-type Service struct {
+// core holds what every use case shares: the ports and the settings.
+// Each use-case type embeds the same *core, so wiring (the relay's kick)
+// reaches all of them at once.
+type core struct {
 	store     ports.Store
 	clock     ports.Clock
 	ids       ports.IDGenerator
-	tokens    ports.TokenIssuer
-	hasher    ports.PasswordHasher
 	workflows ports.Workflows
-	gateway   ports.PaymentGateway
 	log       *slog.Logger
 	cfg       Config
 	// kick wakes the outbox relay after a commit that enqueued messages.
 	kick func()
-	// decoy is the hash unknown e-mails are checked against at login.
-	decoy struct {
-		once sync.Once
-		hash string
-	}
 }
 
-// New checks the configuration and builds a Service.
+// Service is the set of use cases, one cohesive type each, sharing the
+// ports: adapters call svc.Orders.Place, svc.Accounts.Deposit, and so on.
+type Service struct {
+	// Users signs people up, logs them in and manages roles.
+	Users *Users
+	// Accounts moves cash and reads balances, portfolios, statistics and
+	// the ledger.
+	Accounts *Accounts
+	// Watchlist keeps the listings a user follows.
+	Watchlist *Watchlist
+	// Orders places, cancels, expires and fills orders.
+	Orders *Orders
+	// Market holds the listings and their prices, and turns trades into
+	// fills.
+	Market *Market
+	// Payments reconciles PortOne payments and fulfils them.
+	Payments *Payments
+	// Audit checks every invariant of the books.
+	Audit *Auditor
+
+	core *core
+}
+
+// New checks the configuration and builds the use cases.
 func New(d Deps, cfg Config) (*Service, error) {
 	if d.Store == nil || d.Clock == nil || d.IDs == nil {
 		return nil, errors.New("service: store, clock and id generator are required")
@@ -92,17 +108,26 @@ func New(d Deps, cfg Config) (*Service, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	c := &core{store: d.Store, clock: d.Clock, ids: d.IDs, workflows: d.Workflows, log: log, cfg: cfg, kick: func() {}}
+	orders := &Orders{core: c}
+	accounts := &Accounts{core: c}
 	return &Service{
-		store: d.Store, clock: d.Clock, ids: d.IDs, tokens: d.Tokens, hasher: d.Hasher,
-		workflows: d.Workflows, gateway: d.Gateway, log: log, cfg: cfg, kick: func() {},
+		Users:     &Users{core: c, tokens: d.Tokens, hasher: d.Hasher},
+		Accounts:  accounts,
+		Watchlist: &Watchlist{core: c},
+		Orders:    orders,
+		Market:    &Market{core: c, orders: orders},
+		Payments:  &Payments{core: c, gateway: d.Gateway},
+		Audit:     &Auditor{core: c},
+		core:      c,
 	}, nil
 }
 
 // Config returns the settings in force.
-func (s *Service) Config() Config { return s.cfg }
+func (s *Service) Config() Config { return s.core.cfg }
 
 // Calendar is the market calendar in force.
-func (s *Service) Calendar() *domain.Calendar { return s.cfg.Calendar }
+func (s *Service) Calendar() *domain.Calendar { return s.core.cfg.Calendar }
 
 // SetOutboxKick registers a function called after each commit that
 // enqueued outbox messages, so a relay can deliver them without polling
@@ -111,17 +136,18 @@ func (s *Service) SetOutboxKick(f func()) {
 	if f == nil {
 		f = func() {}
 	}
-	s.kick = f
+	s.core.kick = f
 }
 
-// SetWorkflows attaches the workflow engine after construction; cmd wires
-// the service and the workflow client in either order.
-func (s *Service) SetWorkflows(w ports.Workflows) { s.workflows = w }
+// Store exposes the store to adapters that only read (the relay, the
+// reconciler).
+func (s *Service) Store() ports.Store { return s.core.store }
 
-// Store exposes the store to adapters that only read (the relay, audit).
-func (s *Service) Store() ports.Store { return s.store }
+// Now is the service clock's time, so that adapters stamp responses with
+// the same clock the use cases run on.
+func (s *Service) Now() time.Time { return s.core.clock.Now() }
 
-func (s *Service) tx(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error) error {
+func (s *core) tx(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error) error {
 	return s.store.WithinTx(ctx, fn)
 }
 
@@ -135,7 +161,3 @@ func page(limit, def, max int) int {
 	}
 	return limit
 }
-
-// Now is the service clock's time, so that adapters stamp responses with
-// the same clock the use cases run on.
-func (s *Service) Now() time.Time { return s.clock.Now() }

@@ -35,7 +35,7 @@ func (a *Activities) ExpireOrder(ctx context.Context, orderID string) (CloseResu
 }
 
 func (a *Activities) close(ctx context.Context, orderID string, status domain.OrderStatus, reason string) (CloseResult, error) {
-	o, err := a.Service.CloseOrder(ctx, orderID, status, reason)
+	o, err := a.Service.Orders.Close(ctx, orderID, status, reason)
 	if err == nil {
 		return CloseResult{Order: o, Won: true}, nil
 	}
@@ -48,20 +48,20 @@ func (a *Activities) close(ctx context.Context, orderID string, status domain.Or
 
 // SyncPayment asks PortOne for the payment and applies the answer.
 func (a *Activities) SyncPayment(ctx context.Context, paymentID string) (domain.Payment, error) {
-	p, err := a.Service.SyncPayment(ctx, paymentID)
+	p, err := a.Service.Payments.Sync(ctx, paymentID)
 	return p, nonRetryable(err)
 }
 
 // ExpirePayment closes a payment nobody paid in time.
 func (a *Activities) ExpirePayment(ctx context.Context, paymentID string) (domain.Payment, error) {
-	p, err := a.Service.ExpirePayment(ctx, paymentID)
+	p, err := a.Service.Payments.Expire(ctx, paymentID)
 	return p, nonRetryable(err)
 }
 
 // RefundMismatched refunds a payment whose amount or currency did not match
 // what was prepared.
 func (a *Activities) RefundMismatched(ctx context.Context, paymentID string) error {
-	return nonRetryable(a.Service.RefundMismatched(ctx, paymentID))
+	return nonRetryable(a.Service.Payments.RefundMismatched(ctx, paymentID))
 }
 
 // nonRetryable marks domain rejections (invalid, not found, conflict) as

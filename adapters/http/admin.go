@@ -54,7 +54,7 @@ func (s *server) registerAdmin(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		st, err := s.svc.UpsertStock(ctx, service.StockInput{
+		st, err := s.svc.Market.Upsert(ctx, service.StockInput{
 			Code: in.Code, Name: b.Name, NameEn: b.NameEn, Market: b.Market,
 			Price: price, PrevClose: prev, Active: b.Active,
 		})
@@ -73,11 +73,11 @@ func (s *server) registerAdmin(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		n, err := s.svc.Tick(ctx, in.Code, price)
+		n, err := s.svc.Market.Tick(ctx, in.Code, price)
 		if err != nil {
 			return nil, err
 		}
-		st, err := s.svc.GetStock(ctx, in.Code)
+		st, err := s.svc.Market.Stock(ctx, in.Code)
 		if err != nil {
 			return nil, err
 		}

@@ -16,7 +16,7 @@ func (s *server) registerAnalytics(api huma.API) {
 		OperationID: "get-analytics-summary", Method: http.MethodGet, Path: "/analytics/summary", Tags: []string{"analytics"},
 		Summary: "Trading statistics: trades, win rate, P&L, fees, tax and return",
 	}, func(ctx context.Context, _ *struct{}) (*summaryOutput, error) {
-		sum, err := s.svc.Summary(ctx, userID(ctx))
+		sum, err := s.svc.Accounts.Summary(ctx, userID(ctx))
 		if err != nil {
 			return nil, err
 		}

@@ -106,7 +106,7 @@ func TestStocks(t *testing.T) {
 	assertProblem(t, e.must(http.StatusUnprocessableEntity, "GET", "/api/v1/stocks/abc", "", nil), 422, "invalid", "path.code:")
 	assertProblem(t, e.must(http.StatusUnprocessableEntity, "GET", "/api/v1/stocks?market=NYSE", "", nil), 422, "invalid", "query.market")
 
-	if _, err := e.svc.Tick(context.Background(), "005930", decimal.RequireFromString("70100")); err != nil {
+	if _, err := e.svc.Market.Tick(context.Background(), "005930", decimal.RequireFromString("70100")); err != nil {
 		t.Fatal(err)
 	}
 	r = e.must(http.StatusOK, "GET", "/api/v1/stocks/005930/prices?limit=10", "", nil)

@@ -47,7 +47,7 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		writeHumaProblem(ctx, unauthorized("the Authorization header must read \"Bearer <access_token>\"", false))
 		return
 	}
-	claims, err := s.svc.Authenticate(token)
+	claims, err := s.svc.Users.Authenticate(token)
 	if err != nil {
 		p := domainProblem(err, nil)
 		if p == nil || p.Status != http.StatusUnauthorized {
@@ -65,7 +65,7 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	}
 	// A valid signature does not prove the user still exists: an account
 	// deleted since the token was issued must not act until it expires.
-	u, err := s.svc.Me(ctx.Context(), claims.UserID)
+	u, err := s.svc.Users.Me(ctx.Context(), claims.UserID)
 	switch {
 	case domain.IsCode(err, domain.CodeNotFound):
 		writeHumaProblem(ctx, unauthorized("the access token's user no longer exists; sign up or log in again", true))
@@ -191,7 +191,7 @@ func (s *server) registerAuth(api huma.API) {
 		Description:   "Creates a user funded with the initial virtual cash (booked as a DEPOSIT) and returns tokens.",
 		DefaultStatus: http.StatusCreated,
 	}, func(ctx context.Context, in *signupInput) (*tokensOutput, error) {
-		res, err := s.svc.Signup(ctx, service.SignupInput{Email: in.Body.Email, Password: in.Body.Password, Nickname: in.Body.Nickname})
+		res, err := s.svc.Users.Signup(ctx, service.SignupInput{Email: in.Body.Email, Password: in.Body.Password, Nickname: in.Body.Nickname})
 		if err != nil {
 			return nil, err
 		}
@@ -202,7 +202,7 @@ func (s *server) registerAuth(api huma.API) {
 		OperationID: "login", Method: http.MethodPost, Path: "/auth/login", Tags: []string{"auth"},
 		Summary: "Log in with e-mail and password",
 	}, func(ctx context.Context, in *loginInput) (*tokensOutput, error) {
-		res, err := s.svc.Login(ctx, in.Body.Email, in.Body.Password)
+		res, err := s.svc.Users.Login(ctx, in.Body.Email, in.Body.Password)
 		if err != nil {
 			return nil, err
 		}
@@ -213,7 +213,7 @@ func (s *server) registerAuth(api huma.API) {
 		OperationID: "refresh", Method: http.MethodPost, Path: "/auth/refresh", Tags: []string{"auth"},
 		Summary: "Trade a refresh token for a new token pair",
 	}, func(ctx context.Context, in *refreshInput) (*tokensOutput, error) {
-		res, err := s.svc.Refresh(ctx, in.Body.RefreshToken)
+		res, err := s.svc.Users.Refresh(ctx, in.Body.RefreshToken)
 		if err != nil {
 			return nil, err
 		}
@@ -224,7 +224,7 @@ func (s *server) registerAuth(api huma.API) {
 		OperationID: "get-me", Method: http.MethodGet, Path: "/users/me", Tags: []string{"users"},
 		Summary: "The caller's profile",
 	}, func(ctx context.Context, _ *struct{}) (*userOutput, error) {
-		u, err := s.svc.Me(ctx, userID(ctx))
+		u, err := s.svc.Users.Me(ctx, userID(ctx))
 		if err != nil {
 			return nil, err
 		}

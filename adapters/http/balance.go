@@ -25,7 +25,7 @@ func (s *server) registerBalance(api huma.API) {
 		OperationID: "get-balance", Method: http.MethodGet, Path: "/balance", Tags: []string{"balance"},
 		Summary: "Cash, reservations and equity",
 	}, func(ctx context.Context, _ *struct{}) (*balanceOutput, error) {
-		b, err := s.svc.Balance(ctx, userID(ctx))
+		b, err := s.svc.Accounts.Balance(ctx, userID(ctx))
 		if err != nil {
 			return nil, err
 		}
@@ -48,13 +48,19 @@ func (s *server) registerBalance(api huma.API) {
 			}
 			// The answer is the whole balance, holdings value included,
 			// which only the read model computes.
-			b, err := s.svc.Balance(ctx, uid)
+			b, err := s.svc.Accounts.Balance(ctx, uid)
 			if err != nil {
 				return nil, err
 			}
 			return &balanceOutput{Body: Envelope[Balance]{balanceDTO(b)}}, nil
 		})
 	}
-	move("deposit", "/balance/deposit", "Add virtual cash", s.svc.Deposit)
-	move("withdraw", "/balance/withdraw", "Remove available virtual cash", s.svc.Withdraw)
+	// Bound when called, not here: the document is also built without a
+	// service (stocking openapi).
+	move("deposit", "/balance/deposit", "Add virtual cash", func(ctx context.Context, userID string, amount decimal.Decimal) (domain.Account, error) {
+		return s.svc.Accounts.Deposit(ctx, userID, amount)
+	})
+	move("withdraw", "/balance/withdraw", "Remove available virtual cash", func(ctx context.Context, userID string, amount decimal.Decimal) (domain.Account, error) {
+		return s.svc.Accounts.Withdraw(ctx, userID, amount)
+	})
 }

@@ -80,7 +80,7 @@ func (e *env) seedStocks() {
 		{Code: "035720", Name: "카카오", NameEn: "Kakao", Market: "KOSPI", Price: dec("9980"), PrevClose: dec("9980"), Active: &active},
 		{Code: "247540", Name: "에코프로비엠", NameEn: "EcoPro BM", Market: "KOSDAQ", Price: dec("250000"), PrevClose: dec("250000"), Active: &active},
 	} {
-		if _, err := e.svc.UpsertStock(context.Background(), s); err != nil {
+		if _, err := e.svc.Market.Upsert(context.Background(), s); err != nil {
 			e.t.Fatal(err)
 		}
 	}
@@ -153,7 +153,7 @@ func (e *env) signup(email string) string {
 func (e *env) admin() string {
 	e.t.Helper()
 	in := service.SignupInput{Email: "admin@example.com", Password: "correct-horse", Nickname: "admin"}
-	if _, err := e.svc.CreateUser(context.Background(), in, domain.RoleAdmin); err != nil {
+	if _, err := e.svc.Users.Create(context.Background(), in, domain.RoleAdmin); err != nil {
 		e.t.Fatal(err)
 	}
 	r := e.must(http.StatusOK, "POST", "/api/v1/auth/login", "", map[string]any{"email": in.Email, "password": in.Password})

@@ -29,7 +29,7 @@ func (s *server) registerLedger(api huma.API) {
 		Summary:     "The caller's ledger, newest first",
 		Description: "One row per real movement of money: BUY, SELL, DEPOSIT, WITHDRAW. Placing, resting and cancelling orders write none.",
 	}, func(ctx context.Context, in *ledgerInput) (*ledgerOutput, error) {
-		rows, next, err := s.svc.Transactions(ctx, userID(ctx), service.LedgerQuery{
+		rows, next, err := s.svc.Accounts.Transactions(ctx, userID(ctx), service.LedgerQuery{
 			Type: in.Type, StockCode: in.StockCode, From: in.From, To: in.To, Cursor: in.Cursor, Limit: in.Limit,
 		})
 		if err != nil {

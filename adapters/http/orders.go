@@ -80,7 +80,7 @@ func (s *server) registerOrders(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		res, err := s.svc.PlaceOrder(ctx, userID(ctx), domain.OrderRequest{
+		res, err := s.svc.Orders.Place(ctx, userID(ctx), domain.OrderRequest{
 			ClientOrderID: b.ClientOrderID, StockCode: b.StockCode, Side: domain.Side(b.Side),
 			Type: domain.OrderType(b.Type), TimeInForce: domain.TimeInForce(b.TimeInForce),
 			Quantity: b.Quantity, LimitPrice: limit,
@@ -99,7 +99,7 @@ func (s *server) registerOrders(api huma.API) {
 		OperationID: "list-orders", Method: http.MethodGet, Path: "/orders", Tags: []string{"orders"},
 		Summary: "The caller's orders, newest first, with executions",
 	}, func(ctx context.Context, in *listOrdersInput) (*ordersOutput, error) {
-		orders, next, err := s.svc.ListOrders(ctx, userID(ctx), service.OrderQuery{
+		orders, next, err := s.svc.Orders.List(ctx, userID(ctx), service.OrderQuery{
 			Status: in.Status, StockCode: in.StockCode, Side: in.Side, Cursor: in.Cursor, Limit: in.Limit,
 		})
 		if err != nil {
@@ -116,7 +116,7 @@ func (s *server) registerOrders(api huma.API) {
 		OperationID: "get-order", Method: http.MethodGet, Path: "/orders/{id}", Tags: []string{"orders"},
 		Summary: "One of the caller's orders with its executions",
 	}, func(ctx context.Context, in *orderIDInput) (*orderOutput, error) {
-		o, err := s.svc.GetOrder(ctx, userID(ctx), in.ID)
+		o, err := s.svc.Orders.Get(ctx, userID(ctx), in.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -128,7 +128,7 @@ func (s *server) registerOrders(api huma.API) {
 		Summary:     "Cancel a resting order",
 		Description: "Answers the CANCELLED order and releases its reservation, or 409 when the order is already final (filled, cancelled or expired).",
 	}, func(ctx context.Context, in *orderIDInput) (*orderOutput, error) {
-		o, err := s.svc.CancelOrder(ctx, userID(ctx), in.ID)
+		o, err := s.svc.Orders.Cancel(ctx, userID(ctx), in.ID)
 		if err != nil {
 			return nil, err
 		}

@@ -194,7 +194,7 @@ func (s *server) registerPayments(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		res, err := s.svc.PreparePayment(ctx, userID(ctx), service.PrepareInput{
+		res, err := s.svc.Payments.Prepare(ctx, userID(ctx), service.PrepareInput{
 			Amount: amount, OrderName: in.Body.OrderName, Currency: in.Body.Currency, Product: in.Body.Product,
 		})
 		if err != nil {
@@ -222,7 +222,7 @@ func (s *server) registerPayments(api huma.API) {
 		if in.Body.PaymentID == "" {
 			return nil, domain.FieldErrorf(domain.CodeInvalid, "payment_id", "is required")
 		}
-		p, err := s.svc.CompletePayment(ctx, userID(ctx), in.Body.PaymentID)
+		p, err := s.svc.Payments.Complete(ctx, userID(ctx), in.Body.PaymentID)
 		if err != nil {
 			return nil, err
 		}
@@ -244,7 +244,7 @@ func (s *server) registerPayments(api huma.API) {
 		// not validate (or reject) it as JSON first.
 		SkipValidateBody: true,
 	}, func(ctx context.Context, in *webhookInput) (*webhookOutput, error) {
-		if err := s.svc.HandleWebhook(ctx, in.header, in.RawBody); err != nil {
+		if err := s.svc.Payments.HandleWebhook(ctx, in.header, in.RawBody); err != nil {
 			if p := webhookRejection(err); p != nil {
 				return nil, p
 			}
@@ -257,7 +257,7 @@ func (s *server) registerPayments(api huma.API) {
 		OperationID: "list-payments", Method: http.MethodGet, Path: "/payments", Tags: []string{"payments"},
 		Summary: "The caller's payments, newest first",
 	}, func(ctx context.Context, in *listPaymentsInput) (*paymentsOutput, error) {
-		ps, next, err := s.svc.ListPayments(ctx, userID(ctx), in.Cursor, in.Limit)
+		ps, next, err := s.svc.Payments.List(ctx, userID(ctx), in.Cursor, in.Limit)
 		if err != nil {
 			return nil, err
 		}
@@ -272,7 +272,7 @@ func (s *server) registerPayments(api huma.API) {
 		OperationID: "get-payment", Method: http.MethodGet, Path: "/payments/{id}", Tags: []string{"payments"},
 		Summary: "One of the caller's payments",
 	}, func(ctx context.Context, in *paymentIDInput) (*paymentOutput, error) {
-		p, err := s.svc.GetPayment(ctx, userID(ctx), in.ID)
+		p, err := s.svc.Payments.Get(ctx, userID(ctx), in.ID)
 		if err != nil {
 			return nil, err
 		}

@@ -16,7 +16,7 @@ func (s *server) registerPortfolio(api huma.API) {
 		OperationID: "get-portfolio", Method: http.MethodGet, Path: "/portfolio", Tags: []string{"portfolio"},
 		Summary: "Holdings valued at current prices, with totals",
 	}, func(ctx context.Context, _ *struct{}) (*portfolioOutput, error) {
-		p, err := s.svc.Portfolio(ctx, userID(ctx))
+		p, err := s.svc.Accounts.Portfolio(ctx, userID(ctx))
 		if err != nil {
 			return nil, err
 		}

@@ -46,7 +46,7 @@ func (s *server) registerStocks(api huma.API) {
 		OperationID: "list-stocks", Method: http.MethodGet, Path: "/stocks", Tags: []string{"stocks"},
 		Summary: "List listings with quotes",
 	}, func(ctx context.Context, in *listStocksInput) (*stocksOutput, error) {
-		list, err := s.svc.ListStocks(ctx, in.Q, in.Market)
+		list, err := s.svc.Market.List(ctx, in.Q, in.Market)
 		if err != nil {
 			return nil, err
 		}
@@ -61,7 +61,7 @@ func (s *server) registerStocks(api huma.API) {
 		OperationID: "get-stock", Method: http.MethodGet, Path: "/stocks/{code}", Tags: []string{"stocks"},
 		Summary: "One listing with its quote, price band and tick size",
 	}, func(ctx context.Context, in *stockCodeInput) (*stockOutput, error) {
-		st, err := s.svc.GetStock(ctx, in.Code)
+		st, err := s.svc.Market.Stock(ctx, in.Code)
 		if err != nil {
 			return nil, err
 		}
@@ -72,7 +72,7 @@ func (s *server) registerStocks(api huma.API) {
 		OperationID: "list-stock-prices", Method: http.MethodGet, Path: "/stocks/{code}/prices", Tags: []string{"stocks"},
 		Summary: "Price history of a listing, oldest first",
 	}, func(ctx context.Context, in *pricesInput) (*pricesOutput, error) {
-		pts, err := s.svc.PriceHistory(ctx, in.Code, in.Since, in.Limit)
+		pts, err := s.svc.Market.PriceHistory(ctx, in.Code, in.Since, in.Limit)
 		if err != nil {
 			return nil, err
 		}
@@ -87,7 +87,7 @@ func (s *server) registerStocks(api huma.API) {
 		OperationID: "get-market-status", Method: http.MethodGet, Path: "/market/status", Tags: []string{"market"},
 		Summary: "Whether the market is open, and the next open and close",
 	}, func(_ context.Context, _ *struct{}) (*marketStatusOutput, error) {
-		sess := s.svc.MarketStatus()
+		sess := s.svc.Market.Status()
 		st := MarketStatus{
 			Open: sess.Open, Status: "CLOSED", Now: s.svc.Now().UTC(), NextOpen: nullTime(sess.NextOpen),
 			NextClose: utc(sess.NextClose), Timezone: domain.Seoul.String(), AlwaysOpen: s.svc.Calendar().Always,

@@ -26,7 +26,7 @@ func (s *server) registerWatchlist(api huma.API) {
 		OperationID: "get-watchlist", Method: http.MethodGet, Path: "/watchlist", Tags: []string{"watchlist"},
 		Summary: "The caller's watchlist with quotes",
 	}, func(ctx context.Context, _ *struct{}) (*watchlistOutput, error) {
-		items, err := s.svc.Watchlist(ctx, userID(ctx))
+		items, err := s.svc.Watchlist.List(ctx, userID(ctx))
 		if err != nil {
 			return nil, err
 		}
@@ -41,7 +41,7 @@ func (s *server) registerWatchlist(api huma.API) {
 		OperationID: "add-watch", Method: http.MethodPost, Path: "/watchlist", Tags: []string{"watchlist"},
 		Summary: "Put a listing on the watchlist", DefaultStatus: http.StatusCreated,
 	}, func(ctx context.Context, in *addWatchInput) (*watchItemOutput, error) {
-		w, err := s.svc.AddWatch(ctx, userID(ctx), in.Body.StockCode)
+		w, err := s.svc.Watchlist.Add(ctx, userID(ctx), in.Body.StockCode)
 		if err != nil {
 			return nil, err
 		}
@@ -52,7 +52,7 @@ func (s *server) registerWatchlist(api huma.API) {
 		OperationID: "remove-watch", Method: http.MethodDelete, Path: "/watchlist/{code}", Tags: []string{"watchlist"},
 		Summary: "Take a listing off the watchlist", DefaultStatus: http.StatusNoContent,
 	}, func(ctx context.Context, in *stockCodeInput) (*struct{}, error) {
-		if err := s.svc.RemoveWatch(ctx, userID(ctx), in.Code); err != nil {
+		if err := s.svc.Watchlist.Remove(ctx, userID(ctx), in.Code); err != nil {
 			return nil, err
 		}
 		return &struct{}{}, nil

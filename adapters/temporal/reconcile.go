@@ -119,7 +119,7 @@ func (r *Reconciler) Check(ctx context.Context, repair bool) (Report, error) {
 			}
 		})
 	}
-	err = r.Service.OpenWork(ctx, func(o domain.Order) {
+	err = r.Service.Audit.OpenWork(ctx, func(o domain.Order) {
 		if o.CreatedAt.After(cutoff) || queued[o.ID] {
 			return
 		}
@@ -131,7 +131,7 @@ func (r *Reconciler) Check(ctx context.Context, repair bool) (Report, error) {
 			return
 		}
 		check("payment", p.ID, workflows.PaymentWorkflowID(p.ID), func(ctx context.Context) error {
-			return r.restart(ctx, workflows.PaymentWorkflowID(p.ID), workflows.PaymentWorkflowName, r.Service.PaymentEventFor(p))
+			return r.restart(ctx, workflows.PaymentWorkflowID(p.ID), workflows.PaymentWorkflowName, r.Service.Payments.EventFor(p))
 		})
 	})
 	wg.Wait()

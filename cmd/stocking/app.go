@@ -244,7 +244,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	if m.Options.Feed && m.Config.FeedInterval > 0 {
 		f := &feed.Simulated{Interval: m.Config.FeedInterval, Logger: m.Logger}
-		m.goRun("feed", func(ctx context.Context) error { return f.Run(ctx, m.Service) }, bg)
+		m.goRun("feed", func(ctx context.Context) error { return f.Run(ctx, m.Service.Market) }, bg)
 	}
 	if m.Temporal == nil && (m.Options.API || m.Options.Feed) {
 		// Without workflows nothing else expires DAY orders.
@@ -315,7 +315,7 @@ func (m *Main) sweepExpired(ctx context.Context) error {
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
 	for {
-		if n, err := m.Service.ExpireDue(ctx); err != nil && ctx.Err() == nil {
+		if n, err := m.Service.Orders.ExpireDue(ctx); err != nil && ctx.Err() == nil {
 			m.Logger.Warn("expiring DAY orders", "err", err)
 		} else if n > 0 {
 			m.Logger.Info("expired DAY orders", "count", n)

@@ -163,11 +163,11 @@ func openBenchMain(ctx context.Context, env func(string) string, opts Options) (
 func fundedUsers(ctx context.Context, svc *service.Service, n int, tag string) ([]string, error) {
 	ids := make([]string, n)
 	for i := range ids {
-		u, err := svc.CreateUser(ctx, service.SignupInput{Email: fmt.Sprintf("%s-%d@bench.stocking.dev", tag, i), Password: "bench-password", Nickname: fmt.Sprintf("%s%d", tag, i)}, domain.RoleUser)
+		u, err := svc.Users.Create(ctx, service.SignupInput{Email: fmt.Sprintf("%s-%d@bench.stocking.dev", tag, i), Password: "bench-password", Nickname: fmt.Sprintf("%s%d", tag, i)}, domain.RoleUser)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := svc.Deposit(ctx, u.ID, decimal.New(1, 11)); err != nil {
+		if _, err := svc.Accounts.Deposit(ctx, u.ID, decimal.New(1, 11)); err != nil {
 			return nil, err
 		}
 		ids[i] = u.ID
@@ -179,7 +179,7 @@ func fundedUsers(ctx context.Context, svc *service.Service, n int, tag string) (
 // a time.
 func placeResting(ctx context.Context, svc *service.Service, userIDs []string, n int, code string, limit decimal.Decimal, tif domain.TimeInForce) error {
 	return parallel(ctx, n, 16, func(i int) error {
-		_, err := svc.PlaceOrder(ctx, userIDs[i%len(userIDs)], domain.OrderRequest{
+		_, err := svc.Orders.Place(ctx, userIDs[i%len(userIDs)], domain.OrderRequest{
 			StockCode: code, Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: tif,
 			Quantity: 1, LimitPrice: decimal.NewNullDecimal(limit),
 		})
@@ -203,7 +203,7 @@ func benchFills(ctx context.Context, env func(string) string, n, nUsers int, out
 	defer m.Close()
 	svc := m.Service
 	const code = "005930"
-	if _, err := svc.UpsertStock(ctx, service.StockInput{Code: code, Price: decimal.NewNullDecimal(decimal.NewFromInt(70000)), PrevClose: decimal.NewNullDecimal(decimal.NewFromInt(70000))}); err != nil {
+	if _, err := svc.Market.Upsert(ctx, service.StockInput{Code: code, Price: decimal.NewNullDecimal(decimal.NewFromInt(70000)), PrevClose: decimal.NewNullDecimal(decimal.NewFromInt(70000))}); err != nil {
 		return err
 	}
 	users, err := fundedUsers(ctx, svc, nUsers, "fill")
@@ -240,7 +240,7 @@ func benchFills(ctx context.Context, env func(string) string, n, nUsers int, out
 		placed.Round(time.Millisecond), float64(n)/placed.Seconds(), n, started.Round(time.Millisecond), float64(n)/started.Seconds())
 
 	t0 := time.Now()
-	filled, err := svc.Tick(ctx, code, decimal.NewFromInt(68900))
+	filled, err := svc.Market.Tick(ctx, code, decimal.NewFromInt(68900))
 	if err != nil {
 		return err
 	}
@@ -272,7 +272,7 @@ func benchFills(ctx context.Context, env func(string) string, n, nUsers int, out
 		return err
 	}
 	fmt.Fprintf(out, "    every workflow closed %s after the tick (%d completed, %.0f closes/s)\n", closed.Round(time.Millisecond), done, float64(n)/closed.Seconds())
-	rep, err := svc.Audit(ctx)
+	rep, err := svc.Audit.Run(ctx)
 	if err != nil {
 		return err
 	}
@@ -392,7 +392,7 @@ func benchIdleTick(ctx context.Context, env func(string) string, n, ticks int, o
 	lat := make([]time.Duration, ticks)
 	for i := range ticks {
 		t0 := time.Now()
-		filled, err := svc.Tick(ctx, code, prices[i%2])
+		filled, err := svc.Market.Tick(ctx, code, prices[i%2])
 		lat[i] = time.Since(t0)
 		if err != nil {
 			return err

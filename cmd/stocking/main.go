@@ -186,7 +186,7 @@ func runFeed(ctx context.Context, getenv func(string) string, args []string) err
 	if *replay == "" {
 		f := &feed.Simulated{Interval: m.Config.FeedInterval, Logger: m.Logger}
 		m.Logger.Info("simulated feed running", "interval", m.Config.FeedInterval)
-		return f.Run(ctx, m.Service)
+		return f.Run(ctx, m.Service.Market)
 	}
 	fh, err := os.Open(*replay)
 	if err != nil {
@@ -202,7 +202,7 @@ func runFeed(ctx context.Context, getenv func(string) string, args []string) err
 		m.Logger.Warn("tick rejected", "code", t.Code, "price", t.Price, "err", err)
 		return nil
 	}}
-	return r.Run(ctx, m.Service)
+	return r.Run(ctx, m.Service.Market)
 }
 
 func runDB(ctx context.Context, getenv func(string) string, args []string, out io.Writer) error {
@@ -265,7 +265,7 @@ func runAudit(ctx context.Context, getenv func(string) string, out io.Writer) er
 		return err
 	}
 	defer m.Close()
-	rep, err := m.Service.Audit(ctx)
+	rep, err := m.Service.Audit.Run(ctx)
 	if err != nil {
 		return err
 	}
@@ -327,14 +327,14 @@ func runUser(ctx context.Context, getenv func(string) string, args []string, out
 		if *admin {
 			role = domain.RoleAdmin
 		}
-		u, err := m.Service.CreateUser(ctx, service.SignupInput{Email: email, Password: *pw, Nickname: *nick}, role)
+		u, err := m.Service.Users.Create(ctx, service.SignupInput{Email: email, Password: *pw, Nickname: *nick}, role)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "created %s (%s) with id %s\n", u.Email, u.Role, u.ID)
 		return nil
 	case "promote":
-		u, err := m.Service.Promote(ctx, email)
+		u, err := m.Service.Users.Promote(ctx, email)
 		if err != nil {
 			return err
 		}

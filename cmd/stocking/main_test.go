@@ -134,7 +134,7 @@ func signup(t *testing.T, m *Main, email string) *apiClient {
 
 func admin(t *testing.T, m *Main) *apiClient {
 	t.Helper()
-	if _, err := m.Service.CreateUser(context.Background(), service.SignupInput{Email: "admin@example.com", Password: "admin-password", Nickname: "admin"}, domain.RoleAdmin); err != nil {
+	if _, err := m.Service.Users.Create(context.Background(), service.SignupInput{Email: "admin@example.com", Password: "admin-password", Nickname: "admin"}, domain.RoleAdmin); err != nil {
 		t.Fatal(err)
 	}
 	c := &apiClient{t: t, base: m.URL() + "/api/v1"}
@@ -161,7 +161,7 @@ func eq(t *testing.T, what string, got any, want string) {
 
 func audit(t *testing.T, m *Main) {
 	t.Helper()
-	rep, err := m.Service.Audit(context.Background())
+	rep, err := m.Service.Audit.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ var seedListings = []seedListing{
 // seed adds the listings that are missing, leaving existing ones (and
 // their prices) alone, and reports how many it added.
 func seed(ctx context.Context, svc *service.Service) (int, error) {
-	existing, err := svc.ListStocks(ctx, "", "")
+	existing, err := svc.Market.List(ctx, "", "")
 	if err != nil {
 		return 0, err
 	}
@@ -72,7 +72,7 @@ func seed(ctx context.Context, svc *service.Service) (int, error) {
 		}
 		added++
 		p := decimal.NewNullDecimal(decimal.NewFromInt(l.price))
-		if _, err := svc.UpsertStock(ctx, service.StockInput{
+		if _, err := svc.Market.Upsert(ctx, service.StockInput{
 			Code: l.code, Name: l.name, NameEn: l.nameEn, Market: string(l.market), Price: p, PrevClose: p,
 		}); err != nil {
 			return 0, err

@@ -84,7 +84,7 @@ func testPaymentFulfilOnce(f *fixture) {
 	uid := f.serviceUsers(svc, "payer", 1)[0]
 	prepare := func() string {
 		f.Helper()
-		p, err := svc.PreparePayment(f.ctx, uid, service.PrepareInput{Amount: decimal.NewFromInt(conformanceWon), OrderName: "가상머니 충전", Currency: "KRW"})
+		p, err := svc.Payments.Prepare(f.ctx, uid, service.PrepareInput{Amount: decimal.NewFromInt(conformanceWon), OrderName: "가상머니 충전", Currency: "KRW"})
 		f.must(err)
 		return p.Payment.ID
 	}
@@ -99,9 +99,9 @@ func testPaymentFulfilOnce(f *fixture) {
 			wg.Go(func() {
 				<-start
 				if i%2 == 0 {
-					out[i], errs[i] = svc.CompletePayment(f.ctx, uid, id)
+					out[i], errs[i] = svc.Payments.Complete(f.ctx, uid, id)
 				} else {
-					out[i], errs[i] = svc.SyncPayment(f.ctx, id)
+					out[i], errs[i] = svc.Payments.Sync(f.ctx, id)
 				}
 			})
 		}
@@ -167,7 +167,7 @@ func testPaymentFulfilOnce(f *fixture) {
 		f.Error("the mismatched payment was not refunded")
 	}
 
-	rep, err := svc.Audit(f.ctx)
+	rep, err := svc.Audit.Run(f.ctx)
 	f.must(err)
 	for _, v := range rep.Violations {
 		f.Errorf("audit: %+v", v)

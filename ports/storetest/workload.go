@@ -91,7 +91,7 @@ func (f *fixture) serviceUsers(svc *service.Service, prefix string, n int) []str
 	f.Helper()
 	ids := make([]string, n)
 	for i := range ids {
-		u, err := svc.CreateUser(f.ctx, service.SignupInput{
+		u, err := svc.Users.Create(f.ctx, service.SignupInput{
 			Email:    fmt.Sprintf("%s%d@workload.example.com", prefix, i),
 			Password: "workload-password",
 			Nickname: fmt.Sprintf("%s%d", prefix, i),
@@ -106,7 +106,7 @@ func (f *fixture) serviceUsers(svc *service.Service, prefix string, n int) []str
 func (f *fixture) serviceStocks(svc *service.Service) {
 	f.Helper()
 	for _, code := range append([]string{raceCode}, workloadCodes...) {
-		_, err := svc.UpsertStock(f.ctx, service.StockInput{
+		_, err := svc.Market.Upsert(f.ctx, service.StockInput{
 			Code: code, Name: "종목" + code, NameEn: "Stock " + code, Market: "KOSPI",
 			Price: decimal.NewNullDecimal(decimal.NewFromInt(workloadBase)),
 		})
@@ -237,16 +237,16 @@ func (f *fixture) workloadOp(svc *service.Service, r *rand.Rand, users []string,
 
 	switch k := r.IntN(100); {
 	case k < 22:
-		_, err := svc.PlaceOrder(ctx, user, domain.OrderRequest{StockCode: code, Side: domain.Buy, Type: domain.MarketOrder, Quantity: qty})
+		_, err := svc.Orders.Place(ctx, user, domain.OrderRequest{StockCode: code, Side: domain.Buy, Type: domain.MarketOrder, Quantity: qty})
 		report("market-buy", err)
 	case k < 36:
-		_, err := svc.PlaceOrder(ctx, user, domain.OrderRequest{StockCode: code, Side: domain.Sell, Type: domain.MarketOrder, Quantity: qty})
+		_, err := svc.Orders.Place(ctx, user, domain.OrderRequest{StockCode: code, Side: domain.Sell, Type: domain.MarketOrder, Quantity: qty})
 		report("market-sell", err)
 	case k < 50:
-		_, err := svc.PlaceOrder(ctx, user, domain.OrderRequest{StockCode: code, Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: tif, Quantity: qty, LimitPrice: limitAway(domain.Buy)})
+		_, err := svc.Orders.Place(ctx, user, domain.OrderRequest{StockCode: code, Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: tif, Quantity: qty, LimitPrice: limitAway(domain.Buy)})
 		report("limit-buy", err)
 	case k < 60:
-		_, err := svc.PlaceOrder(ctx, user, domain.OrderRequest{StockCode: code, Side: domain.Sell, Type: domain.LimitOrder, TimeInForce: tif, Quantity: qty, LimitPrice: limitAway(domain.Sell)})
+		_, err := svc.Orders.Place(ctx, user, domain.OrderRequest{StockCode: code, Side: domain.Sell, Type: domain.LimitOrder, TimeInForce: tif, Quantity: qty, LimitPrice: limitAway(domain.Sell)})
 		report("limit-sell", err)
 	case k < 70:
 		open, err := f.s.ListOpenOrders(ctx, user)
@@ -254,20 +254,20 @@ func (f *fixture) workloadOp(svc *service.Service, r *rand.Rand, users []string,
 			report("cancel-none", err)
 			return
 		}
-		_, err = svc.CancelOrder(ctx, user, open[r.IntN(len(open))].ID)
+		_, err = svc.Orders.Cancel(ctx, user, open[r.IntN(len(open))].ID)
 		report("cancel", err)
 	case k < 75:
-		_, err := svc.Deposit(ctx, user, decimal.NewFromInt(int64(10_000*(1+r.IntN(100)))))
+		_, err := svc.Accounts.Deposit(ctx, user, decimal.NewFromInt(int64(10_000*(1+r.IntN(100)))))
 		report("deposit", err)
 	case k < 80:
-		_, err := svc.Withdraw(ctx, user, decimal.NewFromInt(int64(10_000*(1+r.IntN(100)))))
+		_, err := svc.Accounts.Withdraw(ctx, user, decimal.NewFromInt(int64(10_000*(1+r.IntN(100)))))
 		report("withdraw", err)
 	case k < 92:
 		// A tick moves the price a few ticks either way; one that moves
 		// down crosses resting buys, one that moves up resting sells.
 		p := price().IntPart() + int64(r.IntN(17)-8)*priceTick
 		p = min(priceHigh, max(priceLow, p))
-		n, err := svc.Tick(ctx, code, decimal.NewFromInt(p))
+		n, err := svc.Market.Tick(ctx, code, decimal.NewFromInt(p))
 		report("tick", err)
 		if err == nil && n > 0 {
 			report("tick-fills", nil)
@@ -290,12 +290,12 @@ func (f *fixture) retryOrder(svc *service.Service, r *rand.Rand, user, code, tag
 	var res [2]service.PlaceResult
 	var errs [2]error
 	if r.IntN(2) == 0 {
-		res[0], errs[0] = svc.PlaceOrder(f.ctx, user, req)
-		res[1], errs[1] = svc.PlaceOrder(f.ctx, user, req)
+		res[0], errs[0] = svc.Orders.Place(f.ctx, user, req)
+		res[1], errs[1] = svc.Orders.Place(f.ctx, user, req)
 	} else {
 		var wg sync.WaitGroup
 		for i := range 2 {
-			wg.Go(func() { res[i], errs[i] = svc.PlaceOrder(f.ctx, user, req) })
+			wg.Go(func() { res[i], errs[i] = svc.Orders.Place(f.ctx, user, req) })
 		}
 		wg.Wait()
 	}
@@ -339,7 +339,7 @@ func (f *fixture) retryOrder(svc *service.Service, r *rand.Rand, user, code, tag
 // holdings hold reserved.
 func (f *fixture) checkBooks(svc *service.Service, users []string) {
 	f.Helper()
-	rep, err := svc.Audit(f.ctx)
+	rep, err := svc.Audit.Run(f.ctx)
 	f.must(err)
 	if rep.Users < len(users) {
 		f.Errorf("audit saw %d users, want at least %d", rep.Users, len(users))
@@ -444,9 +444,9 @@ func (f *fixture) serviceFillCancel(svc *service.Service) {
 	fills := 0
 	for round := range rounds {
 		// Put the market back above the limit so that the order rests.
-		_, err := svc.Tick(f.ctx, code, base)
+		_, err := svc.Market.Tick(f.ctx, code, base)
 		f.must(err)
-		placed, err := svc.PlaceOrder(f.ctx, user, domain.OrderRequest{
+		placed, err := svc.Orders.Place(f.ctx, user, domain.OrderRequest{
 			StockCode: code, Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: domain.GTC,
 			Quantity: 1, LimitPrice: decimal.NewNullDecimal(limit),
 		})
@@ -466,18 +466,18 @@ func (f *fixture) serviceFillCancel(svc *service.Service) {
 			<-start
 			if round%2 == 0 {
 				var n int
-				n, fillErr = svc.Tick(f.ctx, code, limit)
+				n, fillErr = svc.Market.Tick(f.ctx, code, limit)
 				filled = n == 1
 			} else {
-				filled, fillErr = svc.FillOrder(f.ctx, id, limit)
+				filled, fillErr = svc.Orders.FillOrder(f.ctx, id, limit)
 			}
 		})
 		wg.Go(func() {
 			<-start
 			if round%4 < 2 {
-				_, cancelErr = svc.CancelOrder(f.ctx, user, id)
+				_, cancelErr = svc.Orders.Cancel(f.ctx, user, id)
 			} else {
-				_, cancelErr = svc.CloseOrder(f.ctx, id, domain.Cancelled, "cancelled by the workflow")
+				_, cancelErr = svc.Orders.Close(f.ctx, id, domain.Cancelled, "cancelled by the workflow")
 			}
 			cancelled = cancelErr == nil
 			if domain.IsCode(cancelErr, domain.CodeConflict) {

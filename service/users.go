@@ -6,11 +6,25 @@ import (
 	"encoding/base64"
 	"net/mail"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/stocking-kr/stocking/domain"
 	"github.com/stocking-kr/stocking/ports"
 )
+
+// Users signs people up, logs them in, refreshes their tokens and manages
+// roles.
+type Users struct {
+	*core
+	tokens ports.TokenIssuer
+	hasher ports.PasswordHasher
+	// decoy is the hash unknown e-mails are checked against at login.
+	decoy struct {
+		once sync.Once
+		hash string
+	}
+}
 
 // SignupInput is what a new user sends.
 type SignupInput struct {
@@ -72,16 +86,16 @@ func validateNickname(n string) (string, error) {
 
 // Signup creates a user and an account funded with the initial cash,
 // booked as a DEPOSIT, and returns tokens.
-func (s *Service) Signup(ctx context.Context, in SignupInput) (AuthResult, error) {
-	u, err := s.CreateUser(ctx, in, domain.RoleUser)
+func (s *Users) Signup(ctx context.Context, in SignupInput) (AuthResult, error) {
+	u, err := s.Create(ctx, in, domain.RoleUser)
 	if err != nil {
 		return AuthResult{}, err
 	}
 	return s.issue(u)
 }
 
-// CreateUser creates a user with the given role (the CLI creates admins).
-func (s *Service) CreateUser(ctx context.Context, in SignupInput, role domain.Role) (domain.User, error) {
+// Create creates a user with the given role (the CLI creates admins).
+func (s *Users) Create(ctx context.Context, in SignupInput, role domain.Role) (domain.User, error) {
 	email, err := normalizeEmail(in.Email)
 	if err != nil {
 		return domain.User{}, err
@@ -121,7 +135,7 @@ func (s *Service) CreateUser(ctx context.Context, in SignupInput, role domain.Ro
 
 // Login checks credentials. Unknown e-mail and wrong password give the same
 // answer so the endpoint does not reveal who has an account.
-func (s *Service) Login(ctx context.Context, email, password string) (AuthResult, error) {
+func (s *Users) Login(ctx context.Context, email, password string) (AuthResult, error) {
 	bad := domain.Errorf(domain.CodeUnauthorized, "e-mail or password is incorrect")
 	e, err := normalizeEmail(email)
 	if err != nil {
@@ -146,7 +160,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (AuthResult
 // decoyHash is a hash of a random password made with the configured
 // hasher (so with the same cost as real ones), compared against when a
 // login names an unknown e-mail.
-func (s *Service) decoyHash() string {
+func (s *Users) decoyHash() string {
 	s.decoy.once.Do(func() {
 		var b [18]byte
 		_, _ = rand.Read(b[:])
@@ -156,7 +170,7 @@ func (s *Service) decoyHash() string {
 }
 
 // Refresh trades a refresh token for a new pair.
-func (s *Service) Refresh(ctx context.Context, refreshToken string) (AuthResult, error) {
+func (s *Users) Refresh(ctx context.Context, refreshToken string) (AuthResult, error) {
 	c, err := s.tokens.VerifyRefresh(refreshToken)
 	if err != nil {
 		return AuthResult{}, err
@@ -172,17 +186,17 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (AuthResult,
 }
 
 // Authenticate verifies an access token.
-func (s *Service) Authenticate(token string) (ports.Claims, error) {
+func (s *Users) Authenticate(token string) (ports.Claims, error) {
 	return s.tokens.VerifyAccess(token)
 }
 
 // Me returns the user's profile.
-func (s *Service) Me(ctx context.Context, userID string) (domain.User, error) {
+func (s *Users) Me(ctx context.Context, userID string) (domain.User, error) {
 	return s.store.GetUser(ctx, userID)
 }
 
 // Promote makes a user an admin.
-func (s *Service) Promote(ctx context.Context, email string) (domain.User, error) {
+func (s *Users) Promote(ctx context.Context, email string) (domain.User, error) {
 	e, err := normalizeEmail(email)
 	if err != nil {
 		return domain.User{}, err
@@ -203,7 +217,7 @@ func (s *Service) Promote(ctx context.Context, email string) (domain.User, error
 	return u, err
 }
 
-func (s *Service) issue(u domain.User) (AuthResult, error) {
+func (s *Users) issue(u domain.User) (AuthResult, error) {
 	t, err := s.tokens.Issue(u)
 	if err != nil {
 		return AuthResult{}, err
