@@ -3,8 +3,6 @@ package ports
 import (
 	"context"
 	"errors"
-
-	"github.com/stocking-kr/stocking/domain"
 )
 
 // ErrWorkflowUnavailable says the workflow engine could not take a request:
@@ -19,12 +17,13 @@ var ErrWorkflowUnavailable = errors.New("workflow engine unavailable")
 // never left without its workflow.
 type Workflows interface {
 	// CancelOrder asks the order's workflow to cancel it and waits for the
-	// verdict: the cancelled order, or a domain conflict when a fill or an
-	// expiry won.
-	CancelOrder(ctx context.Context, orderID string) (domain.Order, error)
+	// verdict: nil when the cancel won, a domain conflict when a fill or an
+	// expiry did. The caller reads the order's new state from the store.
+	CancelOrder(ctx context.Context, orderID string) error
 	// CompletePayment tells the payment's workflow that the browser
-	// finished and waits for the verified outcome.
-	CompletePayment(ctx context.Context, paymentID string) (domain.Payment, error)
+	// finished and waits until the workflow has verified the payment with
+	// the provider; the caller reads the outcome from the store.
+	CompletePayment(ctx context.Context, paymentID string) error
 	// PaymentWebhook tells the payment's workflow that PortOne sent a
 	// webhook for it.
 	PaymentWebhook(ctx context.Context, paymentID string) error

@@ -34,9 +34,8 @@ type OrderEvent struct {
 	Status      domain.OrderStatus `json:"status"`
 }
 
-// OrderEventFor is the event that starts (or restarts) an order's
-// workflow.
-func OrderEventFor(o domain.Order) OrderEvent {
+// orderEvent is the outbox event about an order.
+func orderEvent(o domain.Order) OrderEvent {
 	return OrderEvent{OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: o.Side, TimeInForce: o.TimeInForce, ExpiresAt: o.ExpiresAt, Status: o.Status}
 }
 
@@ -239,7 +238,7 @@ func (s *Orders) enqueueOrder(ctx context.Context, tx ports.Tx, kind string, o d
 	if !s.cfg.OrderWorkflows {
 		return nil
 	}
-	payload, err := json.Marshal(OrderEventFor(o))
+	payload, err := json.Marshal(orderEvent(o))
 	if err != nil {
 		return err
 	}
@@ -343,12 +342,12 @@ func (s *Orders) Cancel(ctx context.Context, userID, id string) (domain.Order, e
 		return domain.Order{}, alreadyFinal(o)
 	}
 	if s.workflows != nil && s.cfg.OrderWorkflows {
-		res, err := s.workflows.CancelOrder(ctx, id)
+		err := s.workflows.CancelOrder(ctx, id)
 		if !errors.Is(err, ports.ErrWorkflowUnavailable) {
-			if err == nil {
-				res.Executions, err = s.executionsOf(ctx, res)
+			if err != nil {
+				return domain.Order{}, err
 			}
-			return res, err
+			return s.Get(ctx, userID, id)
 		}
 		s.log.Warn("workflow engine unavailable; cancelling in the database", "order_id", id)
 	}

@@ -203,9 +203,12 @@ func (s *Payments) Complete(ctx context.Context, userID, id string) (domain.Paym
 		return p, nil
 	}
 	if s.workflows != nil {
-		res, err := s.workflows.CompletePayment(ctx, id)
+		err := s.workflows.CompletePayment(ctx, id)
 		if !errors.Is(err, ports.ErrWorkflowUnavailable) {
-			return res, err
+			if err != nil {
+				return domain.Payment{}, err
+			}
+			return s.store.GetPayment(ctx, id)
 		}
 		s.log.Warn("workflow engine unavailable; verifying the payment directly", "payment_id", id)
 	}

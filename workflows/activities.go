@@ -4,23 +4,25 @@ import (
 	"context"
 	"errors"
 
-	"go.temporal.io/sdk/temporal"
-
 	"github.com/stocking-kr/stocking/domain"
 	"github.com/stocking-kr/stocking/service"
 )
 
 // Activities are the workflows' only way to touch the world. Each is keyed
 // by an order or payment id and idempotent: running it again after a crash
-// finds the row already in its final state and reports that.
+// finds the row already in its final state and reports that. Errors leave
+// through ToTemporal, so that only the core's rejections are final.
 type Activities struct {
 	Service *service.Service
 }
 
 // LoadOrder reads an order's current state.
-func (a *Activities) LoadOrder(ctx context.Context, orderID string) (domain.Order, error) {
+func (a *Activities) LoadOrder(ctx context.Context, orderID string) (OrderState, error) {
 	o, err := a.Service.Store().GetOrder(ctx, orderID)
-	return o, nonRetryable(err)
+	if err != nil {
+		return OrderState{}, ToTemporal(err)
+	}
+	return OrderStateOf(o), nil
 }
 
 // CancelOrder cancels a resting order in the database. Losing to a fill or
@@ -37,43 +39,35 @@ func (a *Activities) ExpireOrder(ctx context.Context, orderID string) (CloseResu
 func (a *Activities) close(ctx context.Context, orderID string, status domain.OrderStatus, reason string) (CloseResult, error) {
 	o, err := a.Service.Orders.Close(ctx, orderID, status, reason)
 	if err == nil {
-		return CloseResult{Order: o, Won: true}, nil
+		return CloseResult{Order: OrderStateOf(o), Won: true}, nil
 	}
 	var de *domain.Error
 	if errors.As(err, &de) && de.Code == domain.CodeConflict && o.ID != "" {
-		return CloseResult{Order: o, Won: false, Message: de.Message}, nil
+		return CloseResult{Order: OrderStateOf(o), Won: false, Message: de.Message}, nil
 	}
-	return CloseResult{}, nonRetryable(err)
+	return CloseResult{}, ToTemporal(err)
 }
 
 // SyncPayment asks PortOne for the payment and applies the answer.
-func (a *Activities) SyncPayment(ctx context.Context, paymentID string) (domain.Payment, error) {
+func (a *Activities) SyncPayment(ctx context.Context, paymentID string) (PaymentState, error) {
 	p, err := a.Service.Payments.Sync(ctx, paymentID)
-	return p, nonRetryable(err)
+	if err != nil {
+		return PaymentState{}, ToTemporal(err)
+	}
+	return PaymentStateOf(p), nil
 }
 
 // ExpirePayment closes a payment nobody paid in time.
-func (a *Activities) ExpirePayment(ctx context.Context, paymentID string) (domain.Payment, error) {
+func (a *Activities) ExpirePayment(ctx context.Context, paymentID string) (PaymentState, error) {
 	p, err := a.Service.Payments.Expire(ctx, paymentID)
-	return p, nonRetryable(err)
+	if err != nil {
+		return PaymentState{}, ToTemporal(err)
+	}
+	return PaymentStateOf(p), nil
 }
 
 // RefundMismatched refunds a payment whose amount or currency did not match
 // what was prepared.
 func (a *Activities) RefundMismatched(ctx context.Context, paymentID string) error {
-	return nonRetryable(a.Service.Payments.RefundMismatched(ctx, paymentID))
-}
-
-// nonRetryable marks domain rejections (invalid, not found, conflict) as
-// final, so Temporal does not retry what can never succeed; infrastructure
-// errors stay retryable.
-func nonRetryable(err error) error {
-	if err == nil {
-		return nil
-	}
-	switch domain.ErrorCode(err) {
-	case domain.CodeInvalid, domain.CodeNotFound, domain.CodeConflict, domain.CodeForbidden:
-		return temporal.NewNonRetryableApplicationError(err.Error(), string(domain.ErrorCode(err)), nil)
-	}
-	return err
+	return ToTemporal(a.Service.Payments.RefundMismatched(ctx, paymentID))
 }

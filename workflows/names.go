@@ -8,8 +8,6 @@ package workflows
 
 import (
 	"time"
-
-	"github.com/stocking-kr/stocking/domain"
 )
 
 // Registered names. They are part of every recorded history: renaming one
@@ -35,10 +33,6 @@ const (
 	UpdateCompletePayment = "complete"
 	// QueryPaymentStatus reads the status the workflow believes.
 	QueryPaymentStatus = "status"
-
-	// ErrConflict is the application error type of an update that lost a
-	// race (the order was already filled, say).
-	ErrConflict = "Conflict"
 )
 
 // Change ids of workflow.GetVersion patches (the versioning policy is in
@@ -54,41 +48,23 @@ const (
 	changeInfraRetries = "infra-retries"
 )
 
-// HistoryVersion names the current generation of the workflows' logic:
-// one more than the number of GetVersion changes made so far. Recorded
-// histories live in testdata/histories/v<HistoryVersion>, one folder per
-// generation, and CI replays every folder, so each generation that may
-// still have open runs keeps replaying.
-const HistoryVersion = 2
+// HistoryVersion names the current generation of the workflows: it goes up
+// with every change to a workflow's logic (a GetVersion patch) or to the
+// shape of what it exchanges (contracts.go). Recorded histories live in
+// testdata/histories/v<HistoryVersion>, one folder per generation, and CI
+// replays every folder, so each generation that may still have open runs
+// keeps replaying.
+//
+//	v1  the first workflows
+//	v2  changeInfraRetries
+//	v3  inputs, results, signals and updates as the types of contracts.go
+const HistoryVersion = 3
 
 // OrderWorkflowID is the workflow id of an order: one workflow per order.
 func OrderWorkflowID(orderID string) string { return "order-" + orderID }
 
 // PaymentWorkflowID is the workflow id of a payment.
 func PaymentWorkflowID(paymentID string) string { return "payment-" + paymentID }
-
-// CloseResult is what closing an order came to: the order as it now is, and
-// whether this attempt was the one that closed it.
-type CloseResult struct {
-	Order   domain.Order
-	Won     bool
-	Message string
-}
-
-// OrderOutcome is an order workflow's result.
-type OrderOutcome struct {
-	OrderID string
-	Status  domain.OrderStatus
-	Reason  string
-}
-
-// PaymentOutcome is a payment workflow's result.
-type PaymentOutcome struct {
-	PaymentID string
-	Status    domain.PaymentStatus
-	Reason    string
-	Polls     int
-}
 
 // Timing of the payment workflow, exposed so tests can reason about it.
 const (

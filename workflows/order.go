@@ -8,7 +8,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/stocking-kr/stocking/domain"
-	"github.com/stocking-kr/stocking/service"
 )
 
 // activity options: local activities answer an update within the same
@@ -55,14 +54,14 @@ func retryInfra(first, max time.Duration) *temporal.RetryPolicy {
 // matcher, which fills in the database), a cancel (an update, so the caller
 // learns at once who won) or its expiry (a timer at the DAY close; GTC
 // orders have none), and completes.
-func LimitOrderWorkflow(ctx workflow.Context, in service.OrderEvent) (OrderOutcome, error) {
+func LimitOrderWorkflow(ctx workflow.Context, in OrderInput) (OrderOutcome, error) {
 	var a *Activities
 	log := workflow.GetLogger(ctx)
 	status := domain.Pending
 	reason := ""
-	settle := func(o domain.Order) {
-		if o.Status.Final() && !status.Final() {
-			status, reason = o.Status, o.Reason
+	settle := func(o OrderState) {
+		if o.final() && !status.Final() {
+			status, reason = domain.OrderStatus(o.Status), o.Reason
 		}
 	}
 
@@ -70,15 +69,15 @@ func LimitOrderWorkflow(ctx workflow.Context, in service.OrderEvent) (OrderOutco
 		return OrderOutcome{}, err
 	}
 	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCancelOrder,
-		func(ctx workflow.Context) (domain.Order, error) {
+		func(ctx workflow.Context) (OrderState, error) {
 			var res CloseResult
 			lctx := workflow.WithLocalActivityOptions(ctx, localOpts)
 			if err := workflow.ExecuteLocalActivity(lctx, a.CancelOrder, in.OrderID).Get(ctx, &res); err != nil {
-				return domain.Order{}, err
+				return OrderState{}, err
 			}
 			settle(res.Order)
 			if !res.Won {
-				return domain.Order{}, temporal.NewApplicationError(res.Message, ErrConflict)
+				return OrderState{}, temporal.NewApplicationError(res.Message, ErrConflict)
 			}
 			return res.Order, nil
 		},
@@ -98,19 +97,19 @@ func LimitOrderWorkflow(ctx workflow.Context, in service.OrderEvent) (OrderOutco
 	closed := workflow.GetSignalChannel(ctx, SignalOrderClosed)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			var ev service.OrderEvent
+			var ev OrderInput
 			if !closed.Receive(ctx, &ev) {
 				return
 			}
-			if ev.Status.Final() && !status.Final() {
-				status, reason = ev.Status, "closed outside the workflow"
+			if st := domain.OrderStatus(ev.Status); st.Final() && !status.Final() {
+				status, reason = st, "closed outside the workflow"
 			}
 		}
 	})
 
 	// Accept: the row may already be final when the workflow starts late
 	// (the engine was down while the order was placed and filled).
-	var cur domain.Order
+	var cur OrderState
 	load := loadOpts
 	if workflow.GetVersion(ctx, changeInfraRetries, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		load = localOpts
@@ -122,7 +121,7 @@ func LimitOrderWorkflow(ctx workflow.Context, in service.OrderEvent) (OrderOutco
 	settle(cur)
 
 	timerCtx, stopTimer := workflow.WithCancel(ctx)
-	if in.TimeInForce == domain.Day && !in.ExpiresAt.IsZero() && !status.Final() {
+	if domain.TimeInForce(in.TimeInForce) == domain.Day && !in.ExpiresAt.IsZero() && !status.Final() {
 		workflow.Go(timerCtx, func(ctx workflow.Context) {
 			for !status.Final() {
 				wait := in.ExpiresAt.Sub(workflow.Now(ctx))
@@ -157,5 +156,5 @@ func LimitOrderWorkflow(ctx workflow.Context, in service.OrderEvent) (OrderOutco
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return OrderOutcome{}, err
 	}
-	return OrderOutcome{OrderID: in.OrderID, Status: status, Reason: reason}, nil
+	return OrderOutcome{OrderID: in.OrderID, Status: string(status), Reason: reason}, nil
 }

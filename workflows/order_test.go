@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,11 +13,8 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/stocking-kr/stocking/domain"
-	"github.com/stocking-kr/stocking/service"
 )
 
 var acts *Activities // nil receiver: activities are referred to by name
@@ -36,23 +34,22 @@ func newOrderEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
 	s.SetLogger(quietLogger)
 	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflowWithOptions(LimitOrderWorkflow, workflow.RegisterOptions{Name: OrderWorkflowName})
-	env.RegisterActivity(acts)
+	Register(env, acts)
 	env.SetStartTime(placedAt)
 	return env
 }
 
-func pending(id string) domain.Order {
-	return domain.Order{ID: id, Status: domain.Pending, Side: domain.Buy, TimeInForce: domain.Day, ExpiresAt: seoulClose}
+func pending(id string) OrderState {
+	return OrderState{ID: id, Status: string(domain.Pending)}
 }
 
-func withStatus(o domain.Order, s domain.OrderStatus) domain.Order {
-	o.Status = s
+func withStatus(o OrderState, s domain.OrderStatus) OrderState {
+	o.Status = string(s)
 	return o
 }
 
-func dayOrder(id string) service.OrderEvent {
-	return service.OrderEvent{OrderID: id, Side: domain.Buy, TimeInForce: domain.Day, ExpiresAt: seoulClose, Status: domain.Pending}
+func dayOrder(id string) OrderInput {
+	return OrderInput{OrderID: id, Side: string(domain.Buy), TimeInForce: string(domain.Day), ExpiresAt: seoulClose, Status: string(domain.Pending)}
 }
 
 func outcome(t *testing.T, env *testsuite.TestWorkflowEnvironment) OrderOutcome {
@@ -82,7 +79,7 @@ func TestDayOrderExpiresAtTheClose(t *testing.T) {
 	}, seoulClose.Sub(placedAt)-time.Second)
 	env.ExecuteWorkflow(OrderWorkflowName, dayOrder("o1"))
 	out := outcome(t, env)
-	if out.Status != domain.Expired {
+	if out.Status != string(domain.Expired) {
 		t.Fatalf("status %s, want EXPIRED", out.Status)
 	}
 	// Nothing else waits in the workflow, so its clock stops at the expiry.
@@ -100,19 +97,19 @@ func TestCancelBeforeFill(t *testing.T) {
 	env := newOrderEnv(t)
 	env.OnActivity(acts.LoadOrder, mock.Anything, "o2").Return(pending("o2"), nil)
 	env.OnActivity(acts.CancelOrder, mock.Anything, "o2").Return(CloseResult{Order: withStatus(pending("o2"), domain.Cancelled), Won: true}, nil).Once()
-	var got domain.Order
+	var got OrderState
 	var updErr error
 	env.RegisterDelayedCallback(func() {
 		env.UpdateWorkflow(UpdateCancelOrder, "cancel-1", &testsuite.TestUpdateCallback{
 			OnReject:   func(err error) { updErr = err },
-			OnComplete: func(v any, err error) { got, updErr = v.(domain.Order), err },
+			OnComplete: func(v any, err error) { got, updErr = v.(OrderState), err },
 		})
 	}, time.Minute)
 	env.ExecuteWorkflow(OrderWorkflowName, dayOrder("o2"))
-	if updErr != nil || got.Status != domain.Cancelled {
+	if updErr != nil || got.Status != string(domain.Cancelled) {
 		t.Fatalf("cancel update: %+v %v", got, updErr)
 	}
-	if out := outcome(t, env); out.Status != domain.Cancelled {
+	if out := outcome(t, env); out.Status != string(domain.Cancelled) {
 		t.Fatalf("status %s", out.Status)
 	}
 	env.AssertNotCalled(t, "ExpireOrder", mock.Anything, mock.Anything)
@@ -130,7 +127,7 @@ func TestCancelAfterTheFillIsRejectedByTheValidator(t *testing.T) {
 		env.UpdateWorkflow(UpdateCancelOrder, "cancel-1", &testsuite.TestUpdateCallback{OnComplete: func(any, error) {}})
 	}, time.Minute)
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(SignalOrderClosed, service.OrderEvent{OrderID: "o9", Status: domain.Filled})
+		env.SignalWorkflow(SignalOrderClosed, OrderInput{OrderID: "o9", Status: string(domain.Filled)})
 	}, time.Minute+10*time.Second)
 	env.RegisterDelayedCallback(func() {
 		env.UpdateWorkflow(UpdateCancelOrder, "cancel-2", &testsuite.TestUpdateCallback{
@@ -143,7 +140,7 @@ func TestCancelAfterTheFillIsRejectedByTheValidator(t *testing.T) {
 	if !errors.As(second, &app) || app.Type() != ErrConflict {
 		t.Fatalf("second cancel: %v, want a %s rejection", second, ErrConflict)
 	}
-	if out := outcome(t, env); out.Status != domain.Filled {
+	if out := outcome(t, env); out.Status != string(domain.Filled) {
 		t.Fatalf("status %s", out.Status)
 	}
 	env.AssertExpectations(t)
@@ -166,7 +163,7 @@ func TestCancelLosingToAFillInTheDatabase(t *testing.T) {
 	if !errors.As(updErr, &app) || app.Type() != ErrConflict {
 		t.Fatalf("cancel that lost: %v", updErr)
 	}
-	if out := outcome(t, env); out.Status != domain.Filled {
+	if out := outcome(t, env); out.Status != string(domain.Filled) {
 		t.Fatalf("status %s, want FILLED", out.Status)
 	}
 }
@@ -175,13 +172,13 @@ func TestDuplicateFillSignalsCompleteOnce(t *testing.T) {
 	env := newOrderEnv(t)
 	env.OnActivity(acts.LoadOrder, mock.Anything, "o5").Return(pending("o5"), nil)
 	env.RegisterDelayedCallback(func() {
-		ev := service.OrderEvent{OrderID: "o5", Status: domain.Filled}
+		ev := OrderInput{OrderID: "o5", Status: string(domain.Filled)}
 		env.SignalWorkflow(SignalOrderClosed, ev)
 		env.SignalWorkflow(SignalOrderClosed, ev)
-		env.SignalWorkflow(SignalOrderClosed, service.OrderEvent{OrderID: "o5", Status: domain.Cancelled})
+		env.SignalWorkflow(SignalOrderClosed, OrderInput{OrderID: "o5", Status: string(domain.Cancelled)})
 	}, time.Minute)
 	env.ExecuteWorkflow(OrderWorkflowName, dayOrder("o5"))
-	if out := outcome(t, env); out.Status != domain.Filled {
+	if out := outcome(t, env); out.Status != string(domain.Filled) {
 		t.Fatalf("status %s: the first final status must stick", out.Status)
 	}
 	env.AssertNotCalled(t, "ExpireOrder", mock.Anything, mock.Anything)
@@ -191,7 +188,7 @@ func TestGTCOrderHasNoExpiry(t *testing.T) {
 	env := newOrderEnv(t)
 	env.OnActivity(acts.LoadOrder, mock.Anything, "o6").Return(pending("o6"), nil)
 	ev := dayOrder("o6")
-	ev.TimeInForce, ev.ExpiresAt = domain.GTC, time.Time{}
+	ev.TimeInForce, ev.ExpiresAt = string(domain.GTC), time.Time{}
 	var stillOpen bool
 	env.RegisterDelayedCallback(func() {
 		v, err := env.QueryWorkflow(QueryOrderStatus)
@@ -199,13 +196,13 @@ func TestGTCOrderHasNoExpiry(t *testing.T) {
 		if err == nil && v.Get(&s) == nil {
 			stillOpen = s == domain.Pending
 		}
-		env.SignalWorkflow(SignalOrderClosed, service.OrderEvent{OrderID: "o6", Status: domain.Filled})
+		env.SignalWorkflow(SignalOrderClosed, OrderInput{OrderID: "o6", Status: string(domain.Filled)})
 	}, 90*24*time.Hour)
 	env.ExecuteWorkflow(OrderWorkflowName, ev)
 	if !stillOpen {
 		t.Fatal("a GTC order was not resting after 90 days")
 	}
-	if out := outcome(t, env); out.Status != domain.Filled {
+	if out := outcome(t, env); out.Status != string(domain.Filled) {
 		t.Fatalf("status %s", out.Status)
 	}
 }
@@ -214,7 +211,7 @@ func TestLateStartOfAnAlreadyFinalOrder(t *testing.T) {
 	env := newOrderEnv(t)
 	env.OnActivity(acts.LoadOrder, mock.Anything, "o7").Return(withStatus(pending("o7"), domain.Filled), nil)
 	env.ExecuteWorkflow(OrderWorkflowName, dayOrder("o7"))
-	if out := outcome(t, env); out.Status != domain.Filled {
+	if out := outcome(t, env); out.Status != string(domain.Filled) {
 		t.Fatalf("status %s", out.Status)
 	}
 	if !env.Now().Before(seoulClose) {
@@ -228,18 +225,47 @@ func TestExpiryRetriesWhenTheDatabaseClockIsBehind(t *testing.T) {
 	env.OnActivity(acts.ExpireOrder, mock.Anything, "o8").Return(CloseResult{Order: pending("o8"), Won: false, Message: "does not expire yet"}, nil).Once()
 	env.OnActivity(acts.ExpireOrder, mock.Anything, "o8").Return(CloseResult{Order: withStatus(pending("o8"), domain.Expired), Won: true}, nil).Once()
 	env.ExecuteWorkflow(OrderWorkflowName, dayOrder("o8"))
-	if out := outcome(t, env); out.Status != domain.Expired {
+	if out := outcome(t, env); out.Status != string(domain.Expired) {
 		t.Fatalf("status %s", out.Status)
 	}
 	env.AssertExpectations(t)
 }
 
-// Register must accept what the workflows need; a replayer is the
-// strictest registry.
-func TestRegisterNames(t *testing.T) {
-	r := worker.NewWorkflowReplayer()
-	r.RegisterWorkflowWithOptions(LimitOrderWorkflow, workflow.RegisterOptions{Name: OrderWorkflowName})
-	r.RegisterWorkflowWithOptions(PaymentWorkflow, workflow.RegisterOptions{Name: PaymentWorkflowName})
+// TestErrorMapping keeps the one table between the core's errors and
+// Temporal's honest: rejections are final and come back as themselves,
+// outages are retried.
+func TestErrorMapping(t *testing.T) {
+	for _, c := range []struct {
+		err       error
+		final     bool
+		roundTrip domain.Code
+	}{
+		{domain.Errorf(domain.CodeNotFound, "no order o1"), true, domain.CodeNotFound},
+		{domain.Errorf(domain.CodeConflict, "already FILLED"), true, domain.CodeConflict},
+		{domain.Errorf(domain.CodeInvalid, "bad"), true, domain.CodeInvalid},
+		{fmt.Errorf("lock account: %w: %w", domain.ErrUnavailable, errors.New("connection refused")), false, ""},
+		{errors.New("dial tcp: i/o timeout"), false, ""},
+	} {
+		got := ToTemporal(c.err)
+		var app *temporal.ApplicationError
+		isFinal := errors.As(got, &app) && app.NonRetryable()
+		if isFinal != c.final {
+			t.Errorf("%v: final %v, want %v", c.err, isFinal, c.final)
+		}
+		back := FromTemporal(got)
+		if c.roundTrip == "" {
+			if back != nil {
+				t.Errorf("%v came back as %v", c.err, back)
+			}
+			continue
+		}
+		if back == nil || back.Code != c.roundTrip || !strings.Contains(back.Message, c.err.(*domain.Error).Message) {
+			t.Errorf("%v came back as %v", c.err, back)
+		}
+	}
+	if got := FromTemporal(temporal.NewApplicationError("order o1 is already FILLED", ErrConflict)); got == nil || got.Code != domain.CodeConflict {
+		t.Errorf("a lost update race came back as %v", got)
+	}
 }
 
 // TestLoadingSurvivesAnOutage checks that a database that stays away for
@@ -248,11 +274,11 @@ func TestRegisterNames(t *testing.T) {
 func TestLoadingSurvivesAnOutage(t *testing.T) {
 	env := newOrderEnv(t)
 	outage := fmt.Errorf("load order: %w: %w", domain.ErrUnavailable, errors.New("dial tcp 127.0.0.1:5432: connect: connection refused"))
-	env.OnActivity(acts.LoadOrder, mock.Anything, "o10").Return(domain.Order{}, outage).Times(30)
+	env.OnActivity(acts.LoadOrder, mock.Anything, "o10").Return(OrderState{}, outage).Times(30)
 	env.OnActivity(acts.LoadOrder, mock.Anything, "o10").Return(pending("o10"), nil).Once()
 	env.OnActivity(acts.ExpireOrder, mock.Anything, "o10").Return(CloseResult{Order: withStatus(pending("o10"), domain.Expired), Won: true}, nil).Once()
 	env.ExecuteWorkflow(OrderWorkflowName, dayOrder("o10"))
-	if out := outcome(t, env); out.Status != domain.Expired {
+	if out := outcome(t, env); out.Status != string(domain.Expired) {
 		t.Fatalf("status %s, want EXPIRED at the close", out.Status)
 	}
 	env.AssertExpectations(t)
@@ -263,7 +289,7 @@ func TestLoadingSurvivesAnOutage(t *testing.T) {
 // must not retry forever.
 func TestAMissingOrderFailsTheWorkflow(t *testing.T) {
 	env := newOrderEnv(t)
-	env.OnActivity(acts.LoadOrder, mock.Anything, "o11").Return(domain.Order{}, nonRetryable(domain.ErrNotFound)).Once()
+	env.OnActivity(acts.LoadOrder, mock.Anything, "o11").Return(OrderState{}, ToTemporal(domain.ErrNotFound)).Once()
 	env.ExecuteWorkflow(OrderWorkflowName, dayOrder("o11"))
 	if !env.IsWorkflowCompleted() || env.GetWorkflowError() == nil {
 		t.Fatal("the workflow of a missing order did not fail")

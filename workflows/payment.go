@@ -7,7 +7,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/stocking-kr/stocking/domain"
-	"github.com/stocking-kr/stocking/service"
 )
 
 // PaymentWorkflow reconciles one payment with PortOne, the only authority
@@ -18,11 +17,10 @@ import (
 // PortOne on a backoff, and when the payment window (or an issued virtual
 // account) runs out it expires the payment. A payment whose amount or
 // currency does not match is refunded before the workflow ends.
-func PaymentWorkflow(ctx workflow.Context, in service.PaymentEvent) (PaymentOutcome, error) {
+func PaymentWorkflow(ctx workflow.Context, in PaymentInput) (PaymentOutcome, error) {
 	var a *Activities
 	log := workflow.GetLogger(ctx)
-	var p domain.Payment
-	p.ID, p.Status = in.PaymentID, domain.PaymentPrepared
+	p := PaymentState{ID: in.PaymentID, Status: string(domain.PaymentPrepared)}
 	out := PaymentOutcome{PaymentID: in.PaymentID}
 	deadline := in.ExpiresAt
 	wake := false
@@ -33,7 +31,7 @@ func PaymentWorkflow(ctx workflow.Context, in service.PaymentEvent) (PaymentOutc
 	// keeps retrying instead, for the last check before an expiry, which
 	// must not expire a payment PortOne could not be asked about.
 	sync := func(ctx workflow.Context, untilDone bool) error {
-		var got domain.Payment
+		var got PaymentState
 		opts := workflow.ActivityOptions{
 			StartToCloseTimeout: 90 * time.Second, // PortOne asks for ≥ 60 s read timeouts
 			RetryPolicy: &temporal.RetryPolicy{
@@ -52,10 +50,10 @@ func PaymentWorkflow(ctx workflow.Context, in service.PaymentEvent) (PaymentOutc
 		// The completion update and the main loop may check at the same
 		// time; a check that read the payment before the other one
 		// fulfilled it must not reopen it.
-		if got.ID != "" && (got.Status.Final() || !p.Status.Final()) {
+		if got.ID != "" && (got.status().Final() || !p.status().Final()) {
 			p = got
 		}
-		if p.Status == domain.PaymentAwaitingDeposit {
+		if p.status() == domain.PaymentAwaitingDeposit {
 			// The account stays open longer than the card window.
 			if d := workflow.Now(ctx).Add(paymentDepositWindow); d.After(deadline) {
 				deadline = d
@@ -64,13 +62,13 @@ func PaymentWorkflow(ctx workflow.Context, in service.PaymentEvent) (PaymentOutc
 		return nil
 	}
 
-	if err := workflow.SetQueryHandler(ctx, QueryPaymentStatus, func() (domain.PaymentStatus, error) { return p.Status, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, QueryPaymentStatus, func() (domain.PaymentStatus, error) { return p.status(), nil }); err != nil {
 		return out, err
 	}
-	if err := workflow.SetUpdateHandler(ctx, UpdateCompletePayment, func(ctx workflow.Context) (domain.Payment, error) {
-		if !p.Status.Final() {
+	if err := workflow.SetUpdateHandler(ctx, UpdateCompletePayment, func(ctx workflow.Context) (PaymentState, error) {
+		if !p.status().Final() {
 			if err := sync(ctx, false); err != nil {
-				return domain.Payment{}, err
+				return PaymentState{}, err
 			}
 		}
 		return p, nil
@@ -85,16 +83,16 @@ func PaymentWorkflow(ctx workflow.Context, in service.PaymentEvent) (PaymentOutc
 	})
 
 	poll := paymentFirstPoll
-	for !p.Status.Final() {
+	for !p.status().Final() {
 		now := workflow.Now(ctx)
 		if !now.Before(deadline) {
 			if err := sync(ctx, true); err != nil {
 				log.Warn("last check before expiry failed", "payment_id", in.PaymentID, "error", err)
 			}
-			if p.Status.Final() {
+			if p.status().Final() {
 				break
 			}
-			var got domain.Payment
+			var got PaymentState
 			actx := workflow.WithActivityOptions(ctx, activityOpts)
 			if err := workflow.ExecuteActivity(actx, a.ExpirePayment, in.PaymentID).Get(ctx, &got); err != nil {
 				return out, err
@@ -103,11 +101,11 @@ func PaymentWorkflow(ctx workflow.Context, in service.PaymentEvent) (PaymentOutc
 			break
 		}
 		wait := min(poll, deadline.Sub(now))
-		woke, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return wake || p.Status.Final() })
+		woke, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return wake || p.status().Final() })
 		if err != nil {
 			return out, err
 		}
-		if p.Status.Final() {
+		if p.status().Final() {
 			break
 		}
 		wake = false
@@ -120,7 +118,7 @@ func PaymentWorkflow(ctx workflow.Context, in service.PaymentEvent) (PaymentOutc
 		}
 	}
 
-	if p.Status == domain.PaymentMismatched {
+	if p.status() == domain.PaymentMismatched {
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			StartToCloseTimeout: 90 * time.Second,
 			RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute},

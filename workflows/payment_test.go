@@ -6,13 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/stocking-kr/stocking/domain"
-	"github.com/stocking-kr/stocking/service"
 )
 
 var preparedAt = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -22,18 +19,17 @@ func newPaymentEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
 	s.SetLogger(quietLogger)
 	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflowWithOptions(PaymentWorkflow, workflow.RegisterOptions{Name: PaymentWorkflowName})
-	env.RegisterActivity(acts)
+	Register(env, acts)
 	env.SetStartTime(preparedAt)
 	return env
 }
 
-func pay(id string, s domain.PaymentStatus) domain.Payment {
-	return domain.Payment{ID: id, Status: s, Amount: decimal.NewFromInt(10000), Currency: "KRW"}
+func pay(id string, s domain.PaymentStatus) PaymentState {
+	return PaymentState{ID: id, Status: string(s)}
 }
 
-func paymentIn(id string) service.PaymentEvent {
-	return service.PaymentEvent{PaymentID: id, UserID: "u1", ExpiresAt: preparedAt.Add(30 * time.Minute)}
+func paymentIn(id string) PaymentInput {
+	return PaymentInput{PaymentID: id, UserID: "u1", ExpiresAt: preparedAt.Add(30 * time.Minute)}
 }
 
 func paymentOutcome(t *testing.T, env *testsuite.TestWorkflowEnvironment) PaymentOutcome {
@@ -54,7 +50,7 @@ func paymentOutcome(t *testing.T, env *testsuite.TestWorkflowEnvironment) Paymen
 func TestCompletionCallVerifiesAndAnswers(t *testing.T) {
 	env := newPaymentEnv(t)
 	env.OnActivity(acts.SyncPayment, mock.Anything, "p1").Return(pay("p1", domain.PaymentPaid), nil).Once()
-	var answer domain.Payment
+	var answer PaymentState
 	env.RegisterDelayedCallback(func() {
 		env.UpdateWorkflow(UpdateCompletePayment, "complete-1", &testsuite.TestUpdateCallback{
 			OnComplete: func(v any, err error) {
@@ -62,15 +58,15 @@ func TestCompletionCallVerifiesAndAnswers(t *testing.T) {
 					t.Errorf("complete: %v", err)
 					return
 				}
-				answer = v.(domain.Payment)
+				answer = v.(PaymentState)
 			},
 		})
 	}, 5*time.Second)
 	env.ExecuteWorkflow(PaymentWorkflowName, paymentIn("p1"))
-	if answer.Status != domain.PaymentPaid {
+	if answer.Status != string(domain.PaymentPaid) {
 		t.Fatalf("completion answered %+v", answer)
 	}
-	if out := paymentOutcome(t, env); out.Status != domain.PaymentPaid || out.Polls != 1 {
+	if out := paymentOutcome(t, env); out.Status != string(domain.PaymentPaid) || out.Polls != 1 {
 		t.Fatalf("outcome %+v", out)
 	}
 	env.AssertExpectations(t)
@@ -81,7 +77,7 @@ func TestWebhookWakesTheWorkflow(t *testing.T) {
 	env.OnActivity(acts.SyncPayment, mock.Anything, "p2").Return(pay("p2", domain.PaymentPaid), nil).Once()
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPaymentWebhook, nil) }, 3*time.Second)
 	env.ExecuteWorkflow(PaymentWorkflowName, paymentIn("p2"))
-	if out := paymentOutcome(t, env); out.Status != domain.PaymentPaid {
+	if out := paymentOutcome(t, env); out.Status != string(domain.PaymentPaid) {
 		t.Fatalf("outcome %+v", out)
 	}
 	if got := env.Now().Sub(preparedAt); got > 10*time.Second {
@@ -100,7 +96,7 @@ func TestRepeatedWebhooksAndCompletionsSyncWhileOpen(t *testing.T) {
 		env.SignalWorkflow(SignalPaymentWebhook, nil)
 	}, 2*time.Second)
 	env.ExecuteWorkflow(PaymentWorkflowName, paymentIn("p3"))
-	if out := paymentOutcome(t, env); out.Status != domain.PaymentPaid || out.Polls != 2 {
+	if out := paymentOutcome(t, env); out.Status != string(domain.PaymentPaid) || out.Polls != 2 {
 		t.Fatalf("outcome %+v", out)
 	}
 	env.AssertExpectations(t)
@@ -112,7 +108,7 @@ func TestSilencePollsOnABackoffThenExpires(t *testing.T) {
 	env.OnActivity(acts.ExpirePayment, mock.Anything, "p4").Return(pay("p4", domain.PaymentExpired), nil).Once()
 	env.ExecuteWorkflow(PaymentWorkflowName, paymentIn("p4"))
 	out := paymentOutcome(t, env)
-	if out.Status != domain.PaymentExpired {
+	if out.Status != string(domain.PaymentExpired) {
 		t.Fatalf("outcome %+v", out)
 	}
 	// 30 s, 1 m, 2 m, 4 m, 8 m, then the 30-minute window closes (with
@@ -133,7 +129,7 @@ func TestVirtualAccountWaitsForTheDeposit(t *testing.T) {
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPaymentWebhook, nil) }, time.Minute)  // account issued
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPaymentWebhook, nil) }, 20*time.Hour) // deposit
 	env.ExecuteWorkflow(PaymentWorkflowName, paymentIn("p5"))
-	if out := paymentOutcome(t, env); out.Status != domain.PaymentPaid {
+	if out := paymentOutcome(t, env); out.Status != string(domain.PaymentPaid) {
 		t.Fatalf("outcome %+v: an issued account must outlive the 30-minute card window", out)
 	}
 	env.AssertNotCalled(t, "ExpirePayment", mock.Anything, mock.Anything)
@@ -146,7 +142,7 @@ func TestMismatchIsRefunded(t *testing.T) {
 	env.OnActivity(acts.RefundMismatched, mock.Anything, "p6").Return(nil).Once()
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPaymentWebhook, nil) }, time.Second)
 	env.ExecuteWorkflow(PaymentWorkflowName, paymentIn("p6"))
-	if out := paymentOutcome(t, env); out.Status != domain.PaymentMismatched {
+	if out := paymentOutcome(t, env); out.Status != string(domain.PaymentMismatched) {
 		t.Fatalf("outcome %+v", out)
 	}
 	env.AssertExpectations(t)
@@ -154,11 +150,11 @@ func TestMismatchIsRefunded(t *testing.T) {
 
 func TestPortOneOutageDoesNotLoseThePayment(t *testing.T) {
 	env := newPaymentEnv(t)
-	env.OnActivity(acts.SyncPayment, mock.Anything, "p7").Return(domain.Payment{}, errors.New("connection refused")).Times(8)
+	env.OnActivity(acts.SyncPayment, mock.Anything, "p7").Return(PaymentState{}, errors.New("connection refused")).Times(8)
 	env.OnActivity(acts.SyncPayment, mock.Anything, "p7").Return(pay("p7", domain.PaymentPaid), nil).Once()
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalPaymentWebhook, nil) }, time.Second)
 	env.ExecuteWorkflow(PaymentWorkflowName, paymentIn("p7"))
-	if out := paymentOutcome(t, env); out.Status != domain.PaymentPaid {
+	if out := paymentOutcome(t, env); out.Status != string(domain.PaymentPaid) {
 		t.Fatalf("outcome %+v", out)
 	}
 }
@@ -173,7 +169,7 @@ func TestALateStalePollDoesNotReopenAPaidPayment(t *testing.T) {
 	env.RegisterDelayedCallback(func() {
 		env.UpdateWorkflow(UpdateCompletePayment, "complete-9", &testsuite.TestUpdateCallback{
 			OnComplete: func(v any, err error) {
-				if err != nil || v.(domain.Payment).Status != domain.PaymentPaid {
+				if err != nil || v.(PaymentState).Status != string(domain.PaymentPaid) {
 					t.Errorf("complete: %v %v", v, err)
 				}
 			},
@@ -181,7 +177,7 @@ func TestALateStalePollDoesNotReopenAPaidPayment(t *testing.T) {
 	}, paymentFirstPoll+2*time.Second)
 	env.ExecuteWorkflow(PaymentWorkflowName, paymentIn("p9"))
 	out := paymentOutcome(t, env)
-	if out.Status != domain.PaymentPaid || out.Polls != 2 {
+	if out.Status != string(domain.PaymentPaid) || out.Polls != 2 {
 		t.Fatalf("outcome %+v, want PAID after 2 checks", out)
 	}
 	if got := env.Now().Sub(preparedAt); got > paymentFirstPoll+15*time.Second {
@@ -201,18 +197,18 @@ func TestExpiryWaitsForPortOne(t *testing.T) {
 	// at the deadline gives up after 8, the last check must go on (the
 	// test environment caps an unlimited retry at 10 attempts, the real
 	// server does not).
-	env.OnActivity(acts.SyncPayment, mock.Anything, "p9").Return(func(context.Context, string) (domain.Payment, error) {
+	env.OnActivity(acts.SyncPayment, mock.Anything, "p9").Return(func(context.Context, string) (PaymentState, error) {
 		switch {
 		case env.Now().Before(deadline):
 			return pay("p9", domain.PaymentPrepared), nil
 		case failures < 17:
 			failures++
-			return domain.Payment{}, errors.New("GET /payments/p9: dial tcp: connection refused")
+			return PaymentState{}, errors.New("GET /payments/p9: dial tcp: connection refused")
 		}
 		return pay("p9", domain.PaymentPaid), nil
 	})
 	env.ExecuteWorkflow(PaymentWorkflowName, paymentIn("p9"))
-	if out := paymentOutcome(t, env); out.Status != domain.PaymentPaid || failures != 17 {
+	if out := paymentOutcome(t, env); out.Status != string(domain.PaymentPaid) || failures != 17 {
 		t.Fatalf("outcome %+v after %d failures, want PAID after 17", out, failures)
 	}
 	env.AssertNotCalled(t, "ExpirePayment", mock.Anything, mock.Anything)

@@ -19,7 +19,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/stocking-kr/stocking/domain"
 	"github.com/stocking-kr/stocking/ports"
 	"github.com/stocking-kr/stocking/workflows"
 )
@@ -72,17 +71,15 @@ func (e *Engine) timeout() time.Duration {
 
 // CancelOrder sends the cancel update to the order's workflow and waits for
 // its verdict.
-func (e *Engine) CancelOrder(ctx context.Context, orderID string) (domain.Order, error) {
-	var o domain.Order
-	err := e.update(ctx, workflows.OrderWorkflowID(orderID), workflows.UpdateCancelOrder, &o)
-	return o, err
+func (e *Engine) CancelOrder(ctx context.Context, orderID string) error {
+	var o workflows.OrderState
+	return e.update(ctx, workflows.OrderWorkflowID(orderID), workflows.UpdateCancelOrder, &o)
 }
 
 // CompletePayment sends the completion update to the payment's workflow.
-func (e *Engine) CompletePayment(ctx context.Context, paymentID string) (domain.Payment, error) {
-	var p domain.Payment
-	err := e.update(ctx, workflows.PaymentWorkflowID(paymentID), workflows.UpdateCompletePayment, &p)
-	return p, err
+func (e *Engine) CompletePayment(ctx context.Context, paymentID string) error {
+	var p workflows.PaymentState
+	return e.update(ctx, workflows.PaymentWorkflowID(paymentID), workflows.UpdateCompletePayment, &p)
 }
 
 // PaymentWebhook signals the payment's workflow. Once Temporal accepted the
@@ -133,16 +130,11 @@ func mapError(err error) error {
 	if err == nil {
 		return nil
 	}
+	if de := workflows.FromTemporal(err); de != nil {
+		return de
+	}
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) {
-		switch app.Type() {
-		case workflows.ErrConflict, string(domain.CodeConflict):
-			return domain.Errorf(domain.CodeConflict, "%s", app.Message())
-		case string(domain.CodeNotFound):
-			return domain.Errorf(domain.CodeNotFound, "%s", app.Message())
-		case string(domain.CodeInvalid):
-			return domain.Errorf(domain.CodeInvalid, "%s", app.Message())
-		}
 		return fmt.Errorf("workflow: %w", err)
 	}
 	var nf *serviceerror.NotFound

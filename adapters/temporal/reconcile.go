@@ -124,14 +124,14 @@ func (r *Reconciler) Check(ctx context.Context, repair bool) (Report, error) {
 			return
 		}
 		check("order", o.ID, workflows.OrderWorkflowID(o.ID), func(ctx context.Context) error {
-			return r.restart(ctx, workflows.OrderWorkflowID(o.ID), workflows.OrderWorkflowName, service.OrderEventFor(o))
+			return r.restart(ctx, workflows.OrderWorkflowID(o.ID), workflows.OrderWorkflowName, workflows.OrderInputFor(o))
 		})
 	}, func(p domain.Payment) {
 		if p.CreatedAt.After(cutoff) || queued[p.ID] {
 			return
 		}
 		check("payment", p.ID, workflows.PaymentWorkflowID(p.ID), func(ctx context.Context) error {
-			return r.restart(ctx, workflows.PaymentWorkflowID(p.ID), workflows.PaymentWorkflowName, r.Service.Payments.EventFor(p))
+			return r.restart(ctx, workflows.PaymentWorkflowID(p.ID), workflows.PaymentWorkflowName, paymentInput(r.Service.Payments.EventFor(p)))
 		})
 	})
 	wg.Wait()
@@ -151,6 +151,10 @@ func (r *Reconciler) queued(ctx context.Context) (map[string]bool, error) {
 		keys[m.Key] = true
 	}
 	return keys, nil
+}
+
+func paymentInput(ev service.PaymentEvent) workflows.PaymentInput {
+	return workflows.PaymentInput{PaymentID: ev.PaymentID, UserID: ev.UserID, ExpiresAt: ev.ExpiresAt}
 }
 
 // status names the state of a workflow's latest run, MISSING when none

@@ -172,21 +172,23 @@ func (r *Relay) deliver(ctx context.Context, m ports.OutboxMessage) error {
 		if err := json.Unmarshal(m.Payload, &ev); err != nil {
 			return r.poison(m, err)
 		}
-		_, err := r.Client.ExecuteWorkflow(ctx, StartOptions(workflows.OrderWorkflowID(ev.OrderID), r.TaskQueue), workflows.OrderWorkflowName, ev)
+		in := orderInput(ev)
+		_, err := r.Client.ExecuteWorkflow(ctx, StartOptions(workflows.OrderWorkflowID(in.OrderID), r.TaskQueue), workflows.OrderWorkflowName, in)
 		return alreadyDone(err)
 	case service.OutboxOrderClosed:
 		var ev service.OrderEvent
 		if err := json.Unmarshal(m.Payload, &ev); err != nil {
 			return r.poison(m, err)
 		}
+		in := orderInput(ev)
 		// Usually the workflow is running and a plain signal is the
 		// cheapest delivery. When it is not there (the fill beat the
 		// start), signal-with-start creates it already knowing it is done.
-		opts := StartOptions(workflows.OrderWorkflowID(ev.OrderID), r.TaskQueue)
-		err := r.Client.SignalWorkflow(ctx, opts.ID, "", workflows.SignalOrderClosed, ev)
+		opts := StartOptions(workflows.OrderWorkflowID(in.OrderID), r.TaskQueue)
+		err := r.Client.SignalWorkflow(ctx, opts.ID, "", workflows.SignalOrderClosed, in)
 		var nf *serviceerror.NotFound
 		if errors.As(err, &nf) {
-			_, err = r.Client.SignalWithStartWorkflow(ctx, opts.ID, workflows.SignalOrderClosed, ev, opts, workflows.OrderWorkflowName, ev)
+			_, err = r.Client.SignalWithStartWorkflow(ctx, opts.ID, workflows.SignalOrderClosed, in, opts, workflows.OrderWorkflowName, in)
 		}
 		return alreadyDone(err)
 	case service.OutboxPaymentStart:
@@ -194,10 +196,20 @@ func (r *Relay) deliver(ctx context.Context, m ports.OutboxMessage) error {
 		if err := json.Unmarshal(m.Payload, &ev); err != nil {
 			return r.poison(m, err)
 		}
-		_, err := r.Client.ExecuteWorkflow(ctx, StartOptions(workflows.PaymentWorkflowID(ev.PaymentID), r.TaskQueue), workflows.PaymentWorkflowName, ev)
+		in := paymentInput(ev)
+		_, err := r.Client.ExecuteWorkflow(ctx, StartOptions(workflows.PaymentWorkflowID(in.PaymentID), r.TaskQueue), workflows.PaymentWorkflowName, in)
 		return alreadyDone(err)
 	}
 	return r.poison(m, fmt.Errorf("unknown kind %q", m.Kind))
+}
+
+// orderInput translates the service's outbox event into the workflow's
+// input contract.
+func orderInput(ev service.OrderEvent) workflows.OrderInput {
+	return workflows.OrderInput{
+		OrderID: ev.OrderID, UserID: ev.UserID, StockCode: ev.StockCode, Side: string(ev.Side),
+		TimeInForce: string(ev.TimeInForce), ExpiresAt: ev.ExpiresAt, Status: string(ev.Status),
+	}
 }
 
 // alreadyDone treats "the workflow already ran under this id" as delivered.

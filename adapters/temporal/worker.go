@@ -3,21 +3,10 @@ package temporal
 import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/stocking-kr/stocking/service"
 	"github.com/stocking-kr/stocking/workflows"
 )
-
-// Register puts StocKing's workflows and activities on a worker (or a
-// replayer, or a test environment) under their stable names.
-func Register(r worker.Registry, acts *workflows.Activities) {
-	r.RegisterWorkflowWithOptions(workflows.LimitOrderWorkflow, workflow.RegisterOptions{Name: workflows.OrderWorkflowName})
-	r.RegisterWorkflowWithOptions(workflows.PaymentWorkflow, workflow.RegisterOptions{Name: workflows.PaymentWorkflowName})
-	if acts != nil {
-		r.RegisterActivity(acts)
-	}
-}
 
 // NewWorker builds a worker for the task queue. Stop it with Stop(), which
 // waits for running activities to finish (graceful shutdown).
@@ -29,6 +18,6 @@ func NewWorker(c client.Client, taskQueue string, svc *service.Service, opts wor
 		opts.MaxConcurrentWorkflowTaskPollers = 4
 	}
 	w := worker.New(c, taskQueue, opts)
-	Register(w, &workflows.Activities{Service: svc})
+	workflows.Register(w, &workflows.Activities{Service: svc})
 	return w
 }

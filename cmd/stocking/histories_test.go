@@ -124,12 +124,12 @@ func TestRecordWorkflowHistories(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	ev := service.OrderEvent{OrderID: exp.ID, UserID: exp.UserID, StockCode: exp.StockCode, Side: exp.Side, TimeInForce: exp.TimeInForce, ExpiresAt: exp.ExpiresAt, Status: domain.Pending}
+	ev := workflows.OrderInputFor(exp)
 	if _, err := m.Temporal.ExecuteWorkflow(ctx, temporaladapter.StartOptions(workflows.OrderWorkflowID(exp.ID), m.Config.TemporalTaskQueue), workflows.OrderWorkflowName, ev); err != nil {
 		t.Fatal(err)
 	}
 	deliver(nil) // the relay's start joins the running workflow
-	if out := workflowResult(t, m.Temporal, exp.ID); out.Status != domain.Expired {
+	if out := workflowResult(t, m.Temporal, exp.ID); out.Status != string(domain.Expired) {
 		t.Fatalf("expiring order: %+v", out)
 	}
 	record(t, m.Temporal, workflows.OrderWorkflowID(exp.ID), filepath.Join(dir, "order-expired.json"))
@@ -139,7 +139,7 @@ func TestRecordWorkflowHistories(t *testing.T) {
 	late := place("69300", domain.GTC)
 	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "69200"})
 	deliver(func(msg ports.OutboxMessage) bool { return msg.Kind == service.OutboxOrderStart && msg.Key == late.ID })
-	if out := workflowResult(t, m.Temporal, late.ID); out.Status != domain.Filled {
+	if out := workflowResult(t, m.Temporal, late.ID); out.Status != string(domain.Filled) {
 		t.Fatalf("late start: %+v", out)
 	}
 	record(t, m.Temporal, workflows.OrderWorkflowID(late.ID), filepath.Join(dir, "order-filled-before-start.json"))
@@ -211,7 +211,7 @@ func TestRecordPaymentHistories(t *testing.T) {
 		t.Fatal(err)
 	}
 	u.must(200, "POST", "/payments/portone/complete", map[string]any{"payment_id": id})
-	if out := closed(id); out.Status != domain.PaymentPaid {
+	if out := closed(id); out.Status != string(domain.PaymentPaid) {
 		t.Fatalf("completion path: %+v", out)
 	}
 	record(t, e.m.Temporal, workflows.PaymentWorkflowID(id), filepath.Join(dir, "payment-completed.json"))
@@ -222,7 +222,7 @@ func TestRecordPaymentHistories(t *testing.T) {
 	if _, err := e.fake.Pay(id, p["order_name"].(string), amountOf(t, p), "KRW"); err != nil {
 		t.Fatal(err)
 	}
-	if out := closed(id); out.Status != domain.PaymentPaid {
+	if out := closed(id); out.Status != string(domain.PaymentPaid) {
 		t.Fatalf("webhook path: %+v", out)
 	}
 	record(t, e.m.Temporal, workflows.PaymentWorkflowID(id), filepath.Join(dir, "payment-webhook.json"))
@@ -233,7 +233,7 @@ func TestRecordPaymentHistories(t *testing.T) {
 	if _, err := e.fake.PayWithAmount(id, p["order_name"].(string), 3000, "KRW"); err != nil {
 		t.Fatal(err)
 	}
-	if out := closed(id); out.Status != domain.PaymentMismatched {
+	if out := closed(id); out.Status != string(domain.PaymentMismatched) {
 		t.Fatalf("mismatch path: %+v", out)
 	}
 	record(t, e.m.Temporal, workflows.PaymentWorkflowID(id), filepath.Join(dir, "payment-mismatched.json"))

@@ -291,7 +291,7 @@ func TestPaymentsThroughTemporal(t *testing.T) {
 			t.Fatalf("%d DEPOSIT rows for the payment, want 1", n)
 		}
 		eq(t, "cash", u.must(200, "GET", "/balance", nil)["cash"], strconv.Itoa(10_000_000+10000*cashPerWon))
-		if out := workflowOutcome(t, id); out.Status != domain.PaymentPaid {
+		if out := workflowOutcome(t, id); out.Status != string(domain.PaymentPaid) {
 			t.Fatalf("workflow outcome %+v", out)
 		}
 		other := signup(t, m, "someone-else@example.com")
@@ -341,7 +341,7 @@ func TestPaymentsThroughTemporal(t *testing.T) {
 		if n := deposits(t, u, id); n != 1 {
 			t.Fatalf("%d DEPOSIT rows after replays, want 1", n)
 		}
-		if out := workflowOutcome(t, id); out.Status != domain.PaymentPaid {
+		if out := workflowOutcome(t, id); out.Status != string(domain.PaymentPaid) {
 			t.Fatalf("workflow outcome %+v", out)
 		}
 	})
@@ -463,7 +463,7 @@ func TestPaymentsThroughTemporal(t *testing.T) {
 			fp, _ := e.fake.Payment(id)
 			return fp.Status == portonefake.StatusCancelled && fp.Amount.Cancelled == 100
 		})
-		if out := workflowOutcome(t, id); out.Status != domain.PaymentMismatched {
+		if out := workflowOutcome(t, id); out.Status != string(domain.PaymentMismatched) {
 			t.Fatalf("workflow outcome %+v", out)
 		}
 		e.idle(t)
@@ -493,7 +493,7 @@ func TestPaymentsThroughTemporal(t *testing.T) {
 		if done["status"] != "FAILED" || done["reason"] != "카드 한도 초과" || done["paid_amount"] != nil {
 			t.Fatalf("complete: %v", done)
 		}
-		if out := workflowOutcome(t, id); out.Status != domain.PaymentFailed {
+		if out := workflowOutcome(t, id); out.Status != string(domain.PaymentFailed) {
 			t.Fatalf("workflow outcome %+v", out)
 		}
 		e.idle(t)
@@ -523,7 +523,7 @@ func TestPaymentsThroughTemporal(t *testing.T) {
 			t.Fatalf("%d DEPOSIT rows, want 1", n)
 		}
 		eq(t, "cash", u.must(200, "GET", "/balance", nil)["cash"], strconv.Itoa(10_000_000+30000*cashPerWon))
-		if out := workflowOutcome(t, id); out.Status != domain.PaymentPaid {
+		if out := workflowOutcome(t, id); out.Status != string(domain.PaymentPaid) {
 			t.Fatalf("workflow outcome %+v", out)
 		}
 	})
@@ -580,7 +580,7 @@ func TestPaymentsThroughTemporal(t *testing.T) {
 			t.Fatalf("%d DEPOSIT rows, want exactly 1", n)
 		}
 		eq(t, "cash", u.must(200, "GET", "/balance", nil)["cash"], strconv.Itoa(10_000_000+50000*cashPerWon))
-		if out := workflowOutcome(t, id); out.Status != domain.PaymentPaid {
+		if out := workflowOutcome(t, id); out.Status != string(domain.PaymentPaid) {
 			t.Fatalf("workflow outcome %+v", out)
 		}
 	})

@@ -108,7 +108,7 @@ func TestOpenOrdersWithoutAWorkflowAreFoundAndRepaired(t *testing.T) {
 	if c["status"] != "CANCELLED" {
 		t.Fatalf("cancel: %v", c)
 	}
-	if out := workflowResult(t, m.Temporal, missing); out.Status != domain.Cancelled {
+	if out := workflowResult(t, m.Temporal, missing); out.Status != string(domain.Cancelled) {
 		t.Fatalf("restarted workflow: %+v", out)
 	}
 	o, err := m.Store.GetOrder(ctx, terminated)
@@ -130,7 +130,7 @@ func TestOpenOrdersWithoutAWorkflowAreFoundAndRepaired(t *testing.T) {
 	if _, err := m.Reconciler.Check(ctx, true); err != nil {
 		t.Fatal(err)
 	}
-	if out := workflowResult(t, m.Temporal, terminated); out.Status != domain.Expired {
+	if out := workflowResult(t, m.Temporal, terminated); out.Status != string(domain.Expired) {
 		t.Fatalf("restarted DAY order: %+v", out)
 	}
 	eq(t, "reserved cash", u.must(200, "GET", "/balance", nil)["reserved_cash"], "60009")

@@ -80,7 +80,7 @@ func TestLimitOrderLifecycleThroughTemporal(t *testing.T) {
 		return err == nil && d.WorkflowExecutionInfo.Status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
 	})
 	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "69400"})
-	if out := workflowResult(t, m.Temporal, filled["id"].(string)); out.Status != domain.Filled {
+	if out := workflowResult(t, m.Temporal, filled["id"].(string)); out.Status != string(domain.Filled) {
 		t.Fatalf("workflow outcome %+v", out)
 	}
 
@@ -97,7 +97,7 @@ func TestLimitOrderLifecycleThroughTemporal(t *testing.T) {
 	if c["status"] != "CANCELLED" {
 		t.Fatalf("cancel: %v", c)
 	}
-	if out := workflowResult(t, m.Temporal, id); out.Status != domain.Cancelled {
+	if out := workflowResult(t, m.Temporal, id); out.Status != string(domain.Cancelled) {
 		t.Fatalf("workflow outcome %+v", out)
 	}
 	u.must(409, "POST", "/orders/"+id+"/cancel", nil)
@@ -155,8 +155,8 @@ func TestCancelsRacingFillsThroughTemporal(t *testing.T) {
 		o := u.must(200, "GET", "/orders/"+id, nil)
 		out := workflowResult(t, m.Temporal, id)
 		switch {
-		case cancels[i] == 200 && o["status"] == "CANCELLED" && out.Status == domain.Cancelled:
-		case cancels[i] == 409 && o["status"] == "FILLED" && out.Status == domain.Filled:
+		case cancels[i] == 200 && o["status"] == "CANCELLED" && out.Status == string(domain.Cancelled):
+		case cancels[i] == 409 && o["status"] == "FILLED" && out.Status == string(domain.Filled):
 		default:
 			t.Errorf("order %d: cancel answered %d, row %v, workflow %s", i, cancels[i], o["status"], out.Status)
 		}
@@ -347,7 +347,7 @@ func TestWorkerCrashInTheMiddleOfAFillBurst(t *testing.T) {
 	for i, id := range ids {
 		o := users[i%len(users)].must(200, "GET", "/orders/"+id, nil)
 		out := workflowResult(t, api.Temporal, id)
-		if o["status"] != "FILLED" || out.Status != domain.Filled || len(o["executions"].([]any)) != 1 {
+		if o["status"] != "FILLED" || out.Status != string(domain.Filled) || len(o["executions"].([]any)) != 1 {
 			t.Errorf("order %s: row %v with %d executions, workflow %s", id, o["status"], len(o["executions"].([]any)), out.Status)
 		}
 	}

@@ -1,0 +1,102 @@
+package workflows
+
+import (
+	"time"
+
+	"github.com/stocking-kr/stocking/domain"
+)
+
+// The types below are everything the workflows exchange with the world:
+// workflow inputs and results, activity results, signal and update
+// payloads. They are recorded in every history, so they belong to this
+// package, never to the domain: a rename in the domain must not change a
+// history. Their JSON names are snake_case and stable. A field may be
+// added (older histories decode it as its zero value); a field is never
+// renamed or given another meaning without a new generation of histories
+// (see HistoryVersion).
+//
+// Histories recorded before these types carried domain structs, encoded
+// with Go's field names ("ID", "Status", "Reason"). Temporal's JSON
+// converter matches names without regard to case, so the fields the
+// workflows read (id, status, reason, won, message) decode from both.
+
+// OrderInput starts an order's workflow, and is also the payload of the
+// order-closed signal.
+type OrderInput struct {
+	OrderID     string    `json:"order_id"`
+	UserID      string    `json:"user_id"`
+	StockCode   string    `json:"stock_code"`
+	Side        string    `json:"side"`
+	TimeInForce string    `json:"time_in_force"`
+	ExpiresAt   time.Time `json:"expires_at,omitzero"`
+	Status      string    `json:"status"`
+}
+
+// OrderInputFor is the input that starts (or restarts) an order's workflow.
+func OrderInputFor(o domain.Order) OrderInput {
+	return OrderInput{
+		OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: string(o.Side),
+		TimeInForce: string(o.TimeInForce), ExpiresAt: o.ExpiresAt, Status: string(o.Status),
+	}
+}
+
+// OrderState is an order as a workflow sees it: what LoadOrder reads, and
+// what the cancel update answers.
+type OrderState struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	Reason string `json:"reason"`
+}
+
+// OrderStateOf is the workflow's view of an order.
+func OrderStateOf(o domain.Order) OrderState {
+	return OrderState{ID: o.ID, Status: string(o.Status), Reason: o.Reason}
+}
+
+// final reports whether the order can no longer change.
+func (o OrderState) final() bool { return domain.OrderStatus(o.Status).Final() }
+
+// CloseResult is what closing an order came to: the order as it now is, and
+// whether this attempt was the one that closed it.
+type CloseResult struct {
+	Order   OrderState `json:"order"`
+	Won     bool       `json:"won"`
+	Message string     `json:"message"`
+}
+
+// OrderOutcome is an order workflow's result.
+type OrderOutcome struct {
+	OrderID string `json:"order_id"`
+	Status  string `json:"status"`
+	Reason  string `json:"reason"`
+}
+
+// PaymentInput starts a payment's workflow.
+type PaymentInput struct {
+	PaymentID string    `json:"payment_id"`
+	UserID    string    `json:"user_id"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// PaymentState is a payment as its workflow sees it: what SyncPayment and
+// ExpirePayment answer, and what the completion update returns.
+type PaymentState struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	Reason string `json:"reason"`
+}
+
+// PaymentStateOf is the workflow's view of a payment.
+func PaymentStateOf(p domain.Payment) PaymentState {
+	return PaymentState{ID: p.ID, Status: string(p.Status), Reason: p.Reason}
+}
+
+func (p PaymentState) status() domain.PaymentStatus { return domain.PaymentStatus(p.Status) }
+
+// PaymentOutcome is a payment workflow's result.
+type PaymentOutcome struct {
+	PaymentID string `json:"payment_id"`
+	Status    string `json:"status"`
+	Reason    string `json:"reason"`
+	Polls     int    `json:"polls"`
+}
