@@ -78,6 +78,11 @@ type Options struct {
 	// FakePortOne runs a stand-in for PortOne on the API's server when
 	// PORTONE_V2_API_SECRET is unset (`stocking dev`).
 	FakePortOne bool
+	// AnySchema opens a database whatever its migration state (`db
+	// status`). Every other command without Migrate refuses a database
+	// with pending migrations, and a SQLite file that does not exist yet,
+	// instead of failing later on a missing table.
+	AnySchema bool
 }
 
 // Main is one StocKing process: the store, the service and whatever the
@@ -133,6 +138,13 @@ func newLogger(level string) *slog.Logger {
 
 // Open connects the store and builds the service, without serving.
 func (m *Main) Open(ctx context.Context) error {
+	if !m.Options.Migrate && !m.Options.AnySchema {
+		if t, err := parseDatabaseURI(m.Config.DatabaseURI); err == nil && t.Engine == engineSQLite && t.Path != ":memory:" {
+			if _, err := os.Stat(t.Path); errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("there is no database at %s yet: run `stocking db migrate` (or `stocking dev`) to create it", t.Path)
+			}
+		}
+	}
 	st, err := openStore(ctx, m.Config.DatabaseURI, m.Logger)
 	if err != nil {
 		return err
@@ -141,6 +153,10 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Options.Migrate {
 		if err := st.Migrate(ctx); err != nil {
 			return fmt.Errorf("migrate: %w", err)
+		}
+	} else if !m.Options.AnySchema {
+		if err := checkMigrated(ctx, st); err != nil {
+			return err
 		}
 	}
 	m.Registry = prometheus.NewRegistry()
@@ -196,6 +212,24 @@ func (m *Main) Open(ctx context.Context) error {
 		if n > 0 {
 			m.Logger.Info("seeded KRX listings", "count", n)
 		}
+	}
+	return nil
+}
+
+// checkMigrated refuses a database whose schema is behind this binary.
+func checkMigrated(ctx context.Context, st migratingStore) error {
+	info, err := st.Info(ctx)
+	if err != nil {
+		return err
+	}
+	pending := 0
+	for _, mg := range info.Migrations {
+		if !mg.Applied {
+			pending++
+		}
+	}
+	if pending > 0 {
+		return fmt.Errorf("the database schema is not up to date (%d of %d migrations pending): run `stocking db migrate` first", pending, len(info.Migrations))
 	}
 	return nil
 }

@@ -35,9 +35,9 @@ type benchResult struct {
 // signs up users, funds them, then C clients alternate market buys and
 // sells of one share for T seconds, each client trading for its own users
 // so that the load is many traders rather than one hot account.
-func runBench(ctx context.Context, args []string, out io.Writer) error {
+func runBench(ctx context.Context, args []string, out io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	base := fs.String("url", "http://localhost:5100", "server base URL")
+	base := fs.String("url", "http://localhost:"+env(getenv).get("PORT", "5100"), "server base URL (default: this machine on PORT)")
 	users := fs.Int("users", 64, "traders to sign up")
 	clients := fs.Int("clients", 16, "concurrent HTTP clients")
 	dur := fs.Duration("duration", 20*time.Second, "how long to drive orders")

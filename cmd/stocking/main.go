@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -53,10 +54,17 @@ Every command reads its configuration from the environment (see README).
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// A reader that stops early (stocking openapi | head) closes the pipe:
+	// the write then fails with EPIPE, which ends the command quietly,
+	// instead of the signal killing the process.
+	signal.Ignore(syscall.SIGPIPE)
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Getenv); err != nil {
 		var ex exitError
 		if errors.As(err, &ex) {
 			os.Exit(int(ex))
+		}
+		if errors.Is(err, syscall.EPIPE) {
+			return
 		}
 		fmt.Fprintln(os.Stderr, "stocking:", err)
 		os.Exit(1)
@@ -92,14 +100,14 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	case "user":
 		return runUser(ctx, getenv, args, out)
 	case "bench":
-		return runBench(ctx, args, out)
+		return runBench(ctx, args, out, getenv)
 	case "bench-workflows":
 		return runBenchWorkflows(ctx, args, getenv, out)
 	case "version":
 		fmt.Fprintln(out, "stocking", version)
 		return nil
 	case "healthcheck":
-		return runHealthcheck(ctx, getenv, args)
+		return runHealthcheck(ctx, getenv, args, out)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 }
@@ -109,10 +117,19 @@ func runServer(ctx context.Context, getenv func(string) string, dev bool, opts O
 	if err != nil {
 		return err
 	}
-	if opts.EmbedTemporal && !embeddedTemporalAvailable && cfg.TemporalAddress == "" {
+	if opts.EmbedTemporal && cfg.TemporalAddress == "" {
 		// Fail before touching the database.
-		_, _, _, err := startEmbeddedTemporal(ctx, "", "", "", "", nil)
-		return err
+		if !embeddedTemporalAvailable {
+			_, _, _, err := startEmbeddedTemporal(ctx, "", "", "", "", nil)
+			return err
+		}
+		for _, p := range []struct{ env, addr string }{{"TEMPORAL_EMBED_ADDRESS", cfg.TemporalEmbedAddr}, {"TEMPORAL_UI_ADDRESS", cfg.TemporalUIAddr}} {
+			ln, err := net.Listen("tcp", p.addr)
+			if err != nil {
+				return fmt.Errorf("the embedded Temporal server cannot listen on %s (%s): %w; another `stocking dev` or Temporal may be running there: stop it, or set %s to a free address (or TEMPORAL_ADDRESS to use a running server)", p.addr, p.env, err, p.env)
+			}
+			ln.Close()
+		}
 	}
 	m := NewMain(cfg, opts)
 	if err := m.Run(ctx); err != nil {
@@ -231,7 +248,7 @@ func runDB(ctx context.Context, getenv func(string) string, args []string, out i
 		fmt.Fprintf(out, "added %d listings\n", n)
 		return nil
 	case "status":
-		m, err := openOnly(ctx, getenv, Options{})
+		m, err := openOnly(ctx, getenv, Options{AnySchema: true})
 		if err != nil {
 			return err
 		}
@@ -301,39 +318,53 @@ func runOpenAPI(getenv func(string) string, out io.Writer) error {
 	return err
 }
 
+const userUsage = "usage: stocking user create EMAIL --password P [--nickname N] [--admin] | stocking user promote EMAIL"
+
 func runUser(ctx context.Context, getenv func(string) string, args []string, out io.Writer) error {
-	if len(args) < 2 {
-		return errors.New("usage: stocking user create EMAIL --password P [--nickname N] [--admin] | stocking user promote EMAIL")
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintln(out, userUsage)
+		return nil
 	}
-	sub, email, rest := args[0], args[1], args[2:]
+	sub := args[0]
+	fs := flag.NewFlagSet("user "+sub, flag.ContinueOnError)
+	fs.SetOutput(out)
+	var pw, nick string
+	var admin bool
+	if sub == "create" {
+		fs.StringVar(&pw, "password", "", "password (8 to 72 bytes)")
+		fs.StringVar(&nick, "nickname", "", "nickname (defaults to the e-mail's local part)")
+		fs.BoolVar(&admin, "admin", false, "make the user an admin")
+	}
+	// Flags may come before or after the e-mail.
+	var pos []string
+	for rest := args[1:]; ; {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			return fmt.Errorf("%w\n%s", err, userUsage)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("user %s takes one e-mail address, got %d arguments\n%s", sub, len(pos), userUsage)
+	}
+	email := pos[0]
+	switch sub {
+	case "create", "promote":
+	default:
+		return fmt.Errorf("unknown user command %q: use create or promote", sub)
+	}
 	m, err := openOnly(ctx, getenv, Options{})
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	switch sub {
-	case "create":
-		fs := flag.NewFlagSet("user create", flag.ContinueOnError)
-		pw := fs.String("password", "", "password (at least 8 characters)")
-		nick := fs.String("nickname", "", "nickname (defaults to the e-mail's local part)")
-		admin := fs.Bool("admin", false, "make the user an admin")
-		if err := fs.Parse(rest); err != nil {
-			return err
-		}
-		if *nick == "" {
-			*nick, _, _ = strings.Cut(email, "@")
-		}
-		role := domain.RoleUser
-		if *admin {
-			role = domain.RoleAdmin
-		}
-		u, err := m.Service.Users.Create(ctx, service.SignupInput{Email: email, Password: *pw, Nickname: *nick}, role)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "created %s (%s) with id %s\n", u.Email, u.Role, u.ID)
-		return nil
-	case "promote":
+	if sub == "promote" {
 		u, err := m.Service.Users.Promote(ctx, email)
 		if err != nil {
 			return err
@@ -341,14 +372,30 @@ func runUser(ctx context.Context, getenv func(string) string, args []string, out
 		fmt.Fprintf(out, "%s is now an admin\n", u.Email)
 		return nil
 	}
-	return fmt.Errorf("unknown user command %q: use create or promote", sub)
+	if nick == "" {
+		nick, _, _ = strings.Cut(email, "@")
+	}
+	role := domain.RoleUser
+	if admin {
+		role = domain.RoleAdmin
+	}
+	u, err := m.Service.Users.Create(ctx, service.SignupInput{Email: email, Password: pw, Nickname: nick}, role)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "created %s (%s) with id %s\n", u.Email, u.Role, u.ID)
+	return nil
 }
 
 // runHealthcheck probes a running API's /healthz, for container health
 // checks in images that have no curl.
-func runHealthcheck(ctx context.Context, getenv func(string) string, args []string) error {
+func runHealthcheck(ctx context.Context, getenv func(string) string, args []string, out io.Writer) error {
 	url := "http://127.0.0.1:" + env(getenv).get("PORT", "5100") + "/healthz"
 	if len(args) > 0 {
+		if strings.HasPrefix(args[0], "-") {
+			fmt.Fprintln(out, "usage: stocking healthcheck [URL]   (default http://127.0.0.1:$PORT/healthz); exits 0 when it answers 200")
+			return nil
+		}
 		url = args[0]
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)

@@ -5,9 +5,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -438,5 +441,72 @@ func TestDatabaseURIForms(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "accepted DATABASE_URI forms") {
 			t.Errorf("%s: %v", bad, err)
 		}
+	}
+}
+
+// TestCommandLineErrorsSayWhatToDo runs the one-shot commands the way a
+// newcomer does and checks that mistakes get a way out rather than an
+// engine's error, and that nothing is left behind.
+func TestCommandLineErrorsSayWhatToDo(t *testing.T) {
+	ctx := context.Background()
+	dbPath := filepath.Join(t.TempDir(), "fresh.db")
+	getenv := testEnv(t, map[string]string{"DATABASE_URI": "sqlite:///" + dbPath})
+	var out bytes.Buffer
+
+	// A database that does not exist is not created by a command that
+	// cannot use an empty one.
+	err := run(ctx, []string{"user", "create", "admin@example.com", "--password", "long-password"}, &out, getenv)
+	if err == nil || !strings.Contains(err.Error(), "stocking db migrate") {
+		t.Fatalf("user create on no database: %v", err)
+	}
+	if _, err := os.Stat(dbPath); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("user create left a file behind: %v", err)
+	}
+	if err := run(ctx, []string{"audit"}, &out, getenv); err == nil || !strings.Contains(err.Error(), "stocking db migrate") {
+		t.Fatalf("audit on no database: %v", err)
+	}
+
+	if err := run(ctx, []string{"db", "migrate"}, &out, getenv); err != nil {
+		t.Fatal(err)
+	}
+	// Flags before or after the e-mail.
+	out.Reset()
+	if err := run(ctx, []string{"user", "create", "--admin", "admin@example.com", "--password", "long-password"}, &out, getenv); err != nil {
+		t.Fatalf("flags before the e-mail: %v", err)
+	}
+	if !strings.Contains(out.String(), "created admin@example.com (admin)") {
+		t.Fatalf("user create said %q", out.String())
+	}
+	if err := run(ctx, []string{"user", "create", "two@example.com", "three@example.com", "--password", "long-password"}, &out, getenv); err == nil || !strings.Contains(err.Error(), "takes one e-mail address") {
+		t.Fatalf("two e-mails: %v", err)
+	}
+	if err := run(ctx, []string{"user", "create", "x@example.com", "--colour", "red"}, &out, getenv); err == nil || !strings.Contains(err.Error(), "usage: stocking user create") {
+		t.Fatalf("unknown flag: %v", err)
+	}
+
+	// Help is help, not an attempt at a URL.
+	out.Reset()
+	if err := run(ctx, []string{"healthcheck", "-h"}, &out, getenv); err != nil || !strings.Contains(out.String(), "usage: stocking healthcheck") {
+		t.Fatalf("healthcheck -h: %v %q", err, out.String())
+	}
+}
+
+// TestEmbeddedTemporalPortInUse checks that `stocking dev` names the
+// setting to change when its Temporal port is taken, before it creates or
+// migrates anything.
+func TestEmbeddedTemporalPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dbPath := filepath.Join(t.TempDir(), "dev.db")
+	getenv := testEnv(t, map[string]string{"DATABASE_URI": "sqlite:///" + dbPath, "TEMPORAL_EMBED_ADDRESS": ln.Addr().String()})
+	err = run(context.Background(), []string{"dev"}, io.Discard, getenv)
+	if err == nil || !strings.Contains(err.Error(), "TEMPORAL_EMBED_ADDRESS") {
+		t.Fatalf("dev with a busy Temporal port: %v", err)
+	}
+	if _, err := os.Stat(dbPath); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("dev created the database before failing: %v", err)
 	}
 }

@@ -89,7 +89,9 @@ func (m *Main) openPayments() (ports.PaymentGateway, error) {
 			"checkout", m.PortOneCheckoutURL(), "webhooks_to", m.URL()+webhookPath)
 		return c, nil
 	}
-	m.Logger.Info("payments are disabled: set PORTONE_V2_API_SECRET (and PORTONE_WEBHOOK_SECRET) to take PortOne payments")
+	if m.Options.API || m.Options.Worker {
+		m.Logger.Info("payments are disabled: set PORTONE_V2_API_SECRET (and PORTONE_WEBHOOK_SECRET) to take PortOne payments")
+	}
 	return nil, nil
 }
 
