@@ -15,20 +15,7 @@ import (
 // runFeed runs f against sink until the test ends.
 func runFeed(t *testing.T, f *kis.Feed, sink ports.MarketSink) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- f.Run(ctx, sink) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Error("Feed.Run did not return after its context ended")
-		}
-	})
+	runUntilCleanup(t, "Feed.Run", func(ctx context.Context) error { return f.Run(ctx, sink) })
 }
 
 func fixedCodes(codes ...string) func(context.Context) ([]string, error) {

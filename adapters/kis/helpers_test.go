@@ -64,7 +64,27 @@ func newEnv(t *testing.T, opts kisfake.Options, mod func(*kis.Config)) *env {
 	return &env{fake: fake, srv: srv, client: c, cfg: cfg, logs: logs}
 }
 
-// ctx is a test context that ends well before the test binary's deadline.
+// runUntilCleanup runs run until the test ends, then checks that it returns
+// nil soon after its context ends.
+func runUntilCleanup(t *testing.T, name string, run func(context.Context) error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Errorf("%s did not return after its context ended", name)
+		}
+	})
+}
+
+// testCtx is a test context that ends well before the test binary's deadline.
 func testCtx(t *testing.T) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

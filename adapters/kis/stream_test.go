@@ -24,20 +24,7 @@ func (e *env) runStream(t *testing.T, codes ...string) (*kis.Stream, *tradeSink)
 	if err := st.SetCodes(codes); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- st.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Error("Run did not return after its context ended")
-		}
-	})
+	runUntilCleanup(t, "Stream.Run", st.Run)
 	return st, sink
 }
 

@@ -81,20 +81,23 @@ func decodeAuthBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		GrantType string `json:"grant_type"`
-		AppKey    string `json:"appkey"`
-		AppSecret string `json:"appsecret"`
-	}
+// grant reads an /oauth2 request and checks its grant type and
+// credentials. The secret's field is appsecret for tokens but secretkey for
+// approval keys.
+func (s *Server) grant(w http.ResponseWriter, r *http.Request, secretField string) bool {
+	var req map[string]string
 	if !decodeAuthBody(w, r, &req) {
-		return
+		return false
 	}
-	if req.GrantType != "client_credentials" {
+	if req["grant_type"] != "client_credentials" {
 		authError(w, http.StatusForbidden, "EGW00002", "grant_type must be client_credentials")
-		return
+		return false
 	}
-	if !s.credentials(w, req.AppKey, req.AppSecret) {
+	return s.credentials(w, req["appkey"], req[secretField])
+}
+
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	if !s.grant(w, r, "appsecret") {
 		return
 	}
 	s.mu.Lock()
@@ -122,19 +125,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleApproval(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		GrantType string `json:"grant_type"`
-		AppKey    string `json:"appkey"`
-		SecretKey string `json:"secretkey"`
-	}
-	if !decodeAuthBody(w, r, &req) {
-		return
-	}
-	if req.GrantType != "client_credentials" {
-		authError(w, http.StatusForbidden, "EGW00002", "grant_type must be client_credentials")
-		return
-	}
-	if !s.credentials(w, req.AppKey, req.SecretKey) {
+	if !s.grant(w, r, "secretkey") {
 		return
 	}
 	key := randomHex(18)
