@@ -96,3 +96,44 @@ func TestReplay(t *testing.T) {
 		}
 	}
 }
+
+func TestSimulatedTradesCarryVolumeAndQuotes(t *testing.T) {
+	f := &Simulated{MaxTicks: 3, Rand: rand.New(rand.NewPCG(3, 4))}
+	st := domain.Stock{Code: "005930", PrevClose: decimal.RequireFromString("70000"), Price: decimal.RequireFromString("70000")}
+	band := domain.PriceBand(st.PrevClose)
+	for i := 0; i < 2000; i++ {
+		p := f.Next(st)
+		tr := f.Trade(st, p, time.Unix(0, 0))
+		if tr.Volume <= 0 || tr.BidSize <= 0 || tr.AskSize <= 0 {
+			t.Fatalf("trade without volume or depth: %+v", tr)
+		}
+		if tr.Bid.GreaterThan(tr.Price) || tr.Ask.LessThan(tr.Price) || !tr.Bid.LessThan(tr.Ask) && !(tr.Bid.Equal(band.Lower) || tr.Ask.Equal(band.Upper)) {
+			t.Fatalf("quotes do not bracket the price: %+v", tr)
+		}
+		for _, q := range []decimal.Decimal{tr.Bid, tr.Ask} {
+			if !domain.OnTickGrid(q) || !band.Contains(q) {
+				t.Fatalf("quote %s off the grid or the band: %+v", q, tr)
+			}
+		}
+		st.Price = p
+	}
+}
+
+func TestReplayWithVolumeAndQuotes(t *testing.T) {
+	ticks, err := ParseReplay(strings.NewReader("time,stock_code,price,volume,bid,ask\n0s,005930,70000,120,69900,70000\n1s,005930,70100,5,,\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ticks) != 2 || ticks[0].Volume != 120 || !ticks[0].Bid.Equal(decimal.RequireFromString("69900")) || !ticks[1].Bid.IsZero() || ticks[1].Volume != 5 {
+		t.Fatalf("ticks %+v", ticks)
+	}
+	for in, want := range map[string]string{
+		"time,stock_code,price,volume,bid,ask\n0s,005930,70000,-1,,\n":     "line 2, column 4",
+		"time,stock_code,price,volume,bid,ask\n0s,005930,70000,1,69950,\n": "line 2, column 5",
+		"time,code,price\n": "header must be",
+	} {
+		if _, err := ParseReplay(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", in, err, want)
+		}
+	}
+}

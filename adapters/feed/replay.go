@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,23 +22,38 @@ type Tick struct {
 	Offset time.Duration
 	Code   string
 	Price  decimal.Decimal
+	// Volume, Bid and Ask are zero when the file has no such columns.
+	Volume   int64
+	Bid, Ask decimal.Decimal
 }
 
+// Replay file headers: the short form carries prices only.
+const (
+	replayHeader     = "time,stock_code,price"
+	replayHeaderFull = "time,stock_code,price,volume,bid,ask"
+)
+
 // ParseReplay reads a CSV replay file with the header
-// "time,stock_code,price", where time is RFC 3339 or a duration since the
-// start such as 1.5s. Lines must be in time order.
+// "time,stock_code,price" or "time,stock_code,price,volume,bid,ask", where
+// time is RFC 3339 or a duration since the start such as 1.5s, and bid and
+// ask may be empty. Lines must be in time order.
 func ParseReplay(r io.Reader) ([]Tick, error) {
 	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = 3
 	cr.TrimLeadingSpace = true
 	cr.Comment = '#'
 	head, err := cr.Read()
 	if err != nil {
 		return nil, fmt.Errorf("replay: reading header: %w", err)
 	}
-	if strings.Join(head, ",") != "time,stock_code,price" {
-		return nil, fmt.Errorf("replay: header must be time,stock_code,price, got %q", strings.Join(head, ","))
+	full := false
+	switch strings.Join(head, ",") {
+	case replayHeader:
+	case replayHeaderFull:
+		full = true
+	default:
+		return nil, fmt.Errorf("replay: header must be %s or %s, got %q", replayHeader, replayHeaderFull, strings.Join(head, ","))
 	}
+	cr.FieldsPerRecord = len(head)
 	var (
 		ticks []Tick
 		start time.Time
@@ -71,7 +87,21 @@ func ParseReplay(r io.Reader) ([]Tick, error) {
 		if err != nil || !domain.OnTickGrid(p) {
 			return nil, fmt.Errorf("replay line %d: price %q is not on the KRX tick grid", line, rec[2])
 		}
-		ticks = append(ticks, Tick{Offset: off, Code: rec[1], Price: p})
+		t := Tick{Offset: off, Code: rec[1], Price: p}
+		if full {
+			if t.Volume, err = strconv.ParseInt(rec[3], 10, 64); err != nil || t.Volume < 0 {
+				return nil, fmt.Errorf("replay line %d, column 4: volume %q is not a whole number of shares", line, rec[3])
+			}
+			for i, q := range []*decimal.Decimal{&t.Bid, &t.Ask} {
+				if rec[4+i] == "" {
+					continue
+				}
+				if *q, err = decimal.NewFromString(rec[4+i]); err != nil || !domain.OnTickGrid(*q) {
+					return nil, fmt.Errorf("replay line %d, column %d: %q is not a price on the KRX tick grid", line, 5+i, rec[4+i])
+				}
+			}
+		}
+		ticks = append(ticks, t)
 	}
 }
 
@@ -102,7 +132,8 @@ func (r *Replay) Run(ctx context.Context, sink ports.MarketSink) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := sink.ApplyTrades(ctx, []domain.Trade{{Code: t.Code, At: time.Now().UTC(), Price: t.Price}}); err != nil {
+		tr := domain.Trade{Code: t.Code, At: time.Now().UTC(), Price: t.Price, Volume: t.Volume, Bid: t.Bid, Ask: t.Ask}
+		if err := sink.ApplyTrades(ctx, []domain.Trade{tr}); err != nil {
 			if r.OnError == nil {
 				return fmt.Errorf("replay %s @ %s: %w", t.Code, t.Price, err)
 			}

@@ -70,11 +70,34 @@ func (f *Simulated) Run(ctx context.Context, sink ports.MarketSink) error {
 			if p.Equal(st.Price) {
 				continue
 			}
-			if err := sink.ApplyTrades(ctx, []domain.Trade{{Code: st.Code, At: time.Now().UTC(), Price: p}}); err != nil && ctx.Err() == nil {
+			if err := sink.ApplyTrades(ctx, []domain.Trade{f.Trade(st, p, time.Now().UTC())}); err != nil && ctx.Err() == nil {
 				log.Warn("simulated feed: tick", "code", st.Code, "price", p, "err", err)
 			}
 		}
 	}
+}
+
+// Trade dresses a simulated print at price p with what a real one carries:
+// a volume (mostly small lots, now and then a block), and the best quotes
+// one tick apart, the trade having taken the side it moved toward (a rise
+// lifts the ask, a fall hits the bid), with a few thousand shares shown on
+// each.
+func (f *Simulated) Trade(st domain.Stock, p decimal.Decimal, at time.Time) domain.Trade {
+	vol := int64(1 + f.Rand.IntN(200))
+	if f.Rand.IntN(20) == 0 {
+		vol *= int64(10 + f.Rand.IntN(90))
+	}
+	band := domain.PriceBand(st.PrevClose)
+	t := domain.Trade{
+		Code: st.Code, At: at, Price: p, Volume: vol,
+		BidSize: int64(100 * (1 + f.Rand.IntN(50))), AskSize: int64(100 * (1 + f.Rand.IntN(50))),
+	}
+	if p.GreaterThan(st.Price) {
+		t.Ask, t.Bid = p, band.Clamp(domain.NextTickDown(p))
+	} else {
+		t.Bid, t.Ask = p, band.Clamp(domain.NextTickUp(p))
+	}
+	return t
 }
 
 // Next draws the listing's next price: a step of 1..MaxTicks ticks up or

@@ -19,7 +19,6 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/stocking-kr/stocking/adapters/auth"
-	"github.com/stocking-kr/stocking/adapters/feed"
 	httpapi "github.com/stocking-kr/stocking/adapters/http"
 	"github.com/stocking-kr/stocking/adapters/portone/portonefake"
 	mysqlstore "github.com/stocking-kr/stocking/adapters/sqlstore/mysql"
@@ -276,8 +275,11 @@ func (m *Main) Run(ctx context.Context) error {
 			return nil
 		}, bg)
 	}
-	if m.Options.Feed && m.Config.FeedInterval > 0 {
-		f := &feed.Simulated{Interval: m.Config.FeedInterval, Logger: m.Logger}
+	if m.Options.Feed && (m.Config.FeedInterval > 0 || m.Config.MarketData != "simulated") {
+		f, err := m.marketFeed("", 1)
+		if err != nil {
+			return err
+		}
 		m.goRun("feed", func(ctx context.Context) error { return f.Run(ctx, m.Service.Market) }, bg)
 	}
 	if m.Temporal == nil && (m.Options.API || m.Options.Feed) {

@@ -31,6 +31,19 @@ type Config struct {
 	Fees         domain.Fees
 	LogLevel     string
 	FeedInterval time.Duration
+
+	// MarketData chooses the feed: simulated, replay or kis (MARKET_DATA).
+	MarketData string
+	// MarketDataCodes are the listings a KIS feed subscribes to
+	// (MARKET_DATA_CODES); empty: held, watched and open-order listings.
+	MarketDataCodes []string
+	// ReplayFile is the CSV a replay feed plays (MARKET_DATA_REPLAY).
+	ReplayFile string
+	KISAppKey  string
+	KISSecret  string
+	KISEnv     string // real | mock
+	KISAPIBase string
+	KISWSURL   string
 	// ReconcileInterval is how often a worker looks for open orders and
 	// payments whose workflow is not running (RECONCILE_INTERVAL).
 	ReconcileInterval time.Duration
@@ -87,6 +100,14 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 		TemporalTaskQueue: e.get("TEMPORAL_TASK_QUEUE", "stocking"),
 		TemporalUIAddr:    e.get("TEMPORAL_UI_ADDRESS", "127.0.0.1:8233"),
 		TemporalEmbedAddr: e.get("TEMPORAL_EMBED_ADDRESS", "127.0.0.1:7233"),
+
+		MarketData: strings.ToLower(e.get("MARKET_DATA", "simulated")),
+		ReplayFile: e.get("MARKET_DATA_REPLAY", ""),
+		KISAppKey:  e.get("KIS_APP_KEY", ""),
+		KISSecret:  e.get("KIS_APP_SECRET", ""),
+		KISEnv:     strings.ToLower(e.get("KIS_ENV", "real")),
+		KISAPIBase: e.get("KIS_API_BASE", ""),
+		KISWSURL:   e.get("KIS_WS_URL", ""),
 
 		PortOneStoreID:       e.get("PORTONE_STORE_ID", ""),
 		PortOneAPISecret:     e.get("PORTONE_V2_API_SECRET", ""),
@@ -171,6 +192,31 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 		fail("PREMIUM_DAYS must be a whole number of days between 1 and 3660, got %q", days)
 	} else {
 		c.PremiumDays = n
+	}
+	switch c.MarketData {
+	case "simulated":
+	case "replay":
+		if c.ReplayFile == "" {
+			fail("MARKET_DATA=replay needs MARKET_DATA_REPLAY, a CSV of time,stock_code,price[,volume,bid,ask] lines")
+		}
+	case "kis":
+		if c.KISAppKey == "" || c.KISSecret == "" {
+			fail("MARKET_DATA=kis needs KIS_APP_KEY and KIS_APP_SECRET (from the KIS developer portal; any pair works against stocking fake-kis)")
+		}
+	default:
+		fail("MARKET_DATA must be simulated, replay or kis, got %q", c.MarketData)
+	}
+	if c.KISEnv != "real" && c.KISEnv != "mock" {
+		fail("KIS_ENV must be real or mock, got %q", c.KISEnv)
+	}
+	for _, code := range strings.Split(e.get("MARKET_DATA_CODES", ""), ",") {
+		if code = strings.TrimSpace(code); code == "" {
+			continue
+		}
+		if !domain.ValidStockCode(code) {
+			fail("MARKET_DATA_CODES: %q is not a six-character KRX code", code)
+		}
+		c.MarketDataCodes = append(c.MarketDataCodes, code)
 	}
 	if c.Env == "production" && c.PortOneAPISecret != "" && c.PortOneWebhookSecret == "" {
 		fail("PORTONE_WEBHOOK_SECRET must be set when PORTONE_V2_API_SECRET is")

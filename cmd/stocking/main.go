@@ -16,8 +16,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/stocking-kr/stocking/adapters/feed"
 	httpapi "github.com/stocking-kr/stocking/adapters/http"
+	"github.com/stocking-kr/stocking/adapters/kis/kisfake"
 	"github.com/stocking-kr/stocking/domain"
 	"github.com/stocking-kr/stocking/service"
 )
@@ -46,6 +46,9 @@ Commands:
   bench-workflows       measure the order lifecycle on an in-process
                         Temporal server: fills, workflow closes, idle ticks
   healthcheck [URL]     exit 0 when the API answers /healthz (for container probes)
+  fake-kis --listen ADDR
+                        a stand-in for the KIS Open API (REST and WebSocket)
+                        that publishes the trades POSTed to /__trades
   version
 
 Every command reads its configuration from the environment (see README).
@@ -108,6 +111,8 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return nil
 	case "healthcheck":
 		return runHealthcheck(ctx, getenv, args, out)
+	case "fake-kis":
+		return runFakeKIS(ctx, args, out)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 }
@@ -190,9 +195,12 @@ func openOnly(ctx context.Context, getenv func(string) string, opts Options) (*M
 
 func runFeed(ctx context.Context, getenv func(string) string, args []string) error {
 	fs := flag.NewFlagSet("feed", flag.ContinueOnError)
-	replay := fs.String("replay", "", "CSV file (time,stock_code,price) to replay instead of simulating")
+	replay := fs.String("replay", "", "CSV file (time,stock_code,price[,volume,bid,ask]) to replay instead of MARKET_DATA")
 	speed := fs.Float64("speed", 1, "replay speed factor (0 = as fast as possible)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
 	m, err := openOnly(ctx, getenv, Options{})
@@ -200,26 +208,11 @@ func runFeed(ctx context.Context, getenv func(string) string, args []string) err
 		return err
 	}
 	defer m.Close()
-	if *replay == "" {
-		f := &feed.Simulated{Interval: m.Config.FeedInterval, Logger: m.Logger}
-		m.Logger.Info("simulated feed running", "interval", m.Config.FeedInterval)
-		return f.Run(ctx, m.Service.Market)
-	}
-	fh, err := os.Open(*replay)
+	f, err := m.marketFeed(*replay, *speed)
 	if err != nil {
 		return err
 	}
-	ticks, err := feed.ParseReplay(fh)
-	fh.Close()
-	if err != nil {
-		return err
-	}
-	m.Logger.Info("replaying ticks", "file", *replay, "ticks", len(ticks), "speed", *speed)
-	r := &feed.Replay{Ticks: ticks, Speed: *speed, OnError: func(t feed.Tick, err error) error {
-		m.Logger.Warn("tick rejected", "code", t.Code, "price", t.Price, "err", err)
-		return nil
-	}}
-	return r.Run(ctx, m.Service.Market)
+	return f.Run(ctx, m.Service.Market)
 }
 
 func runDB(ctx context.Context, getenv func(string) string, args []string, out io.Writer) error {
@@ -413,4 +406,25 @@ func runHealthcheck(ctx context.Context, getenv func(string) string, args []stri
 		return fmt.Errorf("%s answered %s", url, resp.Status)
 	}
 	return nil
+}
+
+// runFakeKIS serves the KIS stand-in until interrupted, for local runs
+// with MARKET_DATA=kis and for the drills.
+func runFakeKIS(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("fake-kis", flag.ContinueOnError)
+	fs.SetOutput(out)
+	listen := fs.String("listen", "127.0.0.1:9443", "address to serve REST and WebSocket on")
+	key := fs.String("app-key", "", "the only app key accepted (default: any)")
+	secret := fs.String("app-secret", "", "the only app secret accepted (default: any)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	srv := kisfake.New(kisfake.Options{AppKey: *key, AppSecret: *secret, Logger: newLogger("info")})
+	defer srv.Close()
+	return srv.ListenAndServe(ctx, *listen, func(a net.Addr) {
+		fmt.Fprintf(out, "fake KIS on %s\n  KIS_API_BASE=http://%s KIS_WS_URL=ws://%s/tryitout\n  publish: curl -X POST http://%s/__trades -d '[{\"code\":\"005930\",\"price\":\"70000\",\"volume\":10,\"bid\":\"69900\",\"ask\":\"70000\"}]'\n", a, a, a, a)
+	})
 }

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/stocking-kr/stocking/adapters/feed"
+	"github.com/stocking-kr/stocking/adapters/kis"
+	"github.com/stocking-kr/stocking/ports"
+)
+
+// marketFeed builds the feed MARKET_DATA names: the simulated random walk,
+// a CSV replay (replayFile overrides MARKET_DATA_REPLAY, and speed its
+// pace), or the KIS Open API.
+func (m *Main) marketFeed(replayFile string, speed float64) (ports.MarketFeed, error) {
+	cfg := m.Config
+	kind := cfg.MarketData
+	if replayFile != "" {
+		kind = "replay"
+	} else {
+		replayFile = cfg.ReplayFile
+	}
+	switch kind {
+	case "replay":
+		fh, err := os.Open(replayFile)
+		if err != nil {
+			return nil, fmt.Errorf("replay: %w", err)
+		}
+		defer fh.Close()
+		ticks, err := feed.ParseReplay(fh)
+		if err != nil {
+			return nil, err
+		}
+		m.Logger.Info("replaying trades", "file", replayFile, "trades", len(ticks), "speed", speed)
+		return &feed.Replay{Ticks: ticks, Speed: speed, OnError: func(t feed.Tick, err error) error {
+			m.Logger.Warn("replayed trade rejected", "code", t.Code, "price", t.Price, "err", err)
+			return nil
+		}}, nil
+	case "kis":
+		c, err := kis.NewClient(kis.Config{
+			AppKey: cfg.KISAppKey, AppSecret: cfg.KISSecret, Env: cfg.KISEnv,
+			RESTBase: cfg.KISAPIBase, WSURL: cfg.KISWSURL, Logger: m.Logger,
+		})
+		if err != nil {
+			return nil, err
+		}
+		fc := kis.FeedConfig{Logger: m.Logger}
+		if len(cfg.MarketDataCodes) > 0 {
+			codes := cfg.MarketDataCodes
+			fc.Codes = func(context.Context) ([]string, error) { return codes, nil }
+		}
+		m.Logger.Info("KIS market data", "env", cfg.KISEnv, "codes", len(cfg.MarketDataCodes))
+		return kis.NewFeed(c, fc), nil
+	}
+	m.Logger.Info("simulated market data", "interval", cfg.FeedInterval)
+	return &feed.Simulated{Interval: cfg.FeedInterval, Logger: m.Logger}, nil
+}
