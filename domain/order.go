@@ -23,9 +23,18 @@ type OrderType string
 const (
 	MarketOrder OrderType = "MARKET"
 	LimitOrder  OrderType = "LIMIT"
+	// StopOrder rests until a trade reaches its stop price (a buy at or
+	// above it, a sell at or below), then executes as a MARKET order.
+	StopOrder OrderType = "STOP"
+	// StopLimitOrder rests until its stop price is reached, then rests on
+	// as a LIMIT order at its limit price.
+	StopLimitOrder OrderType = "STOP_LIMIT"
 )
 
-// TimeInForce says how long a resting limit order lives.
+// Stop reports whether the order waits for a trigger.
+func (t OrderType) Stop() bool { return t == StopOrder || t == StopLimitOrder }
+
+// TimeInForce says how long an order lives.
 type TimeInForce string
 
 // Times in force.
@@ -34,7 +43,16 @@ const (
 	Day TimeInForce = "DAY"
 	// GTC orders rest until filled or cancelled.
 	GTC TimeInForce = "GTC"
+	// IOC (immediate or cancel) fills what the quote allows at once and
+	// cancels the rest.
+	IOC TimeInForce = "IOC"
+	// FOK (fill or kill) fills all at once or nothing: it is REJECTED
+	// when the whole quantity cannot trade now.
+	FOK TimeInForce = "FOK"
 )
+
+// Immediate reports whether the time in force allows no resting.
+func (t TimeInForce) Immediate() bool { return t == IOC || t == FOK }
 
 // OrderStatus is where an order is in its lifecycle.
 type OrderStatus string
@@ -72,7 +90,11 @@ type Order struct {
 	Type             OrderType
 	TimeInForce      TimeInForce
 	Quantity         int64
-	LimitPrice       decimal.NullDecimal // set for LIMIT orders
+	LimitPrice       decimal.NullDecimal // set for LIMIT and STOP_LIMIT orders
+	// StopPrice is the trigger of STOP and STOP_LIMIT orders.
+	StopPrice decimal.NullDecimal
+	// TriggeredAt is when a stop order's trigger was reached; zero before.
+	TriggeredAt      time.Time
 	Status           OrderStatus
 	FilledQuantity   int64
 	AverageFillPrice decimal.NullDecimal
@@ -84,7 +106,11 @@ type Order struct {
 	// ExpiresAt is when a DAY order expires; zero for GTC and market orders.
 	ExpiresAt time.Time
 	// Reason explains a REJECTED, CANCELLED or EXPIRED status.
-	Reason     string
+	Reason string
+	// PriorityAt is the order's place in the queue at its price: its
+	// creation, or its last modification that was more than a size
+	// reduction.
+	PriorityAt time.Time
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	Executions []Execution
@@ -120,20 +146,19 @@ type OrderRequest struct {
 	TimeInForce   TimeInForce
 	Quantity      int64
 	LimitPrice    decimal.NullDecimal
+	StopPrice     decimal.NullDecimal
 }
 
-// Normalize fills defaults: LIMIT orders are DAY unless told otherwise;
-// market orders have no time in force.
+// Normalize fills defaults: resting order types are DAY unless told
+// otherwise; a MARKET order without a time in force fills in full or is
+// refused.
 func (r *OrderRequest) Normalize() {
 	r.Side = Side(strings.ToUpper(string(r.Side)))
 	r.Type = OrderType(strings.ToUpper(string(r.Type)))
 	r.TimeInForce = TimeInForce(strings.ToUpper(string(r.TimeInForce)))
 	r.ClientOrderID = strings.TrimSpace(r.ClientOrderID)
-	if r.Type == LimitOrder && r.TimeInForce == "" {
+	if r.Type != MarketOrder && r.TimeInForce == "" {
 		r.TimeInForce = Day
-	}
-	if r.Type == MarketOrder {
-		r.TimeInForce = ""
 	}
 }
 
@@ -153,28 +178,57 @@ func (r OrderRequest) ValidateShape() error {
 		return FieldErrorf(CodeInvalid, "client_order_id", "must be at most %d characters", MaxClientOrderIDLen)
 	}
 	switch r.Type {
-	case MarketOrder:
-		if r.LimitPrice.Valid {
+	case MarketOrder, LimitOrder, StopOrder, StopLimitOrder:
+	default:
+		return FieldErrorf(CodeInvalid, "type", "must be MARKET, LIMIT, STOP or STOP_LIMIT, got %q", r.Type)
+	}
+	needsLimit := r.Type == LimitOrder || r.Type == StopLimitOrder
+	switch {
+	case needsLimit && !r.LimitPrice.Valid:
+		return FieldErrorf(CodeInvalid, "limit_price", "is required for %s orders", r.Type)
+	case !needsLimit && r.LimitPrice.Valid:
+		if r.Type == MarketOrder {
 			return FieldErrorf(CodeInvalid, "limit_price", "must be omitted for MARKET orders; use type LIMIT to set a price")
 		}
+		return FieldErrorf(CodeInvalid, "limit_price", "must be omitted for STOP orders, which execute at the market once triggered; use STOP_LIMIT to set a price")
+	case r.Type.Stop() && !r.StopPrice.Valid:
+		return FieldErrorf(CodeInvalid, "stop_price", "is required for %s orders: the price whose trade triggers them", r.Type)
+	case !r.Type.Stop() && r.StopPrice.Valid:
+		return FieldErrorf(CodeInvalid, "stop_price", "is only for STOP and STOP_LIMIT orders, not %s", r.Type)
+	}
+	for _, p := range []struct {
+		field string
+		v     decimal.NullDecimal
+	}{{"limit_price", r.LimitPrice}, {"stop_price", r.StopPrice}} {
+		if !p.v.Valid {
+			continue
+		}
+		if !p.v.Decimal.IsPositive() {
+			return FieldErrorf(CodeInvalid, p.field, "must be a positive price in won, got %s", p.v.Decimal)
+		}
+		if !p.v.Decimal.Equal(p.v.Decimal.Truncate(0)) {
+			return FieldErrorf(CodeInvalid, p.field, "must be a whole number of won on the tick grid, got %s (nearest: %s or %s)", p.v.Decimal, FloorTick(p.v.Decimal), CeilTick(p.v.Decimal))
+		}
+	}
+	switch r.Type {
+	case MarketOrder:
+		switch r.TimeInForce {
+		case "", IOC, FOK:
+		default:
+			return FieldErrorf(CodeInvalid, "time_in_force", "a MARKET order executes at once: omit time_in_force, or send IOC or FOK; got %q", r.TimeInForce)
+		}
 	case LimitOrder:
-		if !r.LimitPrice.Valid {
-			return FieldErrorf(CodeInvalid, "limit_price", "is required for LIMIT orders")
+		switch r.TimeInForce {
+		case Day, GTC, IOC, FOK:
+		default:
+			return FieldErrorf(CodeInvalid, "time_in_force", "must be DAY, GTC, IOC or FOK, got %q", r.TimeInForce)
 		}
-		p := r.LimitPrice.Decimal
-		if !p.IsPositive() {
-			return FieldErrorf(CodeInvalid, "limit_price", "must be a positive price in won, got %s", p)
-		}
-		if !p.Equal(p.Truncate(0)) {
-			return FieldErrorf(CodeInvalid, "limit_price", "must be a whole number of won on the tick grid, got %s (nearest: %s or %s)", p, FloorTick(p), CeilTick(p))
-		}
+	default:
 		switch r.TimeInForce {
 		case Day, GTC:
 		default:
-			return FieldErrorf(CodeInvalid, "time_in_force", "must be DAY or GTC, got %q", r.TimeInForce)
+			return FieldErrorf(CodeInvalid, "time_in_force", "%s orders wait for their trigger: DAY or GTC, got %q", r.Type, r.TimeInForce)
 		}
-	default:
-		return FieldErrorf(CodeInvalid, "type", "must be MARKET or LIMIT, got %q", r.Type)
 	}
 	return nil
 }

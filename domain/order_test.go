@@ -22,12 +22,25 @@ func TestValidateShape(t *testing.T) {
 		{"negative quantity", func(r *OrderRequest) { r.Quantity = -1 }, "quantity"},
 		{"huge quantity", func(r *OrderRequest) { r.Quantity = 1_000_000_000_000 }, "quantity"},
 		{"bad side", func(r *OrderRequest) { r.Side = "HOLD" }, "side"},
-		{"bad type", func(r *OrderRequest) { r.Type = "STOP" }, "type"},
+		{"bad type", func(r *OrderRequest) { r.Type = "ICEBERG" }, "type"},
+		{"valid stop", func(r *OrderRequest) { r.Type, r.LimitPrice, r.StopPrice = StopOrder, decimal.NullDecimal{}, lp("71000") }, ""},
+		{"valid stop limit", func(r *OrderRequest) { r.Type, r.StopPrice = StopLimitOrder, lp("71000") }, ""},
+		{"valid market IOC", func(r *OrderRequest) { r.Type, r.LimitPrice, r.TimeInForce = MarketOrder, decimal.NullDecimal{}, IOC }, ""},
+		{"valid limit FOK", func(r *OrderRequest) { r.TimeInForce = FOK }, ""},
+		{"stop price on a limit", func(r *OrderRequest) { r.StopPrice = lp("71000") }, "stop_price"},
+		{"stop without stop price", func(r *OrderRequest) { r.Type, r.LimitPrice = StopOrder, decimal.NullDecimal{} }, "stop_price"},
+		{"stop with a limit price", func(r *OrderRequest) { r.Type, r.StopPrice = StopOrder, lp("71000") }, "limit_price"},
+		{"stop limit without limit price", func(r *OrderRequest) { r.Type, r.LimitPrice, r.StopPrice = StopLimitOrder, decimal.NullDecimal{}, lp("71000") }, "limit_price"},
+		{"IOC on a stop", func(r *OrderRequest) {
+			r.Type, r.LimitPrice, r.StopPrice, r.TimeInForce = StopOrder, decimal.NullDecimal{}, lp("71000"), IOC
+		}, "time_in_force"},
+		{"GTC on a market order", func(r *OrderRequest) { r.Type, r.LimitPrice, r.TimeInForce = MarketOrder, decimal.NullDecimal{}, GTC }, "time_in_force"},
+		{"fractional stop", func(r *OrderRequest) { r.Type, r.StopPrice = StopLimitOrder, lp("71000.5") }, "stop_price"},
 		{"limit without price", func(r *OrderRequest) { r.LimitPrice = decimal.NullDecimal{} }, "limit_price"},
 		{"market with price", func(r *OrderRequest) { r.Type = MarketOrder }, "limit_price"},
 		{"negative price", func(r *OrderRequest) { r.LimitPrice = lp("-70000") }, "limit_price"},
 		{"fractional price", func(r *OrderRequest) { r.LimitPrice = lp("70000.0000000001") }, "limit_price"},
-		{"bad tif", func(r *OrderRequest) { r.TimeInForce = "IOC" }, "time_in_force"},
+		{"bad tif", func(r *OrderRequest) { r.TimeInForce = "GTD" }, "time_in_force"},
 		{"long client id", func(r *OrderRequest) { r.ClientOrderID = strings.Repeat("x", 65) }, "client_order_id"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -61,10 +74,15 @@ func TestNormalizeDefaults(t *testing.T) {
 	if r.TimeInForce != Day || r.Type != LimitOrder || r.Side != Buy {
 		t.Fatalf("%+v", r)
 	}
-	m := OrderRequest{Type: "MARKET", TimeInForce: "GTC"}
+	m := OrderRequest{Type: "MARKET"}
 	m.Normalize()
 	if m.TimeInForce != "" {
-		t.Fatalf("market order kept time in force %q", m.TimeInForce)
+		t.Fatalf("market order given time in force %q", m.TimeInForce)
+	}
+	st := OrderRequest{Type: "stop_limit"}
+	st.Normalize()
+	if st.TimeInForce != Day || st.Type != StopLimitOrder {
+		t.Fatalf("%+v", st)
 	}
 }
 

@@ -127,3 +127,33 @@ func (c *Calendar) nextOpen(t time.Time) time.Time {
 func (c *Calendar) DayOrderExpiry(t time.Time) time.Time {
 	return c.SessionAt(t).NextClose
 }
+
+// MarketDay is one Seoul date as the exchange sees it.
+type MarketDay struct {
+	Date    string // YYYY-MM-DD, Seoul
+	Trading bool
+	// Holiday names the closing day, when it is one (weekends have none).
+	Holiday string
+	// Open and Close bound the regular session; with Always, the whole
+	// Seoul calendar day.
+	Open, Close time.Time
+}
+
+// Day describes a Seoul date ("2006-01-02").
+func (c *Calendar) Day(date string) (MarketDay, error) {
+	d, err := time.ParseInLocation(time.DateOnly, date, Seoul)
+	if err != nil {
+		return MarketDay{}, FieldErrorf(CodeInvalid, "date", "%q is not a YYYY-MM-DD date", date)
+	}
+	md := MarketDay{Date: date, Trading: c.TradingDay(d)}
+	md.Holiday = c.Holidays[date]
+	if c.Always {
+		md.Open, md.Close = d, d.AddDate(0, 0, 1)
+		return md, nil
+	}
+	md.Open, md.Close = d.Add(c.Open), d.Add(c.Close)
+	return md, nil
+}
+
+// SeoulDate is the Seoul calendar date of t, as YYYY-MM-DD.
+func SeoulDate(t time.Time) string { return t.In(Seoul).Format(time.DateOnly) }

@@ -77,3 +77,38 @@ func TestParseHolidays(t *testing.T) {
 		t.Fatal("embedded holiday list is short")
 	}
 }
+
+func TestMarketDay(t *testing.T) {
+	cal := NewKRXCalendar()
+	cal.Holidays = map[string]string{"2026-12-31": "year-end closing"}
+	for _, c := range []struct {
+		date    string
+		trading bool
+		holiday string
+		open    string
+		close   string
+	}{
+		{"2026-12-01", true, "", "2026-12-01T09:00:00+09:00", "2026-12-01T15:30:00+09:00"},
+		{"2026-12-05", false, "", "2026-12-05T09:00:00+09:00", "2026-12-05T15:30:00+09:00"}, // Saturday
+		{"2026-12-31", false, "year-end closing", "2026-12-31T09:00:00+09:00", "2026-12-31T15:30:00+09:00"},
+	} {
+		d, err := cal.Day(c.date)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Trading != c.trading || d.Holiday != c.holiday || d.Open.Format(time.RFC3339) != c.open || d.Close.Format(time.RFC3339) != c.close {
+			t.Errorf("%s: %+v", c.date, d)
+		}
+	}
+	always := &Calendar{Always: true}
+	d, _ := always.Day("2026-12-05")
+	if !d.Trading || d.Open.Format(time.RFC3339) != "2026-12-05T00:00:00+09:00" || d.Close.Format(time.RFC3339) != "2026-12-06T00:00:00+09:00" {
+		t.Errorf("always: %+v", d)
+	}
+	if _, err := cal.Day("12/01/2026"); !IsCode(err, CodeInvalid) {
+		t.Errorf("bad date: %v", err)
+	}
+	if got := SeoulDate(time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC)); got != "2026-12-01" {
+		t.Errorf("SeoulDate = %s", got)
+	}
+}

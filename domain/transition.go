@@ -156,3 +156,85 @@ func (o Order) Close(a Account, h Holding, status OrderStatus, reason string, no
 	o.UpdatedAt = now
 	return Change{Order: o, Account: a, Holding: h}, nil
 }
+
+// ModifyRequest changes a resting order: a new total quantity, a new
+// limit price, or both; a zero field keeps what the order has.
+type ModifyRequest struct {
+	Quantity   int64
+	LimitPrice decimal.NullDecimal
+}
+
+// Modify changes a resting order's quantity or limit price and holds what
+// it now needs in place of what it held: a buy releases its reservation and
+// reserves anew at reservePrice (its new limit, or for a STOP buy the
+// band's upper limit), a sell reserves more or fewer shares. It fails,
+// changing nothing, when the new reservation does not fit. The order keeps
+// its place in the queue only when its size goes down and its price stays;
+// any other change queues it anew. Checking the new price against the tick
+// grid and the band is the caller's, who knows the listing.
+func (o Order) Modify(a Account, h Holding, req ModifyRequest, reservePrice decimal.Decimal, fees Fees, now time.Time) (Change, error) {
+	if !o.Open() {
+		return Change{}, Errorf(CodeConflict, "order %s is already %s and can no longer be modified", o.ID, o.Status)
+	}
+	if o.Type == MarketOrder {
+		return Change{}, Errorf(CodeConflict, "order %s is a MARKET order and does not rest", o.ID)
+	}
+	qty, limit := o.Quantity, o.LimitPrice
+	if req.Quantity != 0 {
+		if err := ValidateQuantity(req.Quantity); err != nil {
+			return Change{}, err
+		}
+		if req.Quantity <= o.FilledQuantity {
+			return Change{}, FieldErrorf(CodeInvalid, "quantity", "must be more than the %d shares already filled, got %d; cancel the order to stop it", o.FilledQuantity, req.Quantity)
+		}
+		qty = req.Quantity
+	}
+	if req.LimitPrice.Valid {
+		if !o.LimitPrice.Valid {
+			return Change{}, FieldErrorf(CodeInvalid, "limit_price", "a %s order has no limit price to change", o.Type)
+		}
+		limit = req.LimitPrice
+	}
+	if qty == o.Quantity && limit.Decimal.Equal(o.LimitPrice.Decimal) {
+		return Change{}, Errorf(CodeInvalid, "nothing to change: send a new quantity or limit_price")
+	}
+	keepsPlace := qty < o.Quantity && limit.Decimal.Equal(o.LimitPrice.Decimal)
+	remaining := qty - o.FilledQuantity
+	if o.Side == Buy {
+		a.Release(o.ReservedAmount)
+		need := fees.BuyReservation(remaining, reservePrice)
+		if err := a.Reserve(need); err != nil {
+			return Change{}, err
+		}
+		o.ReservedAmount = need
+		a.UpdatedAt = now
+	} else {
+		h.ReservedQuantity -= o.Remaining()
+		if err := h.ReserveShares(remaining); err != nil {
+			return Change{}, err
+		}
+		h.UpdatedAt = now
+	}
+	o.Quantity, o.LimitPrice = qty, limit
+	if !keepsPlace {
+		o.PriorityAt = now
+	}
+	o.UpdatedAt = now
+	return Change{Order: o, Account: a, Holding: h}, nil
+}
+
+// Triggers reports whether a trade at price reaches a stop order's stop
+// price that has not been reached before: a buy stop at or above it, a
+// sell stop at or below it.
+func (o Order) Triggers(price decimal.Decimal) bool {
+	if !o.Type.Stop() || !o.TriggeredAt.IsZero() || !o.StopPrice.Valid || !o.Open() {
+		return false
+	}
+	if o.Side == Buy {
+		return !price.LessThan(o.StopPrice.Decimal)
+	}
+	return !price.GreaterThan(o.StopPrice.Decimal)
+}
+
+// Waiting reports whether a stop order still waits for its trigger.
+func (o Order) Waiting() bool { return o.Type.Stop() && o.TriggeredAt.IsZero() }

@@ -289,3 +289,108 @@ func TestClose(t *testing.T) {
 		})
 	}
 }
+
+func TestModify(t *testing.T) {
+	fees := DefaultFees()
+	buy := func(t *testing.T) Change {
+		o := limitOrder(Buy, 10, "70000")
+		o.PriorityAt = t0
+		return resting(t, o) // 700,105 reserved
+	}
+	partSell := func(t *testing.T) Change {
+		o := limitOrder(Sell, 8, "70000")
+		o.PriorityAt = t0
+		c := resting(t, o)
+		c, err := c.Order.Fill(c.Account, c.Holding, 3, d("70000"), fees, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c // 3 of 8 filled, 5 shares reserved of 7 held
+	}
+	later := t0.Add(time.Minute)
+	for _, x := range []struct {
+		name     string
+		from     func(t *testing.T) Change
+		req      ModifyRequest
+		code     Code
+		msg      string
+		reserved string // cash, for buys
+		shares   int64  // reserved shares, for sells
+		keeps    bool   // time priority kept
+	}{
+		{name: "smaller buy keeps its place", from: buy, req: ModifyRequest{Quantity: 4}, reserved: "280042", keeps: true},
+		{name: "bigger buy queues anew", from: buy, req: ModifyRequest{Quantity: 12}, reserved: "840126"},
+		{name: "new price queues anew", from: buy, req: ModifyRequest{LimitPrice: decimal.NewNullDecimal(d("69000"))}, reserved: "690103"},
+		{name: "smaller at a new price queues anew", from: buy, req: ModifyRequest{Quantity: 5, LimitPrice: decimal.NewNullDecimal(d("69000"))}, reserved: "345051"},
+		{name: "buy beyond cash", from: buy, req: ModifyRequest{Quantity: 15}, code: CodeInsufficientFunds},
+		{name: "sell more of what is held", from: partSell, req: ModifyRequest{Quantity: 10}, shares: 7},
+		{name: "sell more than held", from: partSell, req: ModifyRequest{Quantity: 11}, code: CodeInsufficientStock},
+		{name: "below what filled", from: partSell, req: ModifyRequest{Quantity: 3}, code: CodeInvalid, msg: "more than the 3 shares already filled"},
+		{name: "nothing", from: buy, req: ModifyRequest{Quantity: 10}, code: CodeInvalid, msg: "nothing to change"},
+		{name: "a filled order", from: func(t *testing.T) Change {
+			c := buy(t)
+			c, _ = c.Order.Fill(c.Account, c.Holding, 10, d("70000"), fees, t0)
+			return c
+		}, req: ModifyRequest{Quantity: 5}, code: CodeConflict, msg: "already FILLED"},
+	} {
+		t.Run(x.name, func(t *testing.T) {
+			before := x.from(t)
+			snapshot := before
+			reserve := x.req.LimitPrice
+			if !reserve.Valid {
+				reserve = before.Order.LimitPrice
+			}
+			ch, err := before.Order.Modify(before.Account, before.Holding, x.req, reserve.Decimal, fees, later)
+			if !reflect.DeepEqual(before, snapshot) {
+				t.Fatal("Modify changed its inputs")
+			}
+			if x.code != "" {
+				if ErrorCode(err) != x.code || !strings.Contains(err.Error(), x.msg) {
+					t.Fatalf("err %v, want %s %q", err, x.code, x.msg)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if before.Order.Side == Buy && (!ch.Account.ReservedCash.Equal(d(x.reserved)) || !ch.Order.ReservedAmount.Equal(d(x.reserved))) {
+				t.Errorf("reserved %s (order %s), want %s", ch.Account.ReservedCash, ch.Order.ReservedAmount, x.reserved)
+			}
+			if before.Order.Side == Sell && ch.Holding.ReservedQuantity != x.shares {
+				t.Errorf("reserved %d shares, want %d", ch.Holding.ReservedQuantity, x.shares)
+			}
+			if kept := ch.Order.PriorityAt.Equal(t0); kept != x.keeps {
+				t.Errorf("priority kept %v, want %v", kept, x.keeps)
+			}
+		})
+	}
+}
+
+func TestTriggers(t *testing.T) {
+	stop := func(side Side, at string) Order {
+		o := limitOrder(side, 1, "70000")
+		o.Type, o.LimitPrice, o.StopPrice = StopOrder, decimal.NullDecimal{}, decimal.NewNullDecimal(d(at))
+		return o
+	}
+	for _, c := range []struct {
+		o     Order
+		price string
+		want  bool
+	}{
+		{stop(Buy, "71000"), "70900", false},
+		{stop(Buy, "71000"), "71000", true},
+		{stop(Buy, "71000"), "72000", true},
+		{stop(Sell, "69000"), "69100", false},
+		{stop(Sell, "69000"), "69000", true},
+		{limitOrder(Buy, 1, "70000"), "90000", false},
+	} {
+		if got := c.o.Triggers(d(c.price)); got != c.want {
+			t.Errorf("%s %s stop %s at %s: %v", c.o.Side, c.o.Type, c.o.StopPrice.Decimal, c.price, got)
+		}
+	}
+	o := stop(Buy, "71000")
+	o.TriggeredAt = t0
+	if o.Triggers(d("72000")) || o.Waiting() {
+		t.Error("a triggered stop triggers again")
+	}
+}
