@@ -60,6 +60,10 @@ type Options struct {
 	// Routes are already defined on r, so chi refuses r.Use there; scope
 	// extra middleware with r.With or r.Group.
 	Mount func(r chi.Router, api huma.API)
+	// CORSAllowedOrigins are the browser origins, besides the server's
+	// own, allowed to call the API (CORS_ALLOWED_ORIGINS); an entry may
+	// hold one * wildcard. Empty: no CORS headers at all.
+	CORSAllowedOrigins []string
 }
 
 // NewHandler builds the HTTP handler: API, docs, health, readiness and
@@ -101,6 +105,7 @@ func build(opts Options, m *metrics, reg *prometheus.Registry) (chi.Router, huma
 
 	r := chi.NewRouter()
 	r.Use(m.middleware, recoverer(log), cleanInputs)
+	r.Use(corsMiddleware(opts.CORSAllowedOrigins))
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
 		writeProblem(w, newProblem(http.StatusNotFound, "", "no route for "+req.Method+" "+req.URL.Path+"; the API lives under "+BasePath+" and /docs lists every operation"))
 	})

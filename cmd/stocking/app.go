@@ -259,7 +259,8 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		h := httpapi.NewHandler(httpapi.Options{
 			Service: m.Service, Logger: m.Logger, Registry: m.Registry, Version: version, Checks: checks,
-			Mount: m.mountPayments,
+			Mount:              m.mountPayments,
+			CORSAllowedOrigins: m.Config.CORSAllowedOrigins,
 		})
 		// Every wait is bounded: a client that sends slowly, reads slowly
 		// or idles on a kept-alive connection is cut off. The write
