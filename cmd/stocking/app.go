@@ -261,6 +261,9 @@ func (m *Main) Run(ctx context.Context) error {
 			Service: m.Service, Logger: m.Logger, Registry: m.Registry, Version: version, Checks: checks,
 			Mount:              m.mountPayments,
 			CORSAllowedOrigins: m.Config.CORSAllowedOrigins,
+			// The web app opens the fake PortOne's page by path, so that it
+			// works under whatever host name the browser used.
+			CheckoutURL: strings.TrimPrefix(m.PortOneCheckoutURL(), m.URL()),
 		})
 		// Every wait is bounded: a client that sends slowly, reads slowly
 		// or idles on a kept-alive connection is cut off. The write
