@@ -138,6 +138,7 @@ func build(opts Options, m *metrics, reg *prometheus.Registry) (chi.Router, huma
 		opts.Mount(r, api)
 	}
 	documentProblems(api)
+	documentAPI(api)
 	return r, api
 }
 
