@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 	"github.com/shopspring/decimal"
 	"go.temporal.io/server/temporaltest"
@@ -73,6 +75,7 @@ func TestWebAppInChromium(t *testing.T) {
 	// The ticket's rules are the domain's: compare the JavaScript tick
 	// table with the Go one around every boundary.
 	checkTickTable(t, b)
+	checkLabels(t, b)
 
 	// Market buy of 10 shares.
 	b.do("market buy", 20*time.Second, steps(
@@ -161,9 +164,10 @@ func TestWebAppInChromium(t *testing.T) {
 	)...)
 	b.snapshot("modify")
 	b.waitFor("the modify answered", `document.querySelector('form.modify .msg[data-kind="error"]:not([hidden])') || !document.querySelector('form.modify')`, 10*time.Second)
-	if st, out := u.do("PATCH", "/orders/"+third, map[string]any{"limit_price": "61500"}); st >= 400 {
-		if got := b.text("form.modify .msg"); got != out["detail"] {
-			t.Errorf("the modify form shows %q, the server's detail is %q", got, out["detail"])
+	if eval[bool](b, `!!document.querySelector('form.modify .msg[data-kind="error"]:not([hidden])')`) {
+		st, out := u.do("PATCH", "/orders/"+third, map[string]any{"limit_price": "61500"})
+		if got := b.text("form.modify .msg"); st < 400 || got != out["detail"] {
+			t.Errorf("the modify form shows %q; the server answers %d %q", got, st, out["detail"])
 		}
 	}
 
@@ -254,6 +258,23 @@ func login(t *testing.T, m *Main, email string) *apiClient {
 	return c
 }
 
+// checkLabels fails for a label key the page uses that a language lacks,
+// and for a key one language has and the other not.
+func checkLabels(t *testing.T, b *browser) {
+	t.Helper()
+	missing := eval[[]string](b, `import(new URL("js/i18n.js", document.baseURI).href).then((i) => {
+		const {en, ko} = i.keys();
+		const used = [...document.querySelectorAll("[data-i18n], [data-i18n-placeholder], [data-i18n-title]")]
+			.flatMap((el) => [el.dataset.i18n, el.dataset.i18nPlaceholder, el.dataset.i18nTitle]).filter(Boolean);
+		return [...used.filter((k) => !en.includes(k) || !ko.includes(k)).map((k) => "used " + k),
+			...en.filter((k) => !ko.includes(k)).map((k) => "ko lacks " + k),
+			...ko.filter((k) => !en.includes(k)).map((k) => "en lacks " + k)];
+	})`)
+	for _, m := range missing {
+		t.Errorf("label: %s", m)
+	}
+}
+
 // checkTickTable compares the ticket's tick size, rounding and grid test
 // with the domain's around each boundary of the KRX table.
 func checkTickTable(t *testing.T, b *browser) {
@@ -282,4 +303,118 @@ func checkTickTable(t *testing.T, b *browser) {
 			t.Errorf("price %d: the app says tick, floor, ceil, on grid = %v; the domain %v", p, got[i], want)
 		}
 	}
+}
+
+// cannedAnswer is what the browser gets, instead of the server's answer,
+// for a request the test intercepts.
+type cannedAnswer struct {
+	status      int
+	contentType string
+	body        string
+}
+
+// TestWebAppWithEndpointsToCome renders the screens whose endpoints the
+// server does not have yet (event stream, equity, leaderboards, contests)
+// from canned answers in the contract's shape, which the browser receives
+// in place of the server's 404s.
+func TestWebAppWithEndpointsToCome(t *testing.T) {
+	b := newBrowser(t)
+	m, _ := startMain(t, nil)
+	adm := admin(t, m)
+	adm.must(200, "PUT", "/admin/stocks/005930", map[string]any{"price": "70000", "prev_close": "70000"})
+	signup(t, m, "future@example.com")
+
+	canned := map[string]cannedAnswer{
+		"POST /api/v1/stream/ticket": {200, "application/json", `{"data":{"ticket":"t-1"}}`},
+		// One event, after which the stream ends; the app reconnects with a
+		// new ticket.
+		"GET /api/v1/stream": {200, "text/event-stream", "retry: 60000\nid: 1\nevent: quote\n" +
+			`data: {"code":"005930","name":"삼성전자","price":"71000","prev_close":"70000","change":"1000","change_rate":"1.43","upper_limit":"91000","lower_limit":"49000","tick_size":"100"}` + "\n\n"},
+		"GET /api/v1/analytics/equity": {200, "application/json", `{"data":[` +
+			`{"date":"2026-11-27","cash":"10000000","holdings_value":"0","equity":"10000000","net_flow":"10000000","daily_return":"0","cumulative_return":"0"},` +
+			`{"date":"2026-11-30","cash":"9000000","holdings_value":"1100000","equity":"10100000","net_flow":"0","daily_return":"1","cumulative_return":"1"},` +
+			`{"date":"2026-12-01","cash":"9000000","holdings_value":"1050000","equity":"10050000","net_flow":"0","daily_return":"-0.5","cumulative_return":"0.5"}]}`},
+		"GET /api/v1/leaderboards": {200, "application/json", `{"data":[` +
+			`{"rank":1,"nickname":"고수","return_rate":"12.5","equity":"11250000","trades":42},` +
+			`{"rank":2,"nickname":"future","return_rate":"-1.25","equity":"9875000","trades":3}],"as_of":"2026-12-01T05:00:00Z"}`},
+		"GET /api/v1/contests":           {200, "application/json", `{"data":[{"id":"c-1","name":"12월 리그","starts_at":"2026-12-01T00:00:00Z","ends_at":"2026-12-31T06:30:00Z","initial_cash":"50000000"}],"next_cursor":null}`},
+		"POST /api/v1/contests/c-1/join": {201, "application/json", `{"data":{"account_id":"acct-c-1"}}`},
+	}
+	intercept(t, b, canned)
+
+	b.do("log in", 20*time.Second, steps(
+		one(chromedp.Navigate(m.URL()+"/app/"), chromedp.WaitVisible(css("#login-form"))),
+		fill("#login-form [name=email]", "future@example.com"),
+		fill("#login-form [name=password]", "correct-horse"),
+		one(chromedp.Click(css("#login-form button[type=submit]")), chromedp.WaitVisible(css("#tab-trade"))),
+	)...)
+	// An access token that no longer works is traded for a new pair with
+	// the refresh token, and the app carries on.
+	b.do("expire the access token", 20*time.Second,
+		chromedp.Evaluate[chromedp.Void](`(() => {
+			const s = JSON.parse(sessionStorage.getItem("stocking.session"));
+			s.access_token = "expired";
+			sessionStorage.setItem("stocking.session", JSON.stringify(s));
+		})()`),
+		chromedp.Reload(),
+		chromedp.WaitVisible(css("#tab-trade")),
+	)
+	b.waitFor("a new access token", `(JSON.parse(sessionStorage.getItem("stocking.session")) || {}).access_token?.length > 20`, 10*time.Second)
+	b.waitFor("the cash shown with it", `document.querySelector('#whoami [data-field="available"]')`, 10*time.Second)
+	b.waitFor("a streamed quote shown", `(document.querySelector('#quotes tr[data-code="005930"] [data-field=price]') || {}).textContent === "71,000"`, 10*time.Second)
+	b.waitFor("the stream's mode shown", `document.querySelector('#live-mode').dataset.mode === "stream"`, 10*time.Second)
+
+	b.do("the equity chart", 20*time.Second,
+		chromedp.Click(css(`#nav a[data-tab="portfolio"]`)),
+		chromedp.WaitVisible(css(`#equity-chart svg[data-points="3"]`)),
+	)
+	b.snapshot("future-equity")
+	if n := eval[int](b, `document.querySelectorAll('#equity-chart circle').length`); n != 3 {
+		t.Errorf("%d points drawn, want 3", n)
+	}
+	b.do("the leaderboard and contests", 20*time.Second,
+		chromedp.Click(css(`#nav a[data-tab="rankings"]`)),
+		chromedp.WaitVisible(css(`#leaderboard tbody tr.me`)),
+		chromedp.WaitVisible(css(`#contests tr[data-contest-id="c-1"] button`)),
+	)
+	if got := b.text(`#leaderboard tbody tr:first-child`); !strings.Contains(got, "고수") || !strings.Contains(got, "+12.50%") || !strings.Contains(got, "11,250,000") {
+		t.Errorf("first leaderboard row: %q", got)
+	}
+	b.do("join a contest", 20*time.Second,
+		chromedp.Click(css(`#contests tr[data-contest-id="c-1"] button`)),
+		chromedp.WaitVisible(css(`#contests-msg[data-kind="ok"]`)),
+	)
+	if got := b.text("#contests-msg"); !strings.Contains(got, "acct-c-1") {
+		t.Errorf("join message: %q", got)
+	}
+	b.snapshot("future-rankings")
+	b.checkConsole()
+}
+
+// intercept answers the browser's requests named in canned ("METHOD
+// /path", query ignored) itself; every other request goes to the server.
+func intercept(t *testing.T, b *browser, canned map[string]cannedAnswer) {
+	t.Helper()
+	paused := chromedp.Events(b.ctx, fetch.RequestPaused)
+	if _, err := chromedp.Call(b.ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/api/v1/*"}}}); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			u, _ := url.Parse(ev.Request.URL)
+			a, ok := canned[ev.Request.Method+" "+u.Path]
+			if !ok {
+				_, _ = chromedp.Call(b.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+				continue
+			}
+			_, _ = chromedp.Call(b.ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{
+				RequestID: ev.RequestID, ResponseCode: int64(a.status),
+				ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: a.contentType}, {Name: "Cache-Control", Value: "no-store"}},
+				Body:            []byte(a.body),
+			})
+		}
+	}()
 }

@@ -36,6 +36,7 @@ export function mountPortfolio(ctx) {
     if (!rows.length) rows.push(h("tr", {}, h("td", { colspan: 8, class: "empty" }, t("holdings.empty"))));
     replace(table.tBodies[0], rows);
     const tot = portfolio.totals;
+    table.tFoot.hidden = !portfolio.holdings.length;
     replace(
       table.tFoot,
       h(
