@@ -28,6 +28,15 @@ func fill(sel, value string) []chromedp.Action[chromedp.Void] {
 	}
 }
 
+// placed waits for the ticket to report a new order (not the one it
+// reported before, prev) with the status, and returns its id.
+func placed(t *testing.T, b *browser, step, prev, status string) string {
+	t.Helper()
+	b.waitFor(step, fmt.Sprintf(`(() => { const m = document.querySelector("#ticket-msg");
+		return m.dataset.orderId && m.dataset.orderId !== %q && m.dataset.status === %q; })()`, prev, status), 15*time.Second)
+	return b.attr("#ticket-msg", "data-order-id")
+}
+
 // steps flattens actions for browser.do.
 func steps(groups ...[]chromedp.Action[chromedp.Void]) []chromedp.Action[chromedp.Void] {
 	var out []chromedp.Action[chromedp.Void]
@@ -116,11 +125,9 @@ func TestWebAppInChromium(t *testing.T) {
 	// A resting limit buy, then a tick through it: the app shows the fill.
 	b.do("a resting limit buy", 20*time.Second, steps(
 		fill("#ticket-price", "69000"),
-		one(chromedp.SetValue(css("#ticket-tif"), "GTC"),
-			chromedp.Click(css("#ticket-submit")),
-			chromedp.WaitVisible(css(`#ticket-msg[data-status="PENDING"]`))),
+		one(chromedp.SetValue(css("#ticket-tif"), "GTC"), chromedp.Click(css("#ticket-submit"))),
 	)...)
-	resting := b.attr("#ticket-msg", "data-order-id")
+	resting := placed(t, b, "the resting order placed", "", "PENDING")
 	b.waitFor("the resting order listed", fmt.Sprintf(`document.querySelector('#orders tr[data-order-id=%q][data-status="PENDING"]')`, resting), 10*time.Second)
 	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "68900"})
 	tick := time.Now()
@@ -131,13 +138,10 @@ func TestWebAppInChromium(t *testing.T) {
 	b.do("a second resting order", 20*time.Second, steps(
 		fill("#ticket-qty", "1"),
 		fill("#ticket-price", "60000"),
-		one(chromedp.Click(css("#ticket-submit")), chromedp.WaitVisible(css(`#ticket-msg[data-status="PENDING"]`))),
+		one(chromedp.Click(css("#ticket-submit"))),
 	)...)
+	second := placed(t, b, "the second order placed", resting, "PENDING")
 	b.snapshot("trade")
-	second := b.attr("#ticket-msg", "data-order-id")
-	if second == resting {
-		t.Fatal("the second order has the first one's id")
-	}
 	b.waitFor("the second order listed", fmt.Sprintf(`document.querySelector('#orders tr[data-order-id=%q][data-status="PENDING"]')`, second), 10*time.Second)
 	b.do("cancel it", 20*time.Second,
 		chromedp.Click(css(fmt.Sprintf(`#orders tr[data-order-id=%q] button[data-action="cancel"]`, second))),
@@ -152,9 +156,9 @@ func TestWebAppInChromium(t *testing.T) {
 	// shows.
 	b.do("a third resting order", 20*time.Second, steps(
 		fill("#ticket-price", "61000"),
-		one(chromedp.Click(css("#ticket-submit")), chromedp.WaitVisible(css(`#ticket-msg[data-status="PENDING"]`))),
+		one(chromedp.Click(css("#ticket-submit"))),
 	)...)
-	third := b.attr("#ticket-msg", "data-order-id")
+	third := placed(t, b, "the third order placed", second, "PENDING")
 	b.waitFor("the third order listed", fmt.Sprintf(`document.querySelector('#orders tr[data-order-id=%q] button[data-action="modify"]')`, third), 10*time.Second)
 	b.do("modify it", 20*time.Second, steps(
 		one(chromedp.Click(css(fmt.Sprintf(`#orders tr[data-order-id=%q] button[data-action="modify"]`, third))),

@@ -135,13 +135,15 @@ export function mountTrade(ctx) {
 
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    // The message of the previous order must not pass for this one's.
+    say(msg, "");
+    for (const k of ["reason", "status", "orderId"]) delete msg.dataset[k];
     const v = validate();
     if (v.error) {
       say(msg, v.error, "error");
       msg.dataset.reason = v.reason;
       return;
     }
-    delete msg.dataset.reason;
     const button = byId("ticket-submit");
     button.disabled = true;
     try {
