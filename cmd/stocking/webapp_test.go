@@ -367,6 +367,10 @@ func TestWebAppWithEndpointsToCome(t *testing.T) {
 	b.waitFor("the cash shown with it", `document.querySelector('#whoami [data-field="available"]')`, 10*time.Second)
 	b.waitFor("a streamed quote shown", `(document.querySelector('#quotes tr[data-code="005930"] [data-field=price]') || {}).textContent === "71,000"`, 10*time.Second)
 	b.waitFor("the stream's mode shown", `document.querySelector('#live-mode').dataset.mode === "stream"`, 10*time.Second)
+	// The stream carries changes only; the listings come from one read.
+	if n := eval[int](b, `document.querySelectorAll('#quotes tbody tr[data-code]').length`); n < 30 {
+		t.Errorf("%d listings shown while streaming", n)
+	}
 
 	b.do("the equity chart", 20*time.Second,
 		chromedp.Click(css(`#nav a[data-tab="portfolio"]`)),

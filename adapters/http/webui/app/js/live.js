@@ -24,6 +24,9 @@ export class Live {
     this.source = null;
     this.failures = 0;
     this.signedIn = false;
+    // Bumped by every start and stop, so that a reconnect scheduled before
+    // a logout does not open a stream after it.
+    this.generation = 0;
   }
 
   /** Subscribes fn to one kind of update: quotes, order, balance or mode. */
@@ -55,11 +58,16 @@ export class Live {
   async start(signedIn) {
     this.stop();
     this.signedIn = signedIn;
-    if (signedIn && (await this.openStream())) return;
-    this.startPolling();
+    const gen = this.generation;
+    // The stream sends changes only: the listings come from one read.
+    await this.loadQuotes();
+    if (gen !== this.generation) return;
+    if (signedIn && (await this.openStream(gen))) return;
+    if (gen === this.generation) this.startPolling();
   }
 
   stop() {
+    this.generation++;
     clearInterval(this.timer);
     this.timer = null;
     if (this.source) {
@@ -70,7 +78,7 @@ export class Live {
   }
 
   /** Asks for a ticket and opens the stream; false when there is none. */
-  async openStream() {
+  async openStream(gen) {
     let ticket;
     try {
       ticket = (await this.api.post("/stream/ticket", {})).data?.ticket;
@@ -78,14 +86,22 @@ export class Live {
       if (!(err instanceof ApiError) || !err.missing) console.warn("stream ticket:", err.message);
       return false;
     }
-    if (!ticket) return false;
+    if (!ticket || gen !== this.generation) return false;
     const url = new URL(this.api.url("/stream"), location.href);
     url.searchParams.set("ticket", ticket);
     const source = new EventSource(url);
     this.source = source;
     source.addEventListener("open", () => {
+      const reconnected = this.failures > 0;
       this.failures = 0;
       this.setMode("stream");
+      if (reconnected) {
+        // A new connection cannot resume the old one (a ticket is good for
+        // one), so what changed meanwhile is read again.
+        this.loadQuotes();
+        this.emit("order", null);
+        this.emit("balance", null);
+      }
     });
     source.addEventListener("quote", (ev) => this.emit("quotes", [JSON.parse(ev.data)]));
     source.addEventListener("order", (ev) => this.emit("order", JSON.parse(ev.data)));
@@ -103,8 +119,8 @@ export class Live {
         return;
       }
       setTimeout(() => {
-        if (this.source === null && this.mode !== "poll") {
-          this.openStream().then((ok) => ok || this.startPolling());
+        if (gen === this.generation && this.source === null && this.mode !== "poll") {
+          this.openStream(gen).then((ok) => ok || gen !== this.generation || this.startPolling());
         }
       }, 1000 * this.failures);
     });
@@ -116,19 +132,22 @@ export class Live {
   startPolling() {
     clearInterval(this.timer);
     this.setMode("poll");
-    this.poll();
     this.timer = setInterval(() => this.poll(), POLL_INTERVAL);
+  }
+
+  async loadQuotes() {
+    try {
+      const stocks = await this.api.get("/stocks", { auth: false });
+      this.emit("quotes", stocks.data || []);
+    } catch (err) {
+      console.warn("loading quotes:", err.message);
+    }
   }
 
   async poll() {
     // A hidden tab needs no fresh numbers; it catches up when shown.
     if (document.hidden) return;
-    try {
-      const stocks = await this.api.get("/stocks", { auth: false });
-      this.emit("quotes", stocks.data || []);
-    } catch (err) {
-      console.warn("polling quotes:", err.message);
-    }
+    await this.loadQuotes();
     if (this.signedIn) {
       this.emit("order", null);
       this.emit("balance", null);

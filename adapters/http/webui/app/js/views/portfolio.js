@@ -60,7 +60,11 @@ export function mountPortfolio(ctx) {
     }
   }
 
-  async function load() {
+  /**
+   * Reloads the balance and holdings, and the equity history when asked:
+   * it changes once a day, so polling leaves it alone.
+   */
+  async function load({ equity: withEquity = true } = {}) {
     await loadBalance();
     try {
       portfolio = (await ctx.api.get("/portfolio")).data;
@@ -68,7 +72,7 @@ export function mountPortfolio(ctx) {
     } catch (err) {
       ctx.notify(err.message, "error");
     }
-    loadEquity();
+    if (withEquity) loadEquity();
   }
 
   async function loadEquity() {
@@ -90,7 +94,7 @@ export function mountPortfolio(ctx) {
       ctx.showCash(b);
       return;
     }
-    if (ctx.visible("portfolio")) load();
+    if (ctx.visible("portfolio")) load({ equity: false });
     else loadBalance();
   });
   onLanguageChange(() => {
