@@ -173,7 +173,7 @@ type Order struct {
 	StockCode        string      `json:"stock_code"`
 	Side             string      `json:"side" enum:"BUY,SELL"`
 	Type             string      `json:"type" enum:"MARKET,LIMIT"`
-	TimeInForce      *string     `json:"time_in_force" doc:"DAY or GTC for LIMIT orders; null for MARKET orders."`
+	TimeInForce      *string     `json:"time_in_force" enum:"DAY,GTC" doc:"DAY or GTC for LIMIT orders; null for MARKET orders."`
 	Quantity         int64       `json:"quantity"`
 	LimitPrice       *string     `json:"limit_price"`
 	Status           string      `json:"status" enum:"PENDING,FILLED,CANCELLED,EXPIRED,REJECTED"`
@@ -296,7 +296,7 @@ func transactionDTO(l domain.LedgerEntry) Transaction {
 type WatchItem struct {
 	StockCode  string    `json:"stock_code"`
 	Name       string    `json:"name"`
-	Market     string    `json:"market"`
+	Market     string    `json:"market" enum:"KOSPI,KOSDAQ"`
 	Price      string    `json:"price"`
 	PrevClose  string    `json:"prev_close"`
 	Change     string    `json:"change"`

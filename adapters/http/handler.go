@@ -60,6 +60,14 @@ type Options struct {
 	// Routes are already defined on r, so chi refuses r.Use there; scope
 	// extra middleware with r.With or r.Group.
 	Mount func(r chi.Router, api huma.API)
+	// CORSAllowedOrigins are the browser origins, besides the server's
+	// own, allowed to call the API (CORS_ALLOWED_ORIGINS); an entry may
+	// hold one * wildcard. Empty: no CORS headers at all.
+	CORSAllowedOrigins []string
+	// CheckoutURL is the payment window the web app at /app/ sends a
+	// top-up to (the development fake PortOne's checkout page), as a URL
+	// or a path on this server. Empty: the app offers no top-up.
+	CheckoutURL string
 }
 
 // NewHandler builds the HTTP handler: API, docs, health, readiness and
@@ -101,6 +109,7 @@ func build(opts Options, m *metrics, reg *prometheus.Registry) (chi.Router, huma
 
 	r := chi.NewRouter()
 	r.Use(m.middleware, recoverer(log), cleanInputs)
+	r.Use(corsMiddleware(opts.CORSAllowedOrigins))
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
 		writeProblem(w, newProblem(http.StatusNotFound, "", "no route for "+req.Method+" "+req.URL.Path+"; the API lives under "+BasePath+" and /docs lists every operation"))
 	})
@@ -123,11 +132,13 @@ func build(opts Options, m *metrics, reg *prometheus.Registry) (chi.Router, huma
 	s.registerPayments(v1)
 	s.registerAdmin(v1)
 	s.registerOps(api, r, reg, opts.Checks)
+	mountWeb(r, opts)
 
 	if opts.Mount != nil {
 		opts.Mount(r, api)
 	}
 	documentProblems(api)
+	documentAPI(api)
 	return r, api
 }
 
@@ -170,8 +181,9 @@ func humaConfig(version string, log *slog.Logger) huma.Config {
 	cfg := huma.DefaultConfig("StocKing API", version)
 	cfg.CreateHooks = nil
 	cfg.SchemasPath = ""
-	cfg.DocsPath = "/docs"
-	cfg.DocsRenderer = huma.DocsRendererSwaggerUI
+	// Huma's docs page loads Swagger UI from a CDN; mountWeb serves an
+	// embedded copy instead.
+	cfg.DocsPath = ""
 	cfg.OpenAPIPath = "/openapi"
 	cfg.Info.Description = "Virtual stock trading on KRX listings. Money is sent and received as decimal strings " +
 		"(\"70000\", \"1234.5\"), quantities as integers, times as RFC 3339. Successful bodies are wrapped as " +

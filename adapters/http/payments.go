@@ -116,7 +116,7 @@ func (a wonAmount) decimal() (decimal.Decimal, error) {
 type preparePaymentInput struct {
 	Body struct {
 		Amount    wonAmount `json:"amount"`
-		OrderName string    `json:"order_name" maxLength:"100" example:"가상머니 10,000원 충전" doc:"Shown in the payment window; at most 40 characters."`
+		OrderName string    `json:"order_name" maxLength:"40" example:"가상머니 10,000원 충전" doc:"Shown in the payment window; at most 40 characters."`
 		Currency  string    `json:"currency,omitempty" example:"KRW" doc:"KRW (the default); CURRENCY_KRW is accepted too."`
 		Product   string    `json:"product,omitempty" enum:"CASH,PREMIUM" doc:"CASH (the default) tops up virtual cash; PREMIUM extends the subscription and must cost exactly the premium price."`
 	}

@@ -258,7 +258,11 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		h := httpapi.NewHandler(httpapi.Options{
 			Service: m.Service, Logger: m.Logger, Registry: m.Registry, Version: version, Checks: checks,
-			Mount: m.mountPayments,
+			Mount:              m.mountPayments,
+			CORSAllowedOrigins: m.Config.CORSAllowedOrigins,
+			// The web app opens the fake PortOne's page by path, so that it
+			// works under whatever host name the browser used.
+			CheckoutURL: strings.TrimPrefix(m.PortOneCheckoutURL(), m.URL()),
 		})
 		// Every wait is bounded: a client that sends slowly, reads slowly
 		// or idles on a kept-alive connection is cut off. The write

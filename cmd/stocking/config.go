@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	httpapi "github.com/stocking-kr/stocking/adapters/http"
 	"github.com/stocking-kr/stocking/domain"
 )
 
@@ -69,7 +70,15 @@ type Config struct {
 	// PremiumPrice buys PremiumDays of premium (PREMIUM_PRICE, PREMIUM_DAYS).
 	PremiumPrice decimal.Decimal
 	PremiumDays  int
+
+	// CORSAllowedOrigins are the browser origins allowed to call the API
+	// from another origin (CORS_ALLOWED_ORIGINS, comma separated).
+	CORSAllowedOrigins []string
 }
+
+// devCORSOrigins are what `stocking dev` allows when CORS_ALLOWED_ORIGINS
+// is unset: a front end's own development server on any local port.
+var devCORSOrigins = []string{"http://localhost:*", "http://127.0.0.1:*"}
 
 // env reads a variable with a default.
 type env func(string) string
@@ -220,6 +229,18 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 	}
 	if c.Env == "production" && c.PortOneAPISecret != "" && c.PortOneWebhookSecret == "" {
 		fail("PORTONE_WEBHOOK_SECRET must be set when PORTONE_V2_API_SECRET is")
+	}
+	if v := e.get("CORS_ALLOWED_ORIGINS", ""); v != "" {
+		for _, o := range strings.Split(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				c.CORSAllowedOrigins = append(c.CORSAllowedOrigins, o)
+			}
+		}
+		if err := httpapi.ValidateCORSOrigins(c.CORSAllowedOrigins); err != nil {
+			fail("CORS_ALLOWED_ORIGINS: %v", err)
+		}
+	} else if devDefaults {
+		c.CORSAllowedOrigins = devCORSOrigins
 	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("configuration:\n  %s", strings.Join(errs, "\n  "))
