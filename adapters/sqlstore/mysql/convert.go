@@ -45,11 +45,11 @@ const maxLastError = 2048
 
 // lim turns a port limit into a LIMIT value: zero or negative means no
 // limit, which MySQL spells as a very large one.
-func lim(n int) int32 {
+func lim(n int) int64 {
 	if n <= 0 || n > math.MaxInt32 {
 		return math.MaxInt32
 	}
-	return int32(n)
+	return int64(n)
 }
 
 func before(cursor string) string {

@@ -85,7 +85,7 @@ func TestCrossingUsesIndex(t *testing.T) {
 	ctx := t.Context()
 
 	crossing := mydb.PlannedQueries["ListCrossingOrders"]
-	args := []any{"005930", int64(-70000), int64(70000), int64(10)}
+	args := []any{"005930", int64(70000), int64(70000), int64(10)}
 	for _, row := range explain(t, s, crossing, args...) {
 		if row["table"] != "orders" {
 			continue

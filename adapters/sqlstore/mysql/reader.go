@@ -249,12 +249,12 @@ func (r reader) ListOrders(ctx context.Context, f ports.OrderFilter) ([]domain.O
 		return nil, err
 	}
 	rows, err := r.qs().ListOrders(ctx, mydb.ListOrdersParams{
-		UserID:       f.UserID,
-		Before:       before(f.Before),
-		StatusFilter: string(f.Status),
-		StockFilter:  f.StockCode,
-		SideFilter:   string(f.Side),
-		Limit:        lim(f.Limit),
+		UserID:    f.UserID,
+		Before:    before(f.Before),
+		Status:    string(f.Status),
+		StockCode: f.StockCode,
+		Side:      string(f.Side),
+		Limit:     lim(f.Limit),
 	})
 	if err != nil {
 		return nil, r.fail("list orders", err)
@@ -300,13 +300,10 @@ func (r reader) ListCrossingOrders(ctx context.Context, code string, price decim
 	if err := r.ready(ctx); err != nil {
 		return nil, err
 	}
-	// A buy crosses when its limit is at or above the price, so its key
-	// (the negated limit) is at or below the negated price.
-	key := wholeWon(price)
+	// The statement negates the key for the buys (see the query).
 	rows, err := r.qs().ListCrossingOrders(ctx, mydb.ListCrossingOrdersParams{
 		StockCode: code,
-		BuyKey:    sql.NullInt64{Int64: -key, Valid: true},
-		SellKey:   sql.NullInt64{Int64: key, Valid: true},
+		PriceKey:  sql.NullInt64{Int64: wholeWon(price), Valid: true},
 		Limit:     lim(limit),
 	})
 	if err != nil {
@@ -360,13 +357,13 @@ func (r reader) ListLedger(ctx context.Context, f ports.LedgerFilter) ([]domain.
 		to = f.To.UTC()
 	}
 	rows, err := r.qs().ListLedger(ctx, mydb.ListLedgerParams{
-		UserID:      f.UserID,
-		Before:      before(f.Before),
-		TypeFilter:  string(f.Type),
-		StockFilter: sql.NullString{String: f.StockCode, Valid: true},
-		FromTime:    from,
-		ToTime:      to,
-		Limit:       lim(f.Limit),
+		UserID:    f.UserID,
+		Before:    before(f.Before),
+		Type:      string(f.Type),
+		StockCode: sql.NullString{String: f.StockCode, Valid: true},
+		FromTime:  from,
+		ToTime:    to,
+		Limit:     lim(f.Limit),
 	})
 	if err != nil {
 		return nil, r.fail("list ledger", err)

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -8,7 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 
 	"github.com/stocking-kr/stocking/adapters/sqlstore/postgres/internal/pgdb"
@@ -40,11 +40,11 @@ const (
 // lim turns a port limit into a LIMIT value: zero or negative means no
 // limit, which PostgreSQL spells as a bound nothing reaches (a negative
 // LIMIT is an error there).
-func lim(n int) int32 {
+func lim(n int) int64 {
 	if n <= 0 || n > math.MaxInt32 {
 		return math.MaxInt32
 	}
-	return int32(n)
+	return int64(n)
 }
 
 func before(cursor string) string {
@@ -54,17 +54,17 @@ func before(cursor string) string {
 	return cursor
 }
 
-func text(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }
+func text(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
 // timestamptz stores the zero time as NULL, the domain's "never".
-func timestamptz(t time.Time) pgtype.Timestamptz {
+func timestamptz(t time.Time) sql.NullTime {
 	if t.IsZero() {
-		return pgtype.Timestamptz{}
+		return sql.NullTime{}
 	}
-	return pgtype.Timestamptz{Time: t.UTC(), Valid: true}
+	return sql.NullTime{Time: t.UTC(), Valid: true}
 }
 
-func timeOf(t pgtype.Timestamptz) time.Time {
+func timeOf(t sql.NullTime) time.Time {
 	if !t.Valid {
 		return time.Time{}
 	}
@@ -92,11 +92,11 @@ func orTime(t, def time.Time) time.Time {
 // orders by. Limit prices are whole won on the tick grid; Floor keeps the
 // key a lower bound for any other value, and ListCrossingOrders re-checks
 // every candidate with exact decimals.
-func priceKey(p decimal.NullDecimal) pgtype.Int8 {
+func priceKey(p decimal.NullDecimal) sql.NullInt64 {
 	if !p.Valid {
-		return pgtype.Int8{}
+		return sql.NullInt64{}
 	}
-	return pgtype.Int8{Int64: p.Decimal.Floor().IntPart(), Valid: true}
+	return sql.NullInt64{Int64: p.Decimal.Floor().IntPart(), Valid: true}
 }
 
 // wrap names the failed operation and turns PostgreSQL's errors into the

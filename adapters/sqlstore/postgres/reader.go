@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -39,7 +40,7 @@ func (r reader) GetUserByEmail(ctx context.Context, email string) (domain.User, 
 
 // ListUserIDs pages through user ids in ascending order.
 func (r reader) ListUserIDs(ctx context.Context, after string, limit int) ([]string, error) {
-	ids, err := r.q.ListUserIDs(ctx, pgdb.ListUserIDsParams{After: after, Lim: lim(limit)})
+	ids, err := r.q.ListUserIDs(ctx, pgdb.ListUserIDsParams{After: after, Limit: lim(limit)})
 	return ids, wrap("list user ids", err)
 }
 
@@ -77,7 +78,7 @@ func (r reader) ListStocks(ctx context.Context) ([]domain.Stock, error) {
 // ListPrices returns the newest limit prices at or after since, oldest
 // first.
 func (r reader) ListPrices(ctx context.Context, code string, since time.Time, limit int) ([]domain.PricePoint, error) {
-	rows, err := r.q.ListPricesDesc(ctx, pgdb.ListPricesDescParams{StockCode: code, Since: since.UTC(), Lim: lim(limit)})
+	rows, err := r.q.ListPricesDesc(ctx, pgdb.ListPricesDescParams{StockCode: code, Since: since.UTC(), Limit: lim(limit)})
 	if err != nil {
 		return nil, wrap("list prices", err)
 	}
@@ -140,7 +141,7 @@ func (r reader) ListOrders(ctx context.Context, f ports.OrderFilter) ([]domain.O
 		Status:    string(f.Status),
 		StockCode: f.StockCode,
 		Side:      string(f.Side),
-		Lim:       lim(f.Limit),
+		Limit:     lim(f.Limit),
 	})
 	if err != nil {
 		return nil, wrap("list orders", err)
@@ -162,7 +163,7 @@ func (r reader) ListExecutions(ctx context.Context, orderIDs []string) ([]domain
 
 // ListUserExecutions pages through a user's executions in id order.
 func (r reader) ListUserExecutions(ctx context.Context, userID, after string, limit int) ([]domain.Execution, error) {
-	rows, err := r.q.ListUserExecutions(ctx, pgdb.ListUserExecutionsParams{UserID: userID, After: after, Lim: lim(limit)})
+	rows, err := r.q.ListUserExecutions(ctx, pgdb.ListUserExecutionsParams{UserID: userID, After: after, Limit: lim(limit)})
 	if err != nil {
 		return nil, wrap("list user executions", err)
 	}
@@ -178,8 +179,8 @@ func (r reader) ListUserExecutions(ctx context.Context, userID, after string, li
 func (r reader) ListCrossingOrders(ctx context.Context, code string, price decimal.Decimal, limit int) ([]domain.Order, error) {
 	rows, err := r.q.ListCrossingOrders(ctx, pgdb.ListCrossingOrdersParams{
 		StockCode: code,
-		PriceKey:  priceKey(decimal.NewNullDecimal(price)).Int64,
-		Lim:       lim(limit),
+		PriceKey:  priceKey(decimal.NewNullDecimal(price)),
+		Limit:     lim(limit),
 	})
 	if err != nil {
 		return nil, wrap("list crossing orders", err)
@@ -197,7 +198,7 @@ func (r reader) ListCrossingOrders(ctx context.Context, code string, price decim
 // ListExpiringOrders returns up to limit PENDING orders whose expiry is at
 // or before t, the earliest expiry first.
 func (r reader) ListExpiringOrders(ctx context.Context, t time.Time, limit int) ([]domain.Order, error) {
-	rows, err := r.q.ListExpiringOrders(ctx, pgdb.ListExpiringOrdersParams{Until: t.UTC(), Lim: lim(limit)})
+	rows, err := r.q.ListExpiringOrders(ctx, pgdb.ListExpiringOrdersParams{UntilTime: timestamptz(t), Limit: lim(limit)})
 	if err != nil {
 		return nil, wrap("list expiring orders", err)
 	}
@@ -226,10 +227,10 @@ func (r reader) ListLedger(ctx context.Context, f ports.LedgerFilter) ([]domain.
 		UserID:    f.UserID,
 		Before:    before(f.Before),
 		Type:      string(f.Type),
-		StockCode: f.StockCode,
+		StockCode: sql.NullString{String: f.StockCode, Valid: true},
 		FromTime:  from,
 		ToTime:    to,
-		Lim:       lim(f.Limit),
+		Limit:     lim(f.Limit),
 	})
 	if err != nil {
 		return nil, wrap("list ledger", err)
@@ -265,7 +266,7 @@ func (r reader) GetPayment(ctx context.Context, id string) (domain.Payment, erro
 
 // ListPayments returns a user's payments, newest first.
 func (r reader) ListPayments(ctx context.Context, userID, beforeID string, limit int) ([]domain.Payment, error) {
-	rows, err := r.q.ListPayments(ctx, pgdb.ListPaymentsParams{UserID: userID, Before: before(beforeID), Lim: lim(limit)})
+	rows, err := r.q.ListPayments(ctx, pgdb.ListPaymentsParams{UserID: userID, Before: before(beforeID), Limit: lim(limit)})
 	if err != nil {
 		return nil, wrap("list payments", err)
 	}

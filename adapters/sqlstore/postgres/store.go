@@ -277,7 +277,7 @@ func (s *Store) attempt(ctx context.Context, fn func(ctx context.Context, tx por
 
 // DueOutbox returns messages due at now, the earliest due first.
 func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]ports.OutboxMessage, error) {
-	rows, err := s.q.DueOutbox(ctx, pgdb.DueOutboxParams{Now: now.UTC(), Lim: lim(limit)})
+	rows, err := s.q.DueOutbox(ctx, pgdb.DueOutboxParams{Now: now.UTC(), Limit: lim(limit)})
 	if err != nil {
 		return nil, wrap("due outbox", err)
 	}

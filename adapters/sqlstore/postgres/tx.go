@@ -269,11 +269,14 @@ func (t *tx) UpsertStock(ctx context.Context, s domain.Stock) error {
 	})
 }
 
-// RecordPrice sets a listing's last price and appends it to its history
-// in one statement. An unknown listing is domain.ErrNotFound.
+// RecordPrice sets a listing's last price and appends it to its history,
+// both in the next round trip. An unknown listing is domain.ErrNotFound.
 func (t *tx) RecordPrice(ctx context.Context, code string, price decimal.Decimal, at time.Time) error {
-	_, err := t.later("record price", true).RecordPrice(ctx, pgdb.RecordPriceParams{StockCode: code, Price: price, RecordedAt: orNow(at)})
-	return err
+	at = orNow(at)
+	if _, err := t.later("record price", true).SetStockPrice(ctx, pgdb.SetStockPriceParams{Price: price, UpdatedAt: at, Code: code}); err != nil {
+		return err
+	}
+	return t.later("record price", false).InsertPrice(ctx, pgdb.InsertPriceParams{StockCode: code, Price: price, RecordedAt: at})
 }
 
 // AddWatch returns domain.ErrDuplicate when the entry exists.

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"sync/atomic"
 	"time"
 
@@ -60,7 +61,7 @@ func (r reader) GetUserByEmail(ctx context.Context, email string) (domain.User, 
 
 // ListUserIDs pages through user ids in ascending order.
 func (r reader) ListUserIDs(ctx context.Context, after string, limit int) ([]string, error) {
-	ids, err := r.qs().ListUserIDs(r.c(ctx), sqlitedb.ListUserIDsParams{After: after, Lim: lim(limit)})
+	ids, err := r.qs().ListUserIDs(r.c(ctx), sqlitedb.ListUserIDsParams{After: after, Limit: lim(limit)})
 	return ids, wrap("list user ids", err)
 }
 
@@ -98,7 +99,7 @@ func (r reader) ListStocks(ctx context.Context) ([]domain.Stock, error) {
 // ListPrices returns the newest limit prices at or after since, oldest
 // first.
 func (r reader) ListPrices(ctx context.Context, code string, since time.Time, limit int) ([]domain.PricePoint, error) {
-	rows, err := r.qs().ListPricesDesc(r.c(ctx), sqlitedb.ListPricesDescParams{StockCode: code, Since: since.UTC(), Lim: lim(limit)})
+	rows, err := r.qs().ListPricesDesc(r.c(ctx), sqlitedb.ListPricesDescParams{StockCode: code, Since: since.UTC(), Limit: lim(limit)})
 	if err != nil {
 		return nil, wrap("list prices", err)
 	}
@@ -161,7 +162,7 @@ func (r reader) ListOrders(ctx context.Context, f ports.OrderFilter) ([]domain.O
 		Status:    string(f.Status),
 		StockCode: f.StockCode,
 		Side:      string(f.Side),
-		Lim:       lim(f.Limit),
+		Limit:     lim(f.Limit),
 	})
 	if err != nil {
 		return nil, wrap("list orders", err)
@@ -183,7 +184,7 @@ func (r reader) ListExecutions(ctx context.Context, orderIDs []string) ([]domain
 
 // ListUserExecutions pages through a user's executions in id order.
 func (r reader) ListUserExecutions(ctx context.Context, userID, after string, limit int) ([]domain.Execution, error) {
-	rows, err := r.qs().ListUserExecutions(r.c(ctx), sqlitedb.ListUserExecutionsParams{UserID: userID, After: after, Lim: lim(limit)})
+	rows, err := r.qs().ListUserExecutions(r.c(ctx), sqlitedb.ListUserExecutionsParams{UserID: userID, After: after, Limit: lim(limit)})
 	if err != nil {
 		return nil, wrap("list user executions", err)
 	}
@@ -197,27 +198,15 @@ func (r reader) ListUserExecutions(ctx context.Context, userID, after string, li
 // the orders returned. The integer price_key narrows the candidates; the
 // exact decision is made in Go with decimals.
 func (r reader) ListCrossingOrders(ctx context.Context, code string, price decimal.Decimal, limit int) ([]domain.Order, error) {
-	key := sqlitedb.ListCrossingBuysParams{
+	rows, err := r.qs().ListCrossingOrders(r.c(ctx), sqlitedb.ListCrossingOrdersParams{
 		StockCode: code,
 		PriceKey:  priceKey(decimal.NewNullDecimal(price)),
-		Lim:       lim(limit),
-	}
-	buys, err := r.qs().ListCrossingBuys(r.c(ctx), key)
+		Limit:     lim(limit),
+	})
 	if err != nil {
-		return nil, wrap("list crossing buys", err)
+		return nil, wrap("list crossing orders", err)
 	}
-	out := crossing(make([]domain.Order, 0, len(buys)), buys, price)
-	if limit > 0 && len(out) >= limit {
-		return out[:limit], nil
-	}
-	if limit > 0 {
-		key.Lim = int64(limit - len(out))
-	}
-	sells, err := r.qs().ListCrossingSells(r.c(ctx), sqlitedb.ListCrossingSellsParams(key))
-	if err != nil {
-		return nil, wrap("list crossing sells", err)
-	}
-	return crossing(out, sells, price), nil
+	return crossing(make([]domain.Order, 0, len(rows)), rows, price), nil
 }
 
 // crossing appends the candidates that price really fills.
@@ -234,7 +223,7 @@ func crossing(out []domain.Order, rows []sqlitedb.Order, price decimal.Decimal) 
 // ListExpiringOrders returns up to limit PENDING orders whose expiry is at
 // or before t, the earliest expiry first.
 func (r reader) ListExpiringOrders(ctx context.Context, t time.Time, limit int) ([]domain.Order, error) {
-	rows, err := r.qs().ListExpiringOrders(r.c(ctx), sqlitedb.ListExpiringOrdersParams{Until: nullTime(t), Lim: lim(limit)})
+	rows, err := r.qs().ListExpiringOrders(r.c(ctx), sqlitedb.ListExpiringOrdersParams{UntilTime: nullTime(t), Limit: lim(limit)})
 	if err != nil {
 		return nil, wrap("list expiring orders", err)
 	}
@@ -263,10 +252,10 @@ func (r reader) ListLedger(ctx context.Context, f ports.LedgerFilter) ([]domain.
 		UserID:    f.UserID,
 		Before:    before(f.Before),
 		Type:      string(f.Type),
-		StockCode: f.StockCode,
+		StockCode: sql.NullString{String: f.StockCode, Valid: true},
 		FromTime:  from,
 		ToTime:    to,
-		Lim:       lim(f.Limit),
+		Limit:     lim(f.Limit),
 	})
 	if err != nil {
 		return nil, wrap("list ledger", err)
@@ -302,7 +291,7 @@ func (r reader) GetPayment(ctx context.Context, id string) (domain.Payment, erro
 
 // ListPayments returns a user's payments, newest first.
 func (r reader) ListPayments(ctx context.Context, userID, beforeID string, limit int) ([]domain.Payment, error) {
-	rows, err := r.qs().ListPayments(r.c(ctx), sqlitedb.ListPaymentsParams{UserID: userID, Before: before(beforeID), Lim: lim(limit)})
+	rows, err := r.qs().ListPayments(r.c(ctx), sqlitedb.ListPaymentsParams{UserID: userID, Before: before(beforeID), Limit: lim(limit)})
 	if err != nil {
 		return nil, wrap("list payments", err)
 	}

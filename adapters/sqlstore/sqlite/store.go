@@ -391,7 +391,7 @@ func (s *Store) Close() error {
 
 // DueOutbox returns messages due at now, the earliest due first.
 func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]ports.OutboxMessage, error) {
-	rows, err := s.rq.Load().DueOutbox(ctx, sqlitedb.DueOutboxParams{Now: now.UTC(), Lim: lim(limit)})
+	rows, err := s.rq.Load().DueOutbox(ctx, sqlitedb.DueOutboxParams{Now: now.UTC(), Limit: lim(limit)})
 	if err != nil {
 		return nil, wrap("due outbox", err)
 	}

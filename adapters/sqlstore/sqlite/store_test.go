@@ -88,21 +88,20 @@ func TestMigrateTwice(t *testing.T) {
 	}
 }
 
-// TestCrossingUsesIndex checks that the matcher's queries are range scans
-// of the partial index orders_resting, not scans of the orders table.
+// TestCrossingUsesIndex checks that both branches of the matcher's query
+// are range scans of the partial index orders_resting, not scans of the
+// orders table.
 func TestCrossingUsesIndex(t *testing.T) {
 	s := openTest(t, MemoryPath)
-	for _, name := range []string{"ListCrossingBuys", "ListCrossingSells"} {
-		plan := explain(t, s, sqlitedb.PlannedQueries[name], "005930", 70000, 10)
-		if !strings.Contains(plan, "USING INDEX orders_resting (stock_code=? AND side=? AND price_key") {
-			t.Errorf("%s plan does not range-scan orders_resting:\n%s", name, plan)
-		}
-		if strings.Contains(plan, "SCAN orders") {
-			t.Errorf("%s plan scans the orders table:\n%s", name, plan)
-		}
+	plan := explain(t, s, sqlitedb.PlannedQueries["ListCrossingOrders"], "005930", 70000, 10)
+	if n := strings.Count(plan, "USING INDEX orders_resting (stock_code=? AND side=? AND price_key"); n != 2 {
+		t.Errorf("ListCrossingOrders plan range-scans orders_resting %d times, want 2 (one per side):\n%s", n, plan)
+	}
+	if strings.Contains(plan, "SCAN orders") {
+		t.Errorf("ListCrossingOrders plan scans the orders table:\n%s", plan)
 	}
 	// Expiry and open-order lookups use their indexes too.
-	plan := explain(t, s, sqlitedb.PlannedQueries["ListExpiringOrders"], "2026-03-02 00:00:00+00:00", 10)
+	plan = explain(t, s, sqlitedb.PlannedQueries["ListExpiringOrders"], "2026-03-02 00:00:00+00:00", 10)
 	if !strings.Contains(plan, "orders_expiry") {
 		t.Errorf("expiring plan does not use orders_expiry:\n%s", plan)
 	}
