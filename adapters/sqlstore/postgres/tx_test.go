@@ -160,7 +160,7 @@ func TestReadOnlyAndEmptyTransactions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	stat := s.pool.Stat()
+	stat := s.d.pool.Stat()
 	if stat.AcquiredConns() != 0 {
 		t.Errorf("%d connections still acquired", stat.AcquiredConns())
 	}

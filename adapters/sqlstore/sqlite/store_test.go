@@ -69,21 +69,21 @@ func TestMigrateTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	var mode string
-	if err := s.wconn.QueryRowContext(t.Context(), "PRAGMA journal_mode").Scan(&mode); err != nil {
+	if err := s.d.wconn.QueryRowContext(t.Context(), "PRAGMA journal_mode").Scan(&mode); err != nil {
 		t.Fatal(err)
 	}
 	if mode != "wal" {
 		t.Errorf("journal_mode = %q, want wal", mode)
 	}
 	var fk int
-	if err := s.rdb.QueryRowContext(t.Context(), "PRAGMA foreign_keys").Scan(&fk); err != nil {
+	if err := s.d.rdb.QueryRowContext(t.Context(), "PRAGMA foreign_keys").Scan(&fk); err != nil {
 		t.Fatal(err)
 	}
 	if fk != 1 {
 		t.Errorf("foreign_keys on the read pool = %d, want 1", fk)
 	}
 	// The read pool refuses writes.
-	if _, err := s.rdb.ExecContext(t.Context(), "DELETE FROM users"); err == nil {
+	if _, err := s.d.rdb.ExecContext(t.Context(), "DELETE FROM users"); err == nil {
 		t.Error("a read connection accepted a write")
 	}
 }
@@ -109,7 +109,7 @@ func TestCrossingUsesIndex(t *testing.T) {
 
 func explain(t *testing.T, s *Store, query string, args ...any) string {
 	t.Helper()
-	rows, err := s.rdb.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+	rows, err := s.d.rdb.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,9 +21,9 @@ func waitQueued(t *testing.T, s *Store, n int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		s.qmu.Lock()
-		busy, queued := s.busy, len(s.queue)
-		s.qmu.Unlock()
+		s.d.qmu.Lock()
+		busy, queued := s.d.busy, len(s.d.queue)
+		s.d.qmu.Unlock()
 		if busy && queued >= n {
 			return
 		}

@@ -1,35 +1,41 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
-	"errors"
-	"fmt"
+	"math"
 	"time"
 
 	"github.com/shopspring/decimal"
-	sqlite "modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
-	"github.com/stocking-kr/stocking/adapters/sqlstore/sqlite/internal/sqlitedb"
+	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
 	"github.com/stocking-kr/stocking/domain"
 	"github.com/stocking-kr/stocking/ports"
 )
 
 // Cursor and window bounds. Queries always bind them, so that one
-// prepared plan serves the first page and every later one.
+// statement (and one plan) serves the first page and every later one.
 var (
-	// idMax sorts after every identifier (UUIDs are ASCII): the "before"
-	// cursor of a first page.
+	// idMax sorts after every identifier in byte order, the order every
+	// engine compares ids in (ids are ASCII): the "before" cursor of a
+	// first page.
 	idMax = "\U0010FFFF"
-	// timeMin and timeMax bound an open time window.
-	timeMin = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	// timeMin and timeMax bound an open time window inside the range
+	// every engine stores (MySQL's DATETIME starts at year 1000).
+	timeMin = time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)
 	timeMax = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 )
 
-// lim turns a port limit into SQLite's: zero or negative means no limit.
-func lim(n int) int64 {
-	if n <= 0 {
-		return -1
+// maxLastError bounds outbox.last_error (VARCHAR(2048) in MySQL), so that
+// a long delivery error is recorded shortened instead of failing the
+// write.
+const maxLastError = 2048
+
+// limit turns a port limit into a LIMIT value: zero or negative means no
+// limit, which is spelled as a bound nothing reaches (PostgreSQL refuses a
+// negative LIMIT).
+func limit(n int) int64 {
+	if n <= 0 || n > math.MaxInt32 {
+		return math.MaxInt32
 	}
 	return int64(n)
 }
@@ -41,6 +47,21 @@ func before(cursor string) string {
 	return cursor
 }
 
+// clamp keeps a window bound inside [timeMin, timeMax]; zero is unbounded.
+func clamp(t, unbounded time.Time) time.Time {
+	switch {
+	case t.IsZero():
+		return unbounded
+	case t.Before(timeMin):
+		return timeMin
+	case t.After(timeMax):
+		return timeMax
+	}
+	return t.UTC()
+}
+
+// nullString stores the empty string as NULL: no client order id, no
+// stock or order on a ledger row.
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
 // nullTime stores the zero time as NULL, the domain's "never".
@@ -55,11 +76,11 @@ func timeOf(t sql.NullTime) time.Time {
 	if !t.Valid {
 		return time.Time{}
 	}
-	return t.Time
+	return t.Time.UTC()
 }
 
 // orNow fills a missing creation or update time so that a NOT NULL time
-// column never holds year one.
+// column never holds a made-up date.
 func orNow(t time.Time) time.Time {
 	if t.IsZero() {
 		return time.Now().UTC()
@@ -67,53 +88,60 @@ func orNow(t time.Time) time.Time {
 	return t.UTC()
 }
 
-// priceKey is a limit price as whole won, the integer the crossing index
-// orders by. Limit prices are whole won on the tick grid; Floor keeps the
-// key a lower bound for any other value, and the crossing query re-checks
-// every candidate with exact decimals.
-func priceKey(p decimal.NullDecimal) sql.NullInt64 {
-	if !p.Valid {
+// orTime is t in UTC, or def when t is zero.
+func orTime(t, def time.Time) time.Time {
+	if t.IsZero() {
+		return def
+	}
+	return t.UTC()
+}
+
+// wholeWon is a price as whole won rounded down, the integer price_key
+// the resting-order indexes order by. Limit prices sit on the KRX tick
+// grid, so this is exact for them; for anything else rounding down keeps
+// the key a bound, and the matcher re-checks every candidate with exact
+// decimals.
+func wholeWon(p decimal.Decimal) int64 { return p.Floor().IntPart() }
+
+// WholeWonKey is the default Config.PriceKey: the limit in whole won for
+// both sides, and no key for a market order.
+func WholeWonKey(_ domain.Side, limit decimal.NullDecimal) sql.NullInt64 {
+	if !limit.Valid {
 		return sql.NullInt64{}
 	}
-	return sql.NullInt64{Int64: p.Decimal.Floor().IntPart(), Valid: true}
+	return sql.NullInt64{Int64: wholeWon(limit.Decimal), Valid: true}
 }
 
-// wrap names the failed operation and turns SQLite's errors into the
-// domain's: no rows is domain.ErrNotFound, a unique or primary key
-// violation domain.ErrDuplicate, a foreign key violation a not-found of the
-// row referred to.
-func wrap(op string, err error) error {
-	if err == nil {
-		return nil
+// truncate shortens s to at most n bytes without splitting a character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return domain.ErrNotFound
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
 	}
-	var e *sqlite.Error
-	if errors.As(err, &e) {
-		switch e.Code() {
-		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return domain.ErrDuplicate
-		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-			return fmt.Errorf("sqlite: %s: a referenced user, stock or order does not exist: %w", op, domain.ErrNotFound)
-		}
-	}
-	return fmt.Errorf("sqlite: %s: %w", op, err)
+	return s[:n]
 }
 
-// changed turns the row count of an update that must hit one row into an
-// error.
-func changed(op string, n int64, err error) error {
-	if err != nil {
-		return wrap(op, err)
+// payload stores a missing payload as empty bytes: MySQL's column is NOT
+// NULL. outboxMessage reads empty bytes back as no payload.
+func payload(p []byte) []byte {
+	if p == nil {
+		return []byte{}
 	}
-	if n == 0 {
-		return domain.ErrNotFound
-	}
-	return nil
+	return p
 }
 
-func user(r sqlitedb.User) domain.User {
+// all maps every row.
+func all[R, T any](rows []R, conv func(R) T) []T {
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = conv(r)
+	}
+	return out
+}
+
+func user(r sqldb.User) domain.User {
 	return domain.User{
 		ID:           r.ID,
 		Email:        r.Email,
@@ -126,7 +154,7 @@ func user(r sqlitedb.User) domain.User {
 	}
 }
 
-func account(r sqlitedb.Account) domain.Account {
+func account(r sqldb.Account) domain.Account {
 	return domain.Account{
 		UserID:          r.UserID,
 		Cash:            r.Cash,
@@ -145,7 +173,7 @@ func account(r sqlitedb.Account) domain.Account {
 	}
 }
 
-func stock(r sqlitedb.Stock) domain.Stock {
+func stock(r sqldb.Stock) domain.Stock {
 	return domain.Stock{
 		Code:      r.Code,
 		Name:      r.Name,
@@ -158,7 +186,11 @@ func stock(r sqlitedb.Stock) domain.Stock {
 	}
 }
 
-func holding(r sqlitedb.Holding) domain.Holding {
+func pricePoint(r sqldb.ListPricesDescRow) domain.PricePoint {
+	return domain.PricePoint{StockCode: r.StockCode, Price: r.Price, At: r.RecordedAt}
+}
+
+func holding(r sqldb.Holding) domain.Holding {
 	return domain.Holding{
 		UserID:           r.UserID,
 		StockCode:        r.StockCode,
@@ -170,7 +202,7 @@ func holding(r sqlitedb.Holding) domain.Holding {
 	}
 }
 
-func order(r sqlitedb.Order) domain.Order {
+func order(r sqldb.Order) domain.Order {
 	return domain.Order{
 		ID:               r.ID,
 		UserID:           r.UserID,
@@ -194,15 +226,7 @@ func order(r sqlitedb.Order) domain.Order {
 	}
 }
 
-func orders(rows []sqlitedb.Order) []domain.Order {
-	out := make([]domain.Order, len(rows))
-	for i, r := range rows {
-		out[i] = order(r)
-	}
-	return out
-}
-
-func execution(r sqlitedb.Execution) domain.Execution {
+func execution(r sqldb.Execution) domain.Execution {
 	return domain.Execution{
 		ID:          r.ID,
 		OrderID:     r.OrderID,
@@ -219,15 +243,7 @@ func execution(r sqlitedb.Execution) domain.Execution {
 	}
 }
 
-func executions(rows []sqlitedb.Execution) []domain.Execution {
-	out := make([]domain.Execution, len(rows))
-	for i, r := range rows {
-		out[i] = execution(r)
-	}
-	return out
-}
-
-func ledgerEntry(r sqlitedb.Ledger) domain.LedgerEntry {
+func ledgerEntry(r sqldb.Ledger) domain.LedgerEntry {
 	return domain.LedgerEntry{
 		ID:                r.ID,
 		UserID:            r.UserID,
@@ -248,7 +264,11 @@ func ledgerEntry(r sqlitedb.Ledger) domain.LedgerEntry {
 	}
 }
 
-func payment(r sqlitedb.Payment) domain.Payment {
+func watchItem(r sqldb.Watchlist) domain.WatchItem {
+	return domain.WatchItem{UserID: r.UserID, StockCode: r.StockCode, CreatedAt: r.CreatedAt}
+}
+
+func payment(r sqldb.Payment) domain.Payment {
 	return domain.Payment{
 		ID:            r.ID,
 		UserID:        r.UserID,
@@ -269,15 +289,18 @@ func payment(r sqlitedb.Payment) domain.Payment {
 	}
 }
 
-func outboxMessage(r sqlitedb.Outbox) ports.OutboxMessage {
-	return ports.OutboxMessage{
+func outboxMessage(r sqldb.Outbox) ports.OutboxMessage {
+	m := ports.OutboxMessage{
 		ID:        r.ID,
 		Kind:      r.Kind,
 		Key:       r.MsgKey,
-		Payload:   r.Payload,
 		Attempts:  int(r.Attempts),
 		NextTry:   r.NextTry,
 		LastError: r.LastError,
 		CreatedAt: r.CreatedAt,
 	}
+	if len(r.Payload) > 0 {
+		m.Payload = r.Payload
+	}
+	return m
 }

@@ -1,0 +1,328 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math/rand/v2"
+	"path/filepath"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"github.com/shopspring/decimal"
+
+	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
+)
+
+// DefaultStatementTimeout bounds each transaction attempt and each read
+// when an engine's Config leaves its StatementTimeout at zero.
+const DefaultStatementTimeout = 5 * time.Second
+
+// Driver is an engine adapter's side of the store: its connections, and
+// how it runs one transaction on them. The core (Store) does the rest.
+type Driver interface {
+	// Queries returns the statements for reads outside transactions.
+	Queries() sqldb.Queries
+	// Attempt runs body once in a new transaction on a connection of its
+	// own, and commits when body returns nil; on an error, or a panic,
+	// it rolls back (and lets the panic go on). It does not retry. A
+	// commit whose answer was lost with the connection is reported with
+	// Errors.CommitUnknown.
+	Attempt(ctx context.Context, body func(ctx context.Context, c TxConn) error) error
+	// Reset drops the idle connections after one was found broken, so
+	// that the next statements open fresh ones instead of meeting the
+	// rest of a pool that died with the server.
+	Reset()
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// Version returns the server's version, for `stocking db status`.
+	Version(ctx context.Context) (string, error)
+	// Prepare is called once the migrations have run, for engines that
+	// prepare their statements against the schema; it fails when they do
+	// not prepare.
+	Prepare(ctx context.Context) error
+	// Close releases the connections.
+	Close() error
+}
+
+// Retry is how WithinTx runs a transaction again after it lost a race.
+type Retry struct {
+	// Attempts bounds how often the transaction runs in all.
+	Attempts int
+	// Base is the first pause; each retry doubles it up to Max. The
+	// pause is drawn from the upper half of that window, so that the
+	// transactions of one deadlock do not come back in step.
+	Base, Max time.Duration
+}
+
+func (r Retry) pause(attempt int) time.Duration {
+	d := min(r.Max, r.Base<<min(attempt-1, 16))
+	return d/2 + rand.N(d/2+1)
+}
+
+// Config is what an engine tells the core about itself.
+type Config struct {
+	Errors Errors
+	// Logger receives migration and retry messages; nil discards them.
+	Logger *slog.Logger
+	// StatementTimeout bounds each transaction attempt (from taking a
+	// connection to the commit's answer) and each read outside a
+	// transaction; zero means DefaultStatementTimeout.
+	StatementTimeout time.Duration
+	Retry            Retry
+	// Migrations applies and reports the engine's schema.
+	Migrations *goose.Provider
+	// PriceKey is the key an order is filed under in the engine's index
+	// of resting orders; nil means WholeWonKey.
+	PriceKey func(side domain.Side, limit decimal.NullDecimal) sql.NullInt64
+}
+
+// Store implements ports.Store over a Driver: reads, transactions with
+// their retries and deadlines, the outbox, migrations and status. An
+// engine's Store embeds it.
+type Store struct {
+	reader
+	d          Driver
+	errs       Errors
+	log        *slog.Logger
+	timeout    time.Duration
+	retry      Retry
+	migrations *goose.Provider
+	priceKey   func(domain.Side, decimal.NullDecimal) sql.NullInt64
+}
+
+var _ ports.Store = (*Store)(nil)
+
+// New returns the store that runs on d.
+func New(d Driver, cfg Config) *Store {
+	s := &Store{
+		d:          d,
+		errs:       cfg.Errors,
+		log:        cfg.Logger,
+		timeout:    cfg.StatementTimeout,
+		retry:      cfg.Retry,
+		migrations: cfg.Migrations,
+		priceKey:   cfg.PriceKey,
+	}
+	s.reader = reader{reads: s}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.timeout <= 0 {
+		s.timeout = DefaultStatementTimeout
+	}
+	if s.retry.Attempts < 1 {
+		s.retry.Attempts = 1
+	}
+	if s.priceKey == nil {
+		s.priceKey = WholeWonKey
+	}
+	return s
+}
+
+// StatementTimeout is the deadline of each transaction attempt and read.
+func (s *Store) StatementTimeout() time.Duration { return s.timeout }
+
+// read runs a read outside transactions within the statement timeout. A
+// read that met a broken connection runs once more, on a fresh one: reads
+// change nothing, and a pool that outlived a restart of the server holds
+// connections that fail one by one.
+func (s *Store) read(ctx context.Context, op string, st stmt) error {
+	rctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	err := s.errs.Wrap(op, st(rctx, s.d.Queries()))
+	if s.reconnect(ctx, rctx, err) {
+		s.d.Reset()
+		err = s.errs.Wrap(op, st(rctx, s.d.Queries()))
+	}
+	return s.outcome(ctx, rctx, err)
+}
+
+// reconnect reports whether an operation that failed with err may run
+// once more on a fresh connection: the connection broke, before any
+// commit was sent, and neither the caller nor the deadline has given up.
+func (s *Store) reconnect(ctx, opCtx context.Context, err error) bool {
+	return err != nil && ctx.Err() == nil && opCtx.Err() == nil &&
+		s.errs.Class(err) == Unavailable && !errors.Is(err, ErrCommitUnknown)
+}
+
+// outcome is the error the caller sees for an operation run within opCtx,
+// the statement deadline under the caller's ctx. The caller's own
+// cancellation or deadline stays what it is, not an outage; running out
+// of the store's deadline, or losing the connection, is
+// domain.ErrUnavailable.
+func (s *Store) outcome(ctx, opCtx context.Context, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrCommitUnknown):
+		return err
+	case ctx.Err() != nil && (contextError(err) || s.errs.Class(err) == Unavailable):
+		return fmt.Errorf("%s: %w", s.errs.Engine, context.Cause(ctx))
+	case opCtx.Err() != nil && (contextError(err) || s.errs.Class(err) == Unavailable):
+		if errors.Is(err, domain.ErrUnavailable) {
+			return fmt.Errorf("%s: no answer within %s: %w", s.errs.Engine, s.timeout, err)
+		}
+		return fmt.Errorf("%s: no answer within %s: %w: %w", s.errs.Engine, s.timeout, domain.ErrUnavailable, err)
+	case s.errs.Class(err) == Unavailable && !errors.Is(err, domain.ErrUnavailable):
+		return fmt.Errorf("%s: %w: %w", s.errs.Engine, domain.ErrUnavailable, err)
+	}
+	return err
+}
+
+// WithinTx runs fn in a transaction and commits when it returns nil. Each
+// attempt has the statement timeout to finish. One that lost a race
+// (deadlock, serialization failure, lock timeout) is rolled back and run
+// again after a short random pause, up to the engine's Retry.Attempts;
+// one whose connection broke before the commit runs once more on a fresh
+// connection within the same deadline. Callers see only the final
+// outcome. A panic in fn rolls back and goes on to the caller.
+func (s *Store) WithinTx(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error) error {
+	return s.transact(ctx, func(ctx context.Context, t *tx) error { return fn(ctx, t) })
+}
+
+func (s *Store) transact(ctx context.Context, fn func(ctx context.Context, t *tx) error) error {
+	body := func(ctx context.Context, c TxConn) error {
+		t := &tx{conn: c, s: s}
+		t.reader = reader{reads: t}
+		return fn(ctx, t)
+	}
+	for attempt := 1; ; attempt++ {
+		err := s.attempt(ctx, body)
+		if err == nil || attempt >= s.retry.Attempts || s.errs.Class(err) != Race {
+			return err
+		}
+		pause := s.retry.pause(attempt)
+		s.log.Debug(s.errs.Engine+" transaction lost a race; retrying", "attempt", attempt, "pause", pause, "err", err)
+		timer := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return errors.Join(err, ctx.Err())
+		case <-timer.C:
+		}
+	}
+}
+
+// attempt runs body once within the statement timeout, and once more when
+// the connection broke before anything was committed.
+func (s *Store) attempt(ctx context.Context, body func(ctx context.Context, c TxConn) error) error {
+	actx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	err := s.d.Attempt(actx, body)
+	if s.reconnect(ctx, actx, err) {
+		s.log.Debug(s.errs.Engine+" connection lost; running the transaction again on a fresh one", "err", err)
+		s.d.Reset()
+		err = s.d.Attempt(actx, body)
+	}
+	return s.outcome(ctx, actx, err)
+}
+
+// Ping checks that the database answers within the statement timeout.
+func (s *Store) Ping(ctx context.Context) error {
+	pctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	return s.outcome(ctx, pctx, s.errs.Wrap("ping", s.d.Ping(pctx)))
+}
+
+// Info reports the engine, the server's version and each migration's
+// state.
+func (s *Store) Info(ctx context.Context) (ports.StoreInfo, error) {
+	ictx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	info := ports.StoreInfo{Engine: s.errs.Engine}
+	v, err := s.d.Version(ictx)
+	if err != nil {
+		return info, s.outcome(ctx, ictx, s.errs.Wrap("version", err))
+	}
+	info.Version = v
+	status, err := s.migrations.Status(ictx)
+	if err != nil {
+		return info, s.outcome(ctx, ictx, s.errs.Wrap("migration status", err))
+	}
+	for _, m := range status {
+		info.Migrations = append(info.Migrations, ports.Migration{
+			Version:   m.Source.Version,
+			Name:      filepath.Base(m.Source.Path),
+			Applied:   m.State == goose.StateApplied,
+			AppliedAt: m.AppliedAt,
+		})
+	}
+	return info, nil
+}
+
+// Migrations returns the goose provider for an engine's migrations: the
+// files in dir of fsys, applied through db.
+func Migrations(dialect goose.Dialect, db *sql.DB, fsys fs.FS, dir string, opts ...goose.ProviderOption) (*goose.Provider, error) {
+	files, err := fs.Sub(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(dialect, db, files, append(opts, goose.WithDisableGlobalRegistry(true))...)
+}
+
+// Migrate applies every pending migration. It has no deadline: a
+// migration takes as long as the schema change it makes.
+func (s *Store) Migrate(ctx context.Context) error {
+	results, err := s.migrations.Up(ctx)
+	for _, r := range results {
+		if r.Error == nil {
+			s.log.Info("migration applied", "engine", s.errs.Engine,
+				"version", r.Source.Version, "name", filepath.Base(r.Source.Path), "duration", r.Duration)
+		}
+	}
+	if err == nil {
+		err = s.d.Prepare(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: migrate: %w", s.errs.Engine, err)
+	}
+	return nil
+}
+
+// Close releases the engine's connections.
+func (s *Store) Close() error { return s.d.Close() }
+
+// DueOutbox returns messages due at now, the earliest due first.
+func (s *Store) DueOutbox(ctx context.Context, now time.Time, n int) ([]ports.OutboxMessage, error) {
+	return list(s.reader, ctx, "due outbox", outboxMessage, func(ctx context.Context, q sqldb.Queries) ([]sqldb.Outbox, error) {
+		return q.DueOutbox(ctx, sqldb.DueOutboxParams{Now: now.UTC(), Limit: limit(n)})
+	})
+}
+
+// DeleteOutbox removes delivered messages; unknown ids are ignored.
+func (s *Store) DeleteOutbox(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.transact(ctx, func(ctx context.Context, t *tx) error {
+		return t.blind(ctx, "delete outbox", func(ctx context.Context, q sqldb.Queries) error {
+			return q.DeleteOutbox(ctx, ids)
+		})
+	})
+}
+
+// DeferOutbox counts a failed attempt and schedules the next one. It
+// returns domain.ErrNotFound when the message is gone.
+func (s *Store) DeferOutbox(ctx context.Context, id string, next time.Time, lastError string) error {
+	return s.transact(ctx, func(ctx context.Context, t *tx) error {
+		_, err := t.write(ctx, "defer outbox", MustChange, func(ctx context.Context, q sqldb.Queries) (int64, error) {
+			return q.DeferOutbox(ctx, sqldb.DeferOutboxParams{NextTry: next.UTC(), LastError: truncate(lastError, maxLastError), ID: id})
+		})
+		return err
+	})
+}
+
+// OutboxSize counts undelivered messages.
+func (s *Store) OutboxSize(ctx context.Context) (n int64, err error) {
+	err = s.read(ctx, "outbox size", func(ctx context.Context, q sqldb.Queries) error {
+		n, err = q.OutboxSize(ctx)
+		return err
+	})
+	return n, err
+}

@@ -1,0 +1,434 @@
+package sqlstore
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
+)
+
+// Kind says what a write answers, which decides when an engine may send
+// it.
+type Kind int
+
+// The kinds of write.
+const (
+	// Blind writes answer only an error: inserts, upserts, deletes, and
+	// saves of a row this transaction has locked. An engine may hold one
+	// back and send it with its next statement, and report its failure
+	// there.
+	Blind Kind = iota
+	// MustChange writes are updates that must find their row: zero rows
+	// is domain.ErrNotFound, possibly reported by a later call when the
+	// engine holds the write back.
+	MustChange
+	// Counted writes answer with their row count at once: conditional
+	// updates whose count decides a race.
+	Counted
+)
+
+// Write describes one write to the engine.
+type Write struct {
+	// Op names the write in errors, e.g. "create order".
+	Op   string
+	Kind Kind
+}
+
+// Stmt is one statement on the transaction's queries; it returns the
+// rows a write changed (zero for a statement that does not count them).
+type Stmt func(ctx context.Context, q sqldb.Queries) (int64, error)
+
+// TxConn is one transaction attempt as its engine runs it: where each of
+// the core's statements goes, and when it reaches the server. Errors it
+// returns are wrapped by the core (Errors.Wrap); one it wrapped itself
+// passes unchanged.
+type TxConn interface {
+	// Read runs a read and returns its error. Before it, MySQL sends
+	// the writes it holds back and refuses to run in a transaction the
+	// server has ended; SQLite runs it without the caller's
+	// cancellation.
+	Read(ctx context.Context, s func(ctx context.Context, q sqldb.Queries) error) error
+	// Write runs one write by the rules of its kind and returns the
+	// rows it changed for a Counted write.
+	Write(ctx context.Context, w Write, s Stmt) (int64, error)
+}
+
+// tx implements ports.Tx over a TxConn: the Lock* reads, the writes and
+// the building of their parameters, the same on every engine.
+type tx struct {
+	reader
+	conn TxConn
+	s    *Store
+	// locked holds the users whose account rows this transaction has
+	// locked: saving such an account cannot miss its row, so the save is
+	// a blind write.
+	locked []string
+}
+
+var _ ports.Tx = (*tx)(nil)
+
+func (t *tx) read(ctx context.Context, op string, s stmt) error {
+	return t.s.errs.Wrap(op, t.conn.Read(ctx, s))
+}
+
+func (t *tx) write(ctx context.Context, op string, kind Kind, s Stmt) (int64, error) {
+	n, err := t.conn.Write(ctx, Write{Op: op, Kind: kind}, s)
+	return n, t.s.errs.Wrap(op, err)
+}
+
+// blind runs a write that answers only an error.
+func (t *tx) blind(ctx context.Context, op string, s func(ctx context.Context, q sqldb.Queries) error) error {
+	_, err := t.write(ctx, op, Blind, func(ctx context.Context, q sqldb.Queries) (int64, error) {
+		return 0, s(ctx, q)
+	})
+	return err
+}
+
+// LockAccount reads the account and locks it until the transaction ends:
+// the lock that serializes everything touching one user's money.
+func (t *tx) LockAccount(ctx context.Context, userID string) (domain.Account, error) {
+	a, err := get(t.reader, ctx, "lock account", account, func(ctx context.Context, q sqldb.Queries) (sqldb.Account, error) {
+		return q.LockAccount(ctx, userID)
+	})
+	if err == nil && !slices.Contains(t.locked, userID) {
+		t.locked = append(t.locked, userID)
+	}
+	return a, err
+}
+
+// LockHolding reads the holding and locks it; domain.ErrNotFound when the
+// user holds none (a concurrent first buy of the same listing is kept out
+// by the account lock, which every such transaction takes first).
+func (t *tx) LockHolding(ctx context.Context, userID, code string) (domain.Holding, error) {
+	return get(t.reader, ctx, "lock holding", holding, func(ctx context.Context, q sqldb.Queries) (sqldb.Holding, error) {
+		return q.LockHolding(ctx, sqldb.LockHoldingParams{UserID: userID, StockCode: code})
+	})
+}
+
+// LockOrder reads the order and locks it.
+func (t *tx) LockOrder(ctx context.Context, id string) (domain.Order, error) {
+	return get(t.reader, ctx, "lock order", order, func(ctx context.Context, q sqldb.Queries) (sqldb.Order, error) {
+		return q.LockOrder(ctx, id)
+	})
+}
+
+// LockPayment reads the payment and locks it.
+func (t *tx) LockPayment(ctx context.Context, id string) (domain.Payment, error) {
+	return get(t.reader, ctx, "lock payment", payment, func(ctx context.Context, q sqldb.Queries) (sqldb.Payment, error) {
+		return q.LockPayment(ctx, id)
+	})
+}
+
+// CreateUser returns domain.ErrDuplicate when the e-mail (or id) is taken.
+func (t *tx) CreateUser(ctx context.Context, u domain.User) error {
+	created := orNow(u.CreatedAt)
+	return t.blind(ctx, "create user", func(ctx context.Context, q sqldb.Queries) error {
+		return q.CreateUser(ctx, sqldb.CreateUserParams{
+			ID:           u.ID,
+			Email:        u.Email,
+			Nickname:     u.Nickname,
+			PasswordHash: u.PasswordHash,
+			Role:         string(u.Role),
+			PremiumUntil: nullTime(u.PremiumUntil),
+			CreatedAt:    created,
+			UpdatedAt:    orTime(u.UpdatedAt, created),
+		})
+	})
+}
+
+// UpdateUser saves nickname, password hash, role and premium_until.
+func (t *tx) UpdateUser(ctx context.Context, u domain.User) error {
+	_, err := t.write(ctx, "update user", MustChange, func(ctx context.Context, q sqldb.Queries) (int64, error) {
+		return q.UpdateUser(ctx, sqldb.UpdateUserParams{
+			Nickname:     u.Nickname,
+			PasswordHash: u.PasswordHash,
+			Role:         string(u.Role),
+			PremiumUntil: nullTime(u.PremiumUntil),
+			UpdatedAt:    orNow(u.UpdatedAt),
+			ID:           u.ID,
+		})
+	})
+	return err
+}
+
+// CreateAccount opens a user's account.
+func (t *tx) CreateAccount(ctx context.Context, a domain.Account) error {
+	return t.blind(ctx, "create account", func(ctx context.Context, q sqldb.Queries) error {
+		return q.CreateAccount(ctx, sqldb.CreateAccountParams{
+			UserID:           a.UserID,
+			Cash:             a.Cash,
+			ReservedCash:     a.ReservedCash,
+			TotalDeposits:    a.TotalDeposits,
+			TotalWithdrawals: a.TotalWithdrawal,
+			RealizedPnl:      a.RealizedPnL,
+			TotalCommission:  a.TotalCommission,
+			TotalTax:         a.TotalTax,
+			BuyCount:         a.BuyCount,
+			SellCount:        a.SellCount,
+			WinCount:         a.WinCount,
+			LossCount:        a.LossCount,
+			LedgerSeq:        a.LedgerSeq,
+			UpdatedAt:        orNow(a.UpdatedAt),
+		})
+	})
+}
+
+// SaveAccount writes every mutable field of the account.
+func (t *tx) SaveAccount(ctx context.Context, a domain.Account) error {
+	kind := MustChange
+	if slices.Contains(t.locked, a.UserID) {
+		kind = Blind
+	}
+	_, err := t.write(ctx, "save account", kind, func(ctx context.Context, q sqldb.Queries) (int64, error) {
+		return q.SaveAccount(ctx, sqldb.SaveAccountParams{
+			Cash:             a.Cash,
+			ReservedCash:     a.ReservedCash,
+			TotalDeposits:    a.TotalDeposits,
+			TotalWithdrawals: a.TotalWithdrawal,
+			RealizedPnl:      a.RealizedPnL,
+			TotalCommission:  a.TotalCommission,
+			TotalTax:         a.TotalTax,
+			BuyCount:         a.BuyCount,
+			SellCount:        a.SellCount,
+			WinCount:         a.WinCount,
+			LossCount:        a.LossCount,
+			LedgerSeq:        a.LedgerSeq,
+			UpdatedAt:        orNow(a.UpdatedAt),
+			UserID:           a.UserID,
+		})
+	})
+	return err
+}
+
+// SaveHolding inserts or updates the holding, and deletes it when both its
+// quantity and reserved quantity are zero: a sold-out position leaves no
+// row behind.
+func (t *tx) SaveHolding(ctx context.Context, h domain.Holding) error {
+	if h.Quantity == 0 && h.ReservedQuantity == 0 {
+		return t.blind(ctx, "delete holding", func(ctx context.Context, q sqldb.Queries) error {
+			return q.DeleteHolding(ctx, sqldb.DeleteHoldingParams{UserID: h.UserID, StockCode: h.StockCode})
+		})
+	}
+	created := orNow(h.CreatedAt)
+	return t.blind(ctx, "save holding", func(ctx context.Context, q sqldb.Queries) error {
+		return q.UpsertHolding(ctx, sqldb.UpsertHoldingParams{
+			UserID:           h.UserID,
+			StockCode:        h.StockCode,
+			Quantity:         h.Quantity,
+			ReservedQuantity: h.ReservedQuantity,
+			AveragePrice:     h.AveragePrice,
+			CreatedAt:        created,
+			UpdatedAt:        orTime(h.UpdatedAt, created),
+		})
+	})
+}
+
+// CreateOrder returns domain.ErrDuplicate when the user already has an
+// order with the same non-empty client_order_id.
+func (t *tx) CreateOrder(ctx context.Context, o domain.Order) error {
+	created := orNow(o.CreatedAt)
+	return t.blind(ctx, "create order", func(ctx context.Context, q sqldb.Queries) error {
+		return q.CreateOrder(ctx, sqldb.CreateOrderParams{
+			ID:               o.ID,
+			UserID:           o.UserID,
+			ClientOrderID:    nullString(o.ClientOrderID),
+			StockCode:        o.StockCode,
+			Side:             string(o.Side),
+			Type:             string(o.Type),
+			TimeInForce:      string(o.TimeInForce),
+			Quantity:         o.Quantity,
+			LimitPrice:       o.LimitPrice,
+			PriceKey:         t.s.priceKey(o.Side, o.LimitPrice),
+			Status:           string(o.Status),
+			FilledQuantity:   o.FilledQuantity,
+			AverageFillPrice: o.AverageFillPrice,
+			ReservedAmount:   o.ReservedAmount,
+			Commission:       o.Commission,
+			Tax:              o.Tax,
+			ExpiresAt:        nullTime(o.ExpiresAt),
+			Reason:           o.Reason,
+			CreatedAt:        created,
+			UpdatedAt:        orTime(o.UpdatedAt, created),
+		})
+	})
+}
+
+// UpdateOrder saves the order's mutable fields only if its stored status
+// is still from, and reports whether it did. It goes to the server at
+// once: its answer decides a race between a fill, a cancel and an expiry.
+func (t *tx) UpdateOrder(ctx context.Context, o domain.Order, from domain.OrderStatus) (bool, error) {
+	n, err := t.write(ctx, "update order", Counted, func(ctx context.Context, q sqldb.Queries) (int64, error) {
+		return q.UpdateOrder(ctx, sqldb.UpdateOrderParams{
+			Status:           string(o.Status),
+			FilledQuantity:   o.FilledQuantity,
+			AverageFillPrice: o.AverageFillPrice,
+			ReservedAmount:   o.ReservedAmount,
+			Commission:       o.Commission,
+			Tax:              o.Tax,
+			ExpiresAt:        nullTime(o.ExpiresAt),
+			Reason:           o.Reason,
+			UpdatedAt:        orNow(o.UpdatedAt),
+			ID:               o.ID,
+			FromStatus:       string(from),
+		})
+	})
+	return n == 1, err
+}
+
+// CreateExecution records a fill.
+func (t *tx) CreateExecution(ctx context.Context, e domain.Execution) error {
+	return t.blind(ctx, "create execution", func(ctx context.Context, q sqldb.Queries) error {
+		return q.CreateExecution(ctx, sqldb.CreateExecutionParams{
+			ID:          e.ID,
+			OrderID:     e.OrderID,
+			UserID:      e.UserID,
+			StockCode:   e.StockCode,
+			Side:        string(e.Side),
+			Quantity:    e.Quantity,
+			Price:       e.Price,
+			Amount:      e.Amount,
+			Commission:  e.Commission,
+			Tax:         e.Tax,
+			RealizedPnl: e.RealizedPnL,
+			ExecutedAt:  orNow(e.ExecutedAt),
+		})
+	})
+}
+
+// AppendLedger adds a ledger row. A second row for the same payment, or
+// for the same place in the user's ledger, is domain.ErrDuplicate.
+func (t *tx) AppendLedger(ctx context.Context, e domain.LedgerEntry) error {
+	return t.blind(ctx, "append ledger", func(ctx context.Context, q sqldb.Queries) error {
+		return q.AppendLedger(ctx, sqldb.AppendLedgerParams{
+			ID:                e.ID,
+			UserID:            e.UserID,
+			Seq:               e.Seq,
+			Type:              string(e.Type),
+			StockCode:         nullString(e.StockCode),
+			OrderID:           nullString(e.OrderID),
+			PaymentID:         nullString(e.PaymentID),
+			Quantity:          e.Quantity,
+			Price:             e.Price,
+			Amount:            e.Amount,
+			Commission:        e.Commission,
+			Tax:               e.Tax,
+			CashBalanceBefore: e.CashBalanceBefore,
+			CashBalanceAfter:  e.CashBalanceAfter,
+			Memo:              e.Memo,
+			CreatedAt:         orNow(e.CreatedAt),
+		})
+	})
+}
+
+// UpsertStock creates or updates a listing.
+func (t *tx) UpsertStock(ctx context.Context, s domain.Stock) error {
+	return t.blind(ctx, "upsert stock", func(ctx context.Context, q sqldb.Queries) error {
+		return q.UpsertStock(ctx, sqldb.UpsertStockParams{
+			Code:      s.Code,
+			Name:      s.Name,
+			NameEn:    s.NameEn,
+			Market:    string(s.Market),
+			Price:     s.Price,
+			PrevClose: s.PrevClose,
+			Active:    s.Active,
+			UpdatedAt: orNow(s.UpdatedAt),
+		})
+	})
+}
+
+// RecordPrice sets a listing's last price and appends it to its history.
+// It returns domain.ErrNotFound for an unknown listing.
+func (t *tx) RecordPrice(ctx context.Context, code string, price decimal.Decimal, at time.Time) error {
+	at = orNow(at)
+	_, err := t.write(ctx, "record price", MustChange, func(ctx context.Context, q sqldb.Queries) (int64, error) {
+		return q.SetStockPrice(ctx, sqldb.SetStockPriceParams{Price: price, UpdatedAt: at, Code: code})
+	})
+	if err != nil {
+		return err
+	}
+	return t.blind(ctx, "record price", func(ctx context.Context, q sqldb.Queries) error {
+		return q.InsertPrice(ctx, sqldb.InsertPriceParams{StockCode: code, Price: price, RecordedAt: at})
+	})
+}
+
+// AddWatch returns domain.ErrDuplicate when the entry exists.
+func (t *tx) AddWatch(ctx context.Context, w domain.WatchItem) error {
+	return t.blind(ctx, "add watch", func(ctx context.Context, q sqldb.Queries) error {
+		return q.AddWatch(ctx, sqldb.AddWatchParams{UserID: w.UserID, StockCode: w.StockCode, CreatedAt: orNow(w.CreatedAt)})
+	})
+}
+
+// RemoveWatch reports whether an entry was removed.
+func (t *tx) RemoveWatch(ctx context.Context, userID, code string) (bool, error) {
+	n, err := t.write(ctx, "remove watch", Counted, func(ctx context.Context, q sqldb.Queries) (int64, error) {
+		return q.RemoveWatch(ctx, sqldb.RemoveWatchParams{UserID: userID, StockCode: code})
+	})
+	return n > 0, err
+}
+
+// CreatePayment records a prepared payment.
+func (t *tx) CreatePayment(ctx context.Context, p domain.Payment) error {
+	created := orNow(p.CreatedAt)
+	return t.blind(ctx, "create payment", func(ctx context.Context, q sqldb.Queries) error {
+		return q.CreatePayment(ctx, sqldb.CreatePaymentParams{
+			ID:            p.ID,
+			UserID:        p.UserID,
+			Product:       string(p.Product),
+			OrderName:     p.OrderName,
+			Amount:        p.Amount,
+			Currency:      p.Currency,
+			Status:        string(p.Status),
+			CreditAmount:  p.CreditAmount,
+			PremiumDays:   int64(p.PremiumDays),
+			PaidAmount:    p.PaidAmount,
+			PaidCurrency:  p.PaidCurrency,
+			TransactionID: p.TransactionID,
+			Reason:        p.Reason,
+			FulfilledAt:   nullTime(p.FulfilledAt),
+			CreatedAt:     created,
+			UpdatedAt:     orTime(p.UpdatedAt, created),
+		})
+	})
+}
+
+// UpdatePayment saves the payment's mutable fields only if its stored
+// status is still from, and reports whether it did.
+func (t *tx) UpdatePayment(ctx context.Context, p domain.Payment, from domain.PaymentStatus) (bool, error) {
+	n, err := t.write(ctx, "update payment", Counted, func(ctx context.Context, q sqldb.Queries) (int64, error) {
+		return q.UpdatePayment(ctx, sqldb.UpdatePaymentParams{
+			Status:        string(p.Status),
+			PaidAmount:    p.PaidAmount,
+			PaidCurrency:  p.PaidCurrency,
+			TransactionID: p.TransactionID,
+			Reason:        p.Reason,
+			FulfilledAt:   nullTime(p.FulfilledAt),
+			UpdatedAt:     orNow(p.UpdatedAt),
+			ID:            p.ID,
+			FromStatus:    string(from),
+		})
+	})
+	return n == 1, err
+}
+
+// Enqueue adds a message to the outbox. A message without a next try is
+// due at once.
+func (t *tx) Enqueue(ctx context.Context, m ports.OutboxMessage) error {
+	created := orNow(m.CreatedAt)
+	return t.blind(ctx, "enqueue", func(ctx context.Context, q sqldb.Queries) error {
+		return q.Enqueue(ctx, sqldb.EnqueueParams{
+			ID:        m.ID,
+			Kind:      m.Kind,
+			MsgKey:    m.Key,
+			Payload:   payload(m.Payload),
+			Attempts:  int64(m.Attempts),
+			NextTry:   orTime(m.NextTry, created),
+			LastError: truncate(m.LastError, maxLastError),
+			CreatedAt: created,
+		})
+	})
+}
