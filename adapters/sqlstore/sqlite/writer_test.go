@@ -162,6 +162,39 @@ func TestCanceledWhileQueued(t *testing.T) {
 	}
 }
 
+// TestQueuedPastDeadline checks that a transaction that cannot get the
+// writer within the statement timeout (another holds it) is answered as
+// unavailable, in time and without running, and that the store goes on.
+func TestQueuedPastDeadline(t *testing.T) {
+	const timeout = 200 * time.Millisecond
+	s, err := Open(t.Context(), Config{Path: filepath.Join(t.TempDir(), "slow.db"), StatementTimeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		_ = s.WithinTx(context.Background(), func(context.Context, ports.Tx) error {
+			<-release
+			return nil
+		})
+	})
+	waitQueued(t, s, 0)
+	ran := false
+	start := time.Now()
+	err = s.WithinTx(t.Context(), func(context.Context, ports.Tx) error { ran = true; return nil })
+	took := time.Since(start)
+	close(release)
+	wg.Wait()
+	if !domain.IsCode(err, domain.CodeUnavailable) || ran || took > timeout+500*time.Millisecond {
+		t.Errorf("queued past the deadline: err %v, ran %v after %s; want unavailable without running, in time", err, ran, took)
+	}
+	if err := s.WithinTx(t.Context(), func(context.Context, ports.Tx) error { return nil }); err != nil {
+		t.Errorf("after the writer came free: %v", err)
+	}
+}
+
 func TestClosedStoreRefusesTransactions(t *testing.T) {
 	s, err := Open(t.Context(), Config{Path: MemoryPath})
 	if err != nil {
