@@ -27,11 +27,13 @@ type reads interface {
 // statements and the mapping of their rows are the same everywhere.
 type reader struct{ reads reads }
 
-// get runs a statement that answers one row, and maps the row.
-func get[R, T any](r reader, ctx context.Context, op string, conv func(R) T, s func(context.Context, sqldb.Queries) (R, error)) (T, error) {
+// get runs a statement that answers one row, q.stmt(ctx, arg), and maps
+// the row with conv.
+func get[A, R, T any](r reader, ctx context.Context, op string,
+	stmt func(sqldb.Queries, context.Context, A) (R, error), arg A, conv func(R) T) (T, error) {
 	var row R
 	err := r.reads.read(ctx, op, func(ctx context.Context, q sqldb.Queries) (err error) {
-		row, err = s(ctx, q)
+		row, err = stmt(q, ctx, arg)
 		return err
 	})
 	if err != nil {
@@ -41,31 +43,20 @@ func get[R, T any](r reader, ctx context.Context, op string, conv func(R) T, s f
 	return conv(row), nil
 }
 
-// list runs a statement that answers rows, and maps each row.
-func list[R, T any](r reader, ctx context.Context, op string, conv func(R) T, s func(context.Context, sqldb.Queries) ([]R, error)) ([]T, error) {
-	var rows []R
-	err := r.reads.read(ctx, op, func(ctx context.Context, q sqldb.Queries) (err error) {
-		rows, err = s(ctx, q)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return all(rows, conv), nil
+// list runs a statement that answers rows and maps each of them.
+func list[A, R, T any](r reader, ctx context.Context, op string,
+	stmt func(sqldb.Queries, context.Context, A) ([]R, error), arg A, conv func(R) T) ([]T, error) {
+	return get(r, ctx, op, stmt, arg, func(rows []R) []T { return all(rows, conv) })
 }
 
 // GetUser returns domain.ErrNotFound for an unknown id.
 func (r reader) GetUser(ctx context.Context, id string) (domain.User, error) {
-	return get(r, ctx, "get user", user, func(ctx context.Context, q sqldb.Queries) (sqldb.User, error) {
-		return q.GetUser(ctx, id)
-	})
+	return get(r, ctx, "get user", sqldb.Queries.GetUser, id, user)
 }
 
 // GetUserByEmail matches the e-mail exactly.
 func (r reader) GetUserByEmail(ctx context.Context, email string) (domain.User, error) {
-	return get(r, ctx, "get user by email", user, func(ctx context.Context, q sqldb.Queries) (sqldb.User, error) {
-		return q.GetUserByEmail(ctx, email)
-	})
+	return get(r, ctx, "get user by email", sqldb.Queries.GetUserByEmail, email, user)
 }
 
 // ListUserIDs pages through user ids in ascending order.
@@ -79,31 +70,29 @@ func (r reader) ListUserIDs(ctx context.Context, after string, n int) (ids []str
 
 // GetAccount returns a user's account.
 func (r reader) GetAccount(ctx context.Context, userID string) (domain.Account, error) {
-	return get(r, ctx, "get account", account, func(ctx context.Context, q sqldb.Queries) (sqldb.Account, error) {
-		return q.GetAccount(ctx, userID)
-	})
+	return get(r, ctx, "get account", sqldb.Queries.GetAccount, userID, account)
 }
 
 // GetStock returns a listing.
 func (r reader) GetStock(ctx context.Context, code string) (domain.Stock, error) {
-	return get(r, ctx, "get stock", stock, func(ctx context.Context, q sqldb.Queries) (sqldb.Stock, error) {
-		return q.GetStock(ctx, code)
-	})
+	return get(r, ctx, "get stock", sqldb.Queries.GetStock, code, stock)
 }
 
 // ListStocks returns every listing ordered by code.
 func (r reader) ListStocks(ctx context.Context) ([]domain.Stock, error) {
-	return list(r, ctx, "list stocks", stock, func(ctx context.Context, q sqldb.Queries) ([]sqldb.Stock, error) {
-		return q.ListStocks(ctx)
+	var rows []sqldb.Stock
+	err := r.reads.read(ctx, "list stocks", func(ctx context.Context, q sqldb.Queries) (err error) {
+		rows, err = q.ListStocks(ctx)
+		return err
 	})
+	return all(rows, stock), err
 }
 
 // ListPrices returns the newest limit prices at or after since, oldest
 // first.
 func (r reader) ListPrices(ctx context.Context, code string, since time.Time, n int) ([]domain.PricePoint, error) {
-	out, err := list(r, ctx, "list prices", pricePoint, func(ctx context.Context, q sqldb.Queries) ([]sqldb.ListPricesDescRow, error) {
-		return q.ListPricesDesc(ctx, sqldb.ListPricesDescParams{StockCode: code, Since: clamp(since, timeMin), Limit: limit(n)})
-	})
+	out, err := list(r, ctx, "list prices", sqldb.Queries.ListPricesDesc,
+		sqldb.ListPricesDescParams{StockCode: code, Since: clamp(since, timeMin), Limit: limit(n)}, pricePoint)
 	// The statement reads newest first, so that LIMIT keeps the newest.
 	slices.Reverse(out)
 	return out, err
@@ -111,23 +100,18 @@ func (r reader) ListPrices(ctx context.Context, code string, since time.Time, n 
 
 // GetHolding returns domain.ErrNotFound when the user holds none.
 func (r reader) GetHolding(ctx context.Context, userID, code string) (domain.Holding, error) {
-	return get(r, ctx, "get holding", holding, func(ctx context.Context, q sqldb.Queries) (sqldb.Holding, error) {
-		return q.GetHolding(ctx, sqldb.GetHoldingParams{UserID: userID, StockCode: code})
-	})
+	return get(r, ctx, "get holding", sqldb.Queries.GetHolding,
+		sqldb.GetHoldingParams{UserID: userID, StockCode: code}, holding)
 }
 
 // ListHoldings returns the user's holdings ordered by stock code.
 func (r reader) ListHoldings(ctx context.Context, userID string) ([]domain.Holding, error) {
-	return list(r, ctx, "list holdings", holding, func(ctx context.Context, q sqldb.Queries) ([]sqldb.Holding, error) {
-		return q.ListHoldings(ctx, userID)
-	})
+	return list(r, ctx, "list holdings", sqldb.Queries.ListHoldings, userID, holding)
 }
 
 // GetOrder returns the order without executions.
 func (r reader) GetOrder(ctx context.Context, id string) (domain.Order, error) {
-	return get(r, ctx, "get order", order, func(ctx context.Context, q sqldb.Queries) (sqldb.Order, error) {
-		return q.GetOrder(ctx, id)
-	})
+	return get(r, ctx, "get order", sqldb.Queries.GetOrder, id, order)
 }
 
 // GetOrderByClientID finds a user's order by its client_order_id.
@@ -136,23 +120,20 @@ func (r reader) GetOrderByClientID(ctx context.Context, userID, clientOrderID st
 		// An empty id is stored as NULL and never matches.
 		return domain.Order{}, domain.ErrNotFound
 	}
-	return get(r, ctx, "get order by client id", order, func(ctx context.Context, q sqldb.Queries) (sqldb.Order, error) {
-		return q.GetOrderByClientID(ctx, sqldb.GetOrderByClientIDParams{UserID: userID, ClientOrderID: nullString(clientOrderID)})
-	})
+	return get(r, ctx, "get order by client id", sqldb.Queries.GetOrderByClientID,
+		sqldb.GetOrderByClientIDParams{UserID: userID, ClientOrderID: nullString(clientOrderID)}, order)
 }
 
 // ListOrders returns a user's orders, newest first.
 func (r reader) ListOrders(ctx context.Context, f ports.OrderFilter) ([]domain.Order, error) {
-	return list(r, ctx, "list orders", order, func(ctx context.Context, q sqldb.Queries) ([]sqldb.Order, error) {
-		return q.ListOrders(ctx, sqldb.ListOrdersParams{
-			UserID:    f.UserID,
-			Before:    before(f.Before),
-			Status:    string(f.Status),
-			StockCode: f.StockCode,
-			Side:      string(f.Side),
-			Limit:     limit(f.Limit),
-		})
-	})
+	return list(r, ctx, "list orders", sqldb.Queries.ListOrders, sqldb.ListOrdersParams{
+		UserID:    f.UserID,
+		Before:    before(f.Before),
+		Status:    string(f.Status),
+		StockCode: f.StockCode,
+		Side:      string(f.Side),
+		Limit:     limit(f.Limit),
+	}, order)
 }
 
 // ListExecutions returns the executions of the given orders, oldest first.
@@ -160,16 +141,13 @@ func (r reader) ListExecutions(ctx context.Context, orderIDs []string) ([]domain
 	if len(orderIDs) == 0 {
 		return []domain.Execution{}, nil
 	}
-	return list(r, ctx, "list executions", execution, func(ctx context.Context, q sqldb.Queries) ([]sqldb.Execution, error) {
-		return q.ListExecutions(ctx, orderIDs)
-	})
+	return list(r, ctx, "list executions", sqldb.Queries.ListExecutions, orderIDs, execution)
 }
 
 // ListUserExecutions pages through a user's executions in id order.
 func (r reader) ListUserExecutions(ctx context.Context, userID, after string, n int) ([]domain.Execution, error) {
-	return list(r, ctx, "list user executions", execution, func(ctx context.Context, q sqldb.Queries) ([]sqldb.Execution, error) {
-		return q.ListUserExecutions(ctx, sqldb.ListUserExecutionsParams{UserID: userID, After: after, Limit: limit(n)})
-	})
+	return list(r, ctx, "list user executions", sqldb.Queries.ListUserExecutions,
+		sqldb.ListUserExecutionsParams{UserID: userID, After: after, Limit: limit(n)}, execution)
 }
 
 // ListCrossingOrders returns up to n PENDING limit orders on code that a
@@ -180,13 +158,11 @@ func (r reader) ListUserExecutions(ctx context.Context, userID, after string, n 
 // price_key narrows the candidates; the exact decision is made here with
 // decimals.
 func (r reader) ListCrossingOrders(ctx context.Context, code string, price decimal.Decimal, n int) ([]domain.Order, error) {
-	candidates, err := list(r, ctx, "list crossing orders", order, func(ctx context.Context, q sqldb.Queries) ([]sqldb.Order, error) {
-		return q.ListCrossingOrders(ctx, sqldb.ListCrossingOrdersParams{
-			StockCode: code,
-			PriceKey:  sql.NullInt64{Int64: wholeWon(price), Valid: true},
-			Limit:     limit(n),
-		})
-	})
+	candidates, err := list(r, ctx, "list crossing orders", sqldb.Queries.ListCrossingOrders, sqldb.ListCrossingOrdersParams{
+		StockCode: code,
+		PriceKey:  sql.NullInt64{Int64: wholeWon(price), Valid: true},
+		Limit:     limit(n),
+	}, order)
 	return slices.DeleteFunc(candidates, func(o domain.Order) bool {
 		return !o.LimitPrice.Valid || !domain.Crosses(o.Side, o.LimitPrice.Decimal, price)
 	}), err
@@ -195,50 +171,40 @@ func (r reader) ListCrossingOrders(ctx context.Context, code string, price decim
 // ListExpiringOrders returns up to n PENDING orders whose expiry is at or
 // before t, the earliest expiry first.
 func (r reader) ListExpiringOrders(ctx context.Context, t time.Time, n int) ([]domain.Order, error) {
-	return list(r, ctx, "list expiring orders", order, func(ctx context.Context, q sqldb.Queries) ([]sqldb.Order, error) {
-		return q.ListExpiringOrders(ctx, sqldb.ListExpiringOrdersParams{UntilTime: nullTime(t), Limit: limit(n)})
-	})
+	return list(r, ctx, "list expiring orders", sqldb.Queries.ListExpiringOrders,
+		sqldb.ListExpiringOrdersParams{UntilTime: nullTime(t), Limit: limit(n)}, order)
 }
 
 // ListOpenOrders returns a user's PENDING orders, oldest first.
 func (r reader) ListOpenOrders(ctx context.Context, userID string) ([]domain.Order, error) {
-	return list(r, ctx, "list open orders", order, func(ctx context.Context, q sqldb.Queries) ([]sqldb.Order, error) {
-		return q.ListOpenOrders(ctx, userID)
-	})
+	return list(r, ctx, "list open orders", sqldb.Queries.ListOpenOrders, userID, order)
 }
 
 // ListLedger returns a user's ledger rows, newest first.
 func (r reader) ListLedger(ctx context.Context, f ports.LedgerFilter) ([]domain.LedgerEntry, error) {
-	return list(r, ctx, "list ledger", ledgerEntry, func(ctx context.Context, q sqldb.Queries) ([]sqldb.Ledger, error) {
-		return q.ListLedger(ctx, sqldb.ListLedgerParams{
-			UserID:    f.UserID,
-			Before:    before(f.Before),
-			Type:      string(f.Type),
-			StockCode: sql.NullString{String: f.StockCode, Valid: true},
-			FromTime:  clamp(f.From, timeMin),
-			ToTime:    clamp(f.To, timeMax),
-			Limit:     limit(f.Limit),
-		})
-	})
+	return list(r, ctx, "list ledger", sqldb.Queries.ListLedger, sqldb.ListLedgerParams{
+		UserID:    f.UserID,
+		Before:    before(f.Before),
+		Type:      string(f.Type),
+		StockCode: sql.NullString{String: f.StockCode, Valid: true},
+		FromTime:  clamp(f.From, timeMin),
+		ToTime:    clamp(f.To, timeMax),
+		Limit:     limit(f.Limit),
+	}, ledgerEntry)
 }
 
 // ListWatchlist returns a user's watchlist in the order it was built.
 func (r reader) ListWatchlist(ctx context.Context, userID string) ([]domain.WatchItem, error) {
-	return list(r, ctx, "list watchlist", watchItem, func(ctx context.Context, q sqldb.Queries) ([]sqldb.Watchlist, error) {
-		return q.ListWatchlist(ctx, userID)
-	})
+	return list(r, ctx, "list watchlist", sqldb.Queries.ListWatchlist, userID, watchItem)
 }
 
 // GetPayment returns a payment by its PortOne payment id.
 func (r reader) GetPayment(ctx context.Context, id string) (domain.Payment, error) {
-	return get(r, ctx, "get payment", payment, func(ctx context.Context, q sqldb.Queries) (sqldb.Payment, error) {
-		return q.GetPayment(ctx, id)
-	})
+	return get(r, ctx, "get payment", sqldb.Queries.GetPayment, id, payment)
 }
 
 // ListPayments returns a user's payments, newest first.
 func (r reader) ListPayments(ctx context.Context, userID, beforeID string, n int) ([]domain.Payment, error) {
-	return list(r, ctx, "list payments", payment, func(ctx context.Context, q sqldb.Queries) ([]sqldb.Payment, error) {
-		return q.ListPayments(ctx, sqldb.ListPaymentsParams{UserID: userID, Before: before(beforeID), Limit: limit(n)})
-	})
+	return list(r, ctx, "list payments", sqldb.Queries.ListPayments,
+		sqldb.ListPaymentsParams{UserID: userID, Before: before(beforeID), Limit: limit(n)}, payment)
 }

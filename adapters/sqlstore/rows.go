@@ -103,15 +103,6 @@ func orTime(t, def time.Time) time.Time {
 // decimals.
 func wholeWon(p decimal.Decimal) int64 { return p.Floor().IntPart() }
 
-// WholeWonKey is the default Config.PriceKey: the limit in whole won for
-// both sides, and no key for a market order.
-func WholeWonKey(_ domain.Side, limit decimal.NullDecimal) sql.NullInt64 {
-	if !limit.Valid {
-		return sql.NullInt64{}
-	}
-	return sql.NullInt64{Int64: wholeWon(limit.Decimal), Valid: true}
-}
-
 // truncate shortens s to at most n bytes without splitting a character.
 func truncate(s string, n int) string {
 	if len(s) <= n {

@@ -31,8 +31,7 @@ type Driver interface {
 	// Attempt runs body once in a new transaction on a connection of its
 	// own, and commits when body returns nil; on an error, or a panic,
 	// it rolls back (and lets the panic go on). It does not retry. A
-	// commit whose answer was lost with the connection is reported with
-	// Errors.CommitUnknown.
+	// commit whose answer was lost is reported with Errors.CommitError.
 	Attempt(ctx context.Context, body func(ctx context.Context, c TxConn) error) error
 	// Reset drops the idle connections after one was found broken, so
 	// that the next statements open fresh ones instead of meeting the
@@ -77,9 +76,10 @@ type Config struct {
 	Retry            Retry
 	// Migrations applies and reports the engine's schema.
 	Migrations *goose.Provider
-	// PriceKey is the key an order is filed under in the engine's index
-	// of resting orders; nil means WholeWonKey.
-	PriceKey func(side domain.Side, limit decimal.NullDecimal) sql.NullInt64
+	// NegatedBuyKeys says that the engine's index of resting orders files
+	// a buy under its negated limit (MySQL's, see its schema), so that
+	// one ascending range is price priority on both sides.
+	NegatedBuyKeys bool
 }
 
 // Store implements ports.Store over a Driver: reads, transactions with
@@ -87,60 +87,61 @@ type Config struct {
 // engine's Store embeds it.
 type Store struct {
 	reader
-	d          Driver
-	errs       Errors
-	log        *slog.Logger
-	timeout    time.Duration
-	retry      Retry
-	migrations *goose.Provider
-	priceKey   func(domain.Side, decimal.NullDecimal) sql.NullInt64
+	d    Driver
+	cfg  Config
+	errs Errors
 }
 
 var _ ports.Store = (*Store)(nil)
 
 // New returns the store that runs on d.
 func New(d Driver, cfg Config) *Store {
-	s := &Store{
-		d:          d,
-		errs:       cfg.Errors,
-		log:        cfg.Logger,
-		timeout:    cfg.StatementTimeout,
-		retry:      cfg.Retry,
-		migrations: cfg.Migrations,
-		priceKey:   cfg.PriceKey,
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.StatementTimeout <= 0 {
+		cfg.StatementTimeout = DefaultStatementTimeout
+	}
+	cfg.Retry.Attempts = max(cfg.Retry.Attempts, 1)
+	s := &Store{d: d, cfg: cfg, errs: cfg.Errors}
 	s.reader = reader{reads: s}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
-	}
-	if s.timeout <= 0 {
-		s.timeout = DefaultStatementTimeout
-	}
-	if s.retry.Attempts < 1 {
-		s.retry.Attempts = 1
-	}
-	if s.priceKey == nil {
-		s.priceKey = WholeWonKey
-	}
 	return s
 }
 
-// StatementTimeout is the deadline of each transaction attempt and read.
-func (s *Store) StatementTimeout() time.Duration { return s.timeout }
-
-// read runs a read outside transactions within the statement timeout. A
-// read that met a broken connection runs once more, on a fresh one: reads
-// change nothing, and a pool that outlived a restart of the server holds
-// connections that fail one by one.
-func (s *Store) read(ctx context.Context, op string, st stmt) error {
-	rctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	err := s.errs.Wrap(op, st(rctx, s.d.Queries()))
-	if s.reconnect(ctx, rctx, err) {
-		s.d.Reset()
-		err = s.errs.Wrap(op, st(rctx, s.d.Queries()))
+// priceKey is the key an order is filed under in the index of resting
+// orders: its limit in whole won (see wholeWon), negated for a buy where
+// the engine says so; a market order has none.
+func (s *Store) priceKey(side domain.Side, limit decimal.NullDecimal) sql.NullInt64 {
+	if !limit.Valid {
+		return sql.NullInt64{}
 	}
-	return s.outcome(ctx, rctx, err)
+	k := wholeWon(limit.Decimal)
+	if s.cfg.NegatedBuyKeys && side == domain.Buy {
+		k = -k
+	}
+	return sql.NullInt64{Int64: k, Valid: true}
+}
+
+// bounded runs op within the statement timeout, and once more when it met
+// a broken connection: the operations it runs (reads, pings) change
+// nothing, and a pool that outlived a restart of the server holds
+// connections that fail one by one.
+func (s *Store) bounded(ctx context.Context, op func(ctx context.Context) error) error {
+	bctx, cancel := context.WithTimeout(ctx, s.cfg.StatementTimeout)
+	defer cancel()
+	err := op(bctx)
+	if s.reconnect(ctx, bctx, err) {
+		s.d.Reset()
+		err = op(bctx)
+	}
+	return s.outcome(ctx, bctx, err)
+}
+
+// read runs a read outside transactions.
+func (s *Store) read(ctx context.Context, op string, st stmt) error {
+	return s.bounded(ctx, func(ctx context.Context) error {
+		return s.errs.Wrap(op, st(ctx, s.d.Queries()))
+	})
 }
 
 // reconnect reports whether an operation that failed with err may run
@@ -166,9 +167,9 @@ func (s *Store) outcome(ctx, opCtx context.Context, err error) error {
 		return fmt.Errorf("%s: %w", s.errs.Engine, context.Cause(ctx))
 	case opCtx.Err() != nil && (contextError(err) || s.errs.Class(err) == Unavailable):
 		if errors.Is(err, domain.ErrUnavailable) {
-			return fmt.Errorf("%s: no answer within %s: %w", s.errs.Engine, s.timeout, err)
+			return fmt.Errorf("%s: no answer within %s: %w", s.errs.Engine, s.cfg.StatementTimeout, err)
 		}
-		return fmt.Errorf("%s: no answer within %s: %w: %w", s.errs.Engine, s.timeout, domain.ErrUnavailable, err)
+		return fmt.Errorf("%s: no answer within %s: %w: %w", s.errs.Engine, s.cfg.StatementTimeout, domain.ErrUnavailable, err)
 	case s.errs.Class(err) == Unavailable && !errors.Is(err, domain.ErrUnavailable):
 		return fmt.Errorf("%s: %w: %w", s.errs.Engine, domain.ErrUnavailable, err)
 	}
@@ -194,11 +195,11 @@ func (s *Store) transact(ctx context.Context, fn func(ctx context.Context, t *tx
 	}
 	for attempt := 1; ; attempt++ {
 		err := s.attempt(ctx, body)
-		if err == nil || attempt >= s.retry.Attempts || s.errs.Class(err) != Race {
+		if err == nil || attempt >= s.cfg.Retry.Attempts || s.errs.Class(err) != Race {
 			return err
 		}
-		pause := s.retry.pause(attempt)
-		s.log.Debug(s.errs.Engine+" transaction lost a race; retrying", "attempt", attempt, "pause", pause, "err", err)
+		pause := s.cfg.Retry.pause(attempt)
+		s.cfg.Logger.Debug(s.errs.Engine+" transaction lost a race; retrying", "attempt", attempt, "pause", pause, "err", err)
 		timer := time.NewTimer(pause)
 		select {
 		case <-ctx.Done():
@@ -212,11 +213,11 @@ func (s *Store) transact(ctx context.Context, fn func(ctx context.Context, t *tx
 // attempt runs body once within the statement timeout, and once more when
 // the connection broke before anything was committed.
 func (s *Store) attempt(ctx context.Context, body func(ctx context.Context, c TxConn) error) error {
-	actx, cancel := context.WithTimeout(ctx, s.timeout)
+	actx, cancel := context.WithTimeout(ctx, s.cfg.StatementTimeout)
 	defer cancel()
 	err := s.d.Attempt(actx, body)
 	if s.reconnect(ctx, actx, err) {
-		s.log.Debug(s.errs.Engine+" connection lost; running the transaction again on a fresh one", "err", err)
+		s.cfg.Logger.Debug(s.errs.Engine+" connection lost; running the transaction again on a fresh one", "err", err)
 		s.d.Reset()
 		err = s.d.Attempt(actx, body)
 	}
@@ -225,26 +226,21 @@ func (s *Store) attempt(ctx context.Context, body func(ctx context.Context, c Tx
 
 // Ping checks that the database answers within the statement timeout.
 func (s *Store) Ping(ctx context.Context) error {
-	pctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	return s.outcome(ctx, pctx, s.errs.Wrap("ping", s.d.Ping(pctx)))
+	return s.bounded(ctx, func(ctx context.Context) error { return s.errs.Wrap("ping", s.d.Ping(ctx)) })
 }
 
 // Info reports the engine, the server's version and each migration's
 // state.
 func (s *Store) Info(ctx context.Context) (ports.StoreInfo, error) {
-	ictx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
 	info := ports.StoreInfo{Engine: s.errs.Engine}
-	v, err := s.d.Version(ictx)
-	if err != nil {
-		return info, s.outcome(ctx, ictx, s.errs.Wrap("version", err))
-	}
-	info.Version = v
-	status, err := s.migrations.Status(ictx)
-	if err != nil {
-		return info, s.outcome(ctx, ictx, s.errs.Wrap("migration status", err))
-	}
+	var status []*goose.MigrationStatus
+	err := s.bounded(ctx, func(ctx context.Context) (err error) {
+		if info.Version, err = s.d.Version(ctx); err != nil {
+			return s.errs.Wrap("version", err)
+		}
+		status, err = s.cfg.Migrations.Status(ctx)
+		return s.errs.Wrap("migration status", err)
+	})
 	for _, m := range status {
 		info.Migrations = append(info.Migrations, ports.Migration{
 			Version:   m.Source.Version,
@@ -253,7 +249,7 @@ func (s *Store) Info(ctx context.Context) (ports.StoreInfo, error) {
 			AppliedAt: m.AppliedAt,
 		})
 	}
-	return info, nil
+	return info, err
 }
 
 // Migrations returns the goose provider for an engine's migrations: the
@@ -269,10 +265,10 @@ func Migrations(dialect goose.Dialect, db *sql.DB, fsys fs.FS, dir string, opts 
 // Migrate applies every pending migration. It has no deadline: a
 // migration takes as long as the schema change it makes.
 func (s *Store) Migrate(ctx context.Context) error {
-	results, err := s.migrations.Up(ctx)
+	results, err := s.cfg.Migrations.Up(ctx)
 	for _, r := range results {
 		if r.Error == nil {
-			s.log.Info("migration applied", "engine", s.errs.Engine,
+			s.cfg.Logger.Info("migration applied", "engine", s.errs.Engine,
 				"version", r.Source.Version, "name", filepath.Base(r.Source.Path), "duration", r.Duration)
 		}
 	}
@@ -290,9 +286,8 @@ func (s *Store) Close() error { return s.d.Close() }
 
 // DueOutbox returns messages due at now, the earliest due first.
 func (s *Store) DueOutbox(ctx context.Context, now time.Time, n int) ([]ports.OutboxMessage, error) {
-	return list(s.reader, ctx, "due outbox", outboxMessage, func(ctx context.Context, q sqldb.Queries) ([]sqldb.Outbox, error) {
-		return q.DueOutbox(ctx, sqldb.DueOutboxParams{Now: now.UTC(), Limit: limit(n)})
-	})
+	return list(s.reader, ctx, "due outbox", sqldb.Queries.DueOutbox,
+		sqldb.DueOutboxParams{Now: now.UTC(), Limit: limit(n)}, outboxMessage)
 }
 
 // DeleteOutbox removes delivered messages; unknown ids are ignored.
@@ -301,9 +296,7 @@ func (s *Store) DeleteOutbox(ctx context.Context, ids []string) error {
 		return nil
 	}
 	return s.transact(ctx, func(ctx context.Context, t *tx) error {
-		return t.blind(ctx, "delete outbox", func(ctx context.Context, q sqldb.Queries) error {
-			return q.DeleteOutbox(ctx, ids)
-		})
+		return blind(t, ctx, "delete outbox", sqldb.Queries.DeleteOutbox, ids)
 	})
 }
 
@@ -311,9 +304,8 @@ func (s *Store) DeleteOutbox(ctx context.Context, ids []string) error {
 // returns domain.ErrNotFound when the message is gone.
 func (s *Store) DeferOutbox(ctx context.Context, id string, next time.Time, lastError string) error {
 	return s.transact(ctx, func(ctx context.Context, t *tx) error {
-		_, err := t.write(ctx, "defer outbox", MustChange, func(ctx context.Context, q sqldb.Queries) (int64, error) {
-			return q.DeferOutbox(ctx, sqldb.DeferOutboxParams{NextTry: next.UTC(), LastError: truncate(lastError, maxLastError), ID: id})
-		})
+		_, err := exec(t, ctx, "defer outbox", MustChange, sqldb.Queries.DeferOutbox,
+			sqldb.DeferOutboxParams{NextTry: next.UTC(), LastError: truncate(lastError, maxLastError), ID: id})
 		return err
 	})
 }

@@ -32,13 +32,6 @@ const (
 	Counted
 )
 
-// Write describes one write to the engine.
-type Write struct {
-	// Op names the write in errors, e.g. "create order".
-	Op   string
-	Kind Kind
-}
-
 // Stmt is one statement on the transaction's queries; it returns the
 // rows a write changed (zero for a statement that does not count them).
 type Stmt func(ctx context.Context, q sqldb.Queries) (int64, error)
@@ -54,8 +47,9 @@ type TxConn interface {
 	// cancellation.
 	Read(ctx context.Context, s func(ctx context.Context, q sqldb.Queries) error) error
 	// Write runs one write by the rules of its kind and returns the
-	// rows it changed for a Counted write.
-	Write(ctx context.Context, w Write, s Stmt) (int64, error)
+	// rows it changed for a Counted write; op names it in errors, e.g.
+	// "create order".
+	Write(ctx context.Context, op string, kind Kind, s Stmt) (int64, error)
 }
 
 // tx implements ports.Tx over a TxConn: the Lock* reads, the writes and
@@ -77,14 +71,22 @@ func (t *tx) read(ctx context.Context, op string, s stmt) error {
 }
 
 func (t *tx) write(ctx context.Context, op string, kind Kind, s Stmt) (int64, error) {
-	n, err := t.conn.Write(ctx, Write{Op: op, Kind: kind}, s)
+	n, err := t.conn.Write(ctx, op, kind, s)
 	return n, t.s.errs.Wrap(op, err)
 }
 
-// blind runs a write that answers only an error.
-func (t *tx) blind(ctx context.Context, op string, s func(ctx context.Context, q sqldb.Queries) error) error {
+// exec runs a write, q.stmt(ctx, arg), and returns the rows it changed.
+func exec[A any](t *tx, ctx context.Context, op string, kind Kind,
+	stmt func(sqldb.Queries, context.Context, A) (int64, error), arg A) (int64, error) {
+	return t.write(ctx, op, kind, func(ctx context.Context, q sqldb.Queries) (int64, error) {
+		return stmt(q, ctx, arg)
+	})
+}
+
+// blind runs a write that answers only an error, q.stmt(ctx, arg).
+func blind[A any](t *tx, ctx context.Context, op string, stmt func(sqldb.Queries, context.Context, A) error, arg A) error {
 	_, err := t.write(ctx, op, Blind, func(ctx context.Context, q sqldb.Queries) (int64, error) {
-		return 0, s(ctx, q)
+		return 0, stmt(q, ctx, arg)
 	})
 	return err
 }
@@ -92,9 +94,7 @@ func (t *tx) blind(ctx context.Context, op string, s func(ctx context.Context, q
 // LockAccount reads the account and locks it until the transaction ends:
 // the lock that serializes everything touching one user's money.
 func (t *tx) LockAccount(ctx context.Context, userID string) (domain.Account, error) {
-	a, err := get(t.reader, ctx, "lock account", account, func(ctx context.Context, q sqldb.Queries) (sqldb.Account, error) {
-		return q.LockAccount(ctx, userID)
-	})
+	a, err := get(t.reader, ctx, "lock account", sqldb.Queries.LockAccount, userID, account)
 	if err == nil && !slices.Contains(t.locked, userID) {
 		t.locked = append(t.locked, userID)
 	}
@@ -105,76 +105,65 @@ func (t *tx) LockAccount(ctx context.Context, userID string) (domain.Account, er
 // user holds none (a concurrent first buy of the same listing is kept out
 // by the account lock, which every such transaction takes first).
 func (t *tx) LockHolding(ctx context.Context, userID, code string) (domain.Holding, error) {
-	return get(t.reader, ctx, "lock holding", holding, func(ctx context.Context, q sqldb.Queries) (sqldb.Holding, error) {
-		return q.LockHolding(ctx, sqldb.LockHoldingParams{UserID: userID, StockCode: code})
-	})
+	return get(t.reader, ctx, "lock holding", sqldb.Queries.LockHolding,
+		sqldb.LockHoldingParams{UserID: userID, StockCode: code}, holding)
 }
 
 // LockOrder reads the order and locks it.
 func (t *tx) LockOrder(ctx context.Context, id string) (domain.Order, error) {
-	return get(t.reader, ctx, "lock order", order, func(ctx context.Context, q sqldb.Queries) (sqldb.Order, error) {
-		return q.LockOrder(ctx, id)
-	})
+	return get(t.reader, ctx, "lock order", sqldb.Queries.LockOrder, id, order)
 }
 
 // LockPayment reads the payment and locks it.
 func (t *tx) LockPayment(ctx context.Context, id string) (domain.Payment, error) {
-	return get(t.reader, ctx, "lock payment", payment, func(ctx context.Context, q sqldb.Queries) (sqldb.Payment, error) {
-		return q.LockPayment(ctx, id)
-	})
+	return get(t.reader, ctx, "lock payment", sqldb.Queries.LockPayment, id, payment)
 }
 
 // CreateUser returns domain.ErrDuplicate when the e-mail (or id) is taken.
 func (t *tx) CreateUser(ctx context.Context, u domain.User) error {
 	created := orNow(u.CreatedAt)
-	return t.blind(ctx, "create user", func(ctx context.Context, q sqldb.Queries) error {
-		return q.CreateUser(ctx, sqldb.CreateUserParams{
-			ID:           u.ID,
-			Email:        u.Email,
-			Nickname:     u.Nickname,
-			PasswordHash: u.PasswordHash,
-			Role:         string(u.Role),
-			PremiumUntil: nullTime(u.PremiumUntil),
-			CreatedAt:    created,
-			UpdatedAt:    orTime(u.UpdatedAt, created),
-		})
+	return blind(t, ctx, "create user", sqldb.Queries.CreateUser, sqldb.CreateUserParams{
+		ID:           u.ID,
+		Email:        u.Email,
+		Nickname:     u.Nickname,
+		PasswordHash: u.PasswordHash,
+		Role:         string(u.Role),
+		PremiumUntil: nullTime(u.PremiumUntil),
+		CreatedAt:    created,
+		UpdatedAt:    orTime(u.UpdatedAt, created),
 	})
 }
 
 // UpdateUser saves nickname, password hash, role and premium_until.
 func (t *tx) UpdateUser(ctx context.Context, u domain.User) error {
-	_, err := t.write(ctx, "update user", MustChange, func(ctx context.Context, q sqldb.Queries) (int64, error) {
-		return q.UpdateUser(ctx, sqldb.UpdateUserParams{
-			Nickname:     u.Nickname,
-			PasswordHash: u.PasswordHash,
-			Role:         string(u.Role),
-			PremiumUntil: nullTime(u.PremiumUntil),
-			UpdatedAt:    orNow(u.UpdatedAt),
-			ID:           u.ID,
-		})
+	_, err := exec(t, ctx, "update user", MustChange, sqldb.Queries.UpdateUser, sqldb.UpdateUserParams{
+		Nickname:     u.Nickname,
+		PasswordHash: u.PasswordHash,
+		Role:         string(u.Role),
+		PremiumUntil: nullTime(u.PremiumUntil),
+		UpdatedAt:    orNow(u.UpdatedAt),
+		ID:           u.ID,
 	})
 	return err
 }
 
 // CreateAccount opens a user's account.
 func (t *tx) CreateAccount(ctx context.Context, a domain.Account) error {
-	return t.blind(ctx, "create account", func(ctx context.Context, q sqldb.Queries) error {
-		return q.CreateAccount(ctx, sqldb.CreateAccountParams{
-			UserID:           a.UserID,
-			Cash:             a.Cash,
-			ReservedCash:     a.ReservedCash,
-			TotalDeposits:    a.TotalDeposits,
-			TotalWithdrawals: a.TotalWithdrawal,
-			RealizedPnl:      a.RealizedPnL,
-			TotalCommission:  a.TotalCommission,
-			TotalTax:         a.TotalTax,
-			BuyCount:         a.BuyCount,
-			SellCount:        a.SellCount,
-			WinCount:         a.WinCount,
-			LossCount:        a.LossCount,
-			LedgerSeq:        a.LedgerSeq,
-			UpdatedAt:        orNow(a.UpdatedAt),
-		})
+	return blind(t, ctx, "create account", sqldb.Queries.CreateAccount, sqldb.CreateAccountParams{
+		UserID:           a.UserID,
+		Cash:             a.Cash,
+		ReservedCash:     a.ReservedCash,
+		TotalDeposits:    a.TotalDeposits,
+		TotalWithdrawals: a.TotalWithdrawal,
+		RealizedPnl:      a.RealizedPnL,
+		TotalCommission:  a.TotalCommission,
+		TotalTax:         a.TotalTax,
+		BuyCount:         a.BuyCount,
+		SellCount:        a.SellCount,
+		WinCount:         a.WinCount,
+		LossCount:        a.LossCount,
+		LedgerSeq:        a.LedgerSeq,
+		UpdatedAt:        orNow(a.UpdatedAt),
 	})
 }
 
@@ -184,23 +173,21 @@ func (t *tx) SaveAccount(ctx context.Context, a domain.Account) error {
 	if slices.Contains(t.locked, a.UserID) {
 		kind = Blind
 	}
-	_, err := t.write(ctx, "save account", kind, func(ctx context.Context, q sqldb.Queries) (int64, error) {
-		return q.SaveAccount(ctx, sqldb.SaveAccountParams{
-			Cash:             a.Cash,
-			ReservedCash:     a.ReservedCash,
-			TotalDeposits:    a.TotalDeposits,
-			TotalWithdrawals: a.TotalWithdrawal,
-			RealizedPnl:      a.RealizedPnL,
-			TotalCommission:  a.TotalCommission,
-			TotalTax:         a.TotalTax,
-			BuyCount:         a.BuyCount,
-			SellCount:        a.SellCount,
-			WinCount:         a.WinCount,
-			LossCount:        a.LossCount,
-			LedgerSeq:        a.LedgerSeq,
-			UpdatedAt:        orNow(a.UpdatedAt),
-			UserID:           a.UserID,
-		})
+	_, err := exec(t, ctx, "save account", kind, sqldb.Queries.SaveAccount, sqldb.SaveAccountParams{
+		Cash:             a.Cash,
+		ReservedCash:     a.ReservedCash,
+		TotalDeposits:    a.TotalDeposits,
+		TotalWithdrawals: a.TotalWithdrawal,
+		RealizedPnl:      a.RealizedPnL,
+		TotalCommission:  a.TotalCommission,
+		TotalTax:         a.TotalTax,
+		BuyCount:         a.BuyCount,
+		SellCount:        a.SellCount,
+		WinCount:         a.WinCount,
+		LossCount:        a.LossCount,
+		LedgerSeq:        a.LedgerSeq,
+		UpdatedAt:        orNow(a.UpdatedAt),
+		UserID:           a.UserID,
 	})
 	return err
 }
@@ -210,21 +197,18 @@ func (t *tx) SaveAccount(ctx context.Context, a domain.Account) error {
 // row behind.
 func (t *tx) SaveHolding(ctx context.Context, h domain.Holding) error {
 	if h.Quantity == 0 && h.ReservedQuantity == 0 {
-		return t.blind(ctx, "delete holding", func(ctx context.Context, q sqldb.Queries) error {
-			return q.DeleteHolding(ctx, sqldb.DeleteHoldingParams{UserID: h.UserID, StockCode: h.StockCode})
-		})
+		return blind(t, ctx, "delete holding", sqldb.Queries.DeleteHolding,
+			sqldb.DeleteHoldingParams{UserID: h.UserID, StockCode: h.StockCode})
 	}
 	created := orNow(h.CreatedAt)
-	return t.blind(ctx, "save holding", func(ctx context.Context, q sqldb.Queries) error {
-		return q.UpsertHolding(ctx, sqldb.UpsertHoldingParams{
-			UserID:           h.UserID,
-			StockCode:        h.StockCode,
-			Quantity:         h.Quantity,
-			ReservedQuantity: h.ReservedQuantity,
-			AveragePrice:     h.AveragePrice,
-			CreatedAt:        created,
-			UpdatedAt:        orTime(h.UpdatedAt, created),
-		})
+	return blind(t, ctx, "save holding", sqldb.Queries.UpsertHolding, sqldb.UpsertHoldingParams{
+		UserID:           h.UserID,
+		StockCode:        h.StockCode,
+		Quantity:         h.Quantity,
+		ReservedQuantity: h.ReservedQuantity,
+		AveragePrice:     h.AveragePrice,
+		CreatedAt:        created,
+		UpdatedAt:        orTime(h.UpdatedAt, created),
 	})
 }
 
@@ -232,29 +216,27 @@ func (t *tx) SaveHolding(ctx context.Context, h domain.Holding) error {
 // order with the same non-empty client_order_id.
 func (t *tx) CreateOrder(ctx context.Context, o domain.Order) error {
 	created := orNow(o.CreatedAt)
-	return t.blind(ctx, "create order", func(ctx context.Context, q sqldb.Queries) error {
-		return q.CreateOrder(ctx, sqldb.CreateOrderParams{
-			ID:               o.ID,
-			UserID:           o.UserID,
-			ClientOrderID:    nullString(o.ClientOrderID),
-			StockCode:        o.StockCode,
-			Side:             string(o.Side),
-			Type:             string(o.Type),
-			TimeInForce:      string(o.TimeInForce),
-			Quantity:         o.Quantity,
-			LimitPrice:       o.LimitPrice,
-			PriceKey:         t.s.priceKey(o.Side, o.LimitPrice),
-			Status:           string(o.Status),
-			FilledQuantity:   o.FilledQuantity,
-			AverageFillPrice: o.AverageFillPrice,
-			ReservedAmount:   o.ReservedAmount,
-			Commission:       o.Commission,
-			Tax:              o.Tax,
-			ExpiresAt:        nullTime(o.ExpiresAt),
-			Reason:           o.Reason,
-			CreatedAt:        created,
-			UpdatedAt:        orTime(o.UpdatedAt, created),
-		})
+	return blind(t, ctx, "create order", sqldb.Queries.CreateOrder, sqldb.CreateOrderParams{
+		ID:               o.ID,
+		UserID:           o.UserID,
+		ClientOrderID:    nullString(o.ClientOrderID),
+		StockCode:        o.StockCode,
+		Side:             string(o.Side),
+		Type:             string(o.Type),
+		TimeInForce:      string(o.TimeInForce),
+		Quantity:         o.Quantity,
+		LimitPrice:       o.LimitPrice,
+		PriceKey:         t.s.priceKey(o.Side, o.LimitPrice),
+		Status:           string(o.Status),
+		FilledQuantity:   o.FilledQuantity,
+		AverageFillPrice: o.AverageFillPrice,
+		ReservedAmount:   o.ReservedAmount,
+		Commission:       o.Commission,
+		Tax:              o.Tax,
+		ExpiresAt:        nullTime(o.ExpiresAt),
+		Reason:           o.Reason,
+		CreatedAt:        created,
+		UpdatedAt:        orTime(o.UpdatedAt, created),
 	})
 }
 
@@ -262,82 +244,74 @@ func (t *tx) CreateOrder(ctx context.Context, o domain.Order) error {
 // is still from, and reports whether it did. It goes to the server at
 // once: its answer decides a race between a fill, a cancel and an expiry.
 func (t *tx) UpdateOrder(ctx context.Context, o domain.Order, from domain.OrderStatus) (bool, error) {
-	n, err := t.write(ctx, "update order", Counted, func(ctx context.Context, q sqldb.Queries) (int64, error) {
-		return q.UpdateOrder(ctx, sqldb.UpdateOrderParams{
-			Status:           string(o.Status),
-			FilledQuantity:   o.FilledQuantity,
-			AverageFillPrice: o.AverageFillPrice,
-			ReservedAmount:   o.ReservedAmount,
-			Commission:       o.Commission,
-			Tax:              o.Tax,
-			ExpiresAt:        nullTime(o.ExpiresAt),
-			Reason:           o.Reason,
-			UpdatedAt:        orNow(o.UpdatedAt),
-			ID:               o.ID,
-			FromStatus:       string(from),
-		})
+	n, err := exec(t, ctx, "update order", Counted, sqldb.Queries.UpdateOrder, sqldb.UpdateOrderParams{
+		Status:           string(o.Status),
+		FilledQuantity:   o.FilledQuantity,
+		AverageFillPrice: o.AverageFillPrice,
+		ReservedAmount:   o.ReservedAmount,
+		Commission:       o.Commission,
+		Tax:              o.Tax,
+		ExpiresAt:        nullTime(o.ExpiresAt),
+		Reason:           o.Reason,
+		UpdatedAt:        orNow(o.UpdatedAt),
+		ID:               o.ID,
+		FromStatus:       string(from),
 	})
 	return n == 1, err
 }
 
 // CreateExecution records a fill.
 func (t *tx) CreateExecution(ctx context.Context, e domain.Execution) error {
-	return t.blind(ctx, "create execution", func(ctx context.Context, q sqldb.Queries) error {
-		return q.CreateExecution(ctx, sqldb.CreateExecutionParams{
-			ID:          e.ID,
-			OrderID:     e.OrderID,
-			UserID:      e.UserID,
-			StockCode:   e.StockCode,
-			Side:        string(e.Side),
-			Quantity:    e.Quantity,
-			Price:       e.Price,
-			Amount:      e.Amount,
-			Commission:  e.Commission,
-			Tax:         e.Tax,
-			RealizedPnl: e.RealizedPnL,
-			ExecutedAt:  orNow(e.ExecutedAt),
-		})
+	return blind(t, ctx, "create execution", sqldb.Queries.CreateExecution, sqldb.CreateExecutionParams{
+		ID:          e.ID,
+		OrderID:     e.OrderID,
+		UserID:      e.UserID,
+		StockCode:   e.StockCode,
+		Side:        string(e.Side),
+		Quantity:    e.Quantity,
+		Price:       e.Price,
+		Amount:      e.Amount,
+		Commission:  e.Commission,
+		Tax:         e.Tax,
+		RealizedPnl: e.RealizedPnL,
+		ExecutedAt:  orNow(e.ExecutedAt),
 	})
 }
 
 // AppendLedger adds a ledger row. A second row for the same payment, or
 // for the same place in the user's ledger, is domain.ErrDuplicate.
 func (t *tx) AppendLedger(ctx context.Context, e domain.LedgerEntry) error {
-	return t.blind(ctx, "append ledger", func(ctx context.Context, q sqldb.Queries) error {
-		return q.AppendLedger(ctx, sqldb.AppendLedgerParams{
-			ID:                e.ID,
-			UserID:            e.UserID,
-			Seq:               e.Seq,
-			Type:              string(e.Type),
-			StockCode:         nullString(e.StockCode),
-			OrderID:           nullString(e.OrderID),
-			PaymentID:         nullString(e.PaymentID),
-			Quantity:          e.Quantity,
-			Price:             e.Price,
-			Amount:            e.Amount,
-			Commission:        e.Commission,
-			Tax:               e.Tax,
-			CashBalanceBefore: e.CashBalanceBefore,
-			CashBalanceAfter:  e.CashBalanceAfter,
-			Memo:              e.Memo,
-			CreatedAt:         orNow(e.CreatedAt),
-		})
+	return blind(t, ctx, "append ledger", sqldb.Queries.AppendLedger, sqldb.AppendLedgerParams{
+		ID:                e.ID,
+		UserID:            e.UserID,
+		Seq:               e.Seq,
+		Type:              string(e.Type),
+		StockCode:         nullString(e.StockCode),
+		OrderID:           nullString(e.OrderID),
+		PaymentID:         nullString(e.PaymentID),
+		Quantity:          e.Quantity,
+		Price:             e.Price,
+		Amount:            e.Amount,
+		Commission:        e.Commission,
+		Tax:               e.Tax,
+		CashBalanceBefore: e.CashBalanceBefore,
+		CashBalanceAfter:  e.CashBalanceAfter,
+		Memo:              e.Memo,
+		CreatedAt:         orNow(e.CreatedAt),
 	})
 }
 
 // UpsertStock creates or updates a listing.
 func (t *tx) UpsertStock(ctx context.Context, s domain.Stock) error {
-	return t.blind(ctx, "upsert stock", func(ctx context.Context, q sqldb.Queries) error {
-		return q.UpsertStock(ctx, sqldb.UpsertStockParams{
-			Code:      s.Code,
-			Name:      s.Name,
-			NameEn:    s.NameEn,
-			Market:    string(s.Market),
-			Price:     s.Price,
-			PrevClose: s.PrevClose,
-			Active:    s.Active,
-			UpdatedAt: orNow(s.UpdatedAt),
-		})
+	return blind(t, ctx, "upsert stock", sqldb.Queries.UpsertStock, sqldb.UpsertStockParams{
+		Code:      s.Code,
+		Name:      s.Name,
+		NameEn:    s.NameEn,
+		Market:    string(s.Market),
+		Price:     s.Price,
+		PrevClose: s.PrevClose,
+		Active:    s.Active,
+		UpdatedAt: orNow(s.UpdatedAt),
 	})
 }
 
@@ -345,72 +319,64 @@ func (t *tx) UpsertStock(ctx context.Context, s domain.Stock) error {
 // It returns domain.ErrNotFound for an unknown listing.
 func (t *tx) RecordPrice(ctx context.Context, code string, price decimal.Decimal, at time.Time) error {
 	at = orNow(at)
-	_, err := t.write(ctx, "record price", MustChange, func(ctx context.Context, q sqldb.Queries) (int64, error) {
-		return q.SetStockPrice(ctx, sqldb.SetStockPriceParams{Price: price, UpdatedAt: at, Code: code})
-	})
+	_, err := exec(t, ctx, "record price", MustChange, sqldb.Queries.SetStockPrice,
+		sqldb.SetStockPriceParams{Price: price, UpdatedAt: at, Code: code})
 	if err != nil {
 		return err
 	}
-	return t.blind(ctx, "record price", func(ctx context.Context, q sqldb.Queries) error {
-		return q.InsertPrice(ctx, sqldb.InsertPriceParams{StockCode: code, Price: price, RecordedAt: at})
-	})
+	return blind(t, ctx, "record price", sqldb.Queries.InsertPrice,
+		sqldb.InsertPriceParams{StockCode: code, Price: price, RecordedAt: at})
 }
 
 // AddWatch returns domain.ErrDuplicate when the entry exists.
 func (t *tx) AddWatch(ctx context.Context, w domain.WatchItem) error {
-	return t.blind(ctx, "add watch", func(ctx context.Context, q sqldb.Queries) error {
-		return q.AddWatch(ctx, sqldb.AddWatchParams{UserID: w.UserID, StockCode: w.StockCode, CreatedAt: orNow(w.CreatedAt)})
-	})
+	return blind(t, ctx, "add watch", sqldb.Queries.AddWatch,
+		sqldb.AddWatchParams{UserID: w.UserID, StockCode: w.StockCode, CreatedAt: orNow(w.CreatedAt)})
 }
 
 // RemoveWatch reports whether an entry was removed.
 func (t *tx) RemoveWatch(ctx context.Context, userID, code string) (bool, error) {
-	n, err := t.write(ctx, "remove watch", Counted, func(ctx context.Context, q sqldb.Queries) (int64, error) {
-		return q.RemoveWatch(ctx, sqldb.RemoveWatchParams{UserID: userID, StockCode: code})
-	})
+	n, err := exec(t, ctx, "remove watch", Counted, sqldb.Queries.RemoveWatch,
+		sqldb.RemoveWatchParams{UserID: userID, StockCode: code})
 	return n > 0, err
 }
 
 // CreatePayment records a prepared payment.
 func (t *tx) CreatePayment(ctx context.Context, p domain.Payment) error {
 	created := orNow(p.CreatedAt)
-	return t.blind(ctx, "create payment", func(ctx context.Context, q sqldb.Queries) error {
-		return q.CreatePayment(ctx, sqldb.CreatePaymentParams{
-			ID:            p.ID,
-			UserID:        p.UserID,
-			Product:       string(p.Product),
-			OrderName:     p.OrderName,
-			Amount:        p.Amount,
-			Currency:      p.Currency,
-			Status:        string(p.Status),
-			CreditAmount:  p.CreditAmount,
-			PremiumDays:   int64(p.PremiumDays),
-			PaidAmount:    p.PaidAmount,
-			PaidCurrency:  p.PaidCurrency,
-			TransactionID: p.TransactionID,
-			Reason:        p.Reason,
-			FulfilledAt:   nullTime(p.FulfilledAt),
-			CreatedAt:     created,
-			UpdatedAt:     orTime(p.UpdatedAt, created),
-		})
+	return blind(t, ctx, "create payment", sqldb.Queries.CreatePayment, sqldb.CreatePaymentParams{
+		ID:            p.ID,
+		UserID:        p.UserID,
+		Product:       string(p.Product),
+		OrderName:     p.OrderName,
+		Amount:        p.Amount,
+		Currency:      p.Currency,
+		Status:        string(p.Status),
+		CreditAmount:  p.CreditAmount,
+		PremiumDays:   int64(p.PremiumDays),
+		PaidAmount:    p.PaidAmount,
+		PaidCurrency:  p.PaidCurrency,
+		TransactionID: p.TransactionID,
+		Reason:        p.Reason,
+		FulfilledAt:   nullTime(p.FulfilledAt),
+		CreatedAt:     created,
+		UpdatedAt:     orTime(p.UpdatedAt, created),
 	})
 }
 
 // UpdatePayment saves the payment's mutable fields only if its stored
 // status is still from, and reports whether it did.
 func (t *tx) UpdatePayment(ctx context.Context, p domain.Payment, from domain.PaymentStatus) (bool, error) {
-	n, err := t.write(ctx, "update payment", Counted, func(ctx context.Context, q sqldb.Queries) (int64, error) {
-		return q.UpdatePayment(ctx, sqldb.UpdatePaymentParams{
-			Status:        string(p.Status),
-			PaidAmount:    p.PaidAmount,
-			PaidCurrency:  p.PaidCurrency,
-			TransactionID: p.TransactionID,
-			Reason:        p.Reason,
-			FulfilledAt:   nullTime(p.FulfilledAt),
-			UpdatedAt:     orNow(p.UpdatedAt),
-			ID:            p.ID,
-			FromStatus:    string(from),
-		})
+	n, err := exec(t, ctx, "update payment", Counted, sqldb.Queries.UpdatePayment, sqldb.UpdatePaymentParams{
+		Status:        string(p.Status),
+		PaidAmount:    p.PaidAmount,
+		PaidCurrency:  p.PaidCurrency,
+		TransactionID: p.TransactionID,
+		Reason:        p.Reason,
+		FulfilledAt:   nullTime(p.FulfilledAt),
+		UpdatedAt:     orNow(p.UpdatedAt),
+		ID:            p.ID,
+		FromStatus:    string(from),
 	})
 	return n == 1, err
 }
@@ -419,16 +385,14 @@ func (t *tx) UpdatePayment(ctx context.Context, p domain.Payment, from domain.Pa
 // due at once.
 func (t *tx) Enqueue(ctx context.Context, m ports.OutboxMessage) error {
 	created := orNow(m.CreatedAt)
-	return t.blind(ctx, "enqueue", func(ctx context.Context, q sqldb.Queries) error {
-		return q.Enqueue(ctx, sqldb.EnqueueParams{
-			ID:        m.ID,
-			Kind:      m.Kind,
-			MsgKey:    m.Key,
-			Payload:   payload(m.Payload),
-			Attempts:  int64(m.Attempts),
-			NextTry:   orTime(m.NextTry, created),
-			LastError: truncate(m.LastError, maxLastError),
-			CreatedAt: created,
-		})
+	return blind(t, ctx, "enqueue", sqldb.Queries.Enqueue, sqldb.EnqueueParams{
+		ID:        m.ID,
+		Kind:      m.Kind,
+		MsgKey:    m.Key,
+		Payload:   payload(m.Payload),
+		Attempts:  int64(m.Attempts),
+		NextTry:   orTime(m.NextTry, created),
+		LastError: truncate(m.LastError, maxLastError),
+		CreatedAt: created,
 	})
 }

@@ -137,16 +137,16 @@ func (p *pipe) Read(_ context.Context, s func(context.Context, sqldb.Queries) er
 
 // Write queues a blind write and runs the others at once: a
 // multi-statement request answers only its last statement's row count.
-func (p *pipe) Write(_ context.Context, w sqlstore.Write, s sqlstore.Stmt) (int64, error) {
+func (p *pipe) Write(_ context.Context, _ string, kind sqlstore.Kind, s sqlstore.Stmt) (int64, error) {
 	if err := p.ready(); err != nil {
 		return 0, err
 	}
-	p.queueNext = w.Kind == sqlstore.Blind
+	p.queueNext = kind == sqlstore.Blind
 	n, err := s(p.ctx, p.q)
 	if err != nil {
 		return 0, p.check(err)
 	}
-	if w.Kind == sqlstore.MustChange && n == 0 {
+	if kind == sqlstore.MustChange && n == 0 {
 		// The connection counts found rows, so an update that writes
 		// the values already stored still counts.
 		return 0, domain.ErrNotFound

@@ -35,12 +35,10 @@ import (
 
 	gomysql "github.com/go-sql-driver/mysql"
 	"github.com/pressly/goose/v3"
-	"github.com/shopspring/decimal"
 
 	"github.com/stocking-kr/stocking/adapters/sqlstore"
 	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
 	"github.com/stocking-kr/stocking/adapters/sqlstore/mysql/internal/mydb"
-	"github.com/stocking-kr/stocking/domain"
 	schema "github.com/stocking-kr/stocking/sql"
 )
 
@@ -186,7 +184,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("mysql: migrations: %w", err)
 	}
 	return &Store{Store: sqlstore.New(s, sqlstore.Config{
-		Errors: errs, Logger: log, StatementTimeout: cfg.StatementTimeout, Retry: retry, Migrations: p, PriceKey: priceKey,
+		Errors: errs, Logger: log, StatementTimeout: cfg.StatementTimeout, Retry: retry, Migrations: p, NegatedBuyKeys: true,
 	}), d: s}, nil
 }
 
@@ -287,51 +285,26 @@ func (s *pools) Close() error {
 	return errors.Join(errs...)
 }
 
-// priceKey is an order's position in orders_resting: the limit in whole
-// won for a sell and its negation for a buy, so that ascending order is
-// price priority on both sides (see the schema). Market orders have none.
-func priceKey(side domain.Side, limit decimal.NullDecimal) sql.NullInt64 {
-	k := sqlstore.WholeWonKey(side, limit)
-	if k.Valid && side == domain.Buy {
-		k.Int64 = -k.Int64
-	}
-	return k
-}
-
-// Server error numbers the adapter reacts to.
-const (
-	errDupEntry        = 1062 // ER_DUP_ENTRY: a unique or primary key exists
-	errNoReferencedRow = 1452 // ER_NO_REFERENCED_ROW_2: a foreign key's parent is missing
-	errLockWaitTimeout = 1205 // ER_LOCK_WAIT_TIMEOUT
-	errLockDeadlock    = 1213 // ER_LOCK_DEADLOCK: InnoDB rolled the transaction back
-	// errCheckRead is MariaDB's "record has changed since last read",
-	// raised under its snapshot-isolation checks; like a deadlock it
-	// means the transaction must start over.
-	errCheckRead = 1020
-	// The server cannot take the connection or is going away: too many
-	// connections, shutting down, gone away, connection lost (the last
-	// two are client errors that some drivers and proxies return as
-	// server errors), killed.
-	errTooManyConns = 1040
-	errShutdown     = 1053
-	errGoneAway     = 2006
-	errLost         = 2013
-	errKilled       = 1927
-)
-
 // classify sorts the server's errors by number, and the driver's "invalid
 // connection" as a lost one.
 func classify(err error) sqlstore.Class {
 	var e *gomysql.MySQLError
 	if errors.As(err, &e) {
 		switch e.Number {
-		case errDupEntry:
+		case 1062: // ER_DUP_ENTRY
 			return sqlstore.Duplicate
-		case errNoReferencedRow:
+		case 1452: // ER_NO_REFERENCED_ROW_2: a foreign key's parent is missing
 			return sqlstore.MissingParent
-		case errLockDeadlock, errLockWaitTimeout, errCheckRead:
+		case 1213, 1205, 1020:
+			// A deadlock (InnoDB rolled the transaction back), a lock
+			// wait that timed out, and MariaDB's "record has changed
+			// since last read" under its snapshot checks: the
+			// transaction must start over.
 			return sqlstore.Race
-		case errTooManyConns, errShutdown, errGoneAway, errLost, errKilled:
+		case 1040, 1053, 1927, 2006, 2013:
+			// Too many connections, shutting down, connection killed;
+			// gone away and lost connection, client errors that some
+			// proxies return as the server's.
 			return sqlstore.Unavailable
 		}
 		return sqlstore.Other

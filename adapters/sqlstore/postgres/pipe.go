@@ -85,11 +85,11 @@ func (p *pipe) Read(ctx context.Context, s func(context.Context, sqldb.Queries) 
 
 // Write queues a write that answers only an error or must find its row,
 // and runs a counted one at once: its answer decides a race.
-func (p *pipe) Write(ctx context.Context, w sqlstore.Write, s sqlstore.Stmt) (int64, error) {
-	if w.Kind == sqlstore.Counted {
+func (p *pipe) Write(ctx context.Context, op string, kind sqlstore.Kind, s sqlstore.Stmt) (int64, error) {
+	if kind == sqlstore.Counted {
 		return s(ctx, p.nowQ)
 	}
-	p.op, p.mustChange = w.Op, w.Kind == sqlstore.MustChange
+	p.op, p.mustChange = op, kind == sqlstore.MustChange
 	_, err := s(ctx, p.laterQ)
 	return 0, err
 }

@@ -158,22 +158,23 @@ func (d *driver) lead(first *txRequest) txResult {
 // handOver gives the writer to the first queued caller, or marks it idle.
 func (d *driver) handOver() {
 	d.qmu.Lock()
-	if len(d.queue) == 0 {
-		d.busy = false
-		d.qmu.Unlock()
-		return
-	}
-	next := d.queue[0]
-	d.queue[0] = nil
-	d.queue = d.queue[1:]
+	next := d.pop()
+	d.busy = next != nil
 	d.qmu.Unlock()
-	next.done <- txResult{lead: true}
+	if next != nil {
+		next.done <- txResult{lead: true}
+	}
 }
 
 // take removes the next queued request, if any.
 func (d *driver) take() *txRequest {
 	d.qmu.Lock()
 	defer d.qmu.Unlock()
+	return d.pop()
+}
+
+// pop removes the next queued request, if any; qmu is held.
+func (d *driver) pop() *txRequest {
 	if len(d.queue) == 0 {
 		return nil
 	}
@@ -422,7 +423,7 @@ func (c *txConn) Read(ctx context.Context, s func(context.Context, sqldb.Queries
 // the write failed at the statement level: SQLite backs out a statement
 // that breaks a constraint and keeps the rest of the transaction, and an
 // update that matched no row changed nothing.
-func (c *txConn) Write(ctx context.Context, w sqlstore.Write, s sqlstore.Stmt) (int64, error) {
+func (c *txConn) Write(ctx context.Context, _ string, kind sqlstore.Kind, s sqlstore.Stmt) (int64, error) {
 	n, err := s(context.WithoutCancel(ctx), c.q)
 	switch {
 	case err != nil:
@@ -430,7 +431,7 @@ func (c *txConn) Write(ctx context.Context, w sqlstore.Write, s sqlstore.Stmt) (
 			c.wrote = true
 		}
 		return 0, err
-	case w.Kind == sqlstore.MustChange && n == 0:
+	case kind == sqlstore.MustChange && n == 0:
 		return 0, domain.ErrNotFound
 	}
 	c.wrote = true
