@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"syscall"
 
 	"github.com/stocking-kr/stocking/domain"
 )
@@ -22,14 +21,13 @@ const (
 	Other Class = iota
 	// Duplicate is a unique or primary key violation: domain.ErrDuplicate.
 	Duplicate
-	// MissingParent is a foreign key violation: the row referred to does
-	// not exist, a domain.ErrNotFound.
+	// MissingParent is a foreign key violation: domain.ErrNotFound.
 	MissingParent
 	// Race means the transaction lost a race with another one (deadlock,
 	// serialization failure, lock timeout) and may simply run again.
 	Race
-	// Unavailable means the server cannot be reached or dropped the
-	// connection: domain.ErrUnavailable.
+	// Unavailable is an unreachable server or a lost connection:
+	// domain.ErrUnavailable.
 	Unavailable
 )
 
@@ -42,9 +40,9 @@ var ErrCommitUnknown = errors.New("the connection was lost after COMMIT was sent
 type Errors struct {
 	// Engine starts every message: sqlite, postgres or mysql.
 	Engine string
-	// Classify sorts the engine's own errors (server error codes, its
-	// driver's sentinels); what it calls Other is checked for a lost
-	// connection by the core.
+	// Classify sorts the engine's own errors (server codes, its driver's
+	// sentinels); the core checks what it calls Other for a lost
+	// connection.
 	Classify func(error) Class
 }
 
@@ -67,13 +65,10 @@ func (e Errors) Class(err error) Class {
 }
 
 // Wrap names the failed operation and turns a statement's error into the
-// domain's: no rows is domain.ErrNotFound, a duplicate key
-// domain.ErrDuplicate, a missing foreign-key parent a not-found of the row
-// referred to, a lost connection domain.ErrUnavailable around the cause.
-// Other errors keep the driver's error in the chain, so that the retry of
-// races can recognise it. An error Wrap has seen already, or one of the
-// domain's, passes unchanged: an engine that reports a write's failure
-// later (a pipelined write) has named it after the write.
+// domain's (no rows is domain.ErrNotFound, a lost connection
+// domain.ErrUnavailable around the cause, ...); other errors keep the
+// driver's in the chain, for the retry of races. An error Wrap has seen
+// already passes unchanged: a pipelined write's is named after the write.
 func (e Errors) Wrap(op string, err error) error {
 	if err == nil {
 		return nil
@@ -97,13 +92,10 @@ func (e Errors) Wrap(op string, err error) error {
 	return &opError{engine: e.Engine, op: op, err: err}
 }
 
-// CommitError is the error of a commit's round trip. unsent says the
-// driver knows that nothing reached the server. Otherwise, when the
-// connection failed or the deadline passed, COMMIT may have been received
-// and applied, and the error says so (ErrCommitUnknown): it is
-// unavailable, but WithinTx does not run the transaction again and nobody
-// may take it for undone. A server's answer (a queued write that failed)
-// is wrapped as usual.
+// CommitError is the error of a commit's round trip; unsent says that the
+// driver knows nothing reached the server. Otherwise a failed connection or
+// a passed deadline may have let COMMIT through: ErrCommitUnknown. A
+// server's answer (a queued write that failed) is wrapped as usual.
 func (e Errors) CommitError(err error, unsent bool) error {
 	if !unsent && (contextError(err) || e.Class(err) == Unavailable) {
 		return fmt.Errorf("%s: commit: %w: %w: %w", e.Engine, domain.ErrUnavailable, ErrCommitUnknown, err)
@@ -131,23 +123,18 @@ type opError struct {
 func (e *opError) Error() string { return e.engine + ": " + e.op + ": " + e.err.Error() }
 func (e *opError) Unwrap() error { return e.err }
 
-// lostConnection reports whether err says that the connection to the
-// server failed: refused, reset, closed, cut in the middle of an answer,
-// or timed out at the socket. Context errors are not among them: whose
-// deadline ran out is for the caller of the statement to tell.
+// lostConnection reports whether err says that the connection failed.
+// Context errors do not: whose deadline ran out is the caller's to tell.
 func lostConnection(err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if contextError(err) {
 		return false
 	}
-	for _, target := range []error{
-		driver.ErrBadConn, io.EOF, io.ErrUnexpectedEOF, net.ErrClosed,
-		syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ECONNABORTED, syscall.EPIPE,
-		syscall.ETIMEDOUT, syscall.EHOSTUNREACH, syscall.ENETUNREACH,
-	} {
+	for _, target := range []error{driver.ErrBadConn, io.EOF, io.ErrUnexpectedEOF, net.ErrClosed} {
 		if errors.Is(err, target) {
 			return true
 		}
 	}
+	// Refused, reset, unreachable, timed out: *net.OpError and the like.
 	var netErr net.Error
 	return errors.As(err, &netErr)
 }

@@ -16,15 +16,14 @@ import (
 // stmt is one statement on an engine's queries.
 type stmt = func(ctx context.Context, q sqldb.Queries) error
 
-// reads runs one read: the Store's on a pooled connection within the
-// statement timeout, a transaction's by its engine's rules.
+// reads runs one read: the Store's within the statement timeout, a
+// transaction's by its engine's rules.
 type reads interface {
 	read(ctx context.Context, op string, s stmt) error
 }
 
 // reader implements ports.Reader over the shared statements, for the Store
-// and for each transaction. The engine decides where a read runs; the
-// statements and the mapping of their rows are the same everywhere.
+// and for each transaction alike.
 type reader struct{ reads reads }
 
 // get runs a statement that answers one row, q.stmt(ctx, arg), and maps
@@ -151,12 +150,10 @@ func (r reader) ListUserExecutions(ctx context.Context, userID, after string, n 
 }
 
 // ListCrossingOrders returns up to n PENDING limit orders on code that a
-// trade at price fills: the buys first, then the sells, each side in
-// price-time priority (best limit first, then oldest). Each engine's
-// statement reads the partial index orders_resting in ranges that stop
-// after n rows, so the cost grows with the orders returned. The integer
-// price_key narrows the candidates; the exact decision is made here with
-// decimals.
+// trade at price fills: the buys first, then the sells, each in
+// price-time priority. Each engine's statement reads the partial index
+// orders_resting in ranges that stop after n rows; its integer price_key
+// narrows the candidates, and decimals decide here.
 func (r reader) ListCrossingOrders(ctx context.Context, code string, price decimal.Decimal, n int) ([]domain.Order, error) {
 	candidates, err := list(r, ctx, "list crossing orders", sqldb.Queries.ListCrossingOrders, sqldb.ListCrossingOrdersParams{
 		StockCode: code,

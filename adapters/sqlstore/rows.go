@@ -15,9 +15,8 @@ import (
 // Cursor and window bounds. Queries always bind them, so that one
 // statement (and one plan) serves the first page and every later one.
 var (
-	// idMax sorts after every identifier in byte order, the order every
-	// engine compares ids in (ids are ASCII): the "before" cursor of a
-	// first page.
+	// idMax sorts after every (ASCII) id in the byte order every engine
+	// compares ids in: the "before" cursor of a first page.
 	idMax = "\U0010FFFF"
 	// timeMin and timeMax bound an open time window inside the range
 	// every engine stores (MySQL's DATETIME starts at year 1000).
@@ -25,14 +24,12 @@ var (
 	timeMax = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 )
 
-// maxLastError bounds outbox.last_error (VARCHAR(2048) in MySQL), so that
-// a long delivery error is recorded shortened instead of failing the
-// write.
+// maxLastError bounds outbox.last_error (VARCHAR(2048) in MySQL): a long
+// delivery error is recorded shortened instead of failing the write.
 const maxLastError = 2048
 
-// limit turns a port limit into a LIMIT value: zero or negative means no
-// limit, which is spelled as a bound nothing reaches (PostgreSQL refuses a
-// negative LIMIT).
+// limit turns a port limit into a LIMIT value: zero or negative means a
+// bound nothing reaches (PostgreSQL refuses a negative LIMIT).
 func limit(n int) int64 {
 	if n <= 0 || n > math.MaxInt32 {
 		return math.MaxInt32
@@ -81,12 +78,7 @@ func timeOf(t sql.NullTime) time.Time {
 
 // orNow fills a missing creation or update time so that a NOT NULL time
 // column never holds a made-up date.
-func orNow(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Now().UTC()
-	}
-	return t.UTC()
-}
+func orNow(t time.Time) time.Time { return orTime(t, time.Now().UTC()) }
 
 // orTime is t in UTC, or def when t is zero.
 func orTime(t, def time.Time) time.Time {
@@ -96,11 +88,9 @@ func orTime(t, def time.Time) time.Time {
 	return t.UTC()
 }
 
-// wholeWon is a price as whole won rounded down, the integer price_key
-// the resting-order indexes order by. Limit prices sit on the KRX tick
-// grid, so this is exact for them; for anything else rounding down keeps
-// the key a bound, and the matcher re-checks every candidate with exact
-// decimals.
+// wholeWon is a price in whole won rounded down, the integer price_key
+// that resting orders are indexed by: exact for limits on the tick grid,
+// a bound for anything else (candidates are re-checked with decimals).
 func wholeWon(p decimal.Decimal) int64 { return p.Floor().IntPart() }
 
 // truncate shortens s to at most n bytes without splitting a character.

@@ -33,17 +33,14 @@ type Driver interface {
 	// it rolls back (and lets the panic go on). It does not retry. A
 	// commit whose answer was lost is reported with Errors.CommitError.
 	Attempt(ctx context.Context, body func(ctx context.Context, c TxConn) error) error
-	// Reset drops the idle connections after one was found broken, so
-	// that the next statements open fresh ones instead of meeting the
-	// rest of a pool that died with the server.
+	// Reset drops the idle connections after one was found broken: the
+	// rest of a pool that outlived the server's restart is broken too.
 	Reset()
-	// Ping checks that the database answers.
-	Ping(ctx context.Context) error
-	// Version returns the server's version, for `stocking db status`.
+	// Version returns the server's version, for `stocking db status`;
+	// asking for it is also how Ping checks that the database answers.
 	Version(ctx context.Context) (string, error)
 	// Prepare is called once the migrations have run, for engines that
-	// prepare their statements against the schema; it fails when they do
-	// not prepare.
+	// prepare their statements against the schema.
 	Prepare(ctx context.Context) error
 	// Close releases the connections.
 	Close() error
@@ -53,9 +50,8 @@ type Driver interface {
 type Retry struct {
 	// Attempts bounds how often the transaction runs in all.
 	Attempts int
-	// Base is the first pause; each retry doubles it up to Max. The
-	// pause is drawn from the upper half of that window, so that the
-	// transactions of one deadlock do not come back in step.
+	// Base is the first pause; each retry doubles it up to Max, drawn
+	// from the window's upper half so that a deadlock's victims part.
 	Base, Max time.Duration
 }
 
@@ -69,22 +65,19 @@ type Config struct {
 	Errors Errors
 	// Logger receives migration and retry messages; nil discards them.
 	Logger *slog.Logger
-	// StatementTimeout bounds each transaction attempt (from taking a
-	// connection to the commit's answer) and each read outside a
-	// transaction; zero means DefaultStatementTimeout.
+	// StatementTimeout bounds each transaction attempt and each read
+	// outside one; zero means DefaultStatementTimeout.
 	StatementTimeout time.Duration
 	Retry            Retry
 	// Migrations applies and reports the engine's schema.
 	Migrations *goose.Provider
-	// NegatedBuyKeys says that the engine's index of resting orders files
-	// a buy under its negated limit (MySQL's, see its schema), so that
-	// one ascending range is price priority on both sides.
+	// NegatedBuyKeys says that the engine files a resting buy under its
+	// negated limit (MySQL: one ascending range per side, see its schema).
 	NegatedBuyKeys bool
 }
 
-// Store implements ports.Store over a Driver: reads, transactions with
-// their retries and deadlines, the outbox, migrations and status. An
-// engine's Store embeds it.
+// Store implements ports.Store over a Driver. An engine's Store embeds
+// it.
 type Store struct {
 	reader
 	d    Driver
@@ -108,9 +101,8 @@ func New(d Driver, cfg Config) *Store {
 	return s
 }
 
-// priceKey is the key an order is filed under in the index of resting
-// orders: its limit in whole won (see wholeWon), negated for a buy where
-// the engine says so; a market order has none.
+// priceKey is an order's key in the index of resting orders: its limit in
+// whole won, negated for a buy where the engine says so.
 func (s *Store) priceKey(side domain.Side, limit decimal.NullDecimal) sql.NullInt64 {
 	if !limit.Valid {
 		return sql.NullInt64{}
@@ -122,10 +114,8 @@ func (s *Store) priceKey(side domain.Side, limit decimal.NullDecimal) sql.NullIn
 	return sql.NullInt64{Int64: k, Valid: true}
 }
 
-// bounded runs op within the statement timeout, and once more when it met
-// a broken connection: the operations it runs (reads, pings) change
-// nothing, and a pool that outlived a restart of the server holds
-// connections that fail one by one.
+// bounded runs op, which changes nothing, within the statement timeout,
+// and once more on a fresh connection when its connection was broken.
 func (s *Store) bounded(ctx context.Context, op func(ctx context.Context) error) error {
 	bctx, cancel := context.WithTimeout(ctx, s.cfg.StatementTimeout)
 	defer cancel()
@@ -145,18 +135,16 @@ func (s *Store) read(ctx context.Context, op string, st stmt) error {
 }
 
 // reconnect reports whether an operation that failed with err may run
-// once more on a fresh connection: the connection broke, before any
-// commit was sent, and neither the caller nor the deadline has given up.
+// again: its connection broke, not after COMMIT, and there is time left.
 func (s *Store) reconnect(ctx, opCtx context.Context, err error) bool {
 	return err != nil && ctx.Err() == nil && opCtx.Err() == nil &&
 		s.errs.Class(err) == Unavailable && !errors.Is(err, ErrCommitUnknown)
 }
 
 // outcome is the error the caller sees for an operation run within opCtx,
-// the statement deadline under the caller's ctx. The caller's own
-// cancellation or deadline stays what it is, not an outage; running out
-// of the store's deadline, or losing the connection, is
-// domain.ErrUnavailable.
+// the statement deadline under the caller's ctx: the caller's own
+// cancellation or deadline stays its own; the store's deadline or a lost
+// connection is domain.ErrUnavailable.
 func (s *Store) outcome(ctx, opCtx context.Context, err error) error {
 	switch {
 	case err == nil:
@@ -177,12 +165,11 @@ func (s *Store) outcome(ctx, opCtx context.Context, err error) error {
 }
 
 // WithinTx runs fn in a transaction and commits when it returns nil. Each
-// attempt has the statement timeout to finish. One that lost a race
-// (deadlock, serialization failure, lock timeout) is rolled back and run
-// again after a short random pause, up to the engine's Retry.Attempts;
-// one whose connection broke before the commit runs once more on a fresh
-// connection within the same deadline. Callers see only the final
-// outcome. A panic in fn rolls back and goes on to the caller.
+// attempt has the statement timeout. One that lost a race (deadlock,
+// serialization failure, lock timeout) runs again after a short random
+// pause; one whose connection broke before COMMIT runs once more on a
+// fresh connection within the same deadline. A panic in fn rolls back
+// and goes on to the caller.
 func (s *Store) WithinTx(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error) error {
 	return s.transact(ctx, func(ctx context.Context, t *tx) error { return fn(ctx, t) })
 }
@@ -200,12 +187,10 @@ func (s *Store) transact(ctx context.Context, fn func(ctx context.Context, t *tx
 		}
 		pause := s.cfg.Retry.pause(attempt)
 		s.cfg.Logger.Debug(s.errs.Engine+" transaction lost a race; retrying", "attempt", attempt, "pause", pause, "err", err)
-		timer := time.NewTimer(pause)
 		select {
 		case <-ctx.Done():
-			timer.Stop()
 			return errors.Join(err, ctx.Err())
-		case <-timer.C:
+		case <-time.After(pause):
 		}
 	}
 }
@@ -226,7 +211,10 @@ func (s *Store) attempt(ctx context.Context, body func(ctx context.Context, c Tx
 
 // Ping checks that the database answers within the statement timeout.
 func (s *Store) Ping(ctx context.Context) error {
-	return s.bounded(ctx, func(ctx context.Context) error { return s.errs.Wrap("ping", s.d.Ping(ctx)) })
+	return s.bounded(ctx, func(ctx context.Context) error {
+		_, err := s.d.Version(ctx)
+		return s.errs.Wrap("ping", err)
+	})
 }
 
 // Info reports the engine, the server's version and each migration's

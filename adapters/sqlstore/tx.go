@@ -18,14 +18,12 @@ type Kind int
 
 // The kinds of write.
 const (
-	// Blind writes answer only an error: inserts, upserts, deletes, and
-	// saves of a row this transaction has locked. An engine may hold one
-	// back and send it with its next statement, and report its failure
-	// there.
+	// Blind writes answer only an error (inserts, upserts, deletes,
+	// saves of a locked row): an engine may send one with its next
+	// statement and report its failure there.
 	Blind Kind = iota
-	// MustChange writes are updates that must find their row: zero rows
-	// is domain.ErrNotFound, possibly reported by a later call when the
-	// engine holds the write back.
+	// MustChange writes must find their row: zero rows is
+	// domain.ErrNotFound, maybe reported later like a blind write's.
 	MustChange
 	// Counted writes answer with their row count at once: conditional
 	// updates whose count decides a race.
@@ -36,15 +34,12 @@ const (
 // rows a write changed (zero for a statement that does not count them).
 type Stmt func(ctx context.Context, q sqldb.Queries) (int64, error)
 
-// TxConn is one transaction attempt as its engine runs it: where each of
-// the core's statements goes, and when it reaches the server. Errors it
-// returns are wrapped by the core (Errors.Wrap); one it wrapped itself
-// passes unchanged.
+// TxConn is one transaction attempt as its engine runs it: where each
+// statement goes and when it reaches the server. The core wraps the
+// errors it returns (Errors.Wrap).
 type TxConn interface {
-	// Read runs a read and returns its error. Before it, MySQL sends
-	// the writes it holds back and refuses to run in a transaction the
-	// server has ended; SQLite runs it without the caller's
-	// cancellation.
+	// Read runs a read. MySQL first sends the writes it holds back;
+	// SQLite runs it without the caller's cancellation.
 	Read(ctx context.Context, s func(ctx context.Context, q sqldb.Queries) error) error
 	// Write runs one write by the rules of its kind and returns the
 	// rows it changed for a Counted write; op names it in errors, e.g.
@@ -58,9 +53,8 @@ type tx struct {
 	reader
 	conn TxConn
 	s    *Store
-	// locked holds the users whose account rows this transaction has
-	// locked: saving such an account cannot miss its row, so the save is
-	// a blind write.
+	// locked holds the users whose accounts this transaction has locked:
+	// saving one cannot miss its row, so the save is a blind write.
 	locked []string
 }
 

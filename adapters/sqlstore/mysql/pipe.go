@@ -38,23 +38,21 @@ func (s *pools) Attempt(ctx context.Context, body func(ctx context.Context, c sq
 	}()
 	err = body(ctx, p)
 	finished = true
-	if p.err != nil {
+	if err == nil || p.err != nil {
 		// The server ended the transaction, or a queued write failed:
-		// whatever body made of that, this attempt is void.
-		err = errs.Wrap("write", p.err)
-	}
-	if err == nil {
-		err = p.ready()
+		// whatever body made of that, the attempt is void; and past its
+		// deadline it commits nothing.
+		if rerr := p.ready(); rerr != nil {
+			err = rerr
+		}
 	}
 	if err != nil {
 		p.rollback()
 		return err
 	}
 	if err := p.commit(); err != nil {
-		// A queued write failed, so COMMIT did not run (the server stops
-		// a request at its first error), or COMMIT itself failed, or the
-		// connection did: the driver answers ErrBadConn only when it
-		// sent nothing.
+		// A failed queued write stops the request before COMMIT; the
+		// driver answers ErrBadConn only when it sent nothing.
 		p.rollback()
 		return errs.CommitError(err, errors.Is(err, driver.ErrBadConn))
 	}
@@ -80,12 +78,11 @@ func (s *pools) Attempt(ctx context.Context, body func(ctx context.Context, c sq
 //
 // Statements run with ctx, the attempt's context without its cancellation
 // and deadline: the driver answers a cancelled statement by closing the
-// connection, which in the middle of COMMIT would leave the caller not
-// knowing whether its order was booked, and a context that can end makes
-// database/sql and the driver watch every statement from other
-// goroutines, a third of a market order's CPU. The attempt's deadline is
-// checked before each statement instead, and the transaction pool's read
-// and write timeouts bound a statement once sent (see Open).
+// connection, which during COMMIT would leave the outcome unknown, and a
+// context that can end has database/sql and the driver watch every
+// statement from other goroutines, a third of a market order's CPU. The
+// deadline is checked before each statement instead, and the transaction
+// pool's socket timeouts bound one once sent (see Open).
 type pipe struct {
 	conn     *sql.Conn
 	ctx      context.Context

@@ -12,12 +12,11 @@
 //
 // Transactions run at READ COMMITTED with explicit row locks (SELECT ...
 // FOR UPDATE) taken in the order the service follows: account, holding,
-// order, payment. READ COMMITTED takes
-// no gap locks, so two users' first purchases never block each other on
-// the gap where their new holdings will go (UUIDv7 ids put every new user
-// at the same end of each index); the row locks alone serialize what must
-// be serialized. Deadlocks and lock-wait timeouts are retried by the core
-// with jittered backoff, invisibly to callers.
+// order, payment. READ COMMITTED takes no gap locks, so two users' first
+// purchases never block each other on the gap where their new holdings
+// will go (UUIDv7 ids put every new user at the same end of each index);
+// the row locks alone serialize what must be serialized. Deadlocks and
+// lock-wait timeouts are retried by the core, invisibly to callers.
 package mysql
 
 import (
@@ -59,11 +58,9 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxConns bounds the connection pool (DefaultMaxConns when zero).
 	MaxConns int
-	// StatementTimeout bounds each read outside transactions, each wait
-	// for a connection, the checks that Open makes, and dialling when the
-	// DSN sets no timeout. A transaction attempt starts no statement past
-	// it, and each of its statements waits at most that long for the
-	// server. Zero means sqlstore.DefaultStatementTimeout.
+	// StatementTimeout bounds each read, Open's checks, dialling (unless
+	// the DSN says otherwise) and each statement of a transaction, which
+	// starts none past it; zero means sqlstore.DefaultStatementTimeout.
 	StatementTimeout time.Duration
 }
 
@@ -270,9 +267,6 @@ func (s *pools) Version(ctx context.Context) (string, error) {
 	err := s.db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&v)
 	return v, err
 }
-
-// Ping checks that the server answers.
-func (s *pools) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // Close releases the prepared statements and both pools. A connection
 // still in use by a transaction closes when the transaction ends.

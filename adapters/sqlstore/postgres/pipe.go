@@ -139,18 +139,6 @@ func (p *pipe) send(ctx context.Context, checked int) (pgx.BatchResults, error) 
 	return br, nil
 }
 
-// flush sends the queued statements on their own and checks every
-// answer.
-func (p *pipe) flush(ctx context.Context) error {
-	br, err := p.send(ctx, p.pending())
-	if err != nil {
-		return err
-	}
-	err = br.Close()
-	p.reset()
-	return p.watch(err)
-}
-
 // reset empties the queue once its answers are read. The slices keep
 // their capacity for the next round trip.
 func (p *pipe) reset() {
@@ -185,20 +173,17 @@ func (p *pipe) commit(ctx context.Context) error {
 	ctx, cancel := sqlstore.Uncancelled(ctx)
 	defer cancel()
 	if slices.ContainsFunc(p.meta, func(q queued) bool { return q.mustChange }) {
-		if err := p.flush(ctx); err != nil {
+		br, err := p.send(ctx, p.pending())
+		if err != nil {
+			return err
+		}
+		err = br.Close()
+		p.reset()
+		if p.watch(err) != nil {
 			return err
 		}
 	}
-	p.queue("commit", nil, queued{op: "commit"})
-	br, err := p.send(ctx, p.pending()-1)
-	var tag pgconn.CommandTag
-	if err == nil {
-		tag, err = br.Exec()
-		if cerr := br.Close(); err == nil {
-			err = cerr
-		}
-		p.reset()
-	}
+	tag, err := p.now.Exec(ctx, "commit")
 	if err != nil {
 		// A queued write that failed on the server stopped the round
 		// trip before COMMIT; a connection that failed may have

@@ -57,9 +57,8 @@ type Config struct {
 	// search_path, so that the store's tables live there. Tests give
 	// every store its own schema in one database.
 	Schema string
-	// StatementTimeout bounds each transaction attempt and each read,
-	// waiting for a pooled connection included, and each new connection
-	// unless the URL sets connect_timeout; zero means
+	// StatementTimeout bounds each transaction attempt and each read, and
+	// connecting unless the URL sets connect_timeout; zero means
 	// sqlstore.DefaultStatementTimeout.
 	StatementTimeout time.Duration
 }
@@ -202,9 +201,6 @@ func (d *driver) Attempt(ctx context.Context, body func(ctx context.Context, c s
 // after one broke, the rest of a pool that outlived a restart of the
 // server would fail one by one.
 func (d *driver) Reset() { d.pool.Reset() }
-
-// Ping checks that a connection to the server works.
-func (d *driver) Ping(ctx context.Context) error { return d.pool.Ping(ctx) }
 
 // Version returns the server's version.
 func (d *driver) Version(ctx context.Context) (string, error) {

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -60,10 +61,9 @@ type Config struct {
 	// ReadConns is the number of read connections in file mode
 	// (DefaultReadConns when zero). In-memory mode has one connection.
 	ReadConns int
-	// StatementTimeout bounds each read outside a transaction and each
-	// transaction's wait for the writer; zero means
-	// sqlstore.DefaultStatementTimeout. Statements inside a transaction
-	// are not interrupted (see WithinTx in writer.go).
+	// StatementTimeout bounds each read and each transaction's wait for
+	// the writer (see Attempt in writer.go); zero means
+	// sqlstore.DefaultStatementTimeout.
 	StatementTimeout time.Duration
 }
 
@@ -147,25 +147,21 @@ func (d *driver) open(ctx context.Context, cfg Config) error {
 		// A plain :memory: database belongs to the connection that opened
 		// it, so the pool must hold that one connection forever: a second
 		// connection, or a reopened one, would see an empty database.
-		d.wdb, err = openDB(ctx, MemoryPath, writerParams(false), 1)
-		if err != nil {
+		if d.wdb, err = openDB(ctx, MemoryPath, writerParams(false), 1); err != nil {
 			return err
 		}
-		d.rdb = d.wdb
-		d.mdb = d.wdb
+		d.rdb, d.mdb = d.wdb, d.wdb
 	} else {
 		// The writer opens first so that the file exists and is in WAL
 		// mode before any reader connects.
-		d.wdb, err = openDB(ctx, cfg.Path, writerParams(true), 1)
-		if err != nil {
+		if d.wdb, err = openDB(ctx, cfg.Path, writerParams(true), 1); err != nil {
 			return err
 		}
 		n := cfg.ReadConns
 		if n <= 0 {
 			n = DefaultReadConns
 		}
-		d.rdb, err = openDB(ctx, cfg.Path, readerParams(), n)
-		if err != nil {
+		if d.rdb, err = openDB(ctx, cfg.Path, readerParams(), n); err != nil {
 			return err
 		}
 		if d.mdb, err = openDB(ctx, cfg.Path, commonParams(), 1); err != nil {
@@ -294,20 +290,6 @@ func (d *driver) Version(ctx context.Context) (string, error) {
 	return v, err
 }
 
-// Ping checks the write connection and the read pool.
-func (d *driver) Ping(ctx context.Context) error {
-	var err error
-	if d.wconn != nil {
-		err = d.wconn.PingContext(ctx)
-	} else {
-		err = d.wdb.PingContext(ctx)
-	}
-	if err != nil {
-		return err
-	}
-	return d.rdb.PingContext(ctx)
-}
-
 // Close waits for running transactions, refuses new ones and releases the
 // prepared statements and connections. An in-memory database is gone
 // afterwards.
@@ -349,14 +331,12 @@ func (d *driver) Close() error {
 	if d.wconn != nil {
 		errs = append(errs, d.wconn.Close())
 	}
-	if d.mdb != nil && d.mdb != d.wdb {
-		errs = append(errs, d.mdb.Close())
-	}
-	if d.rdb != nil && d.rdb != d.wdb {
-		errs = append(errs, d.rdb.Close())
-	}
-	if d.wdb != nil {
-		errs = append(errs, d.wdb.Close())
+	// In memory mode the three are one.
+	dbs := []*sql.DB{d.mdb, d.rdb, d.wdb}
+	for i, db := range dbs {
+		if db != nil && !slices.Contains(dbs[i+1:], db) {
+			errs = append(errs, db.Close())
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -68,22 +68,15 @@ type txResult struct {
 
 func (r txResult) failed() bool { return r.err != nil || r.panicked }
 
-// Attempt runs body in a transaction on the write connection, for the
-// core's WithinTx. Transactions run one at a time, so locking reads need no
-// row locks; one that meets SQLITE_BUSY or SQLITE_LOCKED (another process
-// holds the file) is a race that WithinTx runs again.
-//
-// body may run on another caller's goroutine (see Group commit above) and
-// must use its transaction, never the Store: in memory mode the Store has
-// one connection and would wait for itself. Statements inside body are not
-// interrupted by ctx, nor by its deadline: SQLite answers an interrupted
+// Attempt runs body in a transaction on the write connection: as the
+// leader when the writer is idle, and otherwise queued, waiting for its
+// outcome (sent after the commit) or for the writer to be handed to it.
+// body may run on another caller's goroutine and must use its
+// transaction, never the Store: in memory mode the Store has one
+// connection and would wait for itself. Statements inside body are not
+// interrupted, by ctx nor by its deadline: SQLite answers an interrupted
 // write by rolling back the whole transaction, which may carry other
 // callers' work. The deadline bounds the wait for the writer instead.
-//
-// Attempt runs body as the leader when the writer is idle, and otherwise
-// queues it and waits: for its outcome, which the leader sends after the
-// commit whatever happens to ctx meanwhile, or for the writer to be handed
-// to it.
 func (d *driver) Attempt(ctx context.Context, body func(ctx context.Context, c sqlstore.TxConn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -401,11 +394,10 @@ func call(req *txRequest, q *sqlitedb.Queries) (res txResult) {
 
 // txConn is what one body sees: the write connection's IMMEDIATE
 // transaction, which it may share with bodies queued before or after it
-// (never beside it). That transaction holds SQLite's write lock from BEGIN
-// to COMMIT and is the only writer, so no row a body reads can change
-// until the body returns: locking reads are plain reads. Statements run
-// without the caller's cancellation (see Attempt), which also spares the
-// driver a watcher goroutine per statement.
+// (never beside it). It holds SQLite's write lock and is the only writer,
+// so locking reads are plain reads. Statements run without the caller's
+// cancellation (see Attempt), which also spares the driver a watcher
+// goroutine per statement.
 type txConn struct {
 	q sqldb.Queries
 	// wrote is set once the transaction may have changed a row; the
