@@ -13,13 +13,13 @@ import (
 	"github.com/stocking-kr/stocking/ports"
 )
 
-// stmt is one statement on an engine's queries.
-type stmt = func(ctx context.Context, q sqldb.Queries) error
+// readFunc is one read on an engine's queries.
+type readFunc = func(ctx context.Context, q sqldb.Queries) error
 
 // reads runs one read: the Store's within the statement timeout, a
 // transaction's by its engine's rules.
 type reads interface {
-	read(ctx context.Context, op string, s stmt) error
+	read(ctx context.Context, op string, s readFunc) error
 }
 
 // reader implements ports.Reader over the shared statements, for the Store

@@ -128,7 +128,7 @@ func (s *Store) bounded(ctx context.Context, op func(ctx context.Context) error)
 }
 
 // read runs a read outside transactions.
-func (s *Store) read(ctx context.Context, op string, st stmt) error {
+func (s *Store) read(ctx context.Context, op string, st readFunc) error {
 	return s.bounded(ctx, func(ctx context.Context) error {
 		return s.errs.Wrap(op, st(ctx, s.d.Queries()))
 	})

@@ -60,7 +60,7 @@ type tx struct {
 
 var _ ports.Tx = (*tx)(nil)
 
-func (t *tx) read(ctx context.Context, op string, s stmt) error {
+func (t *tx) read(ctx context.Context, op string, s readFunc) error {
 	return t.s.errs.Wrap(op, t.conn.Read(ctx, s))
 }
 
