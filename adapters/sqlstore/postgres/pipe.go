@@ -174,12 +174,11 @@ func (p *pipe) commit(ctx context.Context) error {
 	defer cancel()
 	if slices.ContainsFunc(p.meta, func(q queued) bool { return q.mustChange }) {
 		br, err := p.send(ctx, p.pending())
-		if err != nil {
-			return err
+		if err == nil {
+			err = p.watch(br.Close())
+			p.reset()
 		}
-		err = br.Close()
-		p.reset()
-		if p.watch(err) != nil {
+		if err != nil {
 			return err
 		}
 	}
