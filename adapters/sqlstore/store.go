@@ -62,13 +62,15 @@ func (r Retry) pause(attempt int) time.Duration {
 
 // Config is what an engine tells the core about itself.
 type Config struct {
+	// Errors names the engine and sorts its driver's errors.
 	Errors Errors
 	// Logger receives migration and retry messages; nil discards them.
 	Logger *slog.Logger
 	// StatementTimeout bounds each transaction attempt and each read
 	// outside one; zero means DefaultStatementTimeout.
 	StatementTimeout time.Duration
-	Retry            Retry
+	// Retry is how transactions that lost a race run again.
+	Retry Retry
 	// Migrations applies and reports the engine's schema.
 	Migrations *goose.Provider
 	// NegatedBuyKeys says that the engine files a resting buy under its
