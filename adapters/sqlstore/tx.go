@@ -12,16 +12,18 @@ import (
 	"github.com/stocking-kr/stocking/ports"
 )
 
-// Kind says what a write answers, which decides when an engine may send
-// it.
+// Kind says what a statement answers, which decides when an engine may
+// send it.
 type Kind int
 
-// The kinds of write.
+// The kinds of statement.
 const (
+	// Read answers rows, at once.
+	Read Kind = iota
 	// Blind writes answer only an error (inserts, upserts, deletes,
 	// saves of a locked row): an engine may send one with its next
 	// statement and report its failure there.
-	Blind Kind = iota
+	Blind
 	// MustChange writes must find their row: zero rows is
 	// domain.ErrNotFound, maybe reported later like a blind write's.
 	MustChange
@@ -30,21 +32,20 @@ const (
 	Counted
 )
 
-// Stmt is one statement on the transaction's queries; it returns the
-// rows a write changed (zero for a statement that does not count them).
-type Stmt func(ctx context.Context, q sqldb.Queries) (int64, error)
-
 // TxConn is one transaction attempt as its engine runs it: where each
-// statement goes and when it reaches the server. The core wraps the
-// errors it returns (Errors.Wrap).
+// statement goes and when it reaches the server. The core runs each
+// statement between Start and Finish and wraps their errors
+// (Errors.Wrap).
 type TxConn interface {
-	// Read runs a read. MySQL first sends the writes it holds back;
-	// SQLite runs it without the caller's cancellation.
-	Read(ctx context.Context, s func(ctx context.Context, q sqldb.Queries) error) error
-	// Write runs one write by the rules of its kind and returns the
-	// rows it changed for a Counted write; op names it in errors, e.g.
+	// Start readies the transaction for a statement and returns the
+	// context and queries to run it with: MySQL sends the writes it
+	// holds back before a read, or holds back a blind write; SQLite drops
+	// the caller's cancellation. op names the statement in errors, e.g.
 	// "create order".
-	Write(ctx context.Context, op string, kind Kind, s Stmt) (int64, error)
+	Start(ctx context.Context, op string, kind Kind) (context.Context, sqldb.Queries, error)
+	// Finish takes the statement's answer and returns the rows it
+	// changed (for a Counted write) and its error.
+	Finish(kind Kind, n int64, err error) (int64, error)
 }
 
 // tx implements ports.Tx over a TxConn: the Lock* reads, the writes and
@@ -61,28 +62,34 @@ type tx struct {
 var _ ports.Tx = (*tx)(nil)
 
 func (t *tx) read(ctx context.Context, op string, s readFunc) error {
-	return t.s.errs.Wrap(op, t.conn.Read(ctx, s))
-}
-
-func (t *tx) write(ctx context.Context, op string, kind Kind, s Stmt) (int64, error) {
-	n, err := t.conn.Write(ctx, op, kind, s)
-	return n, t.s.errs.Wrap(op, err)
+	sctx, q, err := t.conn.Start(ctx, op, Read)
+	if err == nil {
+		_, err = t.conn.Finish(Read, 0, s(sctx, q))
+	}
+	return t.s.errs.Wrap(op, err)
 }
 
 // exec runs a write, q.stmt(ctx, arg), and returns the rows it changed.
+// It calls stmt directly rather than through a closure, which would copy
+// arg to the heap on every write.
 func exec[A any](t *tx, ctx context.Context, op string, kind Kind,
 	stmt func(sqldb.Queries, context.Context, A) (int64, error), arg A) (int64, error) {
-	return t.write(ctx, op, kind, func(ctx context.Context, q sqldb.Queries) (int64, error) {
-		return stmt(q, ctx, arg)
-	})
+	sctx, q, err := t.conn.Start(ctx, op, kind)
+	var n int64
+	if err == nil {
+		n, err = stmt(q, sctx, arg)
+		n, err = t.conn.Finish(kind, n, err)
+	}
+	return n, t.s.errs.Wrap(op, err)
 }
 
 // blind runs a write that answers only an error, q.stmt(ctx, arg).
 func blind[A any](t *tx, ctx context.Context, op string, stmt func(sqldb.Queries, context.Context, A) error, arg A) error {
-	_, err := t.write(ctx, op, Blind, func(ctx context.Context, q sqldb.Queries) (int64, error) {
-		return 0, stmt(q, ctx, arg)
-	})
-	return err
+	sctx, q, err := t.conn.Start(ctx, op, Blind)
+	if err == nil {
+		_, err = t.conn.Finish(Blind, 0, stmt(q, sctx, arg))
+	}
+	return t.s.errs.Wrap(op, err)
 }
 
 // LockAccount reads the account and locks it until the transaction ends:

@@ -120,28 +120,26 @@ func (p *pipe) ready() error {
 	return nil
 }
 
-// Read sends the queued writes, so that the read sees them, then runs
-// the read.
-func (p *pipe) Read(_ context.Context, s func(context.Context, sqldb.Queries) error) error {
-	if err := p.ready(); err != nil {
-		return err
+// Start refuses a statement in a broken or late transaction, sends the
+// queued writes ahead of a read so that it sees them, and queues a blind
+// write; the others go at once, since a multi-statement request answers
+// only its last statement's row count.
+func (p *pipe) Start(_ context.Context, _ string, kind sqlstore.Kind) (context.Context, sqldb.Queries, error) {
+	err := p.ready()
+	if err == nil && kind == sqlstore.Read {
+		err = p.flush()
 	}
-	if err := p.flush(); err != nil {
-		return err
-	}
-	return p.check(s(p.ctx, p.q))
+	p.queueNext = err == nil && kind == sqlstore.Blind
+	return p.ctx, p.q, err
 }
 
-// Write queues a blind write and runs the others at once: a
-// multi-statement request answers only its last statement's row count.
-func (p *pipe) Write(_ context.Context, _ string, kind sqlstore.Kind, s sqlstore.Stmt) (int64, error) {
-	if err := p.ready(); err != nil {
-		return 0, err
-	}
-	p.queueNext = kind == sqlstore.Blind
-	n, err := s(p.ctx, p.q)
+// Finish marks the transaction broken when the server ended it.
+func (p *pipe) Finish(kind sqlstore.Kind, n int64, err error) (int64, error) {
 	if err != nil {
-		return 0, p.check(err)
+		if p.err == nil && errs.Class(err) == sqlstore.Race {
+			p.err = err
+		}
+		return 0, err
 	}
 	if kind == sqlstore.MustChange && n == 0 {
 		// The connection counts found rows, so an update that writes
@@ -149,14 +147,6 @@ func (p *pipe) Write(_ context.Context, _ string, kind sqlstore.Kind, s sqlstore
 		return 0, domain.ErrNotFound
 	}
 	return n, nil
-}
-
-// check marks the transaction broken when err means the server ended it.
-func (p *pipe) check(err error) error {
-	if p.err == nil && errs.Class(err) == sqlstore.Race {
-		p.err = err
-	}
-	return err
 }
 
 func (p *pipe) queue(query string, args []any) {

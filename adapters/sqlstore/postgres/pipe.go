@@ -78,21 +78,19 @@ func newPipe(conn *pgx.Conn) *pipe {
 	return p
 }
 
-// Read runs a read, sending the queued writes ahead of it.
-func (p *pipe) Read(ctx context.Context, s func(context.Context, sqldb.Queries) error) error {
-	return s(ctx, p.nowQ)
-}
-
-// Write queues a write that answers only an error or must find its row,
-// and runs a counted one at once: its answer decides a race.
-func (p *pipe) Write(ctx context.Context, op string, kind sqlstore.Kind, s sqlstore.Stmt) (int64, error) {
-	if kind == sqlstore.Counted {
-		return s(ctx, p.nowQ)
+// Start queues a write that answers only an error or must find its row;
+// a read and a counted write go at once, with the queued writes ahead of
+// them.
+func (p *pipe) Start(ctx context.Context, op string, kind sqlstore.Kind) (context.Context, sqldb.Queries, error) {
+	if kind == sqlstore.Read || kind == sqlstore.Counted {
+		return ctx, p.nowQ, nil
 	}
 	p.op, p.mustChange = op, kind == sqlstore.MustChange
-	_, err := s(ctx, p.laterQ)
-	return 0, err
+	return ctx, p.laterQ, nil
 }
+
+// Finish passes the answer on; a queued write's comes later.
+func (p *pipe) Finish(_ sqlstore.Kind, n int64, err error) (int64, error) { return n, err }
 
 // queue adds a statement to the next round trip, after BEGIN when the
 // transaction has not begun.

@@ -406,18 +406,19 @@ type txConn struct {
 	wrote bool
 }
 
-// Read runs a read.
-func (c *txConn) Read(ctx context.Context, s func(context.Context, sqldb.Queries) error) error {
-	return s(context.WithoutCancel(ctx), c.q)
+// Start runs every statement at once, without the caller's cancellation.
+func (c *txConn) Start(ctx context.Context, _ string, _ sqlstore.Kind) (context.Context, sqldb.Queries, error) {
+	return context.WithoutCancel(ctx), c.q, nil
 }
 
-// Write runs a write at once and marks the transaction as written unless
-// the write failed at the statement level: SQLite backs out a statement
-// that breaks a constraint and keeps the rest of the transaction, and an
-// update that matched no row changed nothing.
-func (c *txConn) Write(ctx context.Context, _ string, kind sqlstore.Kind, s sqlstore.Stmt) (int64, error) {
-	n, err := s(context.WithoutCancel(ctx), c.q)
+// Finish marks the transaction as written unless the write failed at the
+// statement level: SQLite backs out a statement that breaks a constraint
+// and keeps the rest of the transaction, and an update that matched no
+// row changed nothing.
+func (c *txConn) Finish(kind sqlstore.Kind, n int64, err error) (int64, error) {
 	switch {
+	case kind == sqlstore.Read:
+		return 0, err
 	case err != nil:
 		if cl := classify(err); cl != sqlstore.Duplicate && cl != sqlstore.MissingParent {
 			c.wrote = true
