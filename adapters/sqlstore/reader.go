@@ -13,28 +13,44 @@ import (
 	"github.com/stocking-kr/stocking/ports"
 )
 
-// readFunc is one read on an engine's queries.
-type readFunc = func(ctx context.Context, q sqldb.Queries) error
-
-// reads runs one read: the Store's within the statement timeout, a
-// transaction's by its engine's rules.
-type reads interface {
-	read(ctx context.Context, op string, s readFunc) error
-}
-
 // reader implements ports.Reader over the shared statements, for the Store
 // and for each transaction alike.
-type reader struct{ reads reads }
+type reader struct {
+	s *Store
+	t *tx // nil outside a transaction
+}
 
-// get runs a statement that answers one row, q.stmt(ctx, arg), and maps
-// the row with conv.
+// one runs a read, q.stmt(ctx, arg): in the transaction, between its
+// engine's Start and Finish, or outside one within the statement timeout.
+func one[A, R any](r reader, ctx context.Context, op string,
+	stmt func(sqldb.Queries, context.Context, A) (R, error), arg A) (R, error) {
+	var row R
+	if r.t == nil {
+		err := r.s.bounded(ctx, func(ctx context.Context) (err error) {
+			row, err = stmt(r.s.d.Queries(), ctx, arg)
+			return r.s.errs.Wrap(op, err)
+		})
+		return row, err
+	}
+	sctx, q, err := r.t.conn.Start(ctx, op, Read)
+	if err == nil {
+		row, err = stmt(q, sctx, arg)
+		_, err = r.t.conn.Finish(Read, 0, err)
+	}
+	return row, r.s.errs.Wrap(op, err)
+}
+
+// noArgs adapts a statement without parameters to one.
+func noArgs[R any](stmt func(sqldb.Queries, context.Context) (R, error)) func(sqldb.Queries, context.Context, struct{}) (R, error) {
+	return func(q sqldb.Queries, ctx context.Context, _ struct{}) (R, error) {
+		return stmt(q, ctx)
+	}
+}
+
+// get runs a read that answers one row and maps the row with conv.
 func get[A, R, T any](r reader, ctx context.Context, op string,
 	stmt func(sqldb.Queries, context.Context, A) (R, error), arg A, conv func(R) T) (T, error) {
-	var row R
-	err := r.reads.read(ctx, op, func(ctx context.Context, q sqldb.Queries) (err error) {
-		row, err = stmt(q, ctx, arg)
-		return err
-	})
+	row, err := one(r, ctx, op, stmt, arg)
 	if err != nil {
 		var zero T
 		return zero, err
@@ -59,12 +75,8 @@ func (r reader) GetUserByEmail(ctx context.Context, email string) (domain.User, 
 }
 
 // ListUserIDs pages through user ids in ascending order.
-func (r reader) ListUserIDs(ctx context.Context, after string, n int) (ids []string, err error) {
-	err = r.reads.read(ctx, "list user ids", func(ctx context.Context, q sqldb.Queries) error {
-		ids, err = q.ListUserIDs(ctx, sqldb.ListUserIDsParams{After: after, Limit: limit(n)})
-		return err
-	})
-	return ids, err
+func (r reader) ListUserIDs(ctx context.Context, after string, n int) ([]string, error) {
+	return one(r, ctx, "list user ids", sqldb.Queries.ListUserIDs, sqldb.ListUserIDsParams{After: after, Limit: limit(n)})
 }
 
 // GetAccount returns a user's account.
@@ -79,12 +91,7 @@ func (r reader) GetStock(ctx context.Context, code string) (domain.Stock, error)
 
 // ListStocks returns every listing ordered by code.
 func (r reader) ListStocks(ctx context.Context) ([]domain.Stock, error) {
-	var rows []sqldb.Stock
-	err := r.reads.read(ctx, "list stocks", func(ctx context.Context, q sqldb.Queries) (err error) {
-		rows, err = q.ListStocks(ctx)
-		return err
-	})
-	return all(rows, stock), err
+	return list(r, ctx, "list stocks", noArgs(sqldb.Queries.ListStocks), struct{}{}, stock)
 }
 
 // ListPrices returns the newest limit prices at or after since, oldest

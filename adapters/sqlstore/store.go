@@ -99,7 +99,7 @@ func New(d Driver, cfg Config) *Store {
 	}
 	cfg.Retry.Attempts = max(cfg.Retry.Attempts, 1)
 	s := &Store{d: d, cfg: cfg, errs: cfg.Errors}
-	s.reader = reader{reads: s}
+	s.reader = reader{s: s}
 	return s
 }
 
@@ -127,13 +127,6 @@ func (s *Store) bounded(ctx context.Context, op func(ctx context.Context) error)
 		err = op(bctx)
 	}
 	return s.outcome(ctx, bctx, err)
-}
-
-// read runs a read outside transactions.
-func (s *Store) read(ctx context.Context, op string, st readFunc) error {
-	return s.bounded(ctx, func(ctx context.Context) error {
-		return s.errs.Wrap(op, st(ctx, s.d.Queries()))
-	})
 }
 
 // reconnect reports whether an operation that failed with err may run
@@ -179,7 +172,7 @@ func (s *Store) WithinTx(ctx context.Context, fn func(ctx context.Context, tx po
 func (s *Store) transact(ctx context.Context, fn func(ctx context.Context, t *tx) error) error {
 	body := func(ctx context.Context, c TxConn) error {
 		t := &tx{conn: c, s: s}
-		t.reader = reader{reads: t}
+		t.reader = reader{s: s, t: t}
 		return fn(ctx, t)
 	}
 	for attempt := 1; ; attempt++ {
@@ -301,10 +294,6 @@ func (s *Store) DeferOutbox(ctx context.Context, id string, next time.Time, last
 }
 
 // OutboxSize counts undelivered messages.
-func (s *Store) OutboxSize(ctx context.Context) (n int64, err error) {
-	err = s.read(ctx, "outbox size", func(ctx context.Context, q sqldb.Queries) error {
-		n, err = q.OutboxSize(ctx)
-		return err
-	})
-	return n, err
+func (s *Store) OutboxSize(ctx context.Context) (int64, error) {
+	return one(s.reader, ctx, "outbox size", noArgs(sqldb.Queries.OutboxSize), struct{}{})
 }

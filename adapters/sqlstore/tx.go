@@ -61,14 +61,6 @@ type tx struct {
 
 var _ ports.Tx = (*tx)(nil)
 
-func (t *tx) read(ctx context.Context, op string, s readFunc) error {
-	sctx, q, err := t.conn.Start(ctx, op, Read)
-	if err == nil {
-		_, err = t.conn.Finish(Read, 0, s(sctx, q))
-	}
-	return t.s.errs.Wrap(op, err)
-}
-
 // exec runs a write, q.stmt(ctx, arg), and returns the rows it changed.
 // It calls stmt directly rather than through a closure, which would copy
 // arg to the heap on every write.
