@@ -44,8 +44,8 @@ import (
 // DefaultMaxConns is the pool size when Config.MaxConns is not set.
 const DefaultMaxConns = 16
 
-// retry is how WithinTx runs a transaction again whose transaction
-// deadlocked, timed out waiting for a lock or met a changed snapshot.
+// retry is how WithinTx runs a transaction again that deadlocked, timed
+// out waiting for a lock or met a changed snapshot.
 var retry = sqlstore.Retry{Attempts: 10, Base: 2 * time.Millisecond, Max: 200 * time.Millisecond}
 
 // Config says which database to open.

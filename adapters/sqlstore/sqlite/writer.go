@@ -338,7 +338,7 @@ type writeTx struct {
 }
 
 // begin opens a write transaction. Its statements run without the
-// callers' cancellation (see WithinTx); BEGIN IMMEDIATE waits at most
+// callers' cancellation (see Attempt); BEGIN IMMEDIATE waits at most
 // busy_timeout for another process.
 func (d *driver) begin() (writeTx, error) {
 	bg := context.Background()
