@@ -1,13 +1,15 @@
 // Package archtest holds the test that keeps the hexagonal import rules:
 // domain imports nothing of the project, ports only domain, services only
-// domain and ports, adapters and workflows never each other, and only cmd
-// wires adapters together.
+// domain and ports, adapters and workflows never each other, only cmd
+// wires adapters together, and the SQL store's engines share only its
+// core, never each other's code.
 package archtest
 
 import (
 	"encoding/json"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -122,6 +124,38 @@ func TestImportDirection(t *testing.T) {
 	}
 }
 
+// sqlEngine names the database engine adapter a package belongs to
+// (sqlite, postgres, mysql, ...), or "" for the store core, its shared
+// internal packages and everything outside the SQL store.
+func sqlEngine(path string) string {
+	rest, ok := strings.CutPrefix(path, module+"/adapters/sqlstore/")
+	if !ok {
+		return ""
+	}
+	engine, _, _ := strings.Cut(rest, "/")
+	if engine == "internal" {
+		return ""
+	}
+	return engine
+}
+
+// TestSQLEnginesAreIndependent keeps each engine adapter to the shared
+// core: code that two engines need belongs there, not in one engine that
+// the other imports. Tests count too.
+func TestSQLEnginesAreIndependent(t *testing.T) {
+	for _, p := range listPackages(t) {
+		from := sqlEngine(p.ImportPath)
+		if from == "" {
+			continue
+		}
+		for _, imp := range slices.Concat(p.Imports, p.TestImports, p.XTestImports) {
+			if to := sqlEngine(imp); to != "" && to != from {
+				t.Errorf("%s (engine %s) imports %s (engine %s): engines share only the core", p.ImportPath, from, imp, to)
+			}
+		}
+	}
+}
+
 func TestDomainUsesOnlyStdlibAndDecimal(t *testing.T) {
 	for _, p := range listPackages(t) {
 		if layer(p.ImportPath) != "domain" {
@@ -149,5 +183,16 @@ func TestRulesCatchViolations(t *testing.T) {
 	}
 	if layer(module+"/adapters/sqlstore/sqlite") != layer(module+"/adapters/sqlstore") {
 		t.Error("an adapter's subpackages belong to it")
+	}
+	for path, want := range map[string]string{
+		"adapters/sqlstore":                        "",
+		"adapters/sqlstore/internal/sqldb":         "",
+		"adapters/sqlstore/mysql":                  "mysql",
+		"adapters/sqlstore/postgres/internal/pgdb": "postgres",
+		"adapters/http":                            "",
+	} {
+		if got := sqlEngine(module + "/" + path); got != want {
+			t.Errorf("sqlEngine(%s) = %q, want %q", path, got, want)
+		}
 	}
 }

@@ -4,14 +4,67 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"strings"
+	"time"
+
+	"github.com/stocking-kr/stocking/adapters/sqlstore"
+	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
+	"github.com/stocking-kr/stocking/adapters/sqlstore/mysql/internal/mydb"
+	"github.com/stocking-kr/stocking/domain"
 )
 
-// pipe is the DBTX a transaction's queries run on. It batches: writes
-// whose only answer is an error (inserts, upserts, saves of rows this
-// transaction has locked) are queued and sent with the next statement
-// that needs an answer, as one multi-statement request, so that a market
-// order's five writes and its COMMIT cost one network round trip.
+// Attempt runs body in a transaction on one connection of the transaction
+// pool, whose sessions run with autocommit off: the first statement opens
+// the transaction, and the last request carries COMMIT.
+func (s *pools) Attempt(ctx context.Context, body func(ctx context.Context, c sqlstore.TxConn) error) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	conn, err := s.wdb.Conn(ctx)
+	if err != nil {
+		return errs.Wrap("connect", err)
+	}
+	defer conn.Close()
+	p := &pipe{conn: conn, ctx: context.WithoutCancel(ctx)}
+	p.deadline, _ = ctx.Deadline()
+	p.q = mydb.New(p).Shared()
+	finished := false
+	defer func() {
+		// body panicked: undo, and let the panic go on.
+		if !finished {
+			p.rollback()
+		}
+	}()
+	err = body(ctx, p)
+	finished = true
+	if err == nil || p.err != nil {
+		// The server ended the transaction, or a queued write failed:
+		// whatever body made of that, the attempt is void; and past its
+		// deadline it commits nothing.
+		if rerr := p.ready(); rerr != nil {
+			err = rerr
+		}
+	}
+	if err != nil {
+		p.rollback()
+		return err
+	}
+	if err := p.commit(); err != nil {
+		// A failed queued write stops the request before COMMIT; the
+		// driver answers ErrBadConn only when it sent nothing.
+		p.rollback()
+		return errs.CommitError(err, errors.Is(err, driver.ErrBadConn))
+	}
+	return nil
+}
+
+// pipe is one transaction attempt: the core's TxConn, and the DBTX its
+// queries run on. It batches: writes whose only answer is an error
+// (inserts, upserts, saves of rows this transaction has locked) are queued
+// and sent with the next statement that needs an answer, as one
+// multi-statement request, so that a market order's five writes and its
+// COMMIT cost one network round trip.
 //
 // The connection runs with autocommit off (see Open), so the first
 // statement opens the transaction implicitly and no START TRANSACTION
@@ -20,26 +73,34 @@ import (
 // doubt is closed instead.
 //
 // A queued write's error surfaces with the request that carries it. Such
-// an error marks the transaction broken (txState.err), so that nothing
-// queued after it can be committed.
+// an error marks the transaction broken (err), so that nothing queued
+// after it can be committed.
 //
-// Statements run with ctx, the transaction's context without its
-// cancellation: the driver answers a cancelled statement by closing the
-// connection, which in the middle of COMMIT would leave the caller not
-// knowing whether its order was booked. A statement is bounded instead by
-// the server's lock-wait timeout and the connection's read timeout, and
-// WithinTx checks the caller's context before each attempt. It also
-// spares database/sql a watcher goroutine per read.
+// Statements run with ctx, the attempt's context without its cancellation
+// and deadline: the driver answers a cancelled statement by closing the
+// connection, which during COMMIT would leave the outcome unknown, and a
+// context that can end has database/sql and the driver watch every
+// statement from other goroutines, a third of a market order's CPU. The
+// deadline is checked before each statement instead, and the transaction
+// pool's socket timeouts bound one once sent (see Open).
 type pipe struct {
-	conn *sql.Conn
-	ctx  context.Context
-	st   *txState
+	conn     *sql.Conn
+	ctx      context.Context
+	deadline time.Time
+	q        sqldb.Queries
+	// err is the first error that broke the transaction: one the server
+	// answered by ending it (after a deadlock InnoDB has rolled it back,
+	// and a later statement would start a new one), or a queued write's.
+	// Once it is set every statement is refused, and Attempt rolls back
+	// (and the core retries, when err is a race) even if body swallowed
+	// the error.
+	err error
 	// queued holds the statements to send ahead of the next answered one,
 	// each ending with ";\n"; args their arguments in order.
 	queued strings.Builder
 	args   []any
 	n      int
-	// queueNext makes the next ExecContext queue its statement; the tx
+	// queueNext makes the next ExecContext queue its statement; Write
 	// sets it just before a write whose answer it does not need.
 	queueNext bool
 	// open is set once a statement has reached the server, which opened
@@ -47,8 +108,46 @@ type pipe struct {
 	open bool
 }
 
-// pending is the number of statements waiting to be sent.
-func (p *pipe) pending() int { return p.n }
+// ready refuses a statement in a transaction that is broken or out of
+// time.
+func (p *pipe) ready() error {
+	if p.err != nil {
+		return errs.Wrap("write", p.err)
+	}
+	if !p.deadline.IsZero() && !time.Now().Before(p.deadline) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// Start refuses a statement in a broken or late transaction, sends the
+// queued writes ahead of a read so that it sees them, and queues a blind
+// write; the others go at once, since a multi-statement request answers
+// only its last statement's row count.
+func (p *pipe) Start(_ context.Context, _ string, kind sqlstore.Kind) (context.Context, sqldb.Queries, error) {
+	err := p.ready()
+	if err == nil && kind == sqlstore.Read {
+		err = p.flush()
+	}
+	p.queueNext = err == nil && kind == sqlstore.Blind
+	return p.ctx, p.q, err
+}
+
+// Finish marks the transaction broken when the server ended it.
+func (p *pipe) Finish(kind sqlstore.Kind, n int64, err error) (int64, error) {
+	if err != nil {
+		if p.err == nil && errs.Class(err) == sqlstore.Race {
+			p.err = err
+		}
+		return 0, err
+	}
+	if kind == sqlstore.MustChange && n == 0 {
+		// The connection counts found rows, so an update that writes
+		// the values already stored still counts.
+		return 0, domain.ErrNotFound
+	}
+	return n, nil
+}
 
 func (p *pipe) queue(query string, args []any) {
 	p.queued.WriteString(query)
@@ -83,15 +182,15 @@ func (p *pipe) ExecContext(_ context.Context, query string, args ...any) (sql.Re
 	query, args = p.take(query, args)
 	p.open = true
 	res, err := p.conn.ExecContext(p.ctx, query, args...)
-	if err != nil && batched && p.st.err == nil {
+	if err != nil && batched && p.err == nil {
 		// A queued write may be the one that failed.
-		p.st.err = err
+		p.err = err
 	}
 	return res, err
 }
 
-// QueryContext runs a read. The tx flushes queued writes before any read
-// (see reader.ready), so there are none here.
+// QueryContext runs a read. Read flushes queued writes first, so there
+// are none here.
 func (p *pipe) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
 	p.open = true
 	return p.conn.QueryContext(p.ctx, query, args...)
@@ -116,8 +215,8 @@ func (p *pipe) flush() error {
 	query, args := p.take("", nil)
 	p.open = true
 	if _, err := p.conn.ExecContext(p.ctx, strings.TrimSuffix(query, ";\n"), args...); err != nil {
-		if p.st.err == nil {
-			p.st.err = err
+		if p.err == nil {
+			p.err = err
 		}
 		return err
 	}

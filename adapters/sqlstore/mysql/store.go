@@ -1,6 +1,7 @@
-// Package mysql is the MySQL 8 / MariaDB implementation of ports.Store.
-// It uses go-sql-driver/mysql, the sqlc-generated queries in internal/mydb
-// and the goose migrations embedded by package schema.
+// Package mysql is the MySQL 8 / MariaDB implementation of ports.Store, on
+// the store core of package sqlstore. It uses go-sql-driver/mysql, the
+// sqlc-generated queries in internal/mydb and the goose migrations embedded
+// by package schema.
 //
 // Reads outside transactions use a pool of connections with prepared
 // statements. Transactions use a second pool whose sessions run with
@@ -11,23 +12,21 @@
 //
 // Transactions run at READ COMMITTED with explicit row locks (SELECT ...
 // FOR UPDATE) taken in the order the service follows: account, holding,
-// order, payment. READ COMMITTED takes
-// no gap locks, so two users' first purchases never block each other on
-// the gap where their new holdings will go (UUIDv7 ids put every new user
-// at the same end of each index); the row locks alone serialize what must
-// be serialized. Deadlocks and lock-wait timeouts are retried inside
-// WithinTx with jittered backoff, invisibly to callers.
+// order, payment. READ COMMITTED takes no gap locks, so two users' first
+// purchases never block each other on the gap where their new holdings
+// will go (UUIDv7 ids put every new user at the same end of each index);
+// the row locks alone serialize what must be serialized. Deadlocks and
+// lock-wait timeouts are retried by the core, invisibly to callers.
 package mysql
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,13 +35,18 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 	"github.com/pressly/goose/v3"
 
+	"github.com/stocking-kr/stocking/adapters/sqlstore"
+	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
 	"github.com/stocking-kr/stocking/adapters/sqlstore/mysql/internal/mydb"
-	"github.com/stocking-kr/stocking/ports"
 	schema "github.com/stocking-kr/stocking/sql"
 )
 
 // DefaultMaxConns is the pool size when Config.MaxConns is not set.
 const DefaultMaxConns = 16
+
+// retry is how WithinTx runs a transaction again that deadlocked, timed
+// out waiting for a lock or met a changed snapshot.
+var retry = sqlstore.Retry{Attempts: 10, Base: 2 * time.Millisecond, Max: 200 * time.Millisecond}
 
 // Config says which database to open.
 type Config struct {
@@ -54,13 +58,20 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxConns bounds the connection pool (DefaultMaxConns when zero).
 	MaxConns int
+	// StatementTimeout bounds each read, Open's checks, dialling (unless
+	// the DSN says otherwise) and each statement of a transaction, which
+	// starts none past it; zero means sqlstore.DefaultStatementTimeout.
+	StatementTimeout time.Duration
 }
 
 // Store is a MySQL or MariaDB database behind ports.Store.
 type Store struct {
-	// reader answers Reader calls outside transactions from the pool.
-	reader
+	*sqlstore.Store
+	d *pools
+}
 
+// pools are the two connection pools, the driver of the core.
+type pools struct {
 	log *slog.Logger
 	// db serves reads outside transactions, migrations and the outbox
 	// relay; wdb serves transactions (see pipe.go).
@@ -73,14 +84,13 @@ type Store struct {
 	usePrepared bool
 	prepareMu   sync.Mutex
 	prepared    atomic.Bool
-	migrations  *goose.Provider
 	// readCommitted records whether connections run at READ COMMITTED;
 	// a server that logs statements (binlog_format=STATEMENT) refuses
 	// writes at that level, so the store keeps REPEATABLE READ there.
 	readCommitted bool
 }
 
-var _ ports.Store = (*Store)(nil)
+var errs = sqlstore.Errors{Engine: "mysql", Classify: classify}
 
 // Open connects to the database. It changes no schema (call Migrate), and
 // prepares every query when the schema is already there.
@@ -93,11 +103,19 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	timeout := cmp.Or(cfg.StatementTimeout, sqlstore.DefaultStatementTimeout)
+	if dcfg.Timeout == 0 {
+		dcfg.Timeout = timeout
+	}
 	base, err := gomysql.NewConnector(dcfg)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: %w", err)
 	}
-	readCommitted, err := probe(ctx, base, log)
+	// A server that accepts connections and then says nothing must not
+	// hang Open.
+	octx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	readCommitted, err := probe(octx, base, log)
 	if err != nil {
 		return nil, err
 	}
@@ -119,11 +137,15 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	wcfg := dcfg.Clone()
 	wcfg.InterpolateParams = true
 	wcfg.MultiStatements = true
+	// A transaction's statements run without a context deadline (see
+	// pipe), so the socket bounds each of them.
+	wcfg.ReadTimeout = min(cmp.Or(wcfg.ReadTimeout, timeout), timeout)
+	wcfg.WriteTimeout = min(cmp.Or(wcfg.WriteTimeout, timeout), timeout)
 	wbase, err := gomysql.NewConnector(wcfg)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: %w", err)
 	}
-	s := &Store{
+	s := &pools{
 		log:           log,
 		db:            sql.OpenDB(sessionConnector{Connector: base, init: init}),
 		wdb:           sql.OpenDB(sessionConnector{Connector: wbase, init: append(init, "SET SESSION autocommit = 0")}),
@@ -142,26 +164,25 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		// first; each new one prepares its statements again on first use.
 		db.SetConnMaxLifetime(time.Hour)
 		db.SetConnMaxIdleTime(10 * time.Minute)
-		if err := db.PingContext(ctx); err != nil {
+		if err := db.PingContext(octx); err != nil {
 			s.db.Close()
 			s.wdb.Close()
 			return nil, fmt.Errorf("mysql: connect: %w", err)
 		}
 	}
 	s.q.Store(mydb.New(s.db))
-	s.reader = reader{live: &s.q}
-	s.prepare(ctx)
-
-	migrations, err := fs.Sub(schema.MySQL, "mysql/migrations")
-	if err == nil {
-		s.migrations, err = goose.NewProvider(goose.DialectMySQL, s.db, migrations,
-			goose.WithDisableGlobalRegistry(true))
+	if err := s.Prepare(octx); err != nil {
+		log.Debug("mysql statements not prepared yet", "err", err)
 	}
+
+	p, err := sqlstore.Migrations(goose.DialectMySQL, s.db, schema.MySQL, "mysql/migrations")
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("mysql: migrations: %w", err)
 	}
-	return s, nil
+	return &Store{Store: sqlstore.New(s, sqlstore.Config{
+		Errors: errs, Logger: log, StatementTimeout: cfg.StatementTimeout, Retry: retry, Migrations: p, NegatedBuyKeys: true,
+	}), d: s}, nil
 }
 
 // probe checks that the server answers and decides the isolation level:
@@ -214,80 +235,42 @@ func (c sessionConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	return conn, nil
 }
 
-// prepare swaps in prepared statements when every table they need
-// exists, and reports whether it did (or needs none). A prepared
-// statement runs in one round trip in the binary protocol and the server
-// parses it once per connection.
-func (s *Store) prepare(ctx context.Context) bool {
-	if !s.usePrepared || s.prepared.Load() {
-		return true
-	}
+// Prepare swaps in prepared statements (unless the DSN has the driver
+// interpolate parameters); it fails while a table they need is missing.
+// A prepared statement runs in one round trip in the binary protocol and
+// the server parses it once per connection.
+func (s *pools) Prepare(ctx context.Context) error {
 	s.prepareMu.Lock()
 	defer s.prepareMu.Unlock()
-	if s.prepared.Load() {
-		return true
+	if !s.usePrepared || s.prepared.Load() {
+		return nil
 	}
 	q, err := mydb.Prepare(ctx, s.db)
 	if err != nil {
-		s.log.Debug("mysql statements not prepared yet", "err", err)
-		return false
+		return err
 	}
 	s.q.Store(q)
 	s.prepared.Store(true)
-	return true
-}
-
-// Migrate applies every pending migration, then prepares the statements.
-func (s *Store) Migrate(ctx context.Context) error {
-	results, err := s.migrations.Up(ctx)
-	for _, r := range results {
-		if r.Error == nil {
-			s.log.Info("migration applied", "engine", "mysql",
-				"version", r.Source.Version, "name", filepath.Base(r.Source.Path), "duration", r.Duration)
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("mysql: migrate: %w", err)
-	}
-	if !s.prepare(ctx) {
-		return errors.New("mysql: migrate: statements do not prepare against the migrated schema")
-	}
 	return nil
 }
 
-// Info reports the engine, the server's version and each migration's
-// state.
-func (s *Store) Info(ctx context.Context) (ports.StoreInfo, error) {
-	info := ports.StoreInfo{Engine: "mysql"}
-	if err := s.db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&info.Version); err != nil {
-		return info, fmt.Errorf("mysql: version: %w", err)
-	}
-	status, err := s.migrations.Status(ctx)
-	if err != nil {
-		return info, fmt.Errorf("mysql: migration status: %w", err)
-	}
-	for _, m := range status {
-		info.Migrations = append(info.Migrations, ports.Migration{
-			Version:   m.Source.Version,
-			Name:      filepath.Base(m.Source.Path),
-			Applied:   m.State == goose.StateApplied,
-			AppliedAt: m.AppliedAt,
-		})
-	}
-	return info, nil
-}
+// Queries returns the read pool's statements.
+func (s *pools) Queries() sqldb.Queries { return s.q.Load().Shared() }
 
-// Ping checks that the server answers.
-func (s *Store) Ping(ctx context.Context) error {
-	if err := s.db.PingContext(ctx); err != nil {
-		return fmt.Errorf("mysql: ping: %w", err)
-	}
-	return nil
+// Reset does nothing: database/sql finds broken connections by itself
+// (the driver checks a pooled connection's socket before reusing it).
+func (s *pools) Reset() {}
+
+// Version returns the server's version.
+func (s *pools) Version(ctx context.Context) (string, error) {
+	var v string
+	err := s.db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&v)
+	return v, err
 }
 
 // Close releases the prepared statements and both pools. A connection
 // still in use by a transaction closes when the transaction ends.
-func (s *Store) Close() error {
+func (s *pools) Close() error {
 	var errs []error
 	if s.prepared.Load() {
 		errs = append(errs, s.q.Load().Close())
@@ -296,44 +279,32 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
-// DueOutbox returns messages due at now, the earliest due first.
-func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]ports.OutboxMessage, error) {
-	rows, err := s.q.Load().DueOutbox(ctx, mydb.DueOutboxParams{Now: now.UTC(), Limit: lim(limit)})
-	if err != nil {
-		return nil, wrap("due outbox", err)
+// classify sorts the server's errors by number, and the driver's "invalid
+// connection" as a lost one.
+func classify(err error) sqlstore.Class {
+	var e *gomysql.MySQLError
+	if errors.As(err, &e) {
+		switch e.Number {
+		case 1062: // ER_DUP_ENTRY
+			return sqlstore.Duplicate
+		case 1452: // ER_NO_REFERENCED_ROW_2: a foreign key's parent is missing
+			return sqlstore.MissingParent
+		case 1213, 1205, 1020:
+			// A deadlock (InnoDB rolled the transaction back), a lock
+			// wait that timed out, and MariaDB's "record has changed
+			// since last read" under its snapshot checks: the
+			// transaction must start over.
+			return sqlstore.Race
+		case 1040, 1053, 1927, 2006, 2013:
+			// Too many connections, shutting down, connection killed;
+			// gone away and lost connection, client errors that some
+			// proxies return as the server's.
+			return sqlstore.Unavailable
+		}
+		return sqlstore.Other
 	}
-	out := make([]ports.OutboxMessage, len(rows))
-	for i, r := range rows {
-		out[i] = outboxMessage(r)
+	if errors.Is(err, gomysql.ErrInvalidConn) {
+		return sqlstore.Unavailable
 	}
-	return out, nil
-}
-
-// DeleteOutbox removes delivered messages; unknown ids are ignored. One
-// statement is atomic on its own, so it runs without a transaction of its
-// own (and so in one round trip).
-func (s *Store) DeleteOutbox(ctx context.Context, ids []string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	return s.retry(ctx, func() error {
-		return wrap("delete outbox", s.q.Load().DeleteOutbox(ctx, ids))
-	})
-}
-
-// DeferOutbox counts a failed attempt and schedules the next one. It
-// returns domain.ErrNotFound when the message is gone.
-func (s *Store) DeferOutbox(ctx context.Context, id string, next time.Time, lastError string) error {
-	return s.retry(ctx, func() error {
-		n, err := s.q.Load().DeferOutbox(ctx, mydb.DeferOutboxParams{
-			NextTry: next.UTC(), LastError: truncate(lastError, maxLastError), ID: id,
-		})
-		return changed("defer outbox", n, err)
-	})
-}
-
-// OutboxSize counts undelivered messages.
-func (s *Store) OutboxSize(ctx context.Context) (int64, error) {
-	n, err := s.q.Load().OutboxSize(ctx)
-	return n, wrap("outbox size", err)
+	return sqlstore.Other
 }

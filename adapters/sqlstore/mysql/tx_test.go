@@ -99,30 +99,61 @@ func TestDeadlockIsRetried(t *testing.T) {
 	}
 }
 
-// TestBrokenTxRefusesStatements checks that once the server has ended a
-// transaction (a deadlock victim), the Tx refuses further statements, so
-// nothing runs outside the transaction, and WithinTx retries even when
-// the function swallows the error.
+// TestBrokenTxRefusesStatements makes a deadlock whose victim swallows
+// the error: once the server has ended a transaction, the attempt refuses
+// further statements, so nothing runs outside the transaction, and
+// WithinTx runs the function again instead of committing.
 func TestBrokenTxRefusesStatements(t *testing.T) {
 	s := openTest(t)
-	ids := newUsers(t, s, 1)
-	attempts := 0
-	err := s.WithinTx(t.Context(), func(ctx context.Context, ptx ports.Tx) error {
-		attempts++
-		tr := ptx.(*tx)
-		if attempts == 1 {
-			// What a deadlock reported by the server leaves behind.
-			_ = tr.fail("lock account", &gomysql.MySQLError{Number: errLockDeadlock, Message: "Deadlock found when trying to get lock"})
-			if _, err := tr.GetAccount(ctx, ids[0]); err == nil {
-				t.Error("a broken transaction ran a statement")
-			}
-			return nil // swallowed
+	ids := newUsers(t, s, 2)
+	var holding sync.WaitGroup
+	holding.Add(2)
+	var attempts, swallowed atomic.Int32
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() {
+			n := 0
+			errs[i] = s.WithinTx(t.Context(), func(ctx context.Context, tx ports.Tx) error {
+				attempts.Add(1)
+				n++
+				a, err := tx.LockAccount(ctx, ids[i])
+				if err != nil {
+					return err
+				}
+				if n == 1 {
+					holding.Done()
+					holding.Wait()
+				}
+				if _, err := tx.LockAccount(ctx, ids[1-i]); err != nil {
+					swallowed.Add(1)
+					if _, err := tx.GetAccount(ctx, ids[i]); err == nil {
+						t.Error("a broken transaction ran a statement")
+					}
+					return nil
+				}
+				a.Cash = a.Cash.Add(decimal.NewFromInt(1))
+				return tx.SaveAccount(ctx, a)
+			})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("transaction %d: %v", i, err)
 		}
-		_, err := tr.LockAccount(ctx, ids[0])
-		return err
-	})
-	if err != nil || attempts != 2 {
-		t.Errorf("WithinTx = %v after %d attempts, want success after 2", err, attempts)
+	}
+	if swallowed.Load() != 1 || attempts.Load() != 3 {
+		t.Errorf("%d swallowed deadlocks in %d attempts, want 1 in 3", swallowed.Load(), attempts.Load())
+	}
+	for _, id := range ids {
+		a, err := s.GetAccount(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !a.Cash.Equal(decimal.NewFromInt(1000001)) {
+			t.Errorf("cash %s, want 1000001: each transaction committed exactly once", a.Cash)
+		}
 	}
 }
 
@@ -160,7 +191,7 @@ func TestUpdateOrderSameValues(t *testing.T) {
 func TestSessionSettings(t *testing.T) {
 	s := openTest(t)
 	ctx := t.Context()
-	conn, err := s.wdb.Conn(ctx)
+	conn, err := s.d.wdb.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,10 +212,10 @@ func TestSessionSettings(t *testing.T) {
 	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
 		t.Fatal(err)
 	}
-	if autocommit != 0 || zone != "+00:00" || !strings.Contains(mode, "STRICT_ALL_TABLES") || (s.readCommitted && level != "READ-COMMITTED") {
+	if autocommit != 0 || zone != "+00:00" || !strings.Contains(mode, "STRICT_ALL_TABLES") || (s.d.readCommitted && level != "READ-COMMITTED") {
 		t.Errorf("transaction session: autocommit=%d time_zone=%s isolation=%s sql_mode=%s", autocommit, zone, level, mode)
 	}
-	if err := s.db.QueryRowContext(ctx, "SELECT @@SESSION.autocommit").Scan(&autocommit); err != nil {
+	if err := s.d.db.QueryRowContext(ctx, "SELECT @@SESSION.autocommit").Scan(&autocommit); err != nil {
 		t.Fatal(err)
 	}
 	if autocommit != 1 {

@@ -65,7 +65,7 @@ func processCPU() time.Duration {
 // benchmark setting; elsewhere it reads as zero).
 func serverCPU(ctx context.Context, s *Store) time.Duration {
 	var total time.Duration
-	conns := s.pool.AcquireAllIdle(ctx)
+	conns := s.d.pool.AcquireAllIdle(ctx)
 	defer func() {
 		for _, c := range conns {
 			c.Release()

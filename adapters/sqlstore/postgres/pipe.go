@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/stocking-kr/stocking/adapters/sqlstore"
+	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
 	"github.com/stocking-kr/stocking/adapters/sqlstore/postgres/internal/pgdb"
 	"github.com/stocking-kr/stocking/domain"
 )
@@ -30,11 +32,14 @@ import (
 // that queued it. The first failure poisons the transaction: every later
 // call returns it and WithinTx rolls back, exactly as when the write
 // itself had failed, since PostgreSQL aborts a transaction at its first
-// error anyway.
+// error anyway. The one failure the server does not see is an update that
+// matched no row; COMMIT therefore never travels with such a write still
+// unanswered.
 
-// pipe is one transaction's connection as the generated queries see it
-// (their DBTX). It has two faces: now sends what is queued plus the
-// statement at hand and answers it; later only queues.
+// pipe is one transaction attempt: the core's TxConn, and the connection
+// as the generated queries see it (their DBTX). It has two faces: now
+// sends what is queued plus the statement at hand and answers it; later
+// only queues.
 type pipe struct {
 	conn *pgx.Conn
 	// begun is set once BEGIN is queued or sent; sent once anything
@@ -54,6 +59,8 @@ type pipe struct {
 
 	now   nowDBTX
 	later laterDBTX
+	// nowQ and laterQ are the queries on each face.
+	nowQ, laterQ sqldb.Queries
 }
 
 // queued is what the pipe checks in the answer to one queued statement.
@@ -67,8 +74,23 @@ type queued struct {
 func newPipe(conn *pgx.Conn) *pipe {
 	p := &pipe{conn: conn}
 	p.now.p, p.later.p = p, p
+	p.nowQ, p.laterQ = pgdb.New(p.now).Shared(), pgdb.New(p.later).Shared()
 	return p
 }
+
+// Start queues a write that answers only an error or must find its row;
+// a read and a counted write go at once, with the queued writes ahead of
+// them.
+func (p *pipe) Start(ctx context.Context, op string, kind sqlstore.Kind) (context.Context, sqldb.Queries, error) {
+	if kind == sqlstore.Read || kind == sqlstore.Counted {
+		return ctx, p.nowQ, nil
+	}
+	p.op, p.mustChange = op, kind == sqlstore.MustChange
+	return ctx, p.laterQ, nil
+}
+
+// Finish passes the answer on; a queued write's comes later.
+func (p *pipe) Finish(_ sqlstore.Kind, n int64, err error) (int64, error) { return n, err }
 
 // queue adds a statement to the next round trip, after BEGIN when the
 // transaction has not begun.
@@ -93,21 +115,20 @@ func (p *pipe) fail(err error) error {
 // pending is the number of statements queued for the next round trip.
 func (p *pipe) pending() int { return len(p.batch.QueuedQueries) }
 
-// send sends every queued statement, the last of which (the one the
-// caller wants answered) stays unread in the returned results. It checks
-// the answers to the others; on a failure it closes the results and
+// send sends every queued statement and checks the answers to the first
+// checked of them; the rest (the one the caller wants answered) stay
+// unread in the returned results. On a failure it closes the results and
 // poisons the transaction.
-func (p *pipe) send(ctx context.Context) (pgx.BatchResults, error) {
-	n := p.pending()
+func (p *pipe) send(ctx context.Context, checked int) (pgx.BatchResults, error) {
 	br := p.conn.SendBatch(ctx, &p.batch)
 	p.sent = true
-	for i := range n - 1 {
+	for i := range checked {
 		tag, err := br.Exec()
 		if err == nil && p.meta[i].mustChange && tag.RowsAffected() == 0 {
 			err = domain.ErrNotFound
 		}
 		if err != nil {
-			err = wrap(p.meta[i].op, err)
+			err = errs.Wrap(p.meta[i].op, err)
 			br.Close()
 			p.reset()
 			return nil, p.fail(err)
@@ -134,7 +155,11 @@ func (p *pipe) watch(err error) error {
 	return err
 }
 
-// commit sends what is queued and COMMIT in one round trip.
+// commit sends what is queued and COMMIT in one round trip, unless a
+// queued write must find its row: its answer decides whether to commit,
+// so it goes first. The caller's cancellation does not reach the commit
+// (only the deadline does), so that a client that gives up never makes
+// the outcome unknown.
 func (p *pipe) commit(ctx context.Context) error {
 	if p.err != nil {
 		return p.err
@@ -143,18 +168,25 @@ func (p *pipe) commit(ctx context.Context) error {
 		// Nothing was read or written.
 		return nil
 	}
-	p.queue("commit", nil, queued{op: "commit"})
-	br, err := p.send(ctx)
-	if err != nil {
-		return err
+	ctx, cancel := sqlstore.Uncancelled(ctx)
+	defer cancel()
+	if slices.ContainsFunc(p.meta, func(q queued) bool { return q.mustChange }) {
+		br, err := p.send(ctx, p.pending())
+		if err == nil {
+			err = p.watch(br.Close())
+			p.reset()
+		}
+		if err != nil {
+			return err
+		}
 	}
-	tag, err := br.Exec()
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	p.reset()
+	tag, err := p.now.Exec(ctx, "commit")
 	if err != nil {
-		return p.fail(wrap("commit", err))
+		// A queued write that failed on the server stopped the round
+		// trip before COMMIT; a connection that failed may have
+		// delivered it.
+		p.err = errs.CommitError(err, pgconn.SafeToRetry(err))
+		return p.err
 	}
 	// PostgreSQL answers COMMIT of a transaction that an earlier error
 	// aborted with ROLLBACK; that must not pass for success.
@@ -164,9 +196,10 @@ func (p *pipe) commit(ctx context.Context) error {
 	return nil
 }
 
-// rollback ends the transaction after a failure. The caller's context
-// may be what failed, so rollback has its own short deadline; a
-// connection that cannot roll back is closed, and the pool drops it.
+// rollback ends the transaction after a failure. The caller's
+// cancellation may be what failed, so rollback runs without it, within
+// the attempt's deadline; a connection that cannot roll back is closed,
+// and the pool drops it.
 func (p *pipe) rollback(ctx context.Context) {
 	p.reset()
 	if !p.sent {
@@ -176,7 +209,7 @@ func (p *pipe) rollback(ctx context.Context) {
 	if pc.IsClosed() || (!pc.IsBusy() && pc.TxStatus() == 'I') {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	ctx, cancel := sqlstore.Uncancelled(ctx)
 	defer cancel()
 	if _, err := p.conn.Exec(ctx, "rollback"); err != nil {
 		p.conn.Close(ctx)
@@ -193,7 +226,7 @@ func (d nowDBTX) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 		return pgconn.CommandTag{}, p.err
 	}
 	p.queue(sql, args, queued{})
-	br, err := p.send(ctx)
+	br, err := p.send(ctx, p.pending()-1)
 	if err != nil {
 		return pgconn.CommandTag{}, err
 	}
@@ -218,7 +251,7 @@ func (d nowDBTX) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 		return &pipeRows{Rows: rows, p: p}, nil
 	}
 	p.queue(sql, args, queued{})
-	br, err := p.send(ctx)
+	br, err := p.send(ctx, p.pending()-1)
 	if err != nil {
 		return nil, err
 	}

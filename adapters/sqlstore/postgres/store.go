@@ -1,53 +1,46 @@
-// Package postgres is the PostgreSQL implementation of ports.Store. It
-// uses pgx through a pgxpool, the sqlc-generated queries in internal/pgdb
-// and the goose migrations embedded by package schema.
+// Package postgres is the PostgreSQL implementation of ports.Store, on the
+// store core of package sqlstore. It uses pgx through a pgxpool, the
+// sqlc-generated queries in internal/pgdb and the goose migrations embedded
+// by package schema.
 //
 // Transactions run at READ COMMITTED and serialize on row locks: each use
 // case locks the account first (SELECT ... FOR UPDATE), then the holding,
 // then orders, so two transactions never wait on each other in a cycle;
-// a deadlock or serialization failure that happens anyway is retried
-// inside WithinTx. Inside a transaction, writes whose only answer is an
-// error are pipelined with the next statement that needs an answer, which
-// keeps a market order to four round trips (pipe.go).
+// a deadlock or serialization failure that happens anyway is retried by
+// the core. Inside a transaction, writes whose only answer is an error are
+// pipelined with the next statement that needs an answer, which keeps a
+// market order to four round trips (pipe.go).
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"io/fs"
 	"log/slog"
-	"math/rand/v2"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
+	"github.com/stocking-kr/stocking/adapters/sqlstore"
+	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
 	"github.com/stocking-kr/stocking/adapters/sqlstore/postgres/internal/pgdb"
-	"github.com/stocking-kr/stocking/domain"
-	"github.com/stocking-kr/stocking/ports"
 	schema "github.com/stocking-kr/stocking/sql"
 )
 
-// txAttempts bounds how often WithinTx runs a transaction that lost a
-// race (deadlock, serialization failure, lock timeout).
-const txAttempts = 10
-
-// Retry backoff: full jitter over an exponentially growing window, so
-// that transactions which collided once do not collide again in step.
-const (
-	retryBase = 2 * time.Millisecond
-	retryMax  = 250 * time.Millisecond
-)
+// retry is how WithinTx runs a transaction again that lost a race
+// (deadlock, serialization failure, lock timeout).
+var retry = sqlstore.Retry{Attempts: 10, Base: 2 * time.Millisecond, Max: 250 * time.Millisecond}
 
 // Config says which database to open.
 type Config struct {
@@ -64,6 +57,10 @@ type Config struct {
 	// search_path, so that the store's tables live there. Tests give
 	// every store its own schema in one database.
 	Schema string
+	// StatementTimeout bounds each transaction attempt and each read, and
+	// connecting unless the URL sets connect_timeout; zero means
+	// sqlstore.DefaultStatementTimeout.
+	StatementTimeout time.Duration
 }
 
 // DefaultMaxConns is the pool size when neither Config.MaxConns nor the
@@ -76,25 +73,22 @@ func DefaultMaxConns() int { return max(16, 4*runtime.GOMAXPROCS(0)) }
 
 // Store is a PostgreSQL database behind ports.Store.
 type Store struct {
-	// reader answers Reader calls outside transactions, each on any
-	// pooled connection.
-	reader
-
-	log        *slog.Logger
-	pool       *pgxpool.Pool
-	db         *sql.DB // the pool as database/sql, for goose
-	migrations *goose.Provider
+	*sqlstore.Store
+	d *driver
 }
 
-var _ ports.Store = (*Store)(nil)
+// driver is the connection pool.
+type driver struct {
+	pool *pgxpool.Pool
+	db   *sql.DB // the pool as database/sql, for goose
+	q    sqldb.Queries
+}
+
+var errs = sqlstore.Errors{Engine: "postgres", Classify: classify}
 
 // Open connects to the database. It changes no schema (call Migrate),
 // apart from creating Config.Schema when that is set.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	pc, err := pgxpool.ParseConfig(cfg.URL)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -107,33 +101,38 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Schema != "" {
 		pc.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{cfg.Schema}.Sanitize()
 	}
+	if pc.ConnConfig.ConnectTimeout == 0 {
+		// A server that accepts the connection and then says nothing (a
+		// stalled proxy, a frozen host) must not hold a connection
+		// attempt forever.
+		pc.ConnConfig.ConnectTimeout = cmp.Or(cfg.StatementTimeout, sqlstore.DefaultStatementTimeout)
+	}
 	pc.AfterConnect = registerTypes
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	s := &Store{log: log, pool: pool, reader: reader{q: pgdb.New(poolDBTX{pool})}}
-	if err := s.open(ctx, cfg); err != nil {
-		s.Close()
+	d := &driver{pool: pool, q: pgdb.New(poolDBTX{pool}).Shared()}
+	migrations, err := d.open(ctx, cfg)
+	if err != nil {
+		d.Close()
 		return nil, err
 	}
-	return s, nil
+	return &Store{Store: sqlstore.New(d, sqlstore.Config{
+		Errors: errs, Logger: cfg.Logger, StatementTimeout: cfg.StatementTimeout, Retry: retry, Migrations: migrations,
+	}), d: d}, nil
 }
 
-func (s *Store) open(ctx context.Context, cfg Config) error {
-	if err := s.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("postgres: connect: %w", err)
+func (d *driver) open(ctx context.Context, cfg Config) (*goose.Provider, error) {
+	if err := d.pool.Ping(ctx); err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
 	if cfg.Schema != "" {
-		if _, err := s.pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{cfg.Schema}.Sanitize()); err != nil {
-			return fmt.Errorf("postgres: create schema %s: %w", cfg.Schema, err)
+		if _, err := d.pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{cfg.Schema}.Sanitize()); err != nil {
+			return nil, fmt.Errorf("postgres: create schema %s: %w", cfg.Schema, err)
 		}
 	}
-	s.db = stdlib.OpenDBFromPool(s.pool)
-	migrations, err := fs.Sub(schema.Postgres, "postgres/migrations")
-	if err != nil {
-		return fmt.Errorf("postgres: migrations: %w", err)
-	}
+	d.db = stdlib.OpenDBFromPool(d.pool)
 	// The session lock keeps two processes from migrating one schema at
 	// once. Its id is derived from the schema, so stores in different
 	// schemas of one database migrate side by side.
@@ -141,14 +140,13 @@ func (s *Store) open(ctx context.Context, cfg Config) error {
 	h.Write([]byte("stocking-migrations:" + cfg.Schema))
 	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64()>>1)), lock.WithLockTimeout(1, 300))
 	if err != nil {
-		return fmt.Errorf("postgres: migrations: %w", err)
+		return nil, fmt.Errorf("postgres: migrations: %w", err)
 	}
-	s.migrations, err = goose.NewProvider(goose.DialectPostgres, s.db, migrations,
-		goose.WithDisableGlobalRegistry(true), goose.WithSessionLocker(locker))
+	p, err := sqlstore.Migrations(goose.DialectPostgres, d.db, schema.Postgres, "postgres/migrations", goose.WithSessionLocker(locker))
 	if err != nil {
-		return fmt.Errorf("postgres: migrations: %w", err)
+		return nil, fmt.Errorf("postgres: migrations: %w", err)
 	}
-	return nil
+	return p, nil
 }
 
 // registerTypes prepares each new connection's type map. Money travels
@@ -166,90 +164,14 @@ func registerTypes(_ context.Context, conn *pgx.Conn) error {
 	return nil
 }
 
-// Migrate applies every pending migration.
-func (s *Store) Migrate(ctx context.Context) error {
-	results, err := s.migrations.Up(ctx)
-	for _, r := range results {
-		if r.Error == nil {
-			s.log.Info("migration applied", "engine", "postgres",
-				"version", r.Source.Version, "name", filepath.Base(r.Source.Path), "duration", r.Duration)
-		}
-	}
+// Queries returns the pool's statements, each on any connection.
+func (d *driver) Queries() sqldb.Queries { return d.q }
+
+// Attempt runs body in a transaction on one pooled connection.
+func (d *driver) Attempt(ctx context.Context, body func(ctx context.Context, c sqlstore.TxConn) error) (err error) {
+	c, err := d.pool.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: migrate: %w", err)
-	}
-	return nil
-}
-
-// Info reports the engine, the server's version and each migration's
-// state.
-func (s *Store) Info(ctx context.Context) (ports.StoreInfo, error) {
-	info := ports.StoreInfo{Engine: "postgres"}
-	if err := s.pool.QueryRow(ctx, "SHOW server_version").Scan(&info.Version); err != nil {
-		return info, fmt.Errorf("postgres: version: %w", err)
-	}
-	status, err := s.migrations.Status(ctx)
-	if err != nil {
-		return info, fmt.Errorf("postgres: migration status: %w", err)
-	}
-	for _, m := range status {
-		info.Migrations = append(info.Migrations, ports.Migration{
-			Version:   m.Source.Version,
-			Name:      filepath.Base(m.Source.Path),
-			Applied:   m.State == goose.StateApplied,
-			AppliedAt: m.AppliedAt,
-		})
-	}
-	return info, nil
-}
-
-// Ping checks that a connection to the server works.
-func (s *Store) Ping(ctx context.Context) error {
-	if err := s.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("postgres: ping: %w", err)
-	}
-	return nil
-}
-
-// Close waits for borrowed connections to come back and closes them all.
-func (s *Store) Close() error {
-	var err error
-	if s.db != nil {
-		err = s.db.Close()
-	}
-	s.pool.Close()
-	return err
-}
-
-// WithinTx runs fn in a transaction and commits when it returns nil. A
-// transaction that loses a race (deadlock, serialization failure, lock
-// timeout) is rolled back and run again after a short random pause, up to
-// txAttempts times; callers see only the final outcome. A panic in fn
-// rolls back and goes on to the caller.
-func (s *Store) WithinTx(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error) error {
-	for attempt := 1; ; attempt++ {
-		err := s.attempt(ctx, fn)
-		if err == nil || !retryable(err) || attempt == txAttempts {
-			return err
-		}
-		window := min(retryMax, retryBase<<(attempt-1))
-		pause := rand.N(window) + time.Microsecond
-		s.log.Debug("postgres transaction lost a race; retrying", "attempt", attempt, "pause", pause, "err", err)
-		timer := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return errors.Join(err, ctx.Err())
-		case <-timer.C:
-		}
-	}
-}
-
-// attempt runs fn once in its own transaction.
-func (s *Store) attempt(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error) (err error) {
-	c, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("postgres: acquire a connection: %w", err)
+		return errs.Wrap("acquire a connection", err)
 	}
 	p := newPipe(c.Conn())
 	done := false
@@ -261,13 +183,13 @@ func (s *Store) attempt(ctx context.Context, fn func(ctx context.Context, tx por
 		// closed by the pool rather than reused.
 		c.Release()
 	}()
-	err = fn(ctx, newTx(p))
+	err = body(ctx, p)
 	done = true
 	if err != nil {
-		// A write that failed while fn went on decides the outcome when
-		// it is the retryable kind: fn's own error may be a consequence
-		// of it.
-		if p.err != nil && retryable(p.err) {
+		// A write that failed while body went on decides the outcome
+		// when it is the retryable kind: body's own error may be a
+		// consequence of it.
+		if p.err != nil && errs.Class(p.err) == sqlstore.Race {
 			return p.err
 		}
 		return err
@@ -275,42 +197,56 @@ func (s *Store) attempt(ctx context.Context, fn func(ctx context.Context, tx por
 	return p.commit(ctx)
 }
 
-// DueOutbox returns messages due at now, the earliest due first.
-func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]ports.OutboxMessage, error) {
-	rows, err := s.q.DueOutbox(ctx, pgdb.DueOutboxParams{Now: now.UTC(), Lim: lim(limit)})
-	if err != nil {
-		return nil, wrap("due outbox", err)
-	}
-	out := make([]ports.OutboxMessage, len(rows))
-	for i, r := range rows {
-		out[i] = outboxMessage(r)
-	}
-	return out, nil
+// Reset closes the idle connections (and the others as they come back):
+// after one broke, the rest of a pool that outlived a restart of the
+// server would fail one by one.
+func (d *driver) Reset() { d.pool.Reset() }
+
+// Version returns the server's version.
+func (d *driver) Version(ctx context.Context) (string, error) {
+	var v string
+	err := d.pool.QueryRow(ctx, "SHOW server_version").Scan(&v)
+	return v, err
 }
 
-// DeleteOutbox removes delivered messages; unknown ids are ignored.
-func (s *Store) DeleteOutbox(ctx context.Context, ids []string) error {
-	if len(ids) == 0 {
-		return nil
+// Prepare does nothing: pgx prepares each statement on first use.
+func (d *driver) Prepare(context.Context) error { return nil }
+
+// Close waits for borrowed connections to come back and closes them all.
+func (d *driver) Close() error {
+	var err error
+	if d.db != nil {
+		err = d.db.Close()
 	}
-	return wrap("delete outbox", s.q.DeleteOutbox(ctx, ids))
+	d.pool.Close()
+	return err
 }
 
-// DeferOutbox counts a failed attempt and schedules the next one. It
-// returns domain.ErrNotFound when the message is gone.
-func (s *Store) DeferOutbox(ctx context.Context, id string, next time.Time, lastError string) error {
-	n, err := s.q.DeferOutbox(ctx, pgdb.DeferOutboxParams{ID: id, NextTry: next.UTC(), LastError: lastError})
-	if err != nil {
-		return wrap("defer outbox", err)
+// classify sorts PostgreSQL's errors by SQLSTATE. A server's answer is
+// never a lost connection, except the codes that say the server is going
+// away or refuses new sessions; pgx reports a connection that could not
+// be made, or was already closed, by its own errors.
+func classify(err error) sqlstore.Class {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "23505": // unique_violation
+			return sqlstore.Duplicate
+		case pe.Code == "23503": // foreign_key_violation
+			return sqlstore.MissingParent
+		case pe.Code == "40001", pe.Code == "40P01", pe.Code == "55P03":
+			// serialization_failure, deadlock_detected, lock_not_available
+			return sqlstore.Race
+		case strings.HasPrefix(pe.Code, "08"), // connection exceptions
+			pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03", // admin or crash shutdown, cannot connect now
+			pe.Code == "53300": // too_many_connections
+			return sqlstore.Unavailable
+		}
+		return sqlstore.Other
 	}
-	if n == 0 {
-		return domain.ErrNotFound
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) || errors.Is(err, pgconn.ErrConnClosed) {
+		return sqlstore.Unavailable
 	}
-	return nil
-}
-
-// OutboxSize counts undelivered messages.
-func (s *Store) OutboxSize(ctx context.Context) (int64, error) {
-	n, err := s.q.OutboxSize(ctx)
-	return n, wrap("outbox size", err)
+	return sqlstore.Other
 }

@@ -120,7 +120,7 @@ func TestCrossingUsesIndex(t *testing.T) {
 	s := openTest(t)
 	ctx := t.Context()
 	const users, perUser = 20, 500
-	_, err := s.pool.Exec(ctx, `
+	_, err := s.d.pool.Exec(ctx, `
 		INSERT INTO stocks (code, name, name_en, market, price, prev_close, updated_at)
 		SELECT lpad(g::text, 6, '0'), 'S' || g, 'S' || g, 'KOSPI', 70000, 70000, now()
 		FROM generate_series(1, 50) g;
@@ -145,7 +145,7 @@ func TestCrossingUsesIndex(t *testing.T) {
 	// parameters bound the way pgx binds them.
 	plan := func(query string, args ...any) string {
 		t.Helper()
-		rows, err := s.pool.Query(ctx, "EXPLAIN "+query, args...)
+		rows, err := s.d.pool.Query(ctx, "EXPLAIN "+query, args...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +172,7 @@ func TestCrossingUsesIndex(t *testing.T) {
 	// order of the listing that crosses, and nothing else.
 	var code string
 	var want int
-	err = s.pool.QueryRow(ctx, `SELECT stock_code, count(*) FROM orders
+	err = s.d.pool.QueryRow(ctx, `SELECT stock_code, count(*) FROM orders
 		WHERE status = 'PENDING' AND ((side = 'BUY' AND limit_price >= 70000) OR (side = 'SELL' AND limit_price <= 70000))
 		GROUP BY stock_code ORDER BY count(*) DESC, stock_code LIMIT 1`).Scan(&code, &want)
 	if err != nil {

@@ -133,12 +133,21 @@ func TestQueuedWriteFailure(t *testing.T) {
 		t.Errorf("cash = %s after a failed transaction, want 1000", acct.Cash)
 	}
 
-	// Saving a row that does not exist is a not-found at commit.
+	// Saving a row that does not exist is a not-found at commit, and the
+	// writes queued with it are not committed: its answer comes back
+	// before COMMIT is sent.
+	other := domain.User{ID: uuid.Must(uuid.NewV7()).String(), Email: "other@example.com", Nickname: "o", Role: domain.RoleUser}
 	err = s.WithinTx(t.Context(), func(ctx context.Context, tx ports.Tx) error {
+		if err := tx.CreateUser(ctx, other); err != nil {
+			return err
+		}
 		return tx.SaveAccount(ctx, domain.Account{UserID: "nobody"})
 	})
 	if !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("SaveAccount(unknown) = %v, want ErrNotFound", err)
+	}
+	if _, err := s.GetUser(t.Context(), other.ID); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("GetUser after the failed transaction: %v, want ErrNotFound (nothing committed)", err)
 	}
 }
 
@@ -160,7 +169,7 @@ func TestReadOnlyAndEmptyTransactions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	stat := s.pool.Stat()
+	stat := s.d.pool.Stat()
 	if stat.AcquiredConns() != 0 {
 		t.Errorf("%d connections still acquired", stat.AcquiredConns())
 	}

@@ -1,7 +1,7 @@
 // Package sqlite is the SQLite implementation of ports.Store, the embedded
-// default database. It uses the pure-Go driver modernc.org/sqlite, the
-// sqlc-generated queries in internal/sqlitedb and the goose migrations
-// embedded by package schema.
+// default database, on the store core of package sqlstore. It uses the
+// pure-Go driver modernc.org/sqlite, the sqlc-generated queries in
+// internal/sqlitedb and the goose migrations embedded by package schema.
 //
 // SQLite allows one writer at a time. Instead of letting several
 // connections race for the write lock and spin on SQLITE_BUSY, the store
@@ -18,18 +18,20 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/stocking-kr/stocking/adapters/sqlstore"
+	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
 	"github.com/stocking-kr/stocking/adapters/sqlstore/sqlite/internal/sqlitedb"
-	"github.com/stocking-kr/stocking/ports"
 	schema "github.com/stocking-kr/stocking/sql"
 )
 
@@ -45,9 +47,9 @@ const DefaultReadConns = 4
 // SQLITE_BUSY; within one process writers already queue in Go.
 const busyTimeout = 5 * time.Second
 
-// txAttempts bounds how often WithinTx runs a transaction that failed with
-// SQLITE_BUSY or SQLITE_LOCKED.
-const txAttempts = 4
+// retry is how WithinTx runs a transaction again that met SQLITE_BUSY or
+// SQLITE_LOCKED: another process held the file past busyTimeout.
+var retry = sqlstore.Retry{Attempts: 4, Base: 20 * time.Millisecond, Max: 100 * time.Millisecond}
 
 // Config says which database to open.
 type Config struct {
@@ -59,13 +61,20 @@ type Config struct {
 	// ReadConns is the number of read connections in file mode
 	// (DefaultReadConns when zero). In-memory mode has one connection.
 	ReadConns int
+	// StatementTimeout bounds each read and each transaction's wait for
+	// the writer (see Attempt in writer.go); zero means
+	// sqlstore.DefaultStatementTimeout.
+	StatementTimeout time.Duration
 }
 
 // Store is a SQLite database behind ports.Store.
 type Store struct {
-	// reader answers Reader calls outside transactions from the read pool.
-	reader
+	*sqlstore.Store
+	d *driver
+}
 
+// driver holds the connections and the group-commit writer.
+type driver struct {
 	log    *slog.Logger
 	memory bool
 	// wdb has exactly one connection; every write goes through it.
@@ -86,10 +95,9 @@ type Store struct {
 	// wq and rq are the queries on the write connection and rdb: prepared
 	// statements once the schema exists, plain ones before (a statement
 	// cannot be prepared against a table that is not there yet).
-	wq, rq     atomic.Pointer[sqlitedb.Queries]
-	migrations *goose.Provider
-	prepareMu  sync.Mutex
-	prepared   atomic.Bool
+	wq, rq    atomic.Pointer[sqlitedb.Queries]
+	prepareMu sync.Mutex
+	prepared  atomic.Bool
 	// checkpointer keeps checkpoints out of commits (file mode only).
 	checkpointer *checkpointer
 
@@ -102,7 +110,7 @@ type Store struct {
 	queue  []*txRequest
 }
 
-var _ ports.Store = (*Store)(nil)
+var errs = sqlstore.Errors{Engine: "sqlite", Classify: classify}
 
 // Open opens the database, creating the file when missing. It changes no
 // schema (call Migrate), and prepares every query when the schema is
@@ -112,15 +120,22 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{log: log, memory: cfg.Path == MemoryPath}
-	if err := s.open(ctx, cfg); err != nil {
-		s.Close()
+	d := &driver{log: log, memory: cfg.Path == MemoryPath}
+	if err := d.open(ctx, cfg); err != nil {
+		d.Close()
 		return nil, err
 	}
-	return s, nil
+	migrations, err := sqlstore.Migrations(goose.DialectSQLite3, d.mdb, schema.SQLite, "sqlite/migrations")
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	return &Store{Store: sqlstore.New(d, sqlstore.Config{
+		Errors: errs, Logger: log, StatementTimeout: cfg.StatementTimeout, Retry: retry, Migrations: migrations,
+	}), d: d}, nil
 }
 
-func (s *Store) open(ctx context.Context, cfg Config) error {
+func (d *driver) open(ctx context.Context, cfg Config) error {
 	if cfg.Path == "" {
 		return errors.New("sqlite: Config.Path is empty (use a file path or \":memory:\")")
 	}
@@ -128,60 +143,47 @@ func (s *Store) open(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("sqlite: path %q must not contain '?' or '#'", cfg.Path)
 	}
 	var err error
-	if s.memory {
+	if d.memory {
 		// A plain :memory: database belongs to the connection that opened
 		// it, so the pool must hold that one connection forever: a second
 		// connection, or a reopened one, would see an empty database.
-		s.wdb, err = openDB(ctx, MemoryPath, writerParams(false), 1)
-		if err != nil {
+		if d.wdb, err = openDB(ctx, MemoryPath, writerParams(false), 1); err != nil {
 			return err
 		}
-		s.rdb = s.wdb
-		s.mdb = s.wdb
+		d.rdb, d.mdb = d.wdb, d.wdb
 	} else {
 		// The writer opens first so that the file exists and is in WAL
 		// mode before any reader connects.
-		s.wdb, err = openDB(ctx, cfg.Path, writerParams(true), 1)
-		if err != nil {
+		if d.wdb, err = openDB(ctx, cfg.Path, writerParams(true), 1); err != nil {
 			return err
 		}
 		n := cfg.ReadConns
 		if n <= 0 {
 			n = DefaultReadConns
 		}
-		s.rdb, err = openDB(ctx, cfg.Path, readerParams(), n)
-		if err != nil {
+		if d.rdb, err = openDB(ctx, cfg.Path, readerParams(), n); err != nil {
 			return err
 		}
-		if s.mdb, err = openDB(ctx, cfg.Path, commonParams(), 1); err != nil {
+		if d.mdb, err = openDB(ctx, cfg.Path, commonParams(), 1); err != nil {
 			return err
 		}
-		if s.wconn, err = s.wdb.Conn(ctx); err != nil {
+		if d.wconn, err = d.wdb.Conn(ctx); err != nil {
 			return fmt.Errorf("sqlite: %w", err)
 		}
-		for stmt, text := range map[**sql.Stmt]string{&s.beginStmt: "BEGIN IMMEDIATE", &s.commitStmt: "COMMIT", &s.rbStmt: "ROLLBACK"} {
-			if *stmt, err = s.wconn.PrepareContext(ctx, text); err != nil {
+		for stmt, text := range map[**sql.Stmt]string{&d.beginStmt: "BEGIN IMMEDIATE", &d.commitStmt: "COMMIT", &d.rbStmt: "ROLLBACK"} {
+			if *stmt, err = d.wconn.PrepareContext(ctx, text); err != nil {
 				return fmt.Errorf("sqlite: prepare %s: %w", text, err)
 			}
 		}
-		s.checkpointer = startCheckpointer(s.mdb, s.log)
+		d.checkpointer = startCheckpointer(d.mdb, d.log)
 	}
 
-	s.wq.Store(sqlitedb.New(s.writeDBTX()))
-	s.rq.Store(sqlitedb.New(s.rdb))
-	s.reader = reader{live: &s.rq}
+	d.wq.Store(sqlitedb.New(d.writeDBTX()))
+	d.rq.Store(sqlitedb.New(d.rdb))
 	// A database that is already migrated gets its statements prepared
 	// now; a new one gets them from Migrate.
-	s.prepare(ctx)
-
-	migrations, err := fs.Sub(schema.SQLite, "sqlite/migrations")
-	if err != nil {
-		return fmt.Errorf("sqlite: migrations: %w", err)
-	}
-	s.migrations, err = goose.NewProvider(goose.DialectSQLite3, s.mdb, migrations,
-		goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		return fmt.Errorf("sqlite: migrations: %w", err)
+	if err := d.Prepare(ctx); err != nil {
+		d.log.Debug("sqlite statements not prepared yet", "err", err)
 	}
 	return nil
 }
@@ -239,193 +241,123 @@ func openDB(ctx context.Context, path string, params []string, conns int) (*sql.
 	return db, nil
 }
 
-// prepare swaps in prepared statements when every table they need
-// exists, and reports whether it did. Preparing saves SQLite from parsing
-// and planning each statement again on every call, a large share of a
-// short transaction's cost.
-func (s *Store) prepare(ctx context.Context) bool {
-	if s.prepared.Load() {
-		return true
+// Prepare swaps in prepared statements; it fails while a table they need
+// is missing. Preparing saves SQLite from parsing and planning each
+// statement again on every call, a large share of a short transaction's
+// cost.
+func (d *driver) Prepare(ctx context.Context) error {
+	d.prepareMu.Lock()
+	defer d.prepareMu.Unlock()
+	if d.prepared.Load() {
+		return nil
 	}
-	s.prepareMu.Lock()
-	defer s.prepareMu.Unlock()
-	if s.prepared.Load() {
-		return true
-	}
-	wq, err := sqlitedb.Prepare(ctx, s.writeDBTX())
+	wq, err := sqlitedb.Prepare(ctx, d.writeDBTX())
 	if err != nil {
-		s.log.Debug("sqlite statements not prepared yet", "err", err)
-		return false
+		return err
 	}
 	rq := wq
-	if !s.memory {
-		if rq, err = sqlitedb.Prepare(ctx, s.rdb); err != nil {
+	if !d.memory {
+		if rq, err = sqlitedb.Prepare(ctx, d.rdb); err != nil {
 			wq.Close()
-			s.log.Debug("sqlite statements not prepared yet", "err", err)
-			return false
+			return err
 		}
 	}
-	s.wq.Store(wq)
-	s.rq.Store(rq)
-	s.prepared.Store(true)
-	return true
+	d.wq.Store(wq)
+	d.rq.Store(rq)
+	d.prepared.Store(true)
+	return nil
 }
 
 // writeDBTX is what the write queries run on: the held connection in file
 // mode, the one-connection pool in memory mode.
-func (s *Store) writeDBTX() sqlitedb.DBTX {
-	if s.wconn != nil {
-		return s.wconn
+func (d *driver) writeDBTX() sqlitedb.DBTX {
+	if d.wconn != nil {
+		return d.wconn
 	}
-	return s.wdb
+	return d.wdb
 }
 
-// Migrate applies every pending migration, then prepares the statements.
-func (s *Store) Migrate(ctx context.Context) error {
-	results, err := s.migrations.Up(ctx)
-	for _, r := range results {
-		if r.Error == nil {
-			s.log.Info("migration applied", "engine", "sqlite",
-				"version", r.Source.Version, "name", filepath.Base(r.Source.Path), "duration", r.Duration)
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: migrate: %w", err)
-	}
-	if !s.prepare(ctx) {
-		return errors.New("sqlite: migrate: statements do not prepare against the migrated schema")
-	}
-	return nil
-}
+// Queries returns the read pool's statements.
+func (d *driver) Queries() sqldb.Queries { return d.rq.Load().Shared() }
 
-// Info reports the engine, SQLite's version and each migration's state.
-func (s *Store) Info(ctx context.Context) (ports.StoreInfo, error) {
-	info := ports.StoreInfo{Engine: "sqlite"}
-	if err := s.rdb.QueryRowContext(ctx, "SELECT sqlite_version()").Scan(&info.Version); err != nil {
-		return info, fmt.Errorf("sqlite: version: %w", err)
-	}
-	status, err := s.migrations.Status(ctx)
-	if err != nil {
-		return info, fmt.Errorf("sqlite: migration status: %w", err)
-	}
-	for _, m := range status {
-		info.Migrations = append(info.Migrations, ports.Migration{
-			Version:   m.Source.Version,
-			Name:      filepath.Base(m.Source.Path),
-			Applied:   m.State == goose.StateApplied,
-			AppliedAt: m.AppliedAt,
-		})
-	}
-	return info, nil
-}
+// Reset does nothing: connections to a file do not break.
+func (d *driver) Reset() {}
 
-// Ping checks the write connection and the read pool.
-func (s *Store) Ping(ctx context.Context) error {
-	var err error
-	if s.wconn != nil {
-		err = s.wconn.PingContext(ctx)
-	} else {
-		err = s.wdb.PingContext(ctx)
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: ping: %w", err)
-	}
-	if err := s.rdb.PingContext(ctx); err != nil {
-		return fmt.Errorf("sqlite: ping: %w", err)
-	}
-	return nil
+// Version returns SQLite's version.
+func (d *driver) Version(ctx context.Context) (string, error) {
+	var v string
+	err := d.rdb.QueryRowContext(ctx, "SELECT sqlite_version()").Scan(&v)
+	return v, err
 }
 
 // Close waits for running transactions, refuses new ones and releases the
 // prepared statements and connections. An in-memory database is gone
 // afterwards.
-func (s *Store) Close() error {
-	s.qmu.Lock()
-	if s.closed {
-		s.qmu.Unlock()
+func (d *driver) Close() error {
+	d.qmu.Lock()
+	if d.closed {
+		d.qmu.Unlock()
 		return nil
 	}
-	s.closed = true
-	s.qmu.Unlock()
+	d.closed = true
+	d.qmu.Unlock()
 	// Let a running batch, and the callers already queued behind it,
 	// finish before the connections go.
 	for {
-		s.qmu.Lock()
-		busy := s.busy
-		s.qmu.Unlock()
+		d.qmu.Lock()
+		busy := d.busy
+		d.qmu.Unlock()
 		if !busy {
 			break
 		}
 		time.Sleep(time.Millisecond)
 	}
 	var errs []error
-	if s.checkpointer != nil {
-		errs = append(errs, s.checkpointer.close())
+	if d.checkpointer != nil {
+		errs = append(errs, d.checkpointer.close())
 	}
-	if s.prepared.Load() {
-		rq, wq := s.rq.Load(), s.wq.Load()
+	if d.prepared.Load() {
+		rq, wq := d.rq.Load(), d.wq.Load()
 		if rq != wq {
 			errs = append(errs, rq.Close())
 		}
 		errs = append(errs, wq.Close())
 	}
-	for _, stmt := range []*sql.Stmt{s.beginStmt, s.commitStmt, s.rbStmt} {
+	for _, stmt := range []*sql.Stmt{d.beginStmt, d.commitStmt, d.rbStmt} {
 		if stmt != nil {
 			errs = append(errs, stmt.Close())
 		}
 	}
-	if s.wconn != nil {
-		errs = append(errs, s.wconn.Close())
+	if d.wconn != nil {
+		errs = append(errs, d.wconn.Close())
 	}
-	if s.mdb != nil && s.mdb != s.wdb {
-		errs = append(errs, s.mdb.Close())
-	}
-	if s.rdb != nil && s.rdb != s.wdb {
-		errs = append(errs, s.rdb.Close())
-	}
-	if s.wdb != nil {
-		errs = append(errs, s.wdb.Close())
+	// In memory mode the three are one.
+	dbs := []*sql.DB{d.mdb, d.rdb, d.wdb}
+	for i, db := range dbs {
+		if db != nil && !slices.Contains(dbs[i+1:], db) {
+			errs = append(errs, db.Close())
+		}
 	}
 	return errors.Join(errs...)
 }
 
-// DueOutbox returns messages due at now, the earliest due first.
-func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]ports.OutboxMessage, error) {
-	rows, err := s.rq.Load().DueOutbox(ctx, sqlitedb.DueOutboxParams{Now: now.UTC(), Lim: lim(limit)})
-	if err != nil {
-		return nil, wrap("due outbox", err)
+// classify sorts SQLite's errors: a unique or primary key violation is a
+// duplicate, a foreign key violation a missing parent, and "the database
+// is locked by someone else" a race that a fresh attempt may not meet.
+func classify(err error) sqlstore.Class {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return sqlstore.Other
 	}
-	out := make([]ports.OutboxMessage, len(rows))
-	for i, r := range rows {
-		out[i] = outboxMessage(r)
+	switch e.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return sqlstore.Duplicate
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return sqlstore.MissingParent
 	}
-	return out, nil
-}
-
-// DeleteOutbox removes delivered messages; unknown ids are ignored. Like
-// every write it goes through the writer.
-func (s *Store) DeleteOutbox(ctx context.Context, ids []string) error {
-	if len(ids) == 0 {
-		return nil
+	switch e.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return sqlstore.Race
 	}
-	return s.WithinTx(ctx, func(ctx context.Context, ptx ports.Tx) error {
-		t := ptx.(*tx)
-		return wrap("delete outbox", t.q.DeleteOutbox(t.c(ctx), ids))
-	})
-}
-
-// DeferOutbox counts a failed attempt and schedules the next one. It
-// returns domain.ErrNotFound when the message is gone.
-func (s *Store) DeferOutbox(ctx context.Context, id string, next time.Time, lastError string) error {
-	return s.WithinTx(ctx, func(ctx context.Context, ptx ports.Tx) error {
-		t := ptx.(*tx)
-		n, err := t.q.DeferOutbox(t.c(ctx), sqlitedb.DeferOutboxParams{NextTry: next.UTC(), LastError: lastError, ID: id})
-		return changed("defer outbox", n, err)
-	})
-}
-
-// OutboxSize counts undelivered messages.
-func (s *Store) OutboxSize(ctx context.Context) (int64, error) {
-	n, err := s.rq.Load().OutboxSize(ctx)
-	return n, wrap("outbox size", err)
+	return sqlstore.Other
 }

@@ -69,40 +69,39 @@ func TestMigrateTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	var mode string
-	if err := s.wconn.QueryRowContext(t.Context(), "PRAGMA journal_mode").Scan(&mode); err != nil {
+	if err := s.d.wconn.QueryRowContext(t.Context(), "PRAGMA journal_mode").Scan(&mode); err != nil {
 		t.Fatal(err)
 	}
 	if mode != "wal" {
 		t.Errorf("journal_mode = %q, want wal", mode)
 	}
 	var fk int
-	if err := s.rdb.QueryRowContext(t.Context(), "PRAGMA foreign_keys").Scan(&fk); err != nil {
+	if err := s.d.rdb.QueryRowContext(t.Context(), "PRAGMA foreign_keys").Scan(&fk); err != nil {
 		t.Fatal(err)
 	}
 	if fk != 1 {
 		t.Errorf("foreign_keys on the read pool = %d, want 1", fk)
 	}
 	// The read pool refuses writes.
-	if _, err := s.rdb.ExecContext(t.Context(), "DELETE FROM users"); err == nil {
+	if _, err := s.d.rdb.ExecContext(t.Context(), "DELETE FROM users"); err == nil {
 		t.Error("a read connection accepted a write")
 	}
 }
 
-// TestCrossingUsesIndex checks that the matcher's queries are range scans
-// of the partial index orders_resting, not scans of the orders table.
+// TestCrossingUsesIndex checks that both branches of the matcher's query
+// are range scans of the partial index orders_resting, not scans of the
+// orders table.
 func TestCrossingUsesIndex(t *testing.T) {
 	s := openTest(t, MemoryPath)
-	for _, name := range []string{"ListCrossingBuys", "ListCrossingSells"} {
-		plan := explain(t, s, sqlitedb.PlannedQueries[name], "005930", 70000, 10)
-		if !strings.Contains(plan, "USING INDEX orders_resting (stock_code=? AND side=? AND price_key") {
-			t.Errorf("%s plan does not range-scan orders_resting:\n%s", name, plan)
-		}
-		if strings.Contains(plan, "SCAN orders") {
-			t.Errorf("%s plan scans the orders table:\n%s", name, plan)
-		}
+	plan := explain(t, s, sqlitedb.PlannedQueries["ListCrossingOrders"], "005930", 70000, 10)
+	if n := strings.Count(plan, "USING INDEX orders_resting (stock_code=? AND side=? AND price_key"); n != 2 {
+		t.Errorf("ListCrossingOrders plan range-scans orders_resting %d times, want 2 (one per side):\n%s", n, plan)
+	}
+	if strings.Contains(plan, "SCAN orders") {
+		t.Errorf("ListCrossingOrders plan scans the orders table:\n%s", plan)
 	}
 	// Expiry and open-order lookups use their indexes too.
-	plan := explain(t, s, sqlitedb.PlannedQueries["ListExpiringOrders"], "2026-03-02 00:00:00+00:00", 10)
+	plan = explain(t, s, sqlitedb.PlannedQueries["ListExpiringOrders"], "2026-03-02 00:00:00+00:00", 10)
 	if !strings.Contains(plan, "orders_expiry") {
 		t.Errorf("expiring plan does not use orders_expiry:\n%s", plan)
 	}
@@ -110,7 +109,7 @@ func TestCrossingUsesIndex(t *testing.T) {
 
 func explain(t *testing.T, s *Store, query string, args ...any) string {
 	t.Helper()
-	rows, err := s.rdb.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+	rows, err := s.d.rdb.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}

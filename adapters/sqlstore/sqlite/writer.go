@@ -5,14 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	"slices"
 	"time"
 
-	sqlite "modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-
+	"github.com/stocking-kr/stocking/adapters/sqlstore"
+	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
 	"github.com/stocking-kr/stocking/adapters/sqlstore/sqlite/internal/sqlitedb"
-	"github.com/stocking-kr/stocking/ports"
+	"github.com/stocking-kr/stocking/domain"
 )
 
 // Group commit.
@@ -46,16 +45,16 @@ var errClosed = errors.New("sqlite: store is closed")
 // its goroutine instead of returning.
 var errGoexit = errors.New("sqlite: a transaction function in the same batch exited its goroutine; nothing was saved")
 
-// txRequest is one WithinTx call.
+// txRequest is one transaction attempt.
 type txRequest struct {
-	ctx context.Context
-	fn  func(ctx context.Context, tx ports.Tx) error
+	ctx  context.Context
+	body func(ctx context.Context, c sqlstore.TxConn) error
 	// done receives the outcome, or a result with lead set when this
 	// caller is to lead the next batch.
 	done chan txResult
 }
 
-// txResult is a transaction's outcome. A panic in fn is carried back to
+// txResult is a transaction's outcome. A panic in the body is carried back to
 // the caller's goroutine and raised there.
 type txResult struct {
 	err      error
@@ -69,61 +68,64 @@ type txResult struct {
 
 func (r txResult) failed() bool { return r.err != nil || r.panicked }
 
-// WithinTx runs fn in a transaction on the write connection. Transactions
-// run one at a time, so Lock* methods need no row locks. A transaction
-// that meets SQLITE_BUSY or SQLITE_LOCKED (another process holds the file)
-// is run again after a short, jittered pause.
-//
-// fn may run on another caller's goroutine (see Group commit above) and
-// must use tx, never the Store: in memory mode the Store has one
-// connection and would wait for itself. Statements inside fn are not
-// interrupted by ctx: SQLite answers an interrupted write by rolling back
-// the whole transaction, which may carry other callers' work.
-func (s *Store) WithinTx(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error) error {
-	for attempt := 1; ; attempt++ {
-		err := s.submit(ctx, fn)
-		if err == nil || attempt == txAttempts || !retryable(err) {
-			return err
-		}
-		pause := time.Duration(attempt*attempt)*10*time.Millisecond +
-			rand.N(10*time.Millisecond)
-		s.log.Warn("sqlite transaction busy, retrying", "attempt", attempt, "pause", pause, "err", err)
-		select {
-		case <-ctx.Done():
-			return errors.Join(err, ctx.Err())
-		case <-time.After(pause):
-		}
-	}
-}
-
-// submit runs fn as the leader when the writer is idle, and otherwise
-// queues it and waits: for its outcome, which the leader sends after the
-// commit whatever happens to ctx meanwhile, or for the writer to be handed
-// to it.
-func (s *Store) submit(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error) error {
+// Attempt runs body in a transaction on the write connection: as the
+// leader when the writer is idle, and otherwise queued, waiting for its
+// outcome (sent after the commit) or for the writer to be handed to it.
+// body may run on another caller's goroutine and must use its
+// transaction, never the Store: in memory mode the Store has one
+// connection and would wait for itself. Statements inside body are not
+// interrupted, by ctx nor by its deadline: SQLite answers an interrupted
+// write by rolling back the whole transaction, which may carry other
+// callers' work. The deadline bounds the wait for the writer instead.
+func (d *driver) Attempt(ctx context.Context, body func(ctx context.Context, c sqlstore.TxConn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	req := &txRequest{ctx: ctx, fn: fn}
-	s.qmu.Lock()
+	req := &txRequest{ctx: ctx, body: body}
+	d.qmu.Lock()
 	switch {
-	case s.closed:
-		s.qmu.Unlock()
+	case d.closed:
+		d.qmu.Unlock()
 		return errClosed
-	case !s.busy:
-		s.busy = true
-		s.qmu.Unlock()
+	case !d.busy:
+		d.busy = true
+		d.qmu.Unlock()
 	default:
 		req.done = make(chan txResult, 1)
-		s.queue = append(s.queue, req)
-		s.qmu.Unlock()
-		res := <-req.done
+		d.queue = append(d.queue, req)
+		d.qmu.Unlock()
+		res, queued := d.wait(req)
+		if !queued {
+			return ctx.Err()
+		}
 		if !res.lead {
 			return res.unwrap()
 		}
 	}
-	res := s.lead(req)
+	res := d.lead(req)
 	return res.unwrap()
+}
+
+// wait waits for a queued request's answer or for the writer. When the
+// request's context ends first and no leader has taken the request yet,
+// it leaves the queue and reports false: nothing of it ran. Once a leader
+// has taken it, its answer comes after that batch's commit.
+func (d *driver) wait(req *txRequest) (txResult, bool) {
+	select {
+	case res := <-req.done:
+		return res, true
+	case <-req.ctx.Done():
+	}
+	d.qmu.Lock()
+	i := slices.Index(d.queue, req)
+	if i >= 0 {
+		d.queue = slices.Delete(d.queue, i, i+1)
+	}
+	d.qmu.Unlock()
+	if i >= 0 {
+		return txResult{}, false
+	}
+	return <-req.done, true
 }
 
 // unwrap raises a carried panic or returns the error.
@@ -141,36 +143,37 @@ func (r txResult) unwrap() error {
 // The hand-over is deferred so that it also happens when a function ends
 // its goroutine with runtime.Goexit (a test's t.FailNow inside fn): the
 // writer must never be left to a goroutine that is gone.
-func (s *Store) lead(first *txRequest) txResult {
-	defer s.handOver()
-	return s.runBatch(first)
+func (d *driver) lead(first *txRequest) txResult {
+	defer d.handOver()
+	return d.runBatch(first)
 }
 
 // handOver gives the writer to the first queued caller, or marks it idle.
-func (s *Store) handOver() {
-	s.qmu.Lock()
-	if len(s.queue) == 0 {
-		s.busy = false
-		s.qmu.Unlock()
-		return
+func (d *driver) handOver() {
+	d.qmu.Lock()
+	next := d.pop()
+	d.busy = next != nil
+	d.qmu.Unlock()
+	if next != nil {
+		next.done <- txResult{lead: true}
 	}
-	next := s.queue[0]
-	s.queue[0] = nil
-	s.queue = s.queue[1:]
-	s.qmu.Unlock()
-	next.done <- txResult{lead: true}
 }
 
 // take removes the next queued request, if any.
-func (s *Store) take() *txRequest {
-	s.qmu.Lock()
-	defer s.qmu.Unlock()
-	if len(s.queue) == 0 {
+func (d *driver) take() *txRequest {
+	d.qmu.Lock()
+	defer d.qmu.Unlock()
+	return d.pop()
+}
+
+// pop removes the next queued request, if any; qmu is held.
+func (d *driver) pop() *txRequest {
+	if len(d.queue) == 0 {
 		return nil
 	}
-	req := s.queue[0]
-	s.queue[0] = nil
-	s.queue = s.queue[1:]
+	req := d.queue[0]
+	d.queue[0] = nil
+	d.queue = d.queue[1:]
 	return req
 }
 
@@ -187,12 +190,12 @@ func (s *Store) take() *txRequest {
 // without savepoints, whose page copies cost more than batching saves;
 // then the batch is rolled back and its requests run again, one
 // transaction each.
-func (s *Store) runBatch(first *txRequest) txResult {
+func (d *driver) runBatch(first *txRequest) txResult {
 	if err := first.ctx.Err(); err != nil {
 		// A caller handed the writer after its context ended.
 		return txResult{err: err}
 	}
-	w, err := s.begin()
+	w, err := d.begin()
 	if err != nil {
 		return txResult{err: err}
 	}
@@ -206,7 +209,7 @@ func (s *Store) runBatch(first *txRequest) txResult {
 		if finished {
 			return
 		}
-		s.rollback(w)
+		d.rollback(w)
 		for _, r := range append(batch, current) {
 			if r != nil {
 				r.done <- txResult{err: errGoexit}
@@ -218,13 +221,13 @@ func (s *Store) runBatch(first *txRequest) txResult {
 	}()
 	self := call(first, w.q)
 	if self.failed() {
-		s.rollback(w)
+		d.rollback(w)
 		finished = true
 		return self
 	}
 	start := time.Now()
 	for len(batch) < maxBatch-1 && time.Since(start) < maxBatchTime {
-		req := s.take()
+		req := d.take()
 		if req == nil {
 			break
 		}
@@ -241,7 +244,7 @@ func (s *Store) runBatch(first *txRequest) txResult {
 		case !res.wrote:
 			held = append(held, heldAnswer{req, res})
 		default:
-			s.rollback(w)
+			d.rollback(w)
 			finished = true
 			// The held requests decided against writes that are now
 			// undone: they run again too.
@@ -249,13 +252,13 @@ func (s *Store) runBatch(first *txRequest) txResult {
 			for _, h := range held {
 				rest = append(rest, h.req)
 			}
-			return s.replay(first, rest)
+			return d.replay(first, rest)
 		}
 	}
 	finished = true
-	if err := s.commit(w); err != nil {
+	if err := d.commit(w); err != nil {
 		if len(batch) > 0 {
-			s.log.Warn("sqlite batch commit failed", "transactions", len(batch)+1, "err", err)
+			d.log.Warn("sqlite batch commit failed", "transactions", len(batch)+1, "err", err)
 		}
 		// The functions succeeded but nothing of them was saved; WithinTx
 		// runs them again when err is retryable.
@@ -286,16 +289,16 @@ type heldAnswer struct {
 // answering rest as it goes, and returns first's outcome. Should a
 // function exit its goroutine, the requests not yet answered get
 // errGoexit.
-func (s *Store) replay(first *txRequest, rest []*txRequest) txResult {
+func (d *driver) replay(first *txRequest, rest []*txRequest) txResult {
 	next := 0
 	defer func() {
 		for _, r := range rest[next:] {
 			r.done <- txResult{err: errGoexit}
 		}
 	}()
-	self := s.runAlone(first)
+	self := d.runAlone(first)
 	for next < len(rest) {
-		res := s.runAlone(rest[next])
+		res := d.runAlone(rest[next])
 		rest[next].done <- res
 		next++
 	}
@@ -303,27 +306,27 @@ func (s *Store) replay(first *txRequest, rest []*txRequest) txResult {
 }
 
 // runAlone runs one request in a transaction of its own.
-func (s *Store) runAlone(req *txRequest) txResult {
+func (d *driver) runAlone(req *txRequest) txResult {
 	if err := req.ctx.Err(); err != nil {
 		return txResult{err: err}
 	}
-	w, err := s.begin()
+	w, err := d.begin()
 	if err != nil {
 		return txResult{err: err}
 	}
 	returned := false
 	defer func() {
 		if !returned { // fn exited its goroutine
-			s.rollback(w)
+			d.rollback(w)
 		}
 	}()
 	res := call(req, w.q)
 	returned = true
 	if res.failed() {
-		s.rollback(w)
+		d.rollback(w)
 		return res
 	}
-	res.err = s.commit(w)
+	res.err = d.commit(w)
 	return res
 }
 
@@ -335,31 +338,31 @@ type writeTx struct {
 }
 
 // begin opens a write transaction. Its statements run without the
-// callers' cancellation (see WithinTx); BEGIN IMMEDIATE waits at most
+// callers' cancellation (see Attempt); BEGIN IMMEDIATE waits at most
 // busy_timeout for another process.
-func (s *Store) begin() (writeTx, error) {
+func (d *driver) begin() (writeTx, error) {
 	bg := context.Background()
-	if s.wconn == nil {
-		tx, err := s.wdb.BeginTx(bg, nil)
+	if d.wconn == nil {
+		tx, err := d.wdb.BeginTx(bg, nil)
 		if err != nil {
 			return writeTx{}, fmt.Errorf("sqlite: begin: %w", err)
 		}
-		return writeTx{q: s.wq.Load().WithTx(tx), tx: tx}, nil
+		return writeTx{q: d.wq.Load().WithTx(tx), tx: tx}, nil
 	}
-	if _, err := s.beginStmt.ExecContext(bg); err != nil {
+	if _, err := d.beginStmt.ExecContext(bg); err != nil {
 		return writeTx{}, fmt.Errorf("sqlite: begin: %w", err)
 	}
-	return writeTx{q: s.wq.Load()}, nil
+	return writeTx{q: d.wq.Load()}, nil
 }
 
 // commit commits, and on failure makes sure no transaction stays open: a
 // COMMIT that fails with SQLITE_BUSY leaves it open.
-func (s *Store) commit(w writeTx) error {
+func (d *driver) commit(w writeTx) error {
 	var err error
 	if w.tx != nil {
 		err = w.tx.Commit()
-	} else if _, err = s.commitStmt.ExecContext(context.Background()); err != nil {
-		s.rollback(w)
+	} else if _, err = d.commitStmt.ExecContext(context.Background()); err != nil {
+		d.rollback(w)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
@@ -369,37 +372,61 @@ func (s *Store) commit(w writeTx) error {
 
 // rollback ends the transaction. Its error is of no use: the one thing
 // that makes ROLLBACK fail is that SQLite already rolled back by itself.
-func (s *Store) rollback(w writeTx) {
+func (d *driver) rollback(w writeTx) {
 	if w.tx != nil {
 		w.tx.Rollback()
 		return
 	}
-	s.rbStmt.ExecContext(context.Background())
+	d.rbStmt.ExecContext(context.Background())
 }
 
-// call runs a request's function on a fresh Tx over q, turning a panic
-// into a result.
+// call runs a request's body over q, turning a panic into a result.
 func call(req *txRequest, q *sqlitedb.Queries) (res txResult) {
-	t := &tx{reader: reader{q: q, inTx: true}}
+	c := &txConn{q: q.Shared()}
 	defer func() {
 		if v := recover(); v != nil {
 			res = txResult{panicked: true, panicVal: v}
 		}
-		res.wrote = t.wrote
+		res.wrote = c.wrote
 	}()
-	return txResult{err: req.fn(req.ctx, t)}
+	return txResult{err: req.body(req.ctx, c)}
 }
 
-// retryable reports whether err is SQLite's "the database is locked by
-// someone else", which a fresh attempt may not meet.
-func retryable(err error) bool {
-	var e *sqlite.Error
-	if !errors.As(err, &e) {
-		return false
+// txConn is what one body sees: the write connection's IMMEDIATE
+// transaction, which it may share with bodies queued before or after it
+// (never beside it). It holds SQLite's write lock and is the only writer,
+// so locking reads are plain reads. Statements run without the caller's
+// cancellation (see Attempt), which also spares the driver a watcher
+// goroutine per statement.
+type txConn struct {
+	q sqldb.Queries
+	// wrote is set once the transaction may have changed a row; the
+	// writer uses it to tell a failed body it can simply drop from one
+	// whose changes it must undo (see runBatch).
+	wrote bool
+}
+
+// Start runs every statement at once, without the caller's cancellation.
+func (c *txConn) Start(ctx context.Context, _ string, _ sqlstore.Kind) (context.Context, sqldb.Queries, error) {
+	return context.WithoutCancel(ctx), c.q, nil
+}
+
+// Finish marks the transaction as written unless the write failed at the
+// statement level: SQLite backs out a statement that breaks a constraint
+// and keeps the rest of the transaction, and an update that matched no
+// row changed nothing.
+func (c *txConn) Finish(kind sqlstore.Kind, n int64, err error) (int64, error) {
+	switch {
+	case kind == sqlstore.Read:
+		return 0, err
+	case err != nil:
+		if cl := classify(err); cl != sqlstore.Duplicate && cl != sqlstore.MissingParent {
+			c.wrote = true
+		}
+		return 0, err
+	case kind == sqlstore.MustChange && n == 0:
+		return 0, domain.ErrNotFound
 	}
-	switch e.Code() & 0xff {
-	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-		return true
-	}
-	return false
+	c.wrote = true
+	return n, nil
 }

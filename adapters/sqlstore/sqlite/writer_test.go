@@ -21,9 +21,9 @@ func waitQueued(t *testing.T, s *Store, n int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		s.qmu.Lock()
-		busy, queued := s.busy, len(s.queue)
-		s.qmu.Unlock()
+		s.d.qmu.Lock()
+		busy, queued := s.d.busy, len(s.d.queue)
+		s.d.qmu.Unlock()
 		if busy && queued >= n {
 			return
 		}
@@ -159,6 +159,39 @@ func TestCanceledWhileQueued(t *testing.T) {
 	wg.Wait()
 	if !errors.Is(err, context.Canceled) || ran {
 		t.Errorf("canceled caller: err %v, ran %v; want context.Canceled without running", err, ran)
+	}
+}
+
+// TestQueuedPastDeadline checks that a transaction that cannot get the
+// writer within the statement timeout (another holds it) is answered as
+// unavailable, in time and without running, and that the store goes on.
+func TestQueuedPastDeadline(t *testing.T) {
+	const timeout = 200 * time.Millisecond
+	s, err := Open(t.Context(), Config{Path: filepath.Join(t.TempDir(), "slow.db"), StatementTimeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		_ = s.WithinTx(context.Background(), func(context.Context, ports.Tx) error {
+			<-release
+			return nil
+		})
+	})
+	waitQueued(t, s, 0)
+	ran := false
+	start := time.Now()
+	err = s.WithinTx(t.Context(), func(context.Context, ports.Tx) error { ran = true; return nil })
+	took := time.Since(start)
+	close(release)
+	wg.Wait()
+	if !domain.IsCode(err, domain.CodeUnavailable) || ran || took > timeout+500*time.Millisecond {
+		t.Errorf("queued past the deadline: err %v, ran %v after %s; want unavailable without running, in time", err, ran, took)
+	}
+	if err := s.WithinTx(t.Context(), func(context.Context, ports.Tx) error { return nil }); err != nil {
+		t.Errorf("after the writer came free: %v", err)
 	}
 }
 

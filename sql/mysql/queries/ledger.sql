@@ -8,12 +8,14 @@ INSERT INTO ledger (
 -- The cursor and the time window are always bound (the adapter widens
 -- unbounded ones), so the id bound is always an index range on
 -- ledger_user, read backwards.
+-- The stock filter is a nullable parameter on every engine because MySQL
+-- types it from the nullable column; the adapter always binds a value.
 -- name: ListLedger :many
 SELECT * FROM ledger
 WHERE user_id = sqlc.arg(user_id)
   AND id < sqlc.arg(before)
-  AND (sqlc.arg(type_filter) = '' OR type = sqlc.arg(type_filter))
-  AND (sqlc.arg(stock_filter) = '' OR stock_code = sqlc.arg(stock_filter))
+  AND (sqlc.arg(type) = '' OR type = sqlc.arg(type))
+  AND (sqlc.narg(stock_code) = '' OR stock_code = sqlc.narg(stock_code))
   AND created_at >= sqlc.arg(from_time)
   AND created_at < sqlc.arg(to_time)
 ORDER BY id DESC

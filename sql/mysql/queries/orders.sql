@@ -21,9 +21,9 @@ SELECT * FROM orders WHERE user_id = ? AND client_order_id = ?;
 SELECT * FROM orders
 WHERE user_id = sqlc.arg(user_id)
   AND id < sqlc.arg(before)
-  AND (sqlc.arg(status_filter) = '' OR status = sqlc.arg(status_filter))
-  AND (sqlc.arg(stock_filter) = '' OR stock_code = sqlc.arg(stock_filter))
-  AND (sqlc.arg(side_filter) = '' OR side = sqlc.arg(side_filter))
+  AND (sqlc.arg(status) = '' OR status = sqlc.arg(status))
+  AND (sqlc.arg(stock_code) = '' OR stock_code = sqlc.arg(stock_code))
+  AND (sqlc.arg(side) = '' OR side = sqlc.arg(side))
 ORDER BY id DESC
 LIMIT ?;
 
@@ -43,15 +43,18 @@ SET status = sqlc.arg(status),
 WHERE id = sqlc.arg(id) AND status = sqlc.arg(from_status);
 
 -- Both sides in one pass over orders_resting: two ranges of the index,
--- (PENDING, code, BUY, ..buy_key] and (PENDING, code, SELL, ..sell_key],
+-- (PENDING, code, BUY, ..-price_key] and (PENDING, code, SELL, ..price_key],
 -- read in index order, which is the ORDER BY (buys before sells, each in
 -- price-time priority), so the scan stops after limit rows. price_key is
--- negated for buys (see the schema), so both sides bound it from above.
+-- negated for buys (see the schema), so both sides bound it from above;
+-- the parameter is the trade price in whole won, as on the other engines,
+-- and the buy bound negates it here ("0 -": sqlc leaves a unary minus
+-- before a parameter unrewritten).
 -- name: ListCrossingOrders :many
 SELECT * FROM orders
 WHERE status = 'PENDING' AND stock_code = sqlc.arg(stock_code)
-  AND ((side = 'BUY' AND price_key <= sqlc.arg(buy_key))
-    OR (side = 'SELL' AND price_key <= sqlc.arg(sell_key)))
+  AND ((side = 'BUY' AND price_key <= 0 - sqlc.arg(price_key))
+    OR (side = 'SELL' AND price_key <= sqlc.arg(price_key)))
 ORDER BY side, price_key, id
 LIMIT ?;
 

@@ -15,8 +15,8 @@ INSERT INTO accounts (
 
 -- name: SaveAccount :execrows
 UPDATE accounts
-SET cash = $2, reserved_cash = $3, total_deposits = $4, total_withdrawals = $5,
-    realized_pnl = $6, total_commission = $7, total_tax = $8,
-    buy_count = $9, sell_count = $10, win_count = $11, loss_count = $12,
-    ledger_seq = $13, updated_at = $14
-WHERE user_id = $1;
+SET cash = $1, reserved_cash = $2, total_deposits = $3, total_withdrawals = $4,
+    realized_pnl = $5, total_commission = $6, total_tax = $7,
+    buy_count = $8, sell_count = $9, win_count = $10, loss_count = $11,
+    ledger_seq = $12, updated_at = $13
+WHERE user_id = $14;

@@ -15,4 +15,4 @@ ORDER BY executed_at, id;
 SELECT * FROM executions
 WHERE user_id = sqlc.arg(user_id) AND id > sqlc.arg(after)
 ORDER BY id
-LIMIT sqlc.arg(lim);
+LIMIT sqlc.arg('limit');

@@ -25,7 +25,7 @@ WHERE user_id = sqlc.arg(user_id)
   AND (sqlc.arg(stock_code)::text = '' OR stock_code = sqlc.arg(stock_code))
   AND (sqlc.arg(side)::text = '' OR side = sqlc.arg(side))
 ORDER BY id DESC
-LIMIT sqlc.arg(lim);
+LIMIT sqlc.arg('limit');
 
 -- name: UpdateOrder :execrows
 UPDATE orders
@@ -43,34 +43,34 @@ WHERE id = sqlc.arg(id) AND status = sqlc.arg(from_status);
 -- ListCrossingOrders answers both sides in one round trip: each branch is
 -- a range scan of the partial index orders_resting (the branches repeat
 -- its predicate, status = 'PENDING', so the planner can use it) that stops
--- after lim rows, and the outer sort only orders those few. Buys come
+-- after limit rows, and the outer sort only orders those few. Buys come
 -- first, best (highest) limit first; then sells, lowest limit first; ties
 -- go to the older order (UUIDv7 ids sort by creation).
 -- name: ListCrossingOrders :many
 SELECT * FROM (
     (SELECT * FROM orders b
      WHERE b.status = 'PENDING' AND b.stock_code = sqlc.arg(stock_code) AND b.side = 'BUY'
-       AND b.price_key >= sqlc.arg(price_key)::bigint
+       AND b.price_key >= sqlc.arg(price_key)
      ORDER BY b.price_key DESC, b.id
-     LIMIT sqlc.arg(lim))
+     LIMIT sqlc.arg('limit'))
     UNION ALL
     (SELECT * FROM orders s
      WHERE s.status = 'PENDING' AND s.stock_code = sqlc.arg(stock_code) AND s.side = 'SELL'
-       AND s.price_key <= sqlc.arg(price_key)::bigint
+       AND s.price_key <= sqlc.arg(price_key)
      ORDER BY s.price_key, s.id
-     LIMIT sqlc.arg(lim))
+     LIMIT sqlc.arg('limit'))
 ) AS crossing
 ORDER BY crossing.side, CASE WHEN crossing.side = 'BUY' THEN -crossing.price_key ELSE crossing.price_key END, crossing.id
-LIMIT sqlc.arg(lim);
+LIMIT sqlc.arg('limit');
 
 -- Ordered by expiry alone, which the index orders_expiry delivers: DAY
 -- orders share one expiry (the close), and a tie-break on id would sort
 -- all of them on every call of the expiry sweep.
 -- name: ListExpiringOrders :many
 SELECT * FROM orders
-WHERE status = 'PENDING' AND expires_at <= sqlc.arg(until)::timestamptz
+WHERE status = 'PENDING' AND expires_at <= sqlc.arg(until_time)
 ORDER BY expires_at
-LIMIT sqlc.arg(lim);
+LIMIT sqlc.arg('limit');
 
 -- name: ListOpenOrders :many
 SELECT * FROM orders

@@ -6,15 +6,15 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 SELECT * FROM outbox
 WHERE next_try <= sqlc.arg(now)
 ORDER BY next_try, id
-LIMIT sqlc.arg(lim);
+LIMIT sqlc.arg('limit');
 
 -- name: DeleteOutbox :exec
 DELETE FROM outbox WHERE id = ANY (sqlc.arg(ids)::text[]);
 
 -- name: DeferOutbox :execrows
 UPDATE outbox
-SET attempts = attempts + 1, next_try = $2, last_error = $3
-WHERE id = $1;
+SET attempts = attempts + 1, next_try = $1, last_error = $2
+WHERE id = $3;
 
 -- name: OutboxSize :one
 SELECT count(*) FROM outbox;

@@ -16,18 +16,11 @@ ON CONFLICT (code) DO UPDATE SET
     active = excluded.active,
     updated_at = excluded.updated_at;
 
--- RecordPrice sets the last price and appends it to the history in one
--- statement: the insert runs only when the listing exists, and the
--- statement reports the rows it inserted, so an unknown listing reads as
--- zero rows.
--- name: RecordPrice :execrows
-WITH updated AS (
-    UPDATE stocks SET price = sqlc.arg(price), updated_at = sqlc.arg(recorded_at)
-    WHERE code = sqlc.arg(stock_code)
-    RETURNING code
-)
-INSERT INTO stock_prices (stock_code, price, recorded_at)
-SELECT code, sqlc.arg(price), sqlc.arg(recorded_at) FROM updated;
+-- name: SetStockPrice :execrows
+UPDATE stocks SET price = $1, updated_at = $2 WHERE code = $3;
+
+-- name: InsertPrice :exec
+INSERT INTO stock_prices (stock_code, price, recorded_at) VALUES ($1, $2, $3);
 
 -- ListPricesDesc reads newest first so that LIMIT keeps the newest points;
 -- the adapter reverses them.
@@ -35,4 +28,4 @@ SELECT code, sqlc.arg(price), sqlc.arg(recorded_at) FROM updated;
 SELECT stock_code, price, recorded_at FROM stock_prices
 WHERE stock_code = sqlc.arg(stock_code) AND recorded_at >= sqlc.arg(since)
 ORDER BY recorded_at DESC, id DESC
-LIMIT sqlc.arg(lim);
+LIMIT sqlc.arg('limit');

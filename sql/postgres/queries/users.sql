@@ -8,7 +8,7 @@ SELECT * FROM users WHERE email = $1;
 SELECT id FROM users
 WHERE id > sqlc.arg(after)
 ORDER BY id
-LIMIT sqlc.arg(lim);
+LIMIT sqlc.arg('limit');
 
 -- name: CreateUser :exec
 INSERT INTO users (id, email, nickname, password_hash, role, premium_until, created_at, updated_at)
@@ -16,5 +16,5 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 
 -- name: UpdateUser :execrows
 UPDATE users
-SET nickname = $2, password_hash = $3, role = $4, premium_until = $5, updated_at = $6
-WHERE id = $1;
+SET nickname = $1, password_hash = $2, role = $3, premium_until = $4, updated_at = $5
+WHERE id = $6;

@@ -1,6 +1,10 @@
 -- name: GetAccount :one
 SELECT * FROM accounts WHERE user_id = ?;
 
+-- A locking read is a plain read: SQLite has no row locks (see orders.sql).
+-- name: LockAccount :one
+SELECT * FROM accounts WHERE user_id = ?;
+
 -- name: CreateAccount :exec
 INSERT INTO accounts (
     user_id, cash, reserved_cash, total_deposits, total_withdrawals,

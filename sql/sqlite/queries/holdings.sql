@@ -1,6 +1,10 @@
 -- name: GetHolding :one
 SELECT * FROM holdings WHERE user_id = ? AND stock_code = ?;
 
+-- A locking read is a plain read: SQLite has no row locks (see orders.sql).
+-- name: LockHolding :one
+SELECT * FROM holdings WHERE user_id = ? AND stock_code = ?;
+
 -- name: ListHoldings :many
 SELECT * FROM holdings WHERE user_id = ? ORDER BY stock_code;
 

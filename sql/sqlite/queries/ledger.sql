@@ -7,13 +7,15 @@ INSERT INTO ledger (
 
 -- The cursor and the time window are always bound (the adapter widens
 -- unbounded ones) so that the query has one shape and one plan.
+-- The stock filter is a nullable parameter on every engine because MySQL
+-- types it from the nullable column; the adapter always binds a value.
 -- name: ListLedger :many
 SELECT * FROM ledger
 WHERE user_id = sqlc.arg(user_id)
   AND id < sqlc.arg(before)
   AND (CAST(sqlc.arg(type) AS TEXT) = '' OR type = sqlc.arg(type))
-  AND (CAST(sqlc.arg(stock_code) AS TEXT) = '' OR stock_code = sqlc.arg(stock_code))
+  AND (CAST(sqlc.narg(stock_code) AS TEXT) = '' OR stock_code = sqlc.narg(stock_code))
   AND created_at >= sqlc.arg(from_time)
   AND created_at < sqlc.arg(to_time)
 ORDER BY id DESC
-LIMIT sqlc.arg(lim);
+LIMIT sqlc.arg('limit');

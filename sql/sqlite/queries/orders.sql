@@ -9,6 +9,11 @@ INSERT INTO orders (
 -- name: GetOrder :one
 SELECT * FROM orders WHERE id = ?;
 
+-- SQLite has no row locks: a transaction holds the database's one write
+-- lock from BEGIN IMMEDIATE on, so a locking read is a plain read.
+-- name: LockOrder :one
+SELECT * FROM orders WHERE id = ?;
+
 -- name: GetOrderByClientID :one
 SELECT * FROM orders WHERE user_id = ? AND client_order_id = ?;
 
@@ -22,7 +27,7 @@ WHERE user_id = sqlc.arg(user_id)
   AND (CAST(sqlc.arg(stock_code) AS TEXT) = '' OR stock_code = sqlc.arg(stock_code))
   AND (CAST(sqlc.arg(side) AS TEXT) = '' OR side = sqlc.arg(side))
 ORDER BY id DESC
-LIMIT sqlc.arg(lim);
+LIMIT sqlc.arg('limit');
 
 -- name: UpdateOrder :execrows
 UPDATE orders
@@ -37,30 +42,39 @@ SET status = sqlc.arg(status),
     updated_at = sqlc.arg(updated_at)
 WHERE id = sqlc.arg(id) AND status = sqlc.arg(from_status);
 
--- The crossing queries repeat the partial index's predicate
--- (status = 'PENDING') word for word so that SQLite can use orders_resting.
--- name: ListCrossingBuys :many
-SELECT * FROM orders
-WHERE status = 'PENDING' AND stock_code = sqlc.arg(stock_code) AND side = 'BUY'
-  AND price_key >= sqlc.arg(price_key)
-ORDER BY price_key DESC, id
-LIMIT sqlc.arg(lim);
-
--- name: ListCrossingSells :many
-SELECT * FROM orders
-WHERE status = 'PENDING' AND stock_code = sqlc.arg(stock_code) AND side = 'SELL'
-  AND price_key <= sqlc.arg(price_key)
-ORDER BY price_key, id
-LIMIT sqlc.arg(lim);
+-- ListCrossingOrders answers both sides in one statement: each branch is a
+-- range scan of the partial index orders_resting (the branches repeat its
+-- predicate, status = 'PENDING', word for word so that SQLite can use it)
+-- that stops after limit rows, and the outer sort only orders those few.
+-- Buys come first, best (highest) limit first; then sells, lowest limit
+-- first; ties go to the older order (UUIDv7 ids sort by creation).
+-- name: ListCrossingOrders :many
+SELECT * FROM (
+    SELECT * FROM (
+        SELECT * FROM orders b
+        WHERE b.status = 'PENDING' AND b.stock_code = sqlc.arg(stock_code) AND b.side = 'BUY'
+          AND b.price_key >= sqlc.arg(price_key)
+        ORDER BY b.price_key DESC, b.id
+        LIMIT sqlc.arg('limit'))
+    UNION ALL
+    SELECT * FROM (
+        SELECT * FROM orders s
+        WHERE s.status = 'PENDING' AND s.stock_code = sqlc.arg(stock_code) AND s.side = 'SELL'
+          AND s.price_key <= sqlc.arg(price_key)
+        ORDER BY s.price_key, s.id
+        LIMIT sqlc.arg('limit'))
+) AS crossing
+ORDER BY crossing.side, CASE WHEN crossing.side = 'BUY' THEN -crossing.price_key ELSE crossing.price_key END, crossing.id
+LIMIT sqlc.arg('limit');
 
 -- Ordered by expiry alone, which the index orders_expiry delivers: DAY
 -- orders share one expiry (the close), and a tie-break on id would sort
 -- all of them on every call of the expiry sweep.
 -- name: ListExpiringOrders :many
 SELECT * FROM orders
-WHERE status = 'PENDING' AND expires_at <= sqlc.arg(until)
+WHERE status = 'PENDING' AND expires_at <= sqlc.arg(until_time)
 ORDER BY expires_at
-LIMIT sqlc.arg(lim);
+LIMIT sqlc.arg('limit');
 
 -- name: ListOpenOrders :many
 SELECT * FROM orders

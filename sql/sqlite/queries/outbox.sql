@@ -6,7 +6,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?);
 SELECT * FROM outbox
 WHERE next_try <= sqlc.arg(now)
 ORDER BY next_try, id
-LIMIT sqlc.arg(lim);
+LIMIT sqlc.arg('limit');
 
 -- name: DeleteOutbox :exec
 DELETE FROM outbox WHERE id IN (sqlc.slice(ids));

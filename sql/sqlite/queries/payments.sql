@@ -8,6 +8,10 @@ INSERT INTO payments (
 -- name: GetPayment :one
 SELECT * FROM payments WHERE id = ?;
 
+-- A locking read is a plain read: SQLite has no row locks (see orders.sql).
+-- name: LockPayment :one
+SELECT * FROM payments WHERE id = ?;
+
 -- name: UpdatePayment :execrows
 UPDATE payments
 SET status = sqlc.arg(status),
@@ -23,4 +27,4 @@ WHERE id = sqlc.arg(id) AND status = sqlc.arg(from_status);
 SELECT * FROM payments
 WHERE user_id = sqlc.arg(user_id) AND id < sqlc.arg(before)
 ORDER BY id DESC
-LIMIT sqlc.arg(lim);
+LIMIT sqlc.arg('limit');

@@ -8,7 +8,7 @@ SELECT * FROM users WHERE email = ?;
 SELECT id FROM users
 WHERE id > sqlc.arg(after)
 ORDER BY id
-LIMIT sqlc.arg(lim);
+LIMIT sqlc.arg('limit');
 
 -- name: CreateUser :exec
 INSERT INTO users (id, email, nickname, password_hash, role, premium_until, created_at, updated_at)

@@ -115,7 +115,7 @@ LIMIT ?
 type ListUserExecutionsParams struct {
 	UserID string
 	After  string
-	Limit  int32
+	Limit  int64
 }
 
 func (q *Queries) ListUserExecutions(ctx context.Context, arg ListUserExecutionsParams) ([]Execution, error) {

@@ -75,26 +75,28 @@ LIMIT ?
 `
 
 type ListLedgerParams struct {
-	UserID      string
-	Before      string
-	TypeFilter  string
-	StockFilter sql.NullString
-	FromTime    time.Time
-	ToTime      time.Time
-	Limit       int32
+	UserID    string
+	Before    string
+	Type      string
+	StockCode sql.NullString
+	FromTime  time.Time
+	ToTime    time.Time
+	Limit     int64
 }
 
 // The cursor and the time window are always bound (the adapter widens
 // unbounded ones), so the id bound is always an index range on
 // ledger_user, read backwards.
+// The stock filter is a nullable parameter on every engine because MySQL
+// types it from the nullable column; the adapter always binds a value.
 func (q *Queries) ListLedger(ctx context.Context, arg ListLedgerParams) ([]Ledger, error) {
 	rows, err := q.query(ctx, q.listLedgerStmt, listLedger,
 		arg.UserID,
 		arg.Before,
-		arg.TypeFilter,
-		arg.TypeFilter,
-		arg.StockFilter,
-		arg.StockFilter,
+		arg.Type,
+		arg.Type,
+		arg.StockCode,
+		arg.StockCode,
 		arg.FromTime,
 		arg.ToTime,
 		arg.Limit,

@@ -143,7 +143,7 @@ func (q *Queries) GetOrderByClientID(ctx context.Context, arg GetOrderByClientID
 const listCrossingOrders = `-- name: ListCrossingOrders :many
 SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders
 WHERE status = 'PENDING' AND stock_code = ?
-  AND ((side = 'BUY' AND price_key <= ?)
+  AND ((side = 'BUY' AND price_key <= 0 - ?)
     OR (side = 'SELL' AND price_key <= ?))
 ORDER BY side, price_key, id
 LIMIT ?
@@ -151,21 +151,23 @@ LIMIT ?
 
 type ListCrossingOrdersParams struct {
 	StockCode string
-	BuyKey    sql.NullInt64
-	SellKey   sql.NullInt64
-	Limit     int32
+	PriceKey  sql.NullInt64
+	Limit     int64
 }
 
 // Both sides in one pass over orders_resting: two ranges of the index,
-// (PENDING, code, BUY, ..buy_key] and (PENDING, code, SELL, ..sell_key],
+// (PENDING, code, BUY, ..-price_key] and (PENDING, code, SELL, ..price_key],
 // read in index order, which is the ORDER BY (buys before sells, each in
 // price-time priority), so the scan stops after limit rows. price_key is
-// negated for buys (see the schema), so both sides bound it from above.
+// negated for buys (see the schema), so both sides bound it from above;
+// the parameter is the trade price in whole won, as on the other engines,
+// and the buy bound negates it here ("0 -": sqlc leaves a unary minus
+// before a parameter unrewritten).
 func (q *Queries) ListCrossingOrders(ctx context.Context, arg ListCrossingOrdersParams) ([]Order, error) {
 	rows, err := q.query(ctx, q.listCrossingOrdersStmt, listCrossingOrders,
 		arg.StockCode,
-		arg.BuyKey,
-		arg.SellKey,
+		arg.PriceKey,
+		arg.PriceKey,
 		arg.Limit,
 	)
 	if err != nil {
@@ -219,7 +221,7 @@ LIMIT ?
 
 type ListExpiringOrdersParams struct {
 	UntilTime sql.NullTime
-	Limit     int32
+	Limit     int64
 }
 
 // Ordered by expiry alone, which orders_expiry delivers: DAY orders share
@@ -333,12 +335,12 @@ LIMIT ?
 `
 
 type ListOrdersParams struct {
-	UserID       string
-	Before       string
-	StatusFilter string
-	StockFilter  string
-	SideFilter   string
-	Limit        int32
+	UserID    string
+	Before    string
+	Status    string
+	StockCode string
+	Side      string
+	Limit     int64
 }
 
 // The cursor is always bound (the adapter passes a value above every id
@@ -347,12 +349,12 @@ func (q *Queries) ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order
 	rows, err := q.query(ctx, q.listOrdersStmt, listOrders,
 		arg.UserID,
 		arg.Before,
-		arg.StatusFilter,
-		arg.StatusFilter,
-		arg.StockFilter,
-		arg.StockFilter,
-		arg.SideFilter,
-		arg.SideFilter,
+		arg.Status,
+		arg.Status,
+		arg.StockCode,
+		arg.StockCode,
+		arg.Side,
+		arg.Side,
 		arg.Limit,
 	)
 	if err != nil {

@@ -59,7 +59,7 @@ LIMIT ?
 
 type DueOutboxParams struct {
 	Now   time.Time
-	Limit int32
+	Limit int64
 }
 
 func (q *Queries) DueOutbox(ctx context.Context, arg DueOutboxParams) ([]Outbox, error) {

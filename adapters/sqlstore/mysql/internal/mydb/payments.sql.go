@@ -100,7 +100,7 @@ LIMIT ?
 type ListPaymentsParams struct {
 	UserID string
 	Before string
-	Limit  int32
+	Limit  int64
 }
 
 func (q *Queries) ListPayments(ctx context.Context, arg ListPaymentsParams) ([]Payment, error) {

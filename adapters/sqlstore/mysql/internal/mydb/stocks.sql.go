@@ -57,7 +57,7 @@ LIMIT ?
 type ListPricesDescParams struct {
 	StockCode string
 	Since     time.Time
-	Limit     int32
+	Limit     int64
 }
 
 type ListPricesDescRow struct {

@@ -90,7 +90,7 @@ LIMIT ?
 
 type ListUserIDsParams struct {
 	After string
-	Limit int32
+	Limit int64
 }
 
 func (q *Queries) ListUserIDs(ctx context.Context, arg ListUserIDsParams) ([]string, error) {

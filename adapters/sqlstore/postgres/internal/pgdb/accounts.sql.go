@@ -113,15 +113,14 @@ func (q *Queries) LockAccount(ctx context.Context, userID string) (Account, erro
 
 const saveAccount = `-- name: SaveAccount :execrows
 UPDATE accounts
-SET cash = $2, reserved_cash = $3, total_deposits = $4, total_withdrawals = $5,
-    realized_pnl = $6, total_commission = $7, total_tax = $8,
-    buy_count = $9, sell_count = $10, win_count = $11, loss_count = $12,
-    ledger_seq = $13, updated_at = $14
-WHERE user_id = $1
+SET cash = $1, reserved_cash = $2, total_deposits = $3, total_withdrawals = $4,
+    realized_pnl = $5, total_commission = $6, total_tax = $7,
+    buy_count = $8, sell_count = $9, win_count = $10, loss_count = $11,
+    ledger_seq = $12, updated_at = $13
+WHERE user_id = $14
 `
 
 type SaveAccountParams struct {
-	UserID           string
 	Cash             decimal.Decimal
 	ReservedCash     decimal.Decimal
 	TotalDeposits    decimal.Decimal
@@ -135,11 +134,11 @@ type SaveAccountParams struct {
 	LossCount        int64
 	LedgerSeq        int64
 	UpdatedAt        time.Time
+	UserID           string
 }
 
 func (q *Queries) SaveAccount(ctx context.Context, arg SaveAccountParams) (int64, error) {
 	result, err := q.db.Exec(ctx, saveAccount,
-		arg.UserID,
 		arg.Cash,
 		arg.ReservedCash,
 		arg.TotalDeposits,
@@ -153,6 +152,7 @@ func (q *Queries) SaveAccount(ctx context.Context, arg SaveAccountParams) (int64
 		arg.LossCount,
 		arg.LedgerSeq,
 		arg.UpdatedAt,
+		arg.UserID,
 	)
 	if err != nil {
 		return 0, err

@@ -7,9 +7,9 @@ package pgdb
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 )
 
@@ -26,9 +26,9 @@ type AppendLedgerParams struct {
 	UserID            string
 	Seq               int64
 	Type              string
-	StockCode         pgtype.Text
-	OrderID           pgtype.Text
-	PaymentID         pgtype.Text
+	StockCode         sql.NullString
+	OrderID           sql.NullString
+	PaymentID         sql.NullString
 	Quantity          int64
 	Price             decimal.NullDecimal
 	Amount            decimal.Decimal
@@ -78,14 +78,16 @@ type ListLedgerParams struct {
 	UserID    string
 	Before    string
 	Type      string
-	StockCode string
+	StockCode sql.NullString
 	FromTime  time.Time
 	ToTime    time.Time
-	Lim       int32
+	Limit     int64
 }
 
 // The cursor and the time window are always bound (the adapter widens
 // unbounded ones) so that the query has one shape and one plan.
+// The stock filter is a nullable parameter on every engine because MySQL
+// types it from the nullable column; the adapter always binds a value.
 func (q *Queries) ListLedger(ctx context.Context, arg ListLedgerParams) ([]Ledger, error) {
 	rows, err := q.db.Query(ctx, listLedger,
 		arg.UserID,
@@ -94,7 +96,7 @@ func (q *Queries) ListLedger(ctx context.Context, arg ListLedgerParams) ([]Ledge
 		arg.StockCode,
 		arg.FromTime,
 		arg.ToTime,
-		arg.Lim,
+		arg.Limit,
 	)
 	if err != nil {
 		return nil, err

@@ -5,9 +5,9 @@
 package pgdb
 
 import (
+	"database/sql"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 )
 
@@ -58,9 +58,9 @@ type Ledger struct {
 	UserID            string
 	Seq               int64
 	Type              string
-	StockCode         pgtype.Text
-	OrderID           pgtype.Text
-	PaymentID         pgtype.Text
+	StockCode         sql.NullString
+	OrderID           sql.NullString
+	PaymentID         sql.NullString
 	Quantity          int64
 	Price             decimal.NullDecimal
 	Amount            decimal.Decimal
@@ -75,21 +75,21 @@ type Ledger struct {
 type Order struct {
 	ID               string
 	UserID           string
-	ClientOrderID    pgtype.Text
+	ClientOrderID    sql.NullString
 	StockCode        string
 	Side             string
 	Type             string
 	TimeInForce      string
 	Quantity         int64
 	LimitPrice       decimal.NullDecimal
-	PriceKey         pgtype.Int8
+	PriceKey         sql.NullInt64
 	Status           string
 	FilledQuantity   int64
 	AverageFillPrice decimal.NullDecimal
 	ReservedAmount   decimal.Decimal
 	Commission       decimal.Decimal
 	Tax              decimal.Decimal
-	ExpiresAt        pgtype.Timestamptz
+	ExpiresAt        sql.NullTime
 	Reason           string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
@@ -120,7 +120,7 @@ type Payment struct {
 	PaidCurrency  string
 	TransactionID string
 	Reason        string
-	FulfilledAt   pgtype.Timestamptz
+	FulfilledAt   sql.NullTime
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }
@@ -149,7 +149,7 @@ type User struct {
 	Nickname     string
 	PasswordHash string
 	Role         string
-	PremiumUntil pgtype.Timestamptz
+	PremiumUntil sql.NullTime
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }

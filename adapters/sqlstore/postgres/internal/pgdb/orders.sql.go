@@ -7,9 +7,9 @@ package pgdb
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 )
 
@@ -25,21 +25,21 @@ INSERT INTO orders (
 type CreateOrderParams struct {
 	ID               string
 	UserID           string
-	ClientOrderID    pgtype.Text
+	ClientOrderID    sql.NullString
 	StockCode        string
 	Side             string
 	Type             string
 	TimeInForce      string
 	Quantity         int64
 	LimitPrice       decimal.NullDecimal
-	PriceKey         pgtype.Int8
+	PriceKey         sql.NullInt64
 	Status           string
 	FilledQuantity   int64
 	AverageFillPrice decimal.NullDecimal
 	ReservedAmount   decimal.Decimal
 	Commission       decimal.Decimal
 	Tax              decimal.Decimal
-	ExpiresAt        pgtype.Timestamptz
+	ExpiresAt        sql.NullTime
 	Reason           string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
@@ -109,7 +109,7 @@ SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quan
 
 type GetOrderByClientIDParams struct {
 	UserID        string
-	ClientOrderID pgtype.Text
+	ClientOrderID sql.NullString
 }
 
 func (q *Queries) GetOrderByClientID(ctx context.Context, arg GetOrderByClientIDParams) (Order, error) {
@@ -144,13 +144,13 @@ const listCrossingOrders = `-- name: ListCrossingOrders :many
 SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM (
     (SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders b
      WHERE b.status = 'PENDING' AND b.stock_code = $1 AND b.side = 'BUY'
-       AND b.price_key >= $2::bigint
+       AND b.price_key >= $2
      ORDER BY b.price_key DESC, b.id
      LIMIT $3)
     UNION ALL
     (SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders s
      WHERE s.status = 'PENDING' AND s.stock_code = $1 AND s.side = 'SELL'
-       AND s.price_key <= $2::bigint
+       AND s.price_key <= $2
      ORDER BY s.price_key, s.id
      LIMIT $3)
 ) AS crossing
@@ -160,18 +160,18 @@ LIMIT $3
 
 type ListCrossingOrdersParams struct {
 	StockCode string
-	PriceKey  int64
-	Lim       int32
+	PriceKey  sql.NullInt64
+	Limit     int64
 }
 
 // ListCrossingOrders answers both sides in one round trip: each branch is
 // a range scan of the partial index orders_resting (the branches repeat
 // its predicate, status = 'PENDING', so the planner can use it) that stops
-// after lim rows, and the outer sort only orders those few. Buys come
+// after limit rows, and the outer sort only orders those few. Buys come
 // first, best (highest) limit first; then sells, lowest limit first; ties
 // go to the older order (UUIDv7 ids sort by creation).
 func (q *Queries) ListCrossingOrders(ctx context.Context, arg ListCrossingOrdersParams) ([]Order, error) {
-	rows, err := q.db.Query(ctx, listCrossingOrders, arg.StockCode, arg.PriceKey, arg.Lim)
+	rows, err := q.db.Query(ctx, listCrossingOrders, arg.StockCode, arg.PriceKey, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -213,21 +213,21 @@ func (q *Queries) ListCrossingOrders(ctx context.Context, arg ListCrossingOrders
 
 const listExpiringOrders = `-- name: ListExpiringOrders :many
 SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders
-WHERE status = 'PENDING' AND expires_at <= $1::timestamptz
+WHERE status = 'PENDING' AND expires_at <= $1
 ORDER BY expires_at
 LIMIT $2
 `
 
 type ListExpiringOrdersParams struct {
-	Until time.Time
-	Lim   int32
+	UntilTime sql.NullTime
+	Limit     int64
 }
 
 // Ordered by expiry alone, which the index orders_expiry delivers: DAY
 // orders share one expiry (the close), and a tie-break on id would sort
 // all of them on every call of the expiry sweep.
 func (q *Queries) ListExpiringOrders(ctx context.Context, arg ListExpiringOrdersParams) ([]Order, error) {
-	rows, err := q.db.Query(ctx, listExpiringOrders, arg.Until, arg.Lim)
+	rows, err := q.db.Query(ctx, listExpiringOrders, arg.UntilTime, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -331,7 +331,7 @@ type ListOrdersParams struct {
 	Status    string
 	StockCode string
 	Side      string
-	Lim       int32
+	Limit     int64
 }
 
 // The cursor is always bound (the adapter passes a value above every id
@@ -343,7 +343,7 @@ func (q *Queries) ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order
 		arg.Status,
 		arg.StockCode,
 		arg.Side,
-		arg.Lim,
+		arg.Limit,
 	)
 	if err != nil {
 		return nil, err
@@ -437,7 +437,7 @@ type UpdateOrderParams struct {
 	ReservedAmount   decimal.Decimal
 	Commission       decimal.Decimal
 	Tax              decimal.Decimal
-	ExpiresAt        pgtype.Timestamptz
+	ExpiresAt        sql.NullTime
 	Reason           string
 	UpdatedAt        time.Time
 	ID               string

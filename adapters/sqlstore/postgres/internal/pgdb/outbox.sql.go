@@ -12,18 +12,18 @@ import (
 
 const deferOutbox = `-- name: DeferOutbox :execrows
 UPDATE outbox
-SET attempts = attempts + 1, next_try = $2, last_error = $3
-WHERE id = $1
+SET attempts = attempts + 1, next_try = $1, last_error = $2
+WHERE id = $3
 `
 
 type DeferOutboxParams struct {
-	ID        string
 	NextTry   time.Time
 	LastError string
+	ID        string
 }
 
 func (q *Queries) DeferOutbox(ctx context.Context, arg DeferOutboxParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deferOutbox, arg.ID, arg.NextTry, arg.LastError)
+	result, err := q.db.Exec(ctx, deferOutbox, arg.NextTry, arg.LastError, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -47,12 +47,12 @@ LIMIT $2
 `
 
 type DueOutboxParams struct {
-	Now time.Time
-	Lim int32
+	Now   time.Time
+	Limit int64
 }
 
 func (q *Queries) DueOutbox(ctx context.Context, arg DueOutboxParams) ([]Outbox, error) {
-	rows, err := q.db.Query(ctx, dueOutbox, arg.Now, arg.Lim)
+	rows, err := q.db.Query(ctx, dueOutbox, arg.Now, arg.Limit)
 	if err != nil {
 		return nil, err
 	}

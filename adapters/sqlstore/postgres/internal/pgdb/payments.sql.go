@@ -7,9 +7,9 @@ package pgdb
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 )
 
@@ -35,7 +35,7 @@ type CreatePaymentParams struct {
 	PaidCurrency  string
 	TransactionID string
 	Reason        string
-	FulfilledAt   pgtype.Timestamptz
+	FulfilledAt   sql.NullTime
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }
@@ -100,11 +100,11 @@ LIMIT $3
 type ListPaymentsParams struct {
 	UserID string
 	Before string
-	Lim    int32
+	Limit  int64
 }
 
 func (q *Queries) ListPayments(ctx context.Context, arg ListPaymentsParams) ([]Payment, error) {
-	rows, err := q.db.Query(ctx, listPayments, arg.UserID, arg.Before, arg.Lim)
+	rows, err := q.db.Query(ctx, listPayments, arg.UserID, arg.Before, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ type UpdatePaymentParams struct {
 	PaidCurrency  string
 	TransactionID string
 	Reason        string
-	FulfilledAt   pgtype.Timestamptz
+	FulfilledAt   sql.NullTime
 	UpdatedAt     time.Time
 	ID            string
 	FromStatus    string

@@ -32,6 +32,21 @@ func (q *Queries) GetStock(ctx context.Context, code string) (Stock, error) {
 	return i, err
 }
 
+const insertPrice = `-- name: InsertPrice :exec
+INSERT INTO stock_prices (stock_code, price, recorded_at) VALUES ($1, $2, $3)
+`
+
+type InsertPriceParams struct {
+	StockCode  string
+	Price      decimal.Decimal
+	RecordedAt time.Time
+}
+
+func (q *Queries) InsertPrice(ctx context.Context, arg InsertPriceParams) error {
+	_, err := q.db.Exec(ctx, insertPrice, arg.StockCode, arg.Price, arg.RecordedAt)
+	return err
+}
+
 const listPricesDesc = `-- name: ListPricesDesc :many
 SELECT stock_code, price, recorded_at FROM stock_prices
 WHERE stock_code = $1 AND recorded_at >= $2
@@ -42,7 +57,7 @@ LIMIT $3
 type ListPricesDescParams struct {
 	StockCode string
 	Since     time.Time
-	Lim       int32
+	Limit     int64
 }
 
 type ListPricesDescRow struct {
@@ -54,7 +69,7 @@ type ListPricesDescRow struct {
 // ListPricesDesc reads newest first so that LIMIT keeps the newest points;
 // the adapter reverses them.
 func (q *Queries) ListPricesDesc(ctx context.Context, arg ListPricesDescParams) ([]ListPricesDescRow, error) {
-	rows, err := q.db.Query(ctx, listPricesDesc, arg.StockCode, arg.Since, arg.Lim)
+	rows, err := q.db.Query(ctx, listPricesDesc, arg.StockCode, arg.Since, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -106,28 +121,18 @@ func (q *Queries) ListStocks(ctx context.Context) ([]Stock, error) {
 	return items, nil
 }
 
-const recordPrice = `-- name: RecordPrice :execrows
-WITH updated AS (
-    UPDATE stocks SET price = $1, updated_at = $2
-    WHERE code = $3
-    RETURNING code
-)
-INSERT INTO stock_prices (stock_code, price, recorded_at)
-SELECT code, $1, $2 FROM updated
+const setStockPrice = `-- name: SetStockPrice :execrows
+UPDATE stocks SET price = $1, updated_at = $2 WHERE code = $3
 `
 
-type RecordPriceParams struct {
-	Price      decimal.Decimal
-	RecordedAt time.Time
-	StockCode  string
+type SetStockPriceParams struct {
+	Price     decimal.Decimal
+	UpdatedAt time.Time
+	Code      string
 }
 
-// RecordPrice sets the last price and appends it to the history in one
-// statement: the insert runs only when the listing exists, and the
-// statement reports the rows it inserted, so an unknown listing reads as
-// zero rows.
-func (q *Queries) RecordPrice(ctx context.Context, arg RecordPriceParams) (int64, error) {
-	result, err := q.db.Exec(ctx, recordPrice, arg.Price, arg.RecordedAt, arg.StockCode)
+func (q *Queries) SetStockPrice(ctx context.Context, arg SetStockPriceParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setStockPrice, arg.Price, arg.UpdatedAt, arg.Code)
 	if err != nil {
 		return 0, err
 	}

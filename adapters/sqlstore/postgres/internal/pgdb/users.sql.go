@@ -7,9 +7,8 @@ package pgdb
 
 import (
 	"context"
+	"database/sql"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const createUser = `-- name: CreateUser :exec
@@ -23,7 +22,7 @@ type CreateUserParams struct {
 	Nickname     string
 	PasswordHash string
 	Role         string
-	PremiumUntil pgtype.Timestamptz
+	PremiumUntil sql.NullTime
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -91,11 +90,11 @@ LIMIT $2
 
 type ListUserIDsParams struct {
 	After string
-	Lim   int32
+	Limit int64
 }
 
 func (q *Queries) ListUserIDs(ctx context.Context, arg ListUserIDsParams) ([]string, error) {
-	rows, err := q.db.Query(ctx, listUserIDs, arg.After, arg.Lim)
+	rows, err := q.db.Query(ctx, listUserIDs, arg.After, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -116,27 +115,27 @@ func (q *Queries) ListUserIDs(ctx context.Context, arg ListUserIDsParams) ([]str
 
 const updateUser = `-- name: UpdateUser :execrows
 UPDATE users
-SET nickname = $2, password_hash = $3, role = $4, premium_until = $5, updated_at = $6
-WHERE id = $1
+SET nickname = $1, password_hash = $2, role = $3, premium_until = $4, updated_at = $5
+WHERE id = $6
 `
 
 type UpdateUserParams struct {
-	ID           string
 	Nickname     string
 	PasswordHash string
 	Role         string
-	PremiumUntil pgtype.Timestamptz
+	PremiumUntil sql.NullTime
 	UpdatedAt    time.Time
+	ID           string
 }
 
 func (q *Queries) UpdateUser(ctx context.Context, arg UpdateUserParams) (int64, error) {
 	result, err := q.db.Exec(ctx, updateUser,
-		arg.ID,
 		arg.Nickname,
 		arg.PasswordHash,
 		arg.Role,
 		arg.PremiumUntil,
 		arg.UpdatedAt,
+		arg.ID,
 	)
 	if err != nil {
 		return 0, err

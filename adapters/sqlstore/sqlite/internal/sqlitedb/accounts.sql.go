@@ -83,6 +83,33 @@ func (q *Queries) GetAccount(ctx context.Context, userID string) (Account, error
 	return i, err
 }
 
+const lockAccount = `-- name: LockAccount :one
+SELECT user_id, cash, reserved_cash, total_deposits, total_withdrawals, realized_pnl, total_commission, total_tax, buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at FROM accounts WHERE user_id = ?
+`
+
+// A locking read is a plain read: SQLite has no row locks (see orders.sql).
+func (q *Queries) LockAccount(ctx context.Context, userID string) (Account, error) {
+	row := q.queryRow(ctx, q.lockAccountStmt, lockAccount, userID)
+	var i Account
+	err := row.Scan(
+		&i.UserID,
+		&i.Cash,
+		&i.ReservedCash,
+		&i.TotalDeposits,
+		&i.TotalWithdrawals,
+		&i.RealizedPnl,
+		&i.TotalCommission,
+		&i.TotalTax,
+		&i.BuyCount,
+		&i.SellCount,
+		&i.WinCount,
+		&i.LossCount,
+		&i.LedgerSeq,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const saveAccount = `-- name: SaveAccount :execrows
 UPDATE accounts
 SET cash = ?, reserved_cash = ?, total_deposits = ?, total_withdrawals = ?,

@@ -87,11 +87,8 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertPriceStmt, err = db.PrepareContext(ctx, insertPrice); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertPrice: %w", err)
 	}
-	if q.listCrossingBuysStmt, err = db.PrepareContext(ctx, listCrossingBuys); err != nil {
-		return nil, fmt.Errorf("error preparing query ListCrossingBuys: %w", err)
-	}
-	if q.listCrossingSellsStmt, err = db.PrepareContext(ctx, listCrossingSells); err != nil {
-		return nil, fmt.Errorf("error preparing query ListCrossingSells: %w", err)
+	if q.listCrossingOrdersStmt, err = db.PrepareContext(ctx, listCrossingOrders); err != nil {
+		return nil, fmt.Errorf("error preparing query ListCrossingOrders: %w", err)
 	}
 	if q.listExecutionsStmt, err = db.PrepareContext(ctx, listExecutions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListExecutions: %w", err)
@@ -128,6 +125,18 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listWatchlistStmt, err = db.PrepareContext(ctx, listWatchlist); err != nil {
 		return nil, fmt.Errorf("error preparing query ListWatchlist: %w", err)
+	}
+	if q.lockAccountStmt, err = db.PrepareContext(ctx, lockAccount); err != nil {
+		return nil, fmt.Errorf("error preparing query LockAccount: %w", err)
+	}
+	if q.lockHoldingStmt, err = db.PrepareContext(ctx, lockHolding); err != nil {
+		return nil, fmt.Errorf("error preparing query LockHolding: %w", err)
+	}
+	if q.lockOrderStmt, err = db.PrepareContext(ctx, lockOrder); err != nil {
+		return nil, fmt.Errorf("error preparing query LockOrder: %w", err)
+	}
+	if q.lockPaymentStmt, err = db.PrepareContext(ctx, lockPayment); err != nil {
+		return nil, fmt.Errorf("error preparing query LockPayment: %w", err)
 	}
 	if q.outboxSizeStmt, err = db.PrepareContext(ctx, outboxSize); err != nil {
 		return nil, fmt.Errorf("error preparing query OutboxSize: %w", err)
@@ -266,14 +275,9 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertPriceStmt: %w", cerr)
 		}
 	}
-	if q.listCrossingBuysStmt != nil {
-		if cerr := q.listCrossingBuysStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing listCrossingBuysStmt: %w", cerr)
-		}
-	}
-	if q.listCrossingSellsStmt != nil {
-		if cerr := q.listCrossingSellsStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing listCrossingSellsStmt: %w", cerr)
+	if q.listCrossingOrdersStmt != nil {
+		if cerr := q.listCrossingOrdersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listCrossingOrdersStmt: %w", cerr)
 		}
 	}
 	if q.listExecutionsStmt != nil {
@@ -334,6 +338,26 @@ func (q *Queries) Close() error {
 	if q.listWatchlistStmt != nil {
 		if cerr := q.listWatchlistStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listWatchlistStmt: %w", cerr)
+		}
+	}
+	if q.lockAccountStmt != nil {
+		if cerr := q.lockAccountStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lockAccountStmt: %w", cerr)
+		}
+	}
+	if q.lockHoldingStmt != nil {
+		if cerr := q.lockHoldingStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lockHoldingStmt: %w", cerr)
+		}
+	}
+	if q.lockOrderStmt != nil {
+		if cerr := q.lockOrderStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lockOrderStmt: %w", cerr)
+		}
+	}
+	if q.lockPaymentStmt != nil {
+		if cerr := q.lockPaymentStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lockPaymentStmt: %w", cerr)
 		}
 	}
 	if q.outboxSizeStmt != nil {
@@ -441,8 +465,7 @@ type Queries struct {
 	getUserStmt            *sql.Stmt
 	getUserByEmailStmt     *sql.Stmt
 	insertPriceStmt        *sql.Stmt
-	listCrossingBuysStmt   *sql.Stmt
-	listCrossingSellsStmt  *sql.Stmt
+	listCrossingOrdersStmt *sql.Stmt
 	listExecutionsStmt     *sql.Stmt
 	listExpiringOrdersStmt *sql.Stmt
 	listHoldingsStmt       *sql.Stmt
@@ -455,6 +478,10 @@ type Queries struct {
 	listUserExecutionsStmt *sql.Stmt
 	listUserIDsStmt        *sql.Stmt
 	listWatchlistStmt      *sql.Stmt
+	lockAccountStmt        *sql.Stmt
+	lockHoldingStmt        *sql.Stmt
+	lockOrderStmt          *sql.Stmt
+	lockPaymentStmt        *sql.Stmt
 	outboxSizeStmt         *sql.Stmt
 	removeWatchStmt        *sql.Stmt
 	saveAccountStmt        *sql.Stmt
@@ -491,8 +518,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getUserStmt:            q.getUserStmt,
 		getUserByEmailStmt:     q.getUserByEmailStmt,
 		insertPriceStmt:        q.insertPriceStmt,
-		listCrossingBuysStmt:   q.listCrossingBuysStmt,
-		listCrossingSellsStmt:  q.listCrossingSellsStmt,
+		listCrossingOrdersStmt: q.listCrossingOrdersStmt,
 		listExecutionsStmt:     q.listExecutionsStmt,
 		listExpiringOrdersStmt: q.listExpiringOrdersStmt,
 		listHoldingsStmt:       q.listHoldingsStmt,
@@ -505,6 +531,10 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listUserExecutionsStmt: q.listUserExecutionsStmt,
 		listUserIDsStmt:        q.listUserIDsStmt,
 		listWatchlistStmt:      q.listWatchlistStmt,
+		lockAccountStmt:        q.lockAccountStmt,
+		lockHoldingStmt:        q.lockHoldingStmt,
+		lockOrderStmt:          q.lockOrderStmt,
+		lockPaymentStmt:        q.lockPaymentStmt,
 		outboxSizeStmt:         q.outboxSizeStmt,
 		removeWatchStmt:        q.removeWatchStmt,
 		saveAccountStmt:        q.saveAccountStmt,

@@ -115,11 +115,11 @@ LIMIT ?3
 type ListUserExecutionsParams struct {
 	UserID string
 	After  string
-	Lim    int64
+	Limit  int64
 }
 
 func (q *Queries) ListUserExecutions(ctx context.Context, arg ListUserExecutionsParams) ([]Execution, error) {
-	rows, err := q.query(ctx, q.listUserExecutionsStmt, listUserExecutions, arg.UserID, arg.After, arg.Lim)
+	rows, err := q.query(ctx, q.listUserExecutionsStmt, listUserExecutions, arg.UserID, arg.After, arg.Limit)
 	if err != nil {
 		return nil, err
 	}

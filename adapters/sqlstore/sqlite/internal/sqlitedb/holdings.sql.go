@@ -85,6 +85,31 @@ func (q *Queries) ListHoldings(ctx context.Context, userID string) ([]Holding, e
 	return items, nil
 }
 
+const lockHolding = `-- name: LockHolding :one
+SELECT user_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at FROM holdings WHERE user_id = ? AND stock_code = ?
+`
+
+type LockHoldingParams struct {
+	UserID    string
+	StockCode string
+}
+
+// A locking read is a plain read: SQLite has no row locks (see orders.sql).
+func (q *Queries) LockHolding(ctx context.Context, arg LockHoldingParams) (Holding, error) {
+	row := q.queryRow(ctx, q.lockHoldingStmt, lockHolding, arg.UserID, arg.StockCode)
+	var i Holding
+	err := row.Scan(
+		&i.UserID,
+		&i.StockCode,
+		&i.Quantity,
+		&i.ReservedQuantity,
+		&i.AveragePrice,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const upsertHolding = `-- name: UpsertHolding :exec
 INSERT INTO holdings (user_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -78,14 +78,16 @@ type ListLedgerParams struct {
 	UserID    string
 	Before    string
 	Type      string
-	StockCode string
+	StockCode sql.NullString
 	FromTime  time.Time
 	ToTime    time.Time
-	Lim       int64
+	Limit     int64
 }
 
 // The cursor and the time window are always bound (the adapter widens
 // unbounded ones) so that the query has one shape and one plan.
+// The stock filter is a nullable parameter on every engine because MySQL
+// types it from the nullable column; the adapter always binds a value.
 func (q *Queries) ListLedger(ctx context.Context, arg ListLedgerParams) ([]Ledger, error) {
 	rows, err := q.query(ctx, q.listLedgerStmt, listLedger,
 		arg.UserID,
@@ -94,7 +96,7 @@ func (q *Queries) ListLedger(ctx context.Context, arg ListLedgerParams) ([]Ledge
 		arg.StockCode,
 		arg.FromTime,
 		arg.ToTime,
-		arg.Lim,
+		arg.Limit,
 	)
 	if err != nil {
 		return nil, err

@@ -140,82 +140,40 @@ func (q *Queries) GetOrderByClientID(ctx context.Context, arg GetOrderByClientID
 	return i, err
 }
 
-const listCrossingBuys = `-- name: ListCrossingBuys :many
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders
-WHERE status = 'PENDING' AND stock_code = ?1 AND side = 'BUY'
-  AND price_key >= ?2
-ORDER BY price_key DESC, id
+const listCrossingOrders = `-- name: ListCrossingOrders :many
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM (
+    SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM (
+        SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders b
+        WHERE b.status = 'PENDING' AND b.stock_code = ?1 AND b.side = 'BUY'
+          AND b.price_key >= ?2
+        ORDER BY b.price_key DESC, b.id
+        LIMIT ?3)
+    UNION ALL
+    SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM (
+        SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders s
+        WHERE s.status = 'PENDING' AND s.stock_code = ?1 AND s.side = 'SELL'
+          AND s.price_key <= ?2
+        ORDER BY s.price_key, s.id
+        LIMIT ?3)
+) AS crossing
+ORDER BY crossing.side, CASE WHEN crossing.side = 'BUY' THEN -crossing.price_key ELSE crossing.price_key END, crossing.id
 LIMIT ?3
 `
 
-type ListCrossingBuysParams struct {
+type ListCrossingOrdersParams struct {
 	StockCode string
 	PriceKey  sql.NullInt64
-	Lim       int64
+	Limit     int64
 }
 
-// The crossing queries repeat the partial index's predicate
-// (status = 'PENDING') word for word so that SQLite can use orders_resting.
-func (q *Queries) ListCrossingBuys(ctx context.Context, arg ListCrossingBuysParams) ([]Order, error) {
-	rows, err := q.query(ctx, q.listCrossingBuysStmt, listCrossingBuys, arg.StockCode, arg.PriceKey, arg.Lim)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []Order{}
-	for rows.Next() {
-		var i Order
-		if err := rows.Scan(
-			&i.ID,
-			&i.UserID,
-			&i.ClientOrderID,
-			&i.StockCode,
-			&i.Side,
-			&i.Type,
-			&i.TimeInForce,
-			&i.Quantity,
-			&i.LimitPrice,
-			&i.PriceKey,
-			&i.Status,
-			&i.FilledQuantity,
-			&i.AverageFillPrice,
-			&i.ReservedAmount,
-			&i.Commission,
-			&i.Tax,
-			&i.ExpiresAt,
-			&i.Reason,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const listCrossingSells = `-- name: ListCrossingSells :many
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders
-WHERE status = 'PENDING' AND stock_code = ?1 AND side = 'SELL'
-  AND price_key <= ?2
-ORDER BY price_key, id
-LIMIT ?3
-`
-
-type ListCrossingSellsParams struct {
-	StockCode string
-	PriceKey  sql.NullInt64
-	Lim       int64
-}
-
-func (q *Queries) ListCrossingSells(ctx context.Context, arg ListCrossingSellsParams) ([]Order, error) {
-	rows, err := q.query(ctx, q.listCrossingSellsStmt, listCrossingSells, arg.StockCode, arg.PriceKey, arg.Lim)
+// ListCrossingOrders answers both sides in one statement: each branch is a
+// range scan of the partial index orders_resting (the branches repeat its
+// predicate, status = 'PENDING', word for word so that SQLite can use it)
+// that stops after limit rows, and the outer sort only orders those few.
+// Buys come first, best (highest) limit first; then sells, lowest limit
+// first; ties go to the older order (UUIDv7 ids sort by creation).
+func (q *Queries) ListCrossingOrders(ctx context.Context, arg ListCrossingOrdersParams) ([]Order, error) {
+	rows, err := q.query(ctx, q.listCrossingOrdersStmt, listCrossingOrders, arg.StockCode, arg.PriceKey, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -266,15 +224,15 @@ LIMIT ?2
 `
 
 type ListExpiringOrdersParams struct {
-	Until sql.NullTime
-	Lim   int64
+	UntilTime sql.NullTime
+	Limit     int64
 }
 
 // Ordered by expiry alone, which the index orders_expiry delivers: DAY
 // orders share one expiry (the close), and a tie-break on id would sort
 // all of them on every call of the expiry sweep.
 func (q *Queries) ListExpiringOrders(ctx context.Context, arg ListExpiringOrdersParams) ([]Order, error) {
-	rows, err := q.query(ctx, q.listExpiringOrdersStmt, listExpiringOrders, arg.Until, arg.Lim)
+	rows, err := q.query(ctx, q.listExpiringOrdersStmt, listExpiringOrders, arg.UntilTime, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -384,7 +342,7 @@ type ListOrdersParams struct {
 	Status    string
 	StockCode string
 	Side      string
-	Lim       int64
+	Limit     int64
 }
 
 // The cursor is always bound (the adapter passes a value above every id
@@ -396,7 +354,7 @@ func (q *Queries) ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order
 		arg.Status,
 		arg.StockCode,
 		arg.Side,
-		arg.Lim,
+		arg.Limit,
 	)
 	if err != nil {
 		return nil, err
@@ -438,6 +396,40 @@ func (q *Queries) ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockOrder = `-- name: LockOrder :one
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders WHERE id = ?
+`
+
+// SQLite has no row locks: a transaction holds the database's one write
+// lock from BEGIN IMMEDIATE on, so a locking read is a plain read.
+func (q *Queries) LockOrder(ctx context.Context, id string) (Order, error) {
+	row := q.queryRow(ctx, q.lockOrderStmt, lockOrder, id)
+	var i Order
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.ClientOrderID,
+		&i.StockCode,
+		&i.Side,
+		&i.Type,
+		&i.TimeInForce,
+		&i.Quantity,
+		&i.LimitPrice,
+		&i.PriceKey,
+		&i.Status,
+		&i.FilledQuantity,
+		&i.AverageFillPrice,
+		&i.ReservedAmount,
+		&i.Commission,
+		&i.Tax,
+		&i.ExpiresAt,
+		&i.Reason,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
 }
 
 const updateOrder = `-- name: UpdateOrder :execrows

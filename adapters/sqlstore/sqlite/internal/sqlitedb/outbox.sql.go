@@ -58,12 +58,12 @@ LIMIT ?2
 `
 
 type DueOutboxParams struct {
-	Now time.Time
-	Lim int64
+	Now   time.Time
+	Limit int64
 }
 
 func (q *Queries) DueOutbox(ctx context.Context, arg DueOutboxParams) ([]Outbox, error) {
-	rows, err := q.query(ctx, q.dueOutboxStmt, dueOutbox, arg.Now, arg.Lim)
+	rows, err := q.query(ctx, q.dueOutboxStmt, dueOutbox, arg.Now, arg.Limit)
 	if err != nil {
 		return nil, err
 	}

@@ -100,11 +100,11 @@ LIMIT ?3
 type ListPaymentsParams struct {
 	UserID string
 	Before string
-	Lim    int64
+	Limit  int64
 }
 
 func (q *Queries) ListPayments(ctx context.Context, arg ListPaymentsParams) ([]Payment, error) {
-	rows, err := q.query(ctx, q.listPaymentsStmt, listPayments, arg.UserID, arg.Before, arg.Lim)
+	rows, err := q.query(ctx, q.listPaymentsStmt, listPayments, arg.UserID, arg.Before, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -141,6 +141,35 @@ func (q *Queries) ListPayments(ctx context.Context, arg ListPaymentsParams) ([]P
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockPayment = `-- name: LockPayment :one
+SELECT id, user_id, product, order_name, amount, currency, status, credit_amount, premium_days, paid_amount, paid_currency, transaction_id, reason, fulfilled_at, created_at, updated_at FROM payments WHERE id = ?
+`
+
+// A locking read is a plain read: SQLite has no row locks (see orders.sql).
+func (q *Queries) LockPayment(ctx context.Context, id string) (Payment, error) {
+	row := q.queryRow(ctx, q.lockPaymentStmt, lockPayment, id)
+	var i Payment
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Product,
+		&i.OrderName,
+		&i.Amount,
+		&i.Currency,
+		&i.Status,
+		&i.CreditAmount,
+		&i.PremiumDays,
+		&i.PaidAmount,
+		&i.PaidCurrency,
+		&i.TransactionID,
+		&i.Reason,
+		&i.FulfilledAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
 }
 
 const updatePayment = `-- name: UpdatePayment :execrows

@@ -5,8 +5,7 @@ package sqlitedb
 // scans however many orders rest. This file is written by hand; sqlc
 // leaves it alone.
 var PlannedQueries = map[string]string{
-	"ListCrossingBuys":   listCrossingBuys,
-	"ListCrossingSells":  listCrossingSells,
+	"ListCrossingOrders": listCrossingOrders,
 	"ListExpiringOrders": listExpiringOrders,
 	"ListOrders":         listOrders,
 	"ListOpenOrders":     listOpenOrders,

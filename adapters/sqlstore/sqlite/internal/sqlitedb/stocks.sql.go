@@ -57,7 +57,7 @@ LIMIT ?3
 type ListPricesDescParams struct {
 	StockCode string
 	Since     time.Time
-	Lim       int64
+	Limit     int64
 }
 
 type ListPricesDescRow struct {
@@ -69,7 +69,7 @@ type ListPricesDescRow struct {
 // ListPricesDesc reads newest first so that LIMIT keeps the newest points;
 // the adapter reverses them.
 func (q *Queries) ListPricesDesc(ctx context.Context, arg ListPricesDescParams) ([]ListPricesDescRow, error) {
-	rows, err := q.query(ctx, q.listPricesDescStmt, listPricesDesc, arg.StockCode, arg.Since, arg.Lim)
+	rows, err := q.query(ctx, q.listPricesDescStmt, listPricesDesc, arg.StockCode, arg.Since, arg.Limit)
 	if err != nil {
 		return nil, err
 	}

@@ -90,11 +90,11 @@ LIMIT ?2
 
 type ListUserIDsParams struct {
 	After string
-	Lim   int64
+	Limit int64
 }
 
 func (q *Queries) ListUserIDs(ctx context.Context, arg ListUserIDsParams) ([]string, error) {
-	rows, err := q.query(ctx, q.listUserIDsStmt, listUserIDs, arg.After, arg.Lim)
+	rows, err := q.query(ctx, q.listUserIDsStmt, listUserIDs, arg.After, arg.Limit)
 	if err != nil {
 		return nil, err
 	}

@@ -1,90 +1,127 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
 
-	"github.com/stocking-kr/stocking/adapters/sqlstore/postgres/internal/pgdb"
+	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
 	"github.com/stocking-kr/stocking/domain"
 	"github.com/stocking-kr/stocking/ports"
 )
 
-// tx is what one WithinTx function sees: a READ COMMITTED transaction on
-// one connection. The Lock* methods take row locks (SELECT ... FOR
-// UPDATE) that other transactions wait for until this one ends; reads see
-// this transaction's writes. Writes that answer only an error are queued
-// and sent with the next statement that needs an answer (pipe.go).
+// Kind says what a statement answers, which decides when an engine may
+// send it.
+type Kind int
+
+// The kinds of statement.
+const (
+	// Read answers rows, at once.
+	Read Kind = iota
+	// Blind writes answer only an error (inserts, upserts, deletes,
+	// saves of a locked row): an engine may send one with its next
+	// statement and report its failure there.
+	Blind
+	// MustChange writes must find their row: zero rows is
+	// domain.ErrNotFound, maybe reported later like a blind write's.
+	MustChange
+	// Counted writes answer with their row count at once: conditional
+	// updates whose count decides a race.
+	Counted
+)
+
+// TxConn is one transaction attempt as its engine runs it: where each
+// statement goes and when it reaches the server. The core runs each
+// statement between Start and Finish and wraps their errors
+// (Errors.Wrap).
+type TxConn interface {
+	// Start readies the transaction for a statement and returns the
+	// context and queries to run it with: MySQL sends the writes it
+	// holds back before a read, or holds back a blind write; SQLite drops
+	// the caller's cancellation. op names the statement in errors, e.g.
+	// "create order".
+	Start(ctx context.Context, op string, kind Kind) (context.Context, sqldb.Queries, error)
+	// Finish takes the statement's answer and returns the rows it
+	// changed (for a Counted write) and its error.
+	Finish(kind Kind, n int64, err error) (int64, error)
+}
+
+// tx implements ports.Tx over a TxConn: the Lock* reads, the writes and
+// the building of their parameters, the same on every engine.
 type tx struct {
 	reader
-	p *pipe
-	// lq runs the generated queries on the pipe's queuing face.
-	lq *pgdb.Queries
+	conn TxConn
+	s    *Store
+	// locked holds the users whose accounts this transaction has locked:
+	// saving one cannot miss its row, so the save is a blind write.
+	locked []string
 }
 
 var _ ports.Tx = (*tx)(nil)
 
-func newTx(p *pipe) *tx {
-	return &tx{reader: reader{q: pgdb.New(p.now)}, p: p, lq: pgdb.New(p.later)}
+// exec runs a write, q.stmt(ctx, arg), and returns the rows it changed.
+// It calls stmt directly rather than through a closure, which would copy
+// arg to the heap on every write.
+func exec[A any](t *tx, ctx context.Context, op string, kind Kind,
+	stmt func(sqldb.Queries, context.Context, A) (int64, error), arg A) (int64, error) {
+	sctx, q, err := t.conn.Start(ctx, op, kind)
+	var n int64
+	if err == nil {
+		n, err = stmt(q, sctx, arg)
+		n, err = t.conn.Finish(kind, n, err)
+	}
+	return n, t.s.errs.Wrap(op, err)
 }
 
-// later returns the queries that queue, with the next write described
-// for the error it may come back with.
-func (t *tx) later(op string, mustChange bool) *pgdb.Queries {
-	t.p.op, t.p.mustChange = op, mustChange
-	return t.lq
+// blind runs a write that answers only an error, q.stmt(ctx, arg).
+func blind[A any](t *tx, ctx context.Context, op string, stmt func(sqldb.Queries, context.Context, A) error, arg A) error {
+	sctx, q, err := t.conn.Start(ctx, op, Blind)
+	if err == nil {
+		_, err = t.conn.Finish(Blind, 0, stmt(q, sctx, arg))
+	}
+	return t.s.errs.Wrap(op, err)
 }
 
 // LockAccount reads the account and locks it until the transaction ends:
 // the lock that serializes everything touching one user's money.
 func (t *tx) LockAccount(ctx context.Context, userID string) (domain.Account, error) {
-	row, err := t.q.LockAccount(ctx, userID)
-	if err != nil {
-		return domain.Account{}, wrap("lock account", err)
+	a, err := get(t.reader, ctx, "lock account", sqldb.Queries.LockAccount, userID, account)
+	if err == nil && !slices.Contains(t.locked, userID) {
+		t.locked = append(t.locked, userID)
 	}
-	return account(row), nil
+	return a, err
 }
 
 // LockHolding reads the holding and locks it; domain.ErrNotFound when the
 // user holds none (a concurrent first buy of the same listing is kept out
 // by the account lock, which every such transaction takes first).
 func (t *tx) LockHolding(ctx context.Context, userID, code string) (domain.Holding, error) {
-	row, err := t.q.LockHolding(ctx, pgdb.LockHoldingParams{UserID: userID, StockCode: code})
-	if err != nil {
-		return domain.Holding{}, wrap("lock holding", err)
-	}
-	return holding(row), nil
+	return get(t.reader, ctx, "lock holding", sqldb.Queries.LockHolding,
+		sqldb.LockHoldingParams{UserID: userID, StockCode: code}, holding)
 }
 
 // LockOrder reads the order and locks it.
 func (t *tx) LockOrder(ctx context.Context, id string) (domain.Order, error) {
-	row, err := t.q.LockOrder(ctx, id)
-	if err != nil {
-		return domain.Order{}, wrap("lock order", err)
-	}
-	return order(row), nil
+	return get(t.reader, ctx, "lock order", sqldb.Queries.LockOrder, id, order)
 }
 
 // LockPayment reads the payment and locks it.
 func (t *tx) LockPayment(ctx context.Context, id string) (domain.Payment, error) {
-	row, err := t.q.LockPayment(ctx, id)
-	if err != nil {
-		return domain.Payment{}, wrap("lock payment", err)
-	}
-	return payment(row), nil
+	return get(t.reader, ctx, "lock payment", sqldb.Queries.LockPayment, id, payment)
 }
 
 // CreateUser returns domain.ErrDuplicate when the e-mail (or id) is taken.
 func (t *tx) CreateUser(ctx context.Context, u domain.User) error {
 	created := orNow(u.CreatedAt)
-	return t.later("create user", false).CreateUser(ctx, pgdb.CreateUserParams{
+	return blind(t, ctx, "create user", sqldb.Queries.CreateUser, sqldb.CreateUserParams{
 		ID:           u.ID,
 		Email:        u.Email,
 		Nickname:     u.Nickname,
 		PasswordHash: u.PasswordHash,
 		Role:         string(u.Role),
-		PremiumUntil: timestamptz(u.PremiumUntil),
+		PremiumUntil: nullTime(u.PremiumUntil),
 		CreatedAt:    created,
 		UpdatedAt:    orTime(u.UpdatedAt, created),
 	})
@@ -92,20 +129,20 @@ func (t *tx) CreateUser(ctx context.Context, u domain.User) error {
 
 // UpdateUser saves nickname, password hash, role and premium_until.
 func (t *tx) UpdateUser(ctx context.Context, u domain.User) error {
-	_, err := t.later("update user", true).UpdateUser(ctx, pgdb.UpdateUserParams{
-		ID:           u.ID,
+	_, err := exec(t, ctx, "update user", MustChange, sqldb.Queries.UpdateUser, sqldb.UpdateUserParams{
 		Nickname:     u.Nickname,
 		PasswordHash: u.PasswordHash,
 		Role:         string(u.Role),
-		PremiumUntil: timestamptz(u.PremiumUntil),
+		PremiumUntil: nullTime(u.PremiumUntil),
 		UpdatedAt:    orNow(u.UpdatedAt),
+		ID:           u.ID,
 	})
 	return err
 }
 
 // CreateAccount opens a user's account.
 func (t *tx) CreateAccount(ctx context.Context, a domain.Account) error {
-	return t.later("create account", false).CreateAccount(ctx, pgdb.CreateAccountParams{
+	return blind(t, ctx, "create account", sqldb.Queries.CreateAccount, sqldb.CreateAccountParams{
 		UserID:           a.UserID,
 		Cash:             a.Cash,
 		ReservedCash:     a.ReservedCash,
@@ -125,8 +162,11 @@ func (t *tx) CreateAccount(ctx context.Context, a domain.Account) error {
 
 // SaveAccount writes every mutable field of the account.
 func (t *tx) SaveAccount(ctx context.Context, a domain.Account) error {
-	_, err := t.later("save account", true).SaveAccount(ctx, pgdb.SaveAccountParams{
-		UserID:           a.UserID,
+	kind := MustChange
+	if slices.Contains(t.locked, a.UserID) {
+		kind = Blind
+	}
+	_, err := exec(t, ctx, "save account", kind, sqldb.Queries.SaveAccount, sqldb.SaveAccountParams{
 		Cash:             a.Cash,
 		ReservedCash:     a.ReservedCash,
 		TotalDeposits:    a.TotalDeposits,
@@ -140,6 +180,7 @@ func (t *tx) SaveAccount(ctx context.Context, a domain.Account) error {
 		LossCount:        a.LossCount,
 		LedgerSeq:        a.LedgerSeq,
 		UpdatedAt:        orNow(a.UpdatedAt),
+		UserID:           a.UserID,
 	})
 	return err
 }
@@ -149,10 +190,11 @@ func (t *tx) SaveAccount(ctx context.Context, a domain.Account) error {
 // row behind.
 func (t *tx) SaveHolding(ctx context.Context, h domain.Holding) error {
 	if h.Quantity == 0 && h.ReservedQuantity == 0 {
-		return t.later("delete holding", false).DeleteHolding(ctx, pgdb.DeleteHoldingParams{UserID: h.UserID, StockCode: h.StockCode})
+		return blind(t, ctx, "delete holding", sqldb.Queries.DeleteHolding,
+			sqldb.DeleteHoldingParams{UserID: h.UserID, StockCode: h.StockCode})
 	}
 	created := orNow(h.CreatedAt)
-	return t.later("save holding", false).UpsertHolding(ctx, pgdb.UpsertHoldingParams{
+	return blind(t, ctx, "save holding", sqldb.Queries.UpsertHolding, sqldb.UpsertHoldingParams{
 		UserID:           h.UserID,
 		StockCode:        h.StockCode,
 		Quantity:         h.Quantity,
@@ -167,24 +209,24 @@ func (t *tx) SaveHolding(ctx context.Context, h domain.Holding) error {
 // order with the same non-empty client_order_id.
 func (t *tx) CreateOrder(ctx context.Context, o domain.Order) error {
 	created := orNow(o.CreatedAt)
-	return t.later("create order", false).CreateOrder(ctx, pgdb.CreateOrderParams{
+	return blind(t, ctx, "create order", sqldb.Queries.CreateOrder, sqldb.CreateOrderParams{
 		ID:               o.ID,
 		UserID:           o.UserID,
-		ClientOrderID:    text(o.ClientOrderID),
+		ClientOrderID:    nullString(o.ClientOrderID),
 		StockCode:        o.StockCode,
 		Side:             string(o.Side),
 		Type:             string(o.Type),
 		TimeInForce:      string(o.TimeInForce),
 		Quantity:         o.Quantity,
 		LimitPrice:       o.LimitPrice,
-		PriceKey:         priceKey(o.LimitPrice),
+		PriceKey:         t.s.priceKey(o.Side, o.LimitPrice),
 		Status:           string(o.Status),
 		FilledQuantity:   o.FilledQuantity,
 		AverageFillPrice: o.AverageFillPrice,
 		ReservedAmount:   o.ReservedAmount,
 		Commission:       o.Commission,
 		Tax:              o.Tax,
-		ExpiresAt:        timestamptz(o.ExpiresAt),
+		ExpiresAt:        nullTime(o.ExpiresAt),
 		Reason:           o.Reason,
 		CreatedAt:        created,
 		UpdatedAt:        orTime(o.UpdatedAt, created),
@@ -193,30 +235,27 @@ func (t *tx) CreateOrder(ctx context.Context, o domain.Order) error {
 
 // UpdateOrder saves the order's mutable fields only if its stored status
 // is still from, and reports whether it did. It goes to the server at
-// once: its answer decides a race.
+// once: its answer decides a race between a fill, a cancel and an expiry.
 func (t *tx) UpdateOrder(ctx context.Context, o domain.Order, from domain.OrderStatus) (bool, error) {
-	n, err := t.q.UpdateOrder(ctx, pgdb.UpdateOrderParams{
+	n, err := exec(t, ctx, "update order", Counted, sqldb.Queries.UpdateOrder, sqldb.UpdateOrderParams{
 		Status:           string(o.Status),
 		FilledQuantity:   o.FilledQuantity,
 		AverageFillPrice: o.AverageFillPrice,
 		ReservedAmount:   o.ReservedAmount,
 		Commission:       o.Commission,
 		Tax:              o.Tax,
-		ExpiresAt:        timestamptz(o.ExpiresAt),
+		ExpiresAt:        nullTime(o.ExpiresAt),
 		Reason:           o.Reason,
 		UpdatedAt:        orNow(o.UpdatedAt),
 		ID:               o.ID,
 		FromStatus:       string(from),
 	})
-	if err != nil {
-		return false, wrap("update order", err)
-	}
-	return n == 1, nil
+	return n == 1, err
 }
 
 // CreateExecution records a fill.
 func (t *tx) CreateExecution(ctx context.Context, e domain.Execution) error {
-	return t.later("create execution", false).CreateExecution(ctx, pgdb.CreateExecutionParams{
+	return blind(t, ctx, "create execution", sqldb.Queries.CreateExecution, sqldb.CreateExecutionParams{
 		ID:          e.ID,
 		OrderID:     e.OrderID,
 		UserID:      e.UserID,
@@ -235,14 +274,14 @@ func (t *tx) CreateExecution(ctx context.Context, e domain.Execution) error {
 // AppendLedger adds a ledger row. A second row for the same payment, or
 // for the same place in the user's ledger, is domain.ErrDuplicate.
 func (t *tx) AppendLedger(ctx context.Context, e domain.LedgerEntry) error {
-	return t.later("append ledger", false).AppendLedger(ctx, pgdb.AppendLedgerParams{
+	return blind(t, ctx, "append ledger", sqldb.Queries.AppendLedger, sqldb.AppendLedgerParams{
 		ID:                e.ID,
 		UserID:            e.UserID,
 		Seq:               e.Seq,
 		Type:              string(e.Type),
-		StockCode:         text(e.StockCode),
-		OrderID:           text(e.OrderID),
-		PaymentID:         text(e.PaymentID),
+		StockCode:         nullString(e.StockCode),
+		OrderID:           nullString(e.OrderID),
+		PaymentID:         nullString(e.PaymentID),
 		Quantity:          e.Quantity,
 		Price:             e.Price,
 		Amount:            e.Amount,
@@ -257,7 +296,7 @@ func (t *tx) AppendLedger(ctx context.Context, e domain.LedgerEntry) error {
 
 // UpsertStock creates or updates a listing.
 func (t *tx) UpsertStock(ctx context.Context, s domain.Stock) error {
-	return t.later("upsert stock", false).UpsertStock(ctx, pgdb.UpsertStockParams{
+	return blind(t, ctx, "upsert stock", sqldb.Queries.UpsertStock, sqldb.UpsertStockParams{
 		Code:      s.Code,
 		Name:      s.Name,
 		NameEn:    s.NameEn,
@@ -269,31 +308,36 @@ func (t *tx) UpsertStock(ctx context.Context, s domain.Stock) error {
 	})
 }
 
-// RecordPrice sets a listing's last price and appends it to its history
-// in one statement. An unknown listing is domain.ErrNotFound.
+// RecordPrice sets a listing's last price and appends it to its history.
+// It returns domain.ErrNotFound for an unknown listing.
 func (t *tx) RecordPrice(ctx context.Context, code string, price decimal.Decimal, at time.Time) error {
-	_, err := t.later("record price", true).RecordPrice(ctx, pgdb.RecordPriceParams{StockCode: code, Price: price, RecordedAt: orNow(at)})
-	return err
+	at = orNow(at)
+	_, err := exec(t, ctx, "record price", MustChange, sqldb.Queries.SetStockPrice,
+		sqldb.SetStockPriceParams{Price: price, UpdatedAt: at, Code: code})
+	if err != nil {
+		return err
+	}
+	return blind(t, ctx, "record price", sqldb.Queries.InsertPrice,
+		sqldb.InsertPriceParams{StockCode: code, Price: price, RecordedAt: at})
 }
 
 // AddWatch returns domain.ErrDuplicate when the entry exists.
 func (t *tx) AddWatch(ctx context.Context, w domain.WatchItem) error {
-	return t.later("add watch", false).AddWatch(ctx, pgdb.AddWatchParams{UserID: w.UserID, StockCode: w.StockCode, CreatedAt: orNow(w.CreatedAt)})
+	return blind(t, ctx, "add watch", sqldb.Queries.AddWatch,
+		sqldb.AddWatchParams{UserID: w.UserID, StockCode: w.StockCode, CreatedAt: orNow(w.CreatedAt)})
 }
 
 // RemoveWatch reports whether an entry was removed.
 func (t *tx) RemoveWatch(ctx context.Context, userID, code string) (bool, error) {
-	n, err := t.q.RemoveWatch(ctx, pgdb.RemoveWatchParams{UserID: userID, StockCode: code})
-	if err != nil {
-		return false, wrap("remove watch", err)
-	}
-	return n > 0, nil
+	n, err := exec(t, ctx, "remove watch", Counted, sqldb.Queries.RemoveWatch,
+		sqldb.RemoveWatchParams{UserID: userID, StockCode: code})
+	return n > 0, err
 }
 
 // CreatePayment records a prepared payment.
 func (t *tx) CreatePayment(ctx context.Context, p domain.Payment) error {
 	created := orNow(p.CreatedAt)
-	return t.later("create payment", false).CreatePayment(ctx, pgdb.CreatePaymentParams{
+	return blind(t, ctx, "create payment", sqldb.Queries.CreatePayment, sqldb.CreatePaymentParams{
 		ID:            p.ID,
 		UserID:        p.UserID,
 		Product:       string(p.Product),
@@ -307,7 +351,7 @@ func (t *tx) CreatePayment(ctx context.Context, p domain.Payment) error {
 		PaidCurrency:  p.PaidCurrency,
 		TransactionID: p.TransactionID,
 		Reason:        p.Reason,
-		FulfilledAt:   timestamptz(p.FulfilledAt),
+		FulfilledAt:   nullTime(p.FulfilledAt),
 		CreatedAt:     created,
 		UpdatedAt:     orTime(p.UpdatedAt, created),
 	})
@@ -316,35 +360,32 @@ func (t *tx) CreatePayment(ctx context.Context, p domain.Payment) error {
 // UpdatePayment saves the payment's mutable fields only if its stored
 // status is still from, and reports whether it did.
 func (t *tx) UpdatePayment(ctx context.Context, p domain.Payment, from domain.PaymentStatus) (bool, error) {
-	n, err := t.q.UpdatePayment(ctx, pgdb.UpdatePaymentParams{
+	n, err := exec(t, ctx, "update payment", Counted, sqldb.Queries.UpdatePayment, sqldb.UpdatePaymentParams{
 		Status:        string(p.Status),
 		PaidAmount:    p.PaidAmount,
 		PaidCurrency:  p.PaidCurrency,
 		TransactionID: p.TransactionID,
 		Reason:        p.Reason,
-		FulfilledAt:   timestamptz(p.FulfilledAt),
+		FulfilledAt:   nullTime(p.FulfilledAt),
 		UpdatedAt:     orNow(p.UpdatedAt),
 		ID:            p.ID,
 		FromStatus:    string(from),
 	})
-	if err != nil {
-		return false, wrap("update payment", err)
-	}
-	return n == 1, nil
+	return n == 1, err
 }
 
 // Enqueue adds a message to the outbox. A message without a next try is
 // due at once.
 func (t *tx) Enqueue(ctx context.Context, m ports.OutboxMessage) error {
 	created := orNow(m.CreatedAt)
-	return t.later("enqueue", false).Enqueue(ctx, pgdb.EnqueueParams{
+	return blind(t, ctx, "enqueue", sqldb.Queries.Enqueue, sqldb.EnqueueParams{
 		ID:        m.ID,
 		Kind:      m.Kind,
 		MsgKey:    m.Key,
-		Payload:   m.Payload,
+		Payload:   payload(m.Payload),
 		Attempts:  int64(m.Attempts),
 		NextTry:   orTime(m.NextTry, created),
-		LastError: m.LastError,
+		LastError: truncate(m.LastError, maxLastError),
 		CreatedAt: created,
 	})
 }

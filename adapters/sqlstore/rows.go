@@ -1,55 +1,40 @@
-package mysql
+package sqlstore
 
 import (
 	"database/sql"
-	"errors"
-	"fmt"
 	"math"
 	"time"
 
-	gomysql "github.com/go-sql-driver/mysql"
 	"github.com/shopspring/decimal"
 
-	"github.com/stocking-kr/stocking/adapters/sqlstore/mysql/internal/mydb"
+	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
 	"github.com/stocking-kr/stocking/domain"
 	"github.com/stocking-kr/stocking/ports"
 )
 
-// Server error numbers the adapter reacts to.
-const (
-	errDupEntry        = 1062 // ER_DUP_ENTRY: a unique or primary key exists
-	errNoReferencedRow = 1452 // ER_NO_REFERENCED_ROW_2: a foreign key's parent is missing
-	errLockWaitTimeout = 1205 // ER_LOCK_WAIT_TIMEOUT
-	errLockDeadlock    = 1213 // ER_LOCK_DEADLOCK: InnoDB rolled the transaction back
-	// errCheckRead is MariaDB's "record has changed since last read",
-	// raised under its snapshot-isolation checks; like a deadlock it
-	// means the transaction must start over.
-	errCheckRead = 1020
-)
-
-// Cursor and window bounds. Queries always bind them, so one statement
-// shape (and one plan) serves the first page and every later one.
+// Cursor and window bounds. Queries always bind them, so that one
+// statement (and one plan) serves the first page and every later one.
 var (
-	// idMax sorts after every identifier under utf8mb4_bin: the "before"
-	// cursor of a first page.
+	// idMax sorts after every (ASCII) id in the byte order every engine
+	// compares ids in: the "before" cursor of a first page.
 	idMax = "\U0010FFFF"
-	// timeMin and timeMax bound an open time window inside DATETIME's
-	// range (years 1000 to 9999).
+	// timeMin and timeMax bound an open time window inside the range
+	// every engine stores (MySQL's DATETIME starts at year 1000).
 	timeMin = time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)
 	timeMax = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 )
 
-// maxLastError bounds outbox.last_error (VARCHAR(2048)), so that a long
-// delivery error is recorded shortened instead of failing the update.
+// maxLastError bounds outbox.last_error (VARCHAR(2048) in MySQL): a long
+// delivery error is recorded shortened instead of failing the write.
 const maxLastError = 2048
 
-// lim turns a port limit into a LIMIT value: zero or negative means no
-// limit, which MySQL spells as a very large one.
-func lim(n int) int32 {
+// limit turns a port limit into a LIMIT value: zero or negative means a
+// bound nothing reaches (PostgreSQL refuses a negative LIMIT).
+func limit(n int) int64 {
 	if n <= 0 || n > math.MaxInt32 {
 		return math.MaxInt32
 	}
-	return int32(n)
+	return int64(n)
 }
 
 func before(cursor string) string {
@@ -59,6 +44,21 @@ func before(cursor string) string {
 	return cursor
 }
 
+// clamp keeps a window bound inside [timeMin, timeMax]; zero is unbounded.
+func clamp(t, unbounded time.Time) time.Time {
+	switch {
+	case t.IsZero():
+		return unbounded
+	case t.Before(timeMin):
+		return timeMin
+	case t.After(timeMax):
+		return timeMax
+	}
+	return t.UTC()
+}
+
+// nullString stores the empty string as NULL: no client order id, no
+// stock or order on a ledger row.
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
 // nullTime stores the zero time as NULL, the domain's "never".
@@ -73,17 +73,12 @@ func timeOf(t sql.NullTime) time.Time {
 	if !t.Valid {
 		return time.Time{}
 	}
-	return t.Time
+	return t.Time.UTC()
 }
 
 // orNow fills a missing creation or update time so that a NOT NULL time
 // column never holds a made-up date.
-func orNow(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Now().UTC()
-	}
-	return t.UTC()
-}
+func orNow(t time.Time) time.Time { return orTime(t, time.Now().UTC()) }
 
 // orTime is t in UTC, or def when t is zero.
 func orTime(t, def time.Time) time.Time {
@@ -93,79 +88,10 @@ func orTime(t, def time.Time) time.Time {
 	return t.UTC()
 }
 
-// wholeWon is a price as whole won, rounded down. Limit prices sit on the
-// KRX tick grid, so this is exact for them; for anything else rounding
-// down keeps the key a bound, and the matcher re-checks every candidate
-// with exact decimals.
+// wholeWon is a price in whole won rounded down, the integer price_key
+// that resting orders are indexed by: exact for limits on the tick grid,
+// a bound for anything else (candidates are re-checked with decimals).
 func wholeWon(p decimal.Decimal) int64 { return p.Floor().IntPart() }
-
-// priceKey is an order's position in orders_resting: the limit in whole
-// won for a sell and its negation for a buy, so that ascending order is
-// price priority on both sides. Market orders have none.
-func priceKey(side domain.Side, limit decimal.NullDecimal) sql.NullInt64 {
-	if !limit.Valid {
-		return sql.NullInt64{}
-	}
-	k := wholeWon(limit.Decimal)
-	if side == domain.Buy {
-		k = -k
-	}
-	return sql.NullInt64{Int64: k, Valid: true}
-}
-
-// serverError returns the server's error number, or 0.
-func serverError(err error) uint16 {
-	var e *gomysql.MySQLError
-	if errors.As(err, &e) {
-		return e.Number
-	}
-	return 0
-}
-
-// retryable reports whether err means the transaction lost a race for
-// locks and may simply run again: a deadlock (InnoDB has rolled it back),
-// a lock wait that timed out, or a row changed under a snapshot.
-func retryable(err error) bool {
-	switch serverError(err) {
-	case errLockDeadlock, errLockWaitTimeout, errCheckRead:
-		return true
-	}
-	return false
-}
-
-// wrap names the failed operation and turns the server's errors into the
-// domain's: no rows is domain.ErrNotFound, a duplicate key
-// domain.ErrDuplicate, a missing foreign-key parent a not-found of the row
-// referred to. Retryable errors keep their *mysql.MySQLError in the chain
-// so that WithinTx recognises them.
-func wrap(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return domain.ErrNotFound
-	}
-	switch serverError(err) {
-	case errDupEntry:
-		return domain.ErrDuplicate
-	case errNoReferencedRow:
-		return fmt.Errorf("mysql: %s: a referenced user or order does not exist: %w", op, domain.ErrNotFound)
-	}
-	return fmt.Errorf("mysql: %s: %w", op, err)
-}
-
-// changed turns the row count of an update that must hit one row into an
-// error. The connection counts found rows, so an update that writes the
-// values already stored still counts.
-func changed(op string, n int64, err error) error {
-	if err != nil {
-		return wrap(op, err)
-	}
-	if n == 0 {
-		return domain.ErrNotFound
-	}
-	return nil
-}
 
 // truncate shortens s to at most n bytes without splitting a character.
 func truncate(s string, n int) string {
@@ -178,7 +104,25 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-func user(r mydb.User) domain.User {
+// payload stores a missing payload as empty bytes: MySQL's column is NOT
+// NULL. outboxMessage reads empty bytes back as no payload.
+func payload(p []byte) []byte {
+	if p == nil {
+		return []byte{}
+	}
+	return p
+}
+
+// all maps every row.
+func all[R, T any](rows []R, conv func(R) T) []T {
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = conv(r)
+	}
+	return out
+}
+
+func user(r sqldb.User) domain.User {
 	return domain.User{
 		ID:           r.ID,
 		Email:        r.Email,
@@ -191,7 +135,7 @@ func user(r mydb.User) domain.User {
 	}
 }
 
-func account(r mydb.Account) domain.Account {
+func account(r sqldb.Account) domain.Account {
 	return domain.Account{
 		UserID:          r.UserID,
 		Cash:            r.Cash,
@@ -210,7 +154,7 @@ func account(r mydb.Account) domain.Account {
 	}
 }
 
-func stock(r mydb.Stock) domain.Stock {
+func stock(r sqldb.Stock) domain.Stock {
 	return domain.Stock{
 		Code:      r.Code,
 		Name:      r.Name,
@@ -223,7 +167,11 @@ func stock(r mydb.Stock) domain.Stock {
 	}
 }
 
-func holding(r mydb.Holding) domain.Holding {
+func pricePoint(r sqldb.ListPricesDescRow) domain.PricePoint {
+	return domain.PricePoint{StockCode: r.StockCode, Price: r.Price, At: r.RecordedAt}
+}
+
+func holding(r sqldb.Holding) domain.Holding {
 	return domain.Holding{
 		UserID:           r.UserID,
 		StockCode:        r.StockCode,
@@ -235,7 +183,7 @@ func holding(r mydb.Holding) domain.Holding {
 	}
 }
 
-func order(r mydb.Order) domain.Order {
+func order(r sqldb.Order) domain.Order {
 	return domain.Order{
 		ID:               r.ID,
 		UserID:           r.UserID,
@@ -259,15 +207,7 @@ func order(r mydb.Order) domain.Order {
 	}
 }
 
-func orders(rows []mydb.Order) []domain.Order {
-	out := make([]domain.Order, len(rows))
-	for i, r := range rows {
-		out[i] = order(r)
-	}
-	return out
-}
-
-func execution(r mydb.Execution) domain.Execution {
+func execution(r sqldb.Execution) domain.Execution {
 	return domain.Execution{
 		ID:          r.ID,
 		OrderID:     r.OrderID,
@@ -284,15 +224,7 @@ func execution(r mydb.Execution) domain.Execution {
 	}
 }
 
-func executions(rows []mydb.Execution) []domain.Execution {
-	out := make([]domain.Execution, len(rows))
-	for i, r := range rows {
-		out[i] = execution(r)
-	}
-	return out
-}
-
-func ledgerEntry(r mydb.Ledger) domain.LedgerEntry {
+func ledgerEntry(r sqldb.Ledger) domain.LedgerEntry {
 	return domain.LedgerEntry{
 		ID:                r.ID,
 		UserID:            r.UserID,
@@ -313,7 +245,11 @@ func ledgerEntry(r mydb.Ledger) domain.LedgerEntry {
 	}
 }
 
-func payment(r mydb.Payment) domain.Payment {
+func watchItem(r sqldb.Watchlist) domain.WatchItem {
+	return domain.WatchItem{UserID: r.UserID, StockCode: r.StockCode, CreatedAt: r.CreatedAt}
+}
+
+func payment(r sqldb.Payment) domain.Payment {
 	return domain.Payment{
 		ID:            r.ID,
 		UserID:        r.UserID,
@@ -334,7 +270,7 @@ func payment(r mydb.Payment) domain.Payment {
 	}
 }
 
-func outboxMessage(r mydb.Outbox) ports.OutboxMessage {
+func outboxMessage(r sqldb.Outbox) ports.OutboxMessage {
 	m := ports.OutboxMessage{
 		ID:        r.ID,
 		Kind:      r.Kind,
@@ -344,18 +280,8 @@ func outboxMessage(r mydb.Outbox) ports.OutboxMessage {
 		LastError: r.LastError,
 		CreatedAt: r.CreatedAt,
 	}
-	// The column is NOT NULL (see the schema): an empty payload is no
-	// payload.
 	if len(r.Payload) > 0 {
 		m.Payload = r.Payload
 	}
 	return m
-}
-
-// payload stores a missing payload as empty bytes: the column is NOT NULL.
-func payload(p []byte) []byte {
-	if p == nil {
-		return []byte{}
-	}
-	return p
 }
