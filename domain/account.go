@@ -6,10 +6,17 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Account is a user's virtual cash and the running statistics that the
-// analytics summary reads without scanning every execution.
+// Account is a pot of virtual cash with its positions, and the running
+// statistics that the analytics summary reads without scanning every
+// execution. A user has one personal account, whose id is the user's own,
+// and one account per contest joined.
 type Account struct {
+	ID     string
 	UserID string
+	Kind   AccountKind
+	// ContestID is the contest a CONTEST account belongs to; "" for the
+	// personal account.
+	ContestID string
 	// Cash is every won the user owns, reserved or not.
 	Cash decimal.Decimal
 	// ReservedCash is held by open buy orders.
@@ -28,7 +35,15 @@ type Account struct {
 	// the processes that wrote it, and a unique (user, seq) key makes a
 	// lost update of the account impossible to hide.
 	LedgerSeq int64
-	UpdatedAt time.Time
+	// FreeDepositDay and FreeDeposited count the free deposits of the
+	// Seoul day they name, against the daily limit.
+	FreeDepositDay string
+	FreeDeposited  decimal.Decimal
+	// HistoryStart is where the account's performance history begins: its
+	// opening, or its last reset.
+	HistoryStart time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Available is the cash that new orders and withdrawals may use.
@@ -84,9 +99,9 @@ func (a *Account) Withdraw(amount decimal.Decimal) error {
 	return nil
 }
 
-// Holding is a position in one listing.
+// Holding is an account's position in one listing.
 type Holding struct {
-	UserID    string
+	AccountID string
 	StockCode string
 	Quantity  int64
 	// ReservedQuantity is held by open sell orders.

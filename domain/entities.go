@@ -24,8 +24,10 @@ type User struct {
 	PasswordHash string
 	Role         Role
 	PremiumUntil time.Time // zero when never premium
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Public shows the user's nickname on leaderboards.
+	Public    bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Premium reports whether the subscription is active at t.
@@ -84,12 +86,16 @@ const (
 	TxDividend TxType = "DIVIDEND"
 	TxFee      TxType = "FEE"
 	TxTax      TxType = "TAX"
+	// TxReset returns an account to its initial cash: the amount is the
+	// change of cash it made (positive or negative).
+	TxReset TxType = "RESET"
 )
 
 // LedgerEntry is one money movement with the balance around it.
 type LedgerEntry struct {
-	ID     string
-	UserID string
+	ID        string
+	AccountID string
+	UserID    string
 	// Seq is the row's position in the account's ledger, from 1.
 	Seq               int64
 	Type              TxType

@@ -82,15 +82,16 @@ const MaxClientOrderIDLen = 64
 // Order is a request to buy or sell shares and everything that happened to
 // it.
 type Order struct {
-	ID               string
-	UserID           string
-	ClientOrderID    string // "" when the client sent none
-	StockCode        string
-	Side             Side
-	Type             OrderType
-	TimeInForce      TimeInForce
-	Quantity         int64
-	LimitPrice       decimal.NullDecimal // set for LIMIT and STOP_LIMIT orders
+	ID            string
+	AccountID     string
+	UserID        string
+	ClientOrderID string // "" when the client sent none
+	StockCode     string
+	Side          Side
+	Type          OrderType
+	TimeInForce   TimeInForce
+	Quantity      int64
+	LimitPrice    decimal.NullDecimal // set for LIMIT and STOP_LIMIT orders
 	// StopPrice is the trigger of STOP and STOP_LIMIT orders.
 	StopPrice decimal.NullDecimal
 	// TriggeredAt is when a stop order's trigger was reached; zero before.
@@ -123,6 +124,7 @@ func (o Order) Open() bool { return !o.Status.Final() }
 type Execution struct {
 	ID         string
 	OrderID    string
+	AccountID  string
 	UserID     string
 	StockCode  string
 	Side       Side

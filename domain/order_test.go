@@ -23,14 +23,18 @@ func TestValidateShape(t *testing.T) {
 		{"huge quantity", func(r *OrderRequest) { r.Quantity = 1_000_000_000_000 }, "quantity"},
 		{"bad side", func(r *OrderRequest) { r.Side = "HOLD" }, "side"},
 		{"bad type", func(r *OrderRequest) { r.Type = "ICEBERG" }, "type"},
-		{"valid stop", func(r *OrderRequest) { r.Type, r.LimitPrice, r.StopPrice = StopOrder, decimal.NullDecimal{}, lp("71000") }, ""},
+		{"valid stop", func(r *OrderRequest) {
+			r.Type, r.LimitPrice, r.StopPrice = StopOrder, decimal.NullDecimal{}, lp("71000")
+		}, ""},
 		{"valid stop limit", func(r *OrderRequest) { r.Type, r.StopPrice = StopLimitOrder, lp("71000") }, ""},
 		{"valid market IOC", func(r *OrderRequest) { r.Type, r.LimitPrice, r.TimeInForce = MarketOrder, decimal.NullDecimal{}, IOC }, ""},
 		{"valid limit FOK", func(r *OrderRequest) { r.TimeInForce = FOK }, ""},
 		{"stop price on a limit", func(r *OrderRequest) { r.StopPrice = lp("71000") }, "stop_price"},
 		{"stop without stop price", func(r *OrderRequest) { r.Type, r.LimitPrice = StopOrder, decimal.NullDecimal{} }, "stop_price"},
 		{"stop with a limit price", func(r *OrderRequest) { r.Type, r.StopPrice = StopOrder, lp("71000") }, "limit_price"},
-		{"stop limit without limit price", func(r *OrderRequest) { r.Type, r.LimitPrice, r.StopPrice = StopLimitOrder, decimal.NullDecimal{}, lp("71000") }, "limit_price"},
+		{"stop limit without limit price", func(r *OrderRequest) {
+			r.Type, r.LimitPrice, r.StopPrice = StopLimitOrder, decimal.NullDecimal{}, lp("71000")
+		}, "limit_price"},
 		{"IOC on a stop", func(r *OrderRequest) {
 			r.Type, r.LimitPrice, r.StopPrice, r.TimeInForce = StopOrder, decimal.NullDecimal{}, lp("71000"), IOC
 		}, "time_in_force"},

@@ -116,12 +116,12 @@ func (o Order) Fill(a Account, h Holding, qty int64, price decimal.Decimal, fees
 	return Change{
 		Order: o, Account: a, Holding: h,
 		Execution: Execution{
-			OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: o.Side,
+			OrderID: o.ID, AccountID: o.AccountID, UserID: o.UserID, StockCode: o.StockCode, Side: o.Side,
 			Quantity: qty, Price: price, Amount: st.Amount, Commission: st.Commission, Tax: st.Tax,
 			RealizedPnL: st.RealizedPnL, ExecutedAt: now,
 		},
 		Ledger: LedgerEntry{
-			UserID: o.UserID, Seq: a.LedgerSeq, Type: typ, StockCode: o.StockCode, OrderID: o.ID,
+			AccountID: o.AccountID, UserID: o.UserID, Seq: a.LedgerSeq, Type: typ, StockCode: o.StockCode, OrderID: o.ID,
 			Quantity: qty, Price: decimal.NewNullDecimal(price), Amount: st.Amount,
 			Commission: st.Commission, Tax: st.Tax, CashBalanceBefore: before, CashBalanceAfter: a.Cash, CreatedAt: now,
 		},

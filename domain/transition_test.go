@@ -14,8 +14,8 @@ var t0 = time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
 // book is an account with 1,000,000 won and a holding of 10 shares of
 // 005930 at an average of 60,000, before any order reserved anything.
 func book() (Account, Holding) {
-	return Account{UserID: "u", Cash: d("1000000"), ReservedCash: decimal.Zero, LedgerSeq: 4},
-		Holding{UserID: "u", StockCode: "005930", Quantity: 10, AveragePrice: d("60000")}
+	return Account{ID: "u", UserID: "u", Cash: d("1000000"), ReservedCash: decimal.Zero, LedgerSeq: 4},
+		Holding{AccountID: "u", StockCode: "005930", Quantity: 10, AveragePrice: d("60000")}
 }
 
 func limitOrder(side Side, qty int64, limit string) Order {
@@ -57,7 +57,7 @@ func TestReserve(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			hh := h
 			if c.o.StockCode != h.StockCode {
-				hh = Holding{UserID: "u", StockCode: c.o.StockCode, AveragePrice: decimal.Zero}
+				hh = Holding{AccountID: "u", StockCode: c.o.StockCode, AveragePrice: decimal.Zero}
 			}
 			ch, err := c.o.Reserve(a, hh, d(c.price), DefaultFees())
 			if c.err != "" {

@@ -41,9 +41,9 @@ type Migration struct {
 	AppliedAt time.Time
 }
 
-// OrderFilter selects a user's orders, newest first.
+// OrderFilter selects an account's orders, newest first.
 type OrderFilter struct {
-	UserID    string
+	AccountID string
 	Status    domain.OrderStatus // "" = any
 	StockCode string             // "" = any
 	Side      domain.Side        // "" = any
@@ -52,9 +52,9 @@ type OrderFilter struct {
 	Limit  int
 }
 
-// LedgerFilter selects a user's ledger rows, newest first.
+// LedgerFilter selects an account's ledger rows, newest first.
 type LedgerFilter struct {
-	UserID    string
+	AccountID string
 	Type      domain.TxType
 	StockCode string
 	From, To  time.Time // zero = unbounded; To is exclusive
@@ -71,7 +71,14 @@ type Reader interface {
 	// ListUserIDs pages through every user id in ascending order.
 	ListUserIDs(ctx context.Context, after string, limit int) ([]string, error)
 
-	GetAccount(ctx context.Context, userID string) (domain.Account, error)
+	// GetAccount returns domain.ErrNotFound for an unknown id. A user's
+	// personal account has the user's id.
+	GetAccount(ctx context.Context, id string) (domain.Account, error)
+	// ListAccounts returns a user's accounts: the personal one first, then
+	// the contest accounts in the order they were opened.
+	ListAccounts(ctx context.Context, userID string) ([]domain.Account, error)
+	// ListAccountIDs pages through every account id in ascending order.
+	ListAccountIDs(ctx context.Context, after string, limit int) ([]string, error)
 
 	GetStock(ctx context.Context, code string) (domain.Stock, error)
 	// ListStocks returns every listing ordered by code.
@@ -80,20 +87,23 @@ type Reader interface {
 	// oldest first, at most limit of the newest ones.
 	ListPrices(ctx context.Context, code string, since time.Time, limit int) ([]domain.PricePoint, error)
 
-	// GetHolding returns domain.ErrNotFound when the user holds none.
-	GetHolding(ctx context.Context, userID, code string) (domain.Holding, error)
-	// ListHoldings returns the user's holdings ordered by stock code.
-	ListHoldings(ctx context.Context, userID string) ([]domain.Holding, error)
+	// GetHolding returns domain.ErrNotFound when the account holds none.
+	GetHolding(ctx context.Context, accountID, code string) (domain.Holding, error)
+	// ListHoldings returns the account's holdings ordered by stock code.
+	ListHoldings(ctx context.Context, accountID string) ([]domain.Holding, error)
 
 	// GetOrder returns the order without executions.
 	GetOrder(ctx context.Context, id string) (domain.Order, error)
+	// GetOrderByClientID finds a user's order by its client_order_id,
+	// which is unique per user across all of the user's accounts.
 	GetOrderByClientID(ctx context.Context, userID, clientOrderID string) (domain.Order, error)
 	ListOrders(ctx context.Context, f OrderFilter) ([]domain.Order, error)
 	// ListExecutions returns the executions of the given orders, oldest
 	// first.
 	ListExecutions(ctx context.Context, orderIDs []string) ([]domain.Execution, error)
-	// ListUserExecutions pages through a user's executions in id order.
-	ListUserExecutions(ctx context.Context, userID, after string, limit int) ([]domain.Execution, error)
+	// ListAccountExecutions pages through an account's executions in id
+	// order.
+	ListAccountExecutions(ctx context.Context, accountID, after string, limit int) ([]domain.Execution, error)
 	// ListCrossingOrders returns up to limit PENDING limit orders on code
 	// that a trade at price fills: buys with a limit at or above it, sells
 	// with a limit at or below it, oldest first. It must use an index so
@@ -103,8 +113,8 @@ type Reader interface {
 	// ListExpiringOrders returns up to limit PENDING orders whose expiry is
 	// at or before t.
 	ListExpiringOrders(ctx context.Context, t time.Time, limit int) ([]domain.Order, error)
-	// ListOpenOrders returns a user's PENDING orders.
-	ListOpenOrders(ctx context.Context, userID string) ([]domain.Order, error)
+	// ListOpenOrders returns an account's open orders.
+	ListOpenOrders(ctx context.Context, accountID string) ([]domain.Order, error)
 
 	ListLedger(ctx context.Context, f LedgerFilter) ([]domain.LedgerEntry, error)
 
@@ -122,17 +132,20 @@ type Reader interface {
 type Tx interface {
 	Reader
 
-	LockAccount(ctx context.Context, userID string) (domain.Account, error)
-	// LockHolding returns domain.ErrNotFound when the user holds none.
-	LockHolding(ctx context.Context, userID, code string) (domain.Holding, error)
+	LockAccount(ctx context.Context, id string) (domain.Account, error)
+	// LockHolding returns domain.ErrNotFound when the account holds none.
+	LockHolding(ctx context.Context, accountID, code string) (domain.Holding, error)
 	LockOrder(ctx context.Context, id string) (domain.Order, error)
 	LockPayment(ctx context.Context, id string) (domain.Payment, error)
 
 	// CreateUser returns domain.ErrDuplicate when the e-mail is taken.
 	CreateUser(ctx context.Context, u domain.User) error
-	// UpdateUser saves nickname, password hash, role and premium_until.
+	// UpdateUser saves nickname, password hash, role, premium_until and
+	// public.
 	UpdateUser(ctx context.Context, u domain.User) error
 
+	// CreateAccount opens an account; a user has at most one personal
+	// account and one per contest (domain.ErrDuplicate otherwise).
 	CreateAccount(ctx context.Context, a domain.Account) error
 	// SaveAccount writes every mutable field of the account.
 	SaveAccount(ctx context.Context, a domain.Account) error

@@ -36,30 +36,30 @@ func (s *core) bookCash(ctx context.Context, tx ports.Tx, a *domain.Account, typ
 		return err
 	}
 	return tx.AppendLedger(ctx, domain.LedgerEntry{
-		ID: s.ids.NewID(), UserID: a.UserID, Seq: a.LedgerSeq, Type: typ, PaymentID: paymentID,
+		ID: s.ids.NewID(), AccountID: a.ID, UserID: a.UserID, Seq: a.LedgerSeq, Type: typ, PaymentID: paymentID,
 		Amount: amount, Commission: decimal.Zero, Tax: decimal.Zero,
 		CashBalanceBefore: before, CashBalanceAfter: a.Cash, Memo: memo, CreatedAt: now,
 	})
 }
 
 // Deposit adds virtual cash.
-func (s *Accounts) Deposit(ctx context.Context, userID string, amount decimal.Decimal) (domain.Account, error) {
-	return s.moveCash(ctx, userID, domain.TxDeposit, amount)
+func (s *Accounts) Deposit(ctx context.Context, t Target, amount decimal.Decimal) (domain.Account, error) {
+	return s.moveCash(ctx, t, domain.TxDeposit, amount)
 }
 
 // Withdraw removes available virtual cash.
-func (s *Accounts) Withdraw(ctx context.Context, userID string, amount decimal.Decimal) (domain.Account, error) {
-	return s.moveCash(ctx, userID, domain.TxWithdraw, amount)
+func (s *Accounts) Withdraw(ctx context.Context, t Target, amount decimal.Decimal) (domain.Account, error) {
+	return s.moveCash(ctx, t, domain.TxWithdraw, amount)
 }
 
-func (s *Accounts) moveCash(ctx context.Context, userID string, typ domain.TxType, amount decimal.Decimal) (domain.Account, error) {
+func (s *Accounts) moveCash(ctx context.Context, t Target, typ domain.TxType, amount decimal.Decimal) (domain.Account, error) {
 	if err := domain.ValidateCashAmount("amount", amount); err != nil {
 		return domain.Account{}, err
 	}
 	var a domain.Account
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		var err error
-		if a, err = tx.LockAccount(ctx, userID); err != nil {
+		if a, err = lockAccount(ctx, tx, t); err != nil {
 			return err
 		}
 		if typ == domain.TxDeposit && a.Cash.Add(amount).GreaterThan(maxCash) {
@@ -74,6 +74,24 @@ func (s *Accounts) moveCash(ctx context.Context, userID string, typ domain.TxTyp
 // DECIMAL(24,4) column.
 var maxCash = decimal.New(1, 15)
 
+// List returns the user's accounts, the personal one first, each with its
+// balance.
+func (s *Accounts) List(ctx context.Context, userID string) ([]Balance, error) {
+	as, err := s.store.ListAccounts(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Balance, 0, len(as))
+	for _, a := range as {
+		p, err := s.portfolio(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Balance{Account: a, HoldingsValue: p.Totals.MarketValue})
+	}
+	return out, nil
+}
+
 // Balance is the cash view of an account.
 type Balance struct {
 	Account       domain.Account
@@ -84,12 +102,12 @@ type Balance struct {
 func (b Balance) TotalEquity() decimal.Decimal { return b.Account.Cash.Add(b.HoldingsValue) }
 
 // Balance returns the user's cash and the value of their holdings.
-func (s *Accounts) Balance(ctx context.Context, userID string) (Balance, error) {
-	a, err := s.store.GetAccount(ctx, userID)
+func (s *Accounts) Balance(ctx context.Context, t Target) (Balance, error) {
+	a, err := s.account(ctx, t)
 	if err != nil {
 		return Balance{}, err
 	}
-	p, err := s.Portfolio(ctx, userID)
+	p, err := s.portfolio(ctx, a)
 	if err != nil {
 		return Balance{}, err
 	}
@@ -120,12 +138,16 @@ type Portfolio struct {
 }
 
 // Portfolio values the user's holdings at current prices.
-func (s *Accounts) Portfolio(ctx context.Context, userID string) (Portfolio, error) {
-	a, err := s.store.GetAccount(ctx, userID)
+func (s *Accounts) Portfolio(ctx context.Context, t Target) (Portfolio, error) {
+	a, err := s.account(ctx, t)
 	if err != nil {
 		return Portfolio{}, err
 	}
-	hs, err := s.store.ListHoldings(ctx, userID)
+	return s.portfolio(ctx, a)
+}
+
+func (s *Accounts) portfolio(ctx context.Context, a domain.Account) (Portfolio, error) {
+	hs, err := s.store.ListHoldings(ctx, a.ID)
 	if err != nil {
 		return Portfolio{}, err
 	}
@@ -172,12 +194,12 @@ type Summary struct {
 
 // Summary computes the user's trading statistics from the running totals
 // kept on the account and the current portfolio value.
-func (s *Accounts) Summary(ctx context.Context, userID string) (Summary, error) {
-	a, err := s.store.GetAccount(ctx, userID)
+func (s *Accounts) Summary(ctx context.Context, t Target) (Summary, error) {
+	a, err := s.account(ctx, t)
 	if err != nil {
 		return Summary{}, err
 	}
-	p, err := s.Portfolio(ctx, userID)
+	p, err := s.portfolio(ctx, a)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -205,7 +227,10 @@ type LedgerQuery struct {
 
 // Transactions returns a page of the user's ledger, newest first, and the
 // next cursor.
-func (s *Accounts) Transactions(ctx context.Context, userID string, q LedgerQuery) ([]domain.LedgerEntry, string, error) {
+func (s *Accounts) Transactions(ctx context.Context, t Target, q LedgerQuery) ([]domain.LedgerEntry, string, error) {
+	if _, err := s.account(ctx, t); err != nil {
+		return nil, "", err
+	}
 	typ := domain.TxType(strings.ToUpper(q.Type))
 	switch typ {
 	case "", domain.TxBuy, domain.TxSell, domain.TxDeposit, domain.TxWithdraw, domain.TxDividend, domain.TxFee, domain.TxTax:
@@ -216,7 +241,7 @@ func (s *Accounts) Transactions(ctx context.Context, userID string, q LedgerQuer
 		return nil, "", domain.FieldErrorf(domain.CodeInvalid, "from", "must be before to")
 	}
 	limit := page(q.Limit, 50, 200)
-	rows, err := s.store.ListLedger(ctx, ports.LedgerFilter{UserID: userID, Type: typ, StockCode: q.StockCode, From: q.From, To: q.To, Before: q.Cursor, Limit: limit + 1})
+	rows, err := s.store.ListLedger(ctx, ports.LedgerFilter{AccountID: t.ID(), Type: typ, StockCode: q.StockCode, From: q.From, To: q.To, Before: q.Cursor, Limit: limit + 1})
 	if err != nil {
 		return nil, "", err
 	}

@@ -18,20 +18,22 @@ type Auditor struct{ *core }
 
 // Violation is one broken invariant.
 type Violation struct {
-	UserID string
-	Rule   string
-	Detail string
+	AccountID string
+	Rule      string
+	Detail    string
 }
 
-func (v Violation) String() string { return fmt.Sprintf("user %s: %s: %s", v.UserID, v.Rule, v.Detail) }
+func (v Violation) String() string {
+	return fmt.Sprintf("account %s: %s: %s", v.AccountID, v.Rule, v.Detail)
+}
 
 // AuditReport is the outcome of Auditor.Run.
 type AuditReport struct {
-	Users      int
+	Accounts   int
 	Violations []Violation
 }
 
-// Run checks the ledger and reservation invariants for every user:
+// Run checks the ledger and reservation invariants of every account:
 //
 //   - cash equals deposits minus withdrawals minus buys (amount and
 //     commission) plus sells (amount less commission and tax), from the
@@ -49,7 +51,7 @@ func (s *Auditor) Run(ctx context.Context) (AuditReport, error) {
 	var rep AuditReport
 	after := ""
 	for {
-		ids, err := s.store.ListUserIDs(ctx, after, 500)
+		ids, err := s.store.ListAccountIDs(ctx, after, 500)
 		if err != nil {
 			return rep, err
 		}
@@ -57,26 +59,25 @@ func (s *Auditor) Run(ctx context.Context) (AuditReport, error) {
 			return rep, nil
 		}
 		for _, id := range ids {
-			vs, err := s.User(ctx, id)
+			vs, err := s.Account(ctx, id)
 			if err != nil {
 				return rep, err
 			}
-			rep.Users++
+			rep.Accounts++
 			rep.Violations = append(rep.Violations, vs...)
 		}
 		after = ids[len(ids)-1]
 	}
 }
 
-// OpenWork calls onOrder for every resting order and onPayment for every
-// payment still open, user by user: the rows that must each have a
-// running workflow.
+// OpenWork calls onOrder for every open order and onPayment for every
+// payment still open: the rows that must each have a running workflow.
 func (s *Auditor) OpenWork(ctx context.Context, onOrder func(domain.Order), onPayment func(domain.Payment)) error {
 	after := ""
 	for {
-		ids, err := s.store.ListUserIDs(ctx, after, 500)
+		ids, err := s.store.ListAccountIDs(ctx, after, 500)
 		if err != nil || len(ids) == 0 {
-			return err
+			break
 		}
 		for _, id := range ids {
 			orders, err := s.store.ListOpenOrders(ctx, id)
@@ -86,6 +87,16 @@ func (s *Auditor) OpenWork(ctx context.Context, onOrder func(domain.Order), onPa
 			for _, o := range orders {
 				onOrder(o)
 			}
+		}
+		after = ids[len(ids)-1]
+	}
+	after = ""
+	for {
+		ids, err := s.store.ListUserIDs(ctx, after, 500)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		for _, id := range ids {
 			before := ""
 			for {
 				ps, err := s.store.ListPayments(ctx, id, before, 200)
@@ -107,13 +118,13 @@ func (s *Auditor) OpenWork(ctx context.Context, onOrder func(domain.Order), onPa
 	}
 }
 
-// User checks one user's invariants.
-func (s *Auditor) User(ctx context.Context, userID string) ([]Violation, error) {
+// Account checks one account's invariants.
+func (s *Auditor) Account(ctx context.Context, accountID string) ([]Violation, error) {
 	var out []Violation
 	bad := func(rule, format string, args ...any) {
-		out = append(out, Violation{UserID: userID, Rule: rule, Detail: fmt.Sprintf(format, args...)})
+		out = append(out, Violation{AccountID: accountID, Rule: rule, Detail: fmt.Sprintf(format, args...)})
 	}
-	a, err := s.store.GetAccount(ctx, userID)
+	a, err := s.store.GetAccount(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +133,7 @@ func (s *Auditor) User(ctx context.Context, userID string) ([]Violation, error) 
 	var ledger []domain.LedgerEntry
 	before := ""
 	for {
-		rows, err := s.store.ListLedger(ctx, ports.LedgerFilter{UserID: userID, Before: before, Limit: 1000})
+		rows, err := s.store.ListLedger(ctx, ports.LedgerFilter{AccountID: accountID, Before: before, Limit: 1000})
 		if err != nil {
 			return nil, err
 		}
@@ -170,7 +181,7 @@ func (s *Auditor) User(ctx context.Context, userID string) ([]Violation, error) 
 	qty := map[string]int64{}
 	after := ""
 	for {
-		exs, err := s.store.ListUserExecutions(ctx, userID, after, 1000)
+		exs, err := s.store.ListAccountExecutions(ctx, accountID, after, 1000)
 		if err != nil {
 			return nil, err
 		}
@@ -188,7 +199,7 @@ func (s *Auditor) User(ctx context.Context, userID string) ([]Violation, error) 
 	}
 
 	// Open orders → expected reservations.
-	open, err := s.store.ListOpenOrders(ctx, userID)
+	open, err := s.store.ListOpenOrders(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +221,7 @@ func (s *Auditor) User(ctx context.Context, userID string) ([]Violation, error) 
 		}
 	}
 
-	holdings, err := s.store.ListHoldings(ctx, userID)
+	holdings, err := s.store.ListHoldings(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}

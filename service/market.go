@@ -181,3 +181,13 @@ func (s *Market) RollDay(ctx context.Context) error {
 		return nil
 	})
 }
+
+// Day describes a Seoul date on the exchange's calendar, and names the
+// day before it.
+func (s *Market) Day(date string) (domain.MarketDay, string, error) {
+	d, err := s.cfg.Calendar.Day(date)
+	if err != nil {
+		return domain.MarketDay{}, "", err
+	}
+	return d, d.Open.AddDate(0, 0, -1).Format(time.DateOnly), nil
+}

@@ -106,12 +106,12 @@ func (s *Orders) Match(ctx context.Context, code string, price decimal.Decimal) 
 }
 
 // fillBatch settles a batch of crossed orders in one transaction. Locks are
-// taken user by user in id order (account, then holding, then the user's
+// taken account by account in id order (account, then holding, then its
 // orders), the same global order every other transaction follows, so
 // concurrent batches and API calls cannot deadlock.
 func (s *Orders) fillBatch(ctx context.Context, batch []domain.Order, price decimal.Decimal) (int, error) {
 	slices.SortFunc(batch, func(a, b domain.Order) int {
-		if c := strings.Compare(a.UserID, b.UserID); c != 0 {
+		if c := strings.Compare(a.AccountID, b.AccountID); c != 0 {
 			return c
 		}
 		if c := strings.Compare(a.StockCode, b.StockCode); c != 0 {
@@ -126,7 +126,7 @@ func (s *Orders) fillBatch(ctx context.Context, batch []domain.Order, price deci
 		var (
 			acct    domain.Account
 			h       domain.Holding
-			curUser string
+			curAcct string
 			curCode string
 			dirtyA  bool
 			dirtyH  bool
@@ -146,15 +146,15 @@ func (s *Orders) fillBatch(ctx context.Context, batch []domain.Order, price deci
 			return nil
 		}
 		for _, peek := range batch {
-			if peek.UserID != curUser {
+			if peek.AccountID != curAcct {
 				if err := flush(); err != nil {
 					return err
 				}
 				var err error
-				if acct, err = tx.LockAccount(ctx, peek.UserID); err != nil {
+				if acct, err = tx.LockAccount(ctx, peek.AccountID); err != nil {
 					return err
 				}
-				curUser, curCode = peek.UserID, ""
+				curAcct, curCode = peek.AccountID, ""
 			}
 			if peek.StockCode != curCode {
 				if dirtyH {
@@ -164,7 +164,7 @@ func (s *Orders) fillBatch(ctx context.Context, batch []domain.Order, price deci
 					dirtyH = false
 				}
 				var err error
-				if h, err = s.lockHolding(ctx, tx, peek.UserID, peek.StockCode, now); err != nil {
+				if h, err = s.lockHolding(ctx, tx, peek.AccountID, peek.StockCode, now); err != nil {
 					return err
 				}
 				curCode = peek.StockCode

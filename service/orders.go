@@ -54,7 +54,8 @@ type PlaceResult struct {
 // order marketable on arrival while the market is open, executes at once at
 // the current price; any other LIMIT order reserves cash (buy) or shares
 // (sell) and rests.
-func (s *Orders) Place(ctx context.Context, userID string, req domain.OrderRequest) (PlaceResult, error) {
+func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (PlaceResult, error) {
+	userID := t.UserID
 	req.Normalize()
 	if err := req.ValidateShape(); err != nil {
 		return PlaceResult{}, err
@@ -74,7 +75,7 @@ func (s *Orders) Place(ctx context.Context, userID string, req domain.OrderReque
 	var o domain.Order
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		now := s.clock.Now().UTC()
-		acct, err := tx.LockAccount(ctx, userID)
+		acct, err := lockAccount(ctx, tx, t)
 		if err != nil {
 			return err
 		}
@@ -97,12 +98,12 @@ func (s *Orders) Place(ctx context.Context, userID string, req domain.OrderReque
 			next := s.cfg.Calendar.SessionAt(now).NextOpen
 			return domain.Errorf(domain.CodeMarketClosed, "the market is closed; it opens at %s (Asia/Seoul). Place a LIMIT order to rest until then", next.In(domain.Seoul).Format("2006-01-02 15:04"))
 		}
-		h, err := s.lockHolding(ctx, tx, userID, req.StockCode, now)
+		h, err := s.lockHolding(ctx, tx, acct.ID, req.StockCode, now)
 		if err != nil {
 			return err
 		}
 		o = domain.Order{
-			ID: s.ids.NewID(), UserID: userID, ClientOrderID: req.ClientOrderID, StockCode: req.StockCode,
+			ID: s.ids.NewID(), AccountID: acct.ID, UserID: userID, ClientOrderID: req.ClientOrderID, StockCode: req.StockCode,
 			Side: req.Side, Type: req.Type, TimeInForce: req.TimeInForce, Quantity: req.Quantity,
 			LimitPrice: req.LimitPrice, Status: domain.Pending, ReservedAmount: decimal.Zero,
 			Commission: decimal.Zero, Tax: decimal.Zero, CreatedAt: now, UpdatedAt: now,
@@ -178,10 +179,10 @@ func (s *Orders) replay(ctx context.Context, prev domain.Order, req domain.Order
 
 // lockHolding locks the user's holding of code, or returns an empty one
 // (not yet stored) when there is none.
-func (s *Orders) lockHolding(ctx context.Context, tx ports.Tx, userID, code string, now time.Time) (domain.Holding, error) {
-	h, err := tx.LockHolding(ctx, userID, code)
+func (s *Orders) lockHolding(ctx context.Context, tx ports.Tx, accountID, code string, now time.Time) (domain.Holding, error) {
+	h, err := tx.LockHolding(ctx, accountID, code)
 	if domain.IsCode(err, domain.CodeNotFound) {
-		return domain.Holding{UserID: userID, StockCode: code, AveragePrice: decimal.Zero, CreatedAt: now}, nil
+		return domain.Holding{AccountID: accountID, StockCode: code, AveragePrice: decimal.Zero, CreatedAt: now}, nil
 	}
 	return h, err
 }
@@ -281,8 +282,11 @@ type OrderQuery struct {
 
 // List returns a page of the user's orders, newest first, with their
 // executions, and the cursor of the next page ("" on the last).
-func (s *Orders) List(ctx context.Context, userID string, q OrderQuery) ([]domain.Order, string, error) {
-	f := ports.OrderFilter{UserID: userID, Status: domain.OrderStatus(q.Status), StockCode: q.StockCode, Side: domain.Side(q.Side), Before: q.Cursor, Limit: page(q.Limit, 50, 200)}
+func (s *Orders) List(ctx context.Context, t Target, q OrderQuery) ([]domain.Order, string, error) {
+	if _, err := s.account(ctx, t); err != nil {
+		return nil, "", err
+	}
+	f := ports.OrderFilter{AccountID: t.ID(), Status: domain.OrderStatus(q.Status), StockCode: q.StockCode, Side: domain.Side(q.Side), Before: q.Cursor, Limit: page(q.Limit, 50, 200)}
 	switch f.Status {
 	case "", domain.Pending, domain.Filled, domain.Cancelled, domain.Expired, domain.Rejected:
 	default:
@@ -388,13 +392,15 @@ func (s *Orders) closeOrder(ctx context.Context, id string, status domain.OrderS
 	closedHere := false
 	err = s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		now := s.clock.Now().UTC()
-		acct, err := tx.LockAccount(ctx, peek.UserID)
+		acct, err := tx.LockAccount(ctx, peek.AccountID)
 		if err != nil {
 			return err
 		}
 		var h domain.Holding
 		if peek.Side == domain.Sell {
-			if h, err = tx.LockHolding(ctx, peek.UserID, peek.StockCode); err != nil {
+			// A fill may have sold the holding out and deleted it since
+			// the peek; the order is then final, which LockOrder shows.
+			if h, err = s.lockHolding(ctx, tx, peek.AccountID, peek.StockCode, now); err != nil {
 				return err
 			}
 		}

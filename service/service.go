@@ -151,6 +151,50 @@ func (s *core) tx(ctx context.Context, fn func(ctx context.Context, tx ports.Tx)
 	return s.store.WithinTx(ctx, fn)
 }
 
+// Target names the account a request acts on, for the user who sends it.
+// An empty AccountID is the user's personal account, whose id is the
+// user's own.
+type Target struct {
+	UserID    string
+	AccountID string
+}
+
+// Personal is the target of a user's personal account.
+func Personal(userID string) Target { return Target{UserID: userID} }
+
+// ID is the id of the account targeted.
+func (t Target) ID() string {
+	if t.AccountID == "" {
+		return t.UserID
+	}
+	return t.AccountID
+}
+
+// noAccount is the answer for an account that does not exist or is not
+// the caller's: the two are not told apart.
+func noAccount(t Target) error {
+	return domain.FieldErrorf(domain.CodeNotFound, "account_id", "no account %s", t.ID())
+}
+
+// account reads the targeted account, checking it is the user's.
+func (s *core) account(ctx context.Context, t Target) (domain.Account, error) {
+	a, err := s.store.GetAccount(ctx, t.ID())
+	if domain.IsCode(err, domain.CodeNotFound) || (err == nil && a.UserID != t.UserID) {
+		return domain.Account{}, noAccount(t)
+	}
+	return a, err
+}
+
+// lockAccount locks the targeted account in a transaction, checking it is
+// the user's.
+func lockAccount(ctx context.Context, tx ports.Tx, t Target) (domain.Account, error) {
+	a, err := tx.LockAccount(ctx, t.ID())
+	if domain.IsCode(err, domain.CodeNotFound) || (err == nil && a.UserID != t.UserID) {
+		return domain.Account{}, noAccount(t)
+	}
+	return a, err
+}
+
 // page clamps a requested page size.
 func page(limit, def, max int) int {
 	if limit <= 0 {

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/stocking-kr/stocking/domain"
 	"github.com/stocking-kr/stocking/ports"
 )
@@ -118,7 +120,11 @@ func (s *Users) Create(ctx context.Context, in SignupInput, role domain.Role) (d
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
 		}
-		a := domain.Account{UserID: u.ID, UpdatedAt: now}
+		// The personal account takes the user's id.
+		a := domain.Account{
+			ID: u.ID, UserID: u.ID, Kind: domain.PersonalAccount, FreeDeposited: decimal.Zero,
+			HistoryStart: now, CreatedAt: now, UpdatedAt: now,
+		}
 		if err := tx.CreateAccount(ctx, a); err != nil {
 			return err
 		}

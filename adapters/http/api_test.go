@@ -687,3 +687,46 @@ func assertProblem(t testing.TB, r resp, status int, code, detail string) {
 		t.Errorf("401 without WWW-Authenticate: %v", r.Header)
 	}
 }
+
+// TestAccounts checks the account list and that account_id selects an
+// account of the caller's only.
+func TestAccounts(t *testing.T) {
+	e := newEnv(t)
+	tok := e.signup("accounts@example.com")
+	other := e.signup("other-accounts@example.com")
+	r := e.must(http.StatusOK, "GET", "/api/v1/accounts", tok, nil)
+	list, _ := r.Body["data"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("accounts: %s", r.Raw)
+	}
+	me := list[0].(map[string]any)
+	if me["kind"] != "PERSONAL" || me["contest_id"] != nil || me["cash"] != "10000000" || me["equity"] != "10000000" {
+		t.Fatalf("personal account: %v", me)
+	}
+	id := me["id"].(string)
+	// Naming one's own personal account is the same as naming none.
+	b := e.must(http.StatusOK, "GET", "/api/v1/balance?account_id="+id, tok, nil)
+	if str(b.Body, "data.cash") != "10000000" {
+		t.Fatalf("balance of the named account: %s", b.Raw)
+	}
+	// Another user's account is not found, for reads and writes alike,
+	// and nothing changes.
+	for _, c := range []struct{ method, path, body string }{
+		{"GET", "/api/v1/balance?account_id=" + id, ""},
+		{"GET", "/api/v1/portfolio?account_id=" + id, ""},
+		{"GET", "/api/v1/orders?account_id=" + id, ""},
+		{"GET", "/api/v1/transactions?account_id=" + id, ""},
+		{"GET", "/api/v1/analytics/summary?account_id=" + id, ""},
+		{"POST", "/api/v1/balance/deposit", `{"amount":"1000","account_id":"` + id + `"}`},
+		{"POST", "/api/v1/orders", `{"stock_code":"005930","side":"BUY","type":"MARKET","quantity":1,"account_id":"` + id + `"}`},
+	} {
+		var body any
+		if c.body != "" {
+			body = c.body
+		}
+		assertProblem(t, e.do(c.method, c.path, other, body), 404, "not_found", "no account "+id)
+	}
+	if got := str(e.must(http.StatusOK, "GET", "/api/v1/balance", tok, nil).Body, "data.cash"); got != "10000000" {
+		t.Fatalf("another user's requests changed the balance: %s", got)
+	}
+}

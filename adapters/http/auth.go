@@ -23,6 +23,17 @@ func Claims(ctx context.Context) (ports.Claims, bool) {
 	return c, ok
 }
 
+// accountQuery selects the account a read is about: the caller's personal
+// account when omitted.
+type accountQuery struct {
+	AccountID string `query:"account_id" maxLength:"64" doc:"One of the caller's accounts (GET /accounts); the personal account when omitted."`
+}
+
+// target is the account an operation acts on, for its caller.
+func target(ctx context.Context, accountID string) service.Target {
+	return service.Target{UserID: userID(ctx), AccountID: accountID}
+}
+
 // userID is the caller of an authenticated operation. The middleware has
 // already refused requests without a valid token, so it is never empty
 // there.

@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/service"
 )
 
 // BenchmarkPlaceOrder measures what the HTTP layer adds to placing an
@@ -28,7 +29,7 @@ func BenchmarkPlaceOrder(b *testing.B) {
 	tok := e.signup("bench@example.com")
 	ctx := context.Background()
 	uid := str(e.must(http.StatusOK, "GET", "/api/v1/users/me", tok, nil).Body, "data.id")
-	if _, err := e.svc.Accounts.Deposit(ctx, uid, decimal.NewFromInt(1_000_000_000_000)); err != nil {
+	if _, err := e.svc.Accounts.Deposit(ctx, service.Personal(uid), decimal.NewFromInt(1_000_000_000_000)); err != nil {
 		b.Fatal(err)
 	}
 	e.must(http.StatusCreated, "POST", "/api/v1/orders", tok, `{"stock_code":"005930","side":"BUY","type":"MARKET","quantity":1}`)
@@ -47,7 +48,7 @@ func BenchmarkPlaceOrder(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		t0 := time.Now()
-		if _, err := e.svc.Orders.Place(ctx, uid, direct[i%2]); err != nil {
+		if _, err := e.svc.Orders.Place(ctx, service.Personal(uid), direct[i%2]); err != nil {
 			b.Fatal(err)
 		}
 		t1 := time.Now()

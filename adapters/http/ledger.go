@@ -11,7 +11,8 @@ import (
 )
 
 type ledgerInput struct {
-	Type      string    `query:"type" enum:"BUY,SELL,DEPOSIT,WITHDRAW,DIVIDEND,FEE,TAX"`
+	AccountID string    `query:"account_id" maxLength:"64" doc:"One of the caller's accounts (GET /accounts); the personal account when omitted."`
+	Type      string    `query:"type" enum:"BUY,SELL,DEPOSIT,WITHDRAW,DIVIDEND,FEE,TAX,RESET"`
 	StockCode string    `query:"stock_code" maxLength:"16"`
 	From      time.Time `query:"from" doc:"Rows at or after this time (RFC 3339)."`
 	To        time.Time `query:"to" doc:"Rows before this time (RFC 3339)."`
@@ -29,7 +30,7 @@ func (s *server) registerLedger(api huma.API) {
 		Summary:     "The caller's ledger, newest first",
 		Description: "One row per real movement of money: BUY, SELL, DEPOSIT, WITHDRAW. Placing, resting and cancelling orders write none.",
 	}, func(ctx context.Context, in *ledgerInput) (*ledgerOutput, error) {
-		rows, next, err := s.svc.Accounts.Transactions(ctx, userID(ctx), service.LedgerQuery{
+		rows, next, err := s.svc.Accounts.Transactions(ctx, target(ctx, in.AccountID), service.LedgerQuery{
 			Type: in.Type, StockCode: in.StockCode, From: in.From, To: in.To, Cursor: in.Cursor, Limit: in.Limit,
 		})
 		if err != nil {

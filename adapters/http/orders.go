@@ -29,6 +29,7 @@ type placeOrderInput struct {
 		LimitPrice    string `json:"limit_price,omitempty" example:"70000" doc:"LIMIT orders only: a price on the KRX tick grid inside today's band, as a decimal string."`
 		TimeInForce   string `json:"time_in_force,omitempty" enum:"DAY,GTC" doc:"LIMIT orders only; DAY when omitted."`
 		ClientOrderID string `json:"client_order_id,omitempty" maxLength:"64" doc:"Makes placement idempotent: the same id answers the original order with status 200."`
+		AccountID     string `json:"account_id,omitempty" maxLength:"64" doc:"One of the caller's accounts (GET /accounts); the personal account when omitted."`
 	}
 }
 
@@ -46,6 +47,7 @@ type orderIDInput struct {
 }
 
 type listOrdersInput struct {
+	AccountID string `query:"account_id" maxLength:"64" doc:"One of the caller's accounts (GET /accounts); the personal account when omitted."`
 	Status    string `query:"status" enum:"PENDING,FILLED,CANCELLED,EXPIRED,REJECTED"`
 	StockCode string `query:"stock_code" maxLength:"16"`
 	Side      string `query:"side" enum:"BUY,SELL"`
@@ -80,7 +82,7 @@ func (s *server) registerOrders(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		res, err := s.svc.Orders.Place(ctx, userID(ctx), domain.OrderRequest{
+		res, err := s.svc.Orders.Place(ctx, target(ctx, b.AccountID), domain.OrderRequest{
 			ClientOrderID: b.ClientOrderID, StockCode: b.StockCode, Side: domain.Side(b.Side),
 			Type: domain.OrderType(b.Type), TimeInForce: domain.TimeInForce(b.TimeInForce),
 			Quantity: b.Quantity, LimitPrice: limit,
@@ -99,7 +101,7 @@ func (s *server) registerOrders(api huma.API) {
 		OperationID: "list-orders", Method: http.MethodGet, Path: "/orders", Tags: []string{"orders"},
 		Summary: "The caller's orders, newest first, with executions",
 	}, func(ctx context.Context, in *listOrdersInput) (*ordersOutput, error) {
-		orders, next, err := s.svc.Orders.List(ctx, userID(ctx), service.OrderQuery{
+		orders, next, err := s.svc.Orders.List(ctx, target(ctx, in.AccountID), service.OrderQuery{
 			Status: in.Status, StockCode: in.StockCode, Side: in.Side, Cursor: in.Cursor, Limit: in.Limit,
 		})
 		if err != nil {

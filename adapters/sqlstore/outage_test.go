@@ -164,7 +164,7 @@ func outage(t *testing.T, s ports.Store, proxy *tcpproxy.Proxy) {
 		if err := tx.CreateUser(ctx, domain.User{ID: id, Email: id + "@example.com", Nickname: "n", Role: domain.RoleUser, CreatedAt: now, UpdatedAt: now}); err != nil {
 			return err
 		}
-		return tx.CreateAccount(ctx, domain.Account{UserID: id, Cash: decimal.NewFromInt(1000), TotalDeposits: decimal.NewFromInt(1000), UpdatedAt: now})
+		return tx.CreateAccount(ctx, domain.Account{ID: id, UserID: id, Kind: domain.PersonalAccount, Cash: decimal.NewFromInt(1000), TotalDeposits: decimal.NewFromInt(1000), UpdatedAt: now})
 	})
 	if err != nil {
 		t.Fatal(err)

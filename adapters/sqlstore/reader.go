@@ -79,9 +79,19 @@ func (r reader) ListUserIDs(ctx context.Context, after string, n int) ([]string,
 	return one(r, ctx, "list user ids", sqldb.Queries.ListUserIDs, sqldb.ListUserIDsParams{After: after, Limit: limit(n)})
 }
 
-// GetAccount returns a user's account.
-func (r reader) GetAccount(ctx context.Context, userID string) (domain.Account, error) {
-	return get(r, ctx, "get account", sqldb.Queries.GetAccount, userID, account)
+// GetAccount returns an account.
+func (r reader) GetAccount(ctx context.Context, id string) (domain.Account, error) {
+	return get(r, ctx, "get account", sqldb.Queries.GetAccount, id, account)
+}
+
+// ListAccounts returns a user's accounts, the personal one first.
+func (r reader) ListAccounts(ctx context.Context, userID string) ([]domain.Account, error) {
+	return list(r, ctx, "list accounts", sqldb.Queries.ListAccounts, userID, account)
+}
+
+// ListAccountIDs pages through account ids in ascending order.
+func (r reader) ListAccountIDs(ctx context.Context, after string, n int) ([]string, error) {
+	return one(r, ctx, "list account ids", sqldb.Queries.ListAccountIDs, sqldb.ListAccountIDsParams{After: after, Limit: limit(n)})
 }
 
 // GetStock returns a listing.
@@ -104,15 +114,15 @@ func (r reader) ListPrices(ctx context.Context, code string, since time.Time, n 
 	return out, err
 }
 
-// GetHolding returns domain.ErrNotFound when the user holds none.
-func (r reader) GetHolding(ctx context.Context, userID, code string) (domain.Holding, error) {
+// GetHolding returns domain.ErrNotFound when the account holds none.
+func (r reader) GetHolding(ctx context.Context, accountID, code string) (domain.Holding, error) {
 	return get(r, ctx, "get holding", sqldb.Queries.GetHolding,
-		sqldb.GetHoldingParams{UserID: userID, StockCode: code}, holding)
+		sqldb.GetHoldingParams{AccountID: accountID, StockCode: code}, holding)
 }
 
-// ListHoldings returns the user's holdings ordered by stock code.
-func (r reader) ListHoldings(ctx context.Context, userID string) ([]domain.Holding, error) {
-	return list(r, ctx, "list holdings", sqldb.Queries.ListHoldings, userID, holding)
+// ListHoldings returns the account's holdings ordered by stock code.
+func (r reader) ListHoldings(ctx context.Context, accountID string) ([]domain.Holding, error) {
+	return list(r, ctx, "list holdings", sqldb.Queries.ListHoldings, accountID, holding)
 }
 
 // GetOrder returns the order without executions.
@@ -130,10 +140,10 @@ func (r reader) GetOrderByClientID(ctx context.Context, userID, clientOrderID st
 		sqldb.GetOrderByClientIDParams{UserID: userID, ClientOrderID: nullString(clientOrderID)}, order)
 }
 
-// ListOrders returns a user's orders, newest first.
+// ListOrders returns an account's orders, newest first.
 func (r reader) ListOrders(ctx context.Context, f ports.OrderFilter) ([]domain.Order, error) {
 	return list(r, ctx, "list orders", sqldb.Queries.ListOrders, sqldb.ListOrdersParams{
-		UserID:    f.UserID,
+		AccountID: f.AccountID,
 		Before:    before(f.Before),
 		Status:    string(f.Status),
 		StockCode: f.StockCode,
@@ -150,10 +160,11 @@ func (r reader) ListExecutions(ctx context.Context, orderIDs []string) ([]domain
 	return list(r, ctx, "list executions", sqldb.Queries.ListExecutions, orderIDs, execution)
 }
 
-// ListUserExecutions pages through a user's executions in id order.
-func (r reader) ListUserExecutions(ctx context.Context, userID, after string, n int) ([]domain.Execution, error) {
-	return list(r, ctx, "list user executions", sqldb.Queries.ListUserExecutions,
-		sqldb.ListUserExecutionsParams{UserID: userID, After: after, Limit: limit(n)}, execution)
+// ListAccountExecutions pages through an account's executions in id
+// order.
+func (r reader) ListAccountExecutions(ctx context.Context, accountID, after string, n int) ([]domain.Execution, error) {
+	return list(r, ctx, "list account executions", sqldb.Queries.ListAccountExecutions,
+		sqldb.ListAccountExecutionsParams{AccountID: accountID, After: after, Limit: limit(n)}, execution)
 }
 
 // ListCrossingOrders returns up to n PENDING limit orders on code that a
@@ -179,15 +190,15 @@ func (r reader) ListExpiringOrders(ctx context.Context, t time.Time, n int) ([]d
 		sqldb.ListExpiringOrdersParams{UntilTime: nullTime(t), Limit: limit(n)}, order)
 }
 
-// ListOpenOrders returns a user's PENDING orders, oldest first.
-func (r reader) ListOpenOrders(ctx context.Context, userID string) ([]domain.Order, error) {
-	return list(r, ctx, "list open orders", sqldb.Queries.ListOpenOrders, userID, order)
+// ListOpenOrders returns an account's open orders, oldest first.
+func (r reader) ListOpenOrders(ctx context.Context, accountID string) ([]domain.Order, error) {
+	return list(r, ctx, "list open orders", sqldb.Queries.ListOpenOrders, accountID, order)
 }
 
-// ListLedger returns a user's ledger rows, newest first.
+// ListLedger returns an account's ledger rows, newest first.
 func (r reader) ListLedger(ctx context.Context, f ports.LedgerFilter) ([]domain.LedgerEntry, error) {
 	return list(r, ctx, "list ledger", sqldb.Queries.ListLedger, sqldb.ListLedgerParams{
-		UserID:    f.UserID,
+		AccountID: f.AccountID,
 		Before:    before(f.Before),
 		Type:      string(f.Type),
 		StockCode: sql.NullString{String: f.StockCode, Valid: true},

@@ -130,6 +130,7 @@ func user(r sqldb.User) domain.User {
 		PasswordHash: r.PasswordHash,
 		Role:         domain.Role(r.Role),
 		PremiumUntil: timeOf(r.PremiumUntil),
+		Public:       r.Public,
 		CreatedAt:    r.CreatedAt,
 		UpdatedAt:    r.UpdatedAt,
 	}
@@ -137,7 +138,10 @@ func user(r sqldb.User) domain.User {
 
 func account(r sqldb.Account) domain.Account {
 	return domain.Account{
+		ID:              r.ID,
 		UserID:          r.UserID,
+		Kind:            domain.AccountKind(r.Kind),
+		ContestID:       r.ContestID,
 		Cash:            r.Cash,
 		ReservedCash:    r.ReservedCash,
 		TotalDeposits:   r.TotalDeposits,
@@ -150,6 +154,10 @@ func account(r sqldb.Account) domain.Account {
 		WinCount:        r.WinCount,
 		LossCount:       r.LossCount,
 		LedgerSeq:       r.LedgerSeq,
+		FreeDepositDay:  r.FreeDepositDay,
+		FreeDeposited:   r.FreeDeposited,
+		HistoryStart:    r.HistoryStart,
+		CreatedAt:       r.CreatedAt,
 		UpdatedAt:       r.UpdatedAt,
 	}
 }
@@ -173,7 +181,7 @@ func pricePoint(r sqldb.ListPricesDescRow) domain.PricePoint {
 
 func holding(r sqldb.Holding) domain.Holding {
 	return domain.Holding{
-		UserID:           r.UserID,
+		AccountID:        r.AccountID,
 		StockCode:        r.StockCode,
 		Quantity:         r.Quantity,
 		ReservedQuantity: r.ReservedQuantity,
@@ -186,6 +194,7 @@ func holding(r sqldb.Holding) domain.Holding {
 func order(r sqldb.Order) domain.Order {
 	return domain.Order{
 		ID:               r.ID,
+		AccountID:        r.AccountID,
 		UserID:           r.UserID,
 		ClientOrderID:    r.ClientOrderID.String,
 		StockCode:        r.StockCode,
@@ -211,6 +220,7 @@ func execution(r sqldb.Execution) domain.Execution {
 	return domain.Execution{
 		ID:          r.ID,
 		OrderID:     r.OrderID,
+		AccountID:   r.AccountID,
 		UserID:      r.UserID,
 		StockCode:   r.StockCode,
 		Side:        domain.Side(r.Side),
@@ -227,6 +237,7 @@ func execution(r sqldb.Execution) domain.Execution {
 func ledgerEntry(r sqldb.Ledger) domain.LedgerEntry {
 	return domain.LedgerEntry{
 		ID:                r.ID,
+		AccountID:         r.AccountID,
 		UserID:            r.UserID,
 		Seq:               r.Seq,
 		Type:              domain.TxType(r.Type),

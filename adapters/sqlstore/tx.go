@@ -54,8 +54,8 @@ type tx struct {
 	reader
 	conn TxConn
 	s    *Store
-	// locked holds the users whose accounts this transaction has locked:
-	// saving one cannot miss its row, so the save is a blind write.
+	// locked holds the accounts this transaction has locked: saving one
+	// cannot miss its row, so the save is a blind write.
 	locked []string
 }
 
@@ -85,21 +85,21 @@ func blind[A any](t *tx, ctx context.Context, op string, stmt func(sqldb.Queries
 }
 
 // LockAccount reads the account and locks it until the transaction ends:
-// the lock that serializes everything touching one user's money.
-func (t *tx) LockAccount(ctx context.Context, userID string) (domain.Account, error) {
-	a, err := get(t.reader, ctx, "lock account", sqldb.Queries.LockAccount, userID, account)
-	if err == nil && !slices.Contains(t.locked, userID) {
-		t.locked = append(t.locked, userID)
+// the lock that serializes everything touching one account's money.
+func (t *tx) LockAccount(ctx context.Context, id string) (domain.Account, error) {
+	a, err := get(t.reader, ctx, "lock account", sqldb.Queries.LockAccount, id, account)
+	if err == nil && !slices.Contains(t.locked, id) {
+		t.locked = append(t.locked, id)
 	}
 	return a, err
 }
 
 // LockHolding reads the holding and locks it; domain.ErrNotFound when the
-// user holds none (a concurrent first buy of the same listing is kept out
-// by the account lock, which every such transaction takes first).
-func (t *tx) LockHolding(ctx context.Context, userID, code string) (domain.Holding, error) {
+// account holds none (a concurrent first buy of the same listing is kept
+// out by the account lock, which every such transaction takes first).
+func (t *tx) LockHolding(ctx context.Context, accountID, code string) (domain.Holding, error) {
 	return get(t.reader, ctx, "lock holding", sqldb.Queries.LockHolding,
-		sqldb.LockHoldingParams{UserID: userID, StockCode: code}, holding)
+		sqldb.LockHoldingParams{AccountID: accountID, StockCode: code}, holding)
 }
 
 // LockOrder reads the order and locks it.
@@ -124,6 +124,7 @@ func (t *tx) CreateUser(ctx context.Context, u domain.User) error {
 		PremiumUntil: nullTime(u.PremiumUntil),
 		CreatedAt:    created,
 		UpdatedAt:    orTime(u.UpdatedAt, created),
+		Public:       u.Public,
 	})
 }
 
@@ -135,15 +136,25 @@ func (t *tx) UpdateUser(ctx context.Context, u domain.User) error {
 		Role:         string(u.Role),
 		PremiumUntil: nullTime(u.PremiumUntil),
 		UpdatedAt:    orNow(u.UpdatedAt),
+		Public:       u.Public,
 		ID:           u.ID,
 	})
 	return err
 }
 
-// CreateAccount opens a user's account.
+// CreateAccount opens an account. A second personal account of a user,
+// or a second account in one contest, is domain.ErrDuplicate.
 func (t *tx) CreateAccount(ctx context.Context, a domain.Account) error {
+	created := orNow(a.CreatedAt)
 	return blind(t, ctx, "create account", sqldb.Queries.CreateAccount, sqldb.CreateAccountParams{
+		ID:               a.ID,
 		UserID:           a.UserID,
+		Kind:             string(a.Kind),
+		ContestID:        a.ContestID,
+		FreeDepositDay:   a.FreeDepositDay,
+		FreeDeposited:    a.FreeDeposited,
+		HistoryStart:     orTime(a.HistoryStart, created),
+		CreatedAt:        created,
 		Cash:             a.Cash,
 		ReservedCash:     a.ReservedCash,
 		TotalDeposits:    a.TotalDeposits,
@@ -163,7 +174,7 @@ func (t *tx) CreateAccount(ctx context.Context, a domain.Account) error {
 // SaveAccount writes every mutable field of the account.
 func (t *tx) SaveAccount(ctx context.Context, a domain.Account) error {
 	kind := MustChange
-	if slices.Contains(t.locked, a.UserID) {
+	if slices.Contains(t.locked, a.ID) {
 		kind = Blind
 	}
 	_, err := exec(t, ctx, "save account", kind, sqldb.Queries.SaveAccount, sqldb.SaveAccountParams{
@@ -179,8 +190,11 @@ func (t *tx) SaveAccount(ctx context.Context, a domain.Account) error {
 		WinCount:         a.WinCount,
 		LossCount:        a.LossCount,
 		LedgerSeq:        a.LedgerSeq,
+		FreeDepositDay:   a.FreeDepositDay,
+		FreeDeposited:    a.FreeDeposited,
+		HistoryStart:     orNow(a.HistoryStart),
 		UpdatedAt:        orNow(a.UpdatedAt),
-		UserID:           a.UserID,
+		ID:               a.ID,
 	})
 	return err
 }
@@ -191,11 +205,11 @@ func (t *tx) SaveAccount(ctx context.Context, a domain.Account) error {
 func (t *tx) SaveHolding(ctx context.Context, h domain.Holding) error {
 	if h.Quantity == 0 && h.ReservedQuantity == 0 {
 		return blind(t, ctx, "delete holding", sqldb.Queries.DeleteHolding,
-			sqldb.DeleteHoldingParams{UserID: h.UserID, StockCode: h.StockCode})
+			sqldb.DeleteHoldingParams{AccountID: h.AccountID, StockCode: h.StockCode})
 	}
 	created := orNow(h.CreatedAt)
 	return blind(t, ctx, "save holding", sqldb.Queries.UpsertHolding, sqldb.UpsertHoldingParams{
-		UserID:           h.UserID,
+		AccountID:        h.AccountID,
 		StockCode:        h.StockCode,
 		Quantity:         h.Quantity,
 		ReservedQuantity: h.ReservedQuantity,
@@ -230,6 +244,7 @@ func (t *tx) CreateOrder(ctx context.Context, o domain.Order) error {
 		Reason:           o.Reason,
 		CreatedAt:        created,
 		UpdatedAt:        orTime(o.UpdatedAt, created),
+		AccountID:        o.AccountID,
 	})
 }
 
@@ -268,11 +283,12 @@ func (t *tx) CreateExecution(ctx context.Context, e domain.Execution) error {
 		Tax:         e.Tax,
 		RealizedPnl: e.RealizedPnL,
 		ExecutedAt:  orNow(e.ExecutedAt),
+		AccountID:   e.AccountID,
 	})
 }
 
 // AppendLedger adds a ledger row. A second row for the same payment, or
-// for the same place in the user's ledger, is domain.ErrDuplicate.
+// for the same place in the account's ledger, is domain.ErrDuplicate.
 func (t *tx) AppendLedger(ctx context.Context, e domain.LedgerEntry) error {
 	return blind(t, ctx, "append ledger", sqldb.Queries.AppendLedger, sqldb.AppendLedgerParams{
 		ID:                e.ID,
@@ -291,6 +307,7 @@ func (t *tx) AppendLedger(ctx context.Context, e domain.LedgerEntry) error {
 		CashBalanceAfter:  e.CashBalanceAfter,
 		Memo:              e.Memo,
 		CreatedAt:         orNow(e.CreatedAt),
+		AccountID:         e.AccountID,
 	})
 }
 

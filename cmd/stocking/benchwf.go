@@ -167,7 +167,7 @@ func fundedUsers(ctx context.Context, svc *service.Service, n int, tag string) (
 		if err != nil {
 			return nil, err
 		}
-		if _, err := svc.Accounts.Deposit(ctx, u.ID, decimal.New(1, 11)); err != nil {
+		if _, err := svc.Accounts.Deposit(ctx, service.Personal(u.ID), decimal.New(1, 11)); err != nil {
 			return nil, err
 		}
 		ids[i] = u.ID
@@ -179,7 +179,7 @@ func fundedUsers(ctx context.Context, svc *service.Service, n int, tag string) (
 // a time.
 func placeResting(ctx context.Context, svc *service.Service, userIDs []string, n int, code string, limit decimal.Decimal, tif domain.TimeInForce) error {
 	return parallel(ctx, n, 16, func(i int) error {
-		_, err := svc.Orders.Place(ctx, userIDs[i%len(userIDs)], domain.OrderRequest{
+		_, err := svc.Orders.Place(ctx, service.Personal(userIDs[i%len(userIDs)]), domain.OrderRequest{
 			StockCode: code, Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: tif,
 			Quantity: 1, LimitPrice: decimal.NewNullDecimal(limit),
 		})
@@ -276,7 +276,7 @@ func benchFills(ctx context.Context, env func(string) string, n, nUsers int, out
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "    audit: %d users, %d violations\n", rep.Users, len(rep.Violations))
+	fmt.Fprintf(out, "    audit: %d accounts, %d violations\n", rep.Accounts, len(rep.Violations))
 	if len(rep.Violations) > 0 {
 		return errors.New("audit failed")
 	}

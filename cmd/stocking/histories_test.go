@@ -76,7 +76,7 @@ func TestRecordWorkflowHistories(t *testing.T) {
 	u := signup(t, m, "recorder@example.com")
 	uid := userID(t, m, u)
 	place := func(limit string, tif domain.TimeInForce) domain.Order {
-		res, err := m.Service.Orders.Place(ctx, uid, domain.OrderRequest{
+		res, err := m.Service.Orders.Place(ctx, service.Personal(uid), domain.OrderRequest{
 			StockCode: "005930", Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: tif,
 			Quantity: 1, LimitPrice: decimal.NewNullDecimal(decimal.RequireFromString(limit)),
 		})

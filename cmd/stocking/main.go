@@ -283,7 +283,7 @@ func runAudit(ctx context.Context, getenv func(string) string, out io.Writer) er
 		fmt.Fprintln(out, "VIOLATION", v)
 	}
 	n := len(rep.Violations)
-	fmt.Fprintf(out, "audited %d users: %d violations\n", rep.Users, n)
+	fmt.Fprintf(out, "audited %d accounts: %d violations\n", rep.Accounts, n)
 	if m.Reconciler != nil {
 		// Every open order and payment must have a running workflow.
 		wf, err := m.Reconciler.Check(ctx, false)

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -158,6 +159,8 @@ func testAccounts(f *fixture) {
 	a.TotalCommission = dec("9999.9999")
 	a.TotalTax = dec("141")
 	a.BuyCount, a.SellCount, a.WinCount, a.LossCount, a.LedgerSeq = 7, 5, 3, 2, 19
+	a.FreeDepositDay, a.FreeDeposited = "2026-03-02", dec("5000000")
+	a.HistoryStart = f.tick()
 	a.UpdatedAt = f.tick()
 	f.tx(func(tx ports.Tx) error {
 		locked, err := tx.LockAccount(f.ctx, u.ID)
@@ -180,6 +183,43 @@ func testAccounts(f *fixture) {
 		return err
 	})
 	f.wantErr("LockAccount(unknown)", err, domain.ErrNotFound)
+
+	// A contest account beside the personal one: its own money and
+	// positions, listed after the personal account.
+	f.stock("005930", "70000")
+	contest := domain.Account{
+		ID: f.id(), UserID: u.ID, Kind: domain.ContestAccount, ContestID: "c-" + f.id(),
+		Cash: dec("5000000"), ReservedCash: decimal.Zero, TotalDeposits: dec("5000000"), TotalWithdrawal: decimal.Zero,
+		RealizedPnL: decimal.Zero, TotalCommission: decimal.Zero, TotalTax: decimal.Zero, FreeDeposited: decimal.Zero,
+		HistoryStart: f.tick(), CreatedAt: f.now, UpdatedAt: f.now,
+	}
+	f.tx(func(tx ports.Tx) error { return tx.CreateAccount(f.ctx, contest) })
+	got, err = f.s.GetAccount(f.ctx, contest.ID)
+	f.must(err)
+	f.same("contest account", got, contest)
+	list, err := f.s.ListAccounts(f.ctx, u.ID)
+	f.must(err)
+	if len(list) != 2 || list[0].ID != u.ID || list[1].ID != contest.ID {
+		f.Errorf("ListAccounts = %+v, want the personal account then the contest one", list)
+	}
+	f.tx(func(tx ports.Tx) error {
+		return tx.SaveHolding(f.ctx, domain.Holding{AccountID: contest.ID, StockCode: "005930", Quantity: 3, AveragePrice: dec("70000"), CreatedAt: f.tick(), UpdatedAt: f.now})
+	})
+	if _, err := f.s.GetHolding(f.ctx, u.ID, "005930"); !errors.Is(err, domain.ErrNotFound) {
+		f.Errorf("a contest account's holding shows in the personal account: %v", err)
+	}
+	// One personal account per user, one account per contest.
+	dup := contest
+	dup.ID = f.id()
+	f.wantErr("a second account in one contest", f.txErr(func(tx ports.Tx) error { return tx.CreateAccount(f.ctx, dup) }), domain.ErrDuplicate)
+	dup.Kind, dup.ContestID = domain.PersonalAccount, ""
+	f.wantErr("a second personal account", f.txErr(func(tx ports.Tx) error { return tx.CreateAccount(f.ctx, dup) }), domain.ErrDuplicate)
+
+	ids, err := f.s.ListAccountIDs(f.ctx, "", 100)
+	f.must(err)
+	if !slices.Contains(ids, u.ID) || !slices.Contains(ids, contest.ID) || !slices.IsSorted(ids) {
+		f.Errorf("ListAccountIDs = %v", ids)
+	}
 }
 
 func testStocks(f *fixture) {
@@ -255,9 +295,9 @@ func testHoldings(f *fixture) {
 	_, err := f.s.GetHolding(f.ctx, u.ID, "005930")
 	f.wantErr("GetHolding(none)", err, domain.ErrNotFound)
 
-	h1 := domain.Holding{UserID: u.ID, StockCode: "005930", Quantity: 10, AveragePrice: dec("70123.4567"), CreatedAt: f.tick(), UpdatedAt: f.now}
-	h2 := domain.Holding{UserID: u.ID, StockCode: "000660", Quantity: 3, ReservedQuantity: 1, AveragePrice: dec("180000"), CreatedAt: f.tick(), UpdatedAt: f.now}
-	h3 := domain.Holding{UserID: other.ID, StockCode: "005930", Quantity: 1, AveragePrice: dec("1"), CreatedAt: f.tick(), UpdatedAt: f.now}
+	h1 := domain.Holding{AccountID: u.ID, StockCode: "005930", Quantity: 10, AveragePrice: dec("70123.4567"), CreatedAt: f.tick(), UpdatedAt: f.now}
+	h2 := domain.Holding{AccountID: u.ID, StockCode: "000660", Quantity: 3, ReservedQuantity: 1, AveragePrice: dec("180000"), CreatedAt: f.tick(), UpdatedAt: f.now}
+	h3 := domain.Holding{AccountID: other.ID, StockCode: "005930", Quantity: 1, AveragePrice: dec("1"), CreatedAt: f.tick(), UpdatedAt: f.now}
 	f.tx(func(tx ports.Tx) error {
 		if _, err := tx.LockHolding(f.ctx, u.ID, "005930"); !errors.Is(err, domain.ErrNotFound) {
 			f.Errorf("LockHolding(none) = %v, want ErrNotFound", err)
@@ -310,7 +350,7 @@ func testHoldings(f *fixture) {
 
 	// Saving a zero holding that never existed is fine.
 	f.tx(func(tx ports.Tx) error {
-		return tx.SaveHolding(f.ctx, domain.Holding{UserID: other.ID, StockCode: "000660", AveragePrice: decimal.Zero})
+		return tx.SaveHolding(f.ctx, domain.Holding{AccountID: other.ID, StockCode: "000660", AveragePrice: decimal.Zero})
 	})
 }
 

@@ -44,7 +44,7 @@ func NewTraders(tb testing.TB, s ports.Store, n int) []Trader {
 				return err
 			}
 			cash := decimal.New(1, 15)
-			return tx.CreateAccount(ctx, domain.Account{UserID: id, Cash: cash, TotalDeposits: cash, UpdatedAt: now})
+			return tx.CreateAccount(ctx, domain.Account{ID: id, UserID: id, Kind: domain.PersonalAccount, Cash: cash, TotalDeposits: cash, UpdatedAt: now})
 		})
 		if err != nil {
 			tb.Fatal(err)
@@ -71,13 +71,13 @@ func (m Trader) Buy(ctx context.Context, qty int64) error {
 		}
 		h, err := tx.LockHolding(ctx, m.userID, m.code)
 		if errors.Is(err, domain.ErrNotFound) {
-			h = domain.Holding{UserID: m.userID, StockCode: m.code, CreatedAt: now}
+			h = domain.Holding{AccountID: m.userID, StockCode: m.code, CreatedAt: now}
 		} else if err != nil {
 			return err
 		}
 		set := m.fees.Settle(domain.Buy, qty, st.Price, h.AveragePrice)
 		o := domain.Order{
-			ID: uuid.Must(uuid.NewV7()).String(), UserID: m.userID, StockCode: m.code,
+			ID: uuid.Must(uuid.NewV7()).String(), AccountID: m.userID, UserID: m.userID, StockCode: m.code,
 			Side: domain.Buy, Type: domain.MarketOrder, Quantity: qty, Status: domain.Filled,
 			FilledQuantity: qty, AverageFillPrice: decimal.NewNullDecimal(st.Price),
 			Commission: set.Commission, Tax: set.Tax, CreatedAt: now, UpdatedAt: now,
@@ -86,7 +86,7 @@ func (m Trader) Buy(ctx context.Context, qty int64) error {
 			return err
 		}
 		if err := tx.CreateExecution(ctx, domain.Execution{
-			ID: uuid.Must(uuid.NewV7()).String(), OrderID: o.ID, UserID: m.userID, StockCode: m.code,
+			ID: uuid.Must(uuid.NewV7()).String(), OrderID: o.ID, AccountID: m.userID, UserID: m.userID, StockCode: m.code,
 			Side: domain.Buy, Quantity: qty, Price: st.Price, Amount: set.Amount,
 			Commission: set.Commission, Tax: set.Tax, ExecutedAt: now,
 		}); err != nil {
@@ -105,7 +105,7 @@ func (m Trader) Buy(ctx context.Context, qty int64) error {
 			return err
 		}
 		return tx.AppendLedger(ctx, domain.LedgerEntry{
-			ID: uuid.Must(uuid.NewV7()).String(), UserID: m.userID, Seq: a.LedgerSeq, Type: domain.TxBuy,
+			ID: uuid.Must(uuid.NewV7()).String(), AccountID: m.userID, UserID: m.userID, Seq: a.LedgerSeq, Type: domain.TxBuy,
 			StockCode: m.code, OrderID: o.ID, Quantity: qty, Price: decimal.NewNullDecimal(st.Price),
 			Amount: set.Amount, Commission: set.Commission, Tax: set.Tax,
 			CashBalanceBefore: before, CashBalanceAfter: a.Cash, CreatedAt: now,

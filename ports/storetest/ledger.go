@@ -14,6 +14,7 @@ func (f *fixture) entry(u domain.User, typ domain.TxType, code string, before, d
 	f.ledgerSeq[u.ID]++
 	e := domain.LedgerEntry{
 		ID:                f.id(),
+		AccountID:         u.ID,
 		UserID:            u.ID,
 		Seq:               f.ledgerSeq[u.ID],
 		Type:              typ,
@@ -59,7 +60,7 @@ func testLedger(f *fixture) {
 	})
 	newest := []domain.LedgerEntry{w, b2, s1, b1, dep}
 
-	list, err := f.s.ListLedger(f.ctx, ports.LedgerFilter{UserID: u.ID, Limit: 100})
+	list, err := f.s.ListLedger(f.ctx, ports.LedgerFilter{AccountID: u.ID, Limit: 100})
 	f.must(err)
 	f.same("ListLedger", list, newest)
 
@@ -79,7 +80,7 @@ func testLedger(f *fixture) {
 		{"nothing", ports.LedgerFilter{Type: domain.TxDividend}, nil},
 	}
 	for _, c := range cases {
-		c.f.UserID, c.f.Limit = u.ID, 100
+		c.f.AccountID, c.f.Limit = u.ID, 100
 		list, err := f.s.ListLedger(f.ctx, c.f)
 		f.must(err)
 		f.same("ListLedger("+c.name+")", list, c.want)
@@ -89,7 +90,7 @@ func testLedger(f *fixture) {
 	var paged []domain.LedgerEntry
 	cursor := ""
 	for page := 0; ; page++ {
-		list, err := f.s.ListLedger(f.ctx, ports.LedgerFilter{UserID: u.ID, Before: cursor, Limit: 2})
+		list, err := f.s.ListLedger(f.ctx, ports.LedgerFilter{AccountID: u.ID, Before: cursor, Limit: 2})
 		f.must(err)
 		paged = append(paged, list...)
 		if len(list) < 2 {
@@ -103,7 +104,7 @@ func testLedger(f *fixture) {
 	f.same("ListLedger pages", paged, newest)
 
 	// The cursor with a filter.
-	list, err = f.s.ListLedger(f.ctx, ports.LedgerFilter{UserID: u.ID, Type: domain.TxBuy, Before: b2.ID, Limit: 10})
+	list, err = f.s.ListLedger(f.ctx, ports.LedgerFilter{AccountID: u.ID, Type: domain.TxBuy, Before: b2.ID, Limit: 10})
 	f.must(err)
 	f.same("ListLedger(type, after the first page)", list, []domain.LedgerEntry{b1})
 }
@@ -133,7 +134,7 @@ func testLedgerPaymentOnce(f *fixture) {
 		}
 		return tx.AppendLedger(f.ctx, f.entry(u, domain.TxDeposit, "", "1000001", "1"))
 	})
-	list, err := f.s.ListLedger(f.ctx, ports.LedgerFilter{UserID: u.ID})
+	list, err := f.s.ListLedger(f.ctx, ports.LedgerFilter{AccountID: u.ID})
 	f.must(err)
 	if len(list) != 3 {
 		f.Fatalf("ledger has %d rows, want 3", len(list))

@@ -153,7 +153,7 @@ func testListOrders(f *fixture) {
 	newest := slices.Clone(all)
 	slices.Reverse(newest)
 
-	list, err := f.s.ListOrders(f.ctx, ports.OrderFilter{UserID: u.ID, Limit: 100})
+	list, err := f.s.ListOrders(f.ctx, ports.OrderFilter{AccountID: u.ID, Limit: 100})
 	f.must(err)
 	f.same("ListOrders(all)", orderIDs(list), orderIDs(newest))
 	f.same("ListOrders rows", list, newest)
@@ -162,7 +162,7 @@ func testListOrders(f *fixture) {
 	var paged []domain.Order
 	cursor := ""
 	for page := 0; ; page++ {
-		list, err := f.s.ListOrders(f.ctx, ports.OrderFilter{UserID: u.ID, Before: cursor, Limit: 3})
+		list, err := f.s.ListOrders(f.ctx, ports.OrderFilter{AccountID: u.ID, Before: cursor, Limit: 3})
 		f.must(err)
 		if len(list) > 3 {
 			f.Fatalf("page of %d orders, limit 3", len(list))
@@ -200,7 +200,7 @@ func testListOrders(f *fixture) {
 		}},
 	}
 	for _, c := range cases {
-		c.f.UserID, c.f.Limit = u.ID, 100
+		c.f.AccountID, c.f.Limit = u.ID, 100
 		list, err := f.s.ListOrders(f.ctx, c.f)
 		f.must(err)
 		f.same("ListOrders("+c.name+")", orderIDs(list), filter(c.keep))
@@ -208,7 +208,7 @@ func testListOrders(f *fixture) {
 
 	// Filters and the cursor together.
 	pending := filter(func(o domain.Order) bool { return o.Status == domain.Pending })
-	list, err = f.s.ListOrders(f.ctx, ports.OrderFilter{UserID: u.ID, Status: domain.Pending, Before: pending[0], Limit: 2})
+	list, err = f.s.ListOrders(f.ctx, ports.OrderFilter{AccountID: u.ID, Status: domain.Pending, Before: pending[0], Limit: 2})
 	f.must(err)
 	f.same("ListOrders(status, page 2)", orderIDs(list), pending[1:3])
 }
@@ -225,7 +225,7 @@ func testExecutions(f *fixture) {
 		p := dec(price)
 		q := decimal.NewFromInt(qty)
 		return domain.Execution{
-			ID: f.id(), OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: o.Side,
+			ID: f.id(), OrderID: o.ID, AccountID: o.AccountID, UserID: o.UserID, StockCode: o.StockCode, Side: o.Side,
 			Quantity: qty, Price: p, Amount: p.Mul(q), Commission: dec("10"), Tax: dec("0"),
 			RealizedPnL: dec("-12.5"), ExecutedAt: f.tick(),
 		}
@@ -258,7 +258,7 @@ func testExecutions(f *fixture) {
 	var paged []domain.Execution
 	after := ""
 	for page := 0; ; page++ {
-		list, err := f.s.ListUserExecutions(f.ctx, u.ID, after, 2)
+		list, err := f.s.ListAccountExecutions(f.ctx, u.ID, after, 2)
 		f.must(err)
 		if len(list) == 0 {
 			break

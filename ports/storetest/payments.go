@@ -116,7 +116,7 @@ func testPaymentFulfilOnce(f *fixture) {
 	}
 	deposits := func(id string) int {
 		f.Helper()
-		rows, err := f.s.ListLedger(f.ctx, ports.LedgerFilter{UserID: uid, Type: domain.TxDeposit, Limit: 1000})
+		rows, err := f.s.ListLedger(f.ctx, ports.LedgerFilter{AccountID: uid, Type: domain.TxDeposit, Limit: 1000})
 		f.must(err)
 		n := 0
 		for _, r := range rows {

@@ -74,7 +74,7 @@ func testRaceSellHolding(f *fixture) {
 	u := f.user("0")
 	f.stock("005930", "70000")
 	f.tx(func(tx ports.Tx) error {
-		return tx.SaveHolding(f.ctx, domain.Holding{UserID: u.ID, StockCode: "005930", Quantity: shares, AveragePrice: dec("69000"), CreatedAt: f.now, UpdatedAt: f.now})
+		return tx.SaveHolding(f.ctx, domain.Holding{AccountID: u.ID, StockCode: "005930", Quantity: shares, AveragePrice: dec("69000"), CreatedAt: f.now, UpdatedAt: f.now})
 	})
 
 	errs := f.race(racers, func(_ int, ctx context.Context, tx ports.Tx) error {

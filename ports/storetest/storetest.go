@@ -134,7 +134,9 @@ func (f *fixture) user(cash string) domain.User {
 		UpdatedAt:    now,
 	}
 	a := domain.Account{
+		ID:              u.ID,
 		UserID:          u.ID,
+		Kind:            domain.PersonalAccount,
 		Cash:            dec(cash),
 		ReservedCash:    decimal.Zero,
 		TotalDeposits:   dec(cash),
@@ -175,6 +177,7 @@ func (f *fixture) limitOrder(u domain.User, code string, side domain.Side, price
 	now := f.tick()
 	o := domain.Order{
 		ID:             f.id(),
+		AccountID:      u.ID,
 		UserID:         u.ID,
 		StockCode:      code,
 		Side:           side,
@@ -201,6 +204,7 @@ func (f *fixture) marketOrder(u domain.User, code string, side domain.Side, pric
 	now := f.tick()
 	return domain.Order{
 		ID:               f.id(),
+		AccountID:        u.ID,
 		UserID:           u.ID,
 		StockCode:        code,
 		Side:             side,

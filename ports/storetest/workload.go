@@ -237,16 +237,16 @@ func (f *fixture) workloadOp(svc *service.Service, r *rand.Rand, users []string,
 
 	switch k := r.IntN(100); {
 	case k < 22:
-		_, err := svc.Orders.Place(ctx, user, domain.OrderRequest{StockCode: code, Side: domain.Buy, Type: domain.MarketOrder, Quantity: qty})
+		_, err := svc.Orders.Place(ctx, service.Personal(user), domain.OrderRequest{StockCode: code, Side: domain.Buy, Type: domain.MarketOrder, Quantity: qty})
 		report("market-buy", err)
 	case k < 36:
-		_, err := svc.Orders.Place(ctx, user, domain.OrderRequest{StockCode: code, Side: domain.Sell, Type: domain.MarketOrder, Quantity: qty})
+		_, err := svc.Orders.Place(ctx, service.Personal(user), domain.OrderRequest{StockCode: code, Side: domain.Sell, Type: domain.MarketOrder, Quantity: qty})
 		report("market-sell", err)
 	case k < 50:
-		_, err := svc.Orders.Place(ctx, user, domain.OrderRequest{StockCode: code, Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: tif, Quantity: qty, LimitPrice: limitAway(domain.Buy)})
+		_, err := svc.Orders.Place(ctx, service.Personal(user), domain.OrderRequest{StockCode: code, Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: tif, Quantity: qty, LimitPrice: limitAway(domain.Buy)})
 		report("limit-buy", err)
 	case k < 60:
-		_, err := svc.Orders.Place(ctx, user, domain.OrderRequest{StockCode: code, Side: domain.Sell, Type: domain.LimitOrder, TimeInForce: tif, Quantity: qty, LimitPrice: limitAway(domain.Sell)})
+		_, err := svc.Orders.Place(ctx, service.Personal(user), domain.OrderRequest{StockCode: code, Side: domain.Sell, Type: domain.LimitOrder, TimeInForce: tif, Quantity: qty, LimitPrice: limitAway(domain.Sell)})
 		report("limit-sell", err)
 	case k < 70:
 		open, err := f.s.ListOpenOrders(ctx, user)
@@ -257,10 +257,10 @@ func (f *fixture) workloadOp(svc *service.Service, r *rand.Rand, users []string,
 		_, err = svc.Orders.Cancel(ctx, user, open[r.IntN(len(open))].ID)
 		report("cancel", err)
 	case k < 75:
-		_, err := svc.Accounts.Deposit(ctx, user, decimal.NewFromInt(int64(10_000*(1+r.IntN(100)))))
+		_, err := svc.Accounts.Deposit(ctx, service.Personal(user), decimal.NewFromInt(int64(10_000*(1+r.IntN(100)))))
 		report("deposit", err)
 	case k < 80:
-		_, err := svc.Accounts.Withdraw(ctx, user, decimal.NewFromInt(int64(10_000*(1+r.IntN(100)))))
+		_, err := svc.Accounts.Withdraw(ctx, service.Personal(user), decimal.NewFromInt(int64(10_000*(1+r.IntN(100)))))
 		report("withdraw", err)
 	case k < 92:
 		// A tick moves the price a few ticks either way; one that moves
@@ -290,12 +290,12 @@ func (f *fixture) retryOrder(svc *service.Service, r *rand.Rand, user, code, tag
 	var res [2]service.PlaceResult
 	var errs [2]error
 	if r.IntN(2) == 0 {
-		res[0], errs[0] = svc.Orders.Place(f.ctx, user, req)
-		res[1], errs[1] = svc.Orders.Place(f.ctx, user, req)
+		res[0], errs[0] = svc.Orders.Place(f.ctx, service.Personal(user), req)
+		res[1], errs[1] = svc.Orders.Place(f.ctx, service.Personal(user), req)
 	} else {
 		var wg sync.WaitGroup
 		for i := range 2 {
-			wg.Go(func() { res[i], errs[i] = svc.Orders.Place(f.ctx, user, req) })
+			wg.Go(func() { res[i], errs[i] = svc.Orders.Place(f.ctx, service.Personal(user), req) })
 		}
 		wg.Wait()
 	}
@@ -341,8 +341,8 @@ func (f *fixture) checkBooks(svc *service.Service, users []string) {
 	f.Helper()
 	rep, err := svc.Audit.Run(f.ctx)
 	f.must(err)
-	if rep.Users < len(users) {
-		f.Errorf("audit saw %d users, want at least %d", rep.Users, len(users))
+	if rep.Accounts < len(users) {
+		f.Errorf("audit saw %d accounts, want at least %d", rep.Accounts, len(users))
 	}
 	for i, v := range rep.Violations {
 		if i == 20 {
@@ -353,7 +353,7 @@ func (f *fixture) checkBooks(svc *service.Service, users []string) {
 	}
 	fees := svc.Config().Fees
 	for _, u := range users {
-		all, err := f.s.ListOrders(f.ctx, ports.OrderFilter{UserID: u})
+		all, err := f.s.ListOrders(f.ctx, ports.OrderFilter{AccountID: u})
 		f.must(err)
 		open, err := f.s.ListOpenOrders(f.ctx, u)
 		f.must(err)
@@ -446,7 +446,7 @@ func (f *fixture) serviceFillCancel(svc *service.Service) {
 		// Put the market back above the limit so that the order rests.
 		_, err := svc.Market.Tick(f.ctx, code, base)
 		f.must(err)
-		placed, err := svc.Orders.Place(f.ctx, user, domain.OrderRequest{
+		placed, err := svc.Orders.Place(f.ctx, service.Personal(user), domain.OrderRequest{
 			StockCode: code, Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: domain.GTC,
 			Quantity: 1, LimitPrice: decimal.NewNullDecimal(limit),
 		})

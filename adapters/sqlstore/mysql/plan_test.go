@@ -116,8 +116,8 @@ func TestCrossingUsesIndex(t *testing.T) {
 		}
 	}
 	for _, row := range explain(t, s, mydb.PlannedQueries["ListOrders"], userID, "\U0010FFFF", "", "", "", "", "", "", int64(20)) {
-		if row["key"] != "orders_user" || strings.Contains(row["Extra"], "filesort") {
-			t.Errorf("ListOrders does not read orders_user in order: %v", row)
+		if row["key"] != "orders_account" || strings.Contains(row["Extra"], "filesort") {
+			t.Errorf("ListOrders does not read orders_account in order: %v", row)
 		}
 	}
 }

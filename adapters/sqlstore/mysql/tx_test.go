@@ -30,7 +30,7 @@ func newUsers(tb testing.TB, s *Store, n int) []string {
 				return err
 			}
 			cash := decimal.NewFromInt(1000000)
-			return tx.CreateAccount(ctx, domain.Account{UserID: id, Cash: cash, TotalDeposits: cash, UpdatedAt: now})
+			return tx.CreateAccount(ctx, domain.Account{ID: id, UserID: id, Kind: domain.PersonalAccount, Cash: cash, TotalDeposits: cash, UpdatedAt: now})
 		})
 		if err != nil {
 			tb.Fatal(err)

@@ -26,7 +26,7 @@ func newUser(t *testing.T, s *Store, cash int64) domain.User {
 			return err
 		}
 		c := decimal.NewFromInt(cash)
-		return tx.CreateAccount(ctx, domain.Account{UserID: id, Cash: c, TotalDeposits: c, UpdatedAt: now})
+		return tx.CreateAccount(ctx, domain.Account{ID: id, UserID: id, Kind: domain.PersonalAccount, Cash: c, TotalDeposits: c, UpdatedAt: now})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +141,7 @@ func TestQueuedWriteFailure(t *testing.T) {
 		if err := tx.CreateUser(ctx, other); err != nil {
 			return err
 		}
-		return tx.SaveAccount(ctx, domain.Account{UserID: "nobody"})
+		return tx.SaveAccount(ctx, domain.Account{ID: "nobody", UserID: "nobody"})
 	})
 	if !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("SaveAccount(unknown) = %v, want ErrNotFound", err)

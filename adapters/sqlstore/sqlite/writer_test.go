@@ -44,7 +44,7 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 		if err := tx.CreateUser(ctx, domain.User{ID: "u1", Email: "u1@example.com", Role: domain.RoleUser, CreatedAt: now, UpdatedAt: now}); err != nil {
 			return err
 		}
-		return tx.CreateAccount(ctx, domain.Account{UserID: "u1", Cash: decimal.Zero, UpdatedAt: now})
+		return tx.CreateAccount(ctx, domain.Account{ID: "u1", UserID: "u1", Kind: domain.PersonalAccount, Cash: decimal.Zero, UpdatedAt: now})
 	})
 	if err != nil {
 		t.Fatal(err)

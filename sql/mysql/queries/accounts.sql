@@ -1,22 +1,45 @@
 -- name: GetAccount :one
-SELECT * FROM accounts WHERE user_id = ?;
+SELECT * FROM accounts WHERE id = ?;
 
--- LockAccount is the serialization point of a user's money: every
+-- LockAccount is the serialization point of an account's money: every
 -- transaction that moves cash or reserves it locks this row first.
 -- name: LockAccount :one
-SELECT * FROM accounts WHERE user_id = ? FOR UPDATE;
+SELECT * FROM accounts WHERE id = ? FOR UPDATE;
+
+-- The personal account first (kind PERSONAL sorts after CONTEST), then the
+-- contest accounts in the order they were opened.
+-- name: ListAccounts :many
+SELECT * FROM accounts WHERE user_id = ? ORDER BY kind DESC, created_at, id;
+
+-- name: ListAccountIDs :many
+SELECT id FROM accounts
+WHERE id > sqlc.arg(after)
+ORDER BY id
+LIMIT ?;
 
 -- name: CreateAccount :exec
 INSERT INTO accounts (
-    user_id, cash, reserved_cash, total_deposits, total_withdrawals,
-    realized_pnl, total_commission, total_tax,
-    buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+    id, cash, reserved_cash, total_deposits, total_withdrawals, realized_pnl, total_commission,
+    total_tax, buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at,
+    user_id, kind, contest_id, free_deposit_day, free_deposited, history_start, created_at
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: SaveAccount :execrows
 UPDATE accounts
-SET cash = ?, reserved_cash = ?, total_deposits = ?, total_withdrawals = ?,
-    realized_pnl = ?, total_commission = ?, total_tax = ?,
-    buy_count = ?, sell_count = ?, win_count = ?, loss_count = ?, ledger_seq = ?,
+SET cash = ?,
+    reserved_cash = ?,
+    total_deposits = ?,
+    total_withdrawals = ?,
+    realized_pnl = ?,
+    total_commission = ?,
+    total_tax = ?,
+    buy_count = ?,
+    sell_count = ?,
+    win_count = ?,
+    loss_count = ?,
+    ledger_seq = ?,
+    free_deposit_day = ?,
+    free_deposited = ?,
+    history_start = ?,
     updated_at = ?
-WHERE user_id = ?;
+WHERE id = ?;

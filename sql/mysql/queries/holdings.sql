@@ -1,17 +1,17 @@
 -- name: GetHolding :one
-SELECT * FROM holdings WHERE user_id = ? AND stock_code = ?;
+SELECT * FROM holdings WHERE account_id = ? AND stock_code = ?;
 
 -- name: LockHolding :one
-SELECT * FROM holdings WHERE user_id = ? AND stock_code = ? FOR UPDATE;
+SELECT * FROM holdings WHERE account_id = ? AND stock_code = ? FOR UPDATE;
 
 -- name: ListHoldings :many
-SELECT * FROM holdings WHERE user_id = ? ORDER BY stock_code;
+SELECT * FROM holdings WHERE account_id = ? ORDER BY stock_code;
 
 -- The new values are bound twice rather than read back with VALUES(col),
 -- which MySQL 8 deprecates, or a row alias, which MariaDB lacks.
 -- name: UpsertHolding :exec
-INSERT INTO holdings (user_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at)
-VALUES (sqlc.arg(user_id), sqlc.arg(stock_code), sqlc.arg(quantity), sqlc.arg(reserved_quantity),
+INSERT INTO holdings (account_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at)
+VALUES (sqlc.arg(account_id), sqlc.arg(stock_code), sqlc.arg(quantity), sqlc.arg(reserved_quantity),
         sqlc.arg(average_price), sqlc.arg(created_at), sqlc.arg(updated_at))
 ON DUPLICATE KEY UPDATE
     quantity = sqlc.arg(quantity),
@@ -20,4 +20,4 @@ ON DUPLICATE KEY UPDATE
     updated_at = sqlc.arg(updated_at);
 
 -- name: DeleteHolding :exec
-DELETE FROM holdings WHERE user_id = ? AND stock_code = ?;
+DELETE FROM holdings WHERE account_id = ? AND stock_code = ?;

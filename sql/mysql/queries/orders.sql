@@ -3,8 +3,8 @@ INSERT INTO orders (
     id, user_id, client_order_id, stock_code, side, type, time_in_force,
     quantity, limit_price, price_key, status, filled_quantity,
     average_fill_price, reserved_amount, commission, tax, expires_at, reason,
-    created_at, updated_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+    created_at, updated_at, account_id
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: GetOrder :one
 SELECT * FROM orders WHERE id = ?;
@@ -16,10 +16,10 @@ SELECT * FROM orders WHERE id = ? FOR UPDATE;
 SELECT * FROM orders WHERE user_id = ? AND client_order_id = ?;
 
 -- The cursor is always bound (the adapter passes a value above every id
--- for the first page), so the id bound is an index range on orders_user.
+-- for the first page), so the id bound is an index range on orders_account.
 -- name: ListOrders :many
 SELECT * FROM orders
-WHERE user_id = sqlc.arg(user_id)
+WHERE account_id = sqlc.arg(account_id)
   AND id < sqlc.arg(before)
   AND (sqlc.arg(status) = '' OR status = sqlc.arg(status))
   AND (sqlc.arg(stock_code) = '' OR stock_code = sqlc.arg(stock_code))
@@ -71,5 +71,5 @@ LIMIT ?;
 -- orders instead of keeping one more index on every order insert.
 -- name: ListOpenOrders :many
 SELECT * FROM orders
-WHERE user_id = ? AND status = 'PENDING'
+WHERE account_id = ? AND status = 'PENDING'
 ORDER BY id;

@@ -11,10 +11,10 @@ ORDER BY id
 LIMIT ?;
 
 -- name: CreateUser :exec
-INSERT INTO users (id, email, nickname, password_hash, role, premium_until, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?);
+INSERT INTO users (id, email, nickname, password_hash, role, premium_until, created_at, updated_at, public)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: UpdateUser :execrows
 UPDATE users
-SET nickname = ?, password_hash = ?, role = ?, premium_until = ?, updated_at = ?
+SET nickname = ?, password_hash = ?, role = ?, premium_until = ?, updated_at = ?, public = ?
 WHERE id = ?;

@@ -1,20 +1,20 @@
 -- name: GetHolding :one
-SELECT * FROM holdings WHERE user_id = $1 AND stock_code = $2;
+SELECT * FROM holdings WHERE account_id = $1 AND stock_code = $2;
 
 -- name: LockHolding :one
-SELECT * FROM holdings WHERE user_id = $1 AND stock_code = $2 FOR UPDATE;
+SELECT * FROM holdings WHERE account_id = $1 AND stock_code = $2 FOR UPDATE;
 
 -- name: ListHoldings :many
-SELECT * FROM holdings WHERE user_id = $1 ORDER BY stock_code;
+SELECT * FROM holdings WHERE account_id = $1 ORDER BY stock_code;
 
 -- name: UpsertHolding :exec
-INSERT INTO holdings (user_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at)
+INSERT INTO holdings (account_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
-ON CONFLICT (user_id, stock_code) DO UPDATE SET
+ON CONFLICT (account_id, stock_code) DO UPDATE SET
     quantity = excluded.quantity,
     reserved_quantity = excluded.reserved_quantity,
     average_price = excluded.average_price,
     updated_at = excluded.updated_at;
 
 -- name: DeleteHolding :exec
-DELETE FROM holdings WHERE user_id = $1 AND stock_code = $2;
+DELETE FROM holdings WHERE account_id = $1 AND stock_code = $2;

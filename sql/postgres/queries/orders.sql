@@ -3,8 +3,8 @@ INSERT INTO orders (
     id, user_id, client_order_id, stock_code, side, type, time_in_force,
     quantity, limit_price, price_key, status, filled_quantity,
     average_fill_price, reserved_amount, commission, tax, expires_at, reason,
-    created_at, updated_at
-) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20);
+    created_at, updated_at, account_id
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21);
 
 -- name: GetOrder :one
 SELECT * FROM orders WHERE id = $1;
@@ -19,7 +19,7 @@ SELECT * FROM orders WHERE user_id = $1 AND client_order_id = $2;
 -- for the first page) so that the id range is an index range, not a filter.
 -- name: ListOrders :many
 SELECT * FROM orders
-WHERE user_id = sqlc.arg(user_id)
+WHERE account_id = sqlc.arg(account_id)
   AND id < sqlc.arg(before)
   AND (sqlc.arg(status)::text = '' OR status = sqlc.arg(status))
   AND (sqlc.arg(stock_code)::text = '' OR stock_code = sqlc.arg(stock_code))
@@ -74,5 +74,5 @@ LIMIT sqlc.arg('limit');
 
 -- name: ListOpenOrders :many
 SELECT * FROM orders
-WHERE user_id = $1 AND status = 'PENDING'
+WHERE account_id = $1 AND status = 'PENDING'
 ORDER BY id;

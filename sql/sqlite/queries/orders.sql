@@ -3,8 +3,8 @@ INSERT INTO orders (
     id, user_id, client_order_id, stock_code, side, type, time_in_force,
     quantity, limit_price, price_key, status, filled_quantity,
     average_fill_price, reserved_amount, commission, tax, expires_at, reason,
-    created_at, updated_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+    created_at, updated_at, account_id
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: GetOrder :one
 SELECT * FROM orders WHERE id = ?;
@@ -21,7 +21,7 @@ SELECT * FROM orders WHERE user_id = ? AND client_order_id = ?;
 -- for the first page) so that the id range is an index range, not a filter.
 -- name: ListOrders :many
 SELECT * FROM orders
-WHERE user_id = sqlc.arg(user_id)
+WHERE account_id = sqlc.arg(account_id)
   AND id < sqlc.arg(before)
   AND (CAST(sqlc.arg(status) AS TEXT) = '' OR status = sqlc.arg(status))
   AND (CAST(sqlc.arg(stock_code) AS TEXT) = '' OR stock_code = sqlc.arg(stock_code))
@@ -78,5 +78,5 @@ LIMIT sqlc.arg('limit');
 
 -- name: ListOpenOrders :many
 SELECT * FROM orders
-WHERE user_id = ? AND status = 'PENDING'
+WHERE account_id = ? AND status = 'PENDING'
 ORDER BY id;

@@ -14,7 +14,7 @@ import (
 )
 
 type CreateAccountParams struct {
-	UserID           string
+	ID               string
 	Cash             decimal.Decimal
 	ReservedCash     decimal.Decimal
 	TotalDeposits    decimal.Decimal
@@ -28,6 +28,18 @@ type CreateAccountParams struct {
 	LossCount        int64
 	LedgerSeq        int64
 	UpdatedAt        time.Time
+	UserID           string
+	Kind             string
+	ContestID        string
+	FreeDepositDay   string
+	FreeDeposited    decimal.Decimal
+	HistoryStart     time.Time
+	CreatedAt        time.Time
+}
+
+type ListAccountIDsParams struct {
+	After string
+	Limit int64
 }
 
 type SaveAccountParams struct {
@@ -43,8 +55,11 @@ type SaveAccountParams struct {
 	WinCount         int64
 	LossCount        int64
 	LedgerSeq        int64
+	FreeDepositDay   string
+	FreeDeposited    decimal.Decimal
+	HistoryStart     time.Time
 	UpdatedAt        time.Time
-	UserID           string
+	ID               string
 }
 
 type CreateExecutionParams struct {
@@ -60,31 +75,32 @@ type CreateExecutionParams struct {
 	Tax         decimal.Decimal
 	RealizedPnl decimal.Decimal
 	ExecutedAt  time.Time
+	AccountID   string
 }
 
-type ListUserExecutionsParams struct {
-	UserID string
-	After  string
-	Limit  int64
+type ListAccountExecutionsParams struct {
+	AccountID string
+	After     string
+	Limit     int64
 }
 
 type DeleteHoldingParams struct {
-	UserID    string
+	AccountID string
 	StockCode string
 }
 
 type GetHoldingParams struct {
-	UserID    string
+	AccountID string
 	StockCode string
 }
 
 type LockHoldingParams struct {
-	UserID    string
+	AccountID string
 	StockCode string
 }
 
 type UpsertHoldingParams struct {
-	UserID           string
+	AccountID        string
 	StockCode        string
 	Quantity         int64
 	ReservedQuantity int64
@@ -110,10 +126,11 @@ type AppendLedgerParams struct {
 	CashBalanceAfter  decimal.Decimal
 	Memo              string
 	CreatedAt         time.Time
+	AccountID         string
 }
 
 type ListLedgerParams struct {
-	UserID    string
+	AccountID string
 	Before    string
 	Type      string
 	StockCode sql.NullString
@@ -123,7 +140,7 @@ type ListLedgerParams struct {
 }
 
 type Account struct {
-	UserID           string
+	ID               string
 	Cash             decimal.Decimal
 	ReservedCash     decimal.Decimal
 	TotalDeposits    decimal.Decimal
@@ -137,6 +154,13 @@ type Account struct {
 	LossCount        int64
 	LedgerSeq        int64
 	UpdatedAt        time.Time
+	UserID           string
+	Kind             string
+	ContestID        string
+	FreeDepositDay   string
+	FreeDeposited    decimal.Decimal
+	HistoryStart     time.Time
+	CreatedAt        time.Time
 }
 
 type Execution struct {
@@ -152,10 +176,11 @@ type Execution struct {
 	Tax         decimal.Decimal
 	RealizedPnl decimal.Decimal
 	ExecutedAt  time.Time
+	AccountID   string
 }
 
 type Holding struct {
-	UserID           string
+	AccountID        string
 	StockCode        string
 	Quantity         int64
 	ReservedQuantity int64
@@ -181,6 +206,7 @@ type Ledger struct {
 	CashBalanceAfter  decimal.Decimal
 	Memo              string
 	CreatedAt         time.Time
+	AccountID         string
 }
 
 type Order struct {
@@ -204,6 +230,7 @@ type Order struct {
 	Reason           string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	AccountID        string
 }
 
 type Outbox struct {
@@ -256,6 +283,7 @@ type User struct {
 	PremiumUntil sql.NullTime
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	Public       bool
 }
 
 type Watchlist struct {
@@ -285,6 +313,7 @@ type CreateOrderParams struct {
 	Reason           string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	AccountID        string
 }
 
 type GetOrderByClientIDParams struct {
@@ -304,7 +333,7 @@ type ListExpiringOrdersParams struct {
 }
 
 type ListOrdersParams struct {
-	UserID    string
+	AccountID string
 	Before    string
 	Status    string
 	StockCode string
@@ -429,6 +458,7 @@ type CreateUserParams struct {
 	PremiumUntil sql.NullTime
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	Public       bool
 }
 
 type ListUserIDsParams struct {
@@ -442,6 +472,7 @@ type UpdateUserParams struct {
 	Role         string
 	PremiumUntil sql.NullTime
 	UpdatedAt    time.Time
+	Public       bool
 	ID           string
 }
 
@@ -471,7 +502,7 @@ type Queries interface {
 	DeleteOutbox(ctx context.Context, ids []string) error
 	DueOutbox(ctx context.Context, arg DueOutboxParams) ([]Outbox, error)
 	Enqueue(ctx context.Context, arg EnqueueParams) error
-	GetAccount(ctx context.Context, userID string) (Account, error)
+	GetAccount(ctx context.Context, id string) (Account, error)
 	GetHolding(ctx context.Context, arg GetHoldingParams) (Holding, error)
 	GetOrder(ctx context.Context, id string) (Order, error)
 	GetOrderByClientID(ctx context.Context, arg GetOrderByClientIDParams) (Order, error)
@@ -480,20 +511,22 @@ type Queries interface {
 	GetUser(ctx context.Context, id string) (User, error)
 	GetUserByEmail(ctx context.Context, email string) (User, error)
 	InsertPrice(ctx context.Context, arg InsertPriceParams) error
+	ListAccountExecutions(ctx context.Context, arg ListAccountExecutionsParams) ([]Execution, error)
+	ListAccountIDs(ctx context.Context, arg ListAccountIDsParams) ([]string, error)
+	ListAccounts(ctx context.Context, userID string) ([]Account, error)
 	ListCrossingOrders(ctx context.Context, arg ListCrossingOrdersParams) ([]Order, error)
 	ListExecutions(ctx context.Context, orderIds []string) ([]Execution, error)
 	ListExpiringOrders(ctx context.Context, arg ListExpiringOrdersParams) ([]Order, error)
-	ListHoldings(ctx context.Context, userID string) ([]Holding, error)
+	ListHoldings(ctx context.Context, accountID string) ([]Holding, error)
 	ListLedger(ctx context.Context, arg ListLedgerParams) ([]Ledger, error)
-	ListOpenOrders(ctx context.Context, userID string) ([]Order, error)
+	ListOpenOrders(ctx context.Context, accountID string) ([]Order, error)
 	ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order, error)
 	ListPayments(ctx context.Context, arg ListPaymentsParams) ([]Payment, error)
 	ListPricesDesc(ctx context.Context, arg ListPricesDescParams) ([]ListPricesDescRow, error)
 	ListStocks(ctx context.Context) ([]Stock, error)
-	ListUserExecutions(ctx context.Context, arg ListUserExecutionsParams) ([]Execution, error)
 	ListUserIDs(ctx context.Context, arg ListUserIDsParams) ([]string, error)
 	ListWatchlist(ctx context.Context, userID string) ([]Watchlist, error)
-	LockAccount(ctx context.Context, userID string) (Account, error)
+	LockAccount(ctx context.Context, id string) (Account, error)
 	LockHolding(ctx context.Context, arg LockHoldingParams) (Holding, error)
 	LockOrder(ctx context.Context, id string) (Order, error)
 	LockPayment(ctx context.Context, id string) (Payment, error)

@@ -14,14 +14,14 @@ import (
 
 const createAccount = `-- name: CreateAccount :exec
 INSERT INTO accounts (
-    user_id, cash, reserved_cash, total_deposits, total_withdrawals,
-    realized_pnl, total_commission, total_tax,
-    buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    id, cash, reserved_cash, total_deposits, total_withdrawals, realized_pnl, total_commission,
+    total_tax, buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at,
+    user_id, kind, contest_id, free_deposit_day, free_deposited, history_start, created_at
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 `
 
 type CreateAccountParams struct {
-	UserID           string
+	ID               string
 	Cash             decimal.Decimal
 	ReservedCash     decimal.Decimal
 	TotalDeposits    decimal.Decimal
@@ -35,11 +35,18 @@ type CreateAccountParams struct {
 	LossCount        int64
 	LedgerSeq        int64
 	UpdatedAt        time.Time
+	UserID           string
+	Kind             string
+	ContestID        string
+	FreeDepositDay   string
+	FreeDeposited    decimal.Decimal
+	HistoryStart     time.Time
+	CreatedAt        time.Time
 }
 
 func (q *Queries) CreateAccount(ctx context.Context, arg CreateAccountParams) error {
 	_, err := q.exec(ctx, q.createAccountStmt, createAccount,
-		arg.UserID,
+		arg.ID,
 		arg.Cash,
 		arg.ReservedCash,
 		arg.TotalDeposits,
@@ -53,19 +60,26 @@ func (q *Queries) CreateAccount(ctx context.Context, arg CreateAccountParams) er
 		arg.LossCount,
 		arg.LedgerSeq,
 		arg.UpdatedAt,
+		arg.UserID,
+		arg.Kind,
+		arg.ContestID,
+		arg.FreeDepositDay,
+		arg.FreeDeposited,
+		arg.HistoryStart,
+		arg.CreatedAt,
 	)
 	return err
 }
 
 const getAccount = `-- name: GetAccount :one
-SELECT user_id, cash, reserved_cash, total_deposits, total_withdrawals, realized_pnl, total_commission, total_tax, buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at FROM accounts WHERE user_id = ?
+SELECT id, cash, reserved_cash, total_deposits, total_withdrawals, realized_pnl, total_commission, total_tax, buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at, user_id, kind, contest_id, free_deposit_day, free_deposited, history_start, created_at FROM accounts WHERE id = ?
 `
 
-func (q *Queries) GetAccount(ctx context.Context, userID string) (Account, error) {
-	row := q.queryRow(ctx, q.getAccountStmt, getAccount, userID)
+func (q *Queries) GetAccount(ctx context.Context, id string) (Account, error) {
+	row := q.queryRow(ctx, q.getAccountStmt, getAccount, id)
 	var i Account
 	err := row.Scan(
-		&i.UserID,
+		&i.ID,
 		&i.Cash,
 		&i.ReservedCash,
 		&i.TotalDeposits,
@@ -79,21 +93,114 @@ func (q *Queries) GetAccount(ctx context.Context, userID string) (Account, error
 		&i.LossCount,
 		&i.LedgerSeq,
 		&i.UpdatedAt,
+		&i.UserID,
+		&i.Kind,
+		&i.ContestID,
+		&i.FreeDepositDay,
+		&i.FreeDeposited,
+		&i.HistoryStart,
+		&i.CreatedAt,
 	)
 	return i, err
 }
 
-const lockAccount = `-- name: LockAccount :one
-SELECT user_id, cash, reserved_cash, total_deposits, total_withdrawals, realized_pnl, total_commission, total_tax, buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at FROM accounts WHERE user_id = ? FOR UPDATE
+const listAccountIDs = `-- name: ListAccountIDs :many
+SELECT id FROM accounts
+WHERE id > ?
+ORDER BY id
+LIMIT ?
 `
 
-// LockAccount is the serialization point of a user's money: every
+type ListAccountIDsParams struct {
+	After string
+	Limit int64
+}
+
+func (q *Queries) ListAccountIDs(ctx context.Context, arg ListAccountIDsParams) ([]string, error) {
+	rows, err := q.query(ctx, q.listAccountIDsStmt, listAccountIDs, arg.After, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listAccounts = `-- name: ListAccounts :many
+SELECT id, cash, reserved_cash, total_deposits, total_withdrawals, realized_pnl, total_commission, total_tax, buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at, user_id, kind, contest_id, free_deposit_day, free_deposited, history_start, created_at FROM accounts WHERE user_id = ? ORDER BY kind DESC, created_at, id
+`
+
+// The personal account first (kind PERSONAL sorts after CONTEST), then the
+// contest accounts in the order they were opened.
+func (q *Queries) ListAccounts(ctx context.Context, userID string) ([]Account, error) {
+	rows, err := q.query(ctx, q.listAccountsStmt, listAccounts, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Account{}
+	for rows.Next() {
+		var i Account
+		if err := rows.Scan(
+			&i.ID,
+			&i.Cash,
+			&i.ReservedCash,
+			&i.TotalDeposits,
+			&i.TotalWithdrawals,
+			&i.RealizedPnl,
+			&i.TotalCommission,
+			&i.TotalTax,
+			&i.BuyCount,
+			&i.SellCount,
+			&i.WinCount,
+			&i.LossCount,
+			&i.LedgerSeq,
+			&i.UpdatedAt,
+			&i.UserID,
+			&i.Kind,
+			&i.ContestID,
+			&i.FreeDepositDay,
+			&i.FreeDeposited,
+			&i.HistoryStart,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const lockAccount = `-- name: LockAccount :one
+SELECT id, cash, reserved_cash, total_deposits, total_withdrawals, realized_pnl, total_commission, total_tax, buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at, user_id, kind, contest_id, free_deposit_day, free_deposited, history_start, created_at FROM accounts WHERE id = ? FOR UPDATE
+`
+
+// LockAccount is the serialization point of an account's money: every
 // transaction that moves cash or reserves it locks this row first.
-func (q *Queries) LockAccount(ctx context.Context, userID string) (Account, error) {
-	row := q.queryRow(ctx, q.lockAccountStmt, lockAccount, userID)
+func (q *Queries) LockAccount(ctx context.Context, id string) (Account, error) {
+	row := q.queryRow(ctx, q.lockAccountStmt, lockAccount, id)
 	var i Account
 	err := row.Scan(
-		&i.UserID,
+		&i.ID,
 		&i.Cash,
 		&i.ReservedCash,
 		&i.TotalDeposits,
@@ -107,17 +214,36 @@ func (q *Queries) LockAccount(ctx context.Context, userID string) (Account, erro
 		&i.LossCount,
 		&i.LedgerSeq,
 		&i.UpdatedAt,
+		&i.UserID,
+		&i.Kind,
+		&i.ContestID,
+		&i.FreeDepositDay,
+		&i.FreeDeposited,
+		&i.HistoryStart,
+		&i.CreatedAt,
 	)
 	return i, err
 }
 
 const saveAccount = `-- name: SaveAccount :execrows
 UPDATE accounts
-SET cash = ?, reserved_cash = ?, total_deposits = ?, total_withdrawals = ?,
-    realized_pnl = ?, total_commission = ?, total_tax = ?,
-    buy_count = ?, sell_count = ?, win_count = ?, loss_count = ?, ledger_seq = ?,
+SET cash = ?,
+    reserved_cash = ?,
+    total_deposits = ?,
+    total_withdrawals = ?,
+    realized_pnl = ?,
+    total_commission = ?,
+    total_tax = ?,
+    buy_count = ?,
+    sell_count = ?,
+    win_count = ?,
+    loss_count = ?,
+    ledger_seq = ?,
+    free_deposit_day = ?,
+    free_deposited = ?,
+    history_start = ?,
     updated_at = ?
-WHERE user_id = ?
+WHERE id = ?
 `
 
 type SaveAccountParams struct {
@@ -133,8 +259,11 @@ type SaveAccountParams struct {
 	WinCount         int64
 	LossCount        int64
 	LedgerSeq        int64
+	FreeDepositDay   string
+	FreeDeposited    decimal.Decimal
+	HistoryStart     time.Time
 	UpdatedAt        time.Time
-	UserID           string
+	ID               string
 }
 
 func (q *Queries) SaveAccount(ctx context.Context, arg SaveAccountParams) (int64, error) {
@@ -151,8 +280,11 @@ func (q *Queries) SaveAccount(ctx context.Context, arg SaveAccountParams) (int64
 		arg.WinCount,
 		arg.LossCount,
 		arg.LedgerSeq,
+		arg.FreeDepositDay,
+		arg.FreeDeposited,
+		arg.HistoryStart,
 		arg.UpdatedAt,
-		arg.UserID,
+		arg.ID,
 	)
 	if err != nil {
 		return 0, err

@@ -16,8 +16,8 @@ import (
 const createExecution = `-- name: CreateExecution :exec
 INSERT INTO executions (
     id, order_id, user_id, stock_code, side, quantity, price, amount,
-    commission, tax, realized_pnl, executed_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    commission, tax, realized_pnl, executed_at, account_id
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 `
 
 type CreateExecutionParams struct {
@@ -33,6 +33,7 @@ type CreateExecutionParams struct {
 	Tax         decimal.Decimal
 	RealizedPnl decimal.Decimal
 	ExecutedAt  time.Time
+	AccountID   string
 }
 
 func (q *Queries) CreateExecution(ctx context.Context, arg CreateExecutionParams) error {
@@ -49,12 +50,63 @@ func (q *Queries) CreateExecution(ctx context.Context, arg CreateExecutionParams
 		arg.Tax,
 		arg.RealizedPnl,
 		arg.ExecutedAt,
+		arg.AccountID,
 	)
 	return err
 }
 
+const listAccountExecutions = `-- name: ListAccountExecutions :many
+SELECT id, order_id, user_id, stock_code, side, quantity, price, amount, commission, tax, realized_pnl, executed_at, account_id FROM executions
+WHERE account_id = ? AND id > ?
+ORDER BY id
+LIMIT ?
+`
+
+type ListAccountExecutionsParams struct {
+	AccountID string
+	After     string
+	Limit     int64
+}
+
+func (q *Queries) ListAccountExecutions(ctx context.Context, arg ListAccountExecutionsParams) ([]Execution, error) {
+	rows, err := q.query(ctx, q.listAccountExecutionsStmt, listAccountExecutions, arg.AccountID, arg.After, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Execution{}
+	for rows.Next() {
+		var i Execution
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrderID,
+			&i.UserID,
+			&i.StockCode,
+			&i.Side,
+			&i.Quantity,
+			&i.Price,
+			&i.Amount,
+			&i.Commission,
+			&i.Tax,
+			&i.RealizedPnl,
+			&i.ExecutedAt,
+			&i.AccountID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listExecutions = `-- name: ListExecutions :many
-SELECT id, order_id, user_id, stock_code, side, quantity, price, amount, commission, tax, realized_pnl, executed_at FROM executions
+SELECT id, order_id, user_id, stock_code, side, quantity, price, amount, commission, tax, realized_pnl, executed_at, account_id FROM executions
 WHERE order_id IN (/*SLICE:order_ids*/?)
 ORDER BY executed_at, id
 `
@@ -91,55 +143,7 @@ func (q *Queries) ListExecutions(ctx context.Context, orderIds []string) ([]Exec
 			&i.Tax,
 			&i.RealizedPnl,
 			&i.ExecutedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const listUserExecutions = `-- name: ListUserExecutions :many
-SELECT id, order_id, user_id, stock_code, side, quantity, price, amount, commission, tax, realized_pnl, executed_at FROM executions
-WHERE user_id = ? AND id > ?
-ORDER BY id
-LIMIT ?
-`
-
-type ListUserExecutionsParams struct {
-	UserID string
-	After  string
-	Limit  int64
-}
-
-func (q *Queries) ListUserExecutions(ctx context.Context, arg ListUserExecutionsParams) ([]Execution, error) {
-	rows, err := q.query(ctx, q.listUserExecutionsStmt, listUserExecutions, arg.UserID, arg.After, arg.Limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []Execution{}
-	for rows.Next() {
-		var i Execution
-		if err := rows.Scan(
-			&i.ID,
-			&i.OrderID,
-			&i.UserID,
-			&i.StockCode,
-			&i.Side,
-			&i.Quantity,
-			&i.Price,
-			&i.Amount,
-			&i.Commission,
-			&i.Tax,
-			&i.RealizedPnl,
-			&i.ExecutedAt,
+			&i.AccountID,
 		); err != nil {
 			return nil, err
 		}

@@ -13,33 +13,33 @@ import (
 )
 
 const deleteHolding = `-- name: DeleteHolding :exec
-DELETE FROM holdings WHERE user_id = ? AND stock_code = ?
+DELETE FROM holdings WHERE account_id = ? AND stock_code = ?
 `
 
 type DeleteHoldingParams struct {
-	UserID    string
+	AccountID string
 	StockCode string
 }
 
 func (q *Queries) DeleteHolding(ctx context.Context, arg DeleteHoldingParams) error {
-	_, err := q.exec(ctx, q.deleteHoldingStmt, deleteHolding, arg.UserID, arg.StockCode)
+	_, err := q.exec(ctx, q.deleteHoldingStmt, deleteHolding, arg.AccountID, arg.StockCode)
 	return err
 }
 
 const getHolding = `-- name: GetHolding :one
-SELECT user_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at FROM holdings WHERE user_id = ? AND stock_code = ?
+SELECT account_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at FROM holdings WHERE account_id = ? AND stock_code = ?
 `
 
 type GetHoldingParams struct {
-	UserID    string
+	AccountID string
 	StockCode string
 }
 
 func (q *Queries) GetHolding(ctx context.Context, arg GetHoldingParams) (Holding, error) {
-	row := q.queryRow(ctx, q.getHoldingStmt, getHolding, arg.UserID, arg.StockCode)
+	row := q.queryRow(ctx, q.getHoldingStmt, getHolding, arg.AccountID, arg.StockCode)
 	var i Holding
 	err := row.Scan(
-		&i.UserID,
+		&i.AccountID,
 		&i.StockCode,
 		&i.Quantity,
 		&i.ReservedQuantity,
@@ -51,11 +51,11 @@ func (q *Queries) GetHolding(ctx context.Context, arg GetHoldingParams) (Holding
 }
 
 const listHoldings = `-- name: ListHoldings :many
-SELECT user_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at FROM holdings WHERE user_id = ? ORDER BY stock_code
+SELECT account_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at FROM holdings WHERE account_id = ? ORDER BY stock_code
 `
 
-func (q *Queries) ListHoldings(ctx context.Context, userID string) ([]Holding, error) {
-	rows, err := q.query(ctx, q.listHoldingsStmt, listHoldings, userID)
+func (q *Queries) ListHoldings(ctx context.Context, accountID string) ([]Holding, error) {
+	rows, err := q.query(ctx, q.listHoldingsStmt, listHoldings, accountID)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func (q *Queries) ListHoldings(ctx context.Context, userID string) ([]Holding, e
 	for rows.Next() {
 		var i Holding
 		if err := rows.Scan(
-			&i.UserID,
+			&i.AccountID,
 			&i.StockCode,
 			&i.Quantity,
 			&i.ReservedQuantity,
@@ -86,19 +86,19 @@ func (q *Queries) ListHoldings(ctx context.Context, userID string) ([]Holding, e
 }
 
 const lockHolding = `-- name: LockHolding :one
-SELECT user_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at FROM holdings WHERE user_id = ? AND stock_code = ? FOR UPDATE
+SELECT account_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at FROM holdings WHERE account_id = ? AND stock_code = ? FOR UPDATE
 `
 
 type LockHoldingParams struct {
-	UserID    string
+	AccountID string
 	StockCode string
 }
 
 func (q *Queries) LockHolding(ctx context.Context, arg LockHoldingParams) (Holding, error) {
-	row := q.queryRow(ctx, q.lockHoldingStmt, lockHolding, arg.UserID, arg.StockCode)
+	row := q.queryRow(ctx, q.lockHoldingStmt, lockHolding, arg.AccountID, arg.StockCode)
 	var i Holding
 	err := row.Scan(
-		&i.UserID,
+		&i.AccountID,
 		&i.StockCode,
 		&i.Quantity,
 		&i.ReservedQuantity,
@@ -110,7 +110,7 @@ func (q *Queries) LockHolding(ctx context.Context, arg LockHoldingParams) (Holdi
 }
 
 const upsertHolding = `-- name: UpsertHolding :exec
-INSERT INTO holdings (user_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at)
+INSERT INTO holdings (account_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at)
 VALUES (?, ?, ?, ?,
         ?, ?, ?)
 ON DUPLICATE KEY UPDATE
@@ -121,7 +121,7 @@ ON DUPLICATE KEY UPDATE
 `
 
 type UpsertHoldingParams struct {
-	UserID           string
+	AccountID        string
 	StockCode        string
 	Quantity         int64
 	ReservedQuantity int64
@@ -134,7 +134,7 @@ type UpsertHoldingParams struct {
 // which MySQL 8 deprecates, or a row alias, which MariaDB lacks.
 func (q *Queries) UpsertHolding(ctx context.Context, arg UpsertHoldingParams) error {
 	_, err := q.exec(ctx, q.upsertHoldingStmt, upsertHolding,
-		arg.UserID,
+		arg.AccountID,
 		arg.StockCode,
 		arg.Quantity,
 		arg.ReservedQuantity,

@@ -17,8 +17,8 @@ const appendLedger = `-- name: AppendLedger :exec
 INSERT INTO ledger (
     id, user_id, seq, type, stock_code, order_id, payment_id, quantity, price,
     amount, commission, tax, cash_balance_before, cash_balance_after, memo,
-    created_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    created_at, account_id
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 `
 
 type AppendLedgerParams struct {
@@ -38,6 +38,7 @@ type AppendLedgerParams struct {
 	CashBalanceAfter  decimal.Decimal
 	Memo              string
 	CreatedAt         time.Time
+	AccountID         string
 }
 
 func (q *Queries) AppendLedger(ctx context.Context, arg AppendLedgerParams) error {
@@ -58,13 +59,14 @@ func (q *Queries) AppendLedger(ctx context.Context, arg AppendLedgerParams) erro
 		arg.CashBalanceAfter,
 		arg.Memo,
 		arg.CreatedAt,
+		arg.AccountID,
 	)
 	return err
 }
 
 const listLedger = `-- name: ListLedger :many
-SELECT id, user_id, seq, type, stock_code, order_id, payment_id, quantity, price, amount, commission, tax, cash_balance_before, cash_balance_after, memo, created_at FROM ledger
-WHERE user_id = ?
+SELECT id, user_id, seq, type, stock_code, order_id, payment_id, quantity, price, amount, commission, tax, cash_balance_before, cash_balance_after, memo, created_at, account_id FROM ledger
+WHERE account_id = ?
   AND id < ?
   AND (? = '' OR type = ?)
   AND (? = '' OR stock_code = ?)
@@ -75,7 +77,7 @@ LIMIT ?
 `
 
 type ListLedgerParams struct {
-	UserID    string
+	AccountID string
 	Before    string
 	Type      string
 	StockCode sql.NullString
@@ -91,7 +93,7 @@ type ListLedgerParams struct {
 // types it from the nullable column; the adapter always binds a value.
 func (q *Queries) ListLedger(ctx context.Context, arg ListLedgerParams) ([]Ledger, error) {
 	rows, err := q.query(ctx, q.listLedgerStmt, listLedger,
-		arg.UserID,
+		arg.AccountID,
 		arg.Before,
 		arg.Type,
 		arg.Type,
@@ -125,6 +127,7 @@ func (q *Queries) ListLedger(ctx context.Context, arg ListLedgerParams) ([]Ledge
 			&i.CashBalanceAfter,
 			&i.Memo,
 			&i.CreatedAt,
+			&i.AccountID,
 		); err != nil {
 			return nil, err
 		}

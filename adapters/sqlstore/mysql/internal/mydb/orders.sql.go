@@ -18,8 +18,8 @@ INSERT INTO orders (
     id, user_id, client_order_id, stock_code, side, type, time_in_force,
     quantity, limit_price, price_key, status, filled_quantity,
     average_fill_price, reserved_amount, commission, tax, expires_at, reason,
-    created_at, updated_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    created_at, updated_at, account_id
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 `
 
 type CreateOrderParams struct {
@@ -43,6 +43,7 @@ type CreateOrderParams struct {
 	Reason           string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	AccountID        string
 }
 
 func (q *Queries) CreateOrder(ctx context.Context, arg CreateOrderParams) error {
@@ -67,12 +68,13 @@ func (q *Queries) CreateOrder(ctx context.Context, arg CreateOrderParams) error 
 		arg.Reason,
 		arg.CreatedAt,
 		arg.UpdatedAt,
+		arg.AccountID,
 	)
 	return err
 }
 
 const getOrder = `-- name: GetOrder :one
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders WHERE id = ?
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders WHERE id = ?
 `
 
 func (q *Queries) GetOrder(ctx context.Context, id string) (Order, error) {
@@ -99,12 +101,13 @@ func (q *Queries) GetOrder(ctx context.Context, id string) (Order, error) {
 		&i.Reason,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AccountID,
 	)
 	return i, err
 }
 
 const getOrderByClientID = `-- name: GetOrderByClientID :one
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders WHERE user_id = ? AND client_order_id = ?
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders WHERE user_id = ? AND client_order_id = ?
 `
 
 type GetOrderByClientIDParams struct {
@@ -136,12 +139,13 @@ func (q *Queries) GetOrderByClientID(ctx context.Context, arg GetOrderByClientID
 		&i.Reason,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AccountID,
 	)
 	return i, err
 }
 
 const listCrossingOrders = `-- name: ListCrossingOrders :many
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders
 WHERE status = 'PENDING' AND stock_code = ?
   AND ((side = 'BUY' AND price_key <= 0 - ?)
     OR (side = 'SELL' AND price_key <= ?))
@@ -198,6 +202,7 @@ func (q *Queries) ListCrossingOrders(ctx context.Context, arg ListCrossingOrders
 			&i.Reason,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.AccountID,
 		); err != nil {
 			return nil, err
 		}
@@ -213,7 +218,7 @@ func (q *Queries) ListCrossingOrders(ctx context.Context, arg ListCrossingOrders
 }
 
 const listExpiringOrders = `-- name: ListExpiringOrders :many
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders
 WHERE status = 'PENDING' AND expires_at <= ?
 ORDER BY expires_at
 LIMIT ?
@@ -257,6 +262,7 @@ func (q *Queries) ListExpiringOrders(ctx context.Context, arg ListExpiringOrders
 			&i.Reason,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.AccountID,
 		); err != nil {
 			return nil, err
 		}
@@ -272,15 +278,15 @@ func (q *Queries) ListExpiringOrders(ctx context.Context, arg ListExpiringOrders
 }
 
 const listOpenOrders = `-- name: ListOpenOrders :many
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders
-WHERE user_id = ? AND status = 'PENDING'
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders
+WHERE account_id = ? AND status = 'PENDING'
 ORDER BY id
 `
 
 // Only the audit reads this, once per user, so it filters the user's
 // orders instead of keeping one more index on every order insert.
-func (q *Queries) ListOpenOrders(ctx context.Context, userID string) ([]Order, error) {
-	rows, err := q.query(ctx, q.listOpenOrdersStmt, listOpenOrders, userID)
+func (q *Queries) ListOpenOrders(ctx context.Context, accountID string) ([]Order, error) {
+	rows, err := q.query(ctx, q.listOpenOrdersStmt, listOpenOrders, accountID)
 	if err != nil {
 		return nil, err
 	}
@@ -309,6 +315,7 @@ func (q *Queries) ListOpenOrders(ctx context.Context, userID string) ([]Order, e
 			&i.Reason,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.AccountID,
 		); err != nil {
 			return nil, err
 		}
@@ -324,8 +331,8 @@ func (q *Queries) ListOpenOrders(ctx context.Context, userID string) ([]Order, e
 }
 
 const listOrders = `-- name: ListOrders :many
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders
-WHERE user_id = ?
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders
+WHERE account_id = ?
   AND id < ?
   AND (? = '' OR status = ?)
   AND (? = '' OR stock_code = ?)
@@ -335,7 +342,7 @@ LIMIT ?
 `
 
 type ListOrdersParams struct {
-	UserID    string
+	AccountID string
 	Before    string
 	Status    string
 	StockCode string
@@ -344,10 +351,10 @@ type ListOrdersParams struct {
 }
 
 // The cursor is always bound (the adapter passes a value above every id
-// for the first page), so the id bound is an index range on orders_user.
+// for the first page), so the id bound is an index range on orders_account.
 func (q *Queries) ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order, error) {
 	rows, err := q.query(ctx, q.listOrdersStmt, listOrders,
-		arg.UserID,
+		arg.AccountID,
 		arg.Before,
 		arg.Status,
 		arg.Status,
@@ -385,6 +392,7 @@ func (q *Queries) ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order
 			&i.Reason,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.AccountID,
 		); err != nil {
 			return nil, err
 		}
@@ -400,7 +408,7 @@ func (q *Queries) ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order
 }
 
 const lockOrder = `-- name: LockOrder :one
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders WHERE id = ? FOR UPDATE
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders WHERE id = ? FOR UPDATE
 `
 
 func (q *Queries) LockOrder(ctx context.Context, id string) (Order, error) {
@@ -427,6 +435,7 @@ func (q *Queries) LockOrder(ctx context.Context, id string) (Order, error) {
 		&i.Reason,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AccountID,
 	)
 	return i, err
 }

@@ -14,14 +14,14 @@ import (
 
 const createAccount = `-- name: CreateAccount :exec
 INSERT INTO accounts (
-    user_id, cash, reserved_cash, total_deposits, total_withdrawals,
-    realized_pnl, total_commission, total_tax,
-    buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at
-) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    id, cash, reserved_cash, total_deposits, total_withdrawals, realized_pnl, total_commission,
+    total_tax, buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at,
+    user_id, kind, contest_id, free_deposit_day, free_deposited, history_start, created_at
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 `
 
 type CreateAccountParams struct {
-	UserID           string
+	ID               string
 	Cash             decimal.Decimal
 	ReservedCash     decimal.Decimal
 	TotalDeposits    decimal.Decimal
@@ -35,11 +35,18 @@ type CreateAccountParams struct {
 	LossCount        int64
 	LedgerSeq        int64
 	UpdatedAt        time.Time
+	UserID           string
+	Kind             string
+	ContestID        string
+	FreeDepositDay   string
+	FreeDeposited    decimal.Decimal
+	HistoryStart     time.Time
+	CreatedAt        time.Time
 }
 
 func (q *Queries) CreateAccount(ctx context.Context, arg CreateAccountParams) error {
 	_, err := q.db.Exec(ctx, createAccount,
-		arg.UserID,
+		arg.ID,
 		arg.Cash,
 		arg.ReservedCash,
 		arg.TotalDeposits,
@@ -53,19 +60,26 @@ func (q *Queries) CreateAccount(ctx context.Context, arg CreateAccountParams) er
 		arg.LossCount,
 		arg.LedgerSeq,
 		arg.UpdatedAt,
+		arg.UserID,
+		arg.Kind,
+		arg.ContestID,
+		arg.FreeDepositDay,
+		arg.FreeDeposited,
+		arg.HistoryStart,
+		arg.CreatedAt,
 	)
 	return err
 }
 
 const getAccount = `-- name: GetAccount :one
-SELECT user_id, cash, reserved_cash, total_deposits, total_withdrawals, realized_pnl, total_commission, total_tax, buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at FROM accounts WHERE user_id = $1
+SELECT id, cash, reserved_cash, total_deposits, total_withdrawals, realized_pnl, total_commission, total_tax, buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at, user_id, kind, contest_id, free_deposit_day, free_deposited, history_start, created_at FROM accounts WHERE id = $1
 `
 
-func (q *Queries) GetAccount(ctx context.Context, userID string) (Account, error) {
-	row := q.db.QueryRow(ctx, getAccount, userID)
+func (q *Queries) GetAccount(ctx context.Context, id string) (Account, error) {
+	row := q.db.QueryRow(ctx, getAccount, id)
 	var i Account
 	err := row.Scan(
-		&i.UserID,
+		&i.ID,
 		&i.Cash,
 		&i.ReservedCash,
 		&i.TotalDeposits,
@@ -79,21 +93,108 @@ func (q *Queries) GetAccount(ctx context.Context, userID string) (Account, error
 		&i.LossCount,
 		&i.LedgerSeq,
 		&i.UpdatedAt,
+		&i.UserID,
+		&i.Kind,
+		&i.ContestID,
+		&i.FreeDepositDay,
+		&i.FreeDeposited,
+		&i.HistoryStart,
+		&i.CreatedAt,
 	)
 	return i, err
 }
 
+const listAccountIDs = `-- name: ListAccountIDs :many
+SELECT id FROM accounts
+WHERE id > $1
+ORDER BY id
+LIMIT $2
+`
+
+type ListAccountIDsParams struct {
+	After string
+	Limit int64
+}
+
+func (q *Queries) ListAccountIDs(ctx context.Context, arg ListAccountIDsParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, listAccountIDs, arg.After, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listAccounts = `-- name: ListAccounts :many
+SELECT id, cash, reserved_cash, total_deposits, total_withdrawals, realized_pnl, total_commission, total_tax, buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at, user_id, kind, contest_id, free_deposit_day, free_deposited, history_start, created_at FROM accounts WHERE user_id = $1 ORDER BY kind DESC, created_at, id
+`
+
+// The personal account first (kind PERSONAL sorts after CONTEST), then the
+// contest accounts in the order they were opened.
+func (q *Queries) ListAccounts(ctx context.Context, userID string) ([]Account, error) {
+	rows, err := q.db.Query(ctx, listAccounts, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Account{}
+	for rows.Next() {
+		var i Account
+		if err := rows.Scan(
+			&i.ID,
+			&i.Cash,
+			&i.ReservedCash,
+			&i.TotalDeposits,
+			&i.TotalWithdrawals,
+			&i.RealizedPnl,
+			&i.TotalCommission,
+			&i.TotalTax,
+			&i.BuyCount,
+			&i.SellCount,
+			&i.WinCount,
+			&i.LossCount,
+			&i.LedgerSeq,
+			&i.UpdatedAt,
+			&i.UserID,
+			&i.Kind,
+			&i.ContestID,
+			&i.FreeDepositDay,
+			&i.FreeDeposited,
+			&i.HistoryStart,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockAccount = `-- name: LockAccount :one
-SELECT user_id, cash, reserved_cash, total_deposits, total_withdrawals, realized_pnl, total_commission, total_tax, buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at FROM accounts WHERE user_id = $1 FOR UPDATE
+SELECT id, cash, reserved_cash, total_deposits, total_withdrawals, realized_pnl, total_commission, total_tax, buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at, user_id, kind, contest_id, free_deposit_day, free_deposited, history_start, created_at FROM accounts WHERE id = $1 FOR UPDATE
 `
 
 // LockAccount takes the row lock that serializes everything touching one
-// user's money; every transaction that changes the account takes it first.
-func (q *Queries) LockAccount(ctx context.Context, userID string) (Account, error) {
-	row := q.db.QueryRow(ctx, lockAccount, userID)
+// account's money; every transaction that changes the account takes it first.
+func (q *Queries) LockAccount(ctx context.Context, id string) (Account, error) {
+	row := q.db.QueryRow(ctx, lockAccount, id)
 	var i Account
 	err := row.Scan(
-		&i.UserID,
+		&i.ID,
 		&i.Cash,
 		&i.ReservedCash,
 		&i.TotalDeposits,
@@ -107,17 +208,36 @@ func (q *Queries) LockAccount(ctx context.Context, userID string) (Account, erro
 		&i.LossCount,
 		&i.LedgerSeq,
 		&i.UpdatedAt,
+		&i.UserID,
+		&i.Kind,
+		&i.ContestID,
+		&i.FreeDepositDay,
+		&i.FreeDeposited,
+		&i.HistoryStart,
+		&i.CreatedAt,
 	)
 	return i, err
 }
 
 const saveAccount = `-- name: SaveAccount :execrows
 UPDATE accounts
-SET cash = $1, reserved_cash = $2, total_deposits = $3, total_withdrawals = $4,
-    realized_pnl = $5, total_commission = $6, total_tax = $7,
-    buy_count = $8, sell_count = $9, win_count = $10, loss_count = $11,
-    ledger_seq = $12, updated_at = $13
-WHERE user_id = $14
+SET cash = $1,
+    reserved_cash = $2,
+    total_deposits = $3,
+    total_withdrawals = $4,
+    realized_pnl = $5,
+    total_commission = $6,
+    total_tax = $7,
+    buy_count = $8,
+    sell_count = $9,
+    win_count = $10,
+    loss_count = $11,
+    ledger_seq = $12,
+    free_deposit_day = $13,
+    free_deposited = $14,
+    history_start = $15,
+    updated_at = $16
+WHERE id = $17
 `
 
 type SaveAccountParams struct {
@@ -133,8 +253,11 @@ type SaveAccountParams struct {
 	WinCount         int64
 	LossCount        int64
 	LedgerSeq        int64
+	FreeDepositDay   string
+	FreeDeposited    decimal.Decimal
+	HistoryStart     time.Time
 	UpdatedAt        time.Time
-	UserID           string
+	ID               string
 }
 
 func (q *Queries) SaveAccount(ctx context.Context, arg SaveAccountParams) (int64, error) {
@@ -151,8 +274,11 @@ func (q *Queries) SaveAccount(ctx context.Context, arg SaveAccountParams) (int64
 		arg.WinCount,
 		arg.LossCount,
 		arg.LedgerSeq,
+		arg.FreeDepositDay,
+		arg.FreeDeposited,
+		arg.HistoryStart,
 		arg.UpdatedAt,
-		arg.UserID,
+		arg.ID,
 	)
 	if err != nil {
 		return 0, err

@@ -67,8 +67,8 @@ func (b bridge) Enqueue(ctx context.Context, arg sqldb.EnqueueParams) error {
 	return b.q.Enqueue(ctx, EnqueueParams(arg))
 }
 
-func (b bridge) GetAccount(ctx context.Context, userID string) (sqldb.Account, error) {
-	r, err := b.q.GetAccount(ctx, userID)
+func (b bridge) GetAccount(ctx context.Context, id string) (sqldb.Account, error) {
+	r, err := b.q.GetAccount(ctx, id)
 	return sqldb.Account(r), err
 }
 
@@ -111,6 +111,28 @@ func (b bridge) InsertPrice(ctx context.Context, arg sqldb.InsertPriceParams) er
 	return b.q.InsertPrice(ctx, InsertPriceParams(arg))
 }
 
+func (b bridge) ListAccountExecutions(ctx context.Context, arg sqldb.ListAccountExecutionsParams) ([]sqldb.Execution, error) {
+	rows, err := b.q.ListAccountExecutions(ctx, ListAccountExecutionsParams(arg))
+	out := make([]sqldb.Execution, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Execution(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListAccountIDs(ctx context.Context, arg sqldb.ListAccountIDsParams) ([]string, error) {
+	return b.q.ListAccountIDs(ctx, ListAccountIDsParams(arg))
+}
+
+func (b bridge) ListAccounts(ctx context.Context, userID string) ([]sqldb.Account, error) {
+	rows, err := b.q.ListAccounts(ctx, userID)
+	out := make([]sqldb.Account, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Account(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListCrossingOrders(ctx context.Context, arg sqldb.ListCrossingOrdersParams) ([]sqldb.Order, error) {
 	rows, err := b.q.ListCrossingOrders(ctx, ListCrossingOrdersParams(arg))
 	out := make([]sqldb.Order, len(rows))
@@ -138,8 +160,8 @@ func (b bridge) ListExpiringOrders(ctx context.Context, arg sqldb.ListExpiringOr
 	return out, err
 }
 
-func (b bridge) ListHoldings(ctx context.Context, userID string) ([]sqldb.Holding, error) {
-	rows, err := b.q.ListHoldings(ctx, userID)
+func (b bridge) ListHoldings(ctx context.Context, accountID string) ([]sqldb.Holding, error) {
+	rows, err := b.q.ListHoldings(ctx, accountID)
 	out := make([]sqldb.Holding, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.Holding(r)
@@ -156,8 +178,8 @@ func (b bridge) ListLedger(ctx context.Context, arg sqldb.ListLedgerParams) ([]s
 	return out, err
 }
 
-func (b bridge) ListOpenOrders(ctx context.Context, userID string) ([]sqldb.Order, error) {
-	rows, err := b.q.ListOpenOrders(ctx, userID)
+func (b bridge) ListOpenOrders(ctx context.Context, accountID string) ([]sqldb.Order, error) {
+	rows, err := b.q.ListOpenOrders(ctx, accountID)
 	out := make([]sqldb.Order, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.Order(r)
@@ -201,15 +223,6 @@ func (b bridge) ListStocks(ctx context.Context) ([]sqldb.Stock, error) {
 	return out, err
 }
 
-func (b bridge) ListUserExecutions(ctx context.Context, arg sqldb.ListUserExecutionsParams) ([]sqldb.Execution, error) {
-	rows, err := b.q.ListUserExecutions(ctx, ListUserExecutionsParams(arg))
-	out := make([]sqldb.Execution, len(rows))
-	for i, r := range rows {
-		out[i] = sqldb.Execution(r)
-	}
-	return out, err
-}
-
 func (b bridge) ListUserIDs(ctx context.Context, arg sqldb.ListUserIDsParams) ([]string, error) {
 	return b.q.ListUserIDs(ctx, ListUserIDsParams(arg))
 }
@@ -223,8 +236,8 @@ func (b bridge) ListWatchlist(ctx context.Context, userID string) ([]sqldb.Watch
 	return out, err
 }
 
-func (b bridge) LockAccount(ctx context.Context, userID string) (sqldb.Account, error) {
-	r, err := b.q.LockAccount(ctx, userID)
+func (b bridge) LockAccount(ctx context.Context, id string) (sqldb.Account, error) {
+	r, err := b.q.LockAccount(ctx, id)
 	return sqldb.Account(r), err
 }
 

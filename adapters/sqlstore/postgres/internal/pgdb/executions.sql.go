@@ -15,8 +15,8 @@ import (
 const createExecution = `-- name: CreateExecution :exec
 INSERT INTO executions (
     id, order_id, user_id, stock_code, side, quantity, price, amount,
-    commission, tax, realized_pnl, executed_at
-) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+    commission, tax, realized_pnl, executed_at, account_id
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 `
 
 type CreateExecutionParams struct {
@@ -32,6 +32,7 @@ type CreateExecutionParams struct {
 	Tax         decimal.Decimal
 	RealizedPnl decimal.Decimal
 	ExecutedAt  time.Time
+	AccountID   string
 }
 
 func (q *Queries) CreateExecution(ctx context.Context, arg CreateExecutionParams) error {
@@ -48,12 +49,60 @@ func (q *Queries) CreateExecution(ctx context.Context, arg CreateExecutionParams
 		arg.Tax,
 		arg.RealizedPnl,
 		arg.ExecutedAt,
+		arg.AccountID,
 	)
 	return err
 }
 
+const listAccountExecutions = `-- name: ListAccountExecutions :many
+SELECT id, order_id, user_id, stock_code, side, quantity, price, amount, commission, tax, realized_pnl, executed_at, account_id FROM executions
+WHERE account_id = $1 AND id > $2
+ORDER BY id
+LIMIT $3
+`
+
+type ListAccountExecutionsParams struct {
+	AccountID string
+	After     string
+	Limit     int64
+}
+
+func (q *Queries) ListAccountExecutions(ctx context.Context, arg ListAccountExecutionsParams) ([]Execution, error) {
+	rows, err := q.db.Query(ctx, listAccountExecutions, arg.AccountID, arg.After, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Execution{}
+	for rows.Next() {
+		var i Execution
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrderID,
+			&i.UserID,
+			&i.StockCode,
+			&i.Side,
+			&i.Quantity,
+			&i.Price,
+			&i.Amount,
+			&i.Commission,
+			&i.Tax,
+			&i.RealizedPnl,
+			&i.ExecutedAt,
+			&i.AccountID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listExecutions = `-- name: ListExecutions :many
-SELECT id, order_id, user_id, stock_code, side, quantity, price, amount, commission, tax, realized_pnl, executed_at FROM executions
+SELECT id, order_id, user_id, stock_code, side, quantity, price, amount, commission, tax, realized_pnl, executed_at, account_id FROM executions
 WHERE order_id = ANY ($1::text[])
 ORDER BY executed_at, id
 `
@@ -82,52 +131,7 @@ func (q *Queries) ListExecutions(ctx context.Context, orderIds []string) ([]Exec
 			&i.Tax,
 			&i.RealizedPnl,
 			&i.ExecutedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const listUserExecutions = `-- name: ListUserExecutions :many
-SELECT id, order_id, user_id, stock_code, side, quantity, price, amount, commission, tax, realized_pnl, executed_at FROM executions
-WHERE user_id = $1 AND id > $2
-ORDER BY id
-LIMIT $3
-`
-
-type ListUserExecutionsParams struct {
-	UserID string
-	After  string
-	Limit  int64
-}
-
-func (q *Queries) ListUserExecutions(ctx context.Context, arg ListUserExecutionsParams) ([]Execution, error) {
-	rows, err := q.db.Query(ctx, listUserExecutions, arg.UserID, arg.After, arg.Limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []Execution{}
-	for rows.Next() {
-		var i Execution
-		if err := rows.Scan(
-			&i.ID,
-			&i.OrderID,
-			&i.UserID,
-			&i.StockCode,
-			&i.Side,
-			&i.Quantity,
-			&i.Price,
-			&i.Amount,
-			&i.Commission,
-			&i.Tax,
-			&i.RealizedPnl,
-			&i.ExecutedAt,
+			&i.AccountID,
 		); err != nil {
 			return nil, err
 		}

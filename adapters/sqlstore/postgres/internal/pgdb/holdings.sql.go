@@ -13,33 +13,33 @@ import (
 )
 
 const deleteHolding = `-- name: DeleteHolding :exec
-DELETE FROM holdings WHERE user_id = $1 AND stock_code = $2
+DELETE FROM holdings WHERE account_id = $1 AND stock_code = $2
 `
 
 type DeleteHoldingParams struct {
-	UserID    string
+	AccountID string
 	StockCode string
 }
 
 func (q *Queries) DeleteHolding(ctx context.Context, arg DeleteHoldingParams) error {
-	_, err := q.db.Exec(ctx, deleteHolding, arg.UserID, arg.StockCode)
+	_, err := q.db.Exec(ctx, deleteHolding, arg.AccountID, arg.StockCode)
 	return err
 }
 
 const getHolding = `-- name: GetHolding :one
-SELECT user_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at FROM holdings WHERE user_id = $1 AND stock_code = $2
+SELECT account_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at FROM holdings WHERE account_id = $1 AND stock_code = $2
 `
 
 type GetHoldingParams struct {
-	UserID    string
+	AccountID string
 	StockCode string
 }
 
 func (q *Queries) GetHolding(ctx context.Context, arg GetHoldingParams) (Holding, error) {
-	row := q.db.QueryRow(ctx, getHolding, arg.UserID, arg.StockCode)
+	row := q.db.QueryRow(ctx, getHolding, arg.AccountID, arg.StockCode)
 	var i Holding
 	err := row.Scan(
-		&i.UserID,
+		&i.AccountID,
 		&i.StockCode,
 		&i.Quantity,
 		&i.ReservedQuantity,
@@ -51,11 +51,11 @@ func (q *Queries) GetHolding(ctx context.Context, arg GetHoldingParams) (Holding
 }
 
 const listHoldings = `-- name: ListHoldings :many
-SELECT user_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at FROM holdings WHERE user_id = $1 ORDER BY stock_code
+SELECT account_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at FROM holdings WHERE account_id = $1 ORDER BY stock_code
 `
 
-func (q *Queries) ListHoldings(ctx context.Context, userID string) ([]Holding, error) {
-	rows, err := q.db.Query(ctx, listHoldings, userID)
+func (q *Queries) ListHoldings(ctx context.Context, accountID string) ([]Holding, error) {
+	rows, err := q.db.Query(ctx, listHoldings, accountID)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func (q *Queries) ListHoldings(ctx context.Context, userID string) ([]Holding, e
 	for rows.Next() {
 		var i Holding
 		if err := rows.Scan(
-			&i.UserID,
+			&i.AccountID,
 			&i.StockCode,
 			&i.Quantity,
 			&i.ReservedQuantity,
@@ -83,19 +83,19 @@ func (q *Queries) ListHoldings(ctx context.Context, userID string) ([]Holding, e
 }
 
 const lockHolding = `-- name: LockHolding :one
-SELECT user_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at FROM holdings WHERE user_id = $1 AND stock_code = $2 FOR UPDATE
+SELECT account_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at FROM holdings WHERE account_id = $1 AND stock_code = $2 FOR UPDATE
 `
 
 type LockHoldingParams struct {
-	UserID    string
+	AccountID string
 	StockCode string
 }
 
 func (q *Queries) LockHolding(ctx context.Context, arg LockHoldingParams) (Holding, error) {
-	row := q.db.QueryRow(ctx, lockHolding, arg.UserID, arg.StockCode)
+	row := q.db.QueryRow(ctx, lockHolding, arg.AccountID, arg.StockCode)
 	var i Holding
 	err := row.Scan(
-		&i.UserID,
+		&i.AccountID,
 		&i.StockCode,
 		&i.Quantity,
 		&i.ReservedQuantity,
@@ -107,9 +107,9 @@ func (q *Queries) LockHolding(ctx context.Context, arg LockHoldingParams) (Holdi
 }
 
 const upsertHolding = `-- name: UpsertHolding :exec
-INSERT INTO holdings (user_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at)
+INSERT INTO holdings (account_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
-ON CONFLICT (user_id, stock_code) DO UPDATE SET
+ON CONFLICT (account_id, stock_code) DO UPDATE SET
     quantity = excluded.quantity,
     reserved_quantity = excluded.reserved_quantity,
     average_price = excluded.average_price,
@@ -117,7 +117,7 @@ ON CONFLICT (user_id, stock_code) DO UPDATE SET
 `
 
 type UpsertHoldingParams struct {
-	UserID           string
+	AccountID        string
 	StockCode        string
 	Quantity         int64
 	ReservedQuantity int64
@@ -128,7 +128,7 @@ type UpsertHoldingParams struct {
 
 func (q *Queries) UpsertHolding(ctx context.Context, arg UpsertHoldingParams) error {
 	_, err := q.db.Exec(ctx, upsertHolding,
-		arg.UserID,
+		arg.AccountID,
 		arg.StockCode,
 		arg.Quantity,
 		arg.ReservedQuantity,

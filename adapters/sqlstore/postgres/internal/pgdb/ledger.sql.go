@@ -17,8 +17,8 @@ const appendLedger = `-- name: AppendLedger :exec
 INSERT INTO ledger (
     id, user_id, seq, type, stock_code, order_id, payment_id, quantity, price,
     amount, commission, tax, cash_balance_before, cash_balance_after, memo,
-    created_at
-) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+    created_at, account_id
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 `
 
 type AppendLedgerParams struct {
@@ -38,6 +38,7 @@ type AppendLedgerParams struct {
 	CashBalanceAfter  decimal.Decimal
 	Memo              string
 	CreatedAt         time.Time
+	AccountID         string
 }
 
 func (q *Queries) AppendLedger(ctx context.Context, arg AppendLedgerParams) error {
@@ -58,13 +59,14 @@ func (q *Queries) AppendLedger(ctx context.Context, arg AppendLedgerParams) erro
 		arg.CashBalanceAfter,
 		arg.Memo,
 		arg.CreatedAt,
+		arg.AccountID,
 	)
 	return err
 }
 
 const listLedger = `-- name: ListLedger :many
-SELECT id, user_id, seq, type, stock_code, order_id, payment_id, quantity, price, amount, commission, tax, cash_balance_before, cash_balance_after, memo, created_at FROM ledger
-WHERE user_id = $1
+SELECT id, user_id, seq, type, stock_code, order_id, payment_id, quantity, price, amount, commission, tax, cash_balance_before, cash_balance_after, memo, created_at, account_id FROM ledger
+WHERE account_id = $1
   AND id < $2
   AND ($3::text = '' OR type = $3)
   AND ($4::text = '' OR stock_code = $4)
@@ -75,7 +77,7 @@ LIMIT $7
 `
 
 type ListLedgerParams struct {
-	UserID    string
+	AccountID string
 	Before    string
 	Type      string
 	StockCode sql.NullString
@@ -90,7 +92,7 @@ type ListLedgerParams struct {
 // types it from the nullable column; the adapter always binds a value.
 func (q *Queries) ListLedger(ctx context.Context, arg ListLedgerParams) ([]Ledger, error) {
 	rows, err := q.db.Query(ctx, listLedger,
-		arg.UserID,
+		arg.AccountID,
 		arg.Before,
 		arg.Type,
 		arg.StockCode,
@@ -122,6 +124,7 @@ func (q *Queries) ListLedger(ctx context.Context, arg ListLedgerParams) ([]Ledge
 			&i.CashBalanceAfter,
 			&i.Memo,
 			&i.CreatedAt,
+			&i.AccountID,
 		); err != nil {
 			return nil, err
 		}

@@ -12,7 +12,7 @@ import (
 )
 
 type Account struct {
-	UserID           string
+	ID               string
 	Cash             decimal.Decimal
 	ReservedCash     decimal.Decimal
 	TotalDeposits    decimal.Decimal
@@ -26,6 +26,13 @@ type Account struct {
 	LossCount        int64
 	LedgerSeq        int64
 	UpdatedAt        time.Time
+	UserID           string
+	Kind             string
+	ContestID        string
+	FreeDepositDay   string
+	FreeDeposited    decimal.Decimal
+	HistoryStart     time.Time
+	CreatedAt        time.Time
 }
 
 type Execution struct {
@@ -41,10 +48,11 @@ type Execution struct {
 	Tax         decimal.Decimal
 	RealizedPnl decimal.Decimal
 	ExecutedAt  time.Time
+	AccountID   string
 }
 
 type Holding struct {
-	UserID           string
+	AccountID        string
 	StockCode        string
 	Quantity         int64
 	ReservedQuantity int64
@@ -70,6 +78,7 @@ type Ledger struct {
 	CashBalanceAfter  decimal.Decimal
 	Memo              string
 	CreatedAt         time.Time
+	AccountID         string
 }
 
 type Order struct {
@@ -93,6 +102,7 @@ type Order struct {
 	Reason           string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	AccountID        string
 }
 
 type Outbox struct {
@@ -152,6 +162,7 @@ type User struct {
 	PremiumUntil sql.NullTime
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	Public       bool
 }
 
 type Watchlist struct {

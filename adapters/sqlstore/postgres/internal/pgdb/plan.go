@@ -16,16 +16,16 @@ var PlannedQueries = map[string]string{
 // using as the table grows, until the next ANALYZE. Lookups by a unique
 // key are cheap to plan either way and keep their cached plans.
 var CustomPlanned = map[string]bool{
-	listExecutions:     true,
-	listUserExecutions: true,
-	listHoldings:       true,
-	listLedger:         true,
-	listCrossingOrders: true,
-	listExpiringOrders: true,
-	listOpenOrders:     true,
-	listOrders:         true,
-	dueOutbox:          true,
-	listPayments:       true,
-	listPricesDesc:     true,
-	listWatchlist:      true,
+	listExecutions:        true,
+	listAccountExecutions: true,
+	listHoldings:          true,
+	listLedger:            true,
+	listCrossingOrders:    true,
+	listExpiringOrders:    true,
+	listOpenOrders:        true,
+	listOrders:            true,
+	dueOutbox:             true,
+	listPayments:          true,
+	listPricesDesc:        true,
+	listWatchlist:         true,
 }

@@ -12,8 +12,8 @@ import (
 )
 
 const createUser = `-- name: CreateUser :exec
-INSERT INTO users (id, email, nickname, password_hash, role, premium_until, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO users (id, email, nickname, password_hash, role, premium_until, created_at, updated_at, public)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 `
 
 type CreateUserParams struct {
@@ -25,6 +25,7 @@ type CreateUserParams struct {
 	PremiumUntil sql.NullTime
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	Public       bool
 }
 
 func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) error {
@@ -37,12 +38,13 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) error {
 		arg.PremiumUntil,
 		arg.CreatedAt,
 		arg.UpdatedAt,
+		arg.Public,
 	)
 	return err
 }
 
 const getUser = `-- name: GetUser :one
-SELECT id, email, nickname, password_hash, role, premium_until, created_at, updated_at FROM users WHERE id = $1
+SELECT id, email, nickname, password_hash, role, premium_until, created_at, updated_at, public FROM users WHERE id = $1
 `
 
 func (q *Queries) GetUser(ctx context.Context, id string) (User, error) {
@@ -57,12 +59,13 @@ func (q *Queries) GetUser(ctx context.Context, id string) (User, error) {
 		&i.PremiumUntil,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Public,
 	)
 	return i, err
 }
 
 const getUserByEmail = `-- name: GetUserByEmail :one
-SELECT id, email, nickname, password_hash, role, premium_until, created_at, updated_at FROM users WHERE email = $1
+SELECT id, email, nickname, password_hash, role, premium_until, created_at, updated_at, public FROM users WHERE email = $1
 `
 
 func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error) {
@@ -77,6 +80,7 @@ func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error
 		&i.PremiumUntil,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Public,
 	)
 	return i, err
 }
@@ -115,8 +119,8 @@ func (q *Queries) ListUserIDs(ctx context.Context, arg ListUserIDsParams) ([]str
 
 const updateUser = `-- name: UpdateUser :execrows
 UPDATE users
-SET nickname = $1, password_hash = $2, role = $3, premium_until = $4, updated_at = $5
-WHERE id = $6
+SET nickname = $1, password_hash = $2, role = $3, premium_until = $4, updated_at = $5, public = $6
+WHERE id = $7
 `
 
 type UpdateUserParams struct {
@@ -125,6 +129,7 @@ type UpdateUserParams struct {
 	Role         string
 	PremiumUntil sql.NullTime
 	UpdatedAt    time.Time
+	Public       bool
 	ID           string
 }
 
@@ -135,6 +140,7 @@ func (q *Queries) UpdateUser(ctx context.Context, arg UpdateUserParams) (int64, 
 		arg.Role,
 		arg.PremiumUntil,
 		arg.UpdatedAt,
+		arg.Public,
 		arg.ID,
 	)
 	if err != nil {

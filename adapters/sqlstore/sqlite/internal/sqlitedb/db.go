@@ -87,6 +87,15 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertPriceStmt, err = db.PrepareContext(ctx, insertPrice); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertPrice: %w", err)
 	}
+	if q.listAccountExecutionsStmt, err = db.PrepareContext(ctx, listAccountExecutions); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAccountExecutions: %w", err)
+	}
+	if q.listAccountIDsStmt, err = db.PrepareContext(ctx, listAccountIDs); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAccountIDs: %w", err)
+	}
+	if q.listAccountsStmt, err = db.PrepareContext(ctx, listAccounts); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAccounts: %w", err)
+	}
 	if q.listCrossingOrdersStmt, err = db.PrepareContext(ctx, listCrossingOrders); err != nil {
 		return nil, fmt.Errorf("error preparing query ListCrossingOrders: %w", err)
 	}
@@ -116,9 +125,6 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listStocksStmt, err = db.PrepareContext(ctx, listStocks); err != nil {
 		return nil, fmt.Errorf("error preparing query ListStocks: %w", err)
-	}
-	if q.listUserExecutionsStmt, err = db.PrepareContext(ctx, listUserExecutions); err != nil {
-		return nil, fmt.Errorf("error preparing query ListUserExecutions: %w", err)
 	}
 	if q.listUserIDsStmt, err = db.PrepareContext(ctx, listUserIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query ListUserIDs: %w", err)
@@ -275,6 +281,21 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertPriceStmt: %w", cerr)
 		}
 	}
+	if q.listAccountExecutionsStmt != nil {
+		if cerr := q.listAccountExecutionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAccountExecutionsStmt: %w", cerr)
+		}
+	}
+	if q.listAccountIDsStmt != nil {
+		if cerr := q.listAccountIDsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAccountIDsStmt: %w", cerr)
+		}
+	}
+	if q.listAccountsStmt != nil {
+		if cerr := q.listAccountsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAccountsStmt: %w", cerr)
+		}
+	}
 	if q.listCrossingOrdersStmt != nil {
 		if cerr := q.listCrossingOrdersStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listCrossingOrdersStmt: %w", cerr)
@@ -323,11 +344,6 @@ func (q *Queries) Close() error {
 	if q.listStocksStmt != nil {
 		if cerr := q.listStocksStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listStocksStmt: %w", cerr)
-		}
-	}
-	if q.listUserExecutionsStmt != nil {
-		if cerr := q.listUserExecutionsStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing listUserExecutionsStmt: %w", cerr)
 		}
 	}
 	if q.listUserIDsStmt != nil {
@@ -442,107 +458,111 @@ func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, ar
 }
 
 type Queries struct {
-	db                     DBTX
-	tx                     *sql.Tx
-	addWatchStmt           *sql.Stmt
-	appendLedgerStmt       *sql.Stmt
-	createAccountStmt      *sql.Stmt
-	createExecutionStmt    *sql.Stmt
-	createOrderStmt        *sql.Stmt
-	createPaymentStmt      *sql.Stmt
-	createUserStmt         *sql.Stmt
-	deferOutboxStmt        *sql.Stmt
-	deleteHoldingStmt      *sql.Stmt
-	deleteOutboxStmt       *sql.Stmt
-	dueOutboxStmt          *sql.Stmt
-	enqueueStmt            *sql.Stmt
-	getAccountStmt         *sql.Stmt
-	getHoldingStmt         *sql.Stmt
-	getOrderStmt           *sql.Stmt
-	getOrderByClientIDStmt *sql.Stmt
-	getPaymentStmt         *sql.Stmt
-	getStockStmt           *sql.Stmt
-	getUserStmt            *sql.Stmt
-	getUserByEmailStmt     *sql.Stmt
-	insertPriceStmt        *sql.Stmt
-	listCrossingOrdersStmt *sql.Stmt
-	listExecutionsStmt     *sql.Stmt
-	listExpiringOrdersStmt *sql.Stmt
-	listHoldingsStmt       *sql.Stmt
-	listLedgerStmt         *sql.Stmt
-	listOpenOrdersStmt     *sql.Stmt
-	listOrdersStmt         *sql.Stmt
-	listPaymentsStmt       *sql.Stmt
-	listPricesDescStmt     *sql.Stmt
-	listStocksStmt         *sql.Stmt
-	listUserExecutionsStmt *sql.Stmt
-	listUserIDsStmt        *sql.Stmt
-	listWatchlistStmt      *sql.Stmt
-	lockAccountStmt        *sql.Stmt
-	lockHoldingStmt        *sql.Stmt
-	lockOrderStmt          *sql.Stmt
-	lockPaymentStmt        *sql.Stmt
-	outboxSizeStmt         *sql.Stmt
-	removeWatchStmt        *sql.Stmt
-	saveAccountStmt        *sql.Stmt
-	setStockPriceStmt      *sql.Stmt
-	updateOrderStmt        *sql.Stmt
-	updatePaymentStmt      *sql.Stmt
-	updateUserStmt         *sql.Stmt
-	upsertHoldingStmt      *sql.Stmt
-	upsertStockStmt        *sql.Stmt
+	db                        DBTX
+	tx                        *sql.Tx
+	addWatchStmt              *sql.Stmt
+	appendLedgerStmt          *sql.Stmt
+	createAccountStmt         *sql.Stmt
+	createExecutionStmt       *sql.Stmt
+	createOrderStmt           *sql.Stmt
+	createPaymentStmt         *sql.Stmt
+	createUserStmt            *sql.Stmt
+	deferOutboxStmt           *sql.Stmt
+	deleteHoldingStmt         *sql.Stmt
+	deleteOutboxStmt          *sql.Stmt
+	dueOutboxStmt             *sql.Stmt
+	enqueueStmt               *sql.Stmt
+	getAccountStmt            *sql.Stmt
+	getHoldingStmt            *sql.Stmt
+	getOrderStmt              *sql.Stmt
+	getOrderByClientIDStmt    *sql.Stmt
+	getPaymentStmt            *sql.Stmt
+	getStockStmt              *sql.Stmt
+	getUserStmt               *sql.Stmt
+	getUserByEmailStmt        *sql.Stmt
+	insertPriceStmt           *sql.Stmt
+	listAccountExecutionsStmt *sql.Stmt
+	listAccountIDsStmt        *sql.Stmt
+	listAccountsStmt          *sql.Stmt
+	listCrossingOrdersStmt    *sql.Stmt
+	listExecutionsStmt        *sql.Stmt
+	listExpiringOrdersStmt    *sql.Stmt
+	listHoldingsStmt          *sql.Stmt
+	listLedgerStmt            *sql.Stmt
+	listOpenOrdersStmt        *sql.Stmt
+	listOrdersStmt            *sql.Stmt
+	listPaymentsStmt          *sql.Stmt
+	listPricesDescStmt        *sql.Stmt
+	listStocksStmt            *sql.Stmt
+	listUserIDsStmt           *sql.Stmt
+	listWatchlistStmt         *sql.Stmt
+	lockAccountStmt           *sql.Stmt
+	lockHoldingStmt           *sql.Stmt
+	lockOrderStmt             *sql.Stmt
+	lockPaymentStmt           *sql.Stmt
+	outboxSizeStmt            *sql.Stmt
+	removeWatchStmt           *sql.Stmt
+	saveAccountStmt           *sql.Stmt
+	setStockPriceStmt         *sql.Stmt
+	updateOrderStmt           *sql.Stmt
+	updatePaymentStmt         *sql.Stmt
+	updateUserStmt            *sql.Stmt
+	upsertHoldingStmt         *sql.Stmt
+	upsertStockStmt           *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db:                     tx,
-		tx:                     tx,
-		addWatchStmt:           q.addWatchStmt,
-		appendLedgerStmt:       q.appendLedgerStmt,
-		createAccountStmt:      q.createAccountStmt,
-		createExecutionStmt:    q.createExecutionStmt,
-		createOrderStmt:        q.createOrderStmt,
-		createPaymentStmt:      q.createPaymentStmt,
-		createUserStmt:         q.createUserStmt,
-		deferOutboxStmt:        q.deferOutboxStmt,
-		deleteHoldingStmt:      q.deleteHoldingStmt,
-		deleteOutboxStmt:       q.deleteOutboxStmt,
-		dueOutboxStmt:          q.dueOutboxStmt,
-		enqueueStmt:            q.enqueueStmt,
-		getAccountStmt:         q.getAccountStmt,
-		getHoldingStmt:         q.getHoldingStmt,
-		getOrderStmt:           q.getOrderStmt,
-		getOrderByClientIDStmt: q.getOrderByClientIDStmt,
-		getPaymentStmt:         q.getPaymentStmt,
-		getStockStmt:           q.getStockStmt,
-		getUserStmt:            q.getUserStmt,
-		getUserByEmailStmt:     q.getUserByEmailStmt,
-		insertPriceStmt:        q.insertPriceStmt,
-		listCrossingOrdersStmt: q.listCrossingOrdersStmt,
-		listExecutionsStmt:     q.listExecutionsStmt,
-		listExpiringOrdersStmt: q.listExpiringOrdersStmt,
-		listHoldingsStmt:       q.listHoldingsStmt,
-		listLedgerStmt:         q.listLedgerStmt,
-		listOpenOrdersStmt:     q.listOpenOrdersStmt,
-		listOrdersStmt:         q.listOrdersStmt,
-		listPaymentsStmt:       q.listPaymentsStmt,
-		listPricesDescStmt:     q.listPricesDescStmt,
-		listStocksStmt:         q.listStocksStmt,
-		listUserExecutionsStmt: q.listUserExecutionsStmt,
-		listUserIDsStmt:        q.listUserIDsStmt,
-		listWatchlistStmt:      q.listWatchlistStmt,
-		lockAccountStmt:        q.lockAccountStmt,
-		lockHoldingStmt:        q.lockHoldingStmt,
-		lockOrderStmt:          q.lockOrderStmt,
-		lockPaymentStmt:        q.lockPaymentStmt,
-		outboxSizeStmt:         q.outboxSizeStmt,
-		removeWatchStmt:        q.removeWatchStmt,
-		saveAccountStmt:        q.saveAccountStmt,
-		setStockPriceStmt:      q.setStockPriceStmt,
-		updateOrderStmt:        q.updateOrderStmt,
-		updatePaymentStmt:      q.updatePaymentStmt,
-		updateUserStmt:         q.updateUserStmt,
-		upsertHoldingStmt:      q.upsertHoldingStmt,
-		upsertStockStmt:        q.upsertStockStmt,
+		db:                        tx,
+		tx:                        tx,
+		addWatchStmt:              q.addWatchStmt,
+		appendLedgerStmt:          q.appendLedgerStmt,
+		createAccountStmt:         q.createAccountStmt,
+		createExecutionStmt:       q.createExecutionStmt,
+		createOrderStmt:           q.createOrderStmt,
+		createPaymentStmt:         q.createPaymentStmt,
+		createUserStmt:            q.createUserStmt,
+		deferOutboxStmt:           q.deferOutboxStmt,
+		deleteHoldingStmt:         q.deleteHoldingStmt,
+		deleteOutboxStmt:          q.deleteOutboxStmt,
+		dueOutboxStmt:             q.dueOutboxStmt,
+		enqueueStmt:               q.enqueueStmt,
+		getAccountStmt:            q.getAccountStmt,
+		getHoldingStmt:            q.getHoldingStmt,
+		getOrderStmt:              q.getOrderStmt,
+		getOrderByClientIDStmt:    q.getOrderByClientIDStmt,
+		getPaymentStmt:            q.getPaymentStmt,
+		getStockStmt:              q.getStockStmt,
+		getUserStmt:               q.getUserStmt,
+		getUserByEmailStmt:        q.getUserByEmailStmt,
+		insertPriceStmt:           q.insertPriceStmt,
+		listAccountExecutionsStmt: q.listAccountExecutionsStmt,
+		listAccountIDsStmt:        q.listAccountIDsStmt,
+		listAccountsStmt:          q.listAccountsStmt,
+		listCrossingOrdersStmt:    q.listCrossingOrdersStmt,
+		listExecutionsStmt:        q.listExecutionsStmt,
+		listExpiringOrdersStmt:    q.listExpiringOrdersStmt,
+		listHoldingsStmt:          q.listHoldingsStmt,
+		listLedgerStmt:            q.listLedgerStmt,
+		listOpenOrdersStmt:        q.listOpenOrdersStmt,
+		listOrdersStmt:            q.listOrdersStmt,
+		listPaymentsStmt:          q.listPaymentsStmt,
+		listPricesDescStmt:        q.listPricesDescStmt,
+		listStocksStmt:            q.listStocksStmt,
+		listUserIDsStmt:           q.listUserIDsStmt,
+		listWatchlistStmt:         q.listWatchlistStmt,
+		lockAccountStmt:           q.lockAccountStmt,
+		lockHoldingStmt:           q.lockHoldingStmt,
+		lockOrderStmt:             q.lockOrderStmt,
+		lockPaymentStmt:           q.lockPaymentStmt,
+		outboxSizeStmt:            q.outboxSizeStmt,
+		removeWatchStmt:           q.removeWatchStmt,
+		saveAccountStmt:           q.saveAccountStmt,
+		setStockPriceStmt:         q.setStockPriceStmt,
+		updateOrderStmt:           q.updateOrderStmt,
+		updatePaymentStmt:         q.updatePaymentStmt,
+		updateUserStmt:            q.updateUserStmt,
+		upsertHoldingStmt:         q.upsertHoldingStmt,
+		upsertStockStmt:           q.upsertStockStmt,
 	}
 }

@@ -18,8 +18,8 @@ INSERT INTO orders (
     id, user_id, client_order_id, stock_code, side, type, time_in_force,
     quantity, limit_price, price_key, status, filled_quantity,
     average_fill_price, reserved_amount, commission, tax, expires_at, reason,
-    created_at, updated_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    created_at, updated_at, account_id
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 `
 
 type CreateOrderParams struct {
@@ -43,6 +43,7 @@ type CreateOrderParams struct {
 	Reason           string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	AccountID        string
 }
 
 func (q *Queries) CreateOrder(ctx context.Context, arg CreateOrderParams) error {
@@ -67,12 +68,13 @@ func (q *Queries) CreateOrder(ctx context.Context, arg CreateOrderParams) error 
 		arg.Reason,
 		arg.CreatedAt,
 		arg.UpdatedAt,
+		arg.AccountID,
 	)
 	return err
 }
 
 const getOrder = `-- name: GetOrder :one
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders WHERE id = ?
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders WHERE id = ?
 `
 
 func (q *Queries) GetOrder(ctx context.Context, id string) (Order, error) {
@@ -99,12 +101,13 @@ func (q *Queries) GetOrder(ctx context.Context, id string) (Order, error) {
 		&i.Reason,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AccountID,
 	)
 	return i, err
 }
 
 const getOrderByClientID = `-- name: GetOrderByClientID :one
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders WHERE user_id = ? AND client_order_id = ?
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders WHERE user_id = ? AND client_order_id = ?
 `
 
 type GetOrderByClientIDParams struct {
@@ -136,21 +139,22 @@ func (q *Queries) GetOrderByClientID(ctx context.Context, arg GetOrderByClientID
 		&i.Reason,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AccountID,
 	)
 	return i, err
 }
 
 const listCrossingOrders = `-- name: ListCrossingOrders :many
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM (
-    SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM (
-        SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders b
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM (
+    SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM (
+        SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders b
         WHERE b.status = 'PENDING' AND b.stock_code = ?1 AND b.side = 'BUY'
           AND b.price_key >= ?2
         ORDER BY b.price_key DESC, b.id
         LIMIT ?3)
     UNION ALL
-    SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM (
-        SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders s
+    SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM (
+        SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders s
         WHERE s.status = 'PENDING' AND s.stock_code = ?1 AND s.side = 'SELL'
           AND s.price_key <= ?2
         ORDER BY s.price_key, s.id
@@ -202,6 +206,7 @@ func (q *Queries) ListCrossingOrders(ctx context.Context, arg ListCrossingOrders
 			&i.Reason,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.AccountID,
 		); err != nil {
 			return nil, err
 		}
@@ -217,7 +222,7 @@ func (q *Queries) ListCrossingOrders(ctx context.Context, arg ListCrossingOrders
 }
 
 const listExpiringOrders = `-- name: ListExpiringOrders :many
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders
 WHERE status = 'PENDING' AND expires_at <= ?1
 ORDER BY expires_at
 LIMIT ?2
@@ -261,6 +266,7 @@ func (q *Queries) ListExpiringOrders(ctx context.Context, arg ListExpiringOrders
 			&i.Reason,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.AccountID,
 		); err != nil {
 			return nil, err
 		}
@@ -276,13 +282,13 @@ func (q *Queries) ListExpiringOrders(ctx context.Context, arg ListExpiringOrders
 }
 
 const listOpenOrders = `-- name: ListOpenOrders :many
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders
-WHERE user_id = ? AND status = 'PENDING'
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders
+WHERE account_id = ? AND status = 'PENDING'
 ORDER BY id
 `
 
-func (q *Queries) ListOpenOrders(ctx context.Context, userID string) ([]Order, error) {
-	rows, err := q.query(ctx, q.listOpenOrdersStmt, listOpenOrders, userID)
+func (q *Queries) ListOpenOrders(ctx context.Context, accountID string) ([]Order, error) {
+	rows, err := q.query(ctx, q.listOpenOrdersStmt, listOpenOrders, accountID)
 	if err != nil {
 		return nil, err
 	}
@@ -311,6 +317,7 @@ func (q *Queries) ListOpenOrders(ctx context.Context, userID string) ([]Order, e
 			&i.Reason,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.AccountID,
 		); err != nil {
 			return nil, err
 		}
@@ -326,8 +333,8 @@ func (q *Queries) ListOpenOrders(ctx context.Context, userID string) ([]Order, e
 }
 
 const listOrders = `-- name: ListOrders :many
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders
-WHERE user_id = ?1
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders
+WHERE account_id = ?1
   AND id < ?2
   AND (CAST(?3 AS TEXT) = '' OR status = ?3)
   AND (CAST(?4 AS TEXT) = '' OR stock_code = ?4)
@@ -337,7 +344,7 @@ LIMIT ?6
 `
 
 type ListOrdersParams struct {
-	UserID    string
+	AccountID string
 	Before    string
 	Status    string
 	StockCode string
@@ -349,7 +356,7 @@ type ListOrdersParams struct {
 // for the first page) so that the id range is an index range, not a filter.
 func (q *Queries) ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order, error) {
 	rows, err := q.query(ctx, q.listOrdersStmt, listOrders,
-		arg.UserID,
+		arg.AccountID,
 		arg.Before,
 		arg.Status,
 		arg.StockCode,
@@ -384,6 +391,7 @@ func (q *Queries) ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order
 			&i.Reason,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.AccountID,
 		); err != nil {
 			return nil, err
 		}
@@ -399,7 +407,7 @@ func (q *Queries) ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order
 }
 
 const lockOrder = `-- name: LockOrder :one
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at FROM orders WHERE id = ?
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders WHERE id = ?
 `
 
 // SQLite has no row locks: a transaction holds the database's one write
@@ -428,6 +436,7 @@ func (q *Queries) LockOrder(ctx context.Context, id string) (Order, error) {
 		&i.Reason,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AccountID,
 	)
 	return i, err
 }

@@ -12,8 +12,8 @@ import (
 )
 
 const createUser = `-- name: CreateUser :exec
-INSERT INTO users (id, email, nickname, password_hash, role, premium_until, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO users (id, email, nickname, password_hash, role, premium_until, created_at, updated_at, public)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 `
 
 type CreateUserParams struct {
@@ -25,6 +25,7 @@ type CreateUserParams struct {
 	PremiumUntil sql.NullTime
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	Public       bool
 }
 
 func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) error {
@@ -37,12 +38,13 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) error {
 		arg.PremiumUntil,
 		arg.CreatedAt,
 		arg.UpdatedAt,
+		arg.Public,
 	)
 	return err
 }
 
 const getUser = `-- name: GetUser :one
-SELECT id, email, nickname, password_hash, role, premium_until, created_at, updated_at FROM users WHERE id = ?
+SELECT id, email, nickname, password_hash, role, premium_until, created_at, updated_at, public FROM users WHERE id = ?
 `
 
 func (q *Queries) GetUser(ctx context.Context, id string) (User, error) {
@@ -57,12 +59,13 @@ func (q *Queries) GetUser(ctx context.Context, id string) (User, error) {
 		&i.PremiumUntil,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Public,
 	)
 	return i, err
 }
 
 const getUserByEmail = `-- name: GetUserByEmail :one
-SELECT id, email, nickname, password_hash, role, premium_until, created_at, updated_at FROM users WHERE email = ?
+SELECT id, email, nickname, password_hash, role, premium_until, created_at, updated_at, public FROM users WHERE email = ?
 `
 
 func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error) {
@@ -77,6 +80,7 @@ func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error
 		&i.PremiumUntil,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Public,
 	)
 	return i, err
 }
@@ -118,7 +122,7 @@ func (q *Queries) ListUserIDs(ctx context.Context, arg ListUserIDsParams) ([]str
 
 const updateUser = `-- name: UpdateUser :execrows
 UPDATE users
-SET nickname = ?, password_hash = ?, role = ?, premium_until = ?, updated_at = ?
+SET nickname = ?, password_hash = ?, role = ?, premium_until = ?, updated_at = ?, public = ?
 WHERE id = ?
 `
 
@@ -128,6 +132,7 @@ type UpdateUserParams struct {
 	Role         string
 	PremiumUntil sql.NullTime
 	UpdatedAt    time.Time
+	Public       bool
 	ID           string
 }
 
@@ -138,6 +143,7 @@ func (q *Queries) UpdateUser(ctx context.Context, arg UpdateUserParams) (int64, 
 		arg.Role,
 		arg.PremiumUntil,
 		arg.UpdatedAt,
+		arg.Public,
 		arg.ID,
 	)
 	if err != nil {
