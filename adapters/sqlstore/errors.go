@@ -126,6 +126,14 @@ func (e *opError) Unwrap() error { return e.err }
 // lostConnection reports whether err says that the connection failed.
 // Context errors do not: whose deadline ran out is the caller's to tell.
 func lostConnection(err error) bool {
+	// A network operation that failed, a dial that timed out included: a
+	// driver's own dial timeout reads as a deadline too, but it is the
+	// server that did not answer. (When the caller's context or the
+	// store's deadline ended, outcome says so before this matters.)
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return true
+	}
 	if contextError(err) {
 		return false
 	}

@@ -51,7 +51,7 @@ func allowed(from, to string) bool {
 	case "service":
 		return to == "domain" || to == "ports"
 	case "ports/storetest":
-		return to == "domain" || to == "ports" || to == "service"
+		return to == "domain" || to == "ports"
 	case "workflows":
 		return to == "domain" || to == "ports" || to == "service"
 	case "cmd", "internal":

@@ -52,12 +52,10 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"LedgerPaymentOnce", testLedgerPaymentOnce},
 		{"Watchlist", testWatchlist},
 		{"Payments", testPayments},
-		{"PaymentFulfilOnce", testPaymentFulfilOnce},
 		{"Outbox", testOutbox},
 		{"RaceSpendBalance", testRaceSpendBalance},
 		{"RaceSellHolding", testRaceSellHolding},
 		{"RaceFillCancel", testRaceFillCancel},
-		{"Workload", testWorkload},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stocking-kr/stocking/ports"
 	"github.com/stocking-kr/stocking/ports/storetest"
+	"github.com/stocking-kr/stocking/service/servicetest"
 )
 
 // testURIEnv names the server the tests use, for example
@@ -92,4 +93,9 @@ func openTest(tb testing.TB) *Store {
 func TestConformance(t *testing.T) {
 	testServer(t)
 	storetest.Run(t, func(t *testing.T) ports.Store { return openTest(t) })
+}
+
+func TestServiceConformance(t *testing.T) {
+	testServer(t)
+	servicetest.Run(t, func(t *testing.T) ports.Store { return openTest(t) })
 }

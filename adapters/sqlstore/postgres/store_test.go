@@ -18,6 +18,7 @@ import (
 	"github.com/stocking-kr/stocking/domain"
 	"github.com/stocking-kr/stocking/ports"
 	"github.com/stocking-kr/stocking/ports/storetest"
+	"github.com/stocking-kr/stocking/service/servicetest"
 )
 
 // uriEnv names the server the tests use, e.g.
@@ -75,6 +76,10 @@ func openTest(tb testing.TB) *Store {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) ports.Store { return openTest(t) })
+}
+
+func TestServiceConformance(t *testing.T) {
+	servicetest.Run(t, func(t *testing.T) ports.Store { return openTest(t) })
 }
 
 // TestMigrateTwice checks that migrating an up-to-date schema is a no-op

@@ -9,6 +9,7 @@ import (
 	"github.com/stocking-kr/stocking/adapters/sqlstore/sqlite/internal/sqlitedb"
 	"github.com/stocking-kr/stocking/ports"
 	"github.com/stocking-kr/stocking/ports/storetest"
+	"github.com/stocking-kr/stocking/service/servicetest"
 )
 
 // openTest opens and migrates a store that closes with the test.
@@ -34,6 +35,12 @@ func TestConformanceFile(t *testing.T) {
 func TestConformanceMemory(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) ports.Store {
 		return openTest(t, MemoryPath)
+	})
+}
+
+func TestServiceConformance(t *testing.T) {
+	servicetest.Run(t, func(t *testing.T) ports.Store {
+		return openTest(t, filepath.Join(t.TempDir(), "stocking.db"))
 	})
 }
 

@@ -1,4 +1,4 @@
-package storetest
+package servicetest
 
 import (
 	"context"
@@ -139,7 +139,7 @@ func testPaymentFulfilOnce(f *fixture) {
 	}
 	a, err := f.s.GetAccount(f.ctx, uid)
 	f.must(err)
-	f.same("cash after the payment", a.Cash, dec("11000000"))
+	f.sameMoney("cash after the payment", a.Cash, dec("11000000"))
 	p, err := f.s.GetPayment(f.ctx, paid)
 	f.must(err)
 	if p.Status != domain.PaymentPaid || !p.PaidAmount.Valid || p.PaidAmount.Decimal.IntPart() != conformanceWon || p.FulfilledAt.IsZero() {
@@ -159,7 +159,7 @@ func testPaymentFulfilOnce(f *fixture) {
 	}
 	a, err = f.s.GetAccount(f.ctx, uid)
 	f.must(err)
-	f.same("cash after the tampered payment", a.Cash, dec("11000000"))
+	f.sameMoney("cash after the tampered payment", a.Cash, dec("11000000"))
 	gw.mu.Lock()
 	refunds := gw.cancels[tampered]
 	gw.mu.Unlock()

@@ -1,4 +1,4 @@
-package storetest
+package servicetest
 
 import (
 	"errors"
@@ -361,7 +361,11 @@ func (f *fixture) checkBooks(svc *service.Service, users []string) {
 		for _, o := range all {
 			byID[o.ID] = o
 		}
-		exs, err := f.s.ListExecutions(f.ctx, orderIDs(all))
+		ids := make([]string, len(all))
+		for i, o := range all {
+			ids[i] = o.ID
+		}
+		exs, err := f.s.ListExecutions(f.ctx, ids)
 		f.must(err)
 		filled := map[string]int64{}
 		for _, e := range exs {
