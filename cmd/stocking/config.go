@@ -17,7 +17,8 @@ import (
 // refuses to start with it.
 const devJWTSecret = "stocking-development-secret-do-not-use-in-production"
 
-// Config is everything the environment can set (DESIGN.md §7).
+// Config is everything the environment can set; the README lists each
+// variable.
 type Config struct {
 	Env          string // development | production
 	Addr         string // listen address; PORT sets its port
