@@ -2,6 +2,7 @@ package domain
 
 import (
 	"math"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -108,4 +109,18 @@ func meanStdDev(xs []float64) (float64, float64) {
 		ss += (x - mean) * (x - mean)
 	}
 	return mean, math.Sqrt(ss / float64(len(xs)-1))
+}
+
+// EquitySnapshot is an account's stored end-of-day value. Besides the
+// figures of an EquityPoint it carries what chains one day to the next:
+// FlowTotal, the account's deposits less withdrawals when it was taken,
+// and Index, the time-weighted wealth index (1 where the account's history
+// opens), so that the return between two snapshots is the ratio of their
+// indexes whatever money moved in or out between them.
+type EquitySnapshot struct {
+	AccountID string
+	EquityPoint
+	FlowTotal decimal.Decimal
+	Index     decimal.Decimal
+	TakenAt   time.Time
 }

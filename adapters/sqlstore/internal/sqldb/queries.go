@@ -163,6 +163,18 @@ type Account struct {
 	CreatedAt        time.Time
 }
 
+type EquitySnapshot struct {
+	AccountID     string
+	SnapDate      string
+	Cash          decimal.Decimal
+	HoldingsValue decimal.Decimal
+	Equity        decimal.Decimal
+	NetFlow       decimal.Decimal
+	FlowTotal     decimal.Decimal
+	TwrIndex      decimal.Decimal
+	TakenAt       time.Time
+}
+
 type Execution struct {
 	ID          string
 	OrderID     string
@@ -414,6 +426,22 @@ type UpdatePaymentParams struct {
 	FromStatus    string
 }
 
+type LastEquitySnapshotParams struct {
+	AccountID string
+	ToDate    string
+}
+
+type ListEquitySnapshotsParams struct {
+	AccountID string
+	FromDate  string
+	ToDate    string
+}
+
+type SnapshotEquityParams struct {
+	SnapDate string
+	TakenAt  time.Time
+}
+
 type InsertPriceParams struct {
 	StockCode  string
 	Price      decimal.Decimal
@@ -511,10 +539,12 @@ type Queries interface {
 	GetUser(ctx context.Context, id string) (User, error)
 	GetUserByEmail(ctx context.Context, email string) (User, error)
 	InsertPrice(ctx context.Context, arg InsertPriceParams) error
+	LastEquitySnapshot(ctx context.Context, arg LastEquitySnapshotParams) (EquitySnapshot, error)
 	ListAccountExecutions(ctx context.Context, arg ListAccountExecutionsParams) ([]Execution, error)
 	ListAccountIDs(ctx context.Context, arg ListAccountIDsParams) ([]string, error)
 	ListAccounts(ctx context.Context, userID string) ([]Account, error)
 	ListCrossingOrders(ctx context.Context, arg ListCrossingOrdersParams) ([]Order, error)
+	ListEquitySnapshots(ctx context.Context, arg ListEquitySnapshotsParams) ([]EquitySnapshot, error)
 	ListExecutions(ctx context.Context, orderIds []string) ([]Execution, error)
 	ListExpiringOrders(ctx context.Context, arg ListExpiringOrdersParams) ([]Order, error)
 	ListHoldings(ctx context.Context, accountID string) ([]Holding, error)
@@ -534,6 +564,7 @@ type Queries interface {
 	RemoveWatch(ctx context.Context, arg RemoveWatchParams) (int64, error)
 	SaveAccount(ctx context.Context, arg SaveAccountParams) (int64, error)
 	SetStockPrice(ctx context.Context, arg SetStockPriceParams) (int64, error)
+	SnapshotEquity(ctx context.Context, arg SnapshotEquityParams) (int64, error)
 	UpdateOrder(ctx context.Context, arg UpdateOrderParams) (int64, error)
 	UpdatePayment(ctx context.Context, arg UpdatePaymentParams) (int64, error)
 	UpdateUser(ctx context.Context, arg UpdateUserParams) (int64, error)

@@ -111,6 +111,11 @@ func (b bridge) InsertPrice(ctx context.Context, arg sqldb.InsertPriceParams) er
 	return b.q.InsertPrice(ctx, InsertPriceParams(arg))
 }
 
+func (b bridge) LastEquitySnapshot(ctx context.Context, arg sqldb.LastEquitySnapshotParams) (sqldb.EquitySnapshot, error) {
+	r, err := b.q.LastEquitySnapshot(ctx, LastEquitySnapshotParams(arg))
+	return sqldb.EquitySnapshot(r), err
+}
+
 func (b bridge) ListAccountExecutions(ctx context.Context, arg sqldb.ListAccountExecutionsParams) ([]sqldb.Execution, error) {
 	rows, err := b.q.ListAccountExecutions(ctx, ListAccountExecutionsParams(arg))
 	out := make([]sqldb.Execution, len(rows))
@@ -138,6 +143,15 @@ func (b bridge) ListCrossingOrders(ctx context.Context, arg sqldb.ListCrossingOr
 	out := make([]sqldb.Order, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.Order(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListEquitySnapshots(ctx context.Context, arg sqldb.ListEquitySnapshotsParams) ([]sqldb.EquitySnapshot, error) {
+	rows, err := b.q.ListEquitySnapshots(ctx, ListEquitySnapshotsParams(arg))
+	out := make([]sqldb.EquitySnapshot, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.EquitySnapshot(r)
 	}
 	return out, err
 }
@@ -270,6 +284,10 @@ func (b bridge) SaveAccount(ctx context.Context, arg sqldb.SaveAccountParams) (i
 
 func (b bridge) SetStockPrice(ctx context.Context, arg sqldb.SetStockPriceParams) (int64, error) {
 	return b.q.SetStockPrice(ctx, SetStockPriceParams(arg))
+}
+
+func (b bridge) SnapshotEquity(ctx context.Context, arg sqldb.SnapshotEquityParams) (int64, error) {
+	return b.q.SnapshotEquity(ctx, SnapshotEquityParams(arg))
 }
 
 func (b bridge) UpdateOrder(ctx context.Context, arg sqldb.UpdateOrderParams) (int64, error) {

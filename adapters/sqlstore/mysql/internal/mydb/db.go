@@ -87,6 +87,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertPriceStmt, err = db.PrepareContext(ctx, insertPrice); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertPrice: %w", err)
 	}
+	if q.lastEquitySnapshotStmt, err = db.PrepareContext(ctx, lastEquitySnapshot); err != nil {
+		return nil, fmt.Errorf("error preparing query LastEquitySnapshot: %w", err)
+	}
 	if q.listAccountExecutionsStmt, err = db.PrepareContext(ctx, listAccountExecutions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAccountExecutions: %w", err)
 	}
@@ -98,6 +101,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listCrossingOrdersStmt, err = db.PrepareContext(ctx, listCrossingOrders); err != nil {
 		return nil, fmt.Errorf("error preparing query ListCrossingOrders: %w", err)
+	}
+	if q.listEquitySnapshotsStmt, err = db.PrepareContext(ctx, listEquitySnapshots); err != nil {
+		return nil, fmt.Errorf("error preparing query ListEquitySnapshots: %w", err)
 	}
 	if q.listExecutionsStmt, err = db.PrepareContext(ctx, listExecutions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListExecutions: %w", err)
@@ -155,6 +161,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.setStockPriceStmt, err = db.PrepareContext(ctx, setStockPrice); err != nil {
 		return nil, fmt.Errorf("error preparing query SetStockPrice: %w", err)
+	}
+	if q.snapshotEquityStmt, err = db.PrepareContext(ctx, snapshotEquity); err != nil {
+		return nil, fmt.Errorf("error preparing query SnapshotEquity: %w", err)
 	}
 	if q.updateOrderStmt, err = db.PrepareContext(ctx, updateOrder); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateOrder: %w", err)
@@ -281,6 +290,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertPriceStmt: %w", cerr)
 		}
 	}
+	if q.lastEquitySnapshotStmt != nil {
+		if cerr := q.lastEquitySnapshotStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lastEquitySnapshotStmt: %w", cerr)
+		}
+	}
 	if q.listAccountExecutionsStmt != nil {
 		if cerr := q.listAccountExecutionsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listAccountExecutionsStmt: %w", cerr)
@@ -299,6 +313,11 @@ func (q *Queries) Close() error {
 	if q.listCrossingOrdersStmt != nil {
 		if cerr := q.listCrossingOrdersStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listCrossingOrdersStmt: %w", cerr)
+		}
+	}
+	if q.listEquitySnapshotsStmt != nil {
+		if cerr := q.listEquitySnapshotsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listEquitySnapshotsStmt: %w", cerr)
 		}
 	}
 	if q.listExecutionsStmt != nil {
@@ -396,6 +415,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing setStockPriceStmt: %w", cerr)
 		}
 	}
+	if q.snapshotEquityStmt != nil {
+		if cerr := q.snapshotEquityStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing snapshotEquityStmt: %w", cerr)
+		}
+	}
 	if q.updateOrderStmt != nil {
 		if cerr := q.updateOrderStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing updateOrderStmt: %w", cerr)
@@ -481,10 +505,12 @@ type Queries struct {
 	getUserStmt               *sql.Stmt
 	getUserByEmailStmt        *sql.Stmt
 	insertPriceStmt           *sql.Stmt
+	lastEquitySnapshotStmt    *sql.Stmt
 	listAccountExecutionsStmt *sql.Stmt
 	listAccountIDsStmt        *sql.Stmt
 	listAccountsStmt          *sql.Stmt
 	listCrossingOrdersStmt    *sql.Stmt
+	listEquitySnapshotsStmt   *sql.Stmt
 	listExecutionsStmt        *sql.Stmt
 	listExpiringOrdersStmt    *sql.Stmt
 	listHoldingsStmt          *sql.Stmt
@@ -504,6 +530,7 @@ type Queries struct {
 	removeWatchStmt           *sql.Stmt
 	saveAccountStmt           *sql.Stmt
 	setStockPriceStmt         *sql.Stmt
+	snapshotEquityStmt        *sql.Stmt
 	updateOrderStmt           *sql.Stmt
 	updatePaymentStmt         *sql.Stmt
 	updateUserStmt            *sql.Stmt
@@ -536,10 +563,12 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getUserStmt:               q.getUserStmt,
 		getUserByEmailStmt:        q.getUserByEmailStmt,
 		insertPriceStmt:           q.insertPriceStmt,
+		lastEquitySnapshotStmt:    q.lastEquitySnapshotStmt,
 		listAccountExecutionsStmt: q.listAccountExecutionsStmt,
 		listAccountIDsStmt:        q.listAccountIDsStmt,
 		listAccountsStmt:          q.listAccountsStmt,
 		listCrossingOrdersStmt:    q.listCrossingOrdersStmt,
+		listEquitySnapshotsStmt:   q.listEquitySnapshotsStmt,
 		listExecutionsStmt:        q.listExecutionsStmt,
 		listExpiringOrdersStmt:    q.listExpiringOrdersStmt,
 		listHoldingsStmt:          q.listHoldingsStmt,
@@ -559,6 +588,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		removeWatchStmt:           q.removeWatchStmt,
 		saveAccountStmt:           q.saveAccountStmt,
 		setStockPriceStmt:         q.setStockPriceStmt,
+		snapshotEquityStmt:        q.snapshotEquityStmt,
 		updateOrderStmt:           q.updateOrderStmt,
 		updatePaymentStmt:         q.updatePaymentStmt,
 		updateUserStmt:            q.updateUserStmt,
