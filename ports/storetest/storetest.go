@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"Payments", testPayments},
 		{"Outbox", testOutbox},
 		{"EquitySnapshots", testEquitySnapshots},
+		{"Rankings", testRankings},
 		{"RaceSpendBalance", testRaceSpendBalance},
 		{"RaceSellHolding", testRaceSellHolding},
 		{"RaceFillCancel", testRaceFillCancel},
