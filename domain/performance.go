@@ -124,3 +124,70 @@ type EquitySnapshot struct {
 	Index     decimal.Decimal
 	TakenAt   time.Time
 }
+
+// MeasureIndex computes performance from a time-weighted wealth index
+// series (oldest first) and the index at the start of the period, base:
+// each point's daily return is its index over the previous one (base for
+// the first) less one, and its cumulative return its index over base less
+// one. Money moved in or out is already neutral in an index, so no flows
+// are needed.
+func MeasureIndex(base decimal.Decimal, index []decimal.Decimal, riskFree decimal.Decimal) Performance {
+	p := Performance{
+		DailyReturn:      make([]decimal.Decimal, len(index)),
+		CumulativeReturn: make([]decimal.Decimal, len(index)),
+		TWR:              decimal.Zero, MaxDrawdown: decimal.Zero, Volatility: decimal.Zero, Sharpe: decimal.Zero,
+	}
+	one := decimal.NewFromInt(1)
+	if !base.IsPositive() {
+		base = one
+	}
+	prev, peak := base, base
+	daily := make([]float64, 0, len(index))
+	for i, x := range index {
+		if !x.IsPositive() {
+			x = prev
+		}
+		r := x.DivRound(prev, returnScale).Sub(one)
+		p.DailyReturn[i] = r
+		p.CumulativeReturn[i] = x.DivRound(base, returnScale).Sub(one)
+		if x.GreaterThan(peak) {
+			peak = x
+		}
+		if dd := peak.Sub(x).DivRound(peak, returnScale); dd.GreaterThan(p.MaxDrawdown) {
+			p.MaxDrawdown = dd
+		}
+		daily = append(daily, r.InexactFloat64())
+		prev = x
+	}
+	if n := len(index); n > 0 {
+		p.TWR = p.CumulativeReturn[n-1]
+	}
+	p.Volatility, p.Sharpe = annualize(daily, riskFree)
+	return p
+}
+
+// annualize is the annualized volatility and Sharpe ratio of daily
+// returns; zero for fewer than two returns or no variation.
+func annualize(daily []float64, riskFree decimal.Decimal) (decimal.Decimal, decimal.Decimal) {
+	if len(daily) < 2 {
+		return decimal.Zero, decimal.Zero
+	}
+	mean, sd := meanStdDev(daily)
+	if sd == 0 {
+		return decimal.Zero, decimal.Zero
+	}
+	annual := math.Sqrt(TradingDaysPerYear)
+	rf := riskFree.InexactFloat64() / TradingDaysPerYear
+	return decimal.NewFromFloat(sd * annual).Round(6), decimal.NewFromFloat((mean - rf) / sd * annual).Round(4)
+}
+
+// NextIndex chains a wealth index one step: equity now over the previous
+// equity plus the money that came in since (flow), times the previous
+// index. A step that starts from nothing keeps the index.
+func NextIndex(prevIndex, prevEquity, flow, equity decimal.Decimal) decimal.Decimal {
+	basis := prevEquity.Add(flow)
+	if !basis.IsPositive() {
+		return prevIndex
+	}
+	return prevIndex.Mul(equity).DivRound(basis, 12)
+}

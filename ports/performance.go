@@ -47,8 +47,9 @@ type Rankings interface {
 	// contest's), or domain.ErrNotFound when it was never computed.
 	GetLeaderboard(ctx context.Context, contestID, period string, limit int) (domain.Leaderboard, error)
 
-	// CreateContest stores a new contest.
-	CreateContest(ctx context.Context, c domain.Contest) error
+	// CreateContest stores a new contest and, in the same transaction,
+	// enqueues start, the message that starts its workflow.
+	CreateContest(ctx context.Context, c domain.Contest, start OutboxMessage) error
 	// GetContest returns domain.ErrNotFound for an unknown id.
 	GetContest(ctx context.Context, id string) (domain.Contest, error)
 	// ListContests returns up to limit contests, the latest to end first.

@@ -26,6 +26,7 @@ type snapshotOutput struct {
 }
 
 func (s *server) registerPerformance(api huma.API) {
+	s.registerContests(api)
 	register(api, adminOnly, huma.Operation{
 		OperationID: "snapshot-equity", Method: http.MethodPost, Path: "/admin/snapshots", Tags: []string{"admin"},
 		Summary: "Take the end-of-day equity snapshot now",

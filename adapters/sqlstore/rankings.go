@@ -7,6 +7,7 @@ import (
 
 	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
 	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
 )
 
 // contestBoard is the period under which a contest's board is filed.
@@ -95,13 +96,17 @@ func ranking(r sqldb.LeaderboardEntry) domain.Ranking {
 
 // CreateContest stores a new contest; its listings are kept as one
 // comma-separated column.
-func (s *Store) CreateContest(ctx context.Context, c domain.Contest) error {
+func (s *Store) CreateContest(ctx context.Context, c domain.Contest, start ports.OutboxMessage) error {
 	created := orNow(c.CreatedAt)
 	return s.transact(ctx, func(ctx context.Context, t *tx) error {
-		return blind(t, ctx, "create contest", sqldb.Queries.CreateContest, sqldb.CreateContestParams{
+		err := blind(t, ctx, "create contest", sqldb.Queries.CreateContest, sqldb.CreateContestParams{
 			ID: c.ID, Name: c.Name, StartsAt: c.StartsAt.UTC(), EndsAt: c.EndsAt.UTC(), InitialCash: c.InitialCash,
 			Listings: strings.Join(c.Listings, ","), FinalAt: nullTime(c.FinalAt), CreatedAt: created,
 		})
+		if err != nil || start.ID == "" {
+			return err
+		}
+		return t.Enqueue(ctx, start)
 	})
 }
 

@@ -99,7 +99,7 @@ func testRankings(f *fixture) {
 	start := f.tick()
 	c := domain.Contest{ID: f.id(), Name: "봄 리그", StartsAt: start, EndsAt: start.Add(time.Hour),
 		InitialCash: dec("1000000"), Listings: []string{"000660", "005930"}, CreatedAt: start}
-	f.must(f.s.CreateContest(f.ctx, c))
+	f.must(f.s.CreateContest(f.ctx, c, ports.OutboxMessage{ID: f.id(), Kind: "contest.start", Key: c.ID, Payload: []byte(`{}`), CreatedAt: start}))
 	got, err := f.s.GetContest(f.ctx, c.ID)
 	f.must(err)
 	f.same("contest", got, c)
