@@ -29,6 +29,12 @@ type Config struct {
 	// MatchBatch is how many crossed orders one fill transaction settles.
 	MatchBatch int
 	Payments   PaymentConfig
+	// FreeDepositDailyLimit caps the free deposits into a personal account
+	// per Seoul day (FREE_DEPOSIT_DAILY_LIMIT); zero means no cap.
+	FreeDepositDailyLimit decimal.Decimal
+	// RiskFreeRate is the annual rate the Sharpe ratio measures excess
+	// return against (RISK_FREE_RATE).
+	RiskFreeRate decimal.Decimal
 }
 
 // Deps are the ports the service uses.
@@ -79,6 +85,10 @@ type Service struct {
 	Payments *Payments
 	// Audit checks every invariant of the books.
 	Audit *Auditor
+	// Leaderboards ranks traders by time-weighted return.
+	Leaderboards *Leaderboards
+	// Contests runs leagues.
+	Contests *Contests
 
 	core *core
 }
@@ -119,7 +129,10 @@ func New(d Deps, cfg Config) (*Service, error) {
 		Market:    &Market{core: c, orders: orders},
 		Payments:  &Payments{core: c, gateway: d.Gateway},
 		Audit:     &Auditor{core: c},
-		core:      c,
+
+		Leaderboards: &Leaderboards{core: c},
+		Contests:     &Contests{core: c},
+		core:         c,
 	}, nil
 }
 

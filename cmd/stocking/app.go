@@ -191,6 +191,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Service, err = service.New(deps, service.Config{
 		InitialCash: m.Config.InitialCash, Fees: m.Config.Fees, Calendar: cal,
 		OrderWorkflows: m.Temporal != nil, Payments: m.Config.PaymentConfig(),
+		FreeDepositDailyLimit: m.Config.FreeDepositDailyLimit, RiskFreeRate: m.Config.RiskFreeRate,
 	})
 	if err != nil {
 		return err
@@ -299,6 +300,14 @@ func (m *Main) Run(ctx context.Context) error {
 		m.worker = temporaladapter.NewWorker(m.Temporal, m.Config.TemporalTaskQueue, m.Service, worker.Options{})
 		if err := m.worker.Start(); err != nil {
 			return fmt.Errorf("temporal worker: %w", err)
+		}
+		if m.Config.LeaderboardRefresh > 0 {
+			sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			err := temporaladapter.EnsureLeaderboardSchedule(sctx, m.Temporal, m.Config.TemporalTaskQueue, m.Config.LeaderboardRefresh)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("leaderboard schedule: %w", err)
+			}
 		}
 		if m.Config.ReconcileInterval > 0 {
 			m.goRun("reconciler", func(ctx context.Context) error { return m.Reconciler.Run(ctx, m.Config.ReconcileInterval) }, bg)

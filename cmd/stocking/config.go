@@ -57,6 +57,14 @@ type Config struct {
 	// a request answers 503 unavailable instead of waiting for the outage
 	// to end.
 	DBTimeout time.Duration
+	// FreeDepositDailyLimit caps free deposits per personal account and
+	// Seoul day (FREE_DEPOSIT_DAILY_LIMIT; 0: no cap).
+	FreeDepositDailyLimit decimal.Decimal
+	// RiskFreeRate is the annual rate of the Sharpe ratio (RISK_FREE_RATE).
+	RiskFreeRate decimal.Decimal
+	// LeaderboardRefresh is the leaderboard-refresh Schedule's interval
+	// (LEADERBOARD_REFRESH).
+	LeaderboardRefresh time.Duration
 
 	TemporalAddress   string
 	TemporalNamespace string
@@ -150,8 +158,27 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 		}
 		c.JWTSecret = devJWTSecret
 	}
-	durations := map[string]*time.Duration{"ACCESS_TOKEN_TTL": &c.AccessTTL, "REFRESH_TOKEN_TTL": &c.RefreshTTL, "FEED_INTERVAL": &c.FeedInterval, "RECONCILE_INTERVAL": &c.ReconcileInterval, "RECONCILE_MIN_AGE": &c.ReconcileMinAge, "DB_TIMEOUT": &c.DBTimeout}
-	defaults := map[string]string{"ACCESS_TOKEN_TTL": "30m", "REFRESH_TOKEN_TTL": "336h", "FEED_INTERVAL": "1s", "RECONCILE_INTERVAL": "5m", "RECONCILE_MIN_AGE": "10s", "DB_TIMEOUT": "5s"}
+	durations := map[string]*time.Duration{
+		"ACCESS_TOKEN_TTL":    &c.AccessTTL,
+		"REFRESH_TOKEN_TTL":   &c.RefreshTTL,
+		"FEED_INTERVAL":       &c.FeedInterval,
+		"RECONCILE_INTERVAL":  &c.ReconcileInterval,
+		"RECONCILE_MIN_AGE":   &c.ReconcileMinAge,
+		"DB_TIMEOUT":          &c.DBTimeout,
+		"LEADERBOARD_REFRESH": &c.LeaderboardRefresh,
+	}
+	defaults := map[string]string{
+		"ACCESS_TOKEN_TTL":    "30m",
+		"REFRESH_TOKEN_TTL":   "336h",
+		"FEED_INTERVAL":       "1s",
+		"RECONCILE_INTERVAL":  "5m",
+		"RECONCILE_MIN_AGE":   "10s",
+		"DB_TIMEOUT":          "5s",
+		"LEADERBOARD_REFRESH": "10m",
+	}
+	if devDefaults {
+		defaults["LEADERBOARD_REFRESH"] = "1m"
+	}
 	for k, p := range durations {
 		v := e.get(k, defaults[k])
 		d, err := time.ParseDuration(v)
@@ -187,6 +214,14 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 		fail("INITIAL_CASH must be a whole, non-negative number of won, got %s", c.InitialCash)
 	}
 	c.Fees = domain.Fees{CommissionRate: money("COMMISSION_RATE", "0.00015"), SellTaxRate: money("SELL_TAX_RATE", "0.0020")}
+	c.FreeDepositDailyLimit = money("FREE_DEPOSIT_DAILY_LIMIT", "10000000")
+	if c.FreeDepositDailyLimit.IsNegative() || !c.FreeDepositDailyLimit.Equal(c.FreeDepositDailyLimit.Truncate(0)) {
+		fail("FREE_DEPOSIT_DAILY_LIMIT must be a whole, non-negative number of won (0: no limit), got %s", c.FreeDepositDailyLimit)
+	}
+	c.RiskFreeRate = money("RISK_FREE_RATE", "0.03")
+	if c.RiskFreeRate.IsNegative() || c.RiskFreeRate.GreaterThan(decimal.NewFromInt(1)) {
+		fail("RISK_FREE_RATE must be an annual rate between 0 and 1 (0.03 is 3%%), got %s", c.RiskFreeRate)
+	}
 	if err := c.Fees.Validate(); err != nil {
 		fail("%s", err.(*domain.Error).Message)
 	}
