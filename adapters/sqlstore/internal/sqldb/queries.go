@@ -139,6 +139,62 @@ type ListLedgerParams struct {
 	Limit     int64
 }
 
+type InsertMarketDayParams struct {
+	Day      string
+	RolledAt time.Time
+}
+
+type InsertTradeParams struct {
+	StockCode  string
+	Price      decimal.Decimal
+	RecordedAt time.Time
+	Volume     int64
+	Bid        decimal.NullDecimal
+	Ask        decimal.NullDecimal
+}
+
+type ListDailyBarsParams struct {
+	StockCode string
+	FromDay   string
+	ToDay     string
+	Limit     int64
+}
+
+type ListTradesParams struct {
+	StockCode string
+	FromTime  time.Time
+	ToTime    time.Time
+	Limit     int64
+}
+
+type ListTradesRow struct {
+	StockCode  string
+	Price      decimal.Decimal
+	RecordedAt time.Time
+	Volume     int64
+	Bid        decimal.NullDecimal
+	Ask        decimal.NullDecimal
+}
+
+type RecordTradeParams struct {
+	Price     decimal.Decimal
+	Bid       decimal.NullDecimal
+	Ask       decimal.NullDecimal
+	Volume    int64
+	UpdatedAt time.Time
+	Code      string
+}
+
+type SetMarketDayClosedParams struct {
+	ClosedAt sql.NullTime
+	Day      string
+}
+
+type SetMarketDayRolledParams struct {
+	RolledAt time.Time
+	Day      string
+}
+
 type Account struct {
 	ID               string
 	Cash             decimal.Decimal
@@ -161,6 +217,16 @@ type Account struct {
 	FreeDeposited    decimal.Decimal
 	HistoryStart     time.Time
 	CreatedAt        time.Time
+}
+
+type DailyBar struct {
+	StockCode string
+	Day       string
+	Open      decimal.Decimal
+	High      decimal.Decimal
+	Low       decimal.Decimal
+	Close     decimal.Decimal
+	Volume    int64
 }
 
 type Execution struct {
@@ -207,6 +273,12 @@ type Ledger struct {
 	Memo              string
 	CreatedAt         time.Time
 	AccountID         string
+}
+
+type MarketDay struct {
+	Day      string
+	RolledAt time.Time
+	ClosedAt sql.NullTime
 }
 
 type Order struct {
@@ -272,6 +344,9 @@ type Stock struct {
 	PrevClose decimal.Decimal
 	Active    bool
 	UpdatedAt time.Time
+	Bid       decimal.NullDecimal
+	Ask       decimal.NullDecimal
+	Volume    int64
 }
 
 type User struct {
@@ -504,17 +579,21 @@ type Queries interface {
 	Enqueue(ctx context.Context, arg EnqueueParams) error
 	GetAccount(ctx context.Context, id string) (Account, error)
 	GetHolding(ctx context.Context, arg GetHoldingParams) (Holding, error)
+	GetMarketDay(ctx context.Context, day string) (MarketDay, error)
 	GetOrder(ctx context.Context, id string) (Order, error)
 	GetOrderByClientID(ctx context.Context, arg GetOrderByClientIDParams) (Order, error)
 	GetPayment(ctx context.Context, id string) (Payment, error)
 	GetStock(ctx context.Context, code string) (Stock, error)
 	GetUser(ctx context.Context, id string) (User, error)
 	GetUserByEmail(ctx context.Context, email string) (User, error)
+	InsertMarketDay(ctx context.Context, arg InsertMarketDayParams) error
 	InsertPrice(ctx context.Context, arg InsertPriceParams) error
+	InsertTrade(ctx context.Context, arg InsertTradeParams) error
 	ListAccountExecutions(ctx context.Context, arg ListAccountExecutionsParams) ([]Execution, error)
 	ListAccountIDs(ctx context.Context, arg ListAccountIDsParams) ([]string, error)
 	ListAccounts(ctx context.Context, userID string) ([]Account, error)
 	ListCrossingOrders(ctx context.Context, arg ListCrossingOrdersParams) ([]Order, error)
+	ListDailyBars(ctx context.Context, arg ListDailyBarsParams) ([]DailyBar, error)
 	ListExecutions(ctx context.Context, orderIds []string) ([]Execution, error)
 	ListExpiringOrders(ctx context.Context, arg ListExpiringOrdersParams) ([]Order, error)
 	ListHoldings(ctx context.Context, accountID string) ([]Holding, error)
@@ -524,6 +603,7 @@ type Queries interface {
 	ListPayments(ctx context.Context, arg ListPaymentsParams) ([]Payment, error)
 	ListPricesDesc(ctx context.Context, arg ListPricesDescParams) ([]ListPricesDescRow, error)
 	ListStocks(ctx context.Context) ([]Stock, error)
+	ListTrades(ctx context.Context, arg ListTradesParams) ([]ListTradesRow, error)
 	ListUserIDs(ctx context.Context, arg ListUserIDsParams) ([]string, error)
 	ListWatchlist(ctx context.Context, userID string) ([]Watchlist, error)
 	LockAccount(ctx context.Context, id string) (Account, error)
@@ -531,8 +611,12 @@ type Queries interface {
 	LockOrder(ctx context.Context, id string) (Order, error)
 	LockPayment(ctx context.Context, id string) (Payment, error)
 	OutboxSize(ctx context.Context) (int64, error)
+	RecordTrade(ctx context.Context, arg RecordTradeParams) (int64, error)
 	RemoveWatch(ctx context.Context, arg RemoveWatchParams) (int64, error)
+	RollStocks(ctx context.Context, updatedAt time.Time) (int64, error)
 	SaveAccount(ctx context.Context, arg SaveAccountParams) (int64, error)
+	SetMarketDayClosed(ctx context.Context, arg SetMarketDayClosedParams) (int64, error)
+	SetMarketDayRolled(ctx context.Context, arg SetMarketDayRolledParams) (int64, error)
 	SetStockPrice(ctx context.Context, arg SetStockPriceParams) (int64, error)
 	UpdateOrder(ctx context.Context, arg UpdateOrderParams) (int64, error)
 	UpdatePayment(ctx context.Context, arg UpdatePaymentParams) (int64, error)

@@ -4,6 +4,7 @@ package mydb
 
 import (
 	"context"
+	"time"
 
 	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
 )
@@ -77,6 +78,11 @@ func (b bridge) GetHolding(ctx context.Context, arg sqldb.GetHoldingParams) (sql
 	return sqldb.Holding(r), err
 }
 
+func (b bridge) GetMarketDay(ctx context.Context, day string) (sqldb.MarketDay, error) {
+	r, err := b.q.GetMarketDay(ctx, day)
+	return sqldb.MarketDay(r), err
+}
+
 func (b bridge) GetOrder(ctx context.Context, id string) (sqldb.Order, error) {
 	r, err := b.q.GetOrder(ctx, id)
 	return sqldb.Order(r), err
@@ -107,8 +113,16 @@ func (b bridge) GetUserByEmail(ctx context.Context, email string) (sqldb.User, e
 	return sqldb.User(r), err
 }
 
+func (b bridge) InsertMarketDay(ctx context.Context, arg sqldb.InsertMarketDayParams) error {
+	return b.q.InsertMarketDay(ctx, InsertMarketDayParams(arg))
+}
+
 func (b bridge) InsertPrice(ctx context.Context, arg sqldb.InsertPriceParams) error {
 	return b.q.InsertPrice(ctx, InsertPriceParams(arg))
+}
+
+func (b bridge) InsertTrade(ctx context.Context, arg sqldb.InsertTradeParams) error {
+	return b.q.InsertTrade(ctx, InsertTradeParams(arg))
 }
 
 func (b bridge) ListAccountExecutions(ctx context.Context, arg sqldb.ListAccountExecutionsParams) ([]sqldb.Execution, error) {
@@ -138,6 +152,15 @@ func (b bridge) ListCrossingOrders(ctx context.Context, arg sqldb.ListCrossingOr
 	out := make([]sqldb.Order, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.Order(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListDailyBars(ctx context.Context, arg sqldb.ListDailyBarsParams) ([]sqldb.DailyBar, error) {
+	rows, err := b.q.ListDailyBars(ctx, ListDailyBarsParams(arg))
+	out := make([]sqldb.DailyBar, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.DailyBar(r)
 	}
 	return out, err
 }
@@ -223,6 +246,15 @@ func (b bridge) ListStocks(ctx context.Context) ([]sqldb.Stock, error) {
 	return out, err
 }
 
+func (b bridge) ListTrades(ctx context.Context, arg sqldb.ListTradesParams) ([]sqldb.ListTradesRow, error) {
+	rows, err := b.q.ListTrades(ctx, ListTradesParams(arg))
+	out := make([]sqldb.ListTradesRow, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.ListTradesRow(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListUserIDs(ctx context.Context, arg sqldb.ListUserIDsParams) ([]string, error) {
 	return b.q.ListUserIDs(ctx, ListUserIDsParams(arg))
 }
@@ -260,12 +292,28 @@ func (b bridge) OutboxSize(ctx context.Context) (int64, error) {
 	return b.q.OutboxSize(ctx)
 }
 
+func (b bridge) RecordTrade(ctx context.Context, arg sqldb.RecordTradeParams) (int64, error) {
+	return b.q.RecordTrade(ctx, RecordTradeParams(arg))
+}
+
 func (b bridge) RemoveWatch(ctx context.Context, arg sqldb.RemoveWatchParams) (int64, error) {
 	return b.q.RemoveWatch(ctx, RemoveWatchParams(arg))
 }
 
+func (b bridge) RollStocks(ctx context.Context, updatedAt time.Time) (int64, error) {
+	return b.q.RollStocks(ctx, updatedAt)
+}
+
 func (b bridge) SaveAccount(ctx context.Context, arg sqldb.SaveAccountParams) (int64, error) {
 	return b.q.SaveAccount(ctx, SaveAccountParams(arg))
+}
+
+func (b bridge) SetMarketDayClosed(ctx context.Context, arg sqldb.SetMarketDayClosedParams) (int64, error) {
+	return b.q.SetMarketDayClosed(ctx, SetMarketDayClosedParams(arg))
+}
+
+func (b bridge) SetMarketDayRolled(ctx context.Context, arg sqldb.SetMarketDayRolledParams) (int64, error) {
+	return b.q.SetMarketDayRolled(ctx, SetMarketDayRolledParams(arg))
 }
 
 func (b bridge) SetStockPrice(ctx context.Context, arg sqldb.SetStockPriceParams) (int64, error) {

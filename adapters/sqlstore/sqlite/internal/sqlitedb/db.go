@@ -66,6 +66,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getHoldingStmt, err = db.PrepareContext(ctx, getHolding); err != nil {
 		return nil, fmt.Errorf("error preparing query GetHolding: %w", err)
 	}
+	if q.getMarketDayStmt, err = db.PrepareContext(ctx, getMarketDay); err != nil {
+		return nil, fmt.Errorf("error preparing query GetMarketDay: %w", err)
+	}
 	if q.getOrderStmt, err = db.PrepareContext(ctx, getOrder); err != nil {
 		return nil, fmt.Errorf("error preparing query GetOrder: %w", err)
 	}
@@ -84,8 +87,14 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getUserByEmailStmt, err = db.PrepareContext(ctx, getUserByEmail); err != nil {
 		return nil, fmt.Errorf("error preparing query GetUserByEmail: %w", err)
 	}
+	if q.insertMarketDayStmt, err = db.PrepareContext(ctx, insertMarketDay); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertMarketDay: %w", err)
+	}
 	if q.insertPriceStmt, err = db.PrepareContext(ctx, insertPrice); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertPrice: %w", err)
+	}
+	if q.insertTradeStmt, err = db.PrepareContext(ctx, insertTrade); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertTrade: %w", err)
 	}
 	if q.listAccountExecutionsStmt, err = db.PrepareContext(ctx, listAccountExecutions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAccountExecutions: %w", err)
@@ -98,6 +107,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listCrossingOrdersStmt, err = db.PrepareContext(ctx, listCrossingOrders); err != nil {
 		return nil, fmt.Errorf("error preparing query ListCrossingOrders: %w", err)
+	}
+	if q.listDailyBarsStmt, err = db.PrepareContext(ctx, listDailyBars); err != nil {
+		return nil, fmt.Errorf("error preparing query ListDailyBars: %w", err)
 	}
 	if q.listExecutionsStmt, err = db.PrepareContext(ctx, listExecutions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListExecutions: %w", err)
@@ -126,6 +138,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listStocksStmt, err = db.PrepareContext(ctx, listStocks); err != nil {
 		return nil, fmt.Errorf("error preparing query ListStocks: %w", err)
 	}
+	if q.listTradesStmt, err = db.PrepareContext(ctx, listTrades); err != nil {
+		return nil, fmt.Errorf("error preparing query ListTrades: %w", err)
+	}
 	if q.listUserIDsStmt, err = db.PrepareContext(ctx, listUserIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query ListUserIDs: %w", err)
 	}
@@ -147,11 +162,23 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.outboxSizeStmt, err = db.PrepareContext(ctx, outboxSize); err != nil {
 		return nil, fmt.Errorf("error preparing query OutboxSize: %w", err)
 	}
+	if q.recordTradeStmt, err = db.PrepareContext(ctx, recordTrade); err != nil {
+		return nil, fmt.Errorf("error preparing query RecordTrade: %w", err)
+	}
 	if q.removeWatchStmt, err = db.PrepareContext(ctx, removeWatch); err != nil {
 		return nil, fmt.Errorf("error preparing query RemoveWatch: %w", err)
 	}
+	if q.rollStocksStmt, err = db.PrepareContext(ctx, rollStocks); err != nil {
+		return nil, fmt.Errorf("error preparing query RollStocks: %w", err)
+	}
 	if q.saveAccountStmt, err = db.PrepareContext(ctx, saveAccount); err != nil {
 		return nil, fmt.Errorf("error preparing query SaveAccount: %w", err)
+	}
+	if q.setMarketDayClosedStmt, err = db.PrepareContext(ctx, setMarketDayClosed); err != nil {
+		return nil, fmt.Errorf("error preparing query SetMarketDayClosed: %w", err)
+	}
+	if q.setMarketDayRolledStmt, err = db.PrepareContext(ctx, setMarketDayRolled); err != nil {
+		return nil, fmt.Errorf("error preparing query SetMarketDayRolled: %w", err)
 	}
 	if q.setStockPriceStmt, err = db.PrepareContext(ctx, setStockPrice); err != nil {
 		return nil, fmt.Errorf("error preparing query SetStockPrice: %w", err)
@@ -246,6 +273,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getHoldingStmt: %w", cerr)
 		}
 	}
+	if q.getMarketDayStmt != nil {
+		if cerr := q.getMarketDayStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getMarketDayStmt: %w", cerr)
+		}
+	}
 	if q.getOrderStmt != nil {
 		if cerr := q.getOrderStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getOrderStmt: %w", cerr)
@@ -276,9 +308,19 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getUserByEmailStmt: %w", cerr)
 		}
 	}
+	if q.insertMarketDayStmt != nil {
+		if cerr := q.insertMarketDayStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertMarketDayStmt: %w", cerr)
+		}
+	}
 	if q.insertPriceStmt != nil {
 		if cerr := q.insertPriceStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertPriceStmt: %w", cerr)
+		}
+	}
+	if q.insertTradeStmt != nil {
+		if cerr := q.insertTradeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertTradeStmt: %w", cerr)
 		}
 	}
 	if q.listAccountExecutionsStmt != nil {
@@ -299,6 +341,11 @@ func (q *Queries) Close() error {
 	if q.listCrossingOrdersStmt != nil {
 		if cerr := q.listCrossingOrdersStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listCrossingOrdersStmt: %w", cerr)
+		}
+	}
+	if q.listDailyBarsStmt != nil {
+		if cerr := q.listDailyBarsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listDailyBarsStmt: %w", cerr)
 		}
 	}
 	if q.listExecutionsStmt != nil {
@@ -346,6 +393,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listStocksStmt: %w", cerr)
 		}
 	}
+	if q.listTradesStmt != nil {
+		if cerr := q.listTradesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listTradesStmt: %w", cerr)
+		}
+	}
 	if q.listUserIDsStmt != nil {
 		if cerr := q.listUserIDsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listUserIDsStmt: %w", cerr)
@@ -381,14 +433,34 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing outboxSizeStmt: %w", cerr)
 		}
 	}
+	if q.recordTradeStmt != nil {
+		if cerr := q.recordTradeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recordTradeStmt: %w", cerr)
+		}
+	}
 	if q.removeWatchStmt != nil {
 		if cerr := q.removeWatchStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing removeWatchStmt: %w", cerr)
 		}
 	}
+	if q.rollStocksStmt != nil {
+		if cerr := q.rollStocksStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rollStocksStmt: %w", cerr)
+		}
+	}
 	if q.saveAccountStmt != nil {
 		if cerr := q.saveAccountStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing saveAccountStmt: %w", cerr)
+		}
+	}
+	if q.setMarketDayClosedStmt != nil {
+		if cerr := q.setMarketDayClosedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setMarketDayClosedStmt: %w", cerr)
+		}
+	}
+	if q.setMarketDayRolledStmt != nil {
+		if cerr := q.setMarketDayRolledStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setMarketDayRolledStmt: %w", cerr)
 		}
 	}
 	if q.setStockPriceStmt != nil {
@@ -474,17 +546,21 @@ type Queries struct {
 	enqueueStmt               *sql.Stmt
 	getAccountStmt            *sql.Stmt
 	getHoldingStmt            *sql.Stmt
+	getMarketDayStmt          *sql.Stmt
 	getOrderStmt              *sql.Stmt
 	getOrderByClientIDStmt    *sql.Stmt
 	getPaymentStmt            *sql.Stmt
 	getStockStmt              *sql.Stmt
 	getUserStmt               *sql.Stmt
 	getUserByEmailStmt        *sql.Stmt
+	insertMarketDayStmt       *sql.Stmt
 	insertPriceStmt           *sql.Stmt
+	insertTradeStmt           *sql.Stmt
 	listAccountExecutionsStmt *sql.Stmt
 	listAccountIDsStmt        *sql.Stmt
 	listAccountsStmt          *sql.Stmt
 	listCrossingOrdersStmt    *sql.Stmt
+	listDailyBarsStmt         *sql.Stmt
 	listExecutionsStmt        *sql.Stmt
 	listExpiringOrdersStmt    *sql.Stmt
 	listHoldingsStmt          *sql.Stmt
@@ -494,6 +570,7 @@ type Queries struct {
 	listPaymentsStmt          *sql.Stmt
 	listPricesDescStmt        *sql.Stmt
 	listStocksStmt            *sql.Stmt
+	listTradesStmt            *sql.Stmt
 	listUserIDsStmt           *sql.Stmt
 	listWatchlistStmt         *sql.Stmt
 	lockAccountStmt           *sql.Stmt
@@ -501,8 +578,12 @@ type Queries struct {
 	lockOrderStmt             *sql.Stmt
 	lockPaymentStmt           *sql.Stmt
 	outboxSizeStmt            *sql.Stmt
+	recordTradeStmt           *sql.Stmt
 	removeWatchStmt           *sql.Stmt
+	rollStocksStmt            *sql.Stmt
 	saveAccountStmt           *sql.Stmt
+	setMarketDayClosedStmt    *sql.Stmt
+	setMarketDayRolledStmt    *sql.Stmt
 	setStockPriceStmt         *sql.Stmt
 	updateOrderStmt           *sql.Stmt
 	updatePaymentStmt         *sql.Stmt
@@ -529,17 +610,21 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		enqueueStmt:               q.enqueueStmt,
 		getAccountStmt:            q.getAccountStmt,
 		getHoldingStmt:            q.getHoldingStmt,
+		getMarketDayStmt:          q.getMarketDayStmt,
 		getOrderStmt:              q.getOrderStmt,
 		getOrderByClientIDStmt:    q.getOrderByClientIDStmt,
 		getPaymentStmt:            q.getPaymentStmt,
 		getStockStmt:              q.getStockStmt,
 		getUserStmt:               q.getUserStmt,
 		getUserByEmailStmt:        q.getUserByEmailStmt,
+		insertMarketDayStmt:       q.insertMarketDayStmt,
 		insertPriceStmt:           q.insertPriceStmt,
+		insertTradeStmt:           q.insertTradeStmt,
 		listAccountExecutionsStmt: q.listAccountExecutionsStmt,
 		listAccountIDsStmt:        q.listAccountIDsStmt,
 		listAccountsStmt:          q.listAccountsStmt,
 		listCrossingOrdersStmt:    q.listCrossingOrdersStmt,
+		listDailyBarsStmt:         q.listDailyBarsStmt,
 		listExecutionsStmt:        q.listExecutionsStmt,
 		listExpiringOrdersStmt:    q.listExpiringOrdersStmt,
 		listHoldingsStmt:          q.listHoldingsStmt,
@@ -549,6 +634,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listPaymentsStmt:          q.listPaymentsStmt,
 		listPricesDescStmt:        q.listPricesDescStmt,
 		listStocksStmt:            q.listStocksStmt,
+		listTradesStmt:            q.listTradesStmt,
 		listUserIDsStmt:           q.listUserIDsStmt,
 		listWatchlistStmt:         q.listWatchlistStmt,
 		lockAccountStmt:           q.lockAccountStmt,
@@ -556,8 +642,12 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		lockOrderStmt:             q.lockOrderStmt,
 		lockPaymentStmt:           q.lockPaymentStmt,
 		outboxSizeStmt:            q.outboxSizeStmt,
+		recordTradeStmt:           q.recordTradeStmt,
 		removeWatchStmt:           q.removeWatchStmt,
+		rollStocksStmt:            q.rollStocksStmt,
 		saveAccountStmt:           q.saveAccountStmt,
+		setMarketDayClosedStmt:    q.setMarketDayClosedStmt,
+		setMarketDayRolledStmt:    q.setMarketDayRolledStmt,
 		setStockPriceStmt:         q.setStockPriceStmt,
 		updateOrderStmt:           q.updateOrderStmt,
 		updatePaymentStmt:         q.updatePaymentStmt,
