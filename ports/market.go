@@ -33,6 +33,9 @@ type MarketWriter interface {
 	// to its latest trade (price, quotes, added volume). An unknown
 	// listing is domain.ErrNotFound.
 	RecordTrades(ctx context.Context, trades []domain.Trade) error
+	// UpsertDailyBars stores daily bars (Start is the Seoul midnight of
+	// the day), replacing those of the same listing and day.
+	UpsertDailyBars(ctx context.Context, bars []domain.Bar) error
 	// RollStocks makes every listing's last price its previous close and
 	// starts its volume over.
 	RollStocks(ctx context.Context, at time.Time) error

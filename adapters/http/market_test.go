@@ -1,8 +1,15 @@
 package httpapi_test
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/stocking-kr/stocking/domain"
 )
 
 func TestTickWithVolumeAndQuotes(t *testing.T) {
@@ -46,4 +53,59 @@ func TestTickWithVolumeAndQuotes(t *testing.T) {
 	if got := string(e.must(http.StatusOK, "GET", "/api/v1/stocks/005930", "", nil).Raw); got != snap {
 		t.Fatalf("refused ticks changed the listing:\n%s\n%s", snap, got)
 	}
+}
+
+func TestBars(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	// Two minutes of trades yesterday (Seoul) and one today.
+	now := time.Now()
+	y := domain.BarStart(now, domain.Daily).AddDate(0, 0, -1).Add(10 * time.Hour)
+	p := func(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+	trades := []domain.Trade{
+		{Code: "005930", At: y, Price: p("70000"), Volume: 10},
+		{Code: "005930", At: y.Add(10 * time.Second), Price: p("70300"), Volume: 5},
+		{Code: "005930", At: y.Add(20 * time.Second), Price: p("69900"), Volume: 1},
+		{Code: "005930", At: y.Add(70 * time.Second), Price: p("70100"), Volume: 2},
+		{Code: "005930", At: now.Add(-time.Second), Price: p("70200"), Volume: 7},
+	}
+	if err := e.svc.Market.ApplyTrades(ctx, trades); err != nil {
+		t.Fatal(err)
+	}
+	from := y.Format(time.RFC3339)
+	r := e.must(http.StatusOK, "GET", "/api/v1/stocks/005930/bars?interval=1m&from="+url.QueryEscape(from)+"&to="+url.QueryEscape(y.Add(2*time.Minute).Format(time.RFC3339)), "", nil)
+	bars := get(r.Body, "data").([]any)
+	if len(bars) != 2 {
+		t.Fatalf("minute bars: %s", r.Raw)
+	}
+	b0 := bars[0].(map[string]any)
+	if b0["open"] != "70000" || b0["high"] != "70300" || b0["low"] != "69900" || b0["close"] != "69900" || b0["volume"] != 16.0 {
+		t.Fatalf("first minute: %s", r.Raw)
+	}
+	// Yesterday's daily bar is folded from the tape until the market day
+	// stores it; storing it changes nothing visible.
+	yday := domain.SeoulDate(y)
+	path := "/api/v1/stocks/005930/bars?interval=1d&from=" + yday
+	before := e.must(http.StatusOK, "GET", path, "", nil)
+	if n, err := e.svc.Market.DailyBarsOf(ctx, yday); err != nil || n != 1 {
+		t.Fatalf("DailyBarsOf: %d, %v", n, err)
+	}
+	after := e.must(http.StatusOK, "GET", path, "", nil)
+	days := get(after.Body, "data").([]any)
+	if string(before.Raw) != string(after.Raw) || len(days) != 2 {
+		t.Fatalf("daily bars before and after storing:\n%s\n%s", before.Raw, after.Raw)
+	}
+	if d0 := days[0].(map[string]any); d0["open"] != "70000" || d0["close"] != "70100" || d0["volume"] != 18.0 || d0["high"] != "70300" {
+		t.Fatalf("yesterday: %s", after.Raw)
+	}
+
+	for _, c := range []struct{ query, detail string }{
+		{"interval=5m", "interval"},
+		{"interval=1m&from=2026-03-03&to=2026-03-02", "must be before to"},
+		{"interval=1m&from=2026-01-01&to=2026-03-01", "1m bars reach at most 7 days back"},
+		{"interval=1d&from=yesterday", "is neither an RFC 3339 time nor a YYYY-MM-DD date"},
+	} {
+		assertProblem(t, e.must(http.StatusUnprocessableEntity, "GET", "/api/v1/stocks/005930/bars?"+c.query, "", nil), 422, "invalid", c.detail)
+	}
+	assertProblem(t, e.must(http.StatusNotFound, "GET", "/api/v1/stocks/999999/bars", "", nil), 404, "not_found", "no listing 999999")
 }

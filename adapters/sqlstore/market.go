@@ -107,3 +107,16 @@ func (t *tx) MarkClosed(ctx context.Context, day string, at time.Time) error {
 		sqldb.SetMarketDayClosedParams{ClosedAt: nullTime(orNow(at)), Day: day})
 	return err
 }
+
+// UpsertDailyBars stores daily bars keyed by listing and Seoul date.
+func (t *tx) UpsertDailyBars(ctx context.Context, bars []domain.Bar) error {
+	for _, b := range bars {
+		if err := blind(t, ctx, "upsert daily bar", sqldb.Queries.UpsertDailyBar, sqldb.UpsertDailyBarParams{
+			StockCode: b.Code, Day: b.Start.In(domain.Seoul).Format(time.DateOnly),
+			Open: b.Open, High: b.High, Low: b.Low, Close: b.Close, Volume: b.Volume,
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -40,3 +40,13 @@ UPDATE market_days SET rolled_at = sqlc.arg(rolled_at) WHERE day = sqlc.arg(day)
 
 -- name: SetMarketDayClosed :execrows
 UPDATE market_days SET closed_at = sqlc.arg(closed_at) WHERE day = sqlc.arg(day);
+
+-- name: UpsertDailyBar :exec
+INSERT INTO daily_bars (stock_code, day, open, high, low, close, volume)
+VALUES (sqlc.arg(stock_code), sqlc.arg(day), sqlc.arg(open), sqlc.arg(high), sqlc.arg(low), sqlc.arg(close), sqlc.arg(volume))
+ON CONFLICT (stock_code, day) DO UPDATE SET
+    open = excluded.open,
+    high = excluded.high,
+    low = excluded.low,
+    close = excluded.close,
+    volume = excluded.volume;

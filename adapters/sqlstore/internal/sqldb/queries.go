@@ -195,6 +195,16 @@ type SetMarketDayRolledParams struct {
 	Day      string
 }
 
+type UpsertDailyBarParams struct {
+	StockCode string
+	Day       string
+	Open      decimal.Decimal
+	High      decimal.Decimal
+	Low       decimal.Decimal
+	Close     decimal.Decimal
+	Volume    int64
+}
+
 type Account struct {
 	ID               string
 	Cash             decimal.Decimal
@@ -621,6 +631,7 @@ type Queries interface {
 	UpdateOrder(ctx context.Context, arg UpdateOrderParams) (int64, error)
 	UpdatePayment(ctx context.Context, arg UpdatePaymentParams) (int64, error)
 	UpdateUser(ctx context.Context, arg UpdateUserParams) (int64, error)
+	UpsertDailyBar(ctx context.Context, arg UpsertDailyBarParams) error
 	UpsertHolding(ctx context.Context, arg UpsertHoldingParams) error
 	UpsertStock(ctx context.Context, arg UpsertStockParams) error
 }

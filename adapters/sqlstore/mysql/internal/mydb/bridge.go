@@ -332,6 +332,10 @@ func (b bridge) UpdateUser(ctx context.Context, arg sqldb.UpdateUserParams) (int
 	return b.q.UpdateUser(ctx, UpdateUserParams(arg))
 }
 
+func (b bridge) UpsertDailyBar(ctx context.Context, arg sqldb.UpsertDailyBarParams) error {
+	return b.q.UpsertDailyBar(ctx, UpsertDailyBarParams(arg))
+}
+
 func (b bridge) UpsertHolding(ctx context.Context, arg sqldb.UpsertHoldingParams) error {
 	return b.q.UpsertHolding(ctx, UpsertHoldingParams(arg))
 }

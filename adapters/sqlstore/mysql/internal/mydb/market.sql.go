@@ -254,3 +254,42 @@ func (q *Queries) SetMarketDayRolled(ctx context.Context, arg SetMarketDayRolled
 	}
 	return result.RowsAffected()
 }
+
+const upsertDailyBar = `-- name: UpsertDailyBar :exec
+INSERT INTO daily_bars (stock_code, day, open, high, low, close, volume)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON DUPLICATE KEY UPDATE
+    open = ?,
+    high = ?,
+    low = ?,
+    close = ?,
+    volume = ?
+`
+
+type UpsertDailyBarParams struct {
+	StockCode string
+	Day       string
+	Open      decimal.Decimal
+	High      decimal.Decimal
+	Low       decimal.Decimal
+	Close     decimal.Decimal
+	Volume    int64
+}
+
+func (q *Queries) UpsertDailyBar(ctx context.Context, arg UpsertDailyBarParams) error {
+	_, err := q.exec(ctx, q.upsertDailyBarStmt, upsertDailyBar,
+		arg.StockCode,
+		arg.Day,
+		arg.Open,
+		arg.High,
+		arg.Low,
+		arg.Close,
+		arg.Volume,
+		arg.Open,
+		arg.High,
+		arg.Low,
+		arg.Close,
+		arg.Volume,
+	)
+	return err
+}

@@ -248,3 +248,37 @@ func (q *Queries) SetMarketDayRolled(ctx context.Context, arg SetMarketDayRolled
 	}
 	return result.RowsAffected(), nil
 }
+
+const upsertDailyBar = `-- name: UpsertDailyBar :exec
+INSERT INTO daily_bars (stock_code, day, open, high, low, close, volume)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (stock_code, day) DO UPDATE SET
+    open = excluded.open,
+    high = excluded.high,
+    low = excluded.low,
+    close = excluded.close,
+    volume = excluded.volume
+`
+
+type UpsertDailyBarParams struct {
+	StockCode string
+	Day       string
+	Open      decimal.Decimal
+	High      decimal.Decimal
+	Low       decimal.Decimal
+	Close     decimal.Decimal
+	Volume    int64
+}
+
+func (q *Queries) UpsertDailyBar(ctx context.Context, arg UpsertDailyBarParams) error {
+	_, err := q.db.Exec(ctx, upsertDailyBar,
+		arg.StockCode,
+		arg.Day,
+		arg.Open,
+		arg.High,
+		arg.Low,
+		arg.Close,
+		arg.Volume,
+	)
+	return err
+}

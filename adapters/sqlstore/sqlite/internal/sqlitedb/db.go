@@ -192,6 +192,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.updateUserStmt, err = db.PrepareContext(ctx, updateUser); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateUser: %w", err)
 	}
+	if q.upsertDailyBarStmt, err = db.PrepareContext(ctx, upsertDailyBar); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertDailyBar: %w", err)
+	}
 	if q.upsertHoldingStmt, err = db.PrepareContext(ctx, upsertHolding); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertHolding: %w", err)
 	}
@@ -483,6 +486,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing updateUserStmt: %w", cerr)
 		}
 	}
+	if q.upsertDailyBarStmt != nil {
+		if cerr := q.upsertDailyBarStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertDailyBarStmt: %w", cerr)
+		}
+	}
 	if q.upsertHoldingStmt != nil {
 		if cerr := q.upsertHoldingStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing upsertHoldingStmt: %w", cerr)
@@ -588,6 +596,7 @@ type Queries struct {
 	updateOrderStmt           *sql.Stmt
 	updatePaymentStmt         *sql.Stmt
 	updateUserStmt            *sql.Stmt
+	upsertDailyBarStmt        *sql.Stmt
 	upsertHoldingStmt         *sql.Stmt
 	upsertStockStmt           *sql.Stmt
 }
@@ -652,6 +661,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		updateOrderStmt:           q.updateOrderStmt,
 		updatePaymentStmt:         q.updatePaymentStmt,
 		updateUserStmt:            q.updateUserStmt,
+		upsertDailyBarStmt:        q.upsertDailyBarStmt,
 		upsertHoldingStmt:         q.upsertHoldingStmt,
 		upsertStockStmt:           q.upsertStockStmt,
 	}
