@@ -124,6 +124,7 @@ func build(opts Options, m *metrics, reg *prometheus.Registry) (chi.Router, huma
 	s.registerAuth(v1)
 	s.registerStocks(v1)
 	s.registerBars(v1)
+	s.registerMarketDay(v1)
 	s.registerBalance(v1)
 	s.registerAccounts(v1)
 	s.registerOrders(v1)

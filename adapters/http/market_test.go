@@ -109,3 +109,34 @@ func TestBars(t *testing.T) {
 	}
 	assertProblem(t, e.must(http.StatusNotFound, "GET", "/api/v1/stocks/999999/bars", "", nil), 404, "not_found", "no listing 999999")
 }
+
+func TestRoll(t *testing.T) {
+	e := newEnv(t)
+	admin := e.admin()
+	e.must(http.StatusOK, "PUT", "/api/v1/admin/stocks/005930/price", admin, map[string]any{"price": "80000", "volume": 10})
+	assertProblem(t, e.must(http.StatusForbidden, "POST", "/api/v1/admin/market/roll", e.signup("u@example.com"), nil), 403, "forbidden", "is for administrators")
+
+	r := e.must(http.StatusOK, "POST", "/api/v1/admin/market/roll", admin, nil)
+	if get(r.Body, "data.rolled") != true || str(r.Body, "data.date") != domain.SeoulDate(time.Now()) {
+		t.Fatalf("first roll: %s", r.Raw)
+	}
+	st := e.must(http.StatusOK, "GET", "/api/v1/stocks/005930", "", nil)
+	if str(st.Body, "data.prev_close") != "80000" || str(st.Body, "data.upper_limit") != "104000" || get(st.Body, "data.volume") != 0.0 {
+		t.Fatalf("after the roll the band moves and the volume starts over: %s", st.Raw)
+	}
+	// Once per date: a second roll changes nothing, unless forced.
+	e.must(http.StatusOK, "PUT", "/api/v1/admin/stocks/005930/price", admin, map[string]any{"price": "81000"})
+	if r := e.must(http.StatusOK, "POST", "/api/v1/admin/market/roll", admin, map[string]any{}); get(r.Body, "data.rolled") != false {
+		t.Fatalf("second roll: %s", r.Raw)
+	}
+	if st := e.must(http.StatusOK, "GET", "/api/v1/stocks/005930", "", nil); str(st.Body, "data.prev_close") != "80000" {
+		t.Fatalf("an unforced second roll moved the band: %s", st.Raw)
+	}
+	if r := e.must(http.StatusOK, "POST", "/api/v1/admin/market/roll", admin, map[string]any{"force": true}); get(r.Body, "data.rolled") != true {
+		t.Fatalf("forced roll: %s", r.Raw)
+	}
+	if st := e.must(http.StatusOK, "GET", "/api/v1/stocks/005930", "", nil); str(st.Body, "data.prev_close") != "81000" {
+		t.Fatalf("a forced roll: %s", st.Raw)
+	}
+	assertProblem(t, e.must(http.StatusUnprocessableEntity, "POST", "/api/v1/admin/market/roll", admin, map[string]any{"force": "yes"}), 422, "invalid", "force")
+}
