@@ -38,6 +38,11 @@ func nullMoney(d decimal.NullDecimal) *string {
 	return &s
 }
 
+// quote is a quote as a nullable amount: zero is none.
+func quote(d decimal.Decimal) decimal.NullDecimal {
+	return decimal.NullDecimal{Decimal: d, Valid: !d.IsZero()}
+}
+
 func nullString(s string) *string {
 	if s == "" {
 		return nil
@@ -106,6 +111,9 @@ type Stock struct {
 	UpperLimit string    `json:"upper_limit" example:"90300" doc:"Highest valid limit price today (+30%, on the tick grid)."`
 	LowerLimit string    `json:"lower_limit" example:"48700" doc:"Lowest valid limit price today (-30%, on the tick grid)."`
 	TickSize   string    `json:"tick_size" example:"100" doc:"Price step at the current price."`
+	Bid        *string   `json:"bid" example:"69900" doc:"Best bid after the latest trade; null when the source gave none."`
+	Ask        *string   `json:"ask" example:"70000" doc:"Best ask after the latest trade; null when the source gave none."`
+	Volume     int64     `json:"volume" example:"1520340" doc:"Shares traded today (since the day was rolled)."`
 	Active     bool      `json:"active"`
 	UpdatedAt  time.Time `json:"updated_at"`
 }
@@ -118,6 +126,7 @@ func stockDTO(s domain.Stock) Stock {
 		Change: money(s.Change()), ChangeRate: money(s.ChangeRate()),
 		UpperLimit: money(band.Upper), LowerLimit: money(band.Lower),
 		TickSize: money(domain.TickSize(s.Price)), Active: s.Active, UpdatedAt: utc(s.UpdatedAt),
+		Bid: nullMoney(quote(s.Bid)), Ask: nullMoney(quote(s.Ask)), Volume: s.Volume,
 	}
 }
 

@@ -123,6 +123,8 @@ func build(opts Options, m *metrics, reg *prometheus.Registry) (chi.Router, huma
 	v1 := huma.NewGroup(api, BasePath)
 	s.registerAuth(v1)
 	s.registerStocks(v1)
+	s.registerBars(v1)
+	s.registerMarketDay(v1)
 	s.registerBalance(v1)
 	s.registerAccounts(v1)
 	s.registerOrders(v1)

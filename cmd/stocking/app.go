@@ -309,6 +309,9 @@ func (m *Main) Run(ctx context.Context) error {
 				return fmt.Errorf("leaderboard schedule: %w", err)
 			}
 		}
+		if err := temporaladapter.EnsureMarketDaySchedule(ctx, m.Temporal, m.Config.TemporalTaskQueue, m.Config.MarketHours == "always"); err != nil {
+			return fmt.Errorf("temporal schedule market-day: %w", err)
+		}
 		if m.Config.ReconcileInterval > 0 {
 			m.goRun("reconciler", func(ctx context.Context) error { return m.Reconciler.Run(ctx, m.Config.ReconcileInterval) }, bg)
 		}

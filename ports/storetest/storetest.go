@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"Accounts", testAccounts},
 		{"Stocks", testStocks},
 		{"Prices", testPrices},
+		{"Trades", testTrades},
 		{"Holdings", testHoldings},
 		{"Orders", testOrders},
 		{"ClientOrderID", testClientOrderID},

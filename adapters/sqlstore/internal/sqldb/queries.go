@@ -182,6 +182,72 @@ type ListLedgerParams struct {
 	Limit     int64
 }
 
+type InsertMarketDayParams struct {
+	Day      string
+	RolledAt time.Time
+}
+
+type InsertTradeParams struct {
+	StockCode  string
+	Price      decimal.Decimal
+	RecordedAt time.Time
+	Volume     int64
+	Bid        decimal.NullDecimal
+	Ask        decimal.NullDecimal
+}
+
+type ListDailyBarsParams struct {
+	StockCode string
+	FromDay   string
+	ToDay     string
+	Limit     int64
+}
+
+type ListTradesParams struct {
+	StockCode string
+	FromTime  time.Time
+	ToTime    time.Time
+	Limit     int64
+}
+
+type ListTradesRow struct {
+	StockCode  string
+	Price      decimal.Decimal
+	RecordedAt time.Time
+	Volume     int64
+	Bid        decimal.NullDecimal
+	Ask        decimal.NullDecimal
+}
+
+type RecordTradeParams struct {
+	Price     decimal.Decimal
+	Bid       decimal.NullDecimal
+	Ask       decimal.NullDecimal
+	Volume    int64
+	UpdatedAt time.Time
+	Code      string
+}
+
+type SetMarketDayClosedParams struct {
+	ClosedAt sql.NullTime
+	Day      string
+}
+
+type SetMarketDayRolledParams struct {
+	RolledAt time.Time
+	Day      string
+}
+
+type UpsertDailyBarParams struct {
+	StockCode string
+	Day       string
+	Open      decimal.Decimal
+	High      decimal.Decimal
+	Low       decimal.Decimal
+	Close     decimal.Decimal
+	Volume    int64
+}
+
 type Account struct {
 	ID               string
 	Cash             decimal.Decimal
@@ -215,6 +281,16 @@ type Contest struct {
 	Listings    string
 	FinalAt     sql.NullTime
 	CreatedAt   time.Time
+}
+
+type DailyBar struct {
+	StockCode string
+	Day       string
+	Open      decimal.Decimal
+	High      decimal.Decimal
+	Low       decimal.Decimal
+	Close     decimal.Decimal
+	Volume    int64
 }
 
 type EquitySnapshot struct {
@@ -293,6 +369,12 @@ type Ledger struct {
 	AccountID         string
 }
 
+type MarketDay struct {
+	Day      string
+	RolledAt time.Time
+	ClosedAt sql.NullTime
+}
+
 type Order struct {
 	ID               string
 	UserID           string
@@ -356,6 +438,9 @@ type Stock struct {
 	PrevClose decimal.Decimal
 	Active    bool
 	UpdatedAt time.Time
+	Bid       decimal.NullDecimal
+	Ask       decimal.NullDecimal
+	Volume    int64
 }
 
 type User struct {
@@ -609,13 +694,16 @@ type Queries interface {
 	GetContest(ctx context.Context, id string) (Contest, error)
 	GetHolding(ctx context.Context, arg GetHoldingParams) (Holding, error)
 	GetLeaderboard(ctx context.Context, arg GetLeaderboardParams) (Leaderboard, error)
+	GetMarketDay(ctx context.Context, day string) (MarketDay, error)
 	GetOrder(ctx context.Context, id string) (Order, error)
 	GetOrderByClientID(ctx context.Context, arg GetOrderByClientIDParams) (Order, error)
 	GetPayment(ctx context.Context, id string) (Payment, error)
 	GetStock(ctx context.Context, code string) (Stock, error)
 	GetUser(ctx context.Context, id string) (User, error)
 	GetUserByEmail(ctx context.Context, email string) (User, error)
+	InsertMarketDay(ctx context.Context, arg InsertMarketDayParams) error
 	InsertPrice(ctx context.Context, arg InsertPriceParams) error
+	InsertTrade(ctx context.Context, arg InsertTradeParams) error
 	LastEquitySnapshot(ctx context.Context, arg LastEquitySnapshotParams) (EquitySnapshot, error)
 	ListAccountExecutions(ctx context.Context, arg ListAccountExecutionsParams) ([]Execution, error)
 	ListAccountIDs(ctx context.Context, arg ListAccountIDsParams) ([]string, error)
@@ -623,6 +711,7 @@ type Queries interface {
 	ListContestAccountIDs(ctx context.Context, contestID string) ([]string, error)
 	ListContests(ctx context.Context, limit int64) ([]Contest, error)
 	ListCrossingOrders(ctx context.Context, arg ListCrossingOrdersParams) ([]Order, error)
+	ListDailyBars(ctx context.Context, arg ListDailyBarsParams) ([]DailyBar, error)
 	ListEquitySnapshots(ctx context.Context, arg ListEquitySnapshotsParams) ([]EquitySnapshot, error)
 	ListExecutions(ctx context.Context, orderIds []string) ([]Execution, error)
 	ListExpiringOrders(ctx context.Context, arg ListExpiringOrdersParams) ([]Order, error)
@@ -634,6 +723,7 @@ type Queries interface {
 	ListPayments(ctx context.Context, arg ListPaymentsParams) ([]Payment, error)
 	ListPricesDesc(ctx context.Context, arg ListPricesDescParams) ([]ListPricesDescRow, error)
 	ListStocks(ctx context.Context) ([]Stock, error)
+	ListTrades(ctx context.Context, arg ListTradesParams) ([]ListTradesRow, error)
 	ListUserIDs(ctx context.Context, arg ListUserIDsParams) ([]string, error)
 	ListWatchlist(ctx context.Context, userID string) ([]Watchlist, error)
 	LockAccount(ctx context.Context, id string) (Account, error)
@@ -643,14 +733,19 @@ type Queries interface {
 	OutboxSize(ctx context.Context) (int64, error)
 	RankContest(ctx context.Context, contestID string) (int64, error)
 	RankPersonal(ctx context.Context, arg RankPersonalParams) (int64, error)
+	RecordTrade(ctx context.Context, arg RecordTradeParams) (int64, error)
 	RemoveWatch(ctx context.Context, arg RemoveWatchParams) (int64, error)
+	RollStocks(ctx context.Context, updatedAt time.Time) (int64, error)
 	SaveAccount(ctx context.Context, arg SaveAccountParams) (int64, error)
 	SetLeaderboardTime(ctx context.Context, arg SetLeaderboardTimeParams) error
+	SetMarketDayClosed(ctx context.Context, arg SetMarketDayClosedParams) (int64, error)
+	SetMarketDayRolled(ctx context.Context, arg SetMarketDayRolledParams) (int64, error)
 	SetStockPrice(ctx context.Context, arg SetStockPriceParams) (int64, error)
 	SnapshotEquity(ctx context.Context, arg SnapshotEquityParams) (int64, error)
 	UpdateOrder(ctx context.Context, arg UpdateOrderParams) (int64, error)
 	UpdatePayment(ctx context.Context, arg UpdatePaymentParams) (int64, error)
 	UpdateUser(ctx context.Context, arg UpdateUserParams) (int64, error)
+	UpsertDailyBar(ctx context.Context, arg UpsertDailyBarParams) error
 	UpsertHolding(ctx context.Context, arg UpsertHoldingParams) error
 	UpsertStock(ctx context.Context, arg UpsertStockParams) error
 }

@@ -81,6 +81,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getLeaderboardStmt, err = db.PrepareContext(ctx, getLeaderboard); err != nil {
 		return nil, fmt.Errorf("error preparing query GetLeaderboard: %w", err)
 	}
+	if q.getMarketDayStmt, err = db.PrepareContext(ctx, getMarketDay); err != nil {
+		return nil, fmt.Errorf("error preparing query GetMarketDay: %w", err)
+	}
 	if q.getOrderStmt, err = db.PrepareContext(ctx, getOrder); err != nil {
 		return nil, fmt.Errorf("error preparing query GetOrder: %w", err)
 	}
@@ -99,8 +102,14 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getUserByEmailStmt, err = db.PrepareContext(ctx, getUserByEmail); err != nil {
 		return nil, fmt.Errorf("error preparing query GetUserByEmail: %w", err)
 	}
+	if q.insertMarketDayStmt, err = db.PrepareContext(ctx, insertMarketDay); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertMarketDay: %w", err)
+	}
 	if q.insertPriceStmt, err = db.PrepareContext(ctx, insertPrice); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertPrice: %w", err)
+	}
+	if q.insertTradeStmt, err = db.PrepareContext(ctx, insertTrade); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertTrade: %w", err)
 	}
 	if q.lastEquitySnapshotStmt, err = db.PrepareContext(ctx, lastEquitySnapshot); err != nil {
 		return nil, fmt.Errorf("error preparing query LastEquitySnapshot: %w", err)
@@ -122,6 +131,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listCrossingOrdersStmt, err = db.PrepareContext(ctx, listCrossingOrders); err != nil {
 		return nil, fmt.Errorf("error preparing query ListCrossingOrders: %w", err)
+	}
+	if q.listDailyBarsStmt, err = db.PrepareContext(ctx, listDailyBars); err != nil {
+		return nil, fmt.Errorf("error preparing query ListDailyBars: %w", err)
 	}
 	if q.listEquitySnapshotsStmt, err = db.PrepareContext(ctx, listEquitySnapshots); err != nil {
 		return nil, fmt.Errorf("error preparing query ListEquitySnapshots: %w", err)
@@ -156,6 +168,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listStocksStmt, err = db.PrepareContext(ctx, listStocks); err != nil {
 		return nil, fmt.Errorf("error preparing query ListStocks: %w", err)
 	}
+	if q.listTradesStmt, err = db.PrepareContext(ctx, listTrades); err != nil {
+		return nil, fmt.Errorf("error preparing query ListTrades: %w", err)
+	}
 	if q.listUserIDsStmt, err = db.PrepareContext(ctx, listUserIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query ListUserIDs: %w", err)
 	}
@@ -183,14 +198,26 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.rankPersonalStmt, err = db.PrepareContext(ctx, rankPersonal); err != nil {
 		return nil, fmt.Errorf("error preparing query RankPersonal: %w", err)
 	}
+	if q.recordTradeStmt, err = db.PrepareContext(ctx, recordTrade); err != nil {
+		return nil, fmt.Errorf("error preparing query RecordTrade: %w", err)
+	}
 	if q.removeWatchStmt, err = db.PrepareContext(ctx, removeWatch); err != nil {
 		return nil, fmt.Errorf("error preparing query RemoveWatch: %w", err)
+	}
+	if q.rollStocksStmt, err = db.PrepareContext(ctx, rollStocks); err != nil {
+		return nil, fmt.Errorf("error preparing query RollStocks: %w", err)
 	}
 	if q.saveAccountStmt, err = db.PrepareContext(ctx, saveAccount); err != nil {
 		return nil, fmt.Errorf("error preparing query SaveAccount: %w", err)
 	}
 	if q.setLeaderboardTimeStmt, err = db.PrepareContext(ctx, setLeaderboardTime); err != nil {
 		return nil, fmt.Errorf("error preparing query SetLeaderboardTime: %w", err)
+	}
+	if q.setMarketDayClosedStmt, err = db.PrepareContext(ctx, setMarketDayClosed); err != nil {
+		return nil, fmt.Errorf("error preparing query SetMarketDayClosed: %w", err)
+	}
+	if q.setMarketDayRolledStmt, err = db.PrepareContext(ctx, setMarketDayRolled); err != nil {
+		return nil, fmt.Errorf("error preparing query SetMarketDayRolled: %w", err)
 	}
 	if q.setStockPriceStmt, err = db.PrepareContext(ctx, setStockPrice); err != nil {
 		return nil, fmt.Errorf("error preparing query SetStockPrice: %w", err)
@@ -206,6 +233,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.updateUserStmt, err = db.PrepareContext(ctx, updateUser); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateUser: %w", err)
+	}
+	if q.upsertDailyBarStmt, err = db.PrepareContext(ctx, upsertDailyBar); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertDailyBar: %w", err)
 	}
 	if q.upsertHoldingStmt, err = db.PrepareContext(ctx, upsertHolding); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertHolding: %w", err)
@@ -313,6 +343,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getLeaderboardStmt: %w", cerr)
 		}
 	}
+	if q.getMarketDayStmt != nil {
+		if cerr := q.getMarketDayStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getMarketDayStmt: %w", cerr)
+		}
+	}
 	if q.getOrderStmt != nil {
 		if cerr := q.getOrderStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getOrderStmt: %w", cerr)
@@ -343,9 +378,19 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getUserByEmailStmt: %w", cerr)
 		}
 	}
+	if q.insertMarketDayStmt != nil {
+		if cerr := q.insertMarketDayStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertMarketDayStmt: %w", cerr)
+		}
+	}
 	if q.insertPriceStmt != nil {
 		if cerr := q.insertPriceStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertPriceStmt: %w", cerr)
+		}
+	}
+	if q.insertTradeStmt != nil {
+		if cerr := q.insertTradeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertTradeStmt: %w", cerr)
 		}
 	}
 	if q.lastEquitySnapshotStmt != nil {
@@ -381,6 +426,11 @@ func (q *Queries) Close() error {
 	if q.listCrossingOrdersStmt != nil {
 		if cerr := q.listCrossingOrdersStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listCrossingOrdersStmt: %w", cerr)
+		}
+	}
+	if q.listDailyBarsStmt != nil {
+		if cerr := q.listDailyBarsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listDailyBarsStmt: %w", cerr)
 		}
 	}
 	if q.listEquitySnapshotsStmt != nil {
@@ -438,6 +488,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listStocksStmt: %w", cerr)
 		}
 	}
+	if q.listTradesStmt != nil {
+		if cerr := q.listTradesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listTradesStmt: %w", cerr)
+		}
+	}
 	if q.listUserIDsStmt != nil {
 		if cerr := q.listUserIDsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listUserIDsStmt: %w", cerr)
@@ -483,9 +538,19 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing rankPersonalStmt: %w", cerr)
 		}
 	}
+	if q.recordTradeStmt != nil {
+		if cerr := q.recordTradeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recordTradeStmt: %w", cerr)
+		}
+	}
 	if q.removeWatchStmt != nil {
 		if cerr := q.removeWatchStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing removeWatchStmt: %w", cerr)
+		}
+	}
+	if q.rollStocksStmt != nil {
+		if cerr := q.rollStocksStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rollStocksStmt: %w", cerr)
 		}
 	}
 	if q.saveAccountStmt != nil {
@@ -496,6 +561,16 @@ func (q *Queries) Close() error {
 	if q.setLeaderboardTimeStmt != nil {
 		if cerr := q.setLeaderboardTimeStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setLeaderboardTimeStmt: %w", cerr)
+		}
+	}
+	if q.setMarketDayClosedStmt != nil {
+		if cerr := q.setMarketDayClosedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setMarketDayClosedStmt: %w", cerr)
+		}
+	}
+	if q.setMarketDayRolledStmt != nil {
+		if cerr := q.setMarketDayRolledStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setMarketDayRolledStmt: %w", cerr)
 		}
 	}
 	if q.setStockPriceStmt != nil {
@@ -521,6 +596,11 @@ func (q *Queries) Close() error {
 	if q.updateUserStmt != nil {
 		if cerr := q.updateUserStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing updateUserStmt: %w", cerr)
+		}
+	}
+	if q.upsertDailyBarStmt != nil {
+		if cerr := q.upsertDailyBarStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertDailyBarStmt: %w", cerr)
 		}
 	}
 	if q.upsertHoldingStmt != nil {
@@ -591,13 +671,16 @@ type Queries struct {
 	getContestStmt             *sql.Stmt
 	getHoldingStmt             *sql.Stmt
 	getLeaderboardStmt         *sql.Stmt
+	getMarketDayStmt           *sql.Stmt
 	getOrderStmt               *sql.Stmt
 	getOrderByClientIDStmt     *sql.Stmt
 	getPaymentStmt             *sql.Stmt
 	getStockStmt               *sql.Stmt
 	getUserStmt                *sql.Stmt
 	getUserByEmailStmt         *sql.Stmt
+	insertMarketDayStmt        *sql.Stmt
 	insertPriceStmt            *sql.Stmt
+	insertTradeStmt            *sql.Stmt
 	lastEquitySnapshotStmt     *sql.Stmt
 	listAccountExecutionsStmt  *sql.Stmt
 	listAccountIDsStmt         *sql.Stmt
@@ -605,6 +688,7 @@ type Queries struct {
 	listContestAccountIDsStmt  *sql.Stmt
 	listContestsStmt           *sql.Stmt
 	listCrossingOrdersStmt     *sql.Stmt
+	listDailyBarsStmt          *sql.Stmt
 	listEquitySnapshotsStmt    *sql.Stmt
 	listExecutionsStmt         *sql.Stmt
 	listExpiringOrdersStmt     *sql.Stmt
@@ -616,6 +700,7 @@ type Queries struct {
 	listPaymentsStmt           *sql.Stmt
 	listPricesDescStmt         *sql.Stmt
 	listStocksStmt             *sql.Stmt
+	listTradesStmt             *sql.Stmt
 	listUserIDsStmt            *sql.Stmt
 	listWatchlistStmt          *sql.Stmt
 	lockAccountStmt            *sql.Stmt
@@ -625,14 +710,19 @@ type Queries struct {
 	outboxSizeStmt             *sql.Stmt
 	rankContestStmt            *sql.Stmt
 	rankPersonalStmt           *sql.Stmt
+	recordTradeStmt            *sql.Stmt
 	removeWatchStmt            *sql.Stmt
+	rollStocksStmt             *sql.Stmt
 	saveAccountStmt            *sql.Stmt
 	setLeaderboardTimeStmt     *sql.Stmt
+	setMarketDayClosedStmt     *sql.Stmt
+	setMarketDayRolledStmt     *sql.Stmt
 	setStockPriceStmt          *sql.Stmt
 	snapshotEquityStmt         *sql.Stmt
 	updateOrderStmt            *sql.Stmt
 	updatePaymentStmt          *sql.Stmt
 	updateUserStmt             *sql.Stmt
+	upsertDailyBarStmt         *sql.Stmt
 	upsertHoldingStmt          *sql.Stmt
 	upsertStockStmt            *sql.Stmt
 }
@@ -660,13 +750,16 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getContestStmt:             q.getContestStmt,
 		getHoldingStmt:             q.getHoldingStmt,
 		getLeaderboardStmt:         q.getLeaderboardStmt,
+		getMarketDayStmt:           q.getMarketDayStmt,
 		getOrderStmt:               q.getOrderStmt,
 		getOrderByClientIDStmt:     q.getOrderByClientIDStmt,
 		getPaymentStmt:             q.getPaymentStmt,
 		getStockStmt:               q.getStockStmt,
 		getUserStmt:                q.getUserStmt,
 		getUserByEmailStmt:         q.getUserByEmailStmt,
+		insertMarketDayStmt:        q.insertMarketDayStmt,
 		insertPriceStmt:            q.insertPriceStmt,
+		insertTradeStmt:            q.insertTradeStmt,
 		lastEquitySnapshotStmt:     q.lastEquitySnapshotStmt,
 		listAccountExecutionsStmt:  q.listAccountExecutionsStmt,
 		listAccountIDsStmt:         q.listAccountIDsStmt,
@@ -674,6 +767,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listContestAccountIDsStmt:  q.listContestAccountIDsStmt,
 		listContestsStmt:           q.listContestsStmt,
 		listCrossingOrdersStmt:     q.listCrossingOrdersStmt,
+		listDailyBarsStmt:          q.listDailyBarsStmt,
 		listEquitySnapshotsStmt:    q.listEquitySnapshotsStmt,
 		listExecutionsStmt:         q.listExecutionsStmt,
 		listExpiringOrdersStmt:     q.listExpiringOrdersStmt,
@@ -685,6 +779,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listPaymentsStmt:           q.listPaymentsStmt,
 		listPricesDescStmt:         q.listPricesDescStmt,
 		listStocksStmt:             q.listStocksStmt,
+		listTradesStmt:             q.listTradesStmt,
 		listUserIDsStmt:            q.listUserIDsStmt,
 		listWatchlistStmt:          q.listWatchlistStmt,
 		lockAccountStmt:            q.lockAccountStmt,
@@ -694,14 +789,19 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		outboxSizeStmt:             q.outboxSizeStmt,
 		rankContestStmt:            q.rankContestStmt,
 		rankPersonalStmt:           q.rankPersonalStmt,
+		recordTradeStmt:            q.recordTradeStmt,
 		removeWatchStmt:            q.removeWatchStmt,
+		rollStocksStmt:             q.rollStocksStmt,
 		saveAccountStmt:            q.saveAccountStmt,
 		setLeaderboardTimeStmt:     q.setLeaderboardTimeStmt,
+		setMarketDayClosedStmt:     q.setMarketDayClosedStmt,
+		setMarketDayRolledStmt:     q.setMarketDayRolledStmt,
 		setStockPriceStmt:          q.setStockPriceStmt,
 		snapshotEquityStmt:         q.snapshotEquityStmt,
 		updateOrderStmt:            q.updateOrderStmt,
 		updatePaymentStmt:          q.updatePaymentStmt,
 		updateUserStmt:             q.updateUserStmt,
+		upsertDailyBarStmt:         q.upsertDailyBarStmt,
 		upsertHoldingStmt:          q.upsertHoldingStmt,
 		upsertStockStmt:            q.upsertStockStmt,
 	}

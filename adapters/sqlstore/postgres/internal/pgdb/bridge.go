@@ -4,6 +4,7 @@ package pgdb
 
 import (
 	"context"
+	"time"
 
 	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
 )
@@ -99,6 +100,11 @@ func (b bridge) GetLeaderboard(ctx context.Context, arg sqldb.GetLeaderboardPara
 	return sqldb.Leaderboard(r), err
 }
 
+func (b bridge) GetMarketDay(ctx context.Context, day string) (sqldb.MarketDay, error) {
+	r, err := b.q.GetMarketDay(ctx, day)
+	return sqldb.MarketDay(r), err
+}
+
 func (b bridge) GetOrder(ctx context.Context, id string) (sqldb.Order, error) {
 	r, err := b.q.GetOrder(ctx, id)
 	return sqldb.Order(r), err
@@ -129,8 +135,16 @@ func (b bridge) GetUserByEmail(ctx context.Context, email string) (sqldb.User, e
 	return sqldb.User(r), err
 }
 
+func (b bridge) InsertMarketDay(ctx context.Context, arg sqldb.InsertMarketDayParams) error {
+	return b.q.InsertMarketDay(ctx, InsertMarketDayParams(arg))
+}
+
 func (b bridge) InsertPrice(ctx context.Context, arg sqldb.InsertPriceParams) error {
 	return b.q.InsertPrice(ctx, InsertPriceParams(arg))
+}
+
+func (b bridge) InsertTrade(ctx context.Context, arg sqldb.InsertTradeParams) error {
+	return b.q.InsertTrade(ctx, InsertTradeParams(arg))
 }
 
 func (b bridge) LastEquitySnapshot(ctx context.Context, arg sqldb.LastEquitySnapshotParams) (sqldb.EquitySnapshot, error) {
@@ -178,6 +192,15 @@ func (b bridge) ListCrossingOrders(ctx context.Context, arg sqldb.ListCrossingOr
 	out := make([]sqldb.Order, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.Order(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListDailyBars(ctx context.Context, arg sqldb.ListDailyBarsParams) ([]sqldb.DailyBar, error) {
+	rows, err := b.q.ListDailyBars(ctx, ListDailyBarsParams(arg))
+	out := make([]sqldb.DailyBar, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.DailyBar(r)
 	}
 	return out, err
 }
@@ -281,6 +304,15 @@ func (b bridge) ListStocks(ctx context.Context) ([]sqldb.Stock, error) {
 	return out, err
 }
 
+func (b bridge) ListTrades(ctx context.Context, arg sqldb.ListTradesParams) ([]sqldb.ListTradesRow, error) {
+	rows, err := b.q.ListTrades(ctx, ListTradesParams(arg))
+	out := make([]sqldb.ListTradesRow, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.ListTradesRow(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListUserIDs(ctx context.Context, arg sqldb.ListUserIDsParams) ([]string, error) {
 	return b.q.ListUserIDs(ctx, ListUserIDsParams(arg))
 }
@@ -326,8 +358,16 @@ func (b bridge) RankPersonal(ctx context.Context, arg sqldb.RankPersonalParams) 
 	return b.q.RankPersonal(ctx, RankPersonalParams(arg))
 }
 
+func (b bridge) RecordTrade(ctx context.Context, arg sqldb.RecordTradeParams) (int64, error) {
+	return b.q.RecordTrade(ctx, RecordTradeParams(arg))
+}
+
 func (b bridge) RemoveWatch(ctx context.Context, arg sqldb.RemoveWatchParams) (int64, error) {
 	return b.q.RemoveWatch(ctx, RemoveWatchParams(arg))
+}
+
+func (b bridge) RollStocks(ctx context.Context, updatedAt time.Time) (int64, error) {
+	return b.q.RollStocks(ctx, updatedAt)
 }
 
 func (b bridge) SaveAccount(ctx context.Context, arg sqldb.SaveAccountParams) (int64, error) {
@@ -336,6 +376,14 @@ func (b bridge) SaveAccount(ctx context.Context, arg sqldb.SaveAccountParams) (i
 
 func (b bridge) SetLeaderboardTime(ctx context.Context, arg sqldb.SetLeaderboardTimeParams) error {
 	return b.q.SetLeaderboardTime(ctx, SetLeaderboardTimeParams(arg))
+}
+
+func (b bridge) SetMarketDayClosed(ctx context.Context, arg sqldb.SetMarketDayClosedParams) (int64, error) {
+	return b.q.SetMarketDayClosed(ctx, SetMarketDayClosedParams(arg))
+}
+
+func (b bridge) SetMarketDayRolled(ctx context.Context, arg sqldb.SetMarketDayRolledParams) (int64, error) {
+	return b.q.SetMarketDayRolled(ctx, SetMarketDayRolledParams(arg))
 }
 
 func (b bridge) SetStockPrice(ctx context.Context, arg sqldb.SetStockPriceParams) (int64, error) {
@@ -356,6 +404,10 @@ func (b bridge) UpdatePayment(ctx context.Context, arg sqldb.UpdatePaymentParams
 
 func (b bridge) UpdateUser(ctx context.Context, arg sqldb.UpdateUserParams) (int64, error) {
 	return b.q.UpdateUser(ctx, UpdateUserParams(arg))
+}
+
+func (b bridge) UpsertDailyBar(ctx context.Context, arg sqldb.UpsertDailyBarParams) error {
+	return b.q.UpsertDailyBar(ctx, UpsertDailyBarParams(arg))
 }
 
 func (b bridge) UpsertHolding(ctx context.Context, arg sqldb.UpsertHoldingParams) error {

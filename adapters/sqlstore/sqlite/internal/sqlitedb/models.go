@@ -46,6 +46,34 @@ type Contest struct {
 	CreatedAt   time.Time
 }
 
+type DailyBar struct {
+	StockCode string
+	Day       string
+	Open      decimal.Decimal
+	High      decimal.Decimal
+	Low       decimal.Decimal
+	Close     decimal.Decimal
+	Volume    int64
+}
+
+type Dividend struct {
+	ID         string
+	StockCode  string
+	RecordDate string
+	PayDate    string
+	PerShare   decimal.Decimal
+	RecordedAt sql.NullTime
+	PaidAt     sql.NullTime
+	CreatedAt  time.Time
+}
+
+type DividendHolder struct {
+	DividendID string
+	AccountID  string
+	Quantity   int64
+	PaidAt     sql.NullTime
+}
+
 type EquitySnapshot struct {
 	AccountID     string
 	SnapDate      string
@@ -72,6 +100,12 @@ type Execution struct {
 	RealizedPnl decimal.Decimal
 	ExecutedAt  time.Time
 	AccountID   string
+}
+
+type FeedLease struct {
+	Name      string
+	Owner     string
+	ExpiresAt time.Time
 }
 
 type Holding struct {
@@ -120,6 +154,12 @@ type Ledger struct {
 	Memo              string
 	CreatedAt         time.Time
 	AccountID         string
+}
+
+type MarketDay struct {
+	Day      string
+	RolledAt time.Time
+	ClosedAt sql.NullTime
 }
 
 type Order struct {
@@ -185,6 +225,9 @@ type Stock struct {
 	PrevClose decimal.Decimal
 	Active    bool
 	UpdatedAt time.Time
+	Bid       decimal.NullDecimal
+	Ask       decimal.NullDecimal
+	Volume    int64
 }
 
 type StockPrice struct {
@@ -192,6 +235,9 @@ type StockPrice struct {
 	StockCode  string
 	Price      decimal.Decimal
 	RecordedAt time.Time
+	Volume     int64
+	Bid        decimal.NullDecimal
+	Ask        decimal.NullDecimal
 }
 
 type User struct {
