@@ -248,7 +248,13 @@ func fromHuma(ctx huma.Context, log *slog.Logger, em *huma.ErrorModel) *Problem 
 		if e == nil {
 			continue
 		}
-		p.Errors = append(p.Errors, FieldError{Location: e.Location, Message: plainNumbers(e.Message), Value: echoValue(e.Location, e.Value)})
+		loc, msg, value := e.Location, e.Message, echoValue(e.Location, e.Value)
+		if loc == "body" {
+			if l, m, ok := bodyLocation(msg); ok {
+				loc, msg = l, m
+			}
+		}
+		p.Errors = append(p.Errors, FieldError{Location: loc, Message: plainNumbers(msg), Value: value})
 	}
 	switch {
 	case status == http.StatusBadRequest && len(p.Errors) > 0 && p.Errors[0].Location == "body":
