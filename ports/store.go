@@ -64,6 +64,9 @@ type LedgerFilter struct {
 
 // Reader holds the queries that take no locks.
 type Reader interface {
+	SessionReader
+	ChangeReader
+
 	// GetUser returns domain.ErrNotFound for an unknown id.
 	GetUser(ctx context.Context, id string) (domain.User, error)
 	// GetUserByEmail matches the e-mail exactly (callers lower-case it).
@@ -131,6 +134,7 @@ type Reader interface {
 // transactions never wait on each other in a cycle.
 type Tx interface {
 	Reader
+	SessionWriter
 
 	LockAccount(ctx context.Context, id string) (domain.Account, error)
 	// LockHolding returns domain.ErrNotFound when the account holds none.

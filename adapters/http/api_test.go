@@ -20,6 +20,7 @@ import (
 	httpapi "github.com/stocking-kr/stocking/adapters/http"
 	"github.com/stocking-kr/stocking/adapters/system"
 	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
 )
 
 func TestAuthFlow(t *testing.T) {
@@ -336,7 +337,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pair, err := expiredIssuer.Issue(domain.User{ID: uid, Role: domain.RoleUser})
+	pair, err := expiredIssuer.Issue(domain.User{ID: uid, Role: domain.RoleUser}, ports.SessionRef{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -672,7 +673,7 @@ func TestTokenOfAMissingUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ghost, err := tokens.Issue(domain.User{ID: "0190c0de-0000-7000-8000-00000000dead", Role: domain.RoleUser})
+	ghost, err := tokens.Issue(domain.User{ID: "0190c0de-0000-7000-8000-00000000dead", Role: domain.RoleUser}, ports.SessionRef{})
 	if err != nil {
 		t.Fatal(err)
 	}

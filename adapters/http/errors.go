@@ -47,6 +47,7 @@ var codeByStatus = map[int]string{
 	http.StatusRequestEntityTooLarge: "too_large",
 	http.StatusUnsupportedMediaType:  "unsupported_media_type",
 	http.StatusUnprocessableEntity:   string(domain.CodeInvalid),
+	http.StatusTooManyRequests:       codeRateLimited,
 	http.StatusServiceUnavailable:    string(domain.CodeUnavailable),
 }
 
@@ -64,7 +65,7 @@ type Problem struct {
 	Status   int          `json:"status" doc:"The HTTP status code."`
 	Detail   string       `json:"detail" doc:"What went wrong and what to send instead."`
 	Instance string       `json:"instance,omitempty" doc:"Identifies this occurrence; quote it when reporting a server error."`
-	Code     string       `json:"code" doc:"Machine-readable error code: invalid, not_found, conflict, insufficient_funds, insufficient_quantity, market_closed, unauthorized, forbidden, unavailable, internal, ..."`
+	Code     string       `json:"code" doc:"Machine-readable error code: invalid, not_found, conflict, insufficient_funds, insufficient_quantity, market_closed, unauthorized, forbidden, rate_limited, unavailable, internal, ..."`
 	Errors   []FieldError `json:"errors,omitempty" doc:"The inputs at fault, when the problem is about inputs."`
 
 	// header is sent with the problem (WWW-Authenticate on 401,

@@ -135,6 +135,16 @@ type Payment struct {
 	UpdatedAt     time.Time
 }
 
+type Session struct {
+	ID        string
+	FamilyID  string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    sql.NullTime
+	RevokedAt sql.NullTime
+}
+
 type Stock struct {
 	Code      string
 	Name      string
@@ -151,6 +161,13 @@ type StockPrice struct {
 	StockCode  string
 	Price      decimal.Decimal
 	RecordedAt time.Time
+}
+
+type StreamTicket struct {
+	ID        string
+	UserID    string
+	ExpiresAt time.Time
+	UsedAt    sql.NullTime
 }
 
 type User struct {
