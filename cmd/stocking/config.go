@@ -52,6 +52,11 @@ type Config struct {
 	// ReconcileMinAge spares rows younger than this from the check
 	// (RECONCILE_MIN_AGE): the relay may be starting their workflow.
 	ReconcileMinAge time.Duration
+	// DBTimeout bounds every database statement or transaction attempt,
+	// connecting and waiting for a pooled connection (DB_TIMEOUT); past it
+	// a request answers 503 unavailable instead of waiting for the outage
+	// to end.
+	DBTimeout time.Duration
 
 	TemporalAddress   string
 	TemporalNamespace string
@@ -183,8 +188,8 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 		}
 		c.JWTSecret = devJWTSecret
 	}
-	durations := map[string]*time.Duration{"ACCESS_TOKEN_TTL": &c.AccessTTL, "REFRESH_TOKEN_TTL": &c.RefreshTTL, "FEED_INTERVAL": &c.FeedInterval, "RECONCILE_INTERVAL": &c.ReconcileInterval, "RECONCILE_MIN_AGE": &c.ReconcileMinAge}
-	defaults := map[string]string{"ACCESS_TOKEN_TTL": "30m", "REFRESH_TOKEN_TTL": "336h", "FEED_INTERVAL": "1s", "RECONCILE_INTERVAL": "5m", "RECONCILE_MIN_AGE": "10s"}
+	durations := map[string]*time.Duration{"ACCESS_TOKEN_TTL": &c.AccessTTL, "REFRESH_TOKEN_TTL": &c.RefreshTTL, "FEED_INTERVAL": &c.FeedInterval, "RECONCILE_INTERVAL": &c.ReconcileInterval, "RECONCILE_MIN_AGE": &c.ReconcileMinAge, "DB_TIMEOUT": &c.DBTimeout}
+	defaults := map[string]string{"ACCESS_TOKEN_TTL": "30m", "REFRESH_TOKEN_TTL": "336h", "FEED_INTERVAL": "1s", "RECONCILE_INTERVAL": "5m", "RECONCILE_MIN_AGE": "10s", "DB_TIMEOUT": "5s"}
 	for k, p := range durations {
 		v := e.get(k, defaults[k])
 		d, err := time.ParseDuration(v)
