@@ -67,6 +67,8 @@ type LedgerFilter struct {
 // Reader holds the queries that take no locks.
 type Reader interface {
 	MarketReader
+	SessionReader
+	ChangeReader
 
 	// GetUser returns domain.ErrNotFound for an unknown id.
 	GetUser(ctx context.Context, id string) (domain.User, error)
@@ -136,6 +138,7 @@ type Reader interface {
 type Tx interface {
 	Reader
 	MarketWriter
+	SessionWriter
 
 	LockAccount(ctx context.Context, id string) (domain.Account, error)
 	// LockHolding returns domain.ErrNotFound when the account holds none.

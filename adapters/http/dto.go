@@ -20,7 +20,10 @@ type Envelope[T any] struct {
 	Data T `json:"data" nullable:"false"`
 }
 
-// Page is a list with the cursor of the next page, null on the last page.
+// Page is the body of every list: the rows in data and the cursor of the
+// next page beside them, null on the last page (and always null for lists
+// that come whole, such as the listings or the watchlist), so that clients
+// read every list the same way.
 type Page[T any] struct {
 	Data       []T     `json:"data" nullable:"false"`
 	NextCursor *string `json:"next_cursor" doc:"Pass as cursor to get the next page; null on the last page."`

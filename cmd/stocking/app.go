@@ -116,17 +116,21 @@ type Main struct {
 
 	ln     net.Listener
 	server *http.Server
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	closed bool
+	// metricsLn and metricsServer serve /metrics apart from the API
+	// (METRICS_ADDRESS), from the same registry.
+	metricsLn     net.Listener
+	metricsServer *http.Server
+	cancel        context.CancelFunc
+	wg            sync.WaitGroup
+	closed        bool
 }
 
 // NewMain returns a Main for the configuration.
 func NewMain(cfg Config, opts Options) *Main {
-	return &Main{Config: cfg, Options: opts, Logger: newLogger(cfg.LogLevel)}
+	return &Main{Config: cfg, Options: opts, Logger: newLogger(cfg.LogLevel, cfg.LogFormat)}
 }
 
-func newLogger(level string) *slog.Logger {
+func newLogger(level, format string) *slog.Logger {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
@@ -134,7 +138,11 @@ func newLogger(level string) *slog.Logger {
 	// During an outage every request and background pass meets the same
 	// failure: the throttled handler writes each warning once per
 	// interval with a count instead of once per occurrence.
-	return slog.New(system.NewThrottledHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}), 10*time.Second))
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})
+	if format == "json" {
+		h = slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l})
+	}
+	return slog.New(system.NewThrottledHandler(h, 10*time.Second))
 }
 
 // Open connects the store and builds the service, without serving.
@@ -248,19 +256,44 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		m.ln = ln
 	}
+	if m.Config.MetricsAddress != "" {
+		ln, err := net.Listen("tcp", m.Config.MetricsAddress)
+		if err != nil {
+			return fmt.Errorf("listen on METRICS_ADDRESS %s: %w", m.Config.MetricsAddress, err)
+		}
+		m.metricsLn = ln
+	}
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 
+	if m.metricsLn != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", httpapi.MetricsHandler(m.Registry))
+		m.metricsServer = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute}
+		m.goRun("metrics", func(context.Context) error {
+			if err := m.metricsServer.Serve(m.metricsLn); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		}, bg)
+	}
+
 	if m.Options.API {
 		checks := map[string]func(context.Context) error{"database": m.Store.Ping}
 		if m.Temporal != nil {
 			checks["temporal"] = (&temporaladapter.Engine{Client: m.Temporal}).Ready
 		}
+		var access *slog.Logger
+		if m.Config.AccessLog {
+			access = m.Logger
+		}
 		h := httpapi.NewHandler(httpapi.Options{
 			Service: m.Service, Logger: m.Logger, Registry: m.Registry, Version: version, Checks: checks,
+			AccessLog: access, ClientIPHeader: m.Config.ClientIPHeader, AuthLimits: &m.Config.AuthLimits,
+			MetricsElsewhere:   m.Config.MetricsAddress != "",
 			Mount:              m.mountPayments,
 			CORSAllowedOrigins: m.Config.CORSAllowedOrigins,
 			// The web app opens the fake PortOne's page by path, so that it
@@ -398,6 +431,15 @@ func (m *Main) URL() string {
 	return fmt.Sprintf("http://%s:%d", host, addr.Port)
 }
 
+// MetricsURL is the base URL of the metrics listener, "" when /metrics is
+// served on the API's port.
+func (m *Main) MetricsURL() string {
+	if m.metricsLn == nil {
+		return ""
+	}
+	return "http://" + m.metricsLn.Addr().String()
+}
+
 // Close stops serving, waits for background work and closes the store.
 func (m *Main) Close() error {
 	if m.closed {
@@ -415,6 +457,11 @@ func (m *Main) Close() error {
 		cancel()
 	} else if m.ln != nil {
 		m.ln.Close() // bound, but Run failed before serving
+	}
+	if m.metricsServer != nil {
+		errs = append(errs, m.metricsServer.Close())
+	} else if m.metricsLn != nil {
+		m.metricsLn.Close()
 	}
 	if m.cancel != nil {
 		m.cancel()

@@ -429,6 +429,16 @@ type Payment struct {
 	UpdatedAt     time.Time
 }
 
+type Session struct {
+	ID        string
+	FamilyID  string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    sql.NullTime
+	RevokedAt sql.NullTime
+}
+
 type Stock struct {
 	Code      string
 	Name      string
@@ -599,6 +609,59 @@ type SnapshotEquityParams struct {
 	TakenAt  time.Time
 }
 
+type CreateSessionParams struct {
+	ID        string
+	FamilyID  string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+type CreateStreamTicketParams struct {
+	ID        string
+	UserID    string
+	ExpiresAt time.Time
+}
+
+type ListAccountOrdersChangedParams struct {
+	AccountID string
+	Since     time.Time
+	Limit     int64
+}
+
+type ListOrdersChangedParams struct {
+	Since time.Time
+	Limit int64
+}
+
+type ListStocksChangedParams struct {
+	Since time.Time
+	Limit int64
+}
+
+type RevokeSessionFamilyParams struct {
+	RevokedAt sql.NullTime
+	FamilyID  string
+}
+
+type RevokeUserSessionsParams struct {
+	RevokedAt    sql.NullTime
+	UserID       string
+	KeepFamilyID string
+}
+
+type UseSessionParams struct {
+	UsedAt sql.NullTime
+	ID     string
+}
+
+type UseStreamTicketParams struct {
+	UsedAt sql.NullTime
+	ID     string
+	UserID string
+	Now    time.Time
+}
+
 type InsertPriceParams struct {
 	StockCode  string
 	Price      decimal.Decimal
@@ -683,10 +746,13 @@ type Queries interface {
 	CreateExecution(ctx context.Context, arg CreateExecutionParams) error
 	CreateOrder(ctx context.Context, arg CreateOrderParams) error
 	CreatePayment(ctx context.Context, arg CreatePaymentParams) error
+	CreateSession(ctx context.Context, arg CreateSessionParams) error
+	CreateStreamTicket(ctx context.Context, arg CreateStreamTicketParams) error
 	CreateUser(ctx context.Context, arg CreateUserParams) error
 	DeferOutbox(ctx context.Context, arg DeferOutboxParams) (int64, error)
 	DeleteHolding(ctx context.Context, arg DeleteHoldingParams) error
 	DeleteOutbox(ctx context.Context, ids []string) error
+	DeleteStreamTickets(ctx context.Context, before time.Time) (int64, error)
 	DueOutbox(ctx context.Context, arg DueOutboxParams) ([]Outbox, error)
 	Enqueue(ctx context.Context, arg EnqueueParams) error
 	FinalizeContest(ctx context.Context, arg FinalizeContestParams) (int64, error)
@@ -698,6 +764,7 @@ type Queries interface {
 	GetOrder(ctx context.Context, id string) (Order, error)
 	GetOrderByClientID(ctx context.Context, arg GetOrderByClientIDParams) (Order, error)
 	GetPayment(ctx context.Context, id string) (Payment, error)
+	GetSession(ctx context.Context, id string) (Session, error)
 	GetStock(ctx context.Context, code string) (Stock, error)
 	GetUser(ctx context.Context, id string) (User, error)
 	GetUserByEmail(ctx context.Context, email string) (User, error)
@@ -707,6 +774,7 @@ type Queries interface {
 	LastEquitySnapshot(ctx context.Context, arg LastEquitySnapshotParams) (EquitySnapshot, error)
 	ListAccountExecutions(ctx context.Context, arg ListAccountExecutionsParams) ([]Execution, error)
 	ListAccountIDs(ctx context.Context, arg ListAccountIDsParams) ([]string, error)
+	ListAccountOrdersChanged(ctx context.Context, arg ListAccountOrdersChangedParams) ([]Order, error)
 	ListAccounts(ctx context.Context, userID string) ([]Account, error)
 	ListContestAccountIDs(ctx context.Context, contestID string) ([]string, error)
 	ListContests(ctx context.Context, limit int64) ([]Contest, error)
@@ -720,9 +788,11 @@ type Queries interface {
 	ListLedger(ctx context.Context, arg ListLedgerParams) ([]Ledger, error)
 	ListOpenOrders(ctx context.Context, accountID string) ([]Order, error)
 	ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order, error)
+	ListOrdersChanged(ctx context.Context, arg ListOrdersChangedParams) ([]Order, error)
 	ListPayments(ctx context.Context, arg ListPaymentsParams) ([]Payment, error)
 	ListPricesDesc(ctx context.Context, arg ListPricesDescParams) ([]ListPricesDescRow, error)
 	ListStocks(ctx context.Context) ([]Stock, error)
+	ListStocksChanged(ctx context.Context, arg ListStocksChangedParams) ([]Stock, error)
 	ListTrades(ctx context.Context, arg ListTradesParams) ([]ListTradesRow, error)
 	ListUserIDs(ctx context.Context, arg ListUserIDsParams) ([]string, error)
 	ListWatchlist(ctx context.Context, userID string) ([]Watchlist, error)
@@ -735,6 +805,8 @@ type Queries interface {
 	RankPersonal(ctx context.Context, arg RankPersonalParams) (int64, error)
 	RecordTrade(ctx context.Context, arg RecordTradeParams) (int64, error)
 	RemoveWatch(ctx context.Context, arg RemoveWatchParams) (int64, error)
+	RevokeSessionFamily(ctx context.Context, arg RevokeSessionFamilyParams) (int64, error)
+	RevokeUserSessions(ctx context.Context, arg RevokeUserSessionsParams) (int64, error)
 	RollStocks(ctx context.Context, updatedAt time.Time) (int64, error)
 	SaveAccount(ctx context.Context, arg SaveAccountParams) (int64, error)
 	SetLeaderboardTime(ctx context.Context, arg SetLeaderboardTimeParams) error
@@ -748,4 +820,6 @@ type Queries interface {
 	UpsertDailyBar(ctx context.Context, arg UpsertDailyBarParams) error
 	UpsertHolding(ctx context.Context, arg UpsertHoldingParams) error
 	UpsertStock(ctx context.Context, arg UpsertStockParams) error
+	UseSession(ctx context.Context, arg UseSessionParams) (int64, error)
+	UseStreamTicket(ctx context.Context, arg UseStreamTicketParams) (int64, error)
 }

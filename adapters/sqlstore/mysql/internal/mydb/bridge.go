@@ -47,6 +47,14 @@ func (b bridge) CreatePayment(ctx context.Context, arg sqldb.CreatePaymentParams
 	return b.q.CreatePayment(ctx, CreatePaymentParams(arg))
 }
 
+func (b bridge) CreateSession(ctx context.Context, arg sqldb.CreateSessionParams) error {
+	return b.q.CreateSession(ctx, CreateSessionParams(arg))
+}
+
+func (b bridge) CreateStreamTicket(ctx context.Context, arg sqldb.CreateStreamTicketParams) error {
+	return b.q.CreateStreamTicket(ctx, CreateStreamTicketParams(arg))
+}
+
 func (b bridge) CreateUser(ctx context.Context, arg sqldb.CreateUserParams) error {
 	return b.q.CreateUser(ctx, CreateUserParams(arg))
 }
@@ -61,6 +69,10 @@ func (b bridge) DeleteHolding(ctx context.Context, arg sqldb.DeleteHoldingParams
 
 func (b bridge) DeleteOutbox(ctx context.Context, ids []string) error {
 	return b.q.DeleteOutbox(ctx, ids)
+}
+
+func (b bridge) DeleteStreamTickets(ctx context.Context, before time.Time) (int64, error) {
+	return b.q.DeleteStreamTickets(ctx, before)
 }
 
 func (b bridge) DueOutbox(ctx context.Context, arg sqldb.DueOutboxParams) ([]sqldb.Outbox, error) {
@@ -120,6 +132,11 @@ func (b bridge) GetPayment(ctx context.Context, id string) (sqldb.Payment, error
 	return sqldb.Payment(r), err
 }
 
+func (b bridge) GetSession(ctx context.Context, id string) (sqldb.Session, error) {
+	r, err := b.q.GetSession(ctx, id)
+	return sqldb.Session(r), err
+}
+
 func (b bridge) GetStock(ctx context.Context, code string) (sqldb.Stock, error) {
 	r, err := b.q.GetStock(ctx, code)
 	return sqldb.Stock(r), err
@@ -163,6 +180,15 @@ func (b bridge) ListAccountExecutions(ctx context.Context, arg sqldb.ListAccount
 
 func (b bridge) ListAccountIDs(ctx context.Context, arg sqldb.ListAccountIDsParams) ([]string, error) {
 	return b.q.ListAccountIDs(ctx, ListAccountIDsParams(arg))
+}
+
+func (b bridge) ListAccountOrdersChanged(ctx context.Context, arg sqldb.ListAccountOrdersChangedParams) ([]sqldb.Order, error) {
+	rows, err := b.q.ListAccountOrdersChanged(ctx, ListAccountOrdersChangedParams(arg))
+	out := make([]sqldb.Order, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Order(r)
+	}
+	return out, err
 }
 
 func (b bridge) ListAccounts(ctx context.Context, userID string) ([]sqldb.Account, error) {
@@ -277,6 +303,15 @@ func (b bridge) ListOrders(ctx context.Context, arg sqldb.ListOrdersParams) ([]s
 	return out, err
 }
 
+func (b bridge) ListOrdersChanged(ctx context.Context, arg sqldb.ListOrdersChangedParams) ([]sqldb.Order, error) {
+	rows, err := b.q.ListOrdersChanged(ctx, ListOrdersChangedParams(arg))
+	out := make([]sqldb.Order, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Order(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListPayments(ctx context.Context, arg sqldb.ListPaymentsParams) ([]sqldb.Payment, error) {
 	rows, err := b.q.ListPayments(ctx, ListPaymentsParams(arg))
 	out := make([]sqldb.Payment, len(rows))
@@ -297,6 +332,15 @@ func (b bridge) ListPricesDesc(ctx context.Context, arg sqldb.ListPricesDescPara
 
 func (b bridge) ListStocks(ctx context.Context) ([]sqldb.Stock, error) {
 	rows, err := b.q.ListStocks(ctx)
+	out := make([]sqldb.Stock, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Stock(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListStocksChanged(ctx context.Context, arg sqldb.ListStocksChangedParams) ([]sqldb.Stock, error) {
+	rows, err := b.q.ListStocksChanged(ctx, ListStocksChangedParams(arg))
 	out := make([]sqldb.Stock, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.Stock(r)
@@ -366,6 +410,14 @@ func (b bridge) RemoveWatch(ctx context.Context, arg sqldb.RemoveWatchParams) (i
 	return b.q.RemoveWatch(ctx, RemoveWatchParams(arg))
 }
 
+func (b bridge) RevokeSessionFamily(ctx context.Context, arg sqldb.RevokeSessionFamilyParams) (int64, error) {
+	return b.q.RevokeSessionFamily(ctx, RevokeSessionFamilyParams(arg))
+}
+
+func (b bridge) RevokeUserSessions(ctx context.Context, arg sqldb.RevokeUserSessionsParams) (int64, error) {
+	return b.q.RevokeUserSessions(ctx, RevokeUserSessionsParams(arg))
+}
+
 func (b bridge) RollStocks(ctx context.Context, updatedAt time.Time) (int64, error) {
 	return b.q.RollStocks(ctx, updatedAt)
 }
@@ -416,4 +468,12 @@ func (b bridge) UpsertHolding(ctx context.Context, arg sqldb.UpsertHoldingParams
 
 func (b bridge) UpsertStock(ctx context.Context, arg sqldb.UpsertStockParams) error {
 	return b.q.UpsertStock(ctx, UpsertStockParams(arg))
+}
+
+func (b bridge) UseSession(ctx context.Context, arg sqldb.UseSessionParams) (int64, error) {
+	return b.q.UseSession(ctx, UseSessionParams(arg))
+}
+
+func (b bridge) UseStreamTicket(ctx context.Context, arg sqldb.UseStreamTicketParams) (int64, error) {
+	return b.q.UseStreamTicket(ctx, UseStreamTicketParams(arg))
 }

@@ -48,6 +48,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.createPaymentStmt, err = db.PrepareContext(ctx, createPayment); err != nil {
 		return nil, fmt.Errorf("error preparing query CreatePayment: %w", err)
 	}
+	if q.createSessionStmt, err = db.PrepareContext(ctx, createSession); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateSession: %w", err)
+	}
+	if q.createStreamTicketStmt, err = db.PrepareContext(ctx, createStreamTicket); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateStreamTicket: %w", err)
+	}
 	if q.createUserStmt, err = db.PrepareContext(ctx, createUser); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateUser: %w", err)
 	}
@@ -59,6 +65,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.deleteOutboxStmt, err = db.PrepareContext(ctx, deleteOutbox); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteOutbox: %w", err)
+	}
+	if q.deleteStreamTicketsStmt, err = db.PrepareContext(ctx, deleteStreamTickets); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteStreamTickets: %w", err)
 	}
 	if q.dueOutboxStmt, err = db.PrepareContext(ctx, dueOutbox); err != nil {
 		return nil, fmt.Errorf("error preparing query DueOutbox: %w", err)
@@ -93,6 +102,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getPaymentStmt, err = db.PrepareContext(ctx, getPayment); err != nil {
 		return nil, fmt.Errorf("error preparing query GetPayment: %w", err)
 	}
+	if q.getSessionStmt, err = db.PrepareContext(ctx, getSession); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSession: %w", err)
+	}
 	if q.getStockStmt, err = db.PrepareContext(ctx, getStock); err != nil {
 		return nil, fmt.Errorf("error preparing query GetStock: %w", err)
 	}
@@ -119,6 +131,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listAccountIDsStmt, err = db.PrepareContext(ctx, listAccountIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAccountIDs: %w", err)
+	}
+	if q.listAccountOrdersChangedStmt, err = db.PrepareContext(ctx, listAccountOrdersChanged); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAccountOrdersChanged: %w", err)
 	}
 	if q.listAccountsStmt, err = db.PrepareContext(ctx, listAccounts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAccounts: %w", err)
@@ -159,6 +174,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listOrdersStmt, err = db.PrepareContext(ctx, listOrders); err != nil {
 		return nil, fmt.Errorf("error preparing query ListOrders: %w", err)
 	}
+	if q.listOrdersChangedStmt, err = db.PrepareContext(ctx, listOrdersChanged); err != nil {
+		return nil, fmt.Errorf("error preparing query ListOrdersChanged: %w", err)
+	}
 	if q.listPaymentsStmt, err = db.PrepareContext(ctx, listPayments); err != nil {
 		return nil, fmt.Errorf("error preparing query ListPayments: %w", err)
 	}
@@ -167,6 +185,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listStocksStmt, err = db.PrepareContext(ctx, listStocks); err != nil {
 		return nil, fmt.Errorf("error preparing query ListStocks: %w", err)
+	}
+	if q.listStocksChangedStmt, err = db.PrepareContext(ctx, listStocksChanged); err != nil {
+		return nil, fmt.Errorf("error preparing query ListStocksChanged: %w", err)
 	}
 	if q.listTradesStmt, err = db.PrepareContext(ctx, listTrades); err != nil {
 		return nil, fmt.Errorf("error preparing query ListTrades: %w", err)
@@ -203,6 +224,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.removeWatchStmt, err = db.PrepareContext(ctx, removeWatch); err != nil {
 		return nil, fmt.Errorf("error preparing query RemoveWatch: %w", err)
+	}
+	if q.revokeSessionFamilyStmt, err = db.PrepareContext(ctx, revokeSessionFamily); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokeSessionFamily: %w", err)
+	}
+	if q.revokeUserSessionsStmt, err = db.PrepareContext(ctx, revokeUserSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokeUserSessions: %w", err)
 	}
 	if q.rollStocksStmt, err = db.PrepareContext(ctx, rollStocks); err != nil {
 		return nil, fmt.Errorf("error preparing query RollStocks: %w", err)
@@ -242,6 +269,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.upsertStockStmt, err = db.PrepareContext(ctx, upsertStock); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertStock: %w", err)
+	}
+	if q.useSessionStmt, err = db.PrepareContext(ctx, useSession); err != nil {
+		return nil, fmt.Errorf("error preparing query UseSession: %w", err)
+	}
+	if q.useStreamTicketStmt, err = db.PrepareContext(ctx, useStreamTicket); err != nil {
+		return nil, fmt.Errorf("error preparing query UseStreamTicket: %w", err)
 	}
 	return &q, nil
 }
@@ -288,6 +321,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing createPaymentStmt: %w", cerr)
 		}
 	}
+	if q.createSessionStmt != nil {
+		if cerr := q.createSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createSessionStmt: %w", cerr)
+		}
+	}
+	if q.createStreamTicketStmt != nil {
+		if cerr := q.createStreamTicketStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createStreamTicketStmt: %w", cerr)
+		}
+	}
 	if q.createUserStmt != nil {
 		if cerr := q.createUserStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing createUserStmt: %w", cerr)
@@ -306,6 +349,11 @@ func (q *Queries) Close() error {
 	if q.deleteOutboxStmt != nil {
 		if cerr := q.deleteOutboxStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteOutboxStmt: %w", cerr)
+		}
+	}
+	if q.deleteStreamTicketsStmt != nil {
+		if cerr := q.deleteStreamTicketsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteStreamTicketsStmt: %w", cerr)
 		}
 	}
 	if q.dueOutboxStmt != nil {
@@ -363,6 +411,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getPaymentStmt: %w", cerr)
 		}
 	}
+	if q.getSessionStmt != nil {
+		if cerr := q.getSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getSessionStmt: %w", cerr)
+		}
+	}
 	if q.getStockStmt != nil {
 		if cerr := q.getStockStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getStockStmt: %w", cerr)
@@ -406,6 +459,11 @@ func (q *Queries) Close() error {
 	if q.listAccountIDsStmt != nil {
 		if cerr := q.listAccountIDsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listAccountIDsStmt: %w", cerr)
+		}
+	}
+	if q.listAccountOrdersChangedStmt != nil {
+		if cerr := q.listAccountOrdersChangedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAccountOrdersChangedStmt: %w", cerr)
 		}
 	}
 	if q.listAccountsStmt != nil {
@@ -473,6 +531,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listOrdersStmt: %w", cerr)
 		}
 	}
+	if q.listOrdersChangedStmt != nil {
+		if cerr := q.listOrdersChangedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listOrdersChangedStmt: %w", cerr)
+		}
+	}
 	if q.listPaymentsStmt != nil {
 		if cerr := q.listPaymentsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listPaymentsStmt: %w", cerr)
@@ -486,6 +549,11 @@ func (q *Queries) Close() error {
 	if q.listStocksStmt != nil {
 		if cerr := q.listStocksStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listStocksStmt: %w", cerr)
+		}
+	}
+	if q.listStocksChangedStmt != nil {
+		if cerr := q.listStocksChangedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listStocksChangedStmt: %w", cerr)
 		}
 	}
 	if q.listTradesStmt != nil {
@@ -546,6 +614,16 @@ func (q *Queries) Close() error {
 	if q.removeWatchStmt != nil {
 		if cerr := q.removeWatchStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing removeWatchStmt: %w", cerr)
+		}
+	}
+	if q.revokeSessionFamilyStmt != nil {
+		if cerr := q.revokeSessionFamilyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokeSessionFamilyStmt: %w", cerr)
+		}
+	}
+	if q.revokeUserSessionsStmt != nil {
+		if cerr := q.revokeUserSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokeUserSessionsStmt: %w", cerr)
 		}
 	}
 	if q.rollStocksStmt != nil {
@@ -613,6 +691,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing upsertStockStmt: %w", cerr)
 		}
 	}
+	if q.useSessionStmt != nil {
+		if cerr := q.useSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing useSessionStmt: %w", cerr)
+		}
+	}
+	if q.useStreamTicketStmt != nil {
+		if cerr := q.useStreamTicketStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing useStreamTicketStmt: %w", cerr)
+		}
+	}
 	return err
 }
 
@@ -650,159 +738,181 @@ func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, ar
 }
 
 type Queries struct {
-	db                         DBTX
-	tx                         *sql.Tx
-	addWatchStmt               *sql.Stmt
-	appendLedgerStmt           *sql.Stmt
-	clearLeaderboardStmt       *sql.Stmt
-	createAccountStmt          *sql.Stmt
-	createContestStmt          *sql.Stmt
-	createExecutionStmt        *sql.Stmt
-	createOrderStmt            *sql.Stmt
-	createPaymentStmt          *sql.Stmt
-	createUserStmt             *sql.Stmt
-	deferOutboxStmt            *sql.Stmt
-	deleteHoldingStmt          *sql.Stmt
-	deleteOutboxStmt           *sql.Stmt
-	dueOutboxStmt              *sql.Stmt
-	enqueueStmt                *sql.Stmt
-	finalizeContestStmt        *sql.Stmt
-	getAccountStmt             *sql.Stmt
-	getContestStmt             *sql.Stmt
-	getHoldingStmt             *sql.Stmt
-	getLeaderboardStmt         *sql.Stmt
-	getMarketDayStmt           *sql.Stmt
-	getOrderStmt               *sql.Stmt
-	getOrderByClientIDStmt     *sql.Stmt
-	getPaymentStmt             *sql.Stmt
-	getStockStmt               *sql.Stmt
-	getUserStmt                *sql.Stmt
-	getUserByEmailStmt         *sql.Stmt
-	insertMarketDayStmt        *sql.Stmt
-	insertPriceStmt            *sql.Stmt
-	insertTradeStmt            *sql.Stmt
-	lastEquitySnapshotStmt     *sql.Stmt
-	listAccountExecutionsStmt  *sql.Stmt
-	listAccountIDsStmt         *sql.Stmt
-	listAccountsStmt           *sql.Stmt
-	listContestAccountIDsStmt  *sql.Stmt
-	listContestsStmt           *sql.Stmt
-	listCrossingOrdersStmt     *sql.Stmt
-	listDailyBarsStmt          *sql.Stmt
-	listEquitySnapshotsStmt    *sql.Stmt
-	listExecutionsStmt         *sql.Stmt
-	listExpiringOrdersStmt     *sql.Stmt
-	listHoldingsStmt           *sql.Stmt
-	listLeaderboardEntriesStmt *sql.Stmt
-	listLedgerStmt             *sql.Stmt
-	listOpenOrdersStmt         *sql.Stmt
-	listOrdersStmt             *sql.Stmt
-	listPaymentsStmt           *sql.Stmt
-	listPricesDescStmt         *sql.Stmt
-	listStocksStmt             *sql.Stmt
-	listTradesStmt             *sql.Stmt
-	listUserIDsStmt            *sql.Stmt
-	listWatchlistStmt          *sql.Stmt
-	lockAccountStmt            *sql.Stmt
-	lockHoldingStmt            *sql.Stmt
-	lockOrderStmt              *sql.Stmt
-	lockPaymentStmt            *sql.Stmt
-	outboxSizeStmt             *sql.Stmt
-	rankContestStmt            *sql.Stmt
-	rankPersonalStmt           *sql.Stmt
-	recordTradeStmt            *sql.Stmt
-	removeWatchStmt            *sql.Stmt
-	rollStocksStmt             *sql.Stmt
-	saveAccountStmt            *sql.Stmt
-	setLeaderboardTimeStmt     *sql.Stmt
-	setMarketDayClosedStmt     *sql.Stmt
-	setMarketDayRolledStmt     *sql.Stmt
-	setStockPriceStmt          *sql.Stmt
-	snapshotEquityStmt         *sql.Stmt
-	updateOrderStmt            *sql.Stmt
-	updatePaymentStmt          *sql.Stmt
-	updateUserStmt             *sql.Stmt
-	upsertDailyBarStmt         *sql.Stmt
-	upsertHoldingStmt          *sql.Stmt
-	upsertStockStmt            *sql.Stmt
+	db                           DBTX
+	tx                           *sql.Tx
+	addWatchStmt                 *sql.Stmt
+	appendLedgerStmt             *sql.Stmt
+	clearLeaderboardStmt         *sql.Stmt
+	createAccountStmt            *sql.Stmt
+	createContestStmt            *sql.Stmt
+	createExecutionStmt          *sql.Stmt
+	createOrderStmt              *sql.Stmt
+	createPaymentStmt            *sql.Stmt
+	createSessionStmt            *sql.Stmt
+	createStreamTicketStmt       *sql.Stmt
+	createUserStmt               *sql.Stmt
+	deferOutboxStmt              *sql.Stmt
+	deleteHoldingStmt            *sql.Stmt
+	deleteOutboxStmt             *sql.Stmt
+	deleteStreamTicketsStmt      *sql.Stmt
+	dueOutboxStmt                *sql.Stmt
+	enqueueStmt                  *sql.Stmt
+	finalizeContestStmt          *sql.Stmt
+	getAccountStmt               *sql.Stmt
+	getContestStmt               *sql.Stmt
+	getHoldingStmt               *sql.Stmt
+	getLeaderboardStmt           *sql.Stmt
+	getMarketDayStmt             *sql.Stmt
+	getOrderStmt                 *sql.Stmt
+	getOrderByClientIDStmt       *sql.Stmt
+	getPaymentStmt               *sql.Stmt
+	getSessionStmt               *sql.Stmt
+	getStockStmt                 *sql.Stmt
+	getUserStmt                  *sql.Stmt
+	getUserByEmailStmt           *sql.Stmt
+	insertMarketDayStmt          *sql.Stmt
+	insertPriceStmt              *sql.Stmt
+	insertTradeStmt              *sql.Stmt
+	lastEquitySnapshotStmt       *sql.Stmt
+	listAccountExecutionsStmt    *sql.Stmt
+	listAccountIDsStmt           *sql.Stmt
+	listAccountOrdersChangedStmt *sql.Stmt
+	listAccountsStmt             *sql.Stmt
+	listContestAccountIDsStmt    *sql.Stmt
+	listContestsStmt             *sql.Stmt
+	listCrossingOrdersStmt       *sql.Stmt
+	listDailyBarsStmt            *sql.Stmt
+	listEquitySnapshotsStmt      *sql.Stmt
+	listExecutionsStmt           *sql.Stmt
+	listExpiringOrdersStmt       *sql.Stmt
+	listHoldingsStmt             *sql.Stmt
+	listLeaderboardEntriesStmt   *sql.Stmt
+	listLedgerStmt               *sql.Stmt
+	listOpenOrdersStmt           *sql.Stmt
+	listOrdersStmt               *sql.Stmt
+	listOrdersChangedStmt        *sql.Stmt
+	listPaymentsStmt             *sql.Stmt
+	listPricesDescStmt           *sql.Stmt
+	listStocksStmt               *sql.Stmt
+	listStocksChangedStmt        *sql.Stmt
+	listTradesStmt               *sql.Stmt
+	listUserIDsStmt              *sql.Stmt
+	listWatchlistStmt            *sql.Stmt
+	lockAccountStmt              *sql.Stmt
+	lockHoldingStmt              *sql.Stmt
+	lockOrderStmt                *sql.Stmt
+	lockPaymentStmt              *sql.Stmt
+	outboxSizeStmt               *sql.Stmt
+	rankContestStmt              *sql.Stmt
+	rankPersonalStmt             *sql.Stmt
+	recordTradeStmt              *sql.Stmt
+	removeWatchStmt              *sql.Stmt
+	revokeSessionFamilyStmt      *sql.Stmt
+	revokeUserSessionsStmt       *sql.Stmt
+	rollStocksStmt               *sql.Stmt
+	saveAccountStmt              *sql.Stmt
+	setLeaderboardTimeStmt       *sql.Stmt
+	setMarketDayClosedStmt       *sql.Stmt
+	setMarketDayRolledStmt       *sql.Stmt
+	setStockPriceStmt            *sql.Stmt
+	snapshotEquityStmt           *sql.Stmt
+	updateOrderStmt              *sql.Stmt
+	updatePaymentStmt            *sql.Stmt
+	updateUserStmt               *sql.Stmt
+	upsertDailyBarStmt           *sql.Stmt
+	upsertHoldingStmt            *sql.Stmt
+	upsertStockStmt              *sql.Stmt
+	useSessionStmt               *sql.Stmt
+	useStreamTicketStmt          *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db:                         tx,
-		tx:                         tx,
-		addWatchStmt:               q.addWatchStmt,
-		appendLedgerStmt:           q.appendLedgerStmt,
-		clearLeaderboardStmt:       q.clearLeaderboardStmt,
-		createAccountStmt:          q.createAccountStmt,
-		createContestStmt:          q.createContestStmt,
-		createExecutionStmt:        q.createExecutionStmt,
-		createOrderStmt:            q.createOrderStmt,
-		createPaymentStmt:          q.createPaymentStmt,
-		createUserStmt:             q.createUserStmt,
-		deferOutboxStmt:            q.deferOutboxStmt,
-		deleteHoldingStmt:          q.deleteHoldingStmt,
-		deleteOutboxStmt:           q.deleteOutboxStmt,
-		dueOutboxStmt:              q.dueOutboxStmt,
-		enqueueStmt:                q.enqueueStmt,
-		finalizeContestStmt:        q.finalizeContestStmt,
-		getAccountStmt:             q.getAccountStmt,
-		getContestStmt:             q.getContestStmt,
-		getHoldingStmt:             q.getHoldingStmt,
-		getLeaderboardStmt:         q.getLeaderboardStmt,
-		getMarketDayStmt:           q.getMarketDayStmt,
-		getOrderStmt:               q.getOrderStmt,
-		getOrderByClientIDStmt:     q.getOrderByClientIDStmt,
-		getPaymentStmt:             q.getPaymentStmt,
-		getStockStmt:               q.getStockStmt,
-		getUserStmt:                q.getUserStmt,
-		getUserByEmailStmt:         q.getUserByEmailStmt,
-		insertMarketDayStmt:        q.insertMarketDayStmt,
-		insertPriceStmt:            q.insertPriceStmt,
-		insertTradeStmt:            q.insertTradeStmt,
-		lastEquitySnapshotStmt:     q.lastEquitySnapshotStmt,
-		listAccountExecutionsStmt:  q.listAccountExecutionsStmt,
-		listAccountIDsStmt:         q.listAccountIDsStmt,
-		listAccountsStmt:           q.listAccountsStmt,
-		listContestAccountIDsStmt:  q.listContestAccountIDsStmt,
-		listContestsStmt:           q.listContestsStmt,
-		listCrossingOrdersStmt:     q.listCrossingOrdersStmt,
-		listDailyBarsStmt:          q.listDailyBarsStmt,
-		listEquitySnapshotsStmt:    q.listEquitySnapshotsStmt,
-		listExecutionsStmt:         q.listExecutionsStmt,
-		listExpiringOrdersStmt:     q.listExpiringOrdersStmt,
-		listHoldingsStmt:           q.listHoldingsStmt,
-		listLeaderboardEntriesStmt: q.listLeaderboardEntriesStmt,
-		listLedgerStmt:             q.listLedgerStmt,
-		listOpenOrdersStmt:         q.listOpenOrdersStmt,
-		listOrdersStmt:             q.listOrdersStmt,
-		listPaymentsStmt:           q.listPaymentsStmt,
-		listPricesDescStmt:         q.listPricesDescStmt,
-		listStocksStmt:             q.listStocksStmt,
-		listTradesStmt:             q.listTradesStmt,
-		listUserIDsStmt:            q.listUserIDsStmt,
-		listWatchlistStmt:          q.listWatchlistStmt,
-		lockAccountStmt:            q.lockAccountStmt,
-		lockHoldingStmt:            q.lockHoldingStmt,
-		lockOrderStmt:              q.lockOrderStmt,
-		lockPaymentStmt:            q.lockPaymentStmt,
-		outboxSizeStmt:             q.outboxSizeStmt,
-		rankContestStmt:            q.rankContestStmt,
-		rankPersonalStmt:           q.rankPersonalStmt,
-		recordTradeStmt:            q.recordTradeStmt,
-		removeWatchStmt:            q.removeWatchStmt,
-		rollStocksStmt:             q.rollStocksStmt,
-		saveAccountStmt:            q.saveAccountStmt,
-		setLeaderboardTimeStmt:     q.setLeaderboardTimeStmt,
-		setMarketDayClosedStmt:     q.setMarketDayClosedStmt,
-		setMarketDayRolledStmt:     q.setMarketDayRolledStmt,
-		setStockPriceStmt:          q.setStockPriceStmt,
-		snapshotEquityStmt:         q.snapshotEquityStmt,
-		updateOrderStmt:            q.updateOrderStmt,
-		updatePaymentStmt:          q.updatePaymentStmt,
-		updateUserStmt:             q.updateUserStmt,
-		upsertDailyBarStmt:         q.upsertDailyBarStmt,
-		upsertHoldingStmt:          q.upsertHoldingStmt,
-		upsertStockStmt:            q.upsertStockStmt,
+		db:                           tx,
+		tx:                           tx,
+		addWatchStmt:                 q.addWatchStmt,
+		appendLedgerStmt:             q.appendLedgerStmt,
+		clearLeaderboardStmt:         q.clearLeaderboardStmt,
+		createAccountStmt:            q.createAccountStmt,
+		createContestStmt:            q.createContestStmt,
+		createExecutionStmt:          q.createExecutionStmt,
+		createOrderStmt:              q.createOrderStmt,
+		createPaymentStmt:            q.createPaymentStmt,
+		createSessionStmt:            q.createSessionStmt,
+		createStreamTicketStmt:       q.createStreamTicketStmt,
+		createUserStmt:               q.createUserStmt,
+		deferOutboxStmt:              q.deferOutboxStmt,
+		deleteHoldingStmt:            q.deleteHoldingStmt,
+		deleteOutboxStmt:             q.deleteOutboxStmt,
+		deleteStreamTicketsStmt:      q.deleteStreamTicketsStmt,
+		dueOutboxStmt:                q.dueOutboxStmt,
+		enqueueStmt:                  q.enqueueStmt,
+		finalizeContestStmt:          q.finalizeContestStmt,
+		getAccountStmt:               q.getAccountStmt,
+		getContestStmt:               q.getContestStmt,
+		getHoldingStmt:               q.getHoldingStmt,
+		getLeaderboardStmt:           q.getLeaderboardStmt,
+		getMarketDayStmt:             q.getMarketDayStmt,
+		getOrderStmt:                 q.getOrderStmt,
+		getOrderByClientIDStmt:       q.getOrderByClientIDStmt,
+		getPaymentStmt:               q.getPaymentStmt,
+		getSessionStmt:               q.getSessionStmt,
+		getStockStmt:                 q.getStockStmt,
+		getUserStmt:                  q.getUserStmt,
+		getUserByEmailStmt:           q.getUserByEmailStmt,
+		insertMarketDayStmt:          q.insertMarketDayStmt,
+		insertPriceStmt:              q.insertPriceStmt,
+		insertTradeStmt:              q.insertTradeStmt,
+		lastEquitySnapshotStmt:       q.lastEquitySnapshotStmt,
+		listAccountExecutionsStmt:    q.listAccountExecutionsStmt,
+		listAccountIDsStmt:           q.listAccountIDsStmt,
+		listAccountOrdersChangedStmt: q.listAccountOrdersChangedStmt,
+		listAccountsStmt:             q.listAccountsStmt,
+		listContestAccountIDsStmt:    q.listContestAccountIDsStmt,
+		listContestsStmt:             q.listContestsStmt,
+		listCrossingOrdersStmt:       q.listCrossingOrdersStmt,
+		listDailyBarsStmt:            q.listDailyBarsStmt,
+		listEquitySnapshotsStmt:      q.listEquitySnapshotsStmt,
+		listExecutionsStmt:           q.listExecutionsStmt,
+		listExpiringOrdersStmt:       q.listExpiringOrdersStmt,
+		listHoldingsStmt:             q.listHoldingsStmt,
+		listLeaderboardEntriesStmt:   q.listLeaderboardEntriesStmt,
+		listLedgerStmt:               q.listLedgerStmt,
+		listOpenOrdersStmt:           q.listOpenOrdersStmt,
+		listOrdersStmt:               q.listOrdersStmt,
+		listOrdersChangedStmt:        q.listOrdersChangedStmt,
+		listPaymentsStmt:             q.listPaymentsStmt,
+		listPricesDescStmt:           q.listPricesDescStmt,
+		listStocksStmt:               q.listStocksStmt,
+		listStocksChangedStmt:        q.listStocksChangedStmt,
+		listTradesStmt:               q.listTradesStmt,
+		listUserIDsStmt:              q.listUserIDsStmt,
+		listWatchlistStmt:            q.listWatchlistStmt,
+		lockAccountStmt:              q.lockAccountStmt,
+		lockHoldingStmt:              q.lockHoldingStmt,
+		lockOrderStmt:                q.lockOrderStmt,
+		lockPaymentStmt:              q.lockPaymentStmt,
+		outboxSizeStmt:               q.outboxSizeStmt,
+		rankContestStmt:              q.rankContestStmt,
+		rankPersonalStmt:             q.rankPersonalStmt,
+		recordTradeStmt:              q.recordTradeStmt,
+		removeWatchStmt:              q.removeWatchStmt,
+		revokeSessionFamilyStmt:      q.revokeSessionFamilyStmt,
+		revokeUserSessionsStmt:       q.revokeUserSessionsStmt,
+		rollStocksStmt:               q.rollStocksStmt,
+		saveAccountStmt:              q.saveAccountStmt,
+		setLeaderboardTimeStmt:       q.setLeaderboardTimeStmt,
+		setMarketDayClosedStmt:       q.setMarketDayClosedStmt,
+		setMarketDayRolledStmt:       q.setMarketDayRolledStmt,
+		setStockPriceStmt:            q.setStockPriceStmt,
+		snapshotEquityStmt:           q.snapshotEquityStmt,
+		updateOrderStmt:              q.updateOrderStmt,
+		updatePaymentStmt:            q.updatePaymentStmt,
+		updateUserStmt:               q.updateUserStmt,
+		upsertDailyBarStmt:           q.upsertDailyBarStmt,
+		upsertHoldingStmt:            q.upsertHoldingStmt,
+		upsertStockStmt:              q.upsertStockStmt,
+		useSessionStmt:               q.useSessionStmt,
+		useStreamTicketStmt:          q.useStreamTicketStmt,
 	}
 }

@@ -216,6 +216,16 @@ type Payment struct {
 	UpdatedAt     time.Time
 }
 
+type Session struct {
+	ID        string
+	FamilyID  string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    sql.NullTime
+	RevokedAt sql.NullTime
+}
+
 type Stock struct {
 	Code      string
 	Name      string
@@ -238,6 +248,13 @@ type StockPrice struct {
 	Volume     int64
 	Bid        decimal.NullDecimal
 	Ask        decimal.NullDecimal
+}
+
+type StreamTicket struct {
+	ID        string
+	UserID    string
+	ExpiresAt time.Time
+	UsedAt    sql.NullTime
 }
 
 type User struct {
