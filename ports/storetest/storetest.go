@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"Watchlist", testWatchlist},
 		{"Payments", testPayments},
 		{"Outbox", testOutbox},
+		{"OutboxClaim", testOutboxClaim},
 		{"RaceSpendBalance", testRaceSpendBalance},
 		{"RaceSellHolding", testRaceSellHolding},
 		{"RaceFillCancel", testRaceFillCancel},

@@ -242,6 +242,7 @@ type Outbox struct {
 	NextTry   time.Time
 	LastError string
 	CreatedAt time.Time
+	ClaimedBy string
 }
 
 type Payment struct {
@@ -414,6 +415,17 @@ type UpdatePaymentParams struct {
 	FromStatus    string
 }
 
+type ClaimOutboxParams struct {
+	Now   time.Time
+	Limit int64
+}
+
+type LeaseOutboxParams struct {
+	LeasedUntil time.Time
+	Owner       string
+	Ids         []string
+}
+
 type InsertPriceParams struct {
 	StockCode  string
 	Price      decimal.Decimal
@@ -492,6 +504,7 @@ type RemoveWatchParams struct {
 type Queries interface {
 	AddWatch(ctx context.Context, arg AddWatchParams) error
 	AppendLedger(ctx context.Context, arg AppendLedgerParams) error
+	ClaimOutbox(ctx context.Context, arg ClaimOutboxParams) ([]Outbox, error)
 	CreateAccount(ctx context.Context, arg CreateAccountParams) error
 	CreateExecution(ctx context.Context, arg CreateExecutionParams) error
 	CreateOrder(ctx context.Context, arg CreateOrderParams) error
@@ -499,7 +512,7 @@ type Queries interface {
 	CreateUser(ctx context.Context, arg CreateUserParams) error
 	DeferOutbox(ctx context.Context, arg DeferOutboxParams) (int64, error)
 	DeleteHolding(ctx context.Context, arg DeleteHoldingParams) error
-	DeleteOutbox(ctx context.Context, ids []string) error
+	DeleteOutbox(ctx context.Context, ids []string) (int64, error)
 	DueOutbox(ctx context.Context, arg DueOutboxParams) ([]Outbox, error)
 	Enqueue(ctx context.Context, arg EnqueueParams) error
 	GetAccount(ctx context.Context, id string) (Account, error)
@@ -511,6 +524,7 @@ type Queries interface {
 	GetUser(ctx context.Context, id string) (User, error)
 	GetUserByEmail(ctx context.Context, email string) (User, error)
 	InsertPrice(ctx context.Context, arg InsertPriceParams) error
+	LeaseOutbox(ctx context.Context, arg LeaseOutboxParams) error
 	ListAccountExecutions(ctx context.Context, arg ListAccountExecutionsParams) ([]Execution, error)
 	ListAccountIDs(ctx context.Context, arg ListAccountIDsParams) ([]string, error)
 	ListAccounts(ctx context.Context, userID string) ([]Account, error)

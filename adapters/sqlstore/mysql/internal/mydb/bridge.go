@@ -22,6 +22,15 @@ func (b bridge) AppendLedger(ctx context.Context, arg sqldb.AppendLedgerParams) 
 	return b.q.AppendLedger(ctx, AppendLedgerParams(arg))
 }
 
+func (b bridge) ClaimOutbox(ctx context.Context, arg sqldb.ClaimOutboxParams) ([]sqldb.Outbox, error) {
+	rows, err := b.q.ClaimOutbox(ctx, ClaimOutboxParams(arg))
+	out := make([]sqldb.Outbox, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Outbox(r)
+	}
+	return out, err
+}
+
 func (b bridge) CreateAccount(ctx context.Context, arg sqldb.CreateAccountParams) error {
 	return b.q.CreateAccount(ctx, CreateAccountParams(arg))
 }
@@ -50,7 +59,7 @@ func (b bridge) DeleteHolding(ctx context.Context, arg sqldb.DeleteHoldingParams
 	return b.q.DeleteHolding(ctx, DeleteHoldingParams(arg))
 }
 
-func (b bridge) DeleteOutbox(ctx context.Context, ids []string) error {
+func (b bridge) DeleteOutbox(ctx context.Context, ids []string) (int64, error) {
 	return b.q.DeleteOutbox(ctx, ids)
 }
 
@@ -109,6 +118,10 @@ func (b bridge) GetUserByEmail(ctx context.Context, email string) (sqldb.User, e
 
 func (b bridge) InsertPrice(ctx context.Context, arg sqldb.InsertPriceParams) error {
 	return b.q.InsertPrice(ctx, InsertPriceParams(arg))
+}
+
+func (b bridge) LeaseOutbox(ctx context.Context, arg sqldb.LeaseOutboxParams) error {
+	return b.q.LeaseOutbox(ctx, LeaseOutboxParams(arg))
 }
 
 func (b bridge) ListAccountExecutions(ctx context.Context, arg sqldb.ListAccountExecutionsParams) ([]sqldb.Execution, error) {

@@ -30,6 +30,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.appendLedgerStmt, err = db.PrepareContext(ctx, appendLedger); err != nil {
 		return nil, fmt.Errorf("error preparing query AppendLedger: %w", err)
 	}
+	if q.claimOutboxStmt, err = db.PrepareContext(ctx, claimOutbox); err != nil {
+		return nil, fmt.Errorf("error preparing query ClaimOutbox: %w", err)
+	}
 	if q.createAccountStmt, err = db.PrepareContext(ctx, createAccount); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateAccount: %w", err)
 	}
@@ -86,6 +89,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.insertPriceStmt, err = db.PrepareContext(ctx, insertPrice); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertPrice: %w", err)
+	}
+	if q.leaseOutboxStmt, err = db.PrepareContext(ctx, leaseOutbox); err != nil {
+		return nil, fmt.Errorf("error preparing query LeaseOutbox: %w", err)
 	}
 	if q.listAccountExecutionsStmt, err = db.PrepareContext(ctx, listAccountExecutions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAccountExecutions: %w", err)
@@ -186,6 +192,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing appendLedgerStmt: %w", cerr)
 		}
 	}
+	if q.claimOutboxStmt != nil {
+		if cerr := q.claimOutboxStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing claimOutboxStmt: %w", cerr)
+		}
+	}
 	if q.createAccountStmt != nil {
 		if cerr := q.createAccountStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing createAccountStmt: %w", cerr)
@@ -279,6 +290,11 @@ func (q *Queries) Close() error {
 	if q.insertPriceStmt != nil {
 		if cerr := q.insertPriceStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertPriceStmt: %w", cerr)
+		}
+	}
+	if q.leaseOutboxStmt != nil {
+		if cerr := q.leaseOutboxStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing leaseOutboxStmt: %w", cerr)
 		}
 	}
 	if q.listAccountExecutionsStmt != nil {
@@ -462,6 +478,7 @@ type Queries struct {
 	tx                        *sql.Tx
 	addWatchStmt              *sql.Stmt
 	appendLedgerStmt          *sql.Stmt
+	claimOutboxStmt           *sql.Stmt
 	createAccountStmt         *sql.Stmt
 	createExecutionStmt       *sql.Stmt
 	createOrderStmt           *sql.Stmt
@@ -481,6 +498,7 @@ type Queries struct {
 	getUserStmt               *sql.Stmt
 	getUserByEmailStmt        *sql.Stmt
 	insertPriceStmt           *sql.Stmt
+	leaseOutboxStmt           *sql.Stmt
 	listAccountExecutionsStmt *sql.Stmt
 	listAccountIDsStmt        *sql.Stmt
 	listAccountsStmt          *sql.Stmt
@@ -517,6 +535,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		tx:                        tx,
 		addWatchStmt:              q.addWatchStmt,
 		appendLedgerStmt:          q.appendLedgerStmt,
+		claimOutboxStmt:           q.claimOutboxStmt,
 		createAccountStmt:         q.createAccountStmt,
 		createExecutionStmt:       q.createExecutionStmt,
 		createOrderStmt:           q.createOrderStmt,
@@ -536,6 +555,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getUserStmt:               q.getUserStmt,
 		getUserByEmailStmt:        q.getUserByEmailStmt,
 		insertPriceStmt:           q.insertPriceStmt,
+		leaseOutboxStmt:           q.leaseOutboxStmt,
 		listAccountExecutionsStmt: q.listAccountExecutionsStmt,
 		listAccountIDsStmt:        q.listAccountIDsStmt,
 		listAccountsStmt:          q.listAccountsStmt,
