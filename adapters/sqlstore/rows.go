@@ -28,6 +28,9 @@ var (
 // delivery error is recorded shortened instead of failing the write.
 const maxLastError = 2048
 
+// maxOwner bounds outbox.claimed_by (VARCHAR(64) in MySQL).
+const maxOwner = 64
+
 // limit turns a port limit into a LIMIT value: zero or negative means a
 // bound nothing reaches (PostgreSQL refuses a negative LIMIT).
 func limit(n int) int64 {

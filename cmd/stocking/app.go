@@ -102,7 +102,7 @@ type Main struct {
 	Temporal        client.Client
 	TemporalAddress string
 	TemporalUI      string
-	Relay           *temporaladapter.Relay
+	Relay           *service.Relay
 	// Reconciler restarts the workflows of open rows whose run ended; the
 	// worker runs it on a timer, the audit reports what it finds.
 	Reconciler    *temporaladapter.Reconciler
@@ -211,8 +211,9 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	if m.Temporal != nil && m.Options.Relay {
-		m.Relay = &temporaladapter.Relay{Store: st, Client: m.Temporal, TaskQueue: m.Config.TemporalTaskQueue, Logger: m.Logger}
+		m.Relay = temporaladapter.NewRelay(st, m.Temporal, m.Config.TemporalTaskQueue, processName(), m.Logger)
 		m.Service.SetOutboxKick(m.Relay.Kick)
+		registerRelayMetrics(m.Registry, m.Relay)
 	}
 	if m.Options.Seed {
 		n, err := seed(ctx, m.Service)
@@ -483,4 +484,26 @@ func (m *Main) Close() error {
 		errs = append(errs, m.Store.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// processName names this process in the outbox messages it claims: host
+// and process id.
+func processName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d", host, os.Getpid())
+}
+
+// registerRelayMetrics exports the relay's counters. Summed over every
+// process, deliveries divided by removed messages is how often a message
+// was delivered (1 when no relay died or overran its lease).
+func registerRelayMetrics(reg *prometheus.Registry, r *service.Relay) {
+	counter := func(name, help string, v func(service.RelayStats) int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(v(r.Stats())) })
+	}
+	reg.MustRegister(
+		counter("stocking_outbox_claimed_total", "Outbox messages this process's relay claimed.", func(s service.RelayStats) int64 { return s.Claimed }),
+		counter("stocking_outbox_deliveries_total", "Outbox messages this process's relay delivered to Temporal.", func(s service.RelayStats) int64 { return s.Delivered }),
+		counter("stocking_outbox_delivery_failures_total", "Failed outbox deliveries (each is retried after a backoff).", func(s service.RelayStats) int64 { return s.Failed }),
+		counter("stocking_outbox_removed_total", "Delivered outbox messages this process's relay removed; fewer than its deliveries when another relay delivered the same message.", func(s service.RelayStats) int64 { return s.Removed }),
+	)
 }

@@ -36,6 +36,8 @@ Commands:
   serve                 the API (and the outbox relay when TEMPORAL_ADDRESS is set)
   worker                the Temporal worker and outbox relay (TEMPORAL_ADDRESS)
   feed [--replay FILE]  the market feed: simulated, or a CSV replay
+  temporal [--db FILE]  the embedded Temporal server and UI alone, for
+                        several processes on one machine (TEMPORAL_ADDRESS)
   db migrate|seed|status
   audit                 check every ledger and reservation invariant;
                         exits 1 when any is violated
@@ -43,6 +45,7 @@ Commands:
   user create EMAIL --password P [--nickname N] [--admin]
   user promote EMAIL    make a user an admin
   bench [flags]         load-test a running server with market orders
+  drill load|check      the load and the verdict of scripts/drill-multiprocess.sh
   bench-workflows       measure the order lifecycle on an in-process
                         Temporal server: fills, workflow closes, idle ticks
   healthcheck [URL]     exit 0 when the API answers /healthz (for container probes)
@@ -94,6 +97,8 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return runWorker(ctx, getenv)
 	case "feed":
 		return runFeed(ctx, getenv, args)
+	case "temporal":
+		return runTemporal(ctx, getenv, args, out)
 	case "db":
 		return runDB(ctx, getenv, args, out)
 	case "audit":
@@ -104,6 +109,10 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return runUser(ctx, getenv, args, out)
 	case "bench":
 		return runBench(ctx, args, out, getenv)
+	case "drill":
+		return runDrill(ctx, args, out, getenv)
+	case "tcpproxy":
+		return runTCPProxy(ctx, args, out)
 	case "bench-workflows":
 		return runBenchWorkflows(ctx, args, getenv, out)
 	case "version":

@@ -56,6 +56,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"Outbox", testOutbox},
 		{"EquitySnapshots", testEquitySnapshots},
 		{"Rankings", testRankings},
+		{"OutboxClaim", testOutboxClaim},
 		{"RaceSpendBalance", testRaceSpendBalance},
 		{"RaceSellHolding", testRaceSellHolding},
 		{"RaceFillCancel", testRaceFillCancel},

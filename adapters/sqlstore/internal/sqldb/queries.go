@@ -408,6 +408,7 @@ type Outbox struct {
 	NextTry   time.Time
 	LastError string
 	CreatedAt time.Time
+	ClaimedBy string
 }
 
 type Payment struct {
@@ -609,6 +610,17 @@ type SnapshotEquityParams struct {
 	TakenAt  time.Time
 }
 
+type ClaimOutboxParams struct {
+	Now   time.Time
+	Limit int64
+}
+
+type LeaseOutboxParams struct {
+	LeasedUntil time.Time
+	Owner       string
+	Ids         []string
+}
+
 type CreateSessionParams struct {
 	ID        string
 	FamilyID  string
@@ -740,6 +752,7 @@ type RemoveWatchParams struct {
 type Queries interface {
 	AddWatch(ctx context.Context, arg AddWatchParams) error
 	AppendLedger(ctx context.Context, arg AppendLedgerParams) error
+	ClaimOutbox(ctx context.Context, arg ClaimOutboxParams) ([]Outbox, error)
 	ClearLeaderboard(ctx context.Context, arg ClearLeaderboardParams) error
 	CreateAccount(ctx context.Context, arg CreateAccountParams) error
 	CreateContest(ctx context.Context, arg CreateContestParams) error
@@ -751,7 +764,7 @@ type Queries interface {
 	CreateUser(ctx context.Context, arg CreateUserParams) error
 	DeferOutbox(ctx context.Context, arg DeferOutboxParams) (int64, error)
 	DeleteHolding(ctx context.Context, arg DeleteHoldingParams) error
-	DeleteOutbox(ctx context.Context, ids []string) error
+	DeleteOutbox(ctx context.Context, ids []string) (int64, error)
 	DeleteStreamTickets(ctx context.Context, before time.Time) (int64, error)
 	DueOutbox(ctx context.Context, arg DueOutboxParams) ([]Outbox, error)
 	Enqueue(ctx context.Context, arg EnqueueParams) error
@@ -772,6 +785,7 @@ type Queries interface {
 	InsertPrice(ctx context.Context, arg InsertPriceParams) error
 	InsertTrade(ctx context.Context, arg InsertTradeParams) error
 	LastEquitySnapshot(ctx context.Context, arg LastEquitySnapshotParams) (EquitySnapshot, error)
+	LeaseOutbox(ctx context.Context, arg LeaseOutboxParams) error
 	ListAccountExecutions(ctx context.Context, arg ListAccountExecutionsParams) ([]Execution, error)
 	ListAccountIDs(ctx context.Context, arg ListAccountIDsParams) ([]string, error)
 	ListAccountOrdersChanged(ctx context.Context, arg ListAccountOrdersChangedParams) ([]Order, error)

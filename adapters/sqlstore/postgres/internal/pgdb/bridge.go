@@ -23,6 +23,15 @@ func (b bridge) AppendLedger(ctx context.Context, arg sqldb.AppendLedgerParams) 
 	return b.q.AppendLedger(ctx, AppendLedgerParams(arg))
 }
 
+func (b bridge) ClaimOutbox(ctx context.Context, arg sqldb.ClaimOutboxParams) ([]sqldb.Outbox, error) {
+	rows, err := b.q.ClaimOutbox(ctx, ClaimOutboxParams(arg))
+	out := make([]sqldb.Outbox, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Outbox(r)
+	}
+	return out, err
+}
+
 func (b bridge) ClearLeaderboard(ctx context.Context, arg sqldb.ClearLeaderboardParams) error {
 	return b.q.ClearLeaderboard(ctx, ClearLeaderboardParams(arg))
 }
@@ -67,7 +76,7 @@ func (b bridge) DeleteHolding(ctx context.Context, arg sqldb.DeleteHoldingParams
 	return b.q.DeleteHolding(ctx, DeleteHoldingParams(arg))
 }
 
-func (b bridge) DeleteOutbox(ctx context.Context, ids []string) error {
+func (b bridge) DeleteOutbox(ctx context.Context, ids []string) (int64, error) {
 	return b.q.DeleteOutbox(ctx, ids)
 }
 
@@ -167,6 +176,10 @@ func (b bridge) InsertTrade(ctx context.Context, arg sqldb.InsertTradeParams) er
 func (b bridge) LastEquitySnapshot(ctx context.Context, arg sqldb.LastEquitySnapshotParams) (sqldb.EquitySnapshot, error) {
 	r, err := b.q.LastEquitySnapshot(ctx, LastEquitySnapshotParams(arg))
 	return sqldb.EquitySnapshot(r), err
+}
+
+func (b bridge) LeaseOutbox(ctx context.Context, arg sqldb.LeaseOutboxParams) error {
+	return b.q.LeaseOutbox(ctx, LeaseOutboxParams(arg))
 }
 
 func (b bridge) ListAccountExecutions(ctx context.Context, arg sqldb.ListAccountExecutionsParams) ([]sqldb.Execution, error) {

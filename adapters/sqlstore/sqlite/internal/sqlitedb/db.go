@@ -30,6 +30,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.appendLedgerStmt, err = db.PrepareContext(ctx, appendLedger); err != nil {
 		return nil, fmt.Errorf("error preparing query AppendLedger: %w", err)
 	}
+	if q.claimOutboxStmt, err = db.PrepareContext(ctx, claimOutbox); err != nil {
+		return nil, fmt.Errorf("error preparing query ClaimOutbox: %w", err)
+	}
 	if q.clearLeaderboardStmt, err = db.PrepareContext(ctx, clearLeaderboard); err != nil {
 		return nil, fmt.Errorf("error preparing query ClearLeaderboard: %w", err)
 	}
@@ -125,6 +128,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.lastEquitySnapshotStmt, err = db.PrepareContext(ctx, lastEquitySnapshot); err != nil {
 		return nil, fmt.Errorf("error preparing query LastEquitySnapshot: %w", err)
+	}
+	if q.leaseOutboxStmt, err = db.PrepareContext(ctx, leaseOutbox); err != nil {
+		return nil, fmt.Errorf("error preparing query LeaseOutbox: %w", err)
 	}
 	if q.listAccountExecutionsStmt, err = db.PrepareContext(ctx, listAccountExecutions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAccountExecutions: %w", err)
@@ -291,6 +297,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing appendLedgerStmt: %w", cerr)
 		}
 	}
+	if q.claimOutboxStmt != nil {
+		if cerr := q.claimOutboxStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing claimOutboxStmt: %w", cerr)
+		}
+	}
 	if q.clearLeaderboardStmt != nil {
 		if cerr := q.clearLeaderboardStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing clearLeaderboardStmt: %w", cerr)
@@ -449,6 +460,11 @@ func (q *Queries) Close() error {
 	if q.lastEquitySnapshotStmt != nil {
 		if cerr := q.lastEquitySnapshotStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing lastEquitySnapshotStmt: %w", cerr)
+		}
+	}
+	if q.leaseOutboxStmt != nil {
+		if cerr := q.leaseOutboxStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing leaseOutboxStmt: %w", cerr)
 		}
 	}
 	if q.listAccountExecutionsStmt != nil {
@@ -742,6 +758,7 @@ type Queries struct {
 	tx                           *sql.Tx
 	addWatchStmt                 *sql.Stmt
 	appendLedgerStmt             *sql.Stmt
+	claimOutboxStmt              *sql.Stmt
 	clearLeaderboardStmt         *sql.Stmt
 	createAccountStmt            *sql.Stmt
 	createContestStmt            *sql.Stmt
@@ -774,6 +791,7 @@ type Queries struct {
 	insertPriceStmt              *sql.Stmt
 	insertTradeStmt              *sql.Stmt
 	lastEquitySnapshotStmt       *sql.Stmt
+	leaseOutboxStmt              *sql.Stmt
 	listAccountExecutionsStmt    *sql.Stmt
 	listAccountIDsStmt           *sql.Stmt
 	listAccountOrdersChangedStmt *sql.Stmt
@@ -832,6 +850,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		tx:                           tx,
 		addWatchStmt:                 q.addWatchStmt,
 		appendLedgerStmt:             q.appendLedgerStmt,
+		claimOutboxStmt:              q.claimOutboxStmt,
 		clearLeaderboardStmt:         q.clearLeaderboardStmt,
 		createAccountStmt:            q.createAccountStmt,
 		createContestStmt:            q.createContestStmt,
@@ -864,6 +883,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertPriceStmt:              q.insertPriceStmt,
 		insertTradeStmt:              q.insertTradeStmt,
 		lastEquitySnapshotStmt:       q.lastEquitySnapshotStmt,
+		leaseOutboxStmt:              q.leaseOutboxStmt,
 		listAccountExecutionsStmt:    q.listAccountExecutionsStmt,
 		listAccountIDsStmt:           q.listAccountIDsStmt,
 		listAccountOrdersChangedStmt: q.listAccountOrdersChangedStmt,
