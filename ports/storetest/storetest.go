@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"ListOrders", testListOrders},
 		{"Executions", testExecutions},
 		{"CrossingOrders", testCrossingOrders},
+		{"Book", testBook},
 		{"ExpiringOrders", testExpiringOrders},
 		{"OpenOrders", testOpenOrders},
 		{"Ledger", testLedger},
@@ -188,6 +189,7 @@ func (f *fixture) limitOrder(u domain.User, code string, side domain.Side, price
 		Commission:     decimal.Zero,
 		Tax:            decimal.Zero,
 		ExpiresAt:      now.Add(6 * time.Hour),
+		PriorityAt:     now,
 		CreatedAt:      now,
 		UpdatedAt:      now,
 	}
@@ -214,6 +216,7 @@ func (f *fixture) marketOrder(u domain.User, code string, side domain.Side, pric
 		ReservedAmount:   decimal.Zero,
 		Commission:       dec("15"),
 		Tax:              decimal.Zero,
+		PriorityAt:       now,
 		CreatedAt:        now,
 		UpdatedAt:        now,
 	}

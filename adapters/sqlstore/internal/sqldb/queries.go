@@ -84,6 +84,14 @@ type ListAccountExecutionsParams struct {
 	Limit     int64
 }
 
+type ListBookOrdersParams struct {
+	StockCode string
+	Book      sql.NullString
+	Side      string
+	MaxKey    sql.NullInt64
+	Limit     int64
+}
+
 type DeleteHoldingParams struct {
 	AccountID string
 	StockCode string
@@ -231,6 +239,11 @@ type Order struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	AccountID        string
+	StopPrice        decimal.NullDecimal
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 }
 
 type Outbox struct {
@@ -314,17 +327,16 @@ type CreateOrderParams struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	AccountID        string
+	StopPrice        decimal.NullDecimal
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 }
 
 type GetOrderByClientIDParams struct {
 	UserID        string
 	ClientOrderID sql.NullString
-}
-
-type ListCrossingOrdersParams struct {
-	StockCode string
-	PriceKey  sql.NullInt64
-	Limit     int64
 }
 
 type ListExpiringOrdersParams struct {
@@ -343,6 +355,13 @@ type ListOrdersParams struct {
 
 type UpdateOrderParams struct {
 	Status           string
+	Quantity         int64
+	LimitPrice       decimal.NullDecimal
+	PriceKey         sql.NullInt64
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 	FilledQuantity   int64
 	AverageFillPrice decimal.NullDecimal
 	ReservedAmount   decimal.Decimal
@@ -514,7 +533,7 @@ type Queries interface {
 	ListAccountExecutions(ctx context.Context, arg ListAccountExecutionsParams) ([]Execution, error)
 	ListAccountIDs(ctx context.Context, arg ListAccountIDsParams) ([]string, error)
 	ListAccounts(ctx context.Context, userID string) ([]Account, error)
-	ListCrossingOrders(ctx context.Context, arg ListCrossingOrdersParams) ([]Order, error)
+	ListBookOrders(ctx context.Context, arg ListBookOrdersParams) ([]Order, error)
 	ListExecutions(ctx context.Context, orderIds []string) ([]Execution, error)
 	ListExpiringOrders(ctx context.Context, arg ListExpiringOrdersParams) ([]Order, error)
 	ListHoldings(ctx context.Context, accountID string) ([]Holding, error)

@@ -133,8 +133,8 @@ func (b bridge) ListAccounts(ctx context.Context, userID string) ([]sqldb.Accoun
 	return out, err
 }
 
-func (b bridge) ListCrossingOrders(ctx context.Context, arg sqldb.ListCrossingOrdersParams) ([]sqldb.Order, error) {
-	rows, err := b.q.ListCrossingOrders(ctx, ListCrossingOrdersParams(arg))
+func (b bridge) ListBookOrders(ctx context.Context, arg sqldb.ListBookOrdersParams) ([]sqldb.Order, error) {
+	rows, err := b.q.ListBookOrders(ctx, ListBookOrdersParams(arg))
 	out := make([]sqldb.Order, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.Order(r)

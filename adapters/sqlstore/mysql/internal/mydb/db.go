@@ -96,8 +96,8 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listAccountsStmt, err = db.PrepareContext(ctx, listAccounts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAccounts: %w", err)
 	}
-	if q.listCrossingOrdersStmt, err = db.PrepareContext(ctx, listCrossingOrders); err != nil {
-		return nil, fmt.Errorf("error preparing query ListCrossingOrders: %w", err)
+	if q.listBookOrdersStmt, err = db.PrepareContext(ctx, listBookOrders); err != nil {
+		return nil, fmt.Errorf("error preparing query ListBookOrders: %w", err)
 	}
 	if q.listExecutionsStmt, err = db.PrepareContext(ctx, listExecutions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListExecutions: %w", err)
@@ -296,9 +296,9 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listAccountsStmt: %w", cerr)
 		}
 	}
-	if q.listCrossingOrdersStmt != nil {
-		if cerr := q.listCrossingOrdersStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing listCrossingOrdersStmt: %w", cerr)
+	if q.listBookOrdersStmt != nil {
+		if cerr := q.listBookOrdersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listBookOrdersStmt: %w", cerr)
 		}
 	}
 	if q.listExecutionsStmt != nil {
@@ -484,7 +484,7 @@ type Queries struct {
 	listAccountExecutionsStmt *sql.Stmt
 	listAccountIDsStmt        *sql.Stmt
 	listAccountsStmt          *sql.Stmt
-	listCrossingOrdersStmt    *sql.Stmt
+	listBookOrdersStmt        *sql.Stmt
 	listExecutionsStmt        *sql.Stmt
 	listExpiringOrdersStmt    *sql.Stmt
 	listHoldingsStmt          *sql.Stmt
@@ -539,7 +539,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listAccountExecutionsStmt: q.listAccountExecutionsStmt,
 		listAccountIDsStmt:        q.listAccountIDsStmt,
 		listAccountsStmt:          q.listAccountsStmt,
-		listCrossingOrdersStmt:    q.listCrossingOrdersStmt,
+		listBookOrdersStmt:        q.listBookOrdersStmt,
 		listExecutionsStmt:        q.listExecutionsStmt,
 		listExpiringOrdersStmt:    q.listExpiringOrdersStmt,
 		listHoldingsStmt:          q.listHoldingsStmt,
