@@ -14,6 +14,8 @@ import (
 type Store interface {
 	Reader
 	Outbox
+	Performance
+	Rankings
 	// WithinTx runs fn in one transaction and commits when fn returns nil.
 	// The adapter owns begin, commit, rollback and the retry of
 	// serialization failures and deadlocks, so fn may run more than once

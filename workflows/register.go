@@ -11,6 +11,8 @@ import (
 func RegisterWorkflows(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(LimitOrderWorkflow, workflow.RegisterOptions{Name: OrderWorkflowName})
 	r.RegisterWorkflowWithOptions(PaymentWorkflow, workflow.RegisterOptions{Name: PaymentWorkflowName})
+	r.RegisterWorkflowWithOptions(ContestWorkflow, workflow.RegisterOptions{Name: ContestWorkflowName})
+	r.RegisterWorkflowWithOptions(LeaderboardRefreshWorkflow, workflow.RegisterOptions{Name: LeaderboardWorkflowName})
 }
 
 // Register puts the workflows and their activities on a worker or a test

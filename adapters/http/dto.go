@@ -66,12 +66,14 @@ type User struct {
 	PremiumUntil *time.Time `json:"premium_until" doc:"End of the premium subscription; null when never subscribed."`
 	IsPremium    bool       `json:"is_premium"`
 	CreatedAt    time.Time  `json:"created_at"`
+	Public       bool       `json:"public" doc:"Shown on leaderboards."`
 }
 
 func userDTO(u domain.User, now time.Time) User {
 	return User{
 		ID: u.ID, Email: u.Email, Nickname: u.Nickname, Role: string(u.Role),
 		PremiumUntil: nullTime(u.PremiumUntil), IsPremium: u.Premium(now), CreatedAt: utc(u.CreatedAt),
+		Public: u.Public,
 	}
 }
 
@@ -337,6 +339,10 @@ type Summary struct {
 	TotalEquity     string `json:"total_equity"`
 	TotalReturn     string `json:"total_return" doc:"Total equity minus net deposits."`
 	ReturnRate      string `json:"return_rate" doc:"Total return in percent of net deposits."`
+	TWR             string `json:"twr" doc:"Time-weighted return in percent since the history's start (sign-up or last reset): deposits, withdrawals and top-ups are not gains."`
+	MaxDrawdown     string `json:"max_drawdown" doc:"Largest fall from a peak of the time-weighted wealth, in percent."`
+	Volatility      string `json:"volatility" doc:"Annualized standard deviation of daily returns, in percent."`
+	Sharpe          string `json:"sharpe" doc:"Annualized excess return over RISK_FREE_RATE per unit of volatility."`
 }
 
 func summaryDTO(s service.Summary) Summary {

@@ -132,6 +132,7 @@ func build(opts Options, m *metrics, reg *prometheus.Registry) (chi.Router, huma
 	s.registerAnalytics(v1)
 	s.registerPayments(v1)
 	s.registerAdmin(v1)
+	s.registerPerformance(v1)
 	s.registerOps(api, r, reg, opts.Checks)
 	mountWeb(r, opts)
 

@@ -37,22 +37,24 @@ type migratingStore interface {
 }
 
 // openStore opens the database DATABASE_URI names.
-func openStore(ctx context.Context, uri string, log *slog.Logger) (migratingStore, error) {
+// timeout bounds each statement or transaction attempt, connecting and
+// waiting for a pooled connection; zero keeps the store's default.
+func openStore(ctx context.Context, uri string, timeout time.Duration, log *slog.Logger) (migratingStore, error) {
 	t, err := parseDatabaseURI(uri)
 	if err != nil {
 		return nil, err
 	}
 	switch t.Engine {
 	case engineSQLite:
-		return sqlite.Open(ctx, sqlite.Config{Path: t.Path, Logger: log})
+		return sqlite.Open(ctx, sqlite.Config{Path: t.Path, Logger: log, StatementTimeout: timeout})
 	case enginePostgres:
-		return postgres.Open(ctx, postgres.Config{URL: t.URL.String(), Logger: log})
+		return postgres.Open(ctx, postgres.Config{URL: t.URL.String(), Logger: log, StatementTimeout: timeout})
 	case engineMySQL:
 		dsn, err := mysqlstore.DSNFromURL(t.URL)
 		if err != nil {
 			return nil, fmt.Errorf("DATABASE_URI: %w", err)
 		}
-		return mysqlstore.Open(ctx, mysqlstore.Config{DSN: dsn, Logger: log})
+		return mysqlstore.Open(ctx, mysqlstore.Config{DSN: dsn, Logger: log, StatementTimeout: timeout})
 	}
 	return nil, fmt.Errorf("DATABASE_URI: the %s engine is not available in this build", t.Engine)
 }
@@ -144,7 +146,7 @@ func (m *Main) Open(ctx context.Context) error {
 			}
 		}
 	}
-	st, err := openStore(ctx, m.Config.DatabaseURI, m.Logger)
+	st, err := openStore(ctx, m.Config.DatabaseURI, m.Config.DBTimeout, m.Logger)
 	if err != nil {
 		return err
 	}
@@ -189,6 +191,8 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Service, err = service.New(deps, service.Config{
 		InitialCash: m.Config.InitialCash, Fees: m.Config.Fees, Calendar: cal,
 		OrderWorkflows: m.Temporal != nil, Payments: m.Config.PaymentConfig(),
+		FreeDepositDailyLimit: m.Config.FreeDepositDailyLimit, RiskFreeRate: m.Config.RiskFreeRate,
+		FillParticipation: m.Config.FillParticipation, MarketDepth: m.Config.MarketDepth,
 	})
 	if err != nil {
 		return err
@@ -297,6 +301,14 @@ func (m *Main) Run(ctx context.Context) error {
 		m.worker = temporaladapter.NewWorker(m.Temporal, m.Config.TemporalTaskQueue, m.Service, worker.Options{})
 		if err := m.worker.Start(); err != nil {
 			return fmt.Errorf("temporal worker: %w", err)
+		}
+		if m.Config.LeaderboardRefresh > 0 {
+			sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			err := temporaladapter.EnsureLeaderboardSchedule(sctx, m.Temporal, m.Config.TemporalTaskQueue, m.Config.LeaderboardRefresh)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("leaderboard schedule: %w", err)
+			}
 		}
 		if m.Config.ReconcileInterval > 0 {
 			m.goRun("reconciler", func(ctx context.Context) error { return m.Reconciler.Run(ctx, m.Config.ReconcileInterval) }, bg)

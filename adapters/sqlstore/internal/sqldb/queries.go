@@ -62,6 +62,22 @@ type SaveAccountParams struct {
 	ID               string
 }
 
+type CreateContestParams struct {
+	ID          string
+	Name        string
+	StartsAt    time.Time
+	EndsAt      time.Time
+	InitialCash decimal.Decimal
+	Listings    string
+	FinalAt     sql.NullTime
+	CreatedAt   time.Time
+}
+
+type FinalizeContestParams struct {
+	FinalAt sql.NullTime
+	ID      string
+}
+
 type CreateExecutionParams struct {
 	ID          string
 	OrderID     string
@@ -115,6 +131,33 @@ type UpsertHoldingParams struct {
 	AveragePrice     decimal.Decimal
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+}
+
+type ClearLeaderboardParams struct {
+	ContestID string
+	Period    string
+}
+
+type GetLeaderboardParams struct {
+	ContestID string
+	Period    string
+}
+
+type ListLeaderboardEntriesParams struct {
+	ContestID string
+	Period    string
+	Limit     int64
+}
+
+type RankPersonalParams struct {
+	BaseDate string
+	Period   string
+}
+
+type SetLeaderboardTimeParams struct {
+	ContestID string
+	Period    string
+	AsOf      time.Time
 }
 
 type AppendLedgerParams struct {
@@ -171,6 +214,29 @@ type Account struct {
 	CreatedAt        time.Time
 }
 
+type Contest struct {
+	ID          string
+	Name        string
+	StartsAt    time.Time
+	EndsAt      time.Time
+	InitialCash decimal.Decimal
+	Listings    string
+	FinalAt     sql.NullTime
+	CreatedAt   time.Time
+}
+
+type EquitySnapshot struct {
+	AccountID     string
+	SnapDate      string
+	Cash          decimal.Decimal
+	HoldingsValue decimal.Decimal
+	Equity        decimal.Decimal
+	NetFlow       decimal.Decimal
+	FlowTotal     decimal.Decimal
+	TwrIndex      decimal.Decimal
+	TakenAt       time.Time
+}
+
 type Execution struct {
 	ID          string
 	OrderID     string
@@ -195,6 +261,24 @@ type Holding struct {
 	AveragePrice     decimal.Decimal
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+}
+
+type Leaderboard struct {
+	ContestID string
+	Period    string
+	AsOf      time.Time
+}
+
+type LeaderboardEntry struct {
+	ContestID  string
+	Period     string
+	Place      int64
+	AccountID  string
+	UserID     string
+	Nickname   string
+	ReturnRate decimal.Decimal
+	Equity     decimal.Decimal
+	Trades     int64
 }
 
 type Ledger struct {
@@ -433,6 +517,22 @@ type UpdatePaymentParams struct {
 	FromStatus    string
 }
 
+type LastEquitySnapshotParams struct {
+	AccountID string
+	ToDate    string
+}
+
+type ListEquitySnapshotsParams struct {
+	AccountID string
+	FromDate  string
+	ToDate    string
+}
+
+type SnapshotEquityParams struct {
+	SnapDate string
+	TakenAt  time.Time
+}
+
 type InsertPriceParams struct {
 	StockCode  string
 	Price      decimal.Decimal
@@ -511,7 +611,9 @@ type RemoveWatchParams struct {
 type Queries interface {
 	AddWatch(ctx context.Context, arg AddWatchParams) error
 	AppendLedger(ctx context.Context, arg AppendLedgerParams) error
+	ClearLeaderboard(ctx context.Context, arg ClearLeaderboardParams) error
 	CreateAccount(ctx context.Context, arg CreateAccountParams) error
+	CreateContest(ctx context.Context, arg CreateContestParams) error
 	CreateExecution(ctx context.Context, arg CreateExecutionParams) error
 	CreateOrder(ctx context.Context, arg CreateOrderParams) error
 	CreatePayment(ctx context.Context, arg CreatePaymentParams) error
@@ -521,8 +623,11 @@ type Queries interface {
 	DeleteOutbox(ctx context.Context, ids []string) error
 	DueOutbox(ctx context.Context, arg DueOutboxParams) ([]Outbox, error)
 	Enqueue(ctx context.Context, arg EnqueueParams) error
+	FinalizeContest(ctx context.Context, arg FinalizeContestParams) (int64, error)
 	GetAccount(ctx context.Context, id string) (Account, error)
+	GetContest(ctx context.Context, id string) (Contest, error)
 	GetHolding(ctx context.Context, arg GetHoldingParams) (Holding, error)
+	GetLeaderboard(ctx context.Context, arg GetLeaderboardParams) (Leaderboard, error)
 	GetOrder(ctx context.Context, id string) (Order, error)
 	GetOrderByClientID(ctx context.Context, arg GetOrderByClientIDParams) (Order, error)
 	GetPayment(ctx context.Context, id string) (Payment, error)
@@ -530,13 +635,18 @@ type Queries interface {
 	GetUser(ctx context.Context, id string) (User, error)
 	GetUserByEmail(ctx context.Context, email string) (User, error)
 	InsertPrice(ctx context.Context, arg InsertPriceParams) error
+	LastEquitySnapshot(ctx context.Context, arg LastEquitySnapshotParams) (EquitySnapshot, error)
 	ListAccountExecutions(ctx context.Context, arg ListAccountExecutionsParams) ([]Execution, error)
 	ListAccountIDs(ctx context.Context, arg ListAccountIDsParams) ([]string, error)
 	ListAccounts(ctx context.Context, userID string) ([]Account, error)
 	ListBookOrders(ctx context.Context, arg ListBookOrdersParams) ([]Order, error)
+	ListContestAccountIDs(ctx context.Context, contestID string) ([]string, error)
+	ListContests(ctx context.Context, limit int64) ([]Contest, error)
+	ListEquitySnapshots(ctx context.Context, arg ListEquitySnapshotsParams) ([]EquitySnapshot, error)
 	ListExecutions(ctx context.Context, orderIds []string) ([]Execution, error)
 	ListExpiringOrders(ctx context.Context, arg ListExpiringOrdersParams) ([]Order, error)
 	ListHoldings(ctx context.Context, accountID string) ([]Holding, error)
+	ListLeaderboardEntries(ctx context.Context, arg ListLeaderboardEntriesParams) ([]LeaderboardEntry, error)
 	ListLedger(ctx context.Context, arg ListLedgerParams) ([]Ledger, error)
 	ListOpenOrders(ctx context.Context, accountID string) ([]Order, error)
 	ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order, error)
@@ -550,9 +660,13 @@ type Queries interface {
 	LockOrder(ctx context.Context, id string) (Order, error)
 	LockPayment(ctx context.Context, id string) (Payment, error)
 	OutboxSize(ctx context.Context) (int64, error)
+	RankContest(ctx context.Context, contestID string) (int64, error)
+	RankPersonal(ctx context.Context, arg RankPersonalParams) (int64, error)
 	RemoveWatch(ctx context.Context, arg RemoveWatchParams) (int64, error)
 	SaveAccount(ctx context.Context, arg SaveAccountParams) (int64, error)
+	SetLeaderboardTime(ctx context.Context, arg SetLeaderboardTimeParams) error
 	SetStockPrice(ctx context.Context, arg SetStockPriceParams) (int64, error)
+	SnapshotEquity(ctx context.Context, arg SnapshotEquityParams) (int64, error)
 	UpdateOrder(ctx context.Context, arg UpdateOrderParams) (int64, error)
 	UpdatePayment(ctx context.Context, arg UpdatePaymentParams) (int64, error)
 	UpdateUser(ctx context.Context, arg UpdateUserParams) (int64, error)

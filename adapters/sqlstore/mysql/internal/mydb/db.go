@@ -30,8 +30,14 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.appendLedgerStmt, err = db.PrepareContext(ctx, appendLedger); err != nil {
 		return nil, fmt.Errorf("error preparing query AppendLedger: %w", err)
 	}
+	if q.clearLeaderboardStmt, err = db.PrepareContext(ctx, clearLeaderboard); err != nil {
+		return nil, fmt.Errorf("error preparing query ClearLeaderboard: %w", err)
+	}
 	if q.createAccountStmt, err = db.PrepareContext(ctx, createAccount); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateAccount: %w", err)
+	}
+	if q.createContestStmt, err = db.PrepareContext(ctx, createContest); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateContest: %w", err)
 	}
 	if q.createExecutionStmt, err = db.PrepareContext(ctx, createExecution); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateExecution: %w", err)
@@ -60,11 +66,20 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.enqueueStmt, err = db.PrepareContext(ctx, enqueue); err != nil {
 		return nil, fmt.Errorf("error preparing query Enqueue: %w", err)
 	}
+	if q.finalizeContestStmt, err = db.PrepareContext(ctx, finalizeContest); err != nil {
+		return nil, fmt.Errorf("error preparing query FinalizeContest: %w", err)
+	}
 	if q.getAccountStmt, err = db.PrepareContext(ctx, getAccount); err != nil {
 		return nil, fmt.Errorf("error preparing query GetAccount: %w", err)
 	}
+	if q.getContestStmt, err = db.PrepareContext(ctx, getContest); err != nil {
+		return nil, fmt.Errorf("error preparing query GetContest: %w", err)
+	}
 	if q.getHoldingStmt, err = db.PrepareContext(ctx, getHolding); err != nil {
 		return nil, fmt.Errorf("error preparing query GetHolding: %w", err)
+	}
+	if q.getLeaderboardStmt, err = db.PrepareContext(ctx, getLeaderboard); err != nil {
+		return nil, fmt.Errorf("error preparing query GetLeaderboard: %w", err)
 	}
 	if q.getOrderStmt, err = db.PrepareContext(ctx, getOrder); err != nil {
 		return nil, fmt.Errorf("error preparing query GetOrder: %w", err)
@@ -87,6 +102,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertPriceStmt, err = db.PrepareContext(ctx, insertPrice); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertPrice: %w", err)
 	}
+	if q.lastEquitySnapshotStmt, err = db.PrepareContext(ctx, lastEquitySnapshot); err != nil {
+		return nil, fmt.Errorf("error preparing query LastEquitySnapshot: %w", err)
+	}
 	if q.listAccountExecutionsStmt, err = db.PrepareContext(ctx, listAccountExecutions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAccountExecutions: %w", err)
 	}
@@ -99,6 +117,15 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listBookOrdersStmt, err = db.PrepareContext(ctx, listBookOrders); err != nil {
 		return nil, fmt.Errorf("error preparing query ListBookOrders: %w", err)
 	}
+	if q.listContestAccountIDsStmt, err = db.PrepareContext(ctx, listContestAccountIDs); err != nil {
+		return nil, fmt.Errorf("error preparing query ListContestAccountIDs: %w", err)
+	}
+	if q.listContestsStmt, err = db.PrepareContext(ctx, listContests); err != nil {
+		return nil, fmt.Errorf("error preparing query ListContests: %w", err)
+	}
+	if q.listEquitySnapshotsStmt, err = db.PrepareContext(ctx, listEquitySnapshots); err != nil {
+		return nil, fmt.Errorf("error preparing query ListEquitySnapshots: %w", err)
+	}
 	if q.listExecutionsStmt, err = db.PrepareContext(ctx, listExecutions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListExecutions: %w", err)
 	}
@@ -107,6 +134,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listHoldingsStmt, err = db.PrepareContext(ctx, listHoldings); err != nil {
 		return nil, fmt.Errorf("error preparing query ListHoldings: %w", err)
+	}
+	if q.listLeaderboardEntriesStmt, err = db.PrepareContext(ctx, listLeaderboardEntries); err != nil {
+		return nil, fmt.Errorf("error preparing query ListLeaderboardEntries: %w", err)
 	}
 	if q.listLedgerStmt, err = db.PrepareContext(ctx, listLedger); err != nil {
 		return nil, fmt.Errorf("error preparing query ListLedger: %w", err)
@@ -147,14 +177,26 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.outboxSizeStmt, err = db.PrepareContext(ctx, outboxSize); err != nil {
 		return nil, fmt.Errorf("error preparing query OutboxSize: %w", err)
 	}
+	if q.rankContestStmt, err = db.PrepareContext(ctx, rankContest); err != nil {
+		return nil, fmt.Errorf("error preparing query RankContest: %w", err)
+	}
+	if q.rankPersonalStmt, err = db.PrepareContext(ctx, rankPersonal); err != nil {
+		return nil, fmt.Errorf("error preparing query RankPersonal: %w", err)
+	}
 	if q.removeWatchStmt, err = db.PrepareContext(ctx, removeWatch); err != nil {
 		return nil, fmt.Errorf("error preparing query RemoveWatch: %w", err)
 	}
 	if q.saveAccountStmt, err = db.PrepareContext(ctx, saveAccount); err != nil {
 		return nil, fmt.Errorf("error preparing query SaveAccount: %w", err)
 	}
+	if q.setLeaderboardTimeStmt, err = db.PrepareContext(ctx, setLeaderboardTime); err != nil {
+		return nil, fmt.Errorf("error preparing query SetLeaderboardTime: %w", err)
+	}
 	if q.setStockPriceStmt, err = db.PrepareContext(ctx, setStockPrice); err != nil {
 		return nil, fmt.Errorf("error preparing query SetStockPrice: %w", err)
+	}
+	if q.snapshotEquityStmt, err = db.PrepareContext(ctx, snapshotEquity); err != nil {
+		return nil, fmt.Errorf("error preparing query SnapshotEquity: %w", err)
 	}
 	if q.updateOrderStmt, err = db.PrepareContext(ctx, updateOrder); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateOrder: %w", err)
@@ -186,9 +228,19 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing appendLedgerStmt: %w", cerr)
 		}
 	}
+	if q.clearLeaderboardStmt != nil {
+		if cerr := q.clearLeaderboardStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing clearLeaderboardStmt: %w", cerr)
+		}
+	}
 	if q.createAccountStmt != nil {
 		if cerr := q.createAccountStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing createAccountStmt: %w", cerr)
+		}
+	}
+	if q.createContestStmt != nil {
+		if cerr := q.createContestStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createContestStmt: %w", cerr)
 		}
 	}
 	if q.createExecutionStmt != nil {
@@ -236,14 +288,29 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing enqueueStmt: %w", cerr)
 		}
 	}
+	if q.finalizeContestStmt != nil {
+		if cerr := q.finalizeContestStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing finalizeContestStmt: %w", cerr)
+		}
+	}
 	if q.getAccountStmt != nil {
 		if cerr := q.getAccountStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getAccountStmt: %w", cerr)
 		}
 	}
+	if q.getContestStmt != nil {
+		if cerr := q.getContestStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getContestStmt: %w", cerr)
+		}
+	}
 	if q.getHoldingStmt != nil {
 		if cerr := q.getHoldingStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getHoldingStmt: %w", cerr)
+		}
+	}
+	if q.getLeaderboardStmt != nil {
+		if cerr := q.getLeaderboardStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getLeaderboardStmt: %w", cerr)
 		}
 	}
 	if q.getOrderStmt != nil {
@@ -281,6 +348,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertPriceStmt: %w", cerr)
 		}
 	}
+	if q.lastEquitySnapshotStmt != nil {
+		if cerr := q.lastEquitySnapshotStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lastEquitySnapshotStmt: %w", cerr)
+		}
+	}
 	if q.listAccountExecutionsStmt != nil {
 		if cerr := q.listAccountExecutionsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listAccountExecutionsStmt: %w", cerr)
@@ -301,6 +373,21 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listBookOrdersStmt: %w", cerr)
 		}
 	}
+	if q.listContestAccountIDsStmt != nil {
+		if cerr := q.listContestAccountIDsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listContestAccountIDsStmt: %w", cerr)
+		}
+	}
+	if q.listContestsStmt != nil {
+		if cerr := q.listContestsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listContestsStmt: %w", cerr)
+		}
+	}
+	if q.listEquitySnapshotsStmt != nil {
+		if cerr := q.listEquitySnapshotsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listEquitySnapshotsStmt: %w", cerr)
+		}
+	}
 	if q.listExecutionsStmt != nil {
 		if cerr := q.listExecutionsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listExecutionsStmt: %w", cerr)
@@ -314,6 +401,11 @@ func (q *Queries) Close() error {
 	if q.listHoldingsStmt != nil {
 		if cerr := q.listHoldingsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listHoldingsStmt: %w", cerr)
+		}
+	}
+	if q.listLeaderboardEntriesStmt != nil {
+		if cerr := q.listLeaderboardEntriesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listLeaderboardEntriesStmt: %w", cerr)
 		}
 	}
 	if q.listLedgerStmt != nil {
@@ -381,6 +473,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing outboxSizeStmt: %w", cerr)
 		}
 	}
+	if q.rankContestStmt != nil {
+		if cerr := q.rankContestStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rankContestStmt: %w", cerr)
+		}
+	}
+	if q.rankPersonalStmt != nil {
+		if cerr := q.rankPersonalStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rankPersonalStmt: %w", cerr)
+		}
+	}
 	if q.removeWatchStmt != nil {
 		if cerr := q.removeWatchStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing removeWatchStmt: %w", cerr)
@@ -391,9 +493,19 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing saveAccountStmt: %w", cerr)
 		}
 	}
+	if q.setLeaderboardTimeStmt != nil {
+		if cerr := q.setLeaderboardTimeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setLeaderboardTimeStmt: %w", cerr)
+		}
+	}
 	if q.setStockPriceStmt != nil {
 		if cerr := q.setStockPriceStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setStockPriceStmt: %w", cerr)
+		}
+	}
+	if q.snapshotEquityStmt != nil {
+		if cerr := q.snapshotEquityStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing snapshotEquityStmt: %w", cerr)
 		}
 	}
 	if q.updateOrderStmt != nil {
@@ -458,111 +570,139 @@ func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, ar
 }
 
 type Queries struct {
-	db                        DBTX
-	tx                        *sql.Tx
-	addWatchStmt              *sql.Stmt
-	appendLedgerStmt          *sql.Stmt
-	createAccountStmt         *sql.Stmt
-	createExecutionStmt       *sql.Stmt
-	createOrderStmt           *sql.Stmt
-	createPaymentStmt         *sql.Stmt
-	createUserStmt            *sql.Stmt
-	deferOutboxStmt           *sql.Stmt
-	deleteHoldingStmt         *sql.Stmt
-	deleteOutboxStmt          *sql.Stmt
-	dueOutboxStmt             *sql.Stmt
-	enqueueStmt               *sql.Stmt
-	getAccountStmt            *sql.Stmt
-	getHoldingStmt            *sql.Stmt
-	getOrderStmt              *sql.Stmt
-	getOrderByClientIDStmt    *sql.Stmt
-	getPaymentStmt            *sql.Stmt
-	getStockStmt              *sql.Stmt
-	getUserStmt               *sql.Stmt
-	getUserByEmailStmt        *sql.Stmt
-	insertPriceStmt           *sql.Stmt
-	listAccountExecutionsStmt *sql.Stmt
-	listAccountIDsStmt        *sql.Stmt
-	listAccountsStmt          *sql.Stmt
-	listBookOrdersStmt        *sql.Stmt
-	listExecutionsStmt        *sql.Stmt
-	listExpiringOrdersStmt    *sql.Stmt
-	listHoldingsStmt          *sql.Stmt
-	listLedgerStmt            *sql.Stmt
-	listOpenOrdersStmt        *sql.Stmt
-	listOrdersStmt            *sql.Stmt
-	listPaymentsStmt          *sql.Stmt
-	listPricesDescStmt        *sql.Stmt
-	listStocksStmt            *sql.Stmt
-	listUserIDsStmt           *sql.Stmt
-	listWatchlistStmt         *sql.Stmt
-	lockAccountStmt           *sql.Stmt
-	lockHoldingStmt           *sql.Stmt
-	lockOrderStmt             *sql.Stmt
-	lockPaymentStmt           *sql.Stmt
-	outboxSizeStmt            *sql.Stmt
-	removeWatchStmt           *sql.Stmt
-	saveAccountStmt           *sql.Stmt
-	setStockPriceStmt         *sql.Stmt
-	updateOrderStmt           *sql.Stmt
-	updatePaymentStmt         *sql.Stmt
-	updateUserStmt            *sql.Stmt
-	upsertHoldingStmt         *sql.Stmt
-	upsertStockStmt           *sql.Stmt
+	db                         DBTX
+	tx                         *sql.Tx
+	addWatchStmt               *sql.Stmt
+	appendLedgerStmt           *sql.Stmt
+	clearLeaderboardStmt       *sql.Stmt
+	createAccountStmt          *sql.Stmt
+	createContestStmt          *sql.Stmt
+	createExecutionStmt        *sql.Stmt
+	createOrderStmt            *sql.Stmt
+	createPaymentStmt          *sql.Stmt
+	createUserStmt             *sql.Stmt
+	deferOutboxStmt            *sql.Stmt
+	deleteHoldingStmt          *sql.Stmt
+	deleteOutboxStmt           *sql.Stmt
+	dueOutboxStmt              *sql.Stmt
+	enqueueStmt                *sql.Stmt
+	finalizeContestStmt        *sql.Stmt
+	getAccountStmt             *sql.Stmt
+	getContestStmt             *sql.Stmt
+	getHoldingStmt             *sql.Stmt
+	getLeaderboardStmt         *sql.Stmt
+	getOrderStmt               *sql.Stmt
+	getOrderByClientIDStmt     *sql.Stmt
+	getPaymentStmt             *sql.Stmt
+	getStockStmt               *sql.Stmt
+	getUserStmt                *sql.Stmt
+	getUserByEmailStmt         *sql.Stmt
+	insertPriceStmt            *sql.Stmt
+	lastEquitySnapshotStmt     *sql.Stmt
+	listAccountExecutionsStmt  *sql.Stmt
+	listAccountIDsStmt         *sql.Stmt
+	listAccountsStmt           *sql.Stmt
+	listBookOrdersStmt         *sql.Stmt
+	listContestAccountIDsStmt  *sql.Stmt
+	listContestsStmt           *sql.Stmt
+	listEquitySnapshotsStmt    *sql.Stmt
+	listExecutionsStmt         *sql.Stmt
+	listExpiringOrdersStmt     *sql.Stmt
+	listHoldingsStmt           *sql.Stmt
+	listLeaderboardEntriesStmt *sql.Stmt
+	listLedgerStmt             *sql.Stmt
+	listOpenOrdersStmt         *sql.Stmt
+	listOrdersStmt             *sql.Stmt
+	listPaymentsStmt           *sql.Stmt
+	listPricesDescStmt         *sql.Stmt
+	listStocksStmt             *sql.Stmt
+	listUserIDsStmt            *sql.Stmt
+	listWatchlistStmt          *sql.Stmt
+	lockAccountStmt            *sql.Stmt
+	lockHoldingStmt            *sql.Stmt
+	lockOrderStmt              *sql.Stmt
+	lockPaymentStmt            *sql.Stmt
+	outboxSizeStmt             *sql.Stmt
+	rankContestStmt            *sql.Stmt
+	rankPersonalStmt           *sql.Stmt
+	removeWatchStmt            *sql.Stmt
+	saveAccountStmt            *sql.Stmt
+	setLeaderboardTimeStmt     *sql.Stmt
+	setStockPriceStmt          *sql.Stmt
+	snapshotEquityStmt         *sql.Stmt
+	updateOrderStmt            *sql.Stmt
+	updatePaymentStmt          *sql.Stmt
+	updateUserStmt             *sql.Stmt
+	upsertHoldingStmt          *sql.Stmt
+	upsertStockStmt            *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db:                        tx,
-		tx:                        tx,
-		addWatchStmt:              q.addWatchStmt,
-		appendLedgerStmt:          q.appendLedgerStmt,
-		createAccountStmt:         q.createAccountStmt,
-		createExecutionStmt:       q.createExecutionStmt,
-		createOrderStmt:           q.createOrderStmt,
-		createPaymentStmt:         q.createPaymentStmt,
-		createUserStmt:            q.createUserStmt,
-		deferOutboxStmt:           q.deferOutboxStmt,
-		deleteHoldingStmt:         q.deleteHoldingStmt,
-		deleteOutboxStmt:          q.deleteOutboxStmt,
-		dueOutboxStmt:             q.dueOutboxStmt,
-		enqueueStmt:               q.enqueueStmt,
-		getAccountStmt:            q.getAccountStmt,
-		getHoldingStmt:            q.getHoldingStmt,
-		getOrderStmt:              q.getOrderStmt,
-		getOrderByClientIDStmt:    q.getOrderByClientIDStmt,
-		getPaymentStmt:            q.getPaymentStmt,
-		getStockStmt:              q.getStockStmt,
-		getUserStmt:               q.getUserStmt,
-		getUserByEmailStmt:        q.getUserByEmailStmt,
-		insertPriceStmt:           q.insertPriceStmt,
-		listAccountExecutionsStmt: q.listAccountExecutionsStmt,
-		listAccountIDsStmt:        q.listAccountIDsStmt,
-		listAccountsStmt:          q.listAccountsStmt,
-		listBookOrdersStmt:        q.listBookOrdersStmt,
-		listExecutionsStmt:        q.listExecutionsStmt,
-		listExpiringOrdersStmt:    q.listExpiringOrdersStmt,
-		listHoldingsStmt:          q.listHoldingsStmt,
-		listLedgerStmt:            q.listLedgerStmt,
-		listOpenOrdersStmt:        q.listOpenOrdersStmt,
-		listOrdersStmt:            q.listOrdersStmt,
-		listPaymentsStmt:          q.listPaymentsStmt,
-		listPricesDescStmt:        q.listPricesDescStmt,
-		listStocksStmt:            q.listStocksStmt,
-		listUserIDsStmt:           q.listUserIDsStmt,
-		listWatchlistStmt:         q.listWatchlistStmt,
-		lockAccountStmt:           q.lockAccountStmt,
-		lockHoldingStmt:           q.lockHoldingStmt,
-		lockOrderStmt:             q.lockOrderStmt,
-		lockPaymentStmt:           q.lockPaymentStmt,
-		outboxSizeStmt:            q.outboxSizeStmt,
-		removeWatchStmt:           q.removeWatchStmt,
-		saveAccountStmt:           q.saveAccountStmt,
-		setStockPriceStmt:         q.setStockPriceStmt,
-		updateOrderStmt:           q.updateOrderStmt,
-		updatePaymentStmt:         q.updatePaymentStmt,
-		updateUserStmt:            q.updateUserStmt,
-		upsertHoldingStmt:         q.upsertHoldingStmt,
-		upsertStockStmt:           q.upsertStockStmt,
+		db:                         tx,
+		tx:                         tx,
+		addWatchStmt:               q.addWatchStmt,
+		appendLedgerStmt:           q.appendLedgerStmt,
+		clearLeaderboardStmt:       q.clearLeaderboardStmt,
+		createAccountStmt:          q.createAccountStmt,
+		createContestStmt:          q.createContestStmt,
+		createExecutionStmt:        q.createExecutionStmt,
+		createOrderStmt:            q.createOrderStmt,
+		createPaymentStmt:          q.createPaymentStmt,
+		createUserStmt:             q.createUserStmt,
+		deferOutboxStmt:            q.deferOutboxStmt,
+		deleteHoldingStmt:          q.deleteHoldingStmt,
+		deleteOutboxStmt:           q.deleteOutboxStmt,
+		dueOutboxStmt:              q.dueOutboxStmt,
+		enqueueStmt:                q.enqueueStmt,
+		finalizeContestStmt:        q.finalizeContestStmt,
+		getAccountStmt:             q.getAccountStmt,
+		getContestStmt:             q.getContestStmt,
+		getHoldingStmt:             q.getHoldingStmt,
+		getLeaderboardStmt:         q.getLeaderboardStmt,
+		getOrderStmt:               q.getOrderStmt,
+		getOrderByClientIDStmt:     q.getOrderByClientIDStmt,
+		getPaymentStmt:             q.getPaymentStmt,
+		getStockStmt:               q.getStockStmt,
+		getUserStmt:                q.getUserStmt,
+		getUserByEmailStmt:         q.getUserByEmailStmt,
+		insertPriceStmt:            q.insertPriceStmt,
+		lastEquitySnapshotStmt:     q.lastEquitySnapshotStmt,
+		listAccountExecutionsStmt:  q.listAccountExecutionsStmt,
+		listAccountIDsStmt:         q.listAccountIDsStmt,
+		listAccountsStmt:           q.listAccountsStmt,
+		listBookOrdersStmt:         q.listBookOrdersStmt,
+		listContestAccountIDsStmt:  q.listContestAccountIDsStmt,
+		listContestsStmt:           q.listContestsStmt,
+		listEquitySnapshotsStmt:    q.listEquitySnapshotsStmt,
+		listExecutionsStmt:         q.listExecutionsStmt,
+		listExpiringOrdersStmt:     q.listExpiringOrdersStmt,
+		listHoldingsStmt:           q.listHoldingsStmt,
+		listLeaderboardEntriesStmt: q.listLeaderboardEntriesStmt,
+		listLedgerStmt:             q.listLedgerStmt,
+		listOpenOrdersStmt:         q.listOpenOrdersStmt,
+		listOrdersStmt:             q.listOrdersStmt,
+		listPaymentsStmt:           q.listPaymentsStmt,
+		listPricesDescStmt:         q.listPricesDescStmt,
+		listStocksStmt:             q.listStocksStmt,
+		listUserIDsStmt:            q.listUserIDsStmt,
+		listWatchlistStmt:          q.listWatchlistStmt,
+		lockAccountStmt:            q.lockAccountStmt,
+		lockHoldingStmt:            q.lockHoldingStmt,
+		lockOrderStmt:              q.lockOrderStmt,
+		lockPaymentStmt:            q.lockPaymentStmt,
+		outboxSizeStmt:             q.outboxSizeStmt,
+		rankContestStmt:            q.rankContestStmt,
+		rankPersonalStmt:           q.rankPersonalStmt,
+		removeWatchStmt:            q.removeWatchStmt,
+		saveAccountStmt:            q.saveAccountStmt,
+		setLeaderboardTimeStmt:     q.setLeaderboardTimeStmt,
+		setStockPriceStmt:          q.setStockPriceStmt,
+		snapshotEquityStmt:         q.snapshotEquityStmt,
+		updateOrderStmt:            q.updateOrderStmt,
+		updatePaymentStmt:          q.updatePaymentStmt,
+		updateUserStmt:             q.updateUserStmt,
+		upsertHoldingStmt:          q.upsertHoldingStmt,
+		upsertStockStmt:            q.upsertStockStmt,
 	}
 }

@@ -35,6 +35,29 @@ type Account struct {
 	CreatedAt        time.Time
 }
 
+type Contest struct {
+	ID          string
+	Name        string
+	StartsAt    time.Time
+	EndsAt      time.Time
+	InitialCash decimal.Decimal
+	Listings    string
+	FinalAt     sql.NullTime
+	CreatedAt   time.Time
+}
+
+type EquitySnapshot struct {
+	AccountID     string
+	SnapDate      string
+	Cash          decimal.Decimal
+	HoldingsValue decimal.Decimal
+	Equity        decimal.Decimal
+	NetFlow       decimal.Decimal
+	FlowTotal     decimal.Decimal
+	TwrIndex      decimal.Decimal
+	TakenAt       time.Time
+}
+
 type Execution struct {
 	ID          string
 	OrderID     string
@@ -59,6 +82,24 @@ type Holding struct {
 	AveragePrice     decimal.Decimal
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+}
+
+type Leaderboard struct {
+	ContestID string
+	Period    string
+	AsOf      time.Time
+}
+
+type LeaderboardEntry struct {
+	ContestID  string
+	Period     string
+	Place      int64
+	AccountID  string
+	UserID     string
+	Nickname   string
+	ReturnRate decimal.Decimal
+	Equity     decimal.Decimal
+	Trades     int64
 }
 
 type Ledger struct {

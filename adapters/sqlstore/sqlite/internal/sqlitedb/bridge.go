@@ -22,8 +22,16 @@ func (b bridge) AppendLedger(ctx context.Context, arg sqldb.AppendLedgerParams) 
 	return b.q.AppendLedger(ctx, AppendLedgerParams(arg))
 }
 
+func (b bridge) ClearLeaderboard(ctx context.Context, arg sqldb.ClearLeaderboardParams) error {
+	return b.q.ClearLeaderboard(ctx, ClearLeaderboardParams(arg))
+}
+
 func (b bridge) CreateAccount(ctx context.Context, arg sqldb.CreateAccountParams) error {
 	return b.q.CreateAccount(ctx, CreateAccountParams(arg))
+}
+
+func (b bridge) CreateContest(ctx context.Context, arg sqldb.CreateContestParams) error {
+	return b.q.CreateContest(ctx, CreateContestParams(arg))
 }
 
 func (b bridge) CreateExecution(ctx context.Context, arg sqldb.CreateExecutionParams) error {
@@ -67,14 +75,28 @@ func (b bridge) Enqueue(ctx context.Context, arg sqldb.EnqueueParams) error {
 	return b.q.Enqueue(ctx, EnqueueParams(arg))
 }
 
+func (b bridge) FinalizeContest(ctx context.Context, arg sqldb.FinalizeContestParams) (int64, error) {
+	return b.q.FinalizeContest(ctx, FinalizeContestParams(arg))
+}
+
 func (b bridge) GetAccount(ctx context.Context, id string) (sqldb.Account, error) {
 	r, err := b.q.GetAccount(ctx, id)
 	return sqldb.Account(r), err
 }
 
+func (b bridge) GetContest(ctx context.Context, id string) (sqldb.Contest, error) {
+	r, err := b.q.GetContest(ctx, id)
+	return sqldb.Contest(r), err
+}
+
 func (b bridge) GetHolding(ctx context.Context, arg sqldb.GetHoldingParams) (sqldb.Holding, error) {
 	r, err := b.q.GetHolding(ctx, GetHoldingParams(arg))
 	return sqldb.Holding(r), err
+}
+
+func (b bridge) GetLeaderboard(ctx context.Context, arg sqldb.GetLeaderboardParams) (sqldb.Leaderboard, error) {
+	r, err := b.q.GetLeaderboard(ctx, GetLeaderboardParams(arg))
+	return sqldb.Leaderboard(r), err
 }
 
 func (b bridge) GetOrder(ctx context.Context, id string) (sqldb.Order, error) {
@@ -111,6 +133,11 @@ func (b bridge) InsertPrice(ctx context.Context, arg sqldb.InsertPriceParams) er
 	return b.q.InsertPrice(ctx, InsertPriceParams(arg))
 }
 
+func (b bridge) LastEquitySnapshot(ctx context.Context, arg sqldb.LastEquitySnapshotParams) (sqldb.EquitySnapshot, error) {
+	r, err := b.q.LastEquitySnapshot(ctx, LastEquitySnapshotParams(arg))
+	return sqldb.EquitySnapshot(r), err
+}
+
 func (b bridge) ListAccountExecutions(ctx context.Context, arg sqldb.ListAccountExecutionsParams) ([]sqldb.Execution, error) {
 	rows, err := b.q.ListAccountExecutions(ctx, ListAccountExecutionsParams(arg))
 	out := make([]sqldb.Execution, len(rows))
@@ -142,6 +169,28 @@ func (b bridge) ListBookOrders(ctx context.Context, arg sqldb.ListBookOrdersPara
 	return out, err
 }
 
+func (b bridge) ListContestAccountIDs(ctx context.Context, contestID string) ([]string, error) {
+	return b.q.ListContestAccountIDs(ctx, contestID)
+}
+
+func (b bridge) ListContests(ctx context.Context, limit int64) ([]sqldb.Contest, error) {
+	rows, err := b.q.ListContests(ctx, limit)
+	out := make([]sqldb.Contest, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Contest(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListEquitySnapshots(ctx context.Context, arg sqldb.ListEquitySnapshotsParams) ([]sqldb.EquitySnapshot, error) {
+	rows, err := b.q.ListEquitySnapshots(ctx, ListEquitySnapshotsParams(arg))
+	out := make([]sqldb.EquitySnapshot, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.EquitySnapshot(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListExecutions(ctx context.Context, orderIds []string) ([]sqldb.Execution, error) {
 	rows, err := b.q.ListExecutions(ctx, orderIds)
 	out := make([]sqldb.Execution, len(rows))
@@ -165,6 +214,15 @@ func (b bridge) ListHoldings(ctx context.Context, accountID string) ([]sqldb.Hol
 	out := make([]sqldb.Holding, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.Holding(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListLeaderboardEntries(ctx context.Context, arg sqldb.ListLeaderboardEntriesParams) ([]sqldb.LeaderboardEntry, error) {
+	rows, err := b.q.ListLeaderboardEntries(ctx, ListLeaderboardEntriesParams(arg))
+	out := make([]sqldb.LeaderboardEntry, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.LeaderboardEntry(r)
 	}
 	return out, err
 }
@@ -260,6 +318,14 @@ func (b bridge) OutboxSize(ctx context.Context) (int64, error) {
 	return b.q.OutboxSize(ctx)
 }
 
+func (b bridge) RankContest(ctx context.Context, contestID string) (int64, error) {
+	return b.q.RankContest(ctx, contestID)
+}
+
+func (b bridge) RankPersonal(ctx context.Context, arg sqldb.RankPersonalParams) (int64, error) {
+	return b.q.RankPersonal(ctx, RankPersonalParams(arg))
+}
+
 func (b bridge) RemoveWatch(ctx context.Context, arg sqldb.RemoveWatchParams) (int64, error) {
 	return b.q.RemoveWatch(ctx, RemoveWatchParams(arg))
 }
@@ -268,8 +334,16 @@ func (b bridge) SaveAccount(ctx context.Context, arg sqldb.SaveAccountParams) (i
 	return b.q.SaveAccount(ctx, SaveAccountParams(arg))
 }
 
+func (b bridge) SetLeaderboardTime(ctx context.Context, arg sqldb.SetLeaderboardTimeParams) error {
+	return b.q.SetLeaderboardTime(ctx, SetLeaderboardTimeParams(arg))
+}
+
 func (b bridge) SetStockPrice(ctx context.Context, arg sqldb.SetStockPriceParams) (int64, error) {
 	return b.q.SetStockPrice(ctx, SetStockPriceParams(arg))
+}
+
+func (b bridge) SnapshotEquity(ctx context.Context, arg sqldb.SnapshotEquityParams) (int64, error) {
+	return b.q.SnapshotEquity(ctx, SnapshotEquityParams(arg))
 }
 
 func (b bridge) UpdateOrder(ctx context.Context, arg sqldb.UpdateOrderParams) (int64, error) {
