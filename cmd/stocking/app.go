@@ -200,6 +200,7 @@ func (m *Main) Open(ctx context.Context) error {
 		InitialCash: m.Config.InitialCash, Fees: m.Config.Fees, Calendar: cal,
 		OrderWorkflows: m.Temporal != nil, Payments: m.Config.PaymentConfig(),
 		FreeDepositDailyLimit: m.Config.FreeDepositDailyLimit, RiskFreeRate: m.Config.RiskFreeRate,
+		FillParticipation: m.Config.FillParticipation, MarketDepth: m.Config.MarketDepth,
 	})
 	if err != nil {
 		return err

@@ -100,6 +100,14 @@ type ListAccountExecutionsParams struct {
 	Limit     int64
 }
 
+type ListBookOrdersParams struct {
+	StockCode string
+	Book      sql.NullString
+	Side      string
+	MaxKey    sql.NullInt64
+	Limit     int64
+}
+
 type DeleteHoldingParams struct {
 	AccountID string
 	StockCode string
@@ -397,6 +405,11 @@ type Order struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	AccountID        string
+	StopPrice        decimal.NullDecimal
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 }
 
 type Outbox struct {
@@ -494,17 +507,16 @@ type CreateOrderParams struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	AccountID        string
+	StopPrice        decimal.NullDecimal
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 }
 
 type GetOrderByClientIDParams struct {
 	UserID        string
 	ClientOrderID sql.NullString
-}
-
-type ListCrossingOrdersParams struct {
-	StockCode string
-	PriceKey  sql.NullInt64
-	Limit     int64
 }
 
 type ListExpiringOrdersParams struct {
@@ -523,6 +535,13 @@ type ListOrdersParams struct {
 
 type UpdateOrderParams struct {
 	Status           string
+	Quantity         int64
+	LimitPrice       decimal.NullDecimal
+	PriceKey         sql.NullInt64
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 	FilledQuantity   int64
 	AverageFillPrice decimal.NullDecimal
 	ReservedAmount   decimal.Decimal
@@ -790,9 +809,9 @@ type Queries interface {
 	ListAccountIDs(ctx context.Context, arg ListAccountIDsParams) ([]string, error)
 	ListAccountOrdersChanged(ctx context.Context, arg ListAccountOrdersChangedParams) ([]Order, error)
 	ListAccounts(ctx context.Context, userID string) ([]Account, error)
+	ListBookOrders(ctx context.Context, arg ListBookOrdersParams) ([]Order, error)
 	ListContestAccountIDs(ctx context.Context, contestID string) ([]string, error)
 	ListContests(ctx context.Context, limit int64) ([]Contest, error)
-	ListCrossingOrders(ctx context.Context, arg ListCrossingOrdersParams) ([]Order, error)
 	ListDailyBars(ctx context.Context, arg ListDailyBarsParams) ([]DailyBar, error)
 	ListEquitySnapshots(ctx context.Context, arg ListEquitySnapshotsParams) ([]EquitySnapshot, error)
 	ListExecutions(ctx context.Context, orderIds []string) ([]Execution, error)

@@ -213,6 +213,15 @@ func (b bridge) ListAccounts(ctx context.Context, userID string) ([]sqldb.Accoun
 	return out, err
 }
 
+func (b bridge) ListBookOrders(ctx context.Context, arg sqldb.ListBookOrdersParams) ([]sqldb.Order, error) {
+	rows, err := b.q.ListBookOrders(ctx, ListBookOrdersParams(arg))
+	out := make([]sqldb.Order, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Order(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListContestAccountIDs(ctx context.Context, contestID string) ([]string, error) {
 	return b.q.ListContestAccountIDs(ctx, contestID)
 }
@@ -222,15 +231,6 @@ func (b bridge) ListContests(ctx context.Context, limit int64) ([]sqldb.Contest,
 	out := make([]sqldb.Contest, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.Contest(r)
-	}
-	return out, err
-}
-
-func (b bridge) ListCrossingOrders(ctx context.Context, arg sqldb.ListCrossingOrdersParams) ([]sqldb.Order, error) {
-	rows, err := b.q.ListCrossingOrders(ctx, ListCrossingOrdersParams(arg))
-	out := make([]sqldb.Order, len(rows))
-	for i, r := range rows {
-		out[i] = sqldb.Order(r)
 	}
 	return out, err
 }

@@ -144,14 +144,14 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listAccountsStmt, err = db.PrepareContext(ctx, listAccounts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAccounts: %w", err)
 	}
+	if q.listBookOrdersStmt, err = db.PrepareContext(ctx, listBookOrders); err != nil {
+		return nil, fmt.Errorf("error preparing query ListBookOrders: %w", err)
+	}
 	if q.listContestAccountIDsStmt, err = db.PrepareContext(ctx, listContestAccountIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query ListContestAccountIDs: %w", err)
 	}
 	if q.listContestsStmt, err = db.PrepareContext(ctx, listContests); err != nil {
 		return nil, fmt.Errorf("error preparing query ListContests: %w", err)
-	}
-	if q.listCrossingOrdersStmt, err = db.PrepareContext(ctx, listCrossingOrders); err != nil {
-		return nil, fmt.Errorf("error preparing query ListCrossingOrders: %w", err)
 	}
 	if q.listDailyBarsStmt, err = db.PrepareContext(ctx, listDailyBars); err != nil {
 		return nil, fmt.Errorf("error preparing query ListDailyBars: %w", err)
@@ -487,6 +487,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listAccountsStmt: %w", cerr)
 		}
 	}
+	if q.listBookOrdersStmt != nil {
+		if cerr := q.listBookOrdersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listBookOrdersStmt: %w", cerr)
+		}
+	}
 	if q.listContestAccountIDsStmt != nil {
 		if cerr := q.listContestAccountIDsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listContestAccountIDsStmt: %w", cerr)
@@ -495,11 +500,6 @@ func (q *Queries) Close() error {
 	if q.listContestsStmt != nil {
 		if cerr := q.listContestsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listContestsStmt: %w", cerr)
-		}
-	}
-	if q.listCrossingOrdersStmt != nil {
-		if cerr := q.listCrossingOrdersStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing listCrossingOrdersStmt: %w", cerr)
 		}
 	}
 	if q.listDailyBarsStmt != nil {
@@ -796,9 +796,9 @@ type Queries struct {
 	listAccountIDsStmt           *sql.Stmt
 	listAccountOrdersChangedStmt *sql.Stmt
 	listAccountsStmt             *sql.Stmt
+	listBookOrdersStmt           *sql.Stmt
 	listContestAccountIDsStmt    *sql.Stmt
 	listContestsStmt             *sql.Stmt
-	listCrossingOrdersStmt       *sql.Stmt
 	listDailyBarsStmt            *sql.Stmt
 	listEquitySnapshotsStmt      *sql.Stmt
 	listExecutionsStmt           *sql.Stmt
@@ -888,9 +888,9 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listAccountIDsStmt:           q.listAccountIDsStmt,
 		listAccountOrdersChangedStmt: q.listAccountOrdersChangedStmt,
 		listAccountsStmt:             q.listAccountsStmt,
+		listBookOrdersStmt:           q.listBookOrdersStmt,
 		listContestAccountIDsStmt:    q.listContestAccountIDsStmt,
 		listContestsStmt:             q.listContestsStmt,
-		listCrossingOrdersStmt:       q.listCrossingOrdersStmt,
 		listDailyBarsStmt:            q.listDailyBarsStmt,
 		listEquitySnapshotsStmt:      q.listEquitySnapshotsStmt,
 		listExecutionsStmt:           q.listExecutionsStmt,
