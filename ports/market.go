@@ -17,6 +17,15 @@ type MarketReader interface {
 	ListDailyBars(ctx context.Context, code, fromDay, toDay string, limit int) ([]domain.Bar, error)
 	// GetMarketDay returns domain.ErrNotFound for a date never rolled.
 	GetMarketDay(ctx context.Context, day string) (MarketDayRecord, error)
+	// GetLease returns domain.ErrNotFound when nobody holds the lease.
+	GetLease(ctx context.Context, name string) (Lease, error)
+}
+
+// Lease says who drives a market feed until when.
+type Lease struct {
+	Name      string
+	Owner     string
+	ExpiresAt time.Time
 }
 
 // MarketDayRecord is what happened on a Seoul date: when it was rolled,
@@ -44,4 +53,11 @@ type MarketWriter interface {
 	MarkRolled(ctx context.Context, day string, at time.Time, force bool) (bool, error)
 	// MarkClosed records that day's close was processed.
 	MarkClosed(ctx context.Context, day string, at time.Time) error
+	// TakeLease gives the lease to owner until expires when owner holds
+	// it or it expired before now, and reports whether it did. Taking a
+	// lease nobody ever held may instead fail with domain.ErrDuplicate
+	// when another owner took it first.
+	TakeLease(ctx context.Context, name, owner string, now, expires time.Time) (bool, error)
+	// ReleaseLease gives up owner's lease, if owner still holds it.
+	ReleaseLease(ctx context.Context, name, owner string) error
 }

@@ -120,3 +120,31 @@ func (t *tx) UpsertDailyBars(ctx context.Context, bars []domain.Bar) error {
 	}
 	return nil
 }
+
+// GetLease returns a feed lease.
+func (r reader) GetLease(ctx context.Context, name string) (ports.Lease, error) {
+	return get(r, ctx, "get lease", sqldb.Queries.GetLease, name, func(l sqldb.FeedLease) ports.Lease {
+		return ports.Lease{Name: l.Name, Owner: l.Owner, ExpiresAt: l.ExpiresAt}
+	})
+}
+
+// TakeLease renews or takes over a lease, or creates it.
+func (t *tx) TakeLease(ctx context.Context, name, owner string, now, expires time.Time) (bool, error) {
+	n, err := exec(t, ctx, "take lease", Counted, sqldb.Queries.TakeLease,
+		sqldb.TakeLeaseParams{Owner: owner, ExpiresAt: expires.UTC(), Name: name, Now: now.UTC()})
+	if err != nil || n == 1 {
+		return n == 1, err
+	}
+	if _, err := t.GetLease(ctx, name); !domain.IsCode(err, domain.CodeNotFound) {
+		return false, err
+	}
+	return true, blind(t, ctx, "take lease", sqldb.Queries.InsertLease,
+		sqldb.InsertLeaseParams{Name: name, Owner: owner, ExpiresAt: expires.UTC()})
+}
+
+// ReleaseLease deletes owner's lease.
+func (t *tx) ReleaseLease(ctx context.Context, name, owner string) error {
+	_, err := exec(t, ctx, "release lease", Counted, sqldb.Queries.ReleaseLease,
+		sqldb.ReleaseLeaseParams{Name: name, Owner: owner})
+	return err
+}

@@ -33,6 +33,9 @@ type Config struct {
 	Fees         domain.Fees
 	LogLevel     string
 	FeedInterval time.Duration
+	// FeedLeaseTTL is how long a feed's lease lasts unrenewed
+	// (FEED_LEASE_TTL): a standby takes over within 4/3 of it.
+	FeedLeaseTTL time.Duration
 
 	// MarketData chooses the feed: simulated, replay or kis (MARKET_DATA).
 	MarketData string
@@ -145,8 +148,8 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 		}
 		c.JWTSecret = devJWTSecret
 	}
-	durations := map[string]*time.Duration{"ACCESS_TOKEN_TTL": &c.AccessTTL, "REFRESH_TOKEN_TTL": &c.RefreshTTL, "FEED_INTERVAL": &c.FeedInterval, "RECONCILE_INTERVAL": &c.ReconcileInterval, "RECONCILE_MIN_AGE": &c.ReconcileMinAge}
-	defaults := map[string]string{"ACCESS_TOKEN_TTL": "30m", "REFRESH_TOKEN_TTL": "336h", "FEED_INTERVAL": "1s", "RECONCILE_INTERVAL": "5m", "RECONCILE_MIN_AGE": "10s"}
+	durations := map[string]*time.Duration{"ACCESS_TOKEN_TTL": &c.AccessTTL, "REFRESH_TOKEN_TTL": &c.RefreshTTL, "FEED_INTERVAL": &c.FeedInterval, "FEED_LEASE_TTL": &c.FeedLeaseTTL, "RECONCILE_INTERVAL": &c.ReconcileInterval, "RECONCILE_MIN_AGE": &c.ReconcileMinAge}
+	defaults := map[string]string{"ACCESS_TOKEN_TTL": "30m", "REFRESH_TOKEN_TTL": "336h", "FEED_INTERVAL": "1s", "FEED_LEASE_TTL": "10s", "RECONCILE_INTERVAL": "5m", "RECONCILE_MIN_AGE": "10s"}
 	for k, p := range durations {
 		v := e.get(k, defaults[k])
 		d, err := time.ParseDuration(v)
@@ -154,6 +157,9 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 			fail("%s must be a duration such as 30m or 1s, got %q", k, v)
 		}
 		*p = d
+	}
+	if c.FeedLeaseTTL < time.Second {
+		fail("FEED_LEASE_TTL must be at least 1s, got %s", c.FeedLeaseTTL)
 	}
 	cost := e.get("BCRYPT_COST", "10")
 	if n, err := strconv.Atoi(cost); err != nil || n < 4 || n > 16 {

@@ -50,3 +50,19 @@ ON DUPLICATE KEY UPDATE
     low = sqlc.arg(low),
     close = sqlc.arg(close),
     volume = sqlc.arg(volume);
+
+-- Feed leases. A holder renews its lease before it expires; anyone takes
+-- an expired one. The update is conditional, so two contenders cannot
+-- both win; the insert of a first lease loses to another on the key.
+-- name: TakeLease :execrows
+UPDATE feed_leases SET owner = sqlc.arg(owner), expires_at = sqlc.arg(expires_at)
+WHERE name = sqlc.arg(name) AND (owner = sqlc.arg(owner) OR expires_at < sqlc.arg(now));
+
+-- name: InsertLease :exec
+INSERT INTO feed_leases (name, owner, expires_at) VALUES (sqlc.arg(name), sqlc.arg(owner), sqlc.arg(expires_at));
+
+-- name: GetLease :one
+SELECT * FROM feed_leases WHERE name = sqlc.arg(name);
+
+-- name: ReleaseLease :execrows
+DELETE FROM feed_leases WHERE name = sqlc.arg(name) AND owner = sqlc.arg(owner);

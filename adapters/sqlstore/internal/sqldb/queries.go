@@ -139,6 +139,12 @@ type ListLedgerParams struct {
 	Limit     int64
 }
 
+type InsertLeaseParams struct {
+	Name      string
+	Owner     string
+	ExpiresAt time.Time
+}
+
 type InsertMarketDayParams struct {
 	Day      string
 	RolledAt time.Time
@@ -185,6 +191,11 @@ type RecordTradeParams struct {
 	Code      string
 }
 
+type ReleaseLeaseParams struct {
+	Name  string
+	Owner string
+}
+
 type SetMarketDayClosedParams struct {
 	ClosedAt sql.NullTime
 	Day      string
@@ -193,6 +204,13 @@ type SetMarketDayClosedParams struct {
 type SetMarketDayRolledParams struct {
 	RolledAt time.Time
 	Day      string
+}
+
+type TakeLeaseParams struct {
+	Owner     string
+	ExpiresAt time.Time
+	Name      string
+	Now       time.Time
 }
 
 type UpsertDailyBarParams struct {
@@ -253,6 +271,12 @@ type Execution struct {
 	RealizedPnl decimal.Decimal
 	ExecutedAt  time.Time
 	AccountID   string
+}
+
+type FeedLease struct {
+	Name      string
+	Owner     string
+	ExpiresAt time.Time
 }
 
 type Holding struct {
@@ -589,6 +613,7 @@ type Queries interface {
 	Enqueue(ctx context.Context, arg EnqueueParams) error
 	GetAccount(ctx context.Context, id string) (Account, error)
 	GetHolding(ctx context.Context, arg GetHoldingParams) (Holding, error)
+	GetLease(ctx context.Context, name string) (FeedLease, error)
 	GetMarketDay(ctx context.Context, day string) (MarketDay, error)
 	GetOrder(ctx context.Context, id string) (Order, error)
 	GetOrderByClientID(ctx context.Context, arg GetOrderByClientIDParams) (Order, error)
@@ -596,6 +621,7 @@ type Queries interface {
 	GetStock(ctx context.Context, code string) (Stock, error)
 	GetUser(ctx context.Context, id string) (User, error)
 	GetUserByEmail(ctx context.Context, email string) (User, error)
+	InsertLease(ctx context.Context, arg InsertLeaseParams) error
 	InsertMarketDay(ctx context.Context, arg InsertMarketDayParams) error
 	InsertPrice(ctx context.Context, arg InsertPriceParams) error
 	InsertTrade(ctx context.Context, arg InsertTradeParams) error
@@ -622,12 +648,14 @@ type Queries interface {
 	LockPayment(ctx context.Context, id string) (Payment, error)
 	OutboxSize(ctx context.Context) (int64, error)
 	RecordTrade(ctx context.Context, arg RecordTradeParams) (int64, error)
+	ReleaseLease(ctx context.Context, arg ReleaseLeaseParams) (int64, error)
 	RemoveWatch(ctx context.Context, arg RemoveWatchParams) (int64, error)
 	RollStocks(ctx context.Context, updatedAt time.Time) (int64, error)
 	SaveAccount(ctx context.Context, arg SaveAccountParams) (int64, error)
 	SetMarketDayClosed(ctx context.Context, arg SetMarketDayClosedParams) (int64, error)
 	SetMarketDayRolled(ctx context.Context, arg SetMarketDayRolledParams) (int64, error)
 	SetStockPrice(ctx context.Context, arg SetStockPriceParams) (int64, error)
+	TakeLease(ctx context.Context, arg TakeLeaseParams) (int64, error)
 	UpdateOrder(ctx context.Context, arg UpdateOrderParams) (int64, error)
 	UpdatePayment(ctx context.Context, arg UpdatePaymentParams) (int64, error)
 	UpdateUser(ctx context.Context, arg UpdateUserParams) (int64, error)

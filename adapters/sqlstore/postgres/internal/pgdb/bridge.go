@@ -78,6 +78,11 @@ func (b bridge) GetHolding(ctx context.Context, arg sqldb.GetHoldingParams) (sql
 	return sqldb.Holding(r), err
 }
 
+func (b bridge) GetLease(ctx context.Context, name string) (sqldb.FeedLease, error) {
+	r, err := b.q.GetLease(ctx, name)
+	return sqldb.FeedLease(r), err
+}
+
 func (b bridge) GetMarketDay(ctx context.Context, day string) (sqldb.MarketDay, error) {
 	r, err := b.q.GetMarketDay(ctx, day)
 	return sqldb.MarketDay(r), err
@@ -111,6 +116,10 @@ func (b bridge) GetUser(ctx context.Context, id string) (sqldb.User, error) {
 func (b bridge) GetUserByEmail(ctx context.Context, email string) (sqldb.User, error) {
 	r, err := b.q.GetUserByEmail(ctx, email)
 	return sqldb.User(r), err
+}
+
+func (b bridge) InsertLease(ctx context.Context, arg sqldb.InsertLeaseParams) error {
+	return b.q.InsertLease(ctx, InsertLeaseParams(arg))
 }
 
 func (b bridge) InsertMarketDay(ctx context.Context, arg sqldb.InsertMarketDayParams) error {
@@ -296,6 +305,10 @@ func (b bridge) RecordTrade(ctx context.Context, arg sqldb.RecordTradeParams) (i
 	return b.q.RecordTrade(ctx, RecordTradeParams(arg))
 }
 
+func (b bridge) ReleaseLease(ctx context.Context, arg sqldb.ReleaseLeaseParams) (int64, error) {
+	return b.q.ReleaseLease(ctx, ReleaseLeaseParams(arg))
+}
+
 func (b bridge) RemoveWatch(ctx context.Context, arg sqldb.RemoveWatchParams) (int64, error) {
 	return b.q.RemoveWatch(ctx, RemoveWatchParams(arg))
 }
@@ -318,6 +331,10 @@ func (b bridge) SetMarketDayRolled(ctx context.Context, arg sqldb.SetMarketDayRo
 
 func (b bridge) SetStockPrice(ctx context.Context, arg sqldb.SetStockPriceParams) (int64, error) {
 	return b.q.SetStockPrice(ctx, SetStockPriceParams(arg))
+}
+
+func (b bridge) TakeLease(ctx context.Context, arg sqldb.TakeLeaseParams) (int64, error) {
+	return b.q.TakeLease(ctx, TakeLeaseParams(arg))
 }
 
 func (b bridge) UpdateOrder(ctx context.Context, arg sqldb.UpdateOrderParams) (int64, error) {

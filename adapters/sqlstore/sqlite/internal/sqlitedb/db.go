@@ -66,6 +66,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getHoldingStmt, err = db.PrepareContext(ctx, getHolding); err != nil {
 		return nil, fmt.Errorf("error preparing query GetHolding: %w", err)
 	}
+	if q.getLeaseStmt, err = db.PrepareContext(ctx, getLease); err != nil {
+		return nil, fmt.Errorf("error preparing query GetLease: %w", err)
+	}
 	if q.getMarketDayStmt, err = db.PrepareContext(ctx, getMarketDay); err != nil {
 		return nil, fmt.Errorf("error preparing query GetMarketDay: %w", err)
 	}
@@ -86,6 +89,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.getUserByEmailStmt, err = db.PrepareContext(ctx, getUserByEmail); err != nil {
 		return nil, fmt.Errorf("error preparing query GetUserByEmail: %w", err)
+	}
+	if q.insertLeaseStmt, err = db.PrepareContext(ctx, insertLease); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertLease: %w", err)
 	}
 	if q.insertMarketDayStmt, err = db.PrepareContext(ctx, insertMarketDay); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertMarketDay: %w", err)
@@ -165,6 +171,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.recordTradeStmt, err = db.PrepareContext(ctx, recordTrade); err != nil {
 		return nil, fmt.Errorf("error preparing query RecordTrade: %w", err)
 	}
+	if q.releaseLeaseStmt, err = db.PrepareContext(ctx, releaseLease); err != nil {
+		return nil, fmt.Errorf("error preparing query ReleaseLease: %w", err)
+	}
 	if q.removeWatchStmt, err = db.PrepareContext(ctx, removeWatch); err != nil {
 		return nil, fmt.Errorf("error preparing query RemoveWatch: %w", err)
 	}
@@ -182,6 +191,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.setStockPriceStmt, err = db.PrepareContext(ctx, setStockPrice); err != nil {
 		return nil, fmt.Errorf("error preparing query SetStockPrice: %w", err)
+	}
+	if q.takeLeaseStmt, err = db.PrepareContext(ctx, takeLease); err != nil {
+		return nil, fmt.Errorf("error preparing query TakeLease: %w", err)
 	}
 	if q.updateOrderStmt, err = db.PrepareContext(ctx, updateOrder); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateOrder: %w", err)
@@ -276,6 +288,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getHoldingStmt: %w", cerr)
 		}
 	}
+	if q.getLeaseStmt != nil {
+		if cerr := q.getLeaseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getLeaseStmt: %w", cerr)
+		}
+	}
 	if q.getMarketDayStmt != nil {
 		if cerr := q.getMarketDayStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getMarketDayStmt: %w", cerr)
@@ -309,6 +326,11 @@ func (q *Queries) Close() error {
 	if q.getUserByEmailStmt != nil {
 		if cerr := q.getUserByEmailStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getUserByEmailStmt: %w", cerr)
+		}
+	}
+	if q.insertLeaseStmt != nil {
+		if cerr := q.insertLeaseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertLeaseStmt: %w", cerr)
 		}
 	}
 	if q.insertMarketDayStmt != nil {
@@ -441,6 +463,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing recordTradeStmt: %w", cerr)
 		}
 	}
+	if q.releaseLeaseStmt != nil {
+		if cerr := q.releaseLeaseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing releaseLeaseStmt: %w", cerr)
+		}
+	}
 	if q.removeWatchStmt != nil {
 		if cerr := q.removeWatchStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing removeWatchStmt: %w", cerr)
@@ -469,6 +496,11 @@ func (q *Queries) Close() error {
 	if q.setStockPriceStmt != nil {
 		if cerr := q.setStockPriceStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setStockPriceStmt: %w", cerr)
+		}
+	}
+	if q.takeLeaseStmt != nil {
+		if cerr := q.takeLeaseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing takeLeaseStmt: %w", cerr)
 		}
 	}
 	if q.updateOrderStmt != nil {
@@ -554,6 +586,7 @@ type Queries struct {
 	enqueueStmt               *sql.Stmt
 	getAccountStmt            *sql.Stmt
 	getHoldingStmt            *sql.Stmt
+	getLeaseStmt              *sql.Stmt
 	getMarketDayStmt          *sql.Stmt
 	getOrderStmt              *sql.Stmt
 	getOrderByClientIDStmt    *sql.Stmt
@@ -561,6 +594,7 @@ type Queries struct {
 	getStockStmt              *sql.Stmt
 	getUserStmt               *sql.Stmt
 	getUserByEmailStmt        *sql.Stmt
+	insertLeaseStmt           *sql.Stmt
 	insertMarketDayStmt       *sql.Stmt
 	insertPriceStmt           *sql.Stmt
 	insertTradeStmt           *sql.Stmt
@@ -587,12 +621,14 @@ type Queries struct {
 	lockPaymentStmt           *sql.Stmt
 	outboxSizeStmt            *sql.Stmt
 	recordTradeStmt           *sql.Stmt
+	releaseLeaseStmt          *sql.Stmt
 	removeWatchStmt           *sql.Stmt
 	rollStocksStmt            *sql.Stmt
 	saveAccountStmt           *sql.Stmt
 	setMarketDayClosedStmt    *sql.Stmt
 	setMarketDayRolledStmt    *sql.Stmt
 	setStockPriceStmt         *sql.Stmt
+	takeLeaseStmt             *sql.Stmt
 	updateOrderStmt           *sql.Stmt
 	updatePaymentStmt         *sql.Stmt
 	updateUserStmt            *sql.Stmt
@@ -619,6 +655,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		enqueueStmt:               q.enqueueStmt,
 		getAccountStmt:            q.getAccountStmt,
 		getHoldingStmt:            q.getHoldingStmt,
+		getLeaseStmt:              q.getLeaseStmt,
 		getMarketDayStmt:          q.getMarketDayStmt,
 		getOrderStmt:              q.getOrderStmt,
 		getOrderByClientIDStmt:    q.getOrderByClientIDStmt,
@@ -626,6 +663,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getStockStmt:              q.getStockStmt,
 		getUserStmt:               q.getUserStmt,
 		getUserByEmailStmt:        q.getUserByEmailStmt,
+		insertLeaseStmt:           q.insertLeaseStmt,
 		insertMarketDayStmt:       q.insertMarketDayStmt,
 		insertPriceStmt:           q.insertPriceStmt,
 		insertTradeStmt:           q.insertTradeStmt,
@@ -652,12 +690,14 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		lockPaymentStmt:           q.lockPaymentStmt,
 		outboxSizeStmt:            q.outboxSizeStmt,
 		recordTradeStmt:           q.recordTradeStmt,
+		releaseLeaseStmt:          q.releaseLeaseStmt,
 		removeWatchStmt:           q.removeWatchStmt,
 		rollStocksStmt:            q.rollStocksStmt,
 		saveAccountStmt:           q.saveAccountStmt,
 		setMarketDayClosedStmt:    q.setMarketDayClosedStmt,
 		setMarketDayRolledStmt:    q.setMarketDayRolledStmt,
 		setStockPriceStmt:         q.setStockPriceStmt,
+		takeLeaseStmt:             q.takeLeaseStmt,
 		updateOrderStmt:           q.updateOrderStmt,
 		updatePaymentStmt:         q.updatePaymentStmt,
 		updateUserStmt:            q.updateUserStmt,

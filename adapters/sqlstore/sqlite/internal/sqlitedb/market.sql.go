@@ -13,6 +13,17 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+const getLease = `-- name: GetLease :one
+SELECT name, owner, expires_at FROM feed_leases WHERE name = ?1
+`
+
+func (q *Queries) GetLease(ctx context.Context, name string) (FeedLease, error) {
+	row := q.queryRow(ctx, q.getLeaseStmt, getLease, name)
+	var i FeedLease
+	err := row.Scan(&i.Name, &i.Owner, &i.ExpiresAt)
+	return i, err
+}
+
 const getMarketDay = `-- name: GetMarketDay :one
 SELECT day, rolled_at, closed_at FROM market_days WHERE day = ?1
 `
@@ -22,6 +33,21 @@ func (q *Queries) GetMarketDay(ctx context.Context, day string) (MarketDay, erro
 	var i MarketDay
 	err := row.Scan(&i.Day, &i.RolledAt, &i.ClosedAt)
 	return i, err
+}
+
+const insertLease = `-- name: InsertLease :exec
+INSERT INTO feed_leases (name, owner, expires_at) VALUES (?1, ?2, ?3)
+`
+
+type InsertLeaseParams struct {
+	Name      string
+	Owner     string
+	ExpiresAt time.Time
+}
+
+func (q *Queries) InsertLease(ctx context.Context, arg InsertLeaseParams) error {
+	_, err := q.exec(ctx, q.insertLeaseStmt, insertLease, arg.Name, arg.Owner, arg.ExpiresAt)
+	return err
 }
 
 const insertMarketDay = `-- name: InsertMarketDay :exec
@@ -207,6 +233,23 @@ func (q *Queries) RecordTrade(ctx context.Context, arg RecordTradeParams) (int64
 	return result.RowsAffected()
 }
 
+const releaseLease = `-- name: ReleaseLease :execrows
+DELETE FROM feed_leases WHERE name = ?1 AND owner = ?2
+`
+
+type ReleaseLeaseParams struct {
+	Name  string
+	Owner string
+}
+
+func (q *Queries) ReleaseLease(ctx context.Context, arg ReleaseLeaseParams) (int64, error) {
+	result, err := q.exec(ctx, q.releaseLeaseStmt, releaseLease, arg.Name, arg.Owner)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const rollStocks = `-- name: RollStocks :execrows
 UPDATE stocks SET prev_close = price, volume = 0, updated_at = ?1
 `
@@ -249,6 +292,34 @@ type SetMarketDayRolledParams struct {
 
 func (q *Queries) SetMarketDayRolled(ctx context.Context, arg SetMarketDayRolledParams) (int64, error) {
 	result, err := q.exec(ctx, q.setMarketDayRolledStmt, setMarketDayRolled, arg.RolledAt, arg.Day)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const takeLease = `-- name: TakeLease :execrows
+UPDATE feed_leases SET owner = ?1, expires_at = ?2
+WHERE name = ?3 AND (owner = ?1 OR expires_at < ?4)
+`
+
+type TakeLeaseParams struct {
+	Owner     string
+	ExpiresAt time.Time
+	Name      string
+	Now       time.Time
+}
+
+// Feed leases. A holder renews its lease before it expires; anyone takes
+// an expired one. The update is conditional, so two contenders cannot
+// both win; the insert of a first lease loses to another on the key.
+func (q *Queries) TakeLease(ctx context.Context, arg TakeLeaseParams) (int64, error) {
+	result, err := q.exec(ctx, q.takeLeaseStmt, takeLease,
+		arg.Owner,
+		arg.ExpiresAt,
+		arg.Name,
+		arg.Now,
+	)
 	if err != nil {
 		return 0, err
 	}
