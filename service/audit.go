@@ -149,7 +149,7 @@ func (s *Auditor) Account(ctx context.Context, accountID string) ([]Violation, e
 	sum := decimal.Zero
 	for i, l := range ledger {
 		switch l.Type {
-		case domain.TxDeposit, domain.TxWithdraw, domain.TxBuy, domain.TxSell:
+		case domain.TxDeposit, domain.TxWithdraw, domain.TxBuy, domain.TxSell, domain.TxDividend, domain.TxTax:
 		default:
 			bad("ledger-type", "row %s has unexpected type %s", l.ID, l.Type)
 		}
@@ -262,6 +262,10 @@ func ledgerDelta(l domain.LedgerEntry) decimal.Decimal {
 		return l.Amount.Add(l.Commission).Neg()
 	case domain.TxSell:
 		return l.Amount.Sub(l.Commission).Sub(l.Tax)
+	case domain.TxDividend:
+		return l.Amount
+	case domain.TxTax:
+		return l.Amount.Neg()
 	}
 	return decimal.Zero
 }

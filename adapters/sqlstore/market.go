@@ -148,3 +148,63 @@ func (t *tx) ReleaseLease(ctx context.Context, name, owner string) error {
 		sqldb.ReleaseLeaseParams{Name: name, Owner: owner})
 	return err
 }
+
+func dividend(r sqldb.Dividend) domain.Dividend {
+	return domain.Dividend{
+		ID: r.ID, StockCode: r.StockCode, RecordDate: r.RecordDate, PayDate: r.PayDate, PerShare: r.PerShare,
+		RecordedAt: timeOf(r.RecordedAt), PaidAt: timeOf(r.PaidAt), CreatedAt: r.CreatedAt,
+	}
+}
+
+// ListDividendsToRecord returns the dividends whose holders are due to be
+// kept.
+func (r reader) ListDividendsToRecord(ctx context.Context, day string) ([]domain.Dividend, error) {
+	return list(r, ctx, "list dividends to record", sqldb.Queries.ListDividendsToRecord, day, dividend)
+}
+
+// ListDividendsDue returns the dividends due to be paid.
+func (r reader) ListDividendsDue(ctx context.Context, day string) ([]domain.Dividend, error) {
+	return list(r, ctx, "list dividends due", sqldb.Queries.ListDividendsDue, day, dividend)
+}
+
+// ListUnpaidHolders returns a dividend's unpaid holders.
+func (r reader) ListUnpaidHolders(ctx context.Context, dividendID string, n int) ([]domain.DividendHolder, error) {
+	return list(r, ctx, "list unpaid holders", sqldb.Queries.ListUnpaidHolders,
+		sqldb.ListUnpaidHoldersParams{DividendID: dividendID, Limit: limit(n)},
+		func(h sqldb.DividendHolder) domain.DividendHolder {
+			return domain.DividendHolder{DividendID: h.DividendID, AccountID: h.AccountID, Quantity: h.Quantity}
+		})
+}
+
+// UpsertDividend adds or restates a dividend.
+func (t *tx) UpsertDividend(ctx context.Context, d domain.Dividend) error {
+	return blind(t, ctx, "upsert dividend", sqldb.Queries.UpsertDividend, sqldb.UpsertDividendParams{
+		ID: d.ID, StockCode: d.StockCode, RecordDate: d.RecordDate, PayDate: d.PayDate,
+		PerShare: d.PerShare, CreatedAt: orNow(d.CreatedAt),
+	})
+}
+
+// RecordDividendHolders keeps the holders of record once.
+func (t *tx) RecordDividendHolders(ctx context.Context, d domain.Dividend, at time.Time) (bool, error) {
+	n, err := exec(t, ctx, "record dividend holders", Counted, sqldb.Queries.SetDividendRecorded,
+		sqldb.SetDividendRecordedParams{RecordedAt: nullTime(orNow(at)), ID: d.ID})
+	if err != nil || n == 0 {
+		return false, err
+	}
+	return true, blind(t, ctx, "record dividend holders", sqldb.Queries.RecordDividendHolders,
+		sqldb.RecordDividendHoldersParams{DividendID: d.ID, StockCode: d.StockCode})
+}
+
+// SetHolderPaid marks a holder paid once.
+func (t *tx) SetHolderPaid(ctx context.Context, dividendID, accountID string, at time.Time) (bool, error) {
+	n, err := exec(t, ctx, "set holder paid", Counted, sqldb.Queries.SetHolderPaid,
+		sqldb.SetHolderPaidParams{PaidAt: nullTime(orNow(at)), DividendID: dividendID, AccountID: accountID})
+	return n == 1, err
+}
+
+// SetDividendPaid marks a dividend paid.
+func (t *tx) SetDividendPaid(ctx context.Context, id string, at time.Time) error {
+	_, err := exec(t, ctx, "set dividend paid", Counted, sqldb.Queries.SetDividendPaid,
+		sqldb.SetDividendPaidParams{PaidAt: nullTime(orNow(at)), ID: id})
+	return err
+}

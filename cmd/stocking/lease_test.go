@@ -18,15 +18,16 @@ func feedEnv(dbURI string) map[string]string {
 	return map[string]string{"DATABASE_URI": dbURI, "FEED_INTERVAL": "100ms", "FEED_LEASE_TTL": "3s", "TEMPORAL_ADDRESS": "off"}
 }
 
-// TestFeedProcess is a child of TestFeedLeaseTakeover: it runs a feed
-// until it is killed.
+// TestFeedProcess is a child of TestFeedLeaseTakeover: it runs `stocking
+// feed` until it is killed.
 func TestFeedProcess(t *testing.T) {
 	uri := os.Getenv(feedChildEnv)
 	if uri == "" {
 		t.Skip("run by TestFeedLeaseTakeover")
 	}
-	startMainWith(t, testEnv(t, feedEnv(uri)), Options{Feed: true})
-	time.Sleep(time.Hour)
+	if err := runFeed(t.Context(), testEnv(t, feedEnv(uri)), nil); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestFeedLeaseTakeover runs two feed processes on one database: one

@@ -212,7 +212,11 @@ func runFeed(ctx context.Context, getenv func(string) string, args []string) err
 	if err != nil {
 		return err
 	}
-	return f.Run(ctx, m.Service.Market)
+	// Any number of feed processes may run on one database: the holder
+	// of the lease drives the listings, the others stand by.
+	return m.Service.Market.RunLeased(ctx, feedLease, feedOwner(), m.Config.FeedLeaseTTL, func(ctx context.Context) error {
+		return f.Run(ctx, m.Service.Market)
+	})
 }
 
 func runDB(ctx context.Context, getenv func(string) string, args []string, out io.Writer) error {

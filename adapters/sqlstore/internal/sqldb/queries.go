@@ -182,6 +182,16 @@ type ListTradesRow struct {
 	Ask        decimal.NullDecimal
 }
 
+type ListUnpaidHoldersParams struct {
+	DividendID string
+	Limit      int64
+}
+
+type RecordDividendHoldersParams struct {
+	DividendID string
+	StockCode  string
+}
+
 type RecordTradeParams struct {
 	Price     decimal.Decimal
 	Bid       decimal.NullDecimal
@@ -194,6 +204,22 @@ type RecordTradeParams struct {
 type ReleaseLeaseParams struct {
 	Name  string
 	Owner string
+}
+
+type SetDividendPaidParams struct {
+	PaidAt sql.NullTime
+	ID     string
+}
+
+type SetDividendRecordedParams struct {
+	RecordedAt sql.NullTime
+	ID         string
+}
+
+type SetHolderPaidParams struct {
+	PaidAt     sql.NullTime
+	DividendID string
+	AccountID  string
 }
 
 type SetMarketDayClosedParams struct {
@@ -221,6 +247,15 @@ type UpsertDailyBarParams struct {
 	Low       decimal.Decimal
 	Close     decimal.Decimal
 	Volume    int64
+}
+
+type UpsertDividendParams struct {
+	ID         string
+	StockCode  string
+	RecordDate string
+	PayDate    string
+	PerShare   decimal.Decimal
+	CreatedAt  time.Time
 }
 
 type Account struct {
@@ -255,6 +290,24 @@ type DailyBar struct {
 	Low       decimal.Decimal
 	Close     decimal.Decimal
 	Volume    int64
+}
+
+type Dividend struct {
+	ID         string
+	StockCode  string
+	RecordDate string
+	PayDate    string
+	PerShare   decimal.Decimal
+	RecordedAt sql.NullTime
+	PaidAt     sql.NullTime
+	CreatedAt  time.Time
+}
+
+type DividendHolder struct {
+	DividendID string
+	AccountID  string
+	Quantity   int64
+	PaidAt     sql.NullTime
 }
 
 type Execution struct {
@@ -630,6 +683,8 @@ type Queries interface {
 	ListAccounts(ctx context.Context, userID string) ([]Account, error)
 	ListCrossingOrders(ctx context.Context, arg ListCrossingOrdersParams) ([]Order, error)
 	ListDailyBars(ctx context.Context, arg ListDailyBarsParams) ([]DailyBar, error)
+	ListDividendsDue(ctx context.Context, day string) ([]Dividend, error)
+	ListDividendsToRecord(ctx context.Context, day string) ([]Dividend, error)
 	ListExecutions(ctx context.Context, orderIds []string) ([]Execution, error)
 	ListExpiringOrders(ctx context.Context, arg ListExpiringOrdersParams) ([]Order, error)
 	ListHoldings(ctx context.Context, accountID string) ([]Holding, error)
@@ -640,6 +695,7 @@ type Queries interface {
 	ListPricesDesc(ctx context.Context, arg ListPricesDescParams) ([]ListPricesDescRow, error)
 	ListStocks(ctx context.Context) ([]Stock, error)
 	ListTrades(ctx context.Context, arg ListTradesParams) ([]ListTradesRow, error)
+	ListUnpaidHolders(ctx context.Context, arg ListUnpaidHoldersParams) ([]DividendHolder, error)
 	ListUserIDs(ctx context.Context, arg ListUserIDsParams) ([]string, error)
 	ListWatchlist(ctx context.Context, userID string) ([]Watchlist, error)
 	LockAccount(ctx context.Context, id string) (Account, error)
@@ -647,11 +703,15 @@ type Queries interface {
 	LockOrder(ctx context.Context, id string) (Order, error)
 	LockPayment(ctx context.Context, id string) (Payment, error)
 	OutboxSize(ctx context.Context) (int64, error)
+	RecordDividendHolders(ctx context.Context, arg RecordDividendHoldersParams) error
 	RecordTrade(ctx context.Context, arg RecordTradeParams) (int64, error)
 	ReleaseLease(ctx context.Context, arg ReleaseLeaseParams) (int64, error)
 	RemoveWatch(ctx context.Context, arg RemoveWatchParams) (int64, error)
 	RollStocks(ctx context.Context, updatedAt time.Time) (int64, error)
 	SaveAccount(ctx context.Context, arg SaveAccountParams) (int64, error)
+	SetDividendPaid(ctx context.Context, arg SetDividendPaidParams) (int64, error)
+	SetDividendRecorded(ctx context.Context, arg SetDividendRecordedParams) (int64, error)
+	SetHolderPaid(ctx context.Context, arg SetHolderPaidParams) (int64, error)
 	SetMarketDayClosed(ctx context.Context, arg SetMarketDayClosedParams) (int64, error)
 	SetMarketDayRolled(ctx context.Context, arg SetMarketDayRolledParams) (int64, error)
 	SetStockPrice(ctx context.Context, arg SetStockPriceParams) (int64, error)
@@ -660,6 +720,7 @@ type Queries interface {
 	UpdatePayment(ctx context.Context, arg UpdatePaymentParams) (int64, error)
 	UpdateUser(ctx context.Context, arg UpdateUserParams) (int64, error)
 	UpsertDailyBar(ctx context.Context, arg UpsertDailyBarParams) error
+	UpsertDividend(ctx context.Context, arg UpsertDividendParams) error
 	UpsertHolding(ctx context.Context, arg UpsertHoldingParams) error
 	UpsertStock(ctx context.Context, arg UpsertStockParams) error
 }

@@ -174,6 +174,24 @@ func (b bridge) ListDailyBars(ctx context.Context, arg sqldb.ListDailyBarsParams
 	return out, err
 }
 
+func (b bridge) ListDividendsDue(ctx context.Context, day string) ([]sqldb.Dividend, error) {
+	rows, err := b.q.ListDividendsDue(ctx, day)
+	out := make([]sqldb.Dividend, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Dividend(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListDividendsToRecord(ctx context.Context, day string) ([]sqldb.Dividend, error) {
+	rows, err := b.q.ListDividendsToRecord(ctx, day)
+	out := make([]sqldb.Dividend, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Dividend(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListExecutions(ctx context.Context, orderIds []string) ([]sqldb.Execution, error) {
 	rows, err := b.q.ListExecutions(ctx, orderIds)
 	out := make([]sqldb.Execution, len(rows))
@@ -264,6 +282,15 @@ func (b bridge) ListTrades(ctx context.Context, arg sqldb.ListTradesParams) ([]s
 	return out, err
 }
 
+func (b bridge) ListUnpaidHolders(ctx context.Context, arg sqldb.ListUnpaidHoldersParams) ([]sqldb.DividendHolder, error) {
+	rows, err := b.q.ListUnpaidHolders(ctx, ListUnpaidHoldersParams(arg))
+	out := make([]sqldb.DividendHolder, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.DividendHolder(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListUserIDs(ctx context.Context, arg sqldb.ListUserIDsParams) ([]string, error) {
 	return b.q.ListUserIDs(ctx, ListUserIDsParams(arg))
 }
@@ -301,6 +328,10 @@ func (b bridge) OutboxSize(ctx context.Context) (int64, error) {
 	return b.q.OutboxSize(ctx)
 }
 
+func (b bridge) RecordDividendHolders(ctx context.Context, arg sqldb.RecordDividendHoldersParams) error {
+	return b.q.RecordDividendHolders(ctx, RecordDividendHoldersParams(arg))
+}
+
 func (b bridge) RecordTrade(ctx context.Context, arg sqldb.RecordTradeParams) (int64, error) {
 	return b.q.RecordTrade(ctx, RecordTradeParams(arg))
 }
@@ -319,6 +350,18 @@ func (b bridge) RollStocks(ctx context.Context, updatedAt time.Time) (int64, err
 
 func (b bridge) SaveAccount(ctx context.Context, arg sqldb.SaveAccountParams) (int64, error) {
 	return b.q.SaveAccount(ctx, SaveAccountParams(arg))
+}
+
+func (b bridge) SetDividendPaid(ctx context.Context, arg sqldb.SetDividendPaidParams) (int64, error) {
+	return b.q.SetDividendPaid(ctx, SetDividendPaidParams(arg))
+}
+
+func (b bridge) SetDividendRecorded(ctx context.Context, arg sqldb.SetDividendRecordedParams) (int64, error) {
+	return b.q.SetDividendRecorded(ctx, SetDividendRecordedParams(arg))
+}
+
+func (b bridge) SetHolderPaid(ctx context.Context, arg sqldb.SetHolderPaidParams) (int64, error) {
+	return b.q.SetHolderPaid(ctx, SetHolderPaidParams(arg))
 }
 
 func (b bridge) SetMarketDayClosed(ctx context.Context, arg sqldb.SetMarketDayClosedParams) (int64, error) {
@@ -351,6 +394,10 @@ func (b bridge) UpdateUser(ctx context.Context, arg sqldb.UpdateUserParams) (int
 
 func (b bridge) UpsertDailyBar(ctx context.Context, arg sqldb.UpsertDailyBarParams) error {
 	return b.q.UpsertDailyBar(ctx, UpsertDailyBarParams(arg))
+}
+
+func (b bridge) UpsertDividend(ctx context.Context, arg sqldb.UpsertDividendParams) error {
+	return b.q.UpsertDividend(ctx, UpsertDividendParams(arg))
 }
 
 func (b bridge) UpsertHolding(ctx context.Context, arg sqldb.UpsertHoldingParams) error {

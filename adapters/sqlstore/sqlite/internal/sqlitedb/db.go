@@ -117,6 +117,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listDailyBarsStmt, err = db.PrepareContext(ctx, listDailyBars); err != nil {
 		return nil, fmt.Errorf("error preparing query ListDailyBars: %w", err)
 	}
+	if q.listDividendsDueStmt, err = db.PrepareContext(ctx, listDividendsDue); err != nil {
+		return nil, fmt.Errorf("error preparing query ListDividendsDue: %w", err)
+	}
+	if q.listDividendsToRecordStmt, err = db.PrepareContext(ctx, listDividendsToRecord); err != nil {
+		return nil, fmt.Errorf("error preparing query ListDividendsToRecord: %w", err)
+	}
 	if q.listExecutionsStmt, err = db.PrepareContext(ctx, listExecutions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListExecutions: %w", err)
 	}
@@ -147,6 +153,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listTradesStmt, err = db.PrepareContext(ctx, listTrades); err != nil {
 		return nil, fmt.Errorf("error preparing query ListTrades: %w", err)
 	}
+	if q.listUnpaidHoldersStmt, err = db.PrepareContext(ctx, listUnpaidHolders); err != nil {
+		return nil, fmt.Errorf("error preparing query ListUnpaidHolders: %w", err)
+	}
 	if q.listUserIDsStmt, err = db.PrepareContext(ctx, listUserIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query ListUserIDs: %w", err)
 	}
@@ -168,6 +177,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.outboxSizeStmt, err = db.PrepareContext(ctx, outboxSize); err != nil {
 		return nil, fmt.Errorf("error preparing query OutboxSize: %w", err)
 	}
+	if q.recordDividendHoldersStmt, err = db.PrepareContext(ctx, recordDividendHolders); err != nil {
+		return nil, fmt.Errorf("error preparing query RecordDividendHolders: %w", err)
+	}
 	if q.recordTradeStmt, err = db.PrepareContext(ctx, recordTrade); err != nil {
 		return nil, fmt.Errorf("error preparing query RecordTrade: %w", err)
 	}
@@ -182,6 +194,15 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.saveAccountStmt, err = db.PrepareContext(ctx, saveAccount); err != nil {
 		return nil, fmt.Errorf("error preparing query SaveAccount: %w", err)
+	}
+	if q.setDividendPaidStmt, err = db.PrepareContext(ctx, setDividendPaid); err != nil {
+		return nil, fmt.Errorf("error preparing query SetDividendPaid: %w", err)
+	}
+	if q.setDividendRecordedStmt, err = db.PrepareContext(ctx, setDividendRecorded); err != nil {
+		return nil, fmt.Errorf("error preparing query SetDividendRecorded: %w", err)
+	}
+	if q.setHolderPaidStmt, err = db.PrepareContext(ctx, setHolderPaid); err != nil {
+		return nil, fmt.Errorf("error preparing query SetHolderPaid: %w", err)
 	}
 	if q.setMarketDayClosedStmt, err = db.PrepareContext(ctx, setMarketDayClosed); err != nil {
 		return nil, fmt.Errorf("error preparing query SetMarketDayClosed: %w", err)
@@ -206,6 +227,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.upsertDailyBarStmt, err = db.PrepareContext(ctx, upsertDailyBar); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertDailyBar: %w", err)
+	}
+	if q.upsertDividendStmt, err = db.PrepareContext(ctx, upsertDividend); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertDividend: %w", err)
 	}
 	if q.upsertHoldingStmt, err = db.PrepareContext(ctx, upsertHolding); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertHolding: %w", err)
@@ -373,6 +397,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listDailyBarsStmt: %w", cerr)
 		}
 	}
+	if q.listDividendsDueStmt != nil {
+		if cerr := q.listDividendsDueStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listDividendsDueStmt: %w", cerr)
+		}
+	}
+	if q.listDividendsToRecordStmt != nil {
+		if cerr := q.listDividendsToRecordStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listDividendsToRecordStmt: %w", cerr)
+		}
+	}
 	if q.listExecutionsStmt != nil {
 		if cerr := q.listExecutionsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listExecutionsStmt: %w", cerr)
@@ -423,6 +457,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listTradesStmt: %w", cerr)
 		}
 	}
+	if q.listUnpaidHoldersStmt != nil {
+		if cerr := q.listUnpaidHoldersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listUnpaidHoldersStmt: %w", cerr)
+		}
+	}
 	if q.listUserIDsStmt != nil {
 		if cerr := q.listUserIDsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listUserIDsStmt: %w", cerr)
@@ -458,6 +497,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing outboxSizeStmt: %w", cerr)
 		}
 	}
+	if q.recordDividendHoldersStmt != nil {
+		if cerr := q.recordDividendHoldersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recordDividendHoldersStmt: %w", cerr)
+		}
+	}
 	if q.recordTradeStmt != nil {
 		if cerr := q.recordTradeStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing recordTradeStmt: %w", cerr)
@@ -481,6 +525,21 @@ func (q *Queries) Close() error {
 	if q.saveAccountStmt != nil {
 		if cerr := q.saveAccountStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing saveAccountStmt: %w", cerr)
+		}
+	}
+	if q.setDividendPaidStmt != nil {
+		if cerr := q.setDividendPaidStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setDividendPaidStmt: %w", cerr)
+		}
+	}
+	if q.setDividendRecordedStmt != nil {
+		if cerr := q.setDividendRecordedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setDividendRecordedStmt: %w", cerr)
+		}
+	}
+	if q.setHolderPaidStmt != nil {
+		if cerr := q.setHolderPaidStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setHolderPaidStmt: %w", cerr)
 		}
 	}
 	if q.setMarketDayClosedStmt != nil {
@@ -521,6 +580,11 @@ func (q *Queries) Close() error {
 	if q.upsertDailyBarStmt != nil {
 		if cerr := q.upsertDailyBarStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing upsertDailyBarStmt: %w", cerr)
+		}
+	}
+	if q.upsertDividendStmt != nil {
+		if cerr := q.upsertDividendStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertDividendStmt: %w", cerr)
 		}
 	}
 	if q.upsertHoldingStmt != nil {
@@ -603,6 +667,8 @@ type Queries struct {
 	listAccountsStmt          *sql.Stmt
 	listCrossingOrdersStmt    *sql.Stmt
 	listDailyBarsStmt         *sql.Stmt
+	listDividendsDueStmt      *sql.Stmt
+	listDividendsToRecordStmt *sql.Stmt
 	listExecutionsStmt        *sql.Stmt
 	listExpiringOrdersStmt    *sql.Stmt
 	listHoldingsStmt          *sql.Stmt
@@ -613,6 +679,7 @@ type Queries struct {
 	listPricesDescStmt        *sql.Stmt
 	listStocksStmt            *sql.Stmt
 	listTradesStmt            *sql.Stmt
+	listUnpaidHoldersStmt     *sql.Stmt
 	listUserIDsStmt           *sql.Stmt
 	listWatchlistStmt         *sql.Stmt
 	lockAccountStmt           *sql.Stmt
@@ -620,11 +687,15 @@ type Queries struct {
 	lockOrderStmt             *sql.Stmt
 	lockPaymentStmt           *sql.Stmt
 	outboxSizeStmt            *sql.Stmt
+	recordDividendHoldersStmt *sql.Stmt
 	recordTradeStmt           *sql.Stmt
 	releaseLeaseStmt          *sql.Stmt
 	removeWatchStmt           *sql.Stmt
 	rollStocksStmt            *sql.Stmt
 	saveAccountStmt           *sql.Stmt
+	setDividendPaidStmt       *sql.Stmt
+	setDividendRecordedStmt   *sql.Stmt
+	setHolderPaidStmt         *sql.Stmt
 	setMarketDayClosedStmt    *sql.Stmt
 	setMarketDayRolledStmt    *sql.Stmt
 	setStockPriceStmt         *sql.Stmt
@@ -633,6 +704,7 @@ type Queries struct {
 	updatePaymentStmt         *sql.Stmt
 	updateUserStmt            *sql.Stmt
 	upsertDailyBarStmt        *sql.Stmt
+	upsertDividendStmt        *sql.Stmt
 	upsertHoldingStmt         *sql.Stmt
 	upsertStockStmt           *sql.Stmt
 }
@@ -672,6 +744,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listAccountsStmt:          q.listAccountsStmt,
 		listCrossingOrdersStmt:    q.listCrossingOrdersStmt,
 		listDailyBarsStmt:         q.listDailyBarsStmt,
+		listDividendsDueStmt:      q.listDividendsDueStmt,
+		listDividendsToRecordStmt: q.listDividendsToRecordStmt,
 		listExecutionsStmt:        q.listExecutionsStmt,
 		listExpiringOrdersStmt:    q.listExpiringOrdersStmt,
 		listHoldingsStmt:          q.listHoldingsStmt,
@@ -682,6 +756,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listPricesDescStmt:        q.listPricesDescStmt,
 		listStocksStmt:            q.listStocksStmt,
 		listTradesStmt:            q.listTradesStmt,
+		listUnpaidHoldersStmt:     q.listUnpaidHoldersStmt,
 		listUserIDsStmt:           q.listUserIDsStmt,
 		listWatchlistStmt:         q.listWatchlistStmt,
 		lockAccountStmt:           q.lockAccountStmt,
@@ -689,11 +764,15 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		lockOrderStmt:             q.lockOrderStmt,
 		lockPaymentStmt:           q.lockPaymentStmt,
 		outboxSizeStmt:            q.outboxSizeStmt,
+		recordDividendHoldersStmt: q.recordDividendHoldersStmt,
 		recordTradeStmt:           q.recordTradeStmt,
 		releaseLeaseStmt:          q.releaseLeaseStmt,
 		removeWatchStmt:           q.removeWatchStmt,
 		rollStocksStmt:            q.rollStocksStmt,
 		saveAccountStmt:           q.saveAccountStmt,
+		setDividendPaidStmt:       q.setDividendPaidStmt,
+		setDividendRecordedStmt:   q.setDividendRecordedStmt,
+		setHolderPaidStmt:         q.setHolderPaidStmt,
 		setMarketDayClosedStmt:    q.setMarketDayClosedStmt,
 		setMarketDayRolledStmt:    q.setMarketDayRolledStmt,
 		setStockPriceStmt:         q.setStockPriceStmt,
@@ -702,6 +781,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		updatePaymentStmt:         q.updatePaymentStmt,
 		updateUserStmt:            q.updateUserStmt,
 		upsertDailyBarStmt:        q.upsertDailyBarStmt,
+		upsertDividendStmt:        q.upsertDividendStmt,
 		upsertHoldingStmt:         q.upsertHoldingStmt,
 		upsertStockStmt:           q.upsertStockStmt,
 	}
