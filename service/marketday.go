@@ -84,4 +84,3 @@ func (s *Market) MarkClosed(ctx context.Context, date string) error {
 		return tx.MarkClosed(ctx, date, s.clock.Now().UTC())
 	})
 }
-
