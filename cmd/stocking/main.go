@@ -220,8 +220,19 @@ func runFeed(ctx context.Context, getenv func(string) string, args []string) err
 }
 
 func runDB(ctx context.Context, getenv func(string) string, args []string, out io.Writer) error {
+	if len(args) == 2 && strings.HasPrefix(args[0], "import-") {
+		switch args[0] {
+		case "import-listings", "import-bars", "import-dividends":
+			m, err := openOnly(ctx, getenv, Options{})
+			if err != nil {
+				return err
+			}
+			defer m.Close()
+			return runImport(ctx, m, args[0], args[1], out)
+		}
+	}
 	if len(args) != 1 {
-		return errors.New("usage: stocking db migrate|seed|status")
+		return errors.New("usage: stocking db migrate|seed|status|import-listings FILE.csv|import-bars FILE.csv|import-dividends FILE.csv")
 	}
 	switch args[0] {
 	case "migrate":
