@@ -14,6 +14,8 @@ import (
 type Store interface {
 	Reader
 	Outbox
+	Performance
+	Rankings
 	// WithinTx runs fn in one transaction and commits when fn returns nil.
 	// The adapter owns begin, commit, rollback and the retry of
 	// serialization failures and deadlocks, so fn may run more than once
@@ -65,6 +67,8 @@ type LedgerFilter struct {
 // Reader holds the queries that take no locks.
 type Reader interface {
 	MarketReader
+	SessionReader
+	ChangeReader
 
 	// GetUser returns domain.ErrNotFound for an unknown id.
 	GetUser(ctx context.Context, id string) (domain.User, error)
@@ -134,6 +138,7 @@ type Reader interface {
 type Tx interface {
 	Reader
 	MarketWriter
+	SessionWriter
 
 	LockAccount(ctx context.Context, id string) (domain.Account, error)
 	// LockHolding returns domain.ErrNotFound when the account holds none.

@@ -32,6 +32,12 @@ type Config struct {
 	// (MARKET_DEPTH).
 	MarketDepth int64
 	Payments    PaymentConfig
+	// FreeDepositDailyLimit caps the free deposits into a personal account
+	// per Seoul day (FREE_DEPOSIT_DAILY_LIMIT); zero means no cap.
+	FreeDepositDailyLimit decimal.Decimal
+	// RiskFreeRate is the annual rate the Sharpe ratio measures excess
+	// return against (RISK_FREE_RATE).
+	RiskFreeRate decimal.Decimal
 }
 
 // Deps are the ports the service uses.
@@ -82,6 +88,10 @@ type Service struct {
 	Payments *Payments
 	// Audit checks every invariant of the books.
 	Audit *Auditor
+	// Leaderboards ranks traders by time-weighted return.
+	Leaderboards *Leaderboards
+	// Contests runs leagues.
+	Contests *Contests
 
 	core *core
 }
@@ -125,7 +135,10 @@ func New(d Deps, cfg Config) (*Service, error) {
 		Market:    &Market{core: c, orders: orders},
 		Payments:  &Payments{core: c, gateway: d.Gateway},
 		Audit:     &Auditor{core: c},
-		core:      c,
+
+		Leaderboards: &Leaderboards{core: c},
+		Contests:     &Contests{core: c},
+		core:         c,
 	}, nil
 }
 

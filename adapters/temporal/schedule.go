@@ -11,46 +11,34 @@ import (
 	"github.com/stocking-kr/stocking/workflows"
 )
 
-// MarketDaySpec is when the market-day Schedule fires, in UTC so that the
-// server needs no time-zone data: 08:00 Seoul (23:00 UTC the evening
-// before) Monday to Friday, before the 09:00 open; with always, Seoul
-// midnight (15:00 UTC) every day. Holidays are skipped by the workflow.
-func MarketDaySpec(always bool) client.ScheduleSpec {
-	if always {
-		return client.ScheduleSpec{Calendars: []client.ScheduleCalendarSpec{{
-			Hour: []client.ScheduleRange{{Start: 15}},
-		}}}
-	}
-	return client.ScheduleSpec{Calendars: []client.ScheduleCalendarSpec{{
-		Hour:      []client.ScheduleRange{{Start: 23}},
-		DayOfWeek: []client.ScheduleRange{{Start: 0, End: 4}}, // Sunday–Thursday UTC
-	}}}
-}
-
-// EnsureMarketDaySchedule creates the market-day Schedule, or brings an
-// existing one to the current spec and task queue, so every worker may
-// call it at start-up.
-func EnsureMarketDaySchedule(ctx context.Context, c client.Client, taskQueue string, always bool) error {
-	spec := MarketDaySpec(always)
-	action := &client.ScheduleWorkflowAction{
-		ID:        "market-day-starter",
-		Workflow:  workflows.MarketDayStarterWorkflowName,
-		TaskQueue: taskQueue,
-	}
+// EnsureLeaderboardSchedule creates the leaderboard-refresh Schedule,
+// which starts LeaderboardRefreshWorkflow every interval, unless it exists.
+// Any number of workers may call it at once: one creates it, the others
+// find it there. An existing schedule is updated to the interval asked.
+func EnsureLeaderboardSchedule(ctx context.Context, c client.Client, taskQueue string, every time.Duration) error {
+	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: every}}}
 	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
-		ID: workflows.MarketDayScheduleID, Spec: spec, Action: action,
-		// A day missed while the cluster was down still runs if it is
-		// caught up within hours; older ones are gone.
-		CatchupWindow: 12 * time.Hour,
+		ID:   workflows.LeaderboardScheduleID,
+		Spec: spec,
+		Action: &client.ScheduleWorkflowAction{
+			ID:                 workflows.LeaderboardScheduleID,
+			Workflow:           workflows.LeaderboardWorkflowName,
+			TaskQueue:          taskQueue,
+			WorkflowRunTimeout: 10 * time.Minute,
+			RetryPolicy:        &temporal.RetryPolicy{MaximumAttempts: 1},
+		},
 	})
 	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
 		return err
 	}
-	h := c.ScheduleClient().GetHandle(ctx, workflows.MarketDayScheduleID)
+	h := c.ScheduleClient().GetHandle(ctx, workflows.LeaderboardScheduleID)
 	return h.Update(ctx, client.ScheduleUpdateOptions{
 		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+			if iv := in.Description.Schedule.Spec.Intervals; len(iv) == 1 && iv[0].Every == every {
+				return nil, temporal.ErrSkipScheduleUpdate
+			}
 			s := in.Description.Schedule
-			s.Spec, s.Action = &spec, action
+			s.Spec = &spec
 			return &client.ScheduleUpdate{Schedule: &s}, nil
 		},
 	})

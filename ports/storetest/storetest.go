@@ -55,6 +55,8 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"Watchlist", testWatchlist},
 		{"Payments", testPayments},
 		{"Outbox", testOutbox},
+		{"EquitySnapshots", testEquitySnapshots},
+		{"Rankings", testRankings},
 		{"RaceSpendBalance", testRaceSpendBalance},
 		{"RaceSellHolding", testRaceSellHolding},
 		{"RaceFillCancel", testRaceFillCancel},

@@ -35,6 +35,17 @@ type Account struct {
 	CreatedAt        time.Time
 }
 
+type Contest struct {
+	ID          string
+	Name        string
+	StartsAt    time.Time
+	EndsAt      time.Time
+	InitialCash decimal.Decimal
+	Listings    string
+	FinalAt     sql.NullTime
+	CreatedAt   time.Time
+}
+
 type DailyBar struct {
 	StockCode string
 	Day       string
@@ -61,6 +72,18 @@ type DividendHolder struct {
 	AccountID  string
 	Quantity   int64
 	PaidAt     sql.NullTime
+}
+
+type EquitySnapshot struct {
+	AccountID     string
+	SnapDate      string
+	Cash          decimal.Decimal
+	HoldingsValue decimal.Decimal
+	Equity        decimal.Decimal
+	NetFlow       decimal.Decimal
+	FlowTotal     decimal.Decimal
+	TwrIndex      decimal.Decimal
+	TakenAt       time.Time
 }
 
 type Execution struct {
@@ -93,6 +116,24 @@ type Holding struct {
 	AveragePrice     decimal.Decimal
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+}
+
+type Leaderboard struct {
+	ContestID string
+	Period    string
+	AsOf      time.Time
+}
+
+type LeaderboardEntry struct {
+	ContestID  string
+	Period     string
+	Place      int64
+	AccountID  string
+	UserID     string
+	Nickname   string
+	ReturnRate decimal.Decimal
+	Equity     decimal.Decimal
+	Trades     int64
 }
 
 type Ledger struct {
@@ -175,6 +216,16 @@ type Payment struct {
 	UpdatedAt     time.Time
 }
 
+type Session struct {
+	ID        string
+	FamilyID  string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    sql.NullTime
+	RevokedAt sql.NullTime
+}
+
 type Stock struct {
 	Code      string
 	Name      string
@@ -197,6 +248,13 @@ type StockPrice struct {
 	Volume     int64
 	Bid        decimal.NullDecimal
 	Ask        decimal.NullDecimal
+}
+
+type StreamTicket struct {
+	ID        string
+	UserID    string
+	ExpiresAt time.Time
+	UsedAt    sql.NullTime
 }
 
 type User struct {

@@ -23,8 +23,16 @@ func (b bridge) AppendLedger(ctx context.Context, arg sqldb.AppendLedgerParams) 
 	return b.q.AppendLedger(ctx, AppendLedgerParams(arg))
 }
 
+func (b bridge) ClearLeaderboard(ctx context.Context, arg sqldb.ClearLeaderboardParams) error {
+	return b.q.ClearLeaderboard(ctx, ClearLeaderboardParams(arg))
+}
+
 func (b bridge) CreateAccount(ctx context.Context, arg sqldb.CreateAccountParams) error {
 	return b.q.CreateAccount(ctx, CreateAccountParams(arg))
+}
+
+func (b bridge) CreateContest(ctx context.Context, arg sqldb.CreateContestParams) error {
+	return b.q.CreateContest(ctx, CreateContestParams(arg))
 }
 
 func (b bridge) CreateExecution(ctx context.Context, arg sqldb.CreateExecutionParams) error {
@@ -37,6 +45,14 @@ func (b bridge) CreateOrder(ctx context.Context, arg sqldb.CreateOrderParams) er
 
 func (b bridge) CreatePayment(ctx context.Context, arg sqldb.CreatePaymentParams) error {
 	return b.q.CreatePayment(ctx, CreatePaymentParams(arg))
+}
+
+func (b bridge) CreateSession(ctx context.Context, arg sqldb.CreateSessionParams) error {
+	return b.q.CreateSession(ctx, CreateSessionParams(arg))
+}
+
+func (b bridge) CreateStreamTicket(ctx context.Context, arg sqldb.CreateStreamTicketParams) error {
+	return b.q.CreateStreamTicket(ctx, CreateStreamTicketParams(arg))
 }
 
 func (b bridge) CreateUser(ctx context.Context, arg sqldb.CreateUserParams) error {
@@ -55,6 +71,10 @@ func (b bridge) DeleteOutbox(ctx context.Context, ids []string) error {
 	return b.q.DeleteOutbox(ctx, ids)
 }
 
+func (b bridge) DeleteStreamTickets(ctx context.Context, before time.Time) (int64, error) {
+	return b.q.DeleteStreamTickets(ctx, before)
+}
+
 func (b bridge) DueOutbox(ctx context.Context, arg sqldb.DueOutboxParams) ([]sqldb.Outbox, error) {
 	rows, err := b.q.DueOutbox(ctx, DueOutboxParams(arg))
 	out := make([]sqldb.Outbox, len(rows))
@@ -68,14 +88,28 @@ func (b bridge) Enqueue(ctx context.Context, arg sqldb.EnqueueParams) error {
 	return b.q.Enqueue(ctx, EnqueueParams(arg))
 }
 
+func (b bridge) FinalizeContest(ctx context.Context, arg sqldb.FinalizeContestParams) (int64, error) {
+	return b.q.FinalizeContest(ctx, FinalizeContestParams(arg))
+}
+
 func (b bridge) GetAccount(ctx context.Context, id string) (sqldb.Account, error) {
 	r, err := b.q.GetAccount(ctx, id)
 	return sqldb.Account(r), err
 }
 
+func (b bridge) GetContest(ctx context.Context, id string) (sqldb.Contest, error) {
+	r, err := b.q.GetContest(ctx, id)
+	return sqldb.Contest(r), err
+}
+
 func (b bridge) GetHolding(ctx context.Context, arg sqldb.GetHoldingParams) (sqldb.Holding, error) {
 	r, err := b.q.GetHolding(ctx, GetHoldingParams(arg))
 	return sqldb.Holding(r), err
+}
+
+func (b bridge) GetLeaderboard(ctx context.Context, arg sqldb.GetLeaderboardParams) (sqldb.Leaderboard, error) {
+	r, err := b.q.GetLeaderboard(ctx, GetLeaderboardParams(arg))
+	return sqldb.Leaderboard(r), err
 }
 
 func (b bridge) GetLease(ctx context.Context, name string) (sqldb.FeedLease, error) {
@@ -101,6 +135,11 @@ func (b bridge) GetOrderByClientID(ctx context.Context, arg sqldb.GetOrderByClie
 func (b bridge) GetPayment(ctx context.Context, id string) (sqldb.Payment, error) {
 	r, err := b.q.GetPayment(ctx, id)
 	return sqldb.Payment(r), err
+}
+
+func (b bridge) GetSession(ctx context.Context, id string) (sqldb.Session, error) {
+	r, err := b.q.GetSession(ctx, id)
+	return sqldb.Session(r), err
 }
 
 func (b bridge) GetStock(ctx context.Context, code string) (sqldb.Stock, error) {
@@ -134,6 +173,11 @@ func (b bridge) InsertTrade(ctx context.Context, arg sqldb.InsertTradeParams) er
 	return b.q.InsertTrade(ctx, InsertTradeParams(arg))
 }
 
+func (b bridge) LastEquitySnapshot(ctx context.Context, arg sqldb.LastEquitySnapshotParams) (sqldb.EquitySnapshot, error) {
+	r, err := b.q.LastEquitySnapshot(ctx, LastEquitySnapshotParams(arg))
+	return sqldb.EquitySnapshot(r), err
+}
+
 func (b bridge) ListAccountExecutions(ctx context.Context, arg sqldb.ListAccountExecutionsParams) ([]sqldb.Execution, error) {
 	rows, err := b.q.ListAccountExecutions(ctx, ListAccountExecutionsParams(arg))
 	out := make([]sqldb.Execution, len(rows))
@@ -147,11 +191,33 @@ func (b bridge) ListAccountIDs(ctx context.Context, arg sqldb.ListAccountIDsPara
 	return b.q.ListAccountIDs(ctx, ListAccountIDsParams(arg))
 }
 
+func (b bridge) ListAccountOrdersChanged(ctx context.Context, arg sqldb.ListAccountOrdersChangedParams) ([]sqldb.Order, error) {
+	rows, err := b.q.ListAccountOrdersChanged(ctx, ListAccountOrdersChangedParams(arg))
+	out := make([]sqldb.Order, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Order(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListAccounts(ctx context.Context, userID string) ([]sqldb.Account, error) {
 	rows, err := b.q.ListAccounts(ctx, userID)
 	out := make([]sqldb.Account, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.Account(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListContestAccountIDs(ctx context.Context, contestID string) ([]string, error) {
+	return b.q.ListContestAccountIDs(ctx, contestID)
+}
+
+func (b bridge) ListContests(ctx context.Context, limit int64) ([]sqldb.Contest, error) {
+	rows, err := b.q.ListContests(ctx, limit)
+	out := make([]sqldb.Contest, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Contest(r)
 	}
 	return out, err
 }
@@ -192,6 +258,15 @@ func (b bridge) ListDividendsToRecord(ctx context.Context, day string) ([]sqldb.
 	return out, err
 }
 
+func (b bridge) ListEquitySnapshots(ctx context.Context, arg sqldb.ListEquitySnapshotsParams) ([]sqldb.EquitySnapshot, error) {
+	rows, err := b.q.ListEquitySnapshots(ctx, ListEquitySnapshotsParams(arg))
+	out := make([]sqldb.EquitySnapshot, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.EquitySnapshot(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListExecutions(ctx context.Context, orderIds []string) ([]sqldb.Execution, error) {
 	rows, err := b.q.ListExecutions(ctx, orderIds)
 	out := make([]sqldb.Execution, len(rows))
@@ -215,6 +290,15 @@ func (b bridge) ListHoldings(ctx context.Context, accountID string) ([]sqldb.Hol
 	out := make([]sqldb.Holding, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.Holding(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListLeaderboardEntries(ctx context.Context, arg sqldb.ListLeaderboardEntriesParams) ([]sqldb.LeaderboardEntry, error) {
+	rows, err := b.q.ListLeaderboardEntries(ctx, ListLeaderboardEntriesParams(arg))
+	out := make([]sqldb.LeaderboardEntry, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.LeaderboardEntry(r)
 	}
 	return out, err
 }
@@ -246,6 +330,15 @@ func (b bridge) ListOrders(ctx context.Context, arg sqldb.ListOrdersParams) ([]s
 	return out, err
 }
 
+func (b bridge) ListOrdersChanged(ctx context.Context, arg sqldb.ListOrdersChangedParams) ([]sqldb.Order, error) {
+	rows, err := b.q.ListOrdersChanged(ctx, ListOrdersChangedParams(arg))
+	out := make([]sqldb.Order, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Order(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListPayments(ctx context.Context, arg sqldb.ListPaymentsParams) ([]sqldb.Payment, error) {
 	rows, err := b.q.ListPayments(ctx, ListPaymentsParams(arg))
 	out := make([]sqldb.Payment, len(rows))
@@ -266,6 +359,15 @@ func (b bridge) ListPricesDesc(ctx context.Context, arg sqldb.ListPricesDescPara
 
 func (b bridge) ListStocks(ctx context.Context) ([]sqldb.Stock, error) {
 	rows, err := b.q.ListStocks(ctx)
+	out := make([]sqldb.Stock, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Stock(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListStocksChanged(ctx context.Context, arg sqldb.ListStocksChangedParams) ([]sqldb.Stock, error) {
+	rows, err := b.q.ListStocksChanged(ctx, ListStocksChangedParams(arg))
 	out := make([]sqldb.Stock, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.Stock(r)
@@ -328,6 +430,14 @@ func (b bridge) OutboxSize(ctx context.Context) (int64, error) {
 	return b.q.OutboxSize(ctx)
 }
 
+func (b bridge) RankContest(ctx context.Context, contestID string) (int64, error) {
+	return b.q.RankContest(ctx, contestID)
+}
+
+func (b bridge) RankPersonal(ctx context.Context, arg sqldb.RankPersonalParams) (int64, error) {
+	return b.q.RankPersonal(ctx, RankPersonalParams(arg))
+}
+
 func (b bridge) RecordDividendHolders(ctx context.Context, arg sqldb.RecordDividendHoldersParams) error {
 	return b.q.RecordDividendHolders(ctx, RecordDividendHoldersParams(arg))
 }
@@ -342,6 +452,14 @@ func (b bridge) ReleaseLease(ctx context.Context, arg sqldb.ReleaseLeaseParams) 
 
 func (b bridge) RemoveWatch(ctx context.Context, arg sqldb.RemoveWatchParams) (int64, error) {
 	return b.q.RemoveWatch(ctx, RemoveWatchParams(arg))
+}
+
+func (b bridge) RevokeSessionFamily(ctx context.Context, arg sqldb.RevokeSessionFamilyParams) (int64, error) {
+	return b.q.RevokeSessionFamily(ctx, RevokeSessionFamilyParams(arg))
+}
+
+func (b bridge) RevokeUserSessions(ctx context.Context, arg sqldb.RevokeUserSessionsParams) (int64, error) {
+	return b.q.RevokeUserSessions(ctx, RevokeUserSessionsParams(arg))
 }
 
 func (b bridge) RollStocks(ctx context.Context, updatedAt time.Time) (int64, error) {
@@ -364,6 +482,10 @@ func (b bridge) SetHolderPaid(ctx context.Context, arg sqldb.SetHolderPaidParams
 	return b.q.SetHolderPaid(ctx, SetHolderPaidParams(arg))
 }
 
+func (b bridge) SetLeaderboardTime(ctx context.Context, arg sqldb.SetLeaderboardTimeParams) error {
+	return b.q.SetLeaderboardTime(ctx, SetLeaderboardTimeParams(arg))
+}
+
 func (b bridge) SetMarketDayClosed(ctx context.Context, arg sqldb.SetMarketDayClosedParams) (int64, error) {
 	return b.q.SetMarketDayClosed(ctx, SetMarketDayClosedParams(arg))
 }
@@ -374,6 +496,10 @@ func (b bridge) SetMarketDayRolled(ctx context.Context, arg sqldb.SetMarketDayRo
 
 func (b bridge) SetStockPrice(ctx context.Context, arg sqldb.SetStockPriceParams) (int64, error) {
 	return b.q.SetStockPrice(ctx, SetStockPriceParams(arg))
+}
+
+func (b bridge) SnapshotEquity(ctx context.Context, arg sqldb.SnapshotEquityParams) (int64, error) {
+	return b.q.SnapshotEquity(ctx, SnapshotEquityParams(arg))
 }
 
 func (b bridge) TakeLease(ctx context.Context, arg sqldb.TakeLeaseParams) (int64, error) {
@@ -406,4 +532,12 @@ func (b bridge) UpsertHolding(ctx context.Context, arg sqldb.UpsertHoldingParams
 
 func (b bridge) UpsertStock(ctx context.Context, arg sqldb.UpsertStockParams) error {
 	return b.q.UpsertStock(ctx, UpsertStockParams(arg))
+}
+
+func (b bridge) UseSession(ctx context.Context, arg sqldb.UseSessionParams) (int64, error) {
+	return b.q.UseSession(ctx, UseSessionParams(arg))
+}
+
+func (b bridge) UseStreamTicket(ctx context.Context, arg sqldb.UseStreamTicketParams) (int64, error) {
+	return b.q.UseStreamTicket(ctx, UseStreamTicketParams(arg))
 }
