@@ -33,6 +33,9 @@ type Config struct {
 	Fees         domain.Fees
 	LogLevel     string
 	FeedInterval time.Duration
+	// FeedLeaseTTL is how long a feed's lease lasts unrenewed
+	// (FEED_LEASE_TTL): a standby takes over within 4/3 of it.
+	FeedLeaseTTL time.Duration
 
 	// MarketData chooses the feed: simulated, replay or kis (MARKET_DATA).
 	MarketData string
@@ -206,6 +209,7 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 		"ACCESS_TOKEN_TTL":    &c.AccessTTL,
 		"REFRESH_TOKEN_TTL":   &c.RefreshTTL,
 		"FEED_INTERVAL":       &c.FeedInterval,
+		"FEED_LEASE_TTL":      &c.FeedLeaseTTL,
 		"RECONCILE_INTERVAL":  &c.ReconcileInterval,
 		"RECONCILE_MIN_AGE":   &c.ReconcileMinAge,
 		"DB_TIMEOUT":          &c.DBTimeout,
@@ -215,6 +219,7 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 		"ACCESS_TOKEN_TTL":    "30m",
 		"REFRESH_TOKEN_TTL":   "336h",
 		"FEED_INTERVAL":       "1s",
+		"FEED_LEASE_TTL":      "10s",
 		"RECONCILE_INTERVAL":  "5m",
 		"RECONCILE_MIN_AGE":   "10s",
 		"DB_TIMEOUT":          "5s",
@@ -230,6 +235,9 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 			fail("%s must be a duration such as 30m or 1s, got %q", k, v)
 		}
 		*p = d
+	}
+	if c.FeedLeaseTTL < time.Second {
+		fail("FEED_LEASE_TTL must be at least 1s, got %s", c.FeedLeaseTTL)
 	}
 	cost := e.get("BCRYPT_COST", "10")
 	if n, err := strconv.Atoi(cost); err != nil || n < 4 || n > 16 {

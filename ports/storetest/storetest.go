@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"Stocks", testStocks},
 		{"Prices", testPrices},
 		{"Trades", testTrades},
+		{"Leases", testLeases},
 		{"Holdings", testHoldings},
 		{"Orders", testOrders},
 		{"ClientOrderID", testClientOrderID},
