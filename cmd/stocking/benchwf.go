@@ -167,7 +167,7 @@ func fundedUsers(ctx context.Context, svc *service.Service, n int, tag string) (
 		if err != nil {
 			return nil, err
 		}
-		if _, err := svc.Accounts.Deposit(ctx, service.Personal(u.ID), decimal.New(1, 11)); err != nil {
+		if _, err := svc.Accounts.Grant(ctx, u.ID, decimal.New(1, 11)); err != nil {
 			return nil, err
 		}
 		ids[i] = u.ID

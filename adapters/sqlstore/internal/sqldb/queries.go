@@ -141,7 +141,7 @@ type ListLeaderboardEntriesParams struct {
 	Limit     int64
 }
 
-type RankPersonalParams struct {
+type RankPersonalSinceParams struct {
 	BaseDate string
 	Period   string
 }
@@ -642,7 +642,8 @@ type Queries interface {
 	LockPayment(ctx context.Context, id string) (Payment, error)
 	OutboxSize(ctx context.Context) (int64, error)
 	RankContest(ctx context.Context, contestID string) (int64, error)
-	RankPersonal(ctx context.Context, arg RankPersonalParams) (int64, error)
+	RankPersonalAll(ctx context.Context) (int64, error)
+	RankPersonalSince(ctx context.Context, arg RankPersonalSinceParams) (int64, error)
 	RemoveWatch(ctx context.Context, arg RemoveWatchParams) (int64, error)
 	SaveAccount(ctx context.Context, arg SaveAccountParams) (int64, error)
 	SetLeaderboardTime(ctx context.Context, arg SetLeaderboardTimeParams) error

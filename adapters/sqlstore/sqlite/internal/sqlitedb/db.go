@@ -180,8 +180,11 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.rankContestStmt, err = db.PrepareContext(ctx, rankContest); err != nil {
 		return nil, fmt.Errorf("error preparing query RankContest: %w", err)
 	}
-	if q.rankPersonalStmt, err = db.PrepareContext(ctx, rankPersonal); err != nil {
-		return nil, fmt.Errorf("error preparing query RankPersonal: %w", err)
+	if q.rankPersonalAllStmt, err = db.PrepareContext(ctx, rankPersonalAll); err != nil {
+		return nil, fmt.Errorf("error preparing query RankPersonalAll: %w", err)
+	}
+	if q.rankPersonalSinceStmt, err = db.PrepareContext(ctx, rankPersonalSince); err != nil {
+		return nil, fmt.Errorf("error preparing query RankPersonalSince: %w", err)
 	}
 	if q.removeWatchStmt, err = db.PrepareContext(ctx, removeWatch); err != nil {
 		return nil, fmt.Errorf("error preparing query RemoveWatch: %w", err)
@@ -478,9 +481,14 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing rankContestStmt: %w", cerr)
 		}
 	}
-	if q.rankPersonalStmt != nil {
-		if cerr := q.rankPersonalStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing rankPersonalStmt: %w", cerr)
+	if q.rankPersonalAllStmt != nil {
+		if cerr := q.rankPersonalAllStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rankPersonalAllStmt: %w", cerr)
+		}
+	}
+	if q.rankPersonalSinceStmt != nil {
+		if cerr := q.rankPersonalSinceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rankPersonalSinceStmt: %w", cerr)
 		}
 	}
 	if q.removeWatchStmt != nil {
@@ -624,7 +632,8 @@ type Queries struct {
 	lockPaymentStmt            *sql.Stmt
 	outboxSizeStmt             *sql.Stmt
 	rankContestStmt            *sql.Stmt
-	rankPersonalStmt           *sql.Stmt
+	rankPersonalAllStmt        *sql.Stmt
+	rankPersonalSinceStmt      *sql.Stmt
 	removeWatchStmt            *sql.Stmt
 	saveAccountStmt            *sql.Stmt
 	setLeaderboardTimeStmt     *sql.Stmt
@@ -693,7 +702,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		lockPaymentStmt:            q.lockPaymentStmt,
 		outboxSizeStmt:             q.outboxSizeStmt,
 		rankContestStmt:            q.rankContestStmt,
-		rankPersonalStmt:           q.rankPersonalStmt,
+		rankPersonalAllStmt:        q.rankPersonalAllStmt,
+		rankPersonalSinceStmt:      q.rankPersonalSinceStmt,
 		removeWatchStmt:            q.removeWatchStmt,
 		saveAccountStmt:            q.saveAccountStmt,
 		setLeaderboardTimeStmt:     q.setLeaderboardTimeStmt,
