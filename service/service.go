@@ -28,7 +28,10 @@ type Config struct {
 	OrderWorkflows bool
 	// MatchBatch is how many crossed orders one fill transaction settles.
 	MatchBatch int
-	Payments   PaymentConfig
+	// MarketDepth is the volume of a trade reported without one
+	// (MARKET_DEPTH).
+	MarketDepth int64
+	Payments    PaymentConfig
 	// FreeDepositDailyLimit caps the free deposits into a personal account
 	// per Seoul day (FREE_DEPOSIT_DAILY_LIMIT); zero means no cap.
 	FreeDepositDailyLimit decimal.Decimal
@@ -109,6 +112,9 @@ func New(d Deps, cfg Config) (*Service, error) {
 	}
 	if cfg.InitialCash.IsNegative() {
 		return nil, errors.New("service: INITIAL_CASH must not be negative")
+	}
+	if cfg.MarketDepth <= 0 {
+		cfg.MarketDepth = 1000
 	}
 	if cfg.MatchBatch <= 0 {
 		cfg.MatchBatch = 200

@@ -42,7 +42,7 @@ func TestRecordWorkflowHistories(t *testing.T) {
 	// No relay in the Main: the recorder delivers the outbox itself, so it
 	// can choose what reaches the workflows first.
 	m, _ := startMainWith(t, temporalEnv(t, ts, nil), Options{Migrate: true, Seed: true, API: true, Worker: true})
-	relay := &temporaladapter.Relay{Store: m.Store, Client: m.Temporal, TaskQueue: m.Config.TemporalTaskQueue}
+	relay := temporaladapter.NewRelay(m.Store, m.Temporal, m.Config.TemporalTaskQueue, "test", nil)
 	ctx := context.Background()
 	deliver := func(skip func(ports.OutboxMessage) bool) {
 		t.Helper()
@@ -57,7 +57,7 @@ func TestRecordWorkflowHistories(t *testing.T) {
 			}
 		}
 		if len(drop) > 0 {
-			if err := m.Store.DeleteOutbox(ctx, drop); err != nil {
+			if _, err := m.Store.DeleteOutbox(ctx, drop); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -36,6 +36,8 @@ Commands:
   serve                 the API (and the outbox relay when TEMPORAL_ADDRESS is set)
   worker                the Temporal worker and outbox relay (TEMPORAL_ADDRESS)
   feed [--replay FILE]  the market feed: simulated, or a CSV replay
+  temporal [--db FILE]  the embedded Temporal server and UI alone, for
+                        several processes on one machine (TEMPORAL_ADDRESS)
   db migrate|seed|status
   audit                 check every ledger and reservation invariant;
                         exits 1 when any is violated
@@ -43,6 +45,7 @@ Commands:
   user create EMAIL --password P [--nickname N] [--admin]
   user promote EMAIL    make a user an admin
   bench [flags]         load-test a running server with market orders
+  drill load|check      the load and the verdict of scripts/drill-multiprocess.sh
   bench-workflows       measure the order lifecycle on an in-process
                         Temporal server: fills, workflow closes, idle ticks
   bench-rankings        measure snapshots, the leaderboard refresh of
@@ -96,6 +99,8 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return runWorker(ctx, getenv)
 	case "feed":
 		return runFeed(ctx, getenv, args)
+	case "temporal":
+		return runTemporal(ctx, getenv, args, out)
 	case "db":
 		return runDB(ctx, getenv, args, out)
 	case "audit":
@@ -106,6 +111,10 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return runUser(ctx, getenv, args, out)
 	case "bench":
 		return runBench(ctx, args, out, getenv)
+	case "drill":
+		return runDrill(ctx, args, out, getenv)
+	case "tcpproxy":
+		return runTCPProxy(ctx, args, out)
 	case "bench-workflows":
 		return runBenchWorkflows(ctx, args, getenv, out)
 	case "bench-rankings":
@@ -426,7 +435,7 @@ func runFakeKIS(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return err
 	}
-	srv := kisfake.New(kisfake.Options{AppKey: *key, AppSecret: *secret, Logger: newLogger("info")})
+	srv := kisfake.New(kisfake.Options{AppKey: *key, AppSecret: *secret, Logger: newLogger("info", "text")})
 	defer srv.Close()
 	return srv.ListenAndServe(ctx, *listen, func(a net.Addr) {
 		fmt.Fprintf(out, "fake KIS on %s\n  KIS_API_BASE=http://%s KIS_WS_URL=ws://%s/tryitout\n  publish: curl -X POST http://%s/__trades -d '[{\"code\":\"005930\",\"price\":\"70000\",\"volume\":10,\"bid\":\"69900\",\"ask\":\"70000\"}]'\n", a, a, a, a)
