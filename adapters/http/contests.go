@@ -49,10 +49,8 @@ type Ranking struct {
 
 // Board is a leaderboard with the time it was computed.
 type Board struct {
-	Data []Ranking `json:"data" nullable:"false"`
-	// NextCursor is always null: a board comes whole (up to its limit),
-	// and says so the way every list does.
-	NextCursor *string    `json:"next_cursor" doc:"Always null: a board comes whole, up to limit."`
+	Data       []Ranking  `json:"data" nullable:"false"`
+	NextCursor *string    `json:"next_cursor" doc:"Always null: a board is read in one page of up to limit lines."`
 	AsOf       *time.Time `json:"as_of" doc:"When the board was computed; null before its first refresh."`
 	Final      bool       `json:"final" doc:"A contest's frozen final ranking."`
 }

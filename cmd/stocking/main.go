@@ -48,6 +48,8 @@ Commands:
   drill load|check      the load and the verdict of scripts/drill-multiprocess.sh
   bench-workflows       measure the order lifecycle on an in-process
                         Temporal server: fills, workflow closes, idle ticks
+  bench-rankings        measure snapshots, the leaderboard refresh of
+                        100,000 accounts and the leaderboard and equity reads
   healthcheck [URL]     exit 0 when the API answers /healthz (for container probes)
   fake-kis --listen ADDR
                         a stand-in for the KIS Open API (REST and WebSocket)
@@ -115,6 +117,8 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return runTCPProxy(ctx, args, out)
 	case "bench-workflows":
 		return runBenchWorkflows(ctx, args, getenv, out)
+	case "bench-rankings":
+		return runBenchRankings(ctx, args, getenv, out)
 	case "version":
 		fmt.Fprintln(out, "stocking", version)
 		return nil

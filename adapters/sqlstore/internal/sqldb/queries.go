@@ -149,7 +149,7 @@ type ListLeaderboardEntriesParams struct {
 	Limit     int64
 }
 
-type RankPersonalParams struct {
+type RankPersonalSinceParams struct {
 	BaseDate string
 	Period   string
 }
@@ -917,7 +917,8 @@ type Queries interface {
 	LockPayment(ctx context.Context, id string) (Payment, error)
 	OutboxSize(ctx context.Context) (int64, error)
 	RankContest(ctx context.Context, contestID string) (int64, error)
-	RankPersonal(ctx context.Context, arg RankPersonalParams) (int64, error)
+	RankPersonalAll(ctx context.Context) (int64, error)
+	RankPersonalSince(ctx context.Context, arg RankPersonalSinceParams) (int64, error)
 	RecordDividendHolders(ctx context.Context, arg RecordDividendHoldersParams) error
 	RecordTrade(ctx context.Context, arg RecordTradeParams) (int64, error)
 	ReleaseLease(ctx context.Context, arg ReleaseLeaseParams) (int64, error)

@@ -447,8 +447,12 @@ func (b bridge) RankContest(ctx context.Context, contestID string) (int64, error
 	return b.q.RankContest(ctx, contestID)
 }
 
-func (b bridge) RankPersonal(ctx context.Context, arg sqldb.RankPersonalParams) (int64, error) {
-	return b.q.RankPersonal(ctx, RankPersonalParams(arg))
+func (b bridge) RankPersonalAll(ctx context.Context) (int64, error) {
+	return b.q.RankPersonalAll(ctx)
+}
+
+func (b bridge) RankPersonalSince(ctx context.Context, arg sqldb.RankPersonalSinceParams) (int64, error) {
+	return b.q.RankPersonalSince(ctx, RankPersonalSinceParams(arg))
 }
 
 func (b bridge) RecordDividendHolders(ctx context.Context, arg sqldb.RecordDividendHoldersParams) error {

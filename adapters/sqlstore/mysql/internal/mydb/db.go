@@ -237,8 +237,11 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.rankContestStmt, err = db.PrepareContext(ctx, rankContest); err != nil {
 		return nil, fmt.Errorf("error preparing query RankContest: %w", err)
 	}
-	if q.rankPersonalStmt, err = db.PrepareContext(ctx, rankPersonal); err != nil {
-		return nil, fmt.Errorf("error preparing query RankPersonal: %w", err)
+	if q.rankPersonalAllStmt, err = db.PrepareContext(ctx, rankPersonalAll); err != nil {
+		return nil, fmt.Errorf("error preparing query RankPersonalAll: %w", err)
+	}
+	if q.rankPersonalSinceStmt, err = db.PrepareContext(ctx, rankPersonalSince); err != nil {
+		return nil, fmt.Errorf("error preparing query RankPersonalSince: %w", err)
 	}
 	if q.recordDividendHoldersStmt, err = db.PrepareContext(ctx, recordDividendHolders); err != nil {
 		return nil, fmt.Errorf("error preparing query RecordDividendHolders: %w", err)
@@ -678,9 +681,14 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing rankContestStmt: %w", cerr)
 		}
 	}
-	if q.rankPersonalStmt != nil {
-		if cerr := q.rankPersonalStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing rankPersonalStmt: %w", cerr)
+	if q.rankPersonalAllStmt != nil {
+		if cerr := q.rankPersonalAllStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rankPersonalAllStmt: %w", cerr)
+		}
+	}
+	if q.rankPersonalSinceStmt != nil {
+		if cerr := q.rankPersonalSinceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rankPersonalSinceStmt: %w", cerr)
 		}
 	}
 	if q.recordDividendHoldersStmt != nil {
@@ -923,7 +931,8 @@ type Queries struct {
 	lockPaymentStmt              *sql.Stmt
 	outboxSizeStmt               *sql.Stmt
 	rankContestStmt              *sql.Stmt
-	rankPersonalStmt             *sql.Stmt
+	rankPersonalAllStmt          *sql.Stmt
+	rankPersonalSinceStmt        *sql.Stmt
 	recordDividendHoldersStmt    *sql.Stmt
 	recordTradeStmt              *sql.Stmt
 	releaseLeaseStmt             *sql.Stmt
@@ -1027,7 +1036,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		lockPaymentStmt:              q.lockPaymentStmt,
 		outboxSizeStmt:               q.outboxSizeStmt,
 		rankContestStmt:              q.rankContestStmt,
-		rankPersonalStmt:             q.rankPersonalStmt,
+		rankPersonalAllStmt:          q.rankPersonalAllStmt,
+		rankPersonalSinceStmt:        q.rankPersonalSinceStmt,
 		recordDividendHoldersStmt:    q.recordDividendHoldersStmt,
 		recordTradeStmt:              q.recordTradeStmt,
 		releaseLeaseStmt:             q.releaseLeaseStmt,
