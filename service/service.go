@@ -79,6 +79,8 @@ type Service struct {
 	Payments *Payments
 	// Audit checks every invariant of the books.
 	Audit *Auditor
+	// Stream hands out event-stream tickets and reads what changed.
+	Stream *Stream
 
 	core *core
 }
@@ -118,6 +120,7 @@ func New(d Deps, cfg Config) (*Service, error) {
 		Orders:    orders,
 		Market:    &Market{core: c, orders: orders},
 		Payments:  &Payments{core: c, gateway: d.Gateway},
+		Stream:    &Stream{core: c},
 		Audit:     &Auditor{core: c},
 		core:      c,
 	}, nil
