@@ -44,7 +44,7 @@ const (
 	streamBatch = 1000
 	// streamBuffer is how many events a stream may lag behind before it
 	// is closed (the client reconnects with Last-Event-ID).
-	streamBuffer = 256
+	streamBuffer = 64
 	// replayLimit bounds the order events a reconnect replays.
 	replayLimit = 500
 )

@@ -43,6 +43,8 @@ Commands:
   user create EMAIL --password P [--nickname N] [--admin]
   user promote EMAIL    make a user an admin
   bench [flags]         load-test a running server with market orders
+  bench-stream [flags]  measure the event stream: memory per idle stream and
+                        how fast a trade reaches 10,000 streams
   bench-workflows       measure the order lifecycle on an in-process
                         Temporal server: fills, workflow closes, idle ticks
   healthcheck [URL]     exit 0 when the API answers /healthz (for container probes)
@@ -104,6 +106,8 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return runUser(ctx, getenv, args, out)
 	case "bench":
 		return runBench(ctx, args, out, getenv)
+	case "bench-stream":
+		return runBenchStream(ctx, args, out, getenv)
 	case "bench-workflows":
 		return runBenchWorkflows(ctx, args, getenv, out)
 	case "version":
