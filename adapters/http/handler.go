@@ -78,6 +78,10 @@ type Options struct {
 	// (DefaultStreamHeartbeat when zero).
 	StreamPoll      time.Duration
 	StreamHeartbeat time.Duration
+	// Shutdown, once closed, ends every event stream, which would
+	// otherwise keep http.Server.Shutdown waiting (register its closing
+	// with http.Server.RegisterOnShutdown).
+	Shutdown <-chan struct{}
 	// MetricsElsewhere leaves /metrics off the API's routes, because cmd
 	// serves MetricsHandler on a listener of its own.
 	MetricsElsewhere bool
@@ -119,6 +123,7 @@ type server struct {
 
 	metricsElsewhere bool
 	hub              *hub
+	shutdown         <-chan struct{}
 }
 
 // userTTL is how long a token's user is trusted to exist without a
@@ -139,6 +144,7 @@ func build(opts Options, m *metrics, reg *prometheus.Registry) (chi.Router, huma
 		login: newAuthLimiter("login", limits), signup: newAuthLimiter("signup", limits),
 		metricsElsewhere: opts.MetricsElsewhere,
 		hub:              newHub(opts.Service, log, opts.StreamPoll, opts.StreamHeartbeat),
+		shutdown:         opts.Shutdown,
 	}
 
 	r := chi.NewRouter()

@@ -505,6 +505,8 @@ func (s *server) serveStream(hctx huma.Context, t service.Target, account string
 			return
 		case <-sub.gone:
 			return
+		case <-s.shutdown:
+			return
 		case <-beat.C:
 			if _, err := w.Write([]byte(": heartbeat\n\n")); err != nil {
 				return

@@ -65,6 +65,8 @@ func TestStreamHeartbeatAndEvents(t *testing.T) {
 
 	e.must(http.StatusCreated, "POST", "/api/v1/orders", tok, map[string]any{"stock_code": "005930", "side": "BUY", "type": "MARKET", "quantity": 1})
 	wait("the order event", func(l string) bool { return l == "event: order" })
-	wait("its data", func(l string) bool { return strings.HasPrefix(l, "data: {") && strings.Contains(l, `"status":"FILLED"`) })
+	wait("its data", func(l string) bool {
+		return strings.HasPrefix(l, "data: {") && strings.Contains(l, `"status":"FILLED"`)
+	})
 	wait("the balance event", func(l string) bool { return l == "event: balance" })
 }
