@@ -97,6 +97,8 @@ type Service struct {
 	Leaderboards *Leaderboards
 	// Contests runs leagues.
 	Contests *Contests
+	// Stream hands out event-stream tickets and reads what changed.
+	Stream *Stream
 
 	core *core
 }
@@ -148,6 +150,7 @@ func New(d Deps, cfg Config) (*Service, error) {
 		Orders:    orders,
 		Market:    &Market{core: c, orders: orders},
 		Payments:  &Payments{core: c, gateway: d.Gateway},
+		Stream:    &Stream{core: c},
 		Audit:     &Auditor{core: c},
 
 		Leaderboards: &Leaderboards{core: c},

@@ -288,6 +288,7 @@ func (m *Main) Run(ctx context.Context) error {
 		if m.Temporal != nil {
 			checks["temporal"] = (&temporaladapter.Engine{Client: m.Temporal}).Ready
 		}
+		shutdown := make(chan struct{})
 		var access *slog.Logger
 		if m.Config.AccessLog {
 			access = m.Logger
@@ -296,6 +297,7 @@ func (m *Main) Run(ctx context.Context) error {
 			Service: m.Service, Logger: m.Logger, Registry: m.Registry, Version: version, Checks: checks,
 			AccessLog: access, ClientIPHeader: m.Config.ClientIPHeader, AuthLimits: &m.Config.AuthLimits,
 			MetricsElsewhere:   m.Config.MetricsAddress != "",
+			Shutdown:           shutdown,
 			Mount:              m.mountPayments,
 			CORSAllowedOrigins: m.Config.CORSAllowedOrigins,
 			// The web app opens the fake PortOne's page by path, so that it
@@ -310,6 +312,7 @@ func (m *Main) Run(ctx context.Context) error {
 			Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 			WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
 		}
+		m.server.RegisterOnShutdown(func() { close(shutdown) })
 		m.goRun("http", func(context.Context) error {
 			if err := m.server.Serve(m.ln); !errors.Is(err, http.ErrServerClosed) {
 				return err

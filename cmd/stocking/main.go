@@ -46,6 +46,8 @@ Commands:
   user promote EMAIL    make a user an admin
   bench [flags]         load-test a running server with market orders
   drill load|check      the load and the verdict of scripts/drill-multiprocess.sh
+  bench-stream [flags]  measure the event stream: memory per idle stream and
+                        how fast a trade reaches 10,000 streams
   bench-workflows       measure the order lifecycle on an in-process
                         Temporal server: fills, workflow closes, idle ticks
   bench-rankings        measure snapshots, the leaderboard refresh of
@@ -115,6 +117,8 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return runDrill(ctx, args, out, getenv)
 	case "tcpproxy":
 		return runTCPProxy(ctx, args, out)
+	case "bench-stream":
+		return runBenchStream(ctx, args, out, getenv)
 	case "bench-workflows":
 		return runBenchWorkflows(ctx, args, getenv, out)
 	case "bench-rankings":
