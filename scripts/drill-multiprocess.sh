@@ -109,8 +109,10 @@ for _ in $(seq 1 300); do
 done
 
 api_url() { echo "http://127.0.0.1:$((base + 10 + $1))"; }
-start_api() { start "api$1" PORT=$((base + 10 + $1)) LISTEN_HOST=127.0.0.1 "$@" "$bin" serve; }
-start_api_via() { local n=$1; shift; start "api$n" PORT=$((base + 10 + n)) LISTEN_HOST=127.0.0.1 "$@" "$bin" serve; }
+start_api() { # start_api N [ENV=...]
+	local n=$1; shift
+	start "api$n" PORT=$((base + 10 + n)) LISTEN_HOST=127.0.0.1 "$@" "$bin" serve
+}
 
 # scrape NAME: keeps the relay counters of API NAME's current process.
 scrape() {
@@ -160,12 +162,14 @@ fi
 echo "== outage drill: one API reaches PostgreSQL through a proxy"
 proxy_addr="127.0.0.1:$((base + 3))"
 start proxy "$bin" tcpproxy -listen "$proxy_addr" -target "$host:$port"
-start_api_via 1 DATABASE_URI="postgres://${user}@${proxy_addr}/${db}?sslmode=disable"
+start_api 1 DATABASE_URI="postgres://${user}@${proxy_addr}/${db}?sslmode=disable"
 start worker1 "$bin" worker
 start feed1 "$bin" feed
 wait_http "$(api_url 1)/readyz" 120
 
-"$bin" drill load -apis "$(api_url 1)" -duration "$duration" -record "$work/orders.txt" >"$work/load.out" 2>&1 &
+# A request that meets the outage must fail within the store's deadline
+# (5 s) plus a margin, not hang.
+"$bin" drill load -apis "$(api_url 1)" -duration "$duration" -max-failure-latency 6s -record "$work/orders.txt" >"$work/load.out" 2>&1 &
 load=$!
 sleep $((secs / 4))
 echo "== kill the proxy for 10 s"
