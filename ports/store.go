@@ -14,6 +14,8 @@ import (
 type Store interface {
 	Reader
 	Outbox
+	Performance
+	Rankings
 	// WithinTx runs fn in one transaction and commits when fn returns nil.
 	// The adapter owns begin, commit, rollback and the retry of
 	// serialization failures and deadlocks, so fn may run more than once
@@ -64,6 +66,10 @@ type LedgerFilter struct {
 
 // Reader holds the queries that take no locks.
 type Reader interface {
+	MarketReader
+	SessionReader
+	ChangeReader
+
 	// GetUser returns domain.ErrNotFound for an unknown id.
 	GetUser(ctx context.Context, id string) (domain.User, error)
 	// GetUserByEmail matches the e-mail exactly (callers lower-case it).
@@ -131,6 +137,8 @@ type Reader interface {
 // transactions never wait on each other in a cycle.
 type Tx interface {
 	Reader
+	MarketWriter
+	SessionWriter
 
 	LockAccount(ctx context.Context, id string) (domain.Account, error)
 	// LockHolding returns domain.ErrNotFound when the account holds none.

@@ -22,15 +22,18 @@ func (s *Market) Stocks(ctx context.Context) ([]domain.Stock, error) {
 	return slices.DeleteFunc(all, func(st domain.Stock) bool { return !st.Active }), nil
 }
 
-// ApplyTrades records each trade's price and fills the resting limit
-// orders it crosses, in order. A trade the listing refuses (off the grid,
-// outside the band, unknown code) is reported after the others are
-// applied.
+// ApplyTrades records the trades (in one transaction, with their volume
+// and quotes) and then fills the resting limit orders each crosses, in
+// order. A trade the listing refuses (off the grid, outside the band,
+// unknown code) is reported after the others are applied.
 func (s *Market) ApplyTrades(ctx context.Context, trades []domain.Trade) error {
-	var errs []error
-	for _, t := range trades {
-		if _, err := s.Tick(ctx, t.Code, t.Price); err != nil {
-			if domain.ErrorCode(err) == domain.CodeInternal || domain.IsCode(err, domain.CodeUnavailable) {
+	valid, errs, err := s.recordTrades(ctx, trades)
+	if err != nil {
+		return err
+	}
+	for _, t := range valid {
+		if _, err := s.orders.Match(ctx, t.Code, t.Price); err != nil {
+			if fatal(err) {
 				return err
 			}
 			errs = append(errs, fmt.Errorf("%s @ %s: %w", t.Code, t.Price, err))
@@ -39,38 +42,10 @@ func (s *Market) ApplyTrades(ctx context.Context, trades []domain.Trade) error {
 	return errors.Join(errs...)
 }
 
-// Tick is ApplyTick that also reports how many orders it filled.
+// Tick records a trade of MarketDepth shares at price without quotes, and
+// reports how many resting orders it filled.
 func (s *Market) Tick(ctx context.Context, code string, price decimal.Decimal) (int, error) {
-	stock, err := s.store.GetStock(ctx, code)
-	if err != nil {
-		if domain.IsCode(err, domain.CodeNotFound) {
-			return 0, domain.Errorf(domain.CodeNotFound, "no listing %s", code)
-		}
-		return 0, err
-	}
-	if !domain.OnTickGrid(price) {
-		below, okB, above, okA := domain.NearestValidPrices(price, stock.PrevClose)
-		msg := "price %s is not on the KRX tick grid"
-		switch {
-		case okB && okA:
-			return 0, domain.FieldErrorf(domain.CodeInvalid, "price", msg+"; the nearest valid prices are %s and %s", price, below, above)
-		case okB:
-			return 0, domain.FieldErrorf(domain.CodeInvalid, "price", msg+"; the nearest valid price is %s", price, below)
-		case okA:
-			return 0, domain.FieldErrorf(domain.CodeInvalid, "price", msg+"; the nearest valid price is %s", price, above)
-		}
-		return 0, domain.FieldErrorf(domain.CodeInvalid, "price", msg, price)
-	}
-	if band := domain.PriceBand(stock.PrevClose); !band.Contains(price) {
-		return 0, domain.FieldErrorf(domain.CodeInvalid, "price", "%s is outside today's band %s–%s around the previous close %s", price, band.Lower, band.Upper, stock.PrevClose)
-	}
-	err = s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
-		return tx.RecordPrice(ctx, code, price, s.clock.Now().UTC())
-	})
-	if err != nil {
-		return 0, err
-	}
-	return s.orders.Match(ctx, code, price)
+	return s.Trade(ctx, TradeInput{Code: code, Price: price})
 }
 
 // Match fills the resting orders on code that a trade at price crosses, a

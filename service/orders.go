@@ -70,6 +70,9 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 			return PlaceResult{}, err
 		}
 	}
+	if err := s.checkContestTrade(ctx, t, req.StockCode); err != nil {
+		return PlaceResult{}, err
+	}
 	open := s.cfg.Calendar.IsOpen(s.clock.Now())
 
 	var o domain.Order

@@ -28,7 +28,16 @@ type Config struct {
 	OrderWorkflows bool
 	// MatchBatch is how many crossed orders one fill transaction settles.
 	MatchBatch int
-	Payments   PaymentConfig
+	// MarketDepth is the volume of a trade reported without one
+	// (MARKET_DEPTH).
+	MarketDepth int64
+	Payments    PaymentConfig
+	// FreeDepositDailyLimit caps the free deposits into a personal account
+	// per Seoul day (FREE_DEPOSIT_DAILY_LIMIT); zero means no cap.
+	FreeDepositDailyLimit decimal.Decimal
+	// RiskFreeRate is the annual rate the Sharpe ratio measures excess
+	// return against (RISK_FREE_RATE).
+	RiskFreeRate decimal.Decimal
 }
 
 // Deps are the ports the service uses.
@@ -79,6 +88,10 @@ type Service struct {
 	Payments *Payments
 	// Audit checks every invariant of the books.
 	Audit *Auditor
+	// Leaderboards ranks traders by time-weighted return.
+	Leaderboards *Leaderboards
+	// Contests runs leagues.
+	Contests *Contests
 
 	core *core
 }
@@ -100,6 +113,9 @@ func New(d Deps, cfg Config) (*Service, error) {
 	if cfg.InitialCash.IsNegative() {
 		return nil, errors.New("service: INITIAL_CASH must not be negative")
 	}
+	if cfg.MarketDepth <= 0 {
+		cfg.MarketDepth = 1000
+	}
 	if cfg.MatchBatch <= 0 {
 		cfg.MatchBatch = 200
 	}
@@ -119,7 +135,10 @@ func New(d Deps, cfg Config) (*Service, error) {
 		Market:    &Market{core: c, orders: orders},
 		Payments:  &Payments{core: c, gateway: d.Gateway},
 		Audit:     &Auditor{core: c},
-		core:      c,
+
+		Leaderboards: &Leaderboards{core: c},
+		Contests:     &Contests{core: c},
+		core:         c,
 	}, nil
 }
 

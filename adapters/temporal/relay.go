@@ -80,6 +80,14 @@ func (r *delivery) deliver(ctx context.Context, m ports.OutboxMessage) error {
 			_, err = r.client.SignalWithStartWorkflow(ctx, opts.ID, workflows.SignalOrderClosed, in, opts, workflows.OrderWorkflowName, in)
 		}
 		return alreadyDone(err)
+	case service.OutboxContestStart:
+		var ev service.ContestEvent
+		if err := json.Unmarshal(m.Payload, &ev); err != nil {
+			return r.poison(m, err)
+		}
+		in := workflows.ContestInput{ContestID: ev.ContestID}
+		_, err := r.client.ExecuteWorkflow(ctx, StartOptions(workflows.ContestWorkflowID(ev.ContestID), r.taskQueue), workflows.ContestWorkflowName, in)
+		return alreadyDone(err)
 	case service.OutboxPaymentStart:
 		var ev service.PaymentEvent
 		if err := json.Unmarshal(m.Payload, &ev); err != nil {

@@ -37,22 +37,24 @@ type migratingStore interface {
 }
 
 // openStore opens the database DATABASE_URI names.
-func openStore(ctx context.Context, uri string, log *slog.Logger) (migratingStore, error) {
+// timeout bounds each statement or transaction attempt, connecting and
+// waiting for a pooled connection; zero keeps the store's default.
+func openStore(ctx context.Context, uri string, timeout time.Duration, log *slog.Logger) (migratingStore, error) {
 	t, err := parseDatabaseURI(uri)
 	if err != nil {
 		return nil, err
 	}
 	switch t.Engine {
 	case engineSQLite:
-		return sqlite.Open(ctx, sqlite.Config{Path: t.Path, Logger: log})
+		return sqlite.Open(ctx, sqlite.Config{Path: t.Path, Logger: log, StatementTimeout: timeout})
 	case enginePostgres:
-		return postgres.Open(ctx, postgres.Config{URL: t.URL.String(), Logger: log})
+		return postgres.Open(ctx, postgres.Config{URL: t.URL.String(), Logger: log, StatementTimeout: timeout})
 	case engineMySQL:
 		dsn, err := mysqlstore.DSNFromURL(t.URL)
 		if err != nil {
 			return nil, fmt.Errorf("DATABASE_URI: %w", err)
 		}
-		return mysqlstore.Open(ctx, mysqlstore.Config{DSN: dsn, Logger: log})
+		return mysqlstore.Open(ctx, mysqlstore.Config{DSN: dsn, Logger: log, StatementTimeout: timeout})
 	}
 	return nil, fmt.Errorf("DATABASE_URI: the %s engine is not available in this build", t.Engine)
 }
@@ -114,17 +116,21 @@ type Main struct {
 
 	ln     net.Listener
 	server *http.Server
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	closed bool
+	// metricsLn and metricsServer serve /metrics apart from the API
+	// (METRICS_ADDRESS), from the same registry.
+	metricsLn     net.Listener
+	metricsServer *http.Server
+	cancel        context.CancelFunc
+	wg            sync.WaitGroup
+	closed        bool
 }
 
 // NewMain returns a Main for the configuration.
 func NewMain(cfg Config, opts Options) *Main {
-	return &Main{Config: cfg, Options: opts, Logger: newLogger(cfg.LogLevel)}
+	return &Main{Config: cfg, Options: opts, Logger: newLogger(cfg.LogLevel, cfg.LogFormat)}
 }
 
-func newLogger(level string) *slog.Logger {
+func newLogger(level, format string) *slog.Logger {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
@@ -132,7 +138,11 @@ func newLogger(level string) *slog.Logger {
 	// During an outage every request and background pass meets the same
 	// failure: the throttled handler writes each warning once per
 	// interval with a count instead of once per occurrence.
-	return slog.New(system.NewThrottledHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}), 10*time.Second))
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})
+	if format == "json" {
+		h = slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l})
+	}
+	return slog.New(system.NewThrottledHandler(h, 10*time.Second))
 }
 
 // Open connects the store and builds the service, without serving.
@@ -144,7 +154,7 @@ func (m *Main) Open(ctx context.Context) error {
 			}
 		}
 	}
-	st, err := openStore(ctx, m.Config.DatabaseURI, m.Logger)
+	st, err := openStore(ctx, m.Config.DatabaseURI, m.Config.DBTimeout, m.Logger)
 	if err != nil {
 		return err
 	}
@@ -189,6 +199,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Service, err = service.New(deps, service.Config{
 		InitialCash: m.Config.InitialCash, Fees: m.Config.Fees, Calendar: cal,
 		OrderWorkflows: m.Temporal != nil, Payments: m.Config.PaymentConfig(),
+		FreeDepositDailyLimit: m.Config.FreeDepositDailyLimit, RiskFreeRate: m.Config.RiskFreeRate,
 	})
 	if err != nil {
 		return err
@@ -246,19 +257,44 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		m.ln = ln
 	}
+	if m.Config.MetricsAddress != "" {
+		ln, err := net.Listen("tcp", m.Config.MetricsAddress)
+		if err != nil {
+			return fmt.Errorf("listen on METRICS_ADDRESS %s: %w", m.Config.MetricsAddress, err)
+		}
+		m.metricsLn = ln
+	}
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 
+	if m.metricsLn != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", httpapi.MetricsHandler(m.Registry))
+		m.metricsServer = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute}
+		m.goRun("metrics", func(context.Context) error {
+			if err := m.metricsServer.Serve(m.metricsLn); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		}, bg)
+	}
+
 	if m.Options.API {
 		checks := map[string]func(context.Context) error{"database": m.Store.Ping}
 		if m.Temporal != nil {
 			checks["temporal"] = (&temporaladapter.Engine{Client: m.Temporal}).Ready
 		}
+		var access *slog.Logger
+		if m.Config.AccessLog {
+			access = m.Logger
+		}
 		h := httpapi.NewHandler(httpapi.Options{
 			Service: m.Service, Logger: m.Logger, Registry: m.Registry, Version: version, Checks: checks,
+			AccessLog: access, ClientIPHeader: m.Config.ClientIPHeader, AuthLimits: &m.Config.AuthLimits,
+			MetricsElsewhere:   m.Config.MetricsAddress != "",
 			Mount:              m.mountPayments,
 			CORSAllowedOrigins: m.Config.CORSAllowedOrigins,
 			// The web app opens the fake PortOne's page by path, so that it
@@ -298,6 +334,17 @@ func (m *Main) Run(ctx context.Context) error {
 		m.worker = temporaladapter.NewWorker(m.Temporal, m.Config.TemporalTaskQueue, m.Service, worker.Options{})
 		if err := m.worker.Start(); err != nil {
 			return fmt.Errorf("temporal worker: %w", err)
+		}
+		if m.Config.LeaderboardRefresh > 0 {
+			sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			err := temporaladapter.EnsureLeaderboardSchedule(sctx, m.Temporal, m.Config.TemporalTaskQueue, m.Config.LeaderboardRefresh)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("leaderboard schedule: %w", err)
+			}
+		}
+		if err := temporaladapter.EnsureMarketDaySchedule(ctx, m.Temporal, m.Config.TemporalTaskQueue, m.Config.MarketHours == "always"); err != nil {
+			return fmt.Errorf("temporal schedule market-day: %w", err)
 		}
 		if m.Config.ReconcileInterval > 0 {
 			m.goRun("reconciler", func(ctx context.Context) error { return m.Reconciler.Run(ctx, m.Config.ReconcileInterval) }, bg)
@@ -385,6 +432,15 @@ func (m *Main) URL() string {
 	return fmt.Sprintf("http://%s:%d", host, addr.Port)
 }
 
+// MetricsURL is the base URL of the metrics listener, "" when /metrics is
+// served on the API's port.
+func (m *Main) MetricsURL() string {
+	if m.metricsLn == nil {
+		return ""
+	}
+	return "http://" + m.metricsLn.Addr().String()
+}
+
 // Close stops serving, waits for background work and closes the store.
 func (m *Main) Close() error {
 	if m.closed {
@@ -402,6 +458,11 @@ func (m *Main) Close() error {
 		cancel()
 	} else if m.ln != nil {
 		m.ln.Close() // bound, but Run failed before serving
+	}
+	if m.metricsServer != nil {
+		errs = append(errs, m.metricsServer.Close())
+	} else if m.metricsLn != nil {
+		m.metricsLn.Close()
 	}
 	if m.cancel != nil {
 		m.cancel()

@@ -52,6 +52,19 @@ type Config struct {
 	// ReconcileMinAge spares rows younger than this from the check
 	// (RECONCILE_MIN_AGE): the relay may be starting their workflow.
 	ReconcileMinAge time.Duration
+	// DBTimeout bounds every database statement or transaction attempt,
+	// connecting and waiting for a pooled connection (DB_TIMEOUT); past it
+	// a request answers 503 unavailable instead of waiting for the outage
+	// to end.
+	DBTimeout time.Duration
+	// FreeDepositDailyLimit caps free deposits per personal account and
+	// Seoul day (FREE_DEPOSIT_DAILY_LIMIT; 0: no cap).
+	FreeDepositDailyLimit decimal.Decimal
+	// RiskFreeRate is the annual rate of the Sharpe ratio (RISK_FREE_RATE).
+	RiskFreeRate decimal.Decimal
+	// LeaderboardRefresh is the leaderboard-refresh Schedule's interval
+	// (LEADERBOARD_REFRESH).
+	LeaderboardRefresh time.Duration
 
 	TemporalAddress   string
 	TemporalNamespace string
@@ -75,6 +88,44 @@ type Config struct {
 	// CORSAllowedOrigins are the browser origins allowed to call the API
 	// from another origin (CORS_ALLOWED_ORIGINS, comma separated).
 	CORSAllowedOrigins []string
+
+	// LogFormat is text or json (LOG_FORMAT); AccessLog writes one line
+	// per request (ACCESS_LOG, on by default).
+	LogFormat string
+	AccessLog bool
+	// MetricsAddress is where /metrics listens (METRICS_ADDRESS): "" on
+	// the API's port; production defaults to a port of its own.
+	MetricsAddress string
+	// AuthLimits bound login and signup attempts per client address
+	// (AUTH_RATE_LIMIT) and per e-mail (AUTH_RATE_LIMIT_EMAIL).
+	AuthLimits httpapi.AuthLimits
+	// ClientIPHeader is the header a trusted proxy puts the client's
+	// address in (CLIENT_IP_HEADER); empty: the connection's peer.
+	ClientIPHeader string
+}
+
+// defaultMetricsAddress is where production serves /metrics: off the API
+// port, so that the API's load balancer need not hide it.
+const defaultMetricsAddress = ":5101"
+
+// parseRateLimit reads "N/DURATION" (30/1m, 5/10s) or "off".
+func parseRateLimit(v string) (httpapi.RateLimit, error) {
+	if strings.EqualFold(v, "off") {
+		return httpapi.RateLimit{}, nil
+	}
+	n, per, ok := strings.Cut(v, "/")
+	if !ok {
+		return httpapi.RateLimit{}, fmt.Errorf("must be N/DURATION such as 30/1m, or off; got %q", v)
+	}
+	count, err := strconv.Atoi(n)
+	if err != nil || count < 1 {
+		return httpapi.RateLimit{}, fmt.Errorf("must be N/DURATION with N a positive whole number, got %q", v)
+	}
+	d, err := time.ParseDuration(per)
+	if err != nil || d <= 0 {
+		return httpapi.RateLimit{}, fmt.Errorf("must be N/DURATION with a positive duration such as 1m, got %q", v)
+	}
+	return httpapi.RateLimit{N: count, Per: d}, nil
 }
 
 // devCORSOrigins are what `stocking dev` allows when CORS_ALLOWED_ORIGINS
@@ -145,8 +196,27 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 		}
 		c.JWTSecret = devJWTSecret
 	}
-	durations := map[string]*time.Duration{"ACCESS_TOKEN_TTL": &c.AccessTTL, "REFRESH_TOKEN_TTL": &c.RefreshTTL, "FEED_INTERVAL": &c.FeedInterval, "RECONCILE_INTERVAL": &c.ReconcileInterval, "RECONCILE_MIN_AGE": &c.ReconcileMinAge}
-	defaults := map[string]string{"ACCESS_TOKEN_TTL": "30m", "REFRESH_TOKEN_TTL": "336h", "FEED_INTERVAL": "1s", "RECONCILE_INTERVAL": "5m", "RECONCILE_MIN_AGE": "10s"}
+	durations := map[string]*time.Duration{
+		"ACCESS_TOKEN_TTL":    &c.AccessTTL,
+		"REFRESH_TOKEN_TTL":   &c.RefreshTTL,
+		"FEED_INTERVAL":       &c.FeedInterval,
+		"RECONCILE_INTERVAL":  &c.ReconcileInterval,
+		"RECONCILE_MIN_AGE":   &c.ReconcileMinAge,
+		"DB_TIMEOUT":          &c.DBTimeout,
+		"LEADERBOARD_REFRESH": &c.LeaderboardRefresh,
+	}
+	defaults := map[string]string{
+		"ACCESS_TOKEN_TTL":    "30m",
+		"REFRESH_TOKEN_TTL":   "336h",
+		"FEED_INTERVAL":       "1s",
+		"RECONCILE_INTERVAL":  "5m",
+		"RECONCILE_MIN_AGE":   "10s",
+		"DB_TIMEOUT":          "5s",
+		"LEADERBOARD_REFRESH": "10m",
+	}
+	if devDefaults {
+		defaults["LEADERBOARD_REFRESH"] = "1m"
+	}
 	for k, p := range durations {
 		v := e.get(k, defaults[k])
 		d, err := time.ParseDuration(v)
@@ -182,6 +252,14 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 		fail("INITIAL_CASH must be a whole, non-negative number of won, got %s", c.InitialCash)
 	}
 	c.Fees = domain.Fees{CommissionRate: money("COMMISSION_RATE", "0.00015"), SellTaxRate: money("SELL_TAX_RATE", "0.0020")}
+	c.FreeDepositDailyLimit = money("FREE_DEPOSIT_DAILY_LIMIT", "10000000")
+	if c.FreeDepositDailyLimit.IsNegative() || !c.FreeDepositDailyLimit.Equal(c.FreeDepositDailyLimit.Truncate(0)) {
+		fail("FREE_DEPOSIT_DAILY_LIMIT must be a whole, non-negative number of won (0: no limit), got %s", c.FreeDepositDailyLimit)
+	}
+	c.RiskFreeRate = money("RISK_FREE_RATE", "0.03")
+	if c.RiskFreeRate.IsNegative() || c.RiskFreeRate.GreaterThan(decimal.NewFromInt(1)) {
+		fail("RISK_FREE_RATE must be an annual rate between 0 and 1 (0.03 is 3%%), got %s", c.RiskFreeRate)
+	}
 	if err := c.Fees.Validate(); err != nil {
 		fail("%s", err.(*domain.Error).Message)
 	}
@@ -243,6 +321,44 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 	} else if devDefaults {
 		c.CORSAllowedOrigins = devCORSOrigins
 	}
+	c.LogFormat = strings.ToLower(e.get("LOG_FORMAT", "text"))
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		fail("LOG_FORMAT must be text or json, got %q", c.LogFormat)
+	}
+	switch v := strings.ToLower(e.get("ACCESS_LOG", "on")); v {
+	case "on", "true", "1":
+		c.AccessLog = true
+	case "off", "false", "0":
+	default:
+		fail("ACCESS_LOG must be on or off, got %q", v)
+	}
+	metricsDefault := ""
+	if c.Env == "production" {
+		metricsDefault = defaultMetricsAddress
+	}
+	c.MetricsAddress = e.get("METRICS_ADDRESS", metricsDefault)
+	if strings.EqualFold(c.MetricsAddress, "api") {
+		c.MetricsAddress = ""
+	}
+	// stocking dev lets a developer's own scripts sign up many users from
+	// one machine; the e-mail limit stays.
+	addrDefault := fmt.Sprintf("%d/%s", httpapi.DefaultAuthLimits.PerAddress.N, httpapi.DefaultAuthLimits.PerAddress.Per)
+	if devDefaults {
+		addrDefault = "600/1m0s"
+	}
+	emailDefault := fmt.Sprintf("%d/%s", httpapi.DefaultAuthLimits.PerEmail.N, httpapi.DefaultAuthLimits.PerEmail.Per)
+	for key, dst := range map[string]*httpapi.RateLimit{"AUTH_RATE_LIMIT": &c.AuthLimits.PerAddress, "AUTH_RATE_LIMIT_EMAIL": &c.AuthLimits.PerEmail} {
+		def := addrDefault
+		if key == "AUTH_RATE_LIMIT_EMAIL" {
+			def = emailDefault
+		}
+		l, err := parseRateLimit(e.get(key, def))
+		if err != nil {
+			fail("%s %v", key, err)
+		}
+		*dst = l
+	}
+	c.ClientIPHeader = e.get("CLIENT_IP_HEADER", "")
 	if len(errs) > 0 {
 		return c, fmt.Errorf("configuration:\n  %s", strings.Join(errs, "\n  "))
 	}

@@ -431,7 +431,7 @@ func runFakeKIS(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return err
 	}
-	srv := kisfake.New(kisfake.Options{AppKey: *key, AppSecret: *secret, Logger: newLogger("info")})
+	srv := kisfake.New(kisfake.Options{AppKey: *key, AppSecret: *secret, Logger: newLogger("info", "text")})
 	defer srv.Close()
 	return srv.ListenAndServe(ctx, *listen, func(a net.Addr) {
 		fmt.Fprintf(out, "fake KIS on %s\n  KIS_API_BASE=http://%s KIS_WS_URL=ws://%s/tryitout\n  publish: curl -X POST http://%s/__trades -d '[{\"code\":\"005930\",\"price\":\"70000\",\"volume\":10,\"bid\":\"69900\",\"ask\":\"70000\"}]'\n", a, a, a, a)

@@ -33,7 +33,7 @@ func runTemporal(ctx context.Context, getenv func(string) string, args []string,
 	if path == ":memory:" {
 		path = ""
 	}
-	front, ui, stop, err := startEmbeddedTemporal(ctx, cfg.TemporalEmbedAddr, cfg.TemporalUIAddr, cfg.TemporalNamespace, path, newLogger(cfg.LogLevel))
+	front, ui, stop, err := startEmbeddedTemporal(ctx, cfg.TemporalEmbedAddr, cfg.TemporalUIAddr, cfg.TemporalNamespace, path, newLogger(cfg.LogLevel, cfg.LogFormat))
 	if err != nil {
 		return fmt.Errorf("embedded Temporal: %w (TEMPORAL_EMBED_ADDRESS=%s, TEMPORAL_UI_ADDRESS=%s)", err, cfg.TemporalEmbedAddr, cfg.TemporalUIAddr)
 	}

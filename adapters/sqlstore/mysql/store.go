@@ -103,6 +103,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The driver reports each dropped connection on its own logger
+	// (stderr by default); during an outage that is one line per pooled
+	// connection, while the store already answers unavailable and the
+	// HTTP layer logs that once per interval. Its lines go to the debug
+	// level of the store's logger.
+	dcfg.Logger = driverLog{log}
 	timeout := cmp.Or(cfg.StatementTimeout, sqlstore.DefaultStatementTimeout)
 	if dcfg.Timeout == 0 {
 		dcfg.Timeout = timeout
@@ -307,4 +313,11 @@ func classify(err error) sqlstore.Class {
 		return sqlstore.Unavailable
 	}
 	return sqlstore.Other
+}
+
+// driverLog passes the driver's messages to a slog.Logger at debug level.
+type driverLog struct{ log *slog.Logger }
+
+func (l driverLog) Print(v ...any) {
+	l.log.Debug("mysql driver: " + strings.TrimSpace(fmt.Sprint(v...)))
 }

@@ -62,6 +62,22 @@ type SaveAccountParams struct {
 	ID               string
 }
 
+type CreateContestParams struct {
+	ID          string
+	Name        string
+	StartsAt    time.Time
+	EndsAt      time.Time
+	InitialCash decimal.Decimal
+	Listings    string
+	FinalAt     sql.NullTime
+	CreatedAt   time.Time
+}
+
+type FinalizeContestParams struct {
+	FinalAt sql.NullTime
+	ID      string
+}
+
 type CreateExecutionParams struct {
 	ID          string
 	OrderID     string
@@ -109,6 +125,33 @@ type UpsertHoldingParams struct {
 	UpdatedAt        time.Time
 }
 
+type ClearLeaderboardParams struct {
+	ContestID string
+	Period    string
+}
+
+type GetLeaderboardParams struct {
+	ContestID string
+	Period    string
+}
+
+type ListLeaderboardEntriesParams struct {
+	ContestID string
+	Period    string
+	Limit     int64
+}
+
+type RankPersonalParams struct {
+	BaseDate string
+	Period   string
+}
+
+type SetLeaderboardTimeParams struct {
+	ContestID string
+	Period    string
+	AsOf      time.Time
+}
+
 type AppendLedgerParams struct {
 	ID                string
 	UserID            string
@@ -139,6 +182,72 @@ type ListLedgerParams struct {
 	Limit     int64
 }
 
+type InsertMarketDayParams struct {
+	Day      string
+	RolledAt time.Time
+}
+
+type InsertTradeParams struct {
+	StockCode  string
+	Price      decimal.Decimal
+	RecordedAt time.Time
+	Volume     int64
+	Bid        decimal.NullDecimal
+	Ask        decimal.NullDecimal
+}
+
+type ListDailyBarsParams struct {
+	StockCode string
+	FromDay   string
+	ToDay     string
+	Limit     int64
+}
+
+type ListTradesParams struct {
+	StockCode string
+	FromTime  time.Time
+	ToTime    time.Time
+	Limit     int64
+}
+
+type ListTradesRow struct {
+	StockCode  string
+	Price      decimal.Decimal
+	RecordedAt time.Time
+	Volume     int64
+	Bid        decimal.NullDecimal
+	Ask        decimal.NullDecimal
+}
+
+type RecordTradeParams struct {
+	Price     decimal.Decimal
+	Bid       decimal.NullDecimal
+	Ask       decimal.NullDecimal
+	Volume    int64
+	UpdatedAt time.Time
+	Code      string
+}
+
+type SetMarketDayClosedParams struct {
+	ClosedAt sql.NullTime
+	Day      string
+}
+
+type SetMarketDayRolledParams struct {
+	RolledAt time.Time
+	Day      string
+}
+
+type UpsertDailyBarParams struct {
+	StockCode string
+	Day       string
+	Open      decimal.Decimal
+	High      decimal.Decimal
+	Low       decimal.Decimal
+	Close     decimal.Decimal
+	Volume    int64
+}
+
 type Account struct {
 	ID               string
 	Cash             decimal.Decimal
@@ -161,6 +270,39 @@ type Account struct {
 	FreeDeposited    decimal.Decimal
 	HistoryStart     time.Time
 	CreatedAt        time.Time
+}
+
+type Contest struct {
+	ID          string
+	Name        string
+	StartsAt    time.Time
+	EndsAt      time.Time
+	InitialCash decimal.Decimal
+	Listings    string
+	FinalAt     sql.NullTime
+	CreatedAt   time.Time
+}
+
+type DailyBar struct {
+	StockCode string
+	Day       string
+	Open      decimal.Decimal
+	High      decimal.Decimal
+	Low       decimal.Decimal
+	Close     decimal.Decimal
+	Volume    int64
+}
+
+type EquitySnapshot struct {
+	AccountID     string
+	SnapDate      string
+	Cash          decimal.Decimal
+	HoldingsValue decimal.Decimal
+	Equity        decimal.Decimal
+	NetFlow       decimal.Decimal
+	FlowTotal     decimal.Decimal
+	TwrIndex      decimal.Decimal
+	TakenAt       time.Time
 }
 
 type Execution struct {
@@ -189,6 +331,24 @@ type Holding struct {
 	UpdatedAt        time.Time
 }
 
+type Leaderboard struct {
+	ContestID string
+	Period    string
+	AsOf      time.Time
+}
+
+type LeaderboardEntry struct {
+	ContestID  string
+	Period     string
+	Place      int64
+	AccountID  string
+	UserID     string
+	Nickname   string
+	ReturnRate decimal.Decimal
+	Equity     decimal.Decimal
+	Trades     int64
+}
+
 type Ledger struct {
 	ID                string
 	UserID            string
@@ -207,6 +367,12 @@ type Ledger struct {
 	Memo              string
 	CreatedAt         time.Time
 	AccountID         string
+}
+
+type MarketDay struct {
+	Day      string
+	RolledAt time.Time
+	ClosedAt sql.NullTime
 }
 
 type Order struct {
@@ -264,6 +430,16 @@ type Payment struct {
 	UpdatedAt     time.Time
 }
 
+type Session struct {
+	ID        string
+	FamilyID  string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    sql.NullTime
+	RevokedAt sql.NullTime
+}
+
 type Stock struct {
 	Code      string
 	Name      string
@@ -273,6 +449,9 @@ type Stock struct {
 	PrevClose decimal.Decimal
 	Active    bool
 	UpdatedAt time.Time
+	Bid       decimal.NullDecimal
+	Ask       decimal.NullDecimal
+	Volume    int64
 }
 
 type User struct {
@@ -415,6 +594,22 @@ type UpdatePaymentParams struct {
 	FromStatus    string
 }
 
+type LastEquitySnapshotParams struct {
+	AccountID string
+	ToDate    string
+}
+
+type ListEquitySnapshotsParams struct {
+	AccountID string
+	FromDate  string
+	ToDate    string
+}
+
+type SnapshotEquityParams struct {
+	SnapDate string
+	TakenAt  time.Time
+}
+
 type ClaimOutboxParams struct {
 	Now   time.Time
 	Limit int64
@@ -424,6 +619,59 @@ type LeaseOutboxParams struct {
 	LeasedUntil time.Time
 	Owner       string
 	Ids         []string
+}
+
+type CreateSessionParams struct {
+	ID        string
+	FamilyID  string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+type CreateStreamTicketParams struct {
+	ID        string
+	UserID    string
+	ExpiresAt time.Time
+}
+
+type ListAccountOrdersChangedParams struct {
+	AccountID string
+	Since     time.Time
+	Limit     int64
+}
+
+type ListOrdersChangedParams struct {
+	Since time.Time
+	Limit int64
+}
+
+type ListStocksChangedParams struct {
+	Since time.Time
+	Limit int64
+}
+
+type RevokeSessionFamilyParams struct {
+	RevokedAt sql.NullTime
+	FamilyID  string
+}
+
+type RevokeUserSessionsParams struct {
+	RevokedAt    sql.NullTime
+	UserID       string
+	KeepFamilyID string
+}
+
+type UseSessionParams struct {
+	UsedAt sql.NullTime
+	ID     string
+}
+
+type UseStreamTicketParams struct {
+	UsedAt sql.NullTime
+	ID     string
+	UserID string
+	Now    time.Time
 }
 
 type InsertPriceParams struct {
@@ -505,39 +753,61 @@ type Queries interface {
 	AddWatch(ctx context.Context, arg AddWatchParams) error
 	AppendLedger(ctx context.Context, arg AppendLedgerParams) error
 	ClaimOutbox(ctx context.Context, arg ClaimOutboxParams) ([]Outbox, error)
+	ClearLeaderboard(ctx context.Context, arg ClearLeaderboardParams) error
 	CreateAccount(ctx context.Context, arg CreateAccountParams) error
+	CreateContest(ctx context.Context, arg CreateContestParams) error
 	CreateExecution(ctx context.Context, arg CreateExecutionParams) error
 	CreateOrder(ctx context.Context, arg CreateOrderParams) error
 	CreatePayment(ctx context.Context, arg CreatePaymentParams) error
+	CreateSession(ctx context.Context, arg CreateSessionParams) error
+	CreateStreamTicket(ctx context.Context, arg CreateStreamTicketParams) error
 	CreateUser(ctx context.Context, arg CreateUserParams) error
 	DeferOutbox(ctx context.Context, arg DeferOutboxParams) (int64, error)
 	DeleteHolding(ctx context.Context, arg DeleteHoldingParams) error
 	DeleteOutbox(ctx context.Context, ids []string) (int64, error)
+	DeleteStreamTickets(ctx context.Context, before time.Time) (int64, error)
 	DueOutbox(ctx context.Context, arg DueOutboxParams) ([]Outbox, error)
 	Enqueue(ctx context.Context, arg EnqueueParams) error
+	FinalizeContest(ctx context.Context, arg FinalizeContestParams) (int64, error)
 	GetAccount(ctx context.Context, id string) (Account, error)
+	GetContest(ctx context.Context, id string) (Contest, error)
 	GetHolding(ctx context.Context, arg GetHoldingParams) (Holding, error)
+	GetLeaderboard(ctx context.Context, arg GetLeaderboardParams) (Leaderboard, error)
+	GetMarketDay(ctx context.Context, day string) (MarketDay, error)
 	GetOrder(ctx context.Context, id string) (Order, error)
 	GetOrderByClientID(ctx context.Context, arg GetOrderByClientIDParams) (Order, error)
 	GetPayment(ctx context.Context, id string) (Payment, error)
+	GetSession(ctx context.Context, id string) (Session, error)
 	GetStock(ctx context.Context, code string) (Stock, error)
 	GetUser(ctx context.Context, id string) (User, error)
 	GetUserByEmail(ctx context.Context, email string) (User, error)
+	InsertMarketDay(ctx context.Context, arg InsertMarketDayParams) error
 	InsertPrice(ctx context.Context, arg InsertPriceParams) error
+	InsertTrade(ctx context.Context, arg InsertTradeParams) error
+	LastEquitySnapshot(ctx context.Context, arg LastEquitySnapshotParams) (EquitySnapshot, error)
 	LeaseOutbox(ctx context.Context, arg LeaseOutboxParams) error
 	ListAccountExecutions(ctx context.Context, arg ListAccountExecutionsParams) ([]Execution, error)
 	ListAccountIDs(ctx context.Context, arg ListAccountIDsParams) ([]string, error)
+	ListAccountOrdersChanged(ctx context.Context, arg ListAccountOrdersChangedParams) ([]Order, error)
 	ListAccounts(ctx context.Context, userID string) ([]Account, error)
+	ListContestAccountIDs(ctx context.Context, contestID string) ([]string, error)
+	ListContests(ctx context.Context, limit int64) ([]Contest, error)
 	ListCrossingOrders(ctx context.Context, arg ListCrossingOrdersParams) ([]Order, error)
+	ListDailyBars(ctx context.Context, arg ListDailyBarsParams) ([]DailyBar, error)
+	ListEquitySnapshots(ctx context.Context, arg ListEquitySnapshotsParams) ([]EquitySnapshot, error)
 	ListExecutions(ctx context.Context, orderIds []string) ([]Execution, error)
 	ListExpiringOrders(ctx context.Context, arg ListExpiringOrdersParams) ([]Order, error)
 	ListHoldings(ctx context.Context, accountID string) ([]Holding, error)
+	ListLeaderboardEntries(ctx context.Context, arg ListLeaderboardEntriesParams) ([]LeaderboardEntry, error)
 	ListLedger(ctx context.Context, arg ListLedgerParams) ([]Ledger, error)
 	ListOpenOrders(ctx context.Context, accountID string) ([]Order, error)
 	ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order, error)
+	ListOrdersChanged(ctx context.Context, arg ListOrdersChangedParams) ([]Order, error)
 	ListPayments(ctx context.Context, arg ListPaymentsParams) ([]Payment, error)
 	ListPricesDesc(ctx context.Context, arg ListPricesDescParams) ([]ListPricesDescRow, error)
 	ListStocks(ctx context.Context) ([]Stock, error)
+	ListStocksChanged(ctx context.Context, arg ListStocksChangedParams) ([]Stock, error)
+	ListTrades(ctx context.Context, arg ListTradesParams) ([]ListTradesRow, error)
 	ListUserIDs(ctx context.Context, arg ListUserIDsParams) ([]string, error)
 	ListWatchlist(ctx context.Context, userID string) ([]Watchlist, error)
 	LockAccount(ctx context.Context, id string) (Account, error)
@@ -545,12 +815,25 @@ type Queries interface {
 	LockOrder(ctx context.Context, id string) (Order, error)
 	LockPayment(ctx context.Context, id string) (Payment, error)
 	OutboxSize(ctx context.Context) (int64, error)
+	RankContest(ctx context.Context, contestID string) (int64, error)
+	RankPersonal(ctx context.Context, arg RankPersonalParams) (int64, error)
+	RecordTrade(ctx context.Context, arg RecordTradeParams) (int64, error)
 	RemoveWatch(ctx context.Context, arg RemoveWatchParams) (int64, error)
+	RevokeSessionFamily(ctx context.Context, arg RevokeSessionFamilyParams) (int64, error)
+	RevokeUserSessions(ctx context.Context, arg RevokeUserSessionsParams) (int64, error)
+	RollStocks(ctx context.Context, updatedAt time.Time) (int64, error)
 	SaveAccount(ctx context.Context, arg SaveAccountParams) (int64, error)
+	SetLeaderboardTime(ctx context.Context, arg SetLeaderboardTimeParams) error
+	SetMarketDayClosed(ctx context.Context, arg SetMarketDayClosedParams) (int64, error)
+	SetMarketDayRolled(ctx context.Context, arg SetMarketDayRolledParams) (int64, error)
 	SetStockPrice(ctx context.Context, arg SetStockPriceParams) (int64, error)
+	SnapshotEquity(ctx context.Context, arg SnapshotEquityParams) (int64, error)
 	UpdateOrder(ctx context.Context, arg UpdateOrderParams) (int64, error)
 	UpdatePayment(ctx context.Context, arg UpdatePaymentParams) (int64, error)
 	UpdateUser(ctx context.Context, arg UpdateUserParams) (int64, error)
+	UpsertDailyBar(ctx context.Context, arg UpsertDailyBarParams) error
 	UpsertHolding(ctx context.Context, arg UpsertHoldingParams) error
 	UpsertStock(ctx context.Context, arg UpsertStockParams) error
+	UseSession(ctx context.Context, arg UseSessionParams) (int64, error)
+	UseStreamTicket(ctx context.Context, arg UseStreamTicketParams) (int64, error)
 }

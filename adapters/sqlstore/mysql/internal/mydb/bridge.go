@@ -4,6 +4,7 @@ package mydb
 
 import (
 	"context"
+	"time"
 
 	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
 )
@@ -31,8 +32,16 @@ func (b bridge) ClaimOutbox(ctx context.Context, arg sqldb.ClaimOutboxParams) ([
 	return out, err
 }
 
+func (b bridge) ClearLeaderboard(ctx context.Context, arg sqldb.ClearLeaderboardParams) error {
+	return b.q.ClearLeaderboard(ctx, ClearLeaderboardParams(arg))
+}
+
 func (b bridge) CreateAccount(ctx context.Context, arg sqldb.CreateAccountParams) error {
 	return b.q.CreateAccount(ctx, CreateAccountParams(arg))
+}
+
+func (b bridge) CreateContest(ctx context.Context, arg sqldb.CreateContestParams) error {
+	return b.q.CreateContest(ctx, CreateContestParams(arg))
 }
 
 func (b bridge) CreateExecution(ctx context.Context, arg sqldb.CreateExecutionParams) error {
@@ -45,6 +54,14 @@ func (b bridge) CreateOrder(ctx context.Context, arg sqldb.CreateOrderParams) er
 
 func (b bridge) CreatePayment(ctx context.Context, arg sqldb.CreatePaymentParams) error {
 	return b.q.CreatePayment(ctx, CreatePaymentParams(arg))
+}
+
+func (b bridge) CreateSession(ctx context.Context, arg sqldb.CreateSessionParams) error {
+	return b.q.CreateSession(ctx, CreateSessionParams(arg))
+}
+
+func (b bridge) CreateStreamTicket(ctx context.Context, arg sqldb.CreateStreamTicketParams) error {
+	return b.q.CreateStreamTicket(ctx, CreateStreamTicketParams(arg))
 }
 
 func (b bridge) CreateUser(ctx context.Context, arg sqldb.CreateUserParams) error {
@@ -63,6 +80,10 @@ func (b bridge) DeleteOutbox(ctx context.Context, ids []string) (int64, error) {
 	return b.q.DeleteOutbox(ctx, ids)
 }
 
+func (b bridge) DeleteStreamTickets(ctx context.Context, before time.Time) (int64, error) {
+	return b.q.DeleteStreamTickets(ctx, before)
+}
+
 func (b bridge) DueOutbox(ctx context.Context, arg sqldb.DueOutboxParams) ([]sqldb.Outbox, error) {
 	rows, err := b.q.DueOutbox(ctx, DueOutboxParams(arg))
 	out := make([]sqldb.Outbox, len(rows))
@@ -76,14 +97,33 @@ func (b bridge) Enqueue(ctx context.Context, arg sqldb.EnqueueParams) error {
 	return b.q.Enqueue(ctx, EnqueueParams(arg))
 }
 
+func (b bridge) FinalizeContest(ctx context.Context, arg sqldb.FinalizeContestParams) (int64, error) {
+	return b.q.FinalizeContest(ctx, FinalizeContestParams(arg))
+}
+
 func (b bridge) GetAccount(ctx context.Context, id string) (sqldb.Account, error) {
 	r, err := b.q.GetAccount(ctx, id)
 	return sqldb.Account(r), err
 }
 
+func (b bridge) GetContest(ctx context.Context, id string) (sqldb.Contest, error) {
+	r, err := b.q.GetContest(ctx, id)
+	return sqldb.Contest(r), err
+}
+
 func (b bridge) GetHolding(ctx context.Context, arg sqldb.GetHoldingParams) (sqldb.Holding, error) {
 	r, err := b.q.GetHolding(ctx, GetHoldingParams(arg))
 	return sqldb.Holding(r), err
+}
+
+func (b bridge) GetLeaderboard(ctx context.Context, arg sqldb.GetLeaderboardParams) (sqldb.Leaderboard, error) {
+	r, err := b.q.GetLeaderboard(ctx, GetLeaderboardParams(arg))
+	return sqldb.Leaderboard(r), err
+}
+
+func (b bridge) GetMarketDay(ctx context.Context, day string) (sqldb.MarketDay, error) {
+	r, err := b.q.GetMarketDay(ctx, day)
+	return sqldb.MarketDay(r), err
 }
 
 func (b bridge) GetOrder(ctx context.Context, id string) (sqldb.Order, error) {
@@ -101,6 +141,11 @@ func (b bridge) GetPayment(ctx context.Context, id string) (sqldb.Payment, error
 	return sqldb.Payment(r), err
 }
 
+func (b bridge) GetSession(ctx context.Context, id string) (sqldb.Session, error) {
+	r, err := b.q.GetSession(ctx, id)
+	return sqldb.Session(r), err
+}
+
 func (b bridge) GetStock(ctx context.Context, code string) (sqldb.Stock, error) {
 	r, err := b.q.GetStock(ctx, code)
 	return sqldb.Stock(r), err
@@ -116,8 +161,21 @@ func (b bridge) GetUserByEmail(ctx context.Context, email string) (sqldb.User, e
 	return sqldb.User(r), err
 }
 
+func (b bridge) InsertMarketDay(ctx context.Context, arg sqldb.InsertMarketDayParams) error {
+	return b.q.InsertMarketDay(ctx, InsertMarketDayParams(arg))
+}
+
 func (b bridge) InsertPrice(ctx context.Context, arg sqldb.InsertPriceParams) error {
 	return b.q.InsertPrice(ctx, InsertPriceParams(arg))
+}
+
+func (b bridge) InsertTrade(ctx context.Context, arg sqldb.InsertTradeParams) error {
+	return b.q.InsertTrade(ctx, InsertTradeParams(arg))
+}
+
+func (b bridge) LastEquitySnapshot(ctx context.Context, arg sqldb.LastEquitySnapshotParams) (sqldb.EquitySnapshot, error) {
+	r, err := b.q.LastEquitySnapshot(ctx, LastEquitySnapshotParams(arg))
+	return sqldb.EquitySnapshot(r), err
 }
 
 func (b bridge) LeaseOutbox(ctx context.Context, arg sqldb.LeaseOutboxParams) error {
@@ -137,6 +195,15 @@ func (b bridge) ListAccountIDs(ctx context.Context, arg sqldb.ListAccountIDsPara
 	return b.q.ListAccountIDs(ctx, ListAccountIDsParams(arg))
 }
 
+func (b bridge) ListAccountOrdersChanged(ctx context.Context, arg sqldb.ListAccountOrdersChangedParams) ([]sqldb.Order, error) {
+	rows, err := b.q.ListAccountOrdersChanged(ctx, ListAccountOrdersChangedParams(arg))
+	out := make([]sqldb.Order, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Order(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListAccounts(ctx context.Context, userID string) ([]sqldb.Account, error) {
 	rows, err := b.q.ListAccounts(ctx, userID)
 	out := make([]sqldb.Account, len(rows))
@@ -146,11 +213,42 @@ func (b bridge) ListAccounts(ctx context.Context, userID string) ([]sqldb.Accoun
 	return out, err
 }
 
+func (b bridge) ListContestAccountIDs(ctx context.Context, contestID string) ([]string, error) {
+	return b.q.ListContestAccountIDs(ctx, contestID)
+}
+
+func (b bridge) ListContests(ctx context.Context, limit int64) ([]sqldb.Contest, error) {
+	rows, err := b.q.ListContests(ctx, limit)
+	out := make([]sqldb.Contest, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Contest(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListCrossingOrders(ctx context.Context, arg sqldb.ListCrossingOrdersParams) ([]sqldb.Order, error) {
 	rows, err := b.q.ListCrossingOrders(ctx, ListCrossingOrdersParams(arg))
 	out := make([]sqldb.Order, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.Order(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListDailyBars(ctx context.Context, arg sqldb.ListDailyBarsParams) ([]sqldb.DailyBar, error) {
+	rows, err := b.q.ListDailyBars(ctx, ListDailyBarsParams(arg))
+	out := make([]sqldb.DailyBar, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.DailyBar(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListEquitySnapshots(ctx context.Context, arg sqldb.ListEquitySnapshotsParams) ([]sqldb.EquitySnapshot, error) {
+	rows, err := b.q.ListEquitySnapshots(ctx, ListEquitySnapshotsParams(arg))
+	out := make([]sqldb.EquitySnapshot, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.EquitySnapshot(r)
 	}
 	return out, err
 }
@@ -182,6 +280,15 @@ func (b bridge) ListHoldings(ctx context.Context, accountID string) ([]sqldb.Hol
 	return out, err
 }
 
+func (b bridge) ListLeaderboardEntries(ctx context.Context, arg sqldb.ListLeaderboardEntriesParams) ([]sqldb.LeaderboardEntry, error) {
+	rows, err := b.q.ListLeaderboardEntries(ctx, ListLeaderboardEntriesParams(arg))
+	out := make([]sqldb.LeaderboardEntry, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.LeaderboardEntry(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListLedger(ctx context.Context, arg sqldb.ListLedgerParams) ([]sqldb.Ledger, error) {
 	rows, err := b.q.ListLedger(ctx, ListLedgerParams(arg))
 	out := make([]sqldb.Ledger, len(rows))
@@ -202,6 +309,15 @@ func (b bridge) ListOpenOrders(ctx context.Context, accountID string) ([]sqldb.O
 
 func (b bridge) ListOrders(ctx context.Context, arg sqldb.ListOrdersParams) ([]sqldb.Order, error) {
 	rows, err := b.q.ListOrders(ctx, ListOrdersParams(arg))
+	out := make([]sqldb.Order, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Order(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListOrdersChanged(ctx context.Context, arg sqldb.ListOrdersChangedParams) ([]sqldb.Order, error) {
+	rows, err := b.q.ListOrdersChanged(ctx, ListOrdersChangedParams(arg))
 	out := make([]sqldb.Order, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.Order(r)
@@ -232,6 +348,24 @@ func (b bridge) ListStocks(ctx context.Context) ([]sqldb.Stock, error) {
 	out := make([]sqldb.Stock, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.Stock(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListStocksChanged(ctx context.Context, arg sqldb.ListStocksChangedParams) ([]sqldb.Stock, error) {
+	rows, err := b.q.ListStocksChanged(ctx, ListStocksChangedParams(arg))
+	out := make([]sqldb.Stock, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Stock(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListTrades(ctx context.Context, arg sqldb.ListTradesParams) ([]sqldb.ListTradesRow, error) {
+	rows, err := b.q.ListTrades(ctx, ListTradesParams(arg))
+	out := make([]sqldb.ListTradesRow, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.ListTradesRow(r)
 	}
 	return out, err
 }
@@ -273,16 +407,56 @@ func (b bridge) OutboxSize(ctx context.Context) (int64, error) {
 	return b.q.OutboxSize(ctx)
 }
 
+func (b bridge) RankContest(ctx context.Context, contestID string) (int64, error) {
+	return b.q.RankContest(ctx, contestID)
+}
+
+func (b bridge) RankPersonal(ctx context.Context, arg sqldb.RankPersonalParams) (int64, error) {
+	return b.q.RankPersonal(ctx, RankPersonalParams(arg))
+}
+
+func (b bridge) RecordTrade(ctx context.Context, arg sqldb.RecordTradeParams) (int64, error) {
+	return b.q.RecordTrade(ctx, RecordTradeParams(arg))
+}
+
 func (b bridge) RemoveWatch(ctx context.Context, arg sqldb.RemoveWatchParams) (int64, error) {
 	return b.q.RemoveWatch(ctx, RemoveWatchParams(arg))
+}
+
+func (b bridge) RevokeSessionFamily(ctx context.Context, arg sqldb.RevokeSessionFamilyParams) (int64, error) {
+	return b.q.RevokeSessionFamily(ctx, RevokeSessionFamilyParams(arg))
+}
+
+func (b bridge) RevokeUserSessions(ctx context.Context, arg sqldb.RevokeUserSessionsParams) (int64, error) {
+	return b.q.RevokeUserSessions(ctx, RevokeUserSessionsParams(arg))
+}
+
+func (b bridge) RollStocks(ctx context.Context, updatedAt time.Time) (int64, error) {
+	return b.q.RollStocks(ctx, updatedAt)
 }
 
 func (b bridge) SaveAccount(ctx context.Context, arg sqldb.SaveAccountParams) (int64, error) {
 	return b.q.SaveAccount(ctx, SaveAccountParams(arg))
 }
 
+func (b bridge) SetLeaderboardTime(ctx context.Context, arg sqldb.SetLeaderboardTimeParams) error {
+	return b.q.SetLeaderboardTime(ctx, SetLeaderboardTimeParams(arg))
+}
+
+func (b bridge) SetMarketDayClosed(ctx context.Context, arg sqldb.SetMarketDayClosedParams) (int64, error) {
+	return b.q.SetMarketDayClosed(ctx, SetMarketDayClosedParams(arg))
+}
+
+func (b bridge) SetMarketDayRolled(ctx context.Context, arg sqldb.SetMarketDayRolledParams) (int64, error) {
+	return b.q.SetMarketDayRolled(ctx, SetMarketDayRolledParams(arg))
+}
+
 func (b bridge) SetStockPrice(ctx context.Context, arg sqldb.SetStockPriceParams) (int64, error) {
 	return b.q.SetStockPrice(ctx, SetStockPriceParams(arg))
+}
+
+func (b bridge) SnapshotEquity(ctx context.Context, arg sqldb.SnapshotEquityParams) (int64, error) {
+	return b.q.SnapshotEquity(ctx, SnapshotEquityParams(arg))
 }
 
 func (b bridge) UpdateOrder(ctx context.Context, arg sqldb.UpdateOrderParams) (int64, error) {
@@ -297,10 +471,22 @@ func (b bridge) UpdateUser(ctx context.Context, arg sqldb.UpdateUserParams) (int
 	return b.q.UpdateUser(ctx, UpdateUserParams(arg))
 }
 
+func (b bridge) UpsertDailyBar(ctx context.Context, arg sqldb.UpsertDailyBarParams) error {
+	return b.q.UpsertDailyBar(ctx, UpsertDailyBarParams(arg))
+}
+
 func (b bridge) UpsertHolding(ctx context.Context, arg sqldb.UpsertHoldingParams) error {
 	return b.q.UpsertHolding(ctx, UpsertHoldingParams(arg))
 }
 
 func (b bridge) UpsertStock(ctx context.Context, arg sqldb.UpsertStockParams) error {
 	return b.q.UpsertStock(ctx, UpsertStockParams(arg))
+}
+
+func (b bridge) UseSession(ctx context.Context, arg sqldb.UseSessionParams) (int64, error) {
+	return b.q.UseSession(ctx, UseSessionParams(arg))
+}
+
+func (b bridge) UseStreamTicket(ctx context.Context, arg sqldb.UseStreamTicketParams) (int64, error) {
+	return b.q.UseStreamTicket(ctx, UseStreamTicketParams(arg))
 }

@@ -33,8 +33,14 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.claimOutboxStmt, err = db.PrepareContext(ctx, claimOutbox); err != nil {
 		return nil, fmt.Errorf("error preparing query ClaimOutbox: %w", err)
 	}
+	if q.clearLeaderboardStmt, err = db.PrepareContext(ctx, clearLeaderboard); err != nil {
+		return nil, fmt.Errorf("error preparing query ClearLeaderboard: %w", err)
+	}
 	if q.createAccountStmt, err = db.PrepareContext(ctx, createAccount); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateAccount: %w", err)
+	}
+	if q.createContestStmt, err = db.PrepareContext(ctx, createContest); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateContest: %w", err)
 	}
 	if q.createExecutionStmt, err = db.PrepareContext(ctx, createExecution); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateExecution: %w", err)
@@ -44,6 +50,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.createPaymentStmt, err = db.PrepareContext(ctx, createPayment); err != nil {
 		return nil, fmt.Errorf("error preparing query CreatePayment: %w", err)
+	}
+	if q.createSessionStmt, err = db.PrepareContext(ctx, createSession); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateSession: %w", err)
+	}
+	if q.createStreamTicketStmt, err = db.PrepareContext(ctx, createStreamTicket); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateStreamTicket: %w", err)
 	}
 	if q.createUserStmt, err = db.PrepareContext(ctx, createUser); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateUser: %w", err)
@@ -57,17 +69,32 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteOutboxStmt, err = db.PrepareContext(ctx, deleteOutbox); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteOutbox: %w", err)
 	}
+	if q.deleteStreamTicketsStmt, err = db.PrepareContext(ctx, deleteStreamTickets); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteStreamTickets: %w", err)
+	}
 	if q.dueOutboxStmt, err = db.PrepareContext(ctx, dueOutbox); err != nil {
 		return nil, fmt.Errorf("error preparing query DueOutbox: %w", err)
 	}
 	if q.enqueueStmt, err = db.PrepareContext(ctx, enqueue); err != nil {
 		return nil, fmt.Errorf("error preparing query Enqueue: %w", err)
 	}
+	if q.finalizeContestStmt, err = db.PrepareContext(ctx, finalizeContest); err != nil {
+		return nil, fmt.Errorf("error preparing query FinalizeContest: %w", err)
+	}
 	if q.getAccountStmt, err = db.PrepareContext(ctx, getAccount); err != nil {
 		return nil, fmt.Errorf("error preparing query GetAccount: %w", err)
 	}
+	if q.getContestStmt, err = db.PrepareContext(ctx, getContest); err != nil {
+		return nil, fmt.Errorf("error preparing query GetContest: %w", err)
+	}
 	if q.getHoldingStmt, err = db.PrepareContext(ctx, getHolding); err != nil {
 		return nil, fmt.Errorf("error preparing query GetHolding: %w", err)
+	}
+	if q.getLeaderboardStmt, err = db.PrepareContext(ctx, getLeaderboard); err != nil {
+		return nil, fmt.Errorf("error preparing query GetLeaderboard: %w", err)
+	}
+	if q.getMarketDayStmt, err = db.PrepareContext(ctx, getMarketDay); err != nil {
+		return nil, fmt.Errorf("error preparing query GetMarketDay: %w", err)
 	}
 	if q.getOrderStmt, err = db.PrepareContext(ctx, getOrder); err != nil {
 		return nil, fmt.Errorf("error preparing query GetOrder: %w", err)
@@ -78,6 +105,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getPaymentStmt, err = db.PrepareContext(ctx, getPayment); err != nil {
 		return nil, fmt.Errorf("error preparing query GetPayment: %w", err)
 	}
+	if q.getSessionStmt, err = db.PrepareContext(ctx, getSession); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSession: %w", err)
+	}
 	if q.getStockStmt, err = db.PrepareContext(ctx, getStock); err != nil {
 		return nil, fmt.Errorf("error preparing query GetStock: %w", err)
 	}
@@ -87,8 +117,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getUserByEmailStmt, err = db.PrepareContext(ctx, getUserByEmail); err != nil {
 		return nil, fmt.Errorf("error preparing query GetUserByEmail: %w", err)
 	}
+	if q.insertMarketDayStmt, err = db.PrepareContext(ctx, insertMarketDay); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertMarketDay: %w", err)
+	}
 	if q.insertPriceStmt, err = db.PrepareContext(ctx, insertPrice); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertPrice: %w", err)
+	}
+	if q.insertTradeStmt, err = db.PrepareContext(ctx, insertTrade); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertTrade: %w", err)
+	}
+	if q.lastEquitySnapshotStmt, err = db.PrepareContext(ctx, lastEquitySnapshot); err != nil {
+		return nil, fmt.Errorf("error preparing query LastEquitySnapshot: %w", err)
 	}
 	if q.leaseOutboxStmt, err = db.PrepareContext(ctx, leaseOutbox); err != nil {
 		return nil, fmt.Errorf("error preparing query LeaseOutbox: %w", err)
@@ -99,11 +138,26 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listAccountIDsStmt, err = db.PrepareContext(ctx, listAccountIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAccountIDs: %w", err)
 	}
+	if q.listAccountOrdersChangedStmt, err = db.PrepareContext(ctx, listAccountOrdersChanged); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAccountOrdersChanged: %w", err)
+	}
 	if q.listAccountsStmt, err = db.PrepareContext(ctx, listAccounts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAccounts: %w", err)
 	}
+	if q.listContestAccountIDsStmt, err = db.PrepareContext(ctx, listContestAccountIDs); err != nil {
+		return nil, fmt.Errorf("error preparing query ListContestAccountIDs: %w", err)
+	}
+	if q.listContestsStmt, err = db.PrepareContext(ctx, listContests); err != nil {
+		return nil, fmt.Errorf("error preparing query ListContests: %w", err)
+	}
 	if q.listCrossingOrdersStmt, err = db.PrepareContext(ctx, listCrossingOrders); err != nil {
 		return nil, fmt.Errorf("error preparing query ListCrossingOrders: %w", err)
+	}
+	if q.listDailyBarsStmt, err = db.PrepareContext(ctx, listDailyBars); err != nil {
+		return nil, fmt.Errorf("error preparing query ListDailyBars: %w", err)
+	}
+	if q.listEquitySnapshotsStmt, err = db.PrepareContext(ctx, listEquitySnapshots); err != nil {
+		return nil, fmt.Errorf("error preparing query ListEquitySnapshots: %w", err)
 	}
 	if q.listExecutionsStmt, err = db.PrepareContext(ctx, listExecutions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListExecutions: %w", err)
@@ -114,6 +168,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listHoldingsStmt, err = db.PrepareContext(ctx, listHoldings); err != nil {
 		return nil, fmt.Errorf("error preparing query ListHoldings: %w", err)
 	}
+	if q.listLeaderboardEntriesStmt, err = db.PrepareContext(ctx, listLeaderboardEntries); err != nil {
+		return nil, fmt.Errorf("error preparing query ListLeaderboardEntries: %w", err)
+	}
 	if q.listLedgerStmt, err = db.PrepareContext(ctx, listLedger); err != nil {
 		return nil, fmt.Errorf("error preparing query ListLedger: %w", err)
 	}
@@ -123,6 +180,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listOrdersStmt, err = db.PrepareContext(ctx, listOrders); err != nil {
 		return nil, fmt.Errorf("error preparing query ListOrders: %w", err)
 	}
+	if q.listOrdersChangedStmt, err = db.PrepareContext(ctx, listOrdersChanged); err != nil {
+		return nil, fmt.Errorf("error preparing query ListOrdersChanged: %w", err)
+	}
 	if q.listPaymentsStmt, err = db.PrepareContext(ctx, listPayments); err != nil {
 		return nil, fmt.Errorf("error preparing query ListPayments: %w", err)
 	}
@@ -131,6 +191,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listStocksStmt, err = db.PrepareContext(ctx, listStocks); err != nil {
 		return nil, fmt.Errorf("error preparing query ListStocks: %w", err)
+	}
+	if q.listStocksChangedStmt, err = db.PrepareContext(ctx, listStocksChanged); err != nil {
+		return nil, fmt.Errorf("error preparing query ListStocksChanged: %w", err)
+	}
+	if q.listTradesStmt, err = db.PrepareContext(ctx, listTrades); err != nil {
+		return nil, fmt.Errorf("error preparing query ListTrades: %w", err)
 	}
 	if q.listUserIDsStmt, err = db.PrepareContext(ctx, listUserIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query ListUserIDs: %w", err)
@@ -153,14 +219,44 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.outboxSizeStmt, err = db.PrepareContext(ctx, outboxSize); err != nil {
 		return nil, fmt.Errorf("error preparing query OutboxSize: %w", err)
 	}
+	if q.rankContestStmt, err = db.PrepareContext(ctx, rankContest); err != nil {
+		return nil, fmt.Errorf("error preparing query RankContest: %w", err)
+	}
+	if q.rankPersonalStmt, err = db.PrepareContext(ctx, rankPersonal); err != nil {
+		return nil, fmt.Errorf("error preparing query RankPersonal: %w", err)
+	}
+	if q.recordTradeStmt, err = db.PrepareContext(ctx, recordTrade); err != nil {
+		return nil, fmt.Errorf("error preparing query RecordTrade: %w", err)
+	}
 	if q.removeWatchStmt, err = db.PrepareContext(ctx, removeWatch); err != nil {
 		return nil, fmt.Errorf("error preparing query RemoveWatch: %w", err)
+	}
+	if q.revokeSessionFamilyStmt, err = db.PrepareContext(ctx, revokeSessionFamily); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokeSessionFamily: %w", err)
+	}
+	if q.revokeUserSessionsStmt, err = db.PrepareContext(ctx, revokeUserSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokeUserSessions: %w", err)
+	}
+	if q.rollStocksStmt, err = db.PrepareContext(ctx, rollStocks); err != nil {
+		return nil, fmt.Errorf("error preparing query RollStocks: %w", err)
 	}
 	if q.saveAccountStmt, err = db.PrepareContext(ctx, saveAccount); err != nil {
 		return nil, fmt.Errorf("error preparing query SaveAccount: %w", err)
 	}
+	if q.setLeaderboardTimeStmt, err = db.PrepareContext(ctx, setLeaderboardTime); err != nil {
+		return nil, fmt.Errorf("error preparing query SetLeaderboardTime: %w", err)
+	}
+	if q.setMarketDayClosedStmt, err = db.PrepareContext(ctx, setMarketDayClosed); err != nil {
+		return nil, fmt.Errorf("error preparing query SetMarketDayClosed: %w", err)
+	}
+	if q.setMarketDayRolledStmt, err = db.PrepareContext(ctx, setMarketDayRolled); err != nil {
+		return nil, fmt.Errorf("error preparing query SetMarketDayRolled: %w", err)
+	}
 	if q.setStockPriceStmt, err = db.PrepareContext(ctx, setStockPrice); err != nil {
 		return nil, fmt.Errorf("error preparing query SetStockPrice: %w", err)
+	}
+	if q.snapshotEquityStmt, err = db.PrepareContext(ctx, snapshotEquity); err != nil {
+		return nil, fmt.Errorf("error preparing query SnapshotEquity: %w", err)
 	}
 	if q.updateOrderStmt, err = db.PrepareContext(ctx, updateOrder); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateOrder: %w", err)
@@ -171,11 +267,20 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.updateUserStmt, err = db.PrepareContext(ctx, updateUser); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateUser: %w", err)
 	}
+	if q.upsertDailyBarStmt, err = db.PrepareContext(ctx, upsertDailyBar); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertDailyBar: %w", err)
+	}
 	if q.upsertHoldingStmt, err = db.PrepareContext(ctx, upsertHolding); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertHolding: %w", err)
 	}
 	if q.upsertStockStmt, err = db.PrepareContext(ctx, upsertStock); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertStock: %w", err)
+	}
+	if q.useSessionStmt, err = db.PrepareContext(ctx, useSession); err != nil {
+		return nil, fmt.Errorf("error preparing query UseSession: %w", err)
+	}
+	if q.useStreamTicketStmt, err = db.PrepareContext(ctx, useStreamTicket); err != nil {
+		return nil, fmt.Errorf("error preparing query UseStreamTicket: %w", err)
 	}
 	return &q, nil
 }
@@ -197,9 +302,19 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing claimOutboxStmt: %w", cerr)
 		}
 	}
+	if q.clearLeaderboardStmt != nil {
+		if cerr := q.clearLeaderboardStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing clearLeaderboardStmt: %w", cerr)
+		}
+	}
 	if q.createAccountStmt != nil {
 		if cerr := q.createAccountStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing createAccountStmt: %w", cerr)
+		}
+	}
+	if q.createContestStmt != nil {
+		if cerr := q.createContestStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createContestStmt: %w", cerr)
 		}
 	}
 	if q.createExecutionStmt != nil {
@@ -215,6 +330,16 @@ func (q *Queries) Close() error {
 	if q.createPaymentStmt != nil {
 		if cerr := q.createPaymentStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing createPaymentStmt: %w", cerr)
+		}
+	}
+	if q.createSessionStmt != nil {
+		if cerr := q.createSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createSessionStmt: %w", cerr)
+		}
+	}
+	if q.createStreamTicketStmt != nil {
+		if cerr := q.createStreamTicketStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createStreamTicketStmt: %w", cerr)
 		}
 	}
 	if q.createUserStmt != nil {
@@ -237,6 +362,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteOutboxStmt: %w", cerr)
 		}
 	}
+	if q.deleteStreamTicketsStmt != nil {
+		if cerr := q.deleteStreamTicketsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteStreamTicketsStmt: %w", cerr)
+		}
+	}
 	if q.dueOutboxStmt != nil {
 		if cerr := q.dueOutboxStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing dueOutboxStmt: %w", cerr)
@@ -247,14 +377,34 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing enqueueStmt: %w", cerr)
 		}
 	}
+	if q.finalizeContestStmt != nil {
+		if cerr := q.finalizeContestStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing finalizeContestStmt: %w", cerr)
+		}
+	}
 	if q.getAccountStmt != nil {
 		if cerr := q.getAccountStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getAccountStmt: %w", cerr)
 		}
 	}
+	if q.getContestStmt != nil {
+		if cerr := q.getContestStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getContestStmt: %w", cerr)
+		}
+	}
 	if q.getHoldingStmt != nil {
 		if cerr := q.getHoldingStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getHoldingStmt: %w", cerr)
+		}
+	}
+	if q.getLeaderboardStmt != nil {
+		if cerr := q.getLeaderboardStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getLeaderboardStmt: %w", cerr)
+		}
+	}
+	if q.getMarketDayStmt != nil {
+		if cerr := q.getMarketDayStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getMarketDayStmt: %w", cerr)
 		}
 	}
 	if q.getOrderStmt != nil {
@@ -272,6 +422,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getPaymentStmt: %w", cerr)
 		}
 	}
+	if q.getSessionStmt != nil {
+		if cerr := q.getSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getSessionStmt: %w", cerr)
+		}
+	}
 	if q.getStockStmt != nil {
 		if cerr := q.getStockStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getStockStmt: %w", cerr)
@@ -287,9 +442,24 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getUserByEmailStmt: %w", cerr)
 		}
 	}
+	if q.insertMarketDayStmt != nil {
+		if cerr := q.insertMarketDayStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertMarketDayStmt: %w", cerr)
+		}
+	}
 	if q.insertPriceStmt != nil {
 		if cerr := q.insertPriceStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertPriceStmt: %w", cerr)
+		}
+	}
+	if q.insertTradeStmt != nil {
+		if cerr := q.insertTradeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertTradeStmt: %w", cerr)
+		}
+	}
+	if q.lastEquitySnapshotStmt != nil {
+		if cerr := q.lastEquitySnapshotStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lastEquitySnapshotStmt: %w", cerr)
 		}
 	}
 	if q.leaseOutboxStmt != nil {
@@ -307,14 +477,39 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listAccountIDsStmt: %w", cerr)
 		}
 	}
+	if q.listAccountOrdersChangedStmt != nil {
+		if cerr := q.listAccountOrdersChangedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAccountOrdersChangedStmt: %w", cerr)
+		}
+	}
 	if q.listAccountsStmt != nil {
 		if cerr := q.listAccountsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listAccountsStmt: %w", cerr)
 		}
 	}
+	if q.listContestAccountIDsStmt != nil {
+		if cerr := q.listContestAccountIDsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listContestAccountIDsStmt: %w", cerr)
+		}
+	}
+	if q.listContestsStmt != nil {
+		if cerr := q.listContestsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listContestsStmt: %w", cerr)
+		}
+	}
 	if q.listCrossingOrdersStmt != nil {
 		if cerr := q.listCrossingOrdersStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listCrossingOrdersStmt: %w", cerr)
+		}
+	}
+	if q.listDailyBarsStmt != nil {
+		if cerr := q.listDailyBarsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listDailyBarsStmt: %w", cerr)
+		}
+	}
+	if q.listEquitySnapshotsStmt != nil {
+		if cerr := q.listEquitySnapshotsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listEquitySnapshotsStmt: %w", cerr)
 		}
 	}
 	if q.listExecutionsStmt != nil {
@@ -332,6 +527,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listHoldingsStmt: %w", cerr)
 		}
 	}
+	if q.listLeaderboardEntriesStmt != nil {
+		if cerr := q.listLeaderboardEntriesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listLeaderboardEntriesStmt: %w", cerr)
+		}
+	}
 	if q.listLedgerStmt != nil {
 		if cerr := q.listLedgerStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listLedgerStmt: %w", cerr)
@@ -347,6 +547,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listOrdersStmt: %w", cerr)
 		}
 	}
+	if q.listOrdersChangedStmt != nil {
+		if cerr := q.listOrdersChangedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listOrdersChangedStmt: %w", cerr)
+		}
+	}
 	if q.listPaymentsStmt != nil {
 		if cerr := q.listPaymentsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listPaymentsStmt: %w", cerr)
@@ -360,6 +565,16 @@ func (q *Queries) Close() error {
 	if q.listStocksStmt != nil {
 		if cerr := q.listStocksStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listStocksStmt: %w", cerr)
+		}
+	}
+	if q.listStocksChangedStmt != nil {
+		if cerr := q.listStocksChangedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listStocksChangedStmt: %w", cerr)
+		}
+	}
+	if q.listTradesStmt != nil {
+		if cerr := q.listTradesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listTradesStmt: %w", cerr)
 		}
 	}
 	if q.listUserIDsStmt != nil {
@@ -397,9 +612,39 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing outboxSizeStmt: %w", cerr)
 		}
 	}
+	if q.rankContestStmt != nil {
+		if cerr := q.rankContestStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rankContestStmt: %w", cerr)
+		}
+	}
+	if q.rankPersonalStmt != nil {
+		if cerr := q.rankPersonalStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rankPersonalStmt: %w", cerr)
+		}
+	}
+	if q.recordTradeStmt != nil {
+		if cerr := q.recordTradeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recordTradeStmt: %w", cerr)
+		}
+	}
 	if q.removeWatchStmt != nil {
 		if cerr := q.removeWatchStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing removeWatchStmt: %w", cerr)
+		}
+	}
+	if q.revokeSessionFamilyStmt != nil {
+		if cerr := q.revokeSessionFamilyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokeSessionFamilyStmt: %w", cerr)
+		}
+	}
+	if q.revokeUserSessionsStmt != nil {
+		if cerr := q.revokeUserSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokeUserSessionsStmt: %w", cerr)
+		}
+	}
+	if q.rollStocksStmt != nil {
+		if cerr := q.rollStocksStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rollStocksStmt: %w", cerr)
 		}
 	}
 	if q.saveAccountStmt != nil {
@@ -407,9 +652,29 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing saveAccountStmt: %w", cerr)
 		}
 	}
+	if q.setLeaderboardTimeStmt != nil {
+		if cerr := q.setLeaderboardTimeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setLeaderboardTimeStmt: %w", cerr)
+		}
+	}
+	if q.setMarketDayClosedStmt != nil {
+		if cerr := q.setMarketDayClosedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setMarketDayClosedStmt: %w", cerr)
+		}
+	}
+	if q.setMarketDayRolledStmt != nil {
+		if cerr := q.setMarketDayRolledStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setMarketDayRolledStmt: %w", cerr)
+		}
+	}
 	if q.setStockPriceStmt != nil {
 		if cerr := q.setStockPriceStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setStockPriceStmt: %w", cerr)
+		}
+	}
+	if q.snapshotEquityStmt != nil {
+		if cerr := q.snapshotEquityStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing snapshotEquityStmt: %w", cerr)
 		}
 	}
 	if q.updateOrderStmt != nil {
@@ -427,6 +692,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing updateUserStmt: %w", cerr)
 		}
 	}
+	if q.upsertDailyBarStmt != nil {
+		if cerr := q.upsertDailyBarStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertDailyBarStmt: %w", cerr)
+		}
+	}
 	if q.upsertHoldingStmt != nil {
 		if cerr := q.upsertHoldingStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing upsertHoldingStmt: %w", cerr)
@@ -435,6 +705,16 @@ func (q *Queries) Close() error {
 	if q.upsertStockStmt != nil {
 		if cerr := q.upsertStockStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing upsertStockStmt: %w", cerr)
+		}
+	}
+	if q.useSessionStmt != nil {
+		if cerr := q.useSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing useSessionStmt: %w", cerr)
+		}
+	}
+	if q.useStreamTicketStmt != nil {
+		if cerr := q.useStreamTicketStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing useStreamTicketStmt: %w", cerr)
 		}
 	}
 	return err
@@ -474,115 +754,185 @@ func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, ar
 }
 
 type Queries struct {
-	db                        DBTX
-	tx                        *sql.Tx
-	addWatchStmt              *sql.Stmt
-	appendLedgerStmt          *sql.Stmt
-	claimOutboxStmt           *sql.Stmt
-	createAccountStmt         *sql.Stmt
-	createExecutionStmt       *sql.Stmt
-	createOrderStmt           *sql.Stmt
-	createPaymentStmt         *sql.Stmt
-	createUserStmt            *sql.Stmt
-	deferOutboxStmt           *sql.Stmt
-	deleteHoldingStmt         *sql.Stmt
-	deleteOutboxStmt          *sql.Stmt
-	dueOutboxStmt             *sql.Stmt
-	enqueueStmt               *sql.Stmt
-	getAccountStmt            *sql.Stmt
-	getHoldingStmt            *sql.Stmt
-	getOrderStmt              *sql.Stmt
-	getOrderByClientIDStmt    *sql.Stmt
-	getPaymentStmt            *sql.Stmt
-	getStockStmt              *sql.Stmt
-	getUserStmt               *sql.Stmt
-	getUserByEmailStmt        *sql.Stmt
-	insertPriceStmt           *sql.Stmt
-	leaseOutboxStmt           *sql.Stmt
-	listAccountExecutionsStmt *sql.Stmt
-	listAccountIDsStmt        *sql.Stmt
-	listAccountsStmt          *sql.Stmt
-	listCrossingOrdersStmt    *sql.Stmt
-	listExecutionsStmt        *sql.Stmt
-	listExpiringOrdersStmt    *sql.Stmt
-	listHoldingsStmt          *sql.Stmt
-	listLedgerStmt            *sql.Stmt
-	listOpenOrdersStmt        *sql.Stmt
-	listOrdersStmt            *sql.Stmt
-	listPaymentsStmt          *sql.Stmt
-	listPricesDescStmt        *sql.Stmt
-	listStocksStmt            *sql.Stmt
-	listUserIDsStmt           *sql.Stmt
-	listWatchlistStmt         *sql.Stmt
-	lockAccountStmt           *sql.Stmt
-	lockHoldingStmt           *sql.Stmt
-	lockOrderStmt             *sql.Stmt
-	lockPaymentStmt           *sql.Stmt
-	outboxSizeStmt            *sql.Stmt
-	removeWatchStmt           *sql.Stmt
-	saveAccountStmt           *sql.Stmt
-	setStockPriceStmt         *sql.Stmt
-	updateOrderStmt           *sql.Stmt
-	updatePaymentStmt         *sql.Stmt
-	updateUserStmt            *sql.Stmt
-	upsertHoldingStmt         *sql.Stmt
-	upsertStockStmt           *sql.Stmt
+	db                           DBTX
+	tx                           *sql.Tx
+	addWatchStmt                 *sql.Stmt
+	appendLedgerStmt             *sql.Stmt
+	claimOutboxStmt              *sql.Stmt
+	clearLeaderboardStmt         *sql.Stmt
+	createAccountStmt            *sql.Stmt
+	createContestStmt            *sql.Stmt
+	createExecutionStmt          *sql.Stmt
+	createOrderStmt              *sql.Stmt
+	createPaymentStmt            *sql.Stmt
+	createSessionStmt            *sql.Stmt
+	createStreamTicketStmt       *sql.Stmt
+	createUserStmt               *sql.Stmt
+	deferOutboxStmt              *sql.Stmt
+	deleteHoldingStmt            *sql.Stmt
+	deleteOutboxStmt             *sql.Stmt
+	deleteStreamTicketsStmt      *sql.Stmt
+	dueOutboxStmt                *sql.Stmt
+	enqueueStmt                  *sql.Stmt
+	finalizeContestStmt          *sql.Stmt
+	getAccountStmt               *sql.Stmt
+	getContestStmt               *sql.Stmt
+	getHoldingStmt               *sql.Stmt
+	getLeaderboardStmt           *sql.Stmt
+	getMarketDayStmt             *sql.Stmt
+	getOrderStmt                 *sql.Stmt
+	getOrderByClientIDStmt       *sql.Stmt
+	getPaymentStmt               *sql.Stmt
+	getSessionStmt               *sql.Stmt
+	getStockStmt                 *sql.Stmt
+	getUserStmt                  *sql.Stmt
+	getUserByEmailStmt           *sql.Stmt
+	insertMarketDayStmt          *sql.Stmt
+	insertPriceStmt              *sql.Stmt
+	insertTradeStmt              *sql.Stmt
+	lastEquitySnapshotStmt       *sql.Stmt
+	leaseOutboxStmt              *sql.Stmt
+	listAccountExecutionsStmt    *sql.Stmt
+	listAccountIDsStmt           *sql.Stmt
+	listAccountOrdersChangedStmt *sql.Stmt
+	listAccountsStmt             *sql.Stmt
+	listContestAccountIDsStmt    *sql.Stmt
+	listContestsStmt             *sql.Stmt
+	listCrossingOrdersStmt       *sql.Stmt
+	listDailyBarsStmt            *sql.Stmt
+	listEquitySnapshotsStmt      *sql.Stmt
+	listExecutionsStmt           *sql.Stmt
+	listExpiringOrdersStmt       *sql.Stmt
+	listHoldingsStmt             *sql.Stmt
+	listLeaderboardEntriesStmt   *sql.Stmt
+	listLedgerStmt               *sql.Stmt
+	listOpenOrdersStmt           *sql.Stmt
+	listOrdersStmt               *sql.Stmt
+	listOrdersChangedStmt        *sql.Stmt
+	listPaymentsStmt             *sql.Stmt
+	listPricesDescStmt           *sql.Stmt
+	listStocksStmt               *sql.Stmt
+	listStocksChangedStmt        *sql.Stmt
+	listTradesStmt               *sql.Stmt
+	listUserIDsStmt              *sql.Stmt
+	listWatchlistStmt            *sql.Stmt
+	lockAccountStmt              *sql.Stmt
+	lockHoldingStmt              *sql.Stmt
+	lockOrderStmt                *sql.Stmt
+	lockPaymentStmt              *sql.Stmt
+	outboxSizeStmt               *sql.Stmt
+	rankContestStmt              *sql.Stmt
+	rankPersonalStmt             *sql.Stmt
+	recordTradeStmt              *sql.Stmt
+	removeWatchStmt              *sql.Stmt
+	revokeSessionFamilyStmt      *sql.Stmt
+	revokeUserSessionsStmt       *sql.Stmt
+	rollStocksStmt               *sql.Stmt
+	saveAccountStmt              *sql.Stmt
+	setLeaderboardTimeStmt       *sql.Stmt
+	setMarketDayClosedStmt       *sql.Stmt
+	setMarketDayRolledStmt       *sql.Stmt
+	setStockPriceStmt            *sql.Stmt
+	snapshotEquityStmt           *sql.Stmt
+	updateOrderStmt              *sql.Stmt
+	updatePaymentStmt            *sql.Stmt
+	updateUserStmt               *sql.Stmt
+	upsertDailyBarStmt           *sql.Stmt
+	upsertHoldingStmt            *sql.Stmt
+	upsertStockStmt              *sql.Stmt
+	useSessionStmt               *sql.Stmt
+	useStreamTicketStmt          *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db:                        tx,
-		tx:                        tx,
-		addWatchStmt:              q.addWatchStmt,
-		appendLedgerStmt:          q.appendLedgerStmt,
-		claimOutboxStmt:           q.claimOutboxStmt,
-		createAccountStmt:         q.createAccountStmt,
-		createExecutionStmt:       q.createExecutionStmt,
-		createOrderStmt:           q.createOrderStmt,
-		createPaymentStmt:         q.createPaymentStmt,
-		createUserStmt:            q.createUserStmt,
-		deferOutboxStmt:           q.deferOutboxStmt,
-		deleteHoldingStmt:         q.deleteHoldingStmt,
-		deleteOutboxStmt:          q.deleteOutboxStmt,
-		dueOutboxStmt:             q.dueOutboxStmt,
-		enqueueStmt:               q.enqueueStmt,
-		getAccountStmt:            q.getAccountStmt,
-		getHoldingStmt:            q.getHoldingStmt,
-		getOrderStmt:              q.getOrderStmt,
-		getOrderByClientIDStmt:    q.getOrderByClientIDStmt,
-		getPaymentStmt:            q.getPaymentStmt,
-		getStockStmt:              q.getStockStmt,
-		getUserStmt:               q.getUserStmt,
-		getUserByEmailStmt:        q.getUserByEmailStmt,
-		insertPriceStmt:           q.insertPriceStmt,
-		leaseOutboxStmt:           q.leaseOutboxStmt,
-		listAccountExecutionsStmt: q.listAccountExecutionsStmt,
-		listAccountIDsStmt:        q.listAccountIDsStmt,
-		listAccountsStmt:          q.listAccountsStmt,
-		listCrossingOrdersStmt:    q.listCrossingOrdersStmt,
-		listExecutionsStmt:        q.listExecutionsStmt,
-		listExpiringOrdersStmt:    q.listExpiringOrdersStmt,
-		listHoldingsStmt:          q.listHoldingsStmt,
-		listLedgerStmt:            q.listLedgerStmt,
-		listOpenOrdersStmt:        q.listOpenOrdersStmt,
-		listOrdersStmt:            q.listOrdersStmt,
-		listPaymentsStmt:          q.listPaymentsStmt,
-		listPricesDescStmt:        q.listPricesDescStmt,
-		listStocksStmt:            q.listStocksStmt,
-		listUserIDsStmt:           q.listUserIDsStmt,
-		listWatchlistStmt:         q.listWatchlistStmt,
-		lockAccountStmt:           q.lockAccountStmt,
-		lockHoldingStmt:           q.lockHoldingStmt,
-		lockOrderStmt:             q.lockOrderStmt,
-		lockPaymentStmt:           q.lockPaymentStmt,
-		outboxSizeStmt:            q.outboxSizeStmt,
-		removeWatchStmt:           q.removeWatchStmt,
-		saveAccountStmt:           q.saveAccountStmt,
-		setStockPriceStmt:         q.setStockPriceStmt,
-		updateOrderStmt:           q.updateOrderStmt,
-		updatePaymentStmt:         q.updatePaymentStmt,
-		updateUserStmt:            q.updateUserStmt,
-		upsertHoldingStmt:         q.upsertHoldingStmt,
-		upsertStockStmt:           q.upsertStockStmt,
+		db:                           tx,
+		tx:                           tx,
+		addWatchStmt:                 q.addWatchStmt,
+		appendLedgerStmt:             q.appendLedgerStmt,
+		claimOutboxStmt:              q.claimOutboxStmt,
+		clearLeaderboardStmt:         q.clearLeaderboardStmt,
+		createAccountStmt:            q.createAccountStmt,
+		createContestStmt:            q.createContestStmt,
+		createExecutionStmt:          q.createExecutionStmt,
+		createOrderStmt:              q.createOrderStmt,
+		createPaymentStmt:            q.createPaymentStmt,
+		createSessionStmt:            q.createSessionStmt,
+		createStreamTicketStmt:       q.createStreamTicketStmt,
+		createUserStmt:               q.createUserStmt,
+		deferOutboxStmt:              q.deferOutboxStmt,
+		deleteHoldingStmt:            q.deleteHoldingStmt,
+		deleteOutboxStmt:             q.deleteOutboxStmt,
+		deleteStreamTicketsStmt:      q.deleteStreamTicketsStmt,
+		dueOutboxStmt:                q.dueOutboxStmt,
+		enqueueStmt:                  q.enqueueStmt,
+		finalizeContestStmt:          q.finalizeContestStmt,
+		getAccountStmt:               q.getAccountStmt,
+		getContestStmt:               q.getContestStmt,
+		getHoldingStmt:               q.getHoldingStmt,
+		getLeaderboardStmt:           q.getLeaderboardStmt,
+		getMarketDayStmt:             q.getMarketDayStmt,
+		getOrderStmt:                 q.getOrderStmt,
+		getOrderByClientIDStmt:       q.getOrderByClientIDStmt,
+		getPaymentStmt:               q.getPaymentStmt,
+		getSessionStmt:               q.getSessionStmt,
+		getStockStmt:                 q.getStockStmt,
+		getUserStmt:                  q.getUserStmt,
+		getUserByEmailStmt:           q.getUserByEmailStmt,
+		insertMarketDayStmt:          q.insertMarketDayStmt,
+		insertPriceStmt:              q.insertPriceStmt,
+		insertTradeStmt:              q.insertTradeStmt,
+		lastEquitySnapshotStmt:       q.lastEquitySnapshotStmt,
+		leaseOutboxStmt:              q.leaseOutboxStmt,
+		listAccountExecutionsStmt:    q.listAccountExecutionsStmt,
+		listAccountIDsStmt:           q.listAccountIDsStmt,
+		listAccountOrdersChangedStmt: q.listAccountOrdersChangedStmt,
+		listAccountsStmt:             q.listAccountsStmt,
+		listContestAccountIDsStmt:    q.listContestAccountIDsStmt,
+		listContestsStmt:             q.listContestsStmt,
+		listCrossingOrdersStmt:       q.listCrossingOrdersStmt,
+		listDailyBarsStmt:            q.listDailyBarsStmt,
+		listEquitySnapshotsStmt:      q.listEquitySnapshotsStmt,
+		listExecutionsStmt:           q.listExecutionsStmt,
+		listExpiringOrdersStmt:       q.listExpiringOrdersStmt,
+		listHoldingsStmt:             q.listHoldingsStmt,
+		listLeaderboardEntriesStmt:   q.listLeaderboardEntriesStmt,
+		listLedgerStmt:               q.listLedgerStmt,
+		listOpenOrdersStmt:           q.listOpenOrdersStmt,
+		listOrdersStmt:               q.listOrdersStmt,
+		listOrdersChangedStmt:        q.listOrdersChangedStmt,
+		listPaymentsStmt:             q.listPaymentsStmt,
+		listPricesDescStmt:           q.listPricesDescStmt,
+		listStocksStmt:               q.listStocksStmt,
+		listStocksChangedStmt:        q.listStocksChangedStmt,
+		listTradesStmt:               q.listTradesStmt,
+		listUserIDsStmt:              q.listUserIDsStmt,
+		listWatchlistStmt:            q.listWatchlistStmt,
+		lockAccountStmt:              q.lockAccountStmt,
+		lockHoldingStmt:              q.lockHoldingStmt,
+		lockOrderStmt:                q.lockOrderStmt,
+		lockPaymentStmt:              q.lockPaymentStmt,
+		outboxSizeStmt:               q.outboxSizeStmt,
+		rankContestStmt:              q.rankContestStmt,
+		rankPersonalStmt:             q.rankPersonalStmt,
+		recordTradeStmt:              q.recordTradeStmt,
+		removeWatchStmt:              q.removeWatchStmt,
+		revokeSessionFamilyStmt:      q.revokeSessionFamilyStmt,
+		revokeUserSessionsStmt:       q.revokeUserSessionsStmt,
+		rollStocksStmt:               q.rollStocksStmt,
+		saveAccountStmt:              q.saveAccountStmt,
+		setLeaderboardTimeStmt:       q.setLeaderboardTimeStmt,
+		setMarketDayClosedStmt:       q.setMarketDayClosedStmt,
+		setMarketDayRolledStmt:       q.setMarketDayRolledStmt,
+		setStockPriceStmt:            q.setStockPriceStmt,
+		snapshotEquityStmt:           q.snapshotEquityStmt,
+		updateOrderStmt:              q.updateOrderStmt,
+		updatePaymentStmt:            q.updatePaymentStmt,
+		updateUserStmt:               q.updateUserStmt,
+		upsertDailyBarStmt:           q.upsertDailyBarStmt,
+		upsertHoldingStmt:            q.upsertHoldingStmt,
+		upsertStockStmt:              q.upsertStockStmt,
+		useSessionStmt:               q.useSessionStmt,
+		useStreamTicketStmt:          q.useStreamTicketStmt,
 	}
 }
