@@ -97,6 +97,8 @@ direct="postgres://${user}@${host}:${port}/${db}?sslmode=disable"
 temporal_addr="127.0.0.1:$((base + 1))"
 export DATABASE_URI="$direct" MARKET_HOURS=always STOCKING_ENV=development LOG_LEVEL=warn
 export JWT_SECRET_KEY="drill-secret-drill-secret-drill-secret-0123" BCRYPT_COST=4
+# The load generator signs its traders up from one address.
+export AUTH_RATE_LIMIT=off
 export TEMPORAL_ADDRESS="$temporal_addr" FEED_INTERVAL=500ms RECONCILE_INTERVAL=15s
 "$bin" db migrate >/dev/null
 "$bin" db seed

@@ -79,7 +79,7 @@ func runBench(ctx context.Context, args []string, out io.Writer, getenv func(str
 				return
 			}
 			tokens[i] = auth.Data.AccessToken
-			if _, err := b.call(ctx, "POST", "/api/v1/balance/deposit", tokens[i], map[string]any{"amount": "1000000000000"}, nil, 200); err != nil {
+			if _, err := b.call(ctx, "POST", "/api/v1/balance/deposit", tokens[i], map[string]any{"amount": "10000000"}, nil, 200); err != nil {
 				errs <- err
 			}
 		}()
