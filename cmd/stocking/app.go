@@ -200,6 +200,7 @@ func (m *Main) Open(ctx context.Context) error {
 		InitialCash: m.Config.InitialCash, Fees: m.Config.Fees, Calendar: cal,
 		OrderWorkflows: m.Temporal != nil, Payments: m.Config.PaymentConfig(),
 		FreeDepositDailyLimit: m.Config.FreeDepositDailyLimit, RiskFreeRate: m.Config.RiskFreeRate,
+		FillParticipation: m.Config.FillParticipation, MarketDepth: m.Config.MarketDepth,
 	})
 	if err != nil {
 		return err
@@ -321,7 +322,14 @@ func (m *Main) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		m.goRun("feed", func(ctx context.Context) error { return f.Run(ctx, m.Service.Market) }, bg)
+		// Of all the feed processes on one database, the lease holder
+		// drives the listings; the others stand by to take over.
+		owner := feedOwner()
+		m.goRun("feed", func(ctx context.Context) error {
+			return m.Service.Market.RunLeased(ctx, feedLease, owner, m.Config.FeedLeaseTTL, func(ctx context.Context) error {
+				return f.Run(ctx, m.Service.Market)
+			})
+		}, bg)
 	}
 	if m.Temporal == nil && (m.Options.API || m.Options.Feed) {
 		// Without workflows nothing else expires DAY orders.

@@ -221,12 +221,27 @@ func runFeed(ctx context.Context, getenv func(string) string, args []string) err
 	if err != nil {
 		return err
 	}
-	return f.Run(ctx, m.Service.Market)
+	// Any number of feed processes may run on one database: the holder
+	// of the lease drives the listings, the others stand by.
+	return m.Service.Market.RunLeased(ctx, feedLease, feedOwner(), m.Config.FeedLeaseTTL, func(ctx context.Context) error {
+		return f.Run(ctx, m.Service.Market)
+	})
 }
 
 func runDB(ctx context.Context, getenv func(string) string, args []string, out io.Writer) error {
+	if len(args) == 2 && strings.HasPrefix(args[0], "import-") {
+		switch args[0] {
+		case "import-listings", "import-bars", "import-dividends":
+			m, err := openOnly(ctx, getenv, Options{})
+			if err != nil {
+				return err
+			}
+			defer m.Close()
+			return runImport(ctx, m, args[0], args[1], out)
+		}
+	}
 	if len(args) != 1 {
-		return errors.New("usage: stocking db migrate|seed|status")
+		return errors.New("usage: stocking db migrate|seed|status|import-listings FILE.csv|import-bars FILE.csv|import-dividends FILE.csv")
 	}
 	switch args[0] {
 	case "migrate":
