@@ -97,6 +97,8 @@ direct="postgres://${user}@${host}:${port}/${db}?sslmode=disable"
 temporal_addr="127.0.0.1:$((base + 1))"
 export DATABASE_URI="$direct" MARKET_HOURS=always STOCKING_ENV=development LOG_LEVEL=warn
 export JWT_SECRET_KEY="drill-secret-drill-secret-drill-secret-0123" BCRYPT_COST=4
+# The load generator signs its traders up from one address.
+export AUTH_RATE_LIMIT=off
 export TEMPORAL_ADDRESS="$temporal_addr" FEED_INTERVAL=500ms RECONCILE_INTERVAL=15s
 "$bin" db migrate >/dev/null
 "$bin" db seed
@@ -109,25 +111,42 @@ for _ in $(seq 1 300); do
 done
 
 api_url() { echo "http://127.0.0.1:$((base + 10 + $1))"; }
-start_api() { start "api$1" PORT=$((base + 10 + $1)) LISTEN_HOST=127.0.0.1 "$@" "$bin" serve; }
-start_api_via() { local n=$1; shift; start "api$n" PORT=$((base + 10 + n)) LISTEN_HOST=127.0.0.1 "$@" "$bin" serve; }
+# Each serve and worker process serves /metrics on a port of its own.
+declare -A metrics_port=()
+start_api() { # start_api N [ENV=...]
+	local n=$1; shift
+	metrics_port[api$n]=$((base + 30 + n))
+	start "api$n" PORT=$((base + 10 + n)) LISTEN_HOST=127.0.0.1 METRICS_ADDRESS="127.0.0.1:$((base + 30 + n))" "$@" "$bin" serve
+}
+start_worker() { # start_worker N
+	metrics_port[worker$1]=$((base + 40 + $1))
+	start "worker$1" METRICS_ADDRESS="127.0.0.1:$((base + 40 + $1))" "$bin" worker
+}
 
-# scrape NAME: keeps the relay counters of API NAME's current process.
+# scrape NAME: keeps the relay counters of process NAME (an API or a
+# worker), one file per process id, so that a restarted process's counters
+# add to its predecessor's.
 scrape() {
-	curl -fsS "$(api_url "${1#api}")/metrics" 2>/dev/null | grep '^stocking_outbox_' >"$work/metrics.$1.${pids[$1]}" || true
+	curl -fsS "http://127.0.0.1:${metrics_port[$1]}/metrics" 2>/dev/null | grep '^stocking_outbox_' >"$work/metrics.$1.${pids[$1]}" || true
+}
+scrape_all() {
+	local name
+	for name in "${!metrics_port[@]}"; do
+		if [ -n "${pids[$name]:-}" ]; then scrape "$name"; fi
+	done
 }
 deliveries() {
 	cat "$work"/metrics.* 2>/dev/null | awk '
 		/^stocking_outbox_deliveries_total/ { d += $2 }
 		/^stocking_outbox_removed_total/ { r += $2 }
-		END { if (r > 0) printf "outbox: %d deliveries of %d messages by the API processes'"'"' relays: %.4f deliveries per message\n", d, r, d / r; else print "outbox: no deliveries recorded" }'
+		END { if (r > 0) printf "outbox: %d deliveries of %d messages by the relays of the API and worker processes: %.4f deliveries per message\n", d, r, d / r; else print "outbox: no deliveries recorded" }'
 }
 
 if [ "$mode" = process ]; then
 	echo "== 3 serve, 2 worker, 2 feed"
 	for n in 1 2 3; do start_api "$n"; done
-	start worker1 "$bin" worker
-	start worker2 "$bin" worker
+	start_worker 1
+	start_worker 2
 	start feed1 "$bin" feed
 	start feed2 "$bin" feed
 	for n in 1 2 3; do wait_http "$(api_url "$n")/readyz" 120; done
@@ -138,21 +157,22 @@ if [ "$mode" = process ]; then
 	sleep $((secs / 3))
 	echo "== kill -9: api2, worker1, feed1"
 	scrape api2
+	scrape worker1
 	kill9 api2
 	kill9 worker1
 	kill9 feed1
 	sleep 5
 	echo "== restart them"
 	start_api 2
-	start worker1 "$bin" worker
+	start_worker 1
 	start feed1 "$bin" feed
 	wait "$load" || { cat "$work/load.out"; exit 1; }
 	cat "$work/load.out"
-	for n in 1 2 3; do scrape "api$n"; done
+	scrape_all
 
 	echo "== check"
 	"$bin" drill check -record "$work/orders.txt"
-	for n in 1 2 3; do scrape "api$n"; done
+	scrape_all
 	deliveries
 	exit 0
 fi
@@ -160,12 +180,14 @@ fi
 echo "== outage drill: one API reaches PostgreSQL through a proxy"
 proxy_addr="127.0.0.1:$((base + 3))"
 start proxy "$bin" tcpproxy -listen "$proxy_addr" -target "$host:$port"
-start_api_via 1 DATABASE_URI="postgres://${user}@${proxy_addr}/${db}?sslmode=disable"
-start worker1 "$bin" worker
+start_api 1 DATABASE_URI="postgres://${user}@${proxy_addr}/${db}?sslmode=disable"
+start_worker 1
 start feed1 "$bin" feed
 wait_http "$(api_url 1)/readyz" 120
 
-"$bin" drill load -apis "$(api_url 1)" -duration "$duration" -record "$work/orders.txt" >"$work/load.out" 2>&1 &
+# A request that meets the outage must fail within the store's deadline
+# (5 s) plus a margin, not hang.
+"$bin" drill load -apis "$(api_url 1)" -duration "$duration" -max-failure-latency 6s -record "$work/orders.txt" >"$work/load.out" 2>&1 &
 load=$!
 sleep $((secs / 4))
 echo "== kill the proxy for 10 s"

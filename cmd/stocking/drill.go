@@ -72,6 +72,7 @@ func runDrillLoad(ctx context.Context, args []string, out io.Writer) error {
 	dur := fs.Duration("duration", time.Minute, "how long to drive orders")
 	record := fs.String("record", "drill-orders.txt", "file that receives every order the API accepted (id, type)")
 	codes := fs.String("stocks", "005930,000660,035420", "listings to trade")
+	maxFail := fs.Duration("max-failure-latency", 0, "fail when a request that failed took longer than this (0: no bound)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -136,8 +137,13 @@ func runDrillLoad(ctx context.Context, args []string, out io.Writer) error {
 							TickSize string `json:"tick_size"`
 						} `json:"data"`
 					}
-					if _, err := d.call(ctx, "GET", "/api/v1/stocks/"+code, "", nil, &st, 200); err != nil {
-						t.unreachable++
+					if status, err := d.call(ctx, "GET", "/api/v1/stocks/"+code, "", nil, &st, 200); err != nil {
+						if status == 0 {
+							t.unreachable++
+						} else {
+							t.unavailable++
+						}
+						time.Sleep(100 * time.Millisecond)
 						continue
 					}
 					price, tick := mustDec(st.Data.Price), mustDec(st.Data.TickSize)
@@ -207,6 +213,10 @@ func runDrillLoad(ctx context.Context, args []string, out io.Writer) error {
 		sum.accepted, float64(sum.accepted)/dur.Seconds(), sum.rejected, sum.unavailable, sum.unreachable, sum.other, sum.slowestFailure.Round(time.Millisecond))
 	if sum.firstOther != "" {
 		fmt.Fprintln(out, "first unexpected answer:", sum.firstOther)
+	}
+	if *maxFail > 0 && sum.slowestFailure > *maxFail {
+		fmt.Fprintf(out, "VIOLATION a failed request took %s, more than %s\n", sum.slowestFailure.Round(time.Millisecond), *maxFail)
+		return exitError(1)
 	}
 	if sum.other > 0 {
 		return exitError(1)
