@@ -255,7 +255,8 @@ func TestOrderFlow(t *testing.T) {
 	}
 	eq(t, "final cash", u.must(200, "GET", "/balance", nil)["cash"], "10022520")
 
-	// A resting limit buy fills when a tick crosses it, at the tick's price.
+	// A resting limit buy fills when a trade crosses it, at its own limit
+	// (the trade is not the session's first, which would fill at its price).
 	lb := u.must(201, "POST", "/orders", map[string]any{"stock_code": "005930", "side": "BUY", "type": "LIMIT", "quantity": 2, "limit_price": "71500"})
 	if lb["status"] != "PENDING" {
 		t.Fatalf("limit buy below market should rest: %v", lb)
@@ -268,7 +269,7 @@ func TestOrderFlow(t *testing.T) {
 	if got["status"] != "FILLED" {
 		t.Fatalf("crossed order: %v", got)
 	}
-	eq(t, "fill price", got["average_fill_price"], "71400")
+	eq(t, "fill price", got["average_fill_price"], "71500")
 	eq(t, "reservation released", u.must(200, "GET", "/balance", nil)["reserved_cash"], "0")
 
 	summary := u.must(200, "GET", "/analytics/summary", nil)
