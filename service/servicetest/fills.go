@@ -1,9 +1,13 @@
 package servicetest
 
 import (
+	"context"
+	"time"
+
 	"github.com/shopspring/decimal"
 
 	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
 	"github.com/stocking-kr/stocking/service"
 )
 
@@ -75,6 +79,30 @@ func testPartialFills(f *fixture) {
 	f.must(err)
 	if h.Quantity != 2 {
 		f.Errorf("holding after the cancel = %d shares, want 2", h.Quantity)
+	}
+
+	// An expiry of a partially filled order keeps its execution too.
+	day, err := svc.Orders.Place(f.ctx, service.Personal(users[2]), domain.OrderRequest{
+		StockCode: fillCode, Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: domain.Day,
+		Quantity: 4, LimitPrice: decimal.NewNullDecimal(dec("68000")),
+	})
+	f.must(err)
+	_, err = svc.Market.Trade(f.ctx, domain.Trade{Code: fillCode, Price: dec("68000"), Volume: 1})
+	f.must(err)
+	o = f.expectOrder(svc, users[2], day.Order.ID, domain.PartiallyFilled, 1, "68000")
+	o.ExpiresAt = time.Now().UTC().Add(-time.Second)
+	f.must(f.s.WithinTx(f.ctx, func(ctx context.Context, tx ports.Tx) error {
+		_, err := tx.UpdateOrder(ctx, o, domain.PartiallyFilled)
+		return err
+	}))
+	n, err = svc.Orders.ExpireDue(f.ctx)
+	f.must(err)
+	if n != 1 {
+		f.Errorf("ExpireDue expired %d orders, want 1", n)
+	}
+	o = f.expectOrder(svc, users[2], day.Order.ID, domain.Expired, 1, "68000")
+	if !o.ReservedAmount.IsZero() {
+		f.Errorf("expired order still reserves %s", o.ReservedAmount)
 	}
 	f.checkBooks(svc, users)
 }
