@@ -2,6 +2,8 @@ package servicetest
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -127,4 +129,87 @@ func (f *fixture) expectOrder(svc *service.Service, user, id string, status doma
 		f.Errorf("order %s average fill price %v, want %s", id, o.AverageFillPrice, avg)
 	}
 	return o
+}
+
+// testPartialFillRace races trades that fill a resting order in parts
+// against its cancel, many times over: the order ends either FILLED or
+// CANCELLED with whatever filled before the cancel, its executions add up
+// to its filled quantity, and the books stay balanced.
+func testPartialFillRace(f *fixture) {
+	const rounds = 20
+	svc := f.newService()
+	_, err := svc.Market.Upsert(f.ctx, service.StockInput{
+		Code: fillCode, Name: "종목" + fillCode, NameEn: "Stock " + fillCode, Market: "KOSPI",
+		Price: decimal.NewNullDecimal(decimal.NewFromInt(workloadBase)),
+	})
+	f.must(err)
+	user := f.serviceUsers(svc, "partial", 1)[0]
+	limit := dec("69000")
+	_, err = svc.Market.Trade(f.ctx, domain.Trade{Code: fillCode, Price: dec("70000"), Volume: 1})
+	f.must(err)
+	outcomes := map[string]int{}
+	for round := range rounds {
+		placed, err := svc.Orders.Place(f.ctx, service.Personal(user), domain.OrderRequest{
+			StockCode: fillCode, Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: domain.GTC,
+			Quantity: 6, LimitPrice: decimal.NewNullDecimal(limit),
+		})
+		f.must(err)
+		id := placed.Order.ID
+		var tradeErr, cancelErr error
+		var cancelled bool
+		// The cancel sets off after 0, 1 or 2 of the three trades, so it
+		// races a different fill each round.
+		start, after := make(chan struct{}), make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			<-start
+			defer func() {
+				select {
+				case <-after:
+				default:
+					close(after)
+				}
+			}()
+			for i := range 3 {
+				if i == round%3 {
+					close(after)
+				}
+				if _, err := svc.Market.Trade(f.ctx, domain.Trade{Code: fillCode, Price: limit, Volume: 2}); err != nil {
+					tradeErr = err
+					return
+				}
+			}
+		})
+		wg.Go(func() {
+			<-after
+			_, cancelErr = svc.Orders.Cancel(f.ctx, user, id)
+			cancelled = cancelErr == nil
+			if domain.IsCode(cancelErr, domain.CodeConflict) {
+				cancelErr = nil // the last fill won
+			}
+		})
+		close(start)
+		wg.Wait()
+		if tradeErr != nil || cancelErr != nil {
+			f.Fatalf("round %d: trade error %v, cancel error %v", round, tradeErr, cancelErr)
+		}
+		o, err := svc.Orders.Get(f.ctx, user, id)
+		f.must(err)
+		var sum int64
+		for _, e := range o.Executions {
+			sum += e.Quantity
+		}
+		switch {
+		case cancelled && o.Status == domain.Cancelled && o.FilledQuantity < 6 && o.FilledQuantity%2 == 0:
+		case !cancelled && o.Status == domain.Filled && o.FilledQuantity == 6:
+		default:
+			f.Fatalf("round %d: cancel won = %v, order %s with %d of 6 filled", round, cancelled, o.Status, o.FilledQuantity)
+		}
+		if sum != o.FilledQuantity || !o.ReservedAmount.IsZero() {
+			f.Fatalf("round %d: %d filled, executions for %d, %s still reserved", round, o.FilledQuantity, sum, o.ReservedAmount)
+		}
+		outcomes[fmt.Sprintf("%s/%d", o.Status, o.FilledQuantity)]++
+	}
+	f.Logf("partial fill vs cancel outcomes: %v", outcomes)
+	f.checkBooks(svc, []string{user})
 }
