@@ -28,18 +28,33 @@ type TokenPair struct {
 	RefreshToken string
 	// ExpiresIn is the access token's lifetime.
 	ExpiresIn time.Duration
+	// RefreshExpiresIn is the refresh token's lifetime.
+	RefreshExpiresIn time.Duration
+}
+
+// SessionRef names the session a token pair belongs to: the refresh
+// token's own id and its family (see Session).
+type SessionRef struct {
+	ID       string
+	FamilyID string
 }
 
 // Claims are what a verified token says about its bearer.
 type Claims struct {
 	UserID string
 	Role   domain.Role
+	// Session is the session of the token: both ids for a refresh token,
+	// the family for an access token. Empty for tokens issued without
+	// one.
+	Session SessionRef
 }
 
 // TokenIssuer issues and verifies bearer tokens.
 type TokenIssuer interface {
-	// Issue returns a fresh access and refresh token for the user.
-	Issue(u domain.User) (TokenPair, error)
+	// Issue returns a fresh access and refresh token for the user, in the
+	// session named: the refresh token carries both of its ids, the access
+	// token its family.
+	Issue(u domain.User, s SessionRef) (TokenPair, error)
 	// VerifyAccess checks an access token's signature, type and expiry.
 	// Any failure is a domain error with CodeUnauthorized.
 	VerifyAccess(token string) (Claims, error)

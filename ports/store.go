@@ -66,6 +66,10 @@ type LedgerFilter struct {
 
 // Reader holds the queries that take no locks.
 type Reader interface {
+	MarketReader
+	SessionReader
+	ChangeReader
+
 	BookReader
 	// GetUser returns domain.ErrNotFound for an unknown id.
 	GetUser(ctx context.Context, id string) (domain.User, error)
@@ -133,6 +137,8 @@ type Reader interface {
 // transactions never wait on each other in a cycle.
 type Tx interface {
 	Reader
+	MarketWriter
+	SessionWriter
 
 	LockAccount(ctx context.Context, id string) (domain.Account, error)
 	// LockHolding returns domain.ErrNotFound when the account holds none.
@@ -205,10 +211,18 @@ type OutboxMessage struct {
 // Outbox is the relay's view of the outbox.
 type Outbox interface {
 	// DueOutbox returns up to limit messages whose next try is at or
-	// before now, oldest first.
+	// before now, oldest first, without claiming them.
 	DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxMessage, error)
-	// DeleteOutbox removes delivered messages.
-	DeleteOutbox(ctx context.Context, ids []string) error
+	// ClaimOutbox takes up to limit messages due at now, oldest first,
+	// for owner until the given time: their next try moves to until, so
+	// no other relay takes them before the claim runs out (its relay
+	// died, or is still delivering past its lease). Messages another
+	// claim holds at that moment are skipped, never waited for, so
+	// concurrent relays take disjoint batches.
+	ClaimOutbox(ctx context.Context, now, until time.Time, owner string, limit int) ([]OutboxMessage, error)
+	// DeleteOutbox removes delivered messages and reports how many it
+	// found: fewer than asked means another relay delivered some too.
+	DeleteOutbox(ctx context.Context, ids []string) (int64, error)
 	// DeferOutbox records a failed delivery and when to try again.
 	DeferOutbox(ctx context.Context, id string, next time.Time, lastError string) error
 	// OutboxSize counts undelivered messages (for /readyz and metrics).

@@ -9,7 +9,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/stocking-kr/stocking/domain"
-	"github.com/stocking-kr/stocking/ports"
 )
 
 // Stocks lists the active listings; price feeds quote them.
@@ -21,15 +20,24 @@ func (s *Market) Stocks(ctx context.Context) ([]domain.Stock, error) {
 	return slices.DeleteFunc(all, func(st domain.Stock) bool { return !st.Active }), nil
 }
 
-// ApplyTrades records each trade's price and fills the resting limit
-// orders it crosses, in order. A trade the listing refuses (off the grid,
-// outside the band, unknown code) is reported after the others are
-// applied.
+// ApplyTrades records the trades (in one transaction, with their volume
+// and quotes) and then shares each one's volume among the resting orders
+// it crosses, in order. A trade the listing refuses (off the grid, outside
+// the band, unknown code) is reported after the others are applied.
 func (s *Market) ApplyTrades(ctx context.Context, trades []domain.Trade) error {
-	var errs []error
-	for _, t := range trades {
-		if _, err := s.Trade(ctx, t); err != nil {
-			if domain.ErrorCode(err) == domain.CodeInternal || domain.IsCode(err, domain.CodeUnavailable) {
+	opening, err := s.sessionOpeners(ctx, trades)
+	if err != nil {
+		return err
+	}
+	valid, errs, err := s.recordTrades(ctx, trades)
+	if err != nil {
+		return err
+	}
+	for _, t := range valid {
+		open := opening[t.Code]
+		opening[t.Code] = false
+		if _, err := s.orders.MatchTrade(ctx, t, open); err != nil {
+			if fatal(err) {
 				return err
 			}
 			errs = append(errs, fmt.Errorf("%s @ %s: %w", t.Code, t.Price, err))
@@ -38,49 +46,26 @@ func (s *Market) ApplyTrades(ctx context.Context, trades []domain.Trade) error {
 	return errors.Join(errs...)
 }
 
-// Tick records a trade at price whose volume is not known (it counts as
-// MARKET_DEPTH shares) and reports how many fills it made.
-func (s *Market) Tick(ctx context.Context, code string, price decimal.Decimal) (int, error) {
-	return s.Trade(ctx, domain.Trade{Code: code, Price: price})
+// sessionOpeners tells, for each listing the trades name, whether the
+// first of them opens today's session (no trade recorded since it began).
+func (s *Market) sessionOpeners(ctx context.Context, trades []domain.Trade) (map[string]bool, error) {
+	now := s.clock.Now().UTC()
+	out := make(map[string]bool, 4)
+	for _, t := range trades {
+		if _, ok := out[t.Code]; ok {
+			continue
+		}
+		o, err := s.opensSession(ctx, t.Code, now)
+		if err != nil {
+			return nil, err
+		}
+		out[t.Code] = o
+	}
+	return out, nil
 }
 
-// Trade records a trade's price and fills the resting orders it crosses,
-// as far as its volume goes; it reports how many fills it made.
-func (s *Market) Trade(ctx context.Context, t domain.Trade) (int, error) {
-	code, price := t.Code, t.Price
-	stock, err := s.store.GetStock(ctx, code)
-	if err != nil {
-		if domain.IsCode(err, domain.CodeNotFound) {
-			return 0, domain.Errorf(domain.CodeNotFound, "no listing %s", code)
-		}
-		return 0, err
-	}
-	if !domain.OnTickGrid(price) {
-		below, okB, above, okA := domain.NearestValidPrices(price, stock.PrevClose)
-		msg := "price %s is not on the KRX tick grid"
-		switch {
-		case okB && okA:
-			return 0, domain.FieldErrorf(domain.CodeInvalid, "price", msg+"; the nearest valid prices are %s and %s", price, below, above)
-		case okB:
-			return 0, domain.FieldErrorf(domain.CodeInvalid, "price", msg+"; the nearest valid price is %s", price, below)
-		case okA:
-			return 0, domain.FieldErrorf(domain.CodeInvalid, "price", msg+"; the nearest valid price is %s", price, above)
-		}
-		return 0, domain.FieldErrorf(domain.CodeInvalid, "price", msg, price)
-	}
-	if band := domain.PriceBand(stock.PrevClose); !band.Contains(price) {
-		return 0, domain.FieldErrorf(domain.CodeInvalid, "price", "%s is outside today's band %s–%s around the previous close %s", price, band.Lower, band.Upper, stock.PrevClose)
-	}
-	now := s.clock.Now().UTC()
-	opening, err := s.opensSession(ctx, code, now)
-	if err != nil {
-		return 0, err
-	}
-	err = s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
-		return tx.RecordPrice(ctx, code, price, now)
-	})
-	if err != nil {
-		return 0, err
-	}
-	return s.orders.MatchTrade(ctx, t, opening)
+// Tick records a trade of MarketDepth shares at price without quotes, and
+// reports how many fills it made.
+func (s *Market) Tick(ctx context.Context, code string, price decimal.Decimal) (int, error) {
+	return s.Trade(ctx, TradeInput{Code: code, Price: price})
 }

@@ -118,6 +118,9 @@ func New(d Deps, cfg Config) (*Service, error) {
 	if cfg.InitialCash.IsNegative() {
 		return nil, errors.New("service: INITIAL_CASH must not be negative")
 	}
+	if cfg.MarketDepth <= 0 {
+		cfg.MarketDepth = 1000
+	}
 	if cfg.MatchBatch <= 0 {
 		cfg.MatchBatch = 200
 	}

@@ -93,7 +93,7 @@ func (s *Users) Signup(ctx context.Context, in SignupInput) (AuthResult, error) 
 	if err != nil {
 		return AuthResult{}, err
 	}
-	return s.issue(u)
+	return s.issue(ctx, u, "")
 }
 
 // Create creates a user with the given role (the CLI creates admins).
@@ -116,7 +116,7 @@ func (s *Users) Create(ctx context.Context, in SignupInput, role domain.Role) (d
 	var u domain.User
 	err = s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		now := s.clock.Now().UTC()
-		u = domain.User{ID: s.ids.NewID(), Email: email, Nickname: nick, PasswordHash: hash, Role: role, CreatedAt: now, UpdatedAt: now}
+		u = domain.User{ID: s.ids.NewID(), Email: email, Nickname: nick, PasswordHash: hash, Role: role, Public: true, CreatedAt: now, UpdatedAt: now}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
 		}
@@ -160,7 +160,7 @@ func (s *Users) Login(ctx context.Context, email, password string) (AuthResult, 
 	if s.hasher.Compare(u.PasswordHash, password) != nil {
 		return AuthResult{}, bad
 	}
-	return s.issue(u)
+	return s.issue(ctx, u, "")
 }
 
 // decoyHash is a hash of a random password made with the configured
@@ -173,22 +173,6 @@ func (s *Users) decoyHash() string {
 		s.decoy.hash, _ = s.hasher.Hash(base64.RawURLEncoding.EncodeToString(b[:]))
 	})
 	return s.decoy.hash
-}
-
-// Refresh trades a refresh token for a new pair.
-func (s *Users) Refresh(ctx context.Context, refreshToken string) (AuthResult, error) {
-	c, err := s.tokens.VerifyRefresh(refreshToken)
-	if err != nil {
-		return AuthResult{}, err
-	}
-	u, err := s.store.GetUser(ctx, c.UserID)
-	if domain.IsCode(err, domain.CodeNotFound) {
-		return AuthResult{}, domain.Errorf(domain.CodeUnauthorized, "the refresh token's user no longer exists; sign up or log in again")
-	}
-	if err != nil {
-		return AuthResult{}, err
-	}
-	return s.issue(u)
 }
 
 // Authenticate verifies an access token.
@@ -223,10 +207,8 @@ func (s *Users) Promote(ctx context.Context, email string) (domain.User, error) 
 	return u, err
 }
 
-func (s *Users) issue(u domain.User) (AuthResult, error) {
-	t, err := s.tokens.Issue(u)
-	if err != nil {
-		return AuthResult{}, err
-	}
-	return AuthResult{User: u, Tokens: t}, nil
+// issue starts a session for the user (a new family when familyID is
+// "") and hands out its tokens.
+func (s *Users) issue(ctx context.Context, u domain.User, familyID string) (AuthResult, error) {
+	return s.issueIn(ctx, nil, u, familyID)
 }

@@ -13,6 +13,8 @@ func RegisterWorkflows(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(PaymentWorkflow, workflow.RegisterOptions{Name: PaymentWorkflowName})
 	r.RegisterWorkflowWithOptions(ContestWorkflow, workflow.RegisterOptions{Name: ContestWorkflowName})
 	r.RegisterWorkflowWithOptions(LeaderboardRefreshWorkflow, workflow.RegisterOptions{Name: LeaderboardWorkflowName})
+	r.RegisterWorkflowWithOptions(MarketDayWorkflow, workflow.RegisterOptions{Name: MarketDayWorkflowName})
+	r.RegisterWorkflowWithOptions(MarketDayStarterWorkflow, workflow.RegisterOptions{Name: MarketDayStarterWorkflowName})
 }
 
 // Register puts the workflows and their activities on a worker or a test

@@ -48,26 +48,29 @@ func NewJWT(secret string, accessTTL, refreshTTL time.Duration, now func() time.
 type claims struct {
 	Role domain.Role `json:"role"`
 	Type string      `json:"typ"`
+	// Family is the session family (the jti of a refresh token is its own
+	// session id).
+	Family string `json:"sid,omitempty"`
 	jwt.RegisteredClaims
 }
 
 // Issue implements ports.TokenIssuer.
-func (j *JWT) Issue(u domain.User) (ports.TokenPair, error) {
-	access, err := j.sign(u, typeAccess, j.accessTTL)
+func (j *JWT) Issue(u domain.User, s ports.SessionRef) (ports.TokenPair, error) {
+	access, err := j.sign(u, typeAccess, j.accessTTL, s.FamilyID, "")
 	if err != nil {
 		return ports.TokenPair{}, err
 	}
-	refresh, err := j.sign(u, typeRefresh, j.refreshTTL)
+	refresh, err := j.sign(u, typeRefresh, j.refreshTTL, s.FamilyID, s.ID)
 	if err != nil {
 		return ports.TokenPair{}, err
 	}
-	return ports.TokenPair{AccessToken: access, RefreshToken: refresh, ExpiresIn: j.accessTTL}, nil
+	return ports.TokenPair{AccessToken: access, RefreshToken: refresh, ExpiresIn: j.accessTTL, RefreshExpiresIn: j.refreshTTL}, nil
 }
 
-func (j *JWT) sign(u domain.User, typ string, ttl time.Duration) (string, error) {
+func (j *JWT) sign(u domain.User, typ string, ttl time.Duration, family, id string) (string, error) {
 	now := j.now()
-	c := claims{Role: u.Role, Type: typ, RegisteredClaims: jwt.RegisteredClaims{
-		Issuer: issuer, Subject: u.ID,
+	c := claims{Role: u.Role, Type: typ, Family: family, RegisteredClaims: jwt.RegisteredClaims{
+		Issuer: issuer, Subject: u.ID, ID: id,
 		IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now.Add(-time.Second)),
 		ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
 	}}
@@ -102,7 +105,7 @@ func (j *JWT) verify(token, typ string) (ports.Claims, error) {
 	case c.Subject == "":
 		return ports.Claims{}, domain.Errorf(domain.CodeUnauthorized, "the %s token names no user", typ)
 	}
-	return ports.Claims{UserID: c.Subject, Role: c.Role}, nil
+	return ports.Claims{UserID: c.Subject, Role: c.Role, Session: ports.SessionRef{ID: c.ID, FamilyID: c.Family}}, nil
 }
 
 // reason turns a jwt error into a short phrase without echoing the token.

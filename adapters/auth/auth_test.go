@@ -8,6 +8,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
 )
 
 const secret = "0123456789abcdef0123456789abcdef"
@@ -19,16 +20,16 @@ func TestTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := domain.User{ID: "u1", Role: domain.RoleAdmin}
-	pair, err := j.Issue(u)
+	pair, err := j.Issue(u, ports.SessionRef{ID: "s-2", FamilyID: "s-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c, err := j.VerifyAccess(pair.AccessToken)
-	if err != nil || c.UserID != "u1" || c.Role != domain.RoleAdmin {
+	if err != nil || c.UserID != "u1" || c.Role != domain.RoleAdmin || c.Session != (ports.SessionRef{FamilyID: "s-1"}) {
 		t.Fatalf("access: %+v %v", c, err)
 	}
-	if _, err := j.VerifyRefresh(pair.RefreshToken); err != nil {
-		t.Fatalf("refresh: %v", err)
+	if c, err := j.VerifyRefresh(pair.RefreshToken); err != nil || c.Session != (ports.SessionRef{ID: "s-2", FamilyID: "s-1"}) {
+		t.Fatalf("refresh: %+v %v", c, err)
 	}
 	if _, err := j.VerifyAccess(pair.RefreshToken); err == nil || !strings.Contains(err.Error(), "refresh token was sent") {
 		t.Fatalf("refresh token accepted as access: %v", err)

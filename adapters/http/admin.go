@@ -6,7 +6,6 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/stocking-kr/stocking/domain"
 	"github.com/stocking-kr/stocking/service"
 )
 
@@ -16,8 +15,8 @@ type upsertStockInput struct {
 		Name      string `json:"name,omitempty" maxLength:"100" example:"삼성전자"`
 		NameEn    string `json:"name_en,omitempty" maxLength:"100" example:"Samsung Electronics"`
 		Market    string `json:"market,omitempty" enum:"KOSPI,KOSDAQ"`
-		Price     string `json:"price,omitempty" example:"70000" doc:"Required for a new listing; on the tick grid."`
-		PrevClose string `json:"prev_close,omitempty" example:"70000" doc:"Base of the day's ±30% band; defaults to price for a new listing."`
+		Price     Money  `json:"price,omitempty" doc:"Required for a new listing; on the tick grid."`
+		PrevClose Money  `json:"prev_close,omitempty" doc:"Base of the day's ±30% band; defaults to price for a new listing."`
 		Active    *bool  `json:"active,omitempty" doc:"Inactive listings cannot be traded."`
 	}
 }
@@ -25,7 +24,10 @@ type upsertStockInput struct {
 type tickInput struct {
 	Code string `path:"code" example:"005930"`
 	Body struct {
-		Price string `json:"price" example:"70100"`
+		Price  Money  `json:"price"`
+		Volume *int64 `json:"volume,omitempty" minimum:"0" example:"100" doc:"Shares traded; omitted: MARKET_DEPTH."`
+		Bid    Money  `json:"bid,omitempty" doc:"Best bid after the trade, on the tick grid."`
+		Ask    Money  `json:"ask,omitempty" doc:"Best ask after the trade, on the tick grid."`
 	}
 }
 
@@ -46,11 +48,11 @@ func (s *server) registerAdmin(api huma.API) {
 		Description: "Omitted fields keep their value. A new listing needs name and price.",
 	}, func(ctx context.Context, in *upsertStockInput) (*stockOutput, error) {
 		b := in.Body
-		price, err := parseMoney("price", b.Price)
+		price, err := b.Price.optional("price")
 		if err != nil {
 			return nil, err
 		}
-		prev, err := parseMoney("prev_close", b.PrevClose)
+		prev, err := b.PrevClose.optional("prev_close")
 		if err != nil {
 			return nil, err
 		}
@@ -66,14 +68,24 @@ func (s *server) registerAdmin(api huma.API) {
 
 	register(api, adminOnly, huma.Operation{
 		OperationID: "tick-stock-price", Method: http.MethodPut, Path: "/admin/stocks/{code}/price", Tags: []string{"admin"},
-		Summary:     "Record a trade price",
-		Description: "Records the price (on the tick grid, inside the day's band) and fills every resting limit order it crosses.",
+		Summary:     "Record a trade",
+		Description: "Records a trade the way a market feed's trades are recorded: the price (on the tick grid, inside the day's band), its volume and the best quotes after it; then fills every resting limit order it crosses.",
 	}, func(ctx context.Context, in *tickInput) (*tickOutput, error) {
-		price, err := domain.ParseMoney("price", in.Body.Price)
+		price, err := in.Body.Price.required("price")
 		if err != nil {
 			return nil, err
 		}
-		n, err := s.svc.Market.Tick(ctx, in.Code, price)
+		bid, err := in.Body.Bid.optional("bid")
+		if err != nil {
+			return nil, err
+		}
+		ask, err := in.Body.Ask.optional("ask")
+		if err != nil {
+			return nil, err
+		}
+		n, err := s.svc.Market.Trade(ctx, service.TradeInput{
+			Code: in.Code, Price: price, Volume: in.Body.Volume, Bid: bid, Ask: ask,
+		})
 		if err != nil {
 			return nil, err
 		}

@@ -20,6 +20,7 @@ import (
 	httpapi "github.com/stocking-kr/stocking/adapters/http"
 	"github.com/stocking-kr/stocking/adapters/system"
 	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
 )
 
 func TestAuthFlow(t *testing.T) {
@@ -137,11 +138,20 @@ func TestDepositWithdraw(t *testing.T) {
 	if str(r.Body, "data.cash") != "10100000" {
 		t.Fatalf("deposit: %s", r.Raw)
 	}
+	// Money is taken as a JSON number as well as a string, everywhere.
+	r = e.must(http.StatusOK, "POST", "/api/v1/balance/deposit", tok, `{"amount":100}`)
+	if str(r.Body, "data.cash") != "10100100" {
+		t.Fatalf("deposit of a number: %s", r.Raw)
+	}
+	r = e.must(http.StatusOK, "POST", "/api/v1/balance/withdraw", tok, map[string]any{"amount": 100})
+	if str(r.Body, "data.cash") != "10100000" {
+		t.Fatalf("withdrawal of a number: %s", r.Raw)
+	}
 	r = e.must(http.StatusOK, "POST", "/api/v1/balance/withdraw", tok, map[string]any{"amount": "2500000"})
 	if str(r.Body, "data.cash") != "7600000" || str(r.Body, "data.available_cash") != "7600000" {
 		t.Fatalf("withdraw: %s", r.Raw)
 	}
-	r = e.must(http.StatusOK, "GET", "/api/v1/transactions?type=WITHDRAW", tok, nil)
+	r = e.must(http.StatusOK, "GET", "/api/v1/transactions?type=WITHDRAW&limit=1", tok, nil)
 	if str(r.Body, "data.0.transaction_type") != "WITHDRAW" || str(r.Body, "data.0.amount") != "2500000" ||
 		str(r.Body, "data.0.cash_balance_before") != "10100000" || str(r.Body, "data.0.cash_balance_after") != "7600000" {
 		t.Fatalf("ledger: %s", r.Raw)
@@ -149,14 +159,14 @@ func TestDepositWithdraw(t *testing.T) {
 	if v, ok := get(r.Body, "data.0").(map[string]any)["stock_code"]; !ok || v != nil {
 		t.Fatalf("stock_code of a cash row must be null: %s", r.Raw)
 	}
-	// Pagination: three rows, pages of two.
-	r = e.must(http.StatusOK, "GET", "/api/v1/transactions?limit=2", tok, nil)
+	// Pagination: five rows, pages of three.
+	r = e.must(http.StatusOK, "GET", "/api/v1/transactions?limit=3", tok, nil)
 	next := str(r.Body, "next_cursor")
-	if rows, _ := get(r.Body, "data").([]any); len(rows) != 2 || next == "" {
+	if rows, _ := get(r.Body, "data").([]any); len(rows) != 3 || next == "" {
 		t.Fatalf("page 1: %s", r.Raw)
 	}
-	r = e.must(http.StatusOK, "GET", "/api/v1/transactions?limit=2&cursor="+next, tok, nil)
-	if rows, _ := get(r.Body, "data").([]any); len(rows) != 1 || get(r.Body, "next_cursor") != nil {
+	r = e.must(http.StatusOK, "GET", "/api/v1/transactions?limit=3&cursor="+next, tok, nil)
+	if rows, _ := get(r.Body, "data").([]any); len(rows) != 2 || get(r.Body, "next_cursor") != nil {
 		t.Fatalf("page 2: %s", r.Raw)
 	}
 }
@@ -323,12 +333,13 @@ func TestBadInputChangesNothing(t *testing.T) {
 	uid := str(e.must(http.StatusOK, "GET", "/api/v1/users/me", tok, nil).Body, "data.id")
 	e.must(http.StatusCreated, "POST", "/api/v1/orders", tok, map[string]any{"stock_code": "005930", "side": "BUY", "type": "MARKET", "quantity": 5})
 	e.must(http.StatusCreated, "POST", "/api/v1/orders", tok, map[string]any{"stock_code": "005930", "side": "BUY", "type": "LIMIT", "quantity": 2, "limit_price": "65000"})
+	ordersCursor := str(e.must(http.StatusOK, "GET", "/api/v1/orders?limit=1", tok, nil).Body, "next_cursor")
 
 	expiredIssuer, err := auth.NewJWT(testSecret, time.Minute, time.Hour, func() time.Time { return time.Now().Add(-2 * time.Hour) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	pair, err := expiredIssuer.Issue(domain.User{ID: uid, Role: domain.RoleUser})
+	pair, err := expiredIssuer.Issue(domain.User{ID: uid, Role: domain.RoleUser}, ports.SessionRef{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -380,7 +391,15 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"limit exponent", "POST", "/api/v1/orders", tok, order("limit_price", "7e4"), 422, "invalid", `body.limit_price: must be a decimal number such as "70000" or "1234.5" (digits, at most one point between digits, no sign or exponent), got "7e4"`},
 		{"limit abc", "POST", "/api/v1/orders", tok, order("limit_price", "abc"), 422, "invalid", "body.limit_price: must be a decimal number"},
 		{"limit absurd length", "POST", "/api/v1/orders", tok, order("limit_price", strings.Repeat("9", 31)+".1"), 422, "invalid", "body.limit_price: is too long"},
-		{"limit as number", "POST", "/api/v1/orders", tok, order("limit_price", 70000), 422, "invalid", "body.limit_price: expected string"},
+		{"limit as number off grid", "POST", "/api/v1/orders", tok, order("limit_price", 70050), 422, "invalid", "body.limit_price: 70050 is not on the tick grid"},
+		{"limit as number with exponent", "POST", "/api/v1/orders", tok, `{"stock_code":"005930","side":"BUY","type":"LIMIT","quantity":1,"limit_price":7e4}`, 422, "invalid", "body.limit_price: must be a positive amount written with digits and at most one point, such as 70000 or \"70000\" (no sign or exponent), got 7e4"},
+		{"limit as negative number", "POST", "/api/v1/orders", tok, `{"stock_code":"005930","side":"BUY","type":"LIMIT","quantity":1,"limit_price":-70000}`, 422, "invalid", "body.limit_price: must be a positive amount"},
+		{"limit as bool", "POST", "/api/v1/orders", tok, order("limit_price", true), 422, "invalid", "body.limit_price"},
+		{"quantity 1.0", "POST", "/api/v1/orders", tok, `{"stock_code":"005930","side":"BUY","type":"MARKET","quantity":1.0}`, 422, "invalid", "body.quantity: must be a whole number written as an integer, such as 10, got 1.0"},
+		{"time_in_force on MARKET", "POST", "/api/v1/orders", tok, order("type", "MARKET", "limit_price", nil, "time_in_force", "DAY"), 422, "invalid", "body.time_in_force: a MARKET order executes at once"},
+		{"cursor garbled", "GET", "/api/v1/orders?cursor=zzz", tok, "", 422, "invalid", "query.cursor: is not a cursor of GET /orders"},
+		{"cursor of another list", "GET", "/api/v1/transactions?cursor=" + ordersCursor, tok, "", 422, "invalid", "query.cursor: is not a cursor of GET /transactions"},
+		{"cursor raw id", "GET", "/api/v1/payments?cursor=01a23271-84d3-747e-b296-3ca678dc5485", tok, "", 422, "invalid", "query.cursor: is not a cursor of GET /payments"},
 		{"limit missing", "POST", "/api/v1/orders", tok, order("limit_price", nil), 422, "invalid", "body.limit_price: is required for LIMIT orders"},
 		{"limit on market", "POST", "/api/v1/orders", tok, order("type", "MARKET"), 422, "invalid", "body.limit_price: must be omitted for MARKET orders"},
 		{"unknown stock", "POST", "/api/v1/orders", tok, order("stock_code", "999999"), 422, "invalid", "body.stock_code: unknown or inactive stock code 999999"},
@@ -413,7 +432,9 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"deposit absurd length", "POST", "/api/v1/balance/deposit", tok, `{"amount":"` + strings.Repeat("1", 40) + `"}`, 422, "invalid", "body.amount: is too long (at most 32 characters)"},
 		{"deposit too much", "POST", "/api/v1/balance/deposit", tok, `{"amount":"1000000000001"}`, 422, "invalid", "body.amount: must be at most 1000000000000 won"},
 		{"deposit empty", "POST", "/api/v1/balance/deposit", tok, `{"amount":""}`, 422, "invalid", "body.amount: is required"},
-		{"deposit number", "POST", "/api/v1/balance/deposit", tok, `{"amount":100000}`, 422, "invalid", "body.amount: expected string"},
+		{"deposit number with exponent", "POST", "/api/v1/balance/deposit", tok, `{"amount":1e5}`, 422, "invalid", "body.amount: must be a positive amount written with digits"},
+		{"deposit number fraction", "POST", "/api/v1/balance/deposit", tok, `{"amount":100.5}`, 422, "invalid", "body.amount: must be a whole number of won"},
+		{"deposit null", "POST", "/api/v1/balance/deposit", tok, `{"amount":null}`, 422, "invalid", "body.amount"},
 		{"body too large", "POST", "/api/v1/balance/deposit", tok, `{"amount":"1","pad":"` + strings.Repeat("x", 70<<10) + `"}`, 413, "too_large", "the request body is too large"},
 		{"cancel unknown", "POST", "/api/v1/orders/does-not-exist/cancel", tok, "", 404, "not_found", "no order does-not-exist"},
 		{"bad list filter", "GET", "/api/v1/orders?status=DONE", tok, "", 422, "invalid", "query.status: expected value to be one of"},
@@ -654,7 +675,7 @@ func TestTokenOfAMissingUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ghost, err := tokens.Issue(domain.User{ID: "0190c0de-0000-7000-8000-00000000dead", Role: domain.RoleUser})
+	ghost, err := tokens.Issue(domain.User{ID: "0190c0de-0000-7000-8000-00000000dead", Role: domain.RoleUser}, ports.SessionRef{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,8 +70,24 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	isAdmin, _ := op.Metadata[metaAdmin].(bool)
-	if !isAdmin && s.users.known(claims.UserID) {
+	key := claims.UserID + "/" + claims.Session.FamilyID
+	if !isAdmin && s.users.known(key) {
 		next(huma.WithValue(ctx, claimsKey{}, claims))
+		return
+	}
+	// Nor does it prove the session is still live: after a logout or a
+	// password change, its access tokens stop working too.
+	if err := s.svc.Users.SessionLive(ctx.Context(), claims.Session.FamilyID); err != nil {
+		if p := domainProblem(err, nil); p != nil {
+			if p.Status == http.StatusServiceUnavailable {
+				logUnavailable(s.log, p, ctx.Method(), ctx.URL().Path)
+			} else if p.Status == http.StatusUnauthorized {
+				p.header.Set("Www-Authenticate", `Bearer realm="stocking", error="invalid_token"`)
+			}
+			writeHumaProblem(ctx, p)
+			return
+		}
+		writeHumaProblem(ctx, fromHuma(ctx, s.log, &huma.ErrorModel{Status: http.StatusInternalServerError, Errors: []*huma.ErrorDetail{{Message: err.Error()}}}))
 		return
 	}
 	// A valid signature does not prove the user still exists: an account
@@ -90,7 +106,7 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		writeHumaProblem(ctx, fromHuma(ctx, s.log, &huma.ErrorModel{Status: http.StatusInternalServerError, Errors: []*huma.ErrorDetail{{Message: err.Error()}}}))
 		return
 	}
-	s.users.remember(u.ID)
+	s.users.remember(key)
 	if isAdmin {
 		if u.Role != domain.RoleAdmin {
 			writeHumaProblem(ctx, newProblem(http.StatusForbidden, string(domain.CodeForbidden), op.Method+" "+op.Path+" is for administrators; your account has the "+string(u.Role)+" role"))
@@ -188,7 +204,28 @@ type refreshInput struct {
 }
 
 type tokensOutput struct {
-	Body Envelope[Tokens]
+	CacheControl string `header:"Cache-Control"`
+	Pragma       string `header:"Pragma"`
+	Body         Envelope[Tokens]
+}
+
+// tokens answers a token pair. Tokens must stay out of every cache, the
+// browser's and any proxy's.
+func (s *server) tokens(res service.AuthResult) *tokensOutput {
+	return &tokensOutput{CacheControl: "no-store", Pragma: "no-cache", Body: Envelope[Tokens]{tokensDTO(res, s.svc.Now())}}
+}
+
+type logoutInput struct {
+	Body struct {
+		RefreshToken string `json:"refresh_token" maxLength:"4096"`
+	}
+}
+
+type passwordInput struct {
+	Body struct {
+		CurrentPassword string `json:"current_password" maxLength:"72"`
+		NewPassword     string `json:"new_password" maxLength:"72" doc:"8 to 72 bytes."`
+	}
 }
 
 type userOutput struct {
@@ -201,34 +238,64 @@ func (s *server) registerAuth(api huma.API) {
 		Summary:       "Create an account",
 		Description:   "Creates a user funded with the initial virtual cash (booked as a DEPOSIT) and returns tokens.",
 		DefaultStatus: http.StatusCreated,
+		Responses:     map[string]*huma.Response{"429": rateLimitedResponse(api)},
 	}, func(ctx context.Context, in *signupInput) (*tokensOutput, error) {
+		if err := s.signup.check(ctx, in.Body.Email); err != nil {
+			return nil, err
+		}
 		res, err := s.svc.Users.Signup(ctx, service.SignupInput{Email: in.Body.Email, Password: in.Body.Password, Nickname: in.Body.Nickname})
 		if err != nil {
 			return nil, err
 		}
-		return &tokensOutput{Body: Envelope[Tokens]{tokensDTO(res, s.svc.Now())}}, nil
+		return s.tokens(res), nil
 	})
 
 	register(api, public, huma.Operation{
 		OperationID: "login", Method: http.MethodPost, Path: "/auth/login", Tags: []string{"auth"},
-		Summary: "Log in with e-mail and password",
+		Summary:     "Log in with e-mail and password",
+		Description: "Starts a session: the refresh token rotates on every refresh, and logout or a password change ends it.",
+		Responses:   map[string]*huma.Response{"429": rateLimitedResponse(api)},
 	}, func(ctx context.Context, in *loginInput) (*tokensOutput, error) {
+		if err := s.login.check(ctx, in.Body.Email); err != nil {
+			return nil, err
+		}
 		res, err := s.svc.Users.Login(ctx, in.Body.Email, in.Body.Password)
 		if err != nil {
 			return nil, err
 		}
-		return &tokensOutput{Body: Envelope[Tokens]{tokensDTO(res, s.svc.Now())}}, nil
+		return s.tokens(res), nil
 	})
 
 	register(api, public, huma.Operation{
 		OperationID: "refresh", Method: http.MethodPost, Path: "/auth/refresh", Tags: []string{"auth"},
 		Summary: "Trade a refresh token for a new token pair",
+		Description: "Each refresh token works once: the answer carries the next one. A refresh token sent a second time " +
+			"has been copied, so it is refused with 401 and every token of its session stops working.",
 	}, func(ctx context.Context, in *refreshInput) (*tokensOutput, error) {
 		res, err := s.svc.Users.Refresh(ctx, in.Body.RefreshToken)
 		if err != nil {
 			return nil, err
 		}
-		return &tokensOutput{Body: Envelope[Tokens]{tokensDTO(res, s.svc.Now())}}, nil
+		return s.tokens(res), nil
+	})
+
+	register(api, public, huma.Operation{
+		OperationID: "logout", Method: http.MethodPost, Path: "/auth/logout", Tags: []string{"auth"},
+		Summary:       "End a session",
+		Description:   "Revokes the session of the refresh token: its refresh and access tokens stop working. Ending a session already ended succeeds.",
+		DefaultStatus: http.StatusNoContent,
+	}, func(ctx context.Context, in *logoutInput) (*struct{}, error) {
+		return nil, s.svc.Users.Logout(ctx, in.Body.RefreshToken)
+	})
+
+	register(api, signedIn, huma.Operation{
+		OperationID: "change-password", Method: http.MethodPost, Path: "/auth/password", Tags: []string{"auth"},
+		Summary:       "Change the password",
+		Description:   "Checks the current password, sets the new one and ends every other session of the user; the caller's session goes on.",
+		DefaultStatus: http.StatusNoContent,
+	}, func(ctx context.Context, in *passwordInput) (*struct{}, error) {
+		c, _ := Claims(ctx)
+		return nil, s.svc.Users.ChangePassword(ctx, c.UserID, c.Session.FamilyID, in.Body.CurrentPassword, in.Body.NewPassword)
 	})
 
 	register(api, signedIn, huma.Operation{

@@ -13,7 +13,7 @@ import (
 
 type cashInput struct {
 	Body struct {
-		Amount    string `json:"amount" example:"100000" doc:"Whole won as a decimal string."`
+		Amount    Money  `json:"amount" doc:"Whole won."`
 		AccountID string `json:"account_id,omitempty" maxLength:"64" doc:"One of the caller's accounts; the personal account when omitted."`
 	}
 }
@@ -40,7 +40,7 @@ func (s *server) registerBalance(api huma.API) {
 			OperationID: id, Method: http.MethodPost, Path: path, Tags: []string{"balance"}, Summary: summary,
 			Description: "Answers with the new balance.",
 		}, func(ctx context.Context, in *cashInput) (*balanceOutput, error) {
-			amount, err := domain.ParseMoney("amount", in.Body.Amount)
+			amount, err := in.Body.Amount.required("amount")
 			if err != nil {
 				return nil, err
 			}

@@ -20,7 +20,10 @@ type Envelope[T any] struct {
 	Data T `json:"data" nullable:"false"`
 }
 
-// Page is a list with the cursor of the next page, null on the last page.
+// Page is the body of every list: the rows in data and the cursor of the
+// next page beside them, null on the last page (and always null for lists
+// that come whole, such as the listings or the watchlist), so that clients
+// read every list the same way.
 type Page[T any] struct {
 	Data       []T     `json:"data" nullable:"false"`
 	NextCursor *string `json:"next_cursor" doc:"Pass as cursor to get the next page; null on the last page."`
@@ -36,6 +39,11 @@ func nullMoney(d decimal.NullDecimal) *string {
 	}
 	s := d.Decimal.String()
 	return &s
+}
+
+// quote is a quote as a nullable amount: zero is none.
+func quote(d decimal.Decimal) decimal.NullDecimal {
+	return decimal.NullDecimal{Decimal: d, Valid: !d.IsZero()}
 }
 
 func nullString(s string) *string {
@@ -106,6 +114,9 @@ type Stock struct {
 	UpperLimit string    `json:"upper_limit" example:"90300" doc:"Highest valid limit price today (+30%, on the tick grid)."`
 	LowerLimit string    `json:"lower_limit" example:"48700" doc:"Lowest valid limit price today (-30%, on the tick grid)."`
 	TickSize   string    `json:"tick_size" example:"100" doc:"Price step at the current price."`
+	Bid        *string   `json:"bid" example:"69900" doc:"Best bid after the latest trade; null when the source gave none."`
+	Ask        *string   `json:"ask" example:"70000" doc:"Best ask after the latest trade; null when the source gave none."`
+	Volume     int64     `json:"volume" example:"1520340" doc:"Shares traded today (since the day was rolled)."`
 	Active     bool      `json:"active"`
 	UpdatedAt  time.Time `json:"updated_at"`
 }
@@ -118,6 +129,7 @@ func stockDTO(s domain.Stock) Stock {
 		Change: money(s.Change()), ChangeRate: money(s.ChangeRate()),
 		UpperLimit: money(band.Upper), LowerLimit: money(band.Lower),
 		TickSize: money(domain.TickSize(s.Price)), Active: s.Active, UpdatedAt: utc(s.UpdatedAt),
+		Bid: nullMoney(quote(s.Bid)), Ask: nullMoney(quote(s.Ask)), Volume: s.Volume,
 	}
 }
 

@@ -47,6 +47,7 @@ var codeByStatus = map[int]string{
 	http.StatusRequestEntityTooLarge: "too_large",
 	http.StatusUnsupportedMediaType:  "unsupported_media_type",
 	http.StatusUnprocessableEntity:   string(domain.CodeInvalid),
+	http.StatusTooManyRequests:       codeRateLimited,
 	http.StatusServiceUnavailable:    string(domain.CodeUnavailable),
 }
 
@@ -64,7 +65,7 @@ type Problem struct {
 	Status   int          `json:"status" doc:"The HTTP status code."`
 	Detail   string       `json:"detail" doc:"What went wrong and what to send instead."`
 	Instance string       `json:"instance,omitempty" doc:"Identifies this occurrence; quote it when reporting a server error."`
-	Code     string       `json:"code" doc:"Machine-readable error code: invalid, not_found, conflict, insufficient_funds, insufficient_quantity, market_closed, unauthorized, forbidden, unavailable, internal, ..."`
+	Code     string       `json:"code" doc:"Machine-readable error code: invalid, not_found, conflict, insufficient_funds, insufficient_quantity, market_closed, unauthorized, forbidden, rate_limited, unavailable, internal, ..."`
 	Errors   []FieldError `json:"errors,omitempty" doc:"The inputs at fault, when the problem is about inputs."`
 
 	// header is sent with the problem (WWW-Authenticate on 401,
@@ -248,7 +249,13 @@ func fromHuma(ctx huma.Context, log *slog.Logger, em *huma.ErrorModel) *Problem 
 		if e == nil {
 			continue
 		}
-		p.Errors = append(p.Errors, FieldError{Location: e.Location, Message: plainNumbers(e.Message), Value: echoValue(e.Location, e.Value)})
+		loc, msg, value := e.Location, e.Message, echoValue(e.Location, e.Value)
+		if loc == "body" {
+			if l, m, ok := bodyLocation(msg); ok {
+				loc, msg = l, m
+			}
+		}
+		p.Errors = append(p.Errors, FieldError{Location: loc, Message: plainNumbers(msg), Value: value})
 	}
 	switch {
 	case status == http.StatusBadRequest && len(p.Errors) > 0 && p.Errors[0].Location == "body":

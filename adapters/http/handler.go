@@ -64,6 +64,20 @@ type Options struct {
 	// own, allowed to call the API (CORS_ALLOWED_ORIGINS); an entry may
 	// hold one * wildcard. Empty: no CORS headers at all.
 	CORSAllowedOrigins []string
+	// AccessLog receives one line per request (request id, method, path,
+	// route, status, bytes, duration, client); nil writes none.
+	AccessLog *slog.Logger
+	// ClientIPHeader names the header a trusted proxy in front of the
+	// server puts the client's address in (X-Forwarded-For, X-Real-IP);
+	// its last address is the client the rate limits count. Empty: the
+	// connection's peer.
+	ClientIPHeader string
+	// MetricsElsewhere leaves /metrics off the API's routes, because cmd
+	// serves MetricsHandler on a listener of its own.
+	MetricsElsewhere bool
+	// AuthLimits bound login and signup attempts; nil applies
+	// DefaultAuthLimits. A zero RateLimit turns that limit off.
+	AuthLimits *AuthLimits
 	// CheckoutURL is the payment window the web app at /app/ sends a
 	// top-up to (the development fake PortOne's checkout page), as a URL
 	// or a path on this server. Empty: the app offers no top-up.
@@ -91,9 +105,13 @@ func OpenAPI(opts Options) ([]byte, error) {
 
 // server holds what the handlers need.
 type server struct {
-	svc   *service.Service
-	log   *slog.Logger
-	users *userCache
+	svc    *service.Service
+	log    *slog.Logger
+	users  *userCache
+	login  *authLimiter
+	signup *authLimiter
+
+	metricsElsewhere bool
 }
 
 // userTTL is how long a token's user is trusted to exist without a
@@ -105,9 +123,18 @@ func build(opts Options, m *metrics, reg *prometheus.Registry) (chi.Router, huma
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &server{svc: opts.Service, log: log, users: newUserCache(userTTL)}
+	limits := DefaultAuthLimits
+	if opts.AuthLimits != nil {
+		limits = *opts.AuthLimits
+	}
+	s := &server{
+		svc: opts.Service, log: log, users: newUserCache(userTTL),
+		login: newAuthLimiter("login", limits), signup: newAuthLimiter("signup", limits),
+		metricsElsewhere: opts.MetricsElsewhere,
+	}
 
 	r := chi.NewRouter()
+	r.Use(requestContext(opts.AccessLog, opts.ClientIPHeader))
 	r.Use(m.middleware, recoverer(log), cleanInputs)
 	r.Use(corsMiddleware(opts.CORSAllowedOrigins))
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
@@ -123,6 +150,8 @@ func build(opts Options, m *metrics, reg *prometheus.Registry) (chi.Router, huma
 	v1 := huma.NewGroup(api, BasePath)
 	s.registerAuth(v1)
 	s.registerStocks(v1)
+	s.registerBars(v1)
+	s.registerMarketDay(v1)
 	s.registerBalance(v1)
 	s.registerAccounts(v1)
 	s.registerOrders(v1)

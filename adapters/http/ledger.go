@@ -16,7 +16,7 @@ type ledgerInput struct {
 	StockCode string    `query:"stock_code" maxLength:"16"`
 	From      time.Time `query:"from" doc:"Rows at or after this time (RFC 3339)."`
 	To        time.Time `query:"to" doc:"Rows before this time (RFC 3339)."`
-	Cursor    string    `query:"cursor" maxLength:"64" doc:"next_cursor of the previous page."`
+	Cursor    string    `query:"cursor" maxLength:"128" doc:"next_cursor of the previous page, unchanged."`
 	Limit     int       `query:"limit" minimum:"1" maximum:"200" doc:"Page size (default 50)."`
 }
 
@@ -30,8 +30,12 @@ func (s *server) registerLedger(api huma.API) {
 		Summary:     "The caller's ledger, newest first",
 		Description: "One row per real movement of money: BUY, SELL, DEPOSIT, WITHDRAW. Placing, resting and cancelling orders write none.",
 	}, func(ctx context.Context, in *ledgerInput) (*ledgerOutput, error) {
+		after, err := readCursor(cursorTransactions, in.Cursor)
+		if err != nil {
+			return nil, err
+		}
 		rows, next, err := s.svc.Accounts.Transactions(ctx, target(ctx, in.AccountID), service.LedgerQuery{
-			Type: in.Type, StockCode: in.StockCode, From: in.From, To: in.To, Cursor: in.Cursor, Limit: in.Limit,
+			Type: in.Type, StockCode: in.StockCode, From: in.From, To: in.To, Cursor: after, Limit: in.Limit,
 		})
 		if err != nil {
 			return nil, err
@@ -40,6 +44,6 @@ func (s *server) registerLedger(api huma.API) {
 		for i, r := range rows {
 			out[i] = transactionDTO(r)
 		}
-		return &ledgerOutput{Body: Page[Transaction]{Data: out, NextCursor: cursor(next)}}, nil
+		return &ledgerOutput{Body: Page[Transaction]{Data: out, NextCursor: nextCursor(cursorTransactions, next)}}, nil
 	})
 }

@@ -113,3 +113,77 @@ func TestOpenAPIDocumentForLinters(t *testing.T) {
 		t.Errorf("Order.time_in_force enum %v: a nullable enum must list null", tif.Enum)
 	}
 }
+
+// TestEveryListHasTheSameEnvelope checks that every operation answering a
+// list puts it in data with next_cursor beside it, so that clients read
+// every list the same way.
+func TestEveryListHasTheSameEnvelope(t *testing.T) {
+	raw, err := httpapi.OpenAPI(httpapi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type schema struct {
+		Ref        string             `json:"$ref"`
+		Type       any                `json:"type"`
+		Properties map[string]*schema `json:"properties"`
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Content map[string]struct {
+					Schema schema `json:"schema"`
+				} `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+		Components struct {
+			Schemas map[string]*schema `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	resolve := func(s *schema) *schema {
+		for s != nil && s.Ref != "" {
+			s = doc.Components.Schemas[s.Ref[len("#/components/schemas/"):]]
+		}
+		return s
+	}
+	lists := 0
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			for status, r := range op.Responses {
+				mt, ok := r.Content["application/json"]
+				if !ok || status[0] != '2' {
+					continue
+				}
+				body := resolve(&mt.Schema)
+				if body == nil || body.Properties["data"] == nil {
+					continue
+				}
+				data := resolve(body.Properties["data"])
+				if data.Type != "array" && !slices.Contains(toStrings(data.Type), "array") {
+					continue
+				}
+				lists++
+				if body.Properties["next_cursor"] == nil {
+					t.Errorf("%s %s answers a list without next_cursor beside data", method, path)
+				}
+			}
+		}
+	}
+	if lists < 6 {
+		t.Errorf("found %d lists; the document's shape changed under this test", lists)
+	}
+}
+
+func toStrings(v any) []string {
+	var out []string
+	if l, ok := v.([]any); ok {
+		for _, x := range l {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}

@@ -74,7 +74,16 @@ func (s *server) registerOps(api huma.API, r chi.Router, reg *prometheus.Registr
 		return out, nil
 	})
 
-	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if !s.metricsElsewhere {
+		r.Handle("/metrics", MetricsHandler(reg))
+	}
+}
+
+// MetricsHandler serves the registry in Prometheus's format: at /metrics
+// on the API's port, or on a listener of its own (METRICS_ADDRESS) when
+// Options.MetricsElsewhere is set.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
 
 // runChecks runs the checks concurrently, so one slow dependency costs one

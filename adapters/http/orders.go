@@ -26,7 +26,7 @@ type placeOrderInput struct {
 		Side          string `json:"side" enum:"BUY,SELL"`
 		Type          string `json:"type" enum:"MARKET,LIMIT"`
 		Quantity      int64  `json:"quantity" minimum:"1" maximum:"1000000" example:"10" doc:"Whole shares."`
-		LimitPrice    string `json:"limit_price,omitempty" example:"70000" doc:"LIMIT orders only: a price on the KRX tick grid inside today's band, as a decimal string."`
+		LimitPrice    Money  `json:"limit_price,omitempty" doc:"LIMIT orders only: a price on the KRX tick grid inside today's band."`
 		TimeInForce   string `json:"time_in_force,omitempty" enum:"DAY,GTC" doc:"LIMIT orders only; DAY when omitted."`
 		ClientOrderID string `json:"client_order_id,omitempty" maxLength:"64" doc:"Makes placement idempotent: the same id answers the original order with status 200."`
 		AccountID     string `json:"account_id,omitempty" maxLength:"64" doc:"One of the caller's accounts (GET /accounts); the personal account when omitted."`
@@ -51,7 +51,7 @@ type listOrdersInput struct {
 	Status    string `query:"status" enum:"PENDING,PARTIALLY_FILLED,FILLED,CANCELLED,EXPIRED,REJECTED"`
 	StockCode string `query:"stock_code" maxLength:"16"`
 	Side      string `query:"side" enum:"BUY,SELL"`
-	Cursor    string `query:"cursor" maxLength:"64" doc:"next_cursor of the previous page."`
+	Cursor    string `query:"cursor" maxLength:"128" doc:"next_cursor of the previous page, unchanged."`
 	Limit     int    `query:"limit" minimum:"1" maximum:"200" doc:"Page size (default 50)."`
 }
 
@@ -78,7 +78,7 @@ func (s *server) registerOrders(api huma.API) {
 	}
 	register(api, signedIn, op, func(ctx context.Context, in *placeOrderInput) (*placeOrderOutput, error) {
 		b := in.Body
-		limit, err := parseMoney("limit_price", b.LimitPrice)
+		limit, err := b.LimitPrice.optional("limit_price")
 		if err != nil {
 			return nil, err
 		}
@@ -101,8 +101,12 @@ func (s *server) registerOrders(api huma.API) {
 		OperationID: "list-orders", Method: http.MethodGet, Path: "/orders", Tags: []string{"orders"},
 		Summary: "The caller's orders, newest first, with executions",
 	}, func(ctx context.Context, in *listOrdersInput) (*ordersOutput, error) {
+		after, err := readCursor(cursorOrders, in.Cursor)
+		if err != nil {
+			return nil, err
+		}
 		orders, next, err := s.svc.Orders.List(ctx, target(ctx, in.AccountID), service.OrderQuery{
-			Status: in.Status, StockCode: in.StockCode, Side: in.Side, Cursor: in.Cursor, Limit: in.Limit,
+			Status: in.Status, StockCode: in.StockCode, Side: in.Side, Cursor: after, Limit: in.Limit,
 		})
 		if err != nil {
 			return nil, err
@@ -111,7 +115,7 @@ func (s *server) registerOrders(api huma.API) {
 		for i, o := range orders {
 			out[i] = orderDTO(o)
 		}
-		return &ordersOutput{Body: Page[Order]{Data: out, NextCursor: cursor(next)}}, nil
+		return &ordersOutput{Body: Page[Order]{Data: out, NextCursor: nextCursor(cursorOrders, next)}}, nil
 	})
 
 	register(api, signedIn, huma.Operation{

@@ -1,15 +1,12 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/shopspring/decimal"
 
 	"github.com/stocking-kr/stocking/domain"
 	"github.com/stocking-kr/stocking/service"
@@ -66,59 +63,12 @@ type PreparedPayment struct {
 	ExpiresAt    time.Time `json:"expires_at" doc:"The payment must be paid before this time, or it expires."`
 }
 
-// wonAmount is an amount of won sent either as a JSON integer (what the
-// existing front end sends, because PortOne's totalAmount is one) or as a
-// decimal string (how this API writes money everywhere else). It keeps the
-// text as sent; the handler parses it, so that errors name the field.
-type wonAmount struct{ text string }
-
-// Schema documents both accepted forms.
-func (wonAmount) Schema(huma.Registry) *huma.Schema {
-	one := 1.0
-	return &huma.Schema{
-		Description: "Whole won, as a JSON integer (10000) or a decimal string (\"10000\").",
-		Examples:    []any{10000},
-		OneOf: []*huma.Schema{
-			{Type: huma.TypeInteger, Minimum: &one},
-			{Type: huma.TypeString, MaxLength: intPtr(32), Pattern: `^[0-9]+(\.[0-9]+)?$`},
-		},
-	}
-}
-
-func intPtr(n int) *int { return &n }
-
-// UnmarshalJSON keeps a number's literal text (never a float, which could
-// round a large amount) or a string's contents; null leaves it unset, as
-// the json package expects of an Unmarshaler.
-func (a *wonAmount) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case bytes.Equal(b, []byte("null")):
-		return nil
-	case len(b) > 0 && b[0] == '"':
-		return json.Unmarshal(b, &a.text)
-	}
-	a.text = string(b)
-	return nil
-}
-
-func (a wonAmount) decimal() (decimal.Decimal, error) {
-	if a.text == "" {
-		return decimal.Zero, domain.FieldErrorf(domain.CodeInvalid, "amount", "is required")
-	}
-	d, err := decimal.NewFromString(a.text)
-	if err != nil {
-		return decimal.Zero, domain.FieldErrorf(domain.CodeInvalid, "amount", "must be whole won as an integer (10000) or a decimal string (\"10000\"), got %q", a.text)
-	}
-	return d, nil
-}
-
 type preparePaymentInput struct {
 	Body struct {
-		Amount    wonAmount `json:"amount"`
-		OrderName string    `json:"order_name" maxLength:"40" example:"가상머니 10,000원 충전" doc:"Shown in the payment window; at most 40 characters."`
-		Currency  string    `json:"currency,omitempty" example:"KRW" doc:"KRW (the default); CURRENCY_KRW is accepted too."`
-		Product   string    `json:"product,omitempty" enum:"CASH,PREMIUM" doc:"CASH (the default) tops up virtual cash; PREMIUM extends the subscription and must cost exactly the premium price."`
+		Amount    Money  `json:"amount" doc:"Whole won."`
+		OrderName string `json:"order_name" maxLength:"40" example:"가상머니 10,000원 충전" doc:"Shown in the payment window; at most 40 characters."`
+		Currency  string `json:"currency,omitempty" example:"KRW" doc:"KRW (the default); CURRENCY_KRW is accepted too."`
+		Product   string `json:"product,omitempty" enum:"CASH,PREMIUM" doc:"CASH (the default) tops up virtual cash; PREMIUM extends the subscription and must cost exactly the premium price."`
 	}
 }
 
@@ -141,7 +91,7 @@ type paymentIDInput struct {
 }
 
 type listPaymentsInput struct {
-	Cursor string `query:"cursor" maxLength:"64" doc:"next_cursor of the previous page."`
+	Cursor string `query:"cursor" maxLength:"128" doc:"next_cursor of the previous page, unchanged."`
 	Limit  int    `query:"limit" minimum:"1" maximum:"200" doc:"Page size (default 50)."`
 }
 
@@ -190,7 +140,7 @@ func (s *server) registerPayments(api huma.API) {
 			"configured on this server.",
 		DefaultStatus: http.StatusCreated,
 	}, func(ctx context.Context, in *preparePaymentInput) (*preparedOutput, error) {
-		amount, err := in.Body.Amount.decimal()
+		amount, err := in.Body.Amount.required("amount")
 		if err != nil {
 			return nil, err
 		}
@@ -257,7 +207,11 @@ func (s *server) registerPayments(api huma.API) {
 		OperationID: "list-payments", Method: http.MethodGet, Path: "/payments", Tags: []string{"payments"},
 		Summary: "The caller's payments, newest first",
 	}, func(ctx context.Context, in *listPaymentsInput) (*paymentsOutput, error) {
-		ps, next, err := s.svc.Payments.List(ctx, userID(ctx), in.Cursor, in.Limit)
+		after, err := readCursor(cursorPayments, in.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		ps, next, err := s.svc.Payments.List(ctx, userID(ctx), after, in.Limit)
 		if err != nil {
 			return nil, err
 		}
@@ -265,7 +219,7 @@ func (s *server) registerPayments(api huma.API) {
 		for i, p := range ps {
 			out[i] = paymentDTO(p)
 		}
-		return &paymentsOutput{Body: Page[Payment]{Data: out, NextCursor: cursor(next)}}, nil
+		return &paymentsOutput{Body: Page[Payment]{Data: out, NextCursor: nextCursor(cursorPayments, next)}}, nil
 	})
 
 	register(api, signedIn, huma.Operation{

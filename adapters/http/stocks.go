@@ -26,7 +26,7 @@ type pricesInput struct {
 }
 
 type stocksOutput struct {
-	Body Envelope[[]Stock]
+	Body Page[Stock]
 }
 
 type stockOutput struct {
@@ -34,7 +34,7 @@ type stockOutput struct {
 }
 
 type pricesOutput struct {
-	Body Envelope[[]PricePoint]
+	Body Page[PricePoint]
 }
 
 type marketStatusOutput struct {
@@ -54,7 +54,7 @@ func (s *server) registerStocks(api huma.API) {
 		for i, st := range list {
 			out[i] = stockDTO(st)
 		}
-		return &stocksOutput{Body: Envelope[[]Stock]{out}}, nil
+		return &stocksOutput{Body: Page[Stock]{Data: out}}, nil
 	})
 
 	register(api, public, huma.Operation{
@@ -80,7 +80,7 @@ func (s *server) registerStocks(api huma.API) {
 		for i, p := range pts {
 			out[i] = PricePoint{Price: money(p.Price), RecordedAt: utc(p.At)}
 		}
-		return &pricesOutput{Body: Envelope[[]PricePoint]{out}}, nil
+		return &pricesOutput{Body: Page[PricePoint]{Data: out}}, nil
 	})
 
 	register(api, public, huma.Operation{

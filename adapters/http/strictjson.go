@@ -87,11 +87,35 @@ func inputError(err error) error {
 		name := se.JSONPointer.LastToken()
 		return fmt.Errorf("%q is not a field of this request; field names are snake_case and case-sensitive (see /docs)", name)
 	case errors.As(err, &se) && se.JSONKind == '0':
-		return fmt.Errorf("%s must be %s, got %s", fieldOf(se.JSONPointer, "a number"), kindWord(se.GoType.String()), se.JSONValue)
+		return fieldError(se.JSONPointer, fmt.Sprintf("must be %s, got %s", kindWord(se.GoType.String()), se.JSONValue))
 	case errors.As(err, &se) && se.GoType != nil:
-		return fmt.Errorf("%s must be %s, got a JSON %s", fieldOf(se.JSONPointer, "a field"), kindWord(se.GoType.String()), se.JSONKind.String())
+		return fieldError(se.JSONPointer, fmt.Sprintf("must be %s, got a JSON %s", kindWord(se.GoType.String()), se.JSONKind.String()))
 	}
 	return err
+}
+
+// fieldError reports a value of the wrong type at its place in the body
+// (body.quantity: ...), like the schema's own errors. Huma files every
+// error of this pass under "body"; fromHuma moves it to the location the
+// message starts with.
+func fieldError(p jsontext.Pointer, msg string) error {
+	if p == "" {
+		return errors.New("the body " + msg)
+	}
+	return errors.New("body." + strings.ReplaceAll(strings.TrimPrefix(string(p), "/"), "/", ".") + ": " + msg)
+}
+
+// bodyLocation splits a message of fieldError into its location and the
+// message proper.
+func bodyLocation(msg string) (loc, rest string, ok bool) {
+	if !strings.HasPrefix(msg, "body.") {
+		return "", msg, false
+	}
+	loc, rest, ok = strings.Cut(msg, ": ")
+	if !ok || strings.ContainsAny(loc, " \"") {
+		return "", msg, false
+	}
+	return loc, rest, true
 }
 
 func fieldOf(p jsontext.Pointer, fallback string) string {

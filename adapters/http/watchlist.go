@@ -8,7 +8,7 @@ import (
 )
 
 type watchlistOutput struct {
-	Body Envelope[[]WatchItem]
+	Body Page[WatchItem]
 }
 
 type addWatchInput struct {
@@ -34,7 +34,7 @@ func (s *server) registerWatchlist(api huma.API) {
 		for i, w := range items {
 			out[i] = watchDTO(w)
 		}
-		return &watchlistOutput{Body: Envelope[[]WatchItem]{out}}, nil
+		return &watchlistOutput{Body: Page[WatchItem]{Data: out}}, nil
 	})
 
 	register(api, signedIn, huma.Operation{

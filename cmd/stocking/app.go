@@ -102,7 +102,7 @@ type Main struct {
 	Temporal        client.Client
 	TemporalAddress string
 	TemporalUI      string
-	Relay           *temporaladapter.Relay
+	Relay           *service.Relay
 	// Reconciler restarts the workflows of open rows whose run ended; the
 	// worker runs it on a timer, the audit reports what it finds.
 	Reconciler    *temporaladapter.Reconciler
@@ -116,17 +116,21 @@ type Main struct {
 
 	ln     net.Listener
 	server *http.Server
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	closed bool
+	// metricsLn and metricsServer serve /metrics apart from the API
+	// (METRICS_ADDRESS), from the same registry.
+	metricsLn     net.Listener
+	metricsServer *http.Server
+	cancel        context.CancelFunc
+	wg            sync.WaitGroup
+	closed        bool
 }
 
 // NewMain returns a Main for the configuration.
 func NewMain(cfg Config, opts Options) *Main {
-	return &Main{Config: cfg, Options: opts, Logger: newLogger(cfg.LogLevel)}
+	return &Main{Config: cfg, Options: opts, Logger: newLogger(cfg.LogLevel, cfg.LogFormat)}
 }
 
-func newLogger(level string) *slog.Logger {
+func newLogger(level, format string) *slog.Logger {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
@@ -134,7 +138,11 @@ func newLogger(level string) *slog.Logger {
 	// During an outage every request and background pass meets the same
 	// failure: the throttled handler writes each warning once per
 	// interval with a count instead of once per occurrence.
-	return slog.New(system.NewThrottledHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}), 10*time.Second))
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})
+	if format == "json" {
+		h = slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l})
+	}
+	return slog.New(system.NewThrottledHandler(h, 10*time.Second))
 }
 
 // Open connects the store and builds the service, without serving.
@@ -204,8 +212,9 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	if m.Temporal != nil && m.Options.Relay {
-		m.Relay = &temporaladapter.Relay{Store: st, Client: m.Temporal, TaskQueue: m.Config.TemporalTaskQueue, Logger: m.Logger}
+		m.Relay = temporaladapter.NewRelay(st, m.Temporal, m.Config.TemporalTaskQueue, processName(), m.Logger)
 		m.Service.SetOutboxKick(m.Relay.Kick)
+		registerRelayMetrics(m.Registry, m.Relay)
 	}
 	if m.Options.Seed {
 		n, err := seed(ctx, m.Service)
@@ -249,19 +258,44 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		m.ln = ln
 	}
+	if m.Config.MetricsAddress != "" {
+		ln, err := net.Listen("tcp", m.Config.MetricsAddress)
+		if err != nil {
+			return fmt.Errorf("listen on METRICS_ADDRESS %s: %w", m.Config.MetricsAddress, err)
+		}
+		m.metricsLn = ln
+	}
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 
+	if m.metricsLn != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", httpapi.MetricsHandler(m.Registry))
+		m.metricsServer = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute}
+		m.goRun("metrics", func(context.Context) error {
+			if err := m.metricsServer.Serve(m.metricsLn); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		}, bg)
+	}
+
 	if m.Options.API {
 		checks := map[string]func(context.Context) error{"database": m.Store.Ping}
 		if m.Temporal != nil {
 			checks["temporal"] = (&temporaladapter.Engine{Client: m.Temporal}).Ready
 		}
+		var access *slog.Logger
+		if m.Config.AccessLog {
+			access = m.Logger
+		}
 		h := httpapi.NewHandler(httpapi.Options{
 			Service: m.Service, Logger: m.Logger, Registry: m.Registry, Version: version, Checks: checks,
+			AccessLog: access, ClientIPHeader: m.Config.ClientIPHeader, AuthLimits: &m.Config.AuthLimits,
+			MetricsElsewhere:   m.Config.MetricsAddress != "",
 			Mount:              m.mountPayments,
 			CORSAllowedOrigins: m.Config.CORSAllowedOrigins,
 			// The web app opens the fake PortOne's page by path, so that it
@@ -288,7 +322,14 @@ func (m *Main) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		m.goRun("feed", func(ctx context.Context) error { return f.Run(ctx, m.Service.Market) }, bg)
+		// Of all the feed processes on one database, the lease holder
+		// drives the listings; the others stand by to take over.
+		owner := feedOwner()
+		m.goRun("feed", func(ctx context.Context) error {
+			return m.Service.Market.RunLeased(ctx, feedLease, owner, m.Config.FeedLeaseTTL, func(ctx context.Context) error {
+				return f.Run(ctx, m.Service.Market)
+			})
+		}, bg)
 	}
 	if m.Temporal == nil && (m.Options.API || m.Options.Feed) {
 		// Without workflows nothing else expires DAY orders.
@@ -309,6 +350,9 @@ func (m *Main) Run(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("leaderboard schedule: %w", err)
 			}
+		}
+		if err := temporaladapter.EnsureMarketDaySchedule(ctx, m.Temporal, m.Config.TemporalTaskQueue, m.Config.MarketHours == "always"); err != nil {
+			return fmt.Errorf("temporal schedule market-day: %w", err)
 		}
 		if m.Config.ReconcileInterval > 0 {
 			m.goRun("reconciler", func(ctx context.Context) error { return m.Reconciler.Run(ctx, m.Config.ReconcileInterval) }, bg)
@@ -396,6 +440,15 @@ func (m *Main) URL() string {
 	return fmt.Sprintf("http://%s:%d", host, addr.Port)
 }
 
+// MetricsURL is the base URL of the metrics listener, "" when /metrics is
+// served on the API's port.
+func (m *Main) MetricsURL() string {
+	if m.metricsLn == nil {
+		return ""
+	}
+	return "http://" + m.metricsLn.Addr().String()
+}
+
 // Close stops serving, waits for background work and closes the store.
 func (m *Main) Close() error {
 	if m.closed {
@@ -413,6 +466,11 @@ func (m *Main) Close() error {
 		cancel()
 	} else if m.ln != nil {
 		m.ln.Close() // bound, but Run failed before serving
+	}
+	if m.metricsServer != nil {
+		errs = append(errs, m.metricsServer.Close())
+	} else if m.metricsLn != nil {
+		m.metricsLn.Close()
 	}
 	if m.cancel != nil {
 		m.cancel()
@@ -434,4 +492,26 @@ func (m *Main) Close() error {
 		errs = append(errs, m.Store.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// processName names this process in the outbox messages it claims: host
+// and process id.
+func processName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d", host, os.Getpid())
+}
+
+// registerRelayMetrics exports the relay's counters. Summed over every
+// process, deliveries divided by removed messages is how often a message
+// was delivered (1 when no relay died or overran its lease).
+func registerRelayMetrics(reg *prometheus.Registry, r *service.Relay) {
+	counter := func(name, help string, v func(service.RelayStats) int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(v(r.Stats())) })
+	}
+	reg.MustRegister(
+		counter("stocking_outbox_claimed_total", "Outbox messages this process's relay claimed.", func(s service.RelayStats) int64 { return s.Claimed }),
+		counter("stocking_outbox_deliveries_total", "Outbox messages this process's relay delivered to Temporal.", func(s service.RelayStats) int64 { return s.Delivered }),
+		counter("stocking_outbox_delivery_failures_total", "Failed outbox deliveries (each is retried after a backoff).", func(s service.RelayStats) int64 { return s.Failed }),
+		counter("stocking_outbox_removed_total", "Delivered outbox messages this process's relay removed; fewer than its deliveries when another relay delivered the same message.", func(s service.RelayStats) int64 { return s.Removed }),
+	)
 }

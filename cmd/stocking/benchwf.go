@@ -264,12 +264,12 @@ func benchFills(ctx context.Context, env func(string) string, n int, qty int64, 
 
 	// A first trade opens the session, so that the measured one fills at
 	// the orders' limits, as a trade in the middle of the day does.
-	if _, err := svc.Market.Trade(ctx, domain.Trade{Code: code, Price: decimal.NewFromInt(69500), Volume: 1}); err != nil {
+	if _, err := svc.Market.Trade(ctx, service.TradeInput{Code: code, Price: decimal.NewFromInt(69500), Volume: new(int64(1))}); err != nil {
 		return err
 	}
 	volume := int64(n)*qty - 1
 	t0 := time.Now()
-	filled, err := svc.Market.Trade(ctx, domain.Trade{Code: code, Price: decimal.NewFromInt(68900), Volume: volume})
+	filled, err := svc.Market.Trade(ctx, service.TradeInput{Code: code, Price: decimal.NewFromInt(68900), Volume: new(int64(volume))})
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,9 @@ type Config struct {
 	Fees         domain.Fees
 	LogLevel     string
 	FeedInterval time.Duration
+	// FeedLeaseTTL is how long a feed's lease lasts unrenewed
+	// (FEED_LEASE_TTL): a standby takes over within 4/3 of it.
+	FeedLeaseTTL time.Duration
 
 	// MarketData chooses the feed: simulated, replay or kis (MARKET_DATA).
 	MarketData string
@@ -94,6 +97,44 @@ type Config struct {
 	// CORSAllowedOrigins are the browser origins allowed to call the API
 	// from another origin (CORS_ALLOWED_ORIGINS, comma separated).
 	CORSAllowedOrigins []string
+
+	// LogFormat is text or json (LOG_FORMAT); AccessLog writes one line
+	// per request (ACCESS_LOG, on by default).
+	LogFormat string
+	AccessLog bool
+	// MetricsAddress is where /metrics listens (METRICS_ADDRESS): "" on
+	// the API's port; production defaults to a port of its own.
+	MetricsAddress string
+	// AuthLimits bound login and signup attempts per client address
+	// (AUTH_RATE_LIMIT) and per e-mail (AUTH_RATE_LIMIT_EMAIL).
+	AuthLimits httpapi.AuthLimits
+	// ClientIPHeader is the header a trusted proxy puts the client's
+	// address in (CLIENT_IP_HEADER); empty: the connection's peer.
+	ClientIPHeader string
+}
+
+// defaultMetricsAddress is where production serves /metrics: off the API
+// port, so that the API's load balancer need not hide it.
+const defaultMetricsAddress = ":5101"
+
+// parseRateLimit reads "N/DURATION" (30/1m, 5/10s) or "off".
+func parseRateLimit(v string) (httpapi.RateLimit, error) {
+	if strings.EqualFold(v, "off") {
+		return httpapi.RateLimit{}, nil
+	}
+	n, per, ok := strings.Cut(v, "/")
+	if !ok {
+		return httpapi.RateLimit{}, fmt.Errorf("must be N/DURATION such as 30/1m, or off; got %q", v)
+	}
+	count, err := strconv.Atoi(n)
+	if err != nil || count < 1 {
+		return httpapi.RateLimit{}, fmt.Errorf("must be N/DURATION with N a positive whole number, got %q", v)
+	}
+	d, err := time.ParseDuration(per)
+	if err != nil || d <= 0 {
+		return httpapi.RateLimit{}, fmt.Errorf("must be N/DURATION with a positive duration such as 1m, got %q", v)
+	}
+	return httpapi.RateLimit{N: count, Per: d}, nil
 }
 
 // devCORSOrigins are what `stocking dev` allows when CORS_ALLOWED_ORIGINS
@@ -168,6 +209,7 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 		"ACCESS_TOKEN_TTL":    &c.AccessTTL,
 		"REFRESH_TOKEN_TTL":   &c.RefreshTTL,
 		"FEED_INTERVAL":       &c.FeedInterval,
+		"FEED_LEASE_TTL":      &c.FeedLeaseTTL,
 		"RECONCILE_INTERVAL":  &c.ReconcileInterval,
 		"RECONCILE_MIN_AGE":   &c.ReconcileMinAge,
 		"DB_TIMEOUT":          &c.DBTimeout,
@@ -177,6 +219,7 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 		"ACCESS_TOKEN_TTL":    "30m",
 		"REFRESH_TOKEN_TTL":   "336h",
 		"FEED_INTERVAL":       "1s",
+		"FEED_LEASE_TTL":      "10s",
 		"RECONCILE_INTERVAL":  "5m",
 		"RECONCILE_MIN_AGE":   "10s",
 		"DB_TIMEOUT":          "5s",
@@ -192,6 +235,9 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 			fail("%s must be a duration such as 30m or 1s, got %q", k, v)
 		}
 		*p = d
+	}
+	if c.FeedLeaseTTL < time.Second {
+		fail("FEED_LEASE_TTL must be at least 1s, got %s", c.FeedLeaseTTL)
 	}
 	cost := e.get("BCRYPT_COST", "10")
 	if n, err := strconv.Atoi(cost); err != nil || n < 4 || n > 16 {
@@ -299,6 +345,44 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 	} else if devDefaults {
 		c.CORSAllowedOrigins = devCORSOrigins
 	}
+	c.LogFormat = strings.ToLower(e.get("LOG_FORMAT", "text"))
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		fail("LOG_FORMAT must be text or json, got %q", c.LogFormat)
+	}
+	switch v := strings.ToLower(e.get("ACCESS_LOG", "on")); v {
+	case "on", "true", "1":
+		c.AccessLog = true
+	case "off", "false", "0":
+	default:
+		fail("ACCESS_LOG must be on or off, got %q", v)
+	}
+	metricsDefault := ""
+	if c.Env == "production" {
+		metricsDefault = defaultMetricsAddress
+	}
+	c.MetricsAddress = e.get("METRICS_ADDRESS", metricsDefault)
+	if strings.EqualFold(c.MetricsAddress, "api") {
+		c.MetricsAddress = ""
+	}
+	// stocking dev lets a developer's own scripts sign up many users from
+	// one machine; the e-mail limit stays.
+	addrDefault := fmt.Sprintf("%d/%s", httpapi.DefaultAuthLimits.PerAddress.N, httpapi.DefaultAuthLimits.PerAddress.Per)
+	if devDefaults {
+		addrDefault = "600/1m0s"
+	}
+	emailDefault := fmt.Sprintf("%d/%s", httpapi.DefaultAuthLimits.PerEmail.N, httpapi.DefaultAuthLimits.PerEmail.Per)
+	for key, dst := range map[string]*httpapi.RateLimit{"AUTH_RATE_LIMIT": &c.AuthLimits.PerAddress, "AUTH_RATE_LIMIT_EMAIL": &c.AuthLimits.PerEmail} {
+		def := addrDefault
+		if key == "AUTH_RATE_LIMIT_EMAIL" {
+			def = emailDefault
+		}
+		l, err := parseRateLimit(e.get(key, def))
+		if err != nil {
+			fail("%s %v", key, err)
+		}
+		*dst = l
+	}
+	c.ClientIPHeader = e.get("CLIENT_IP_HEADER", "")
 	if len(errs) > 0 {
 		return c, fmt.Errorf("configuration:\n  %s", strings.Join(errs, "\n  "))
 	}

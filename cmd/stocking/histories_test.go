@@ -42,7 +42,7 @@ func TestRecordWorkflowHistories(t *testing.T) {
 	// No relay in the Main: the recorder delivers the outbox itself, so it
 	// can choose what reaches the workflows first.
 	m, _ := startMainWith(t, temporalEnv(t, ts, nil), Options{Migrate: true, Seed: true, API: true, Worker: true})
-	relay := &temporaladapter.Relay{Store: m.Store, Client: m.Temporal, TaskQueue: m.Config.TemporalTaskQueue}
+	relay := temporaladapter.NewRelay(m.Store, m.Temporal, m.Config.TemporalTaskQueue, "test", nil)
 	ctx := context.Background()
 	deliver := func(skip func(ports.OutboxMessage) bool) {
 		t.Helper()
@@ -57,7 +57,7 @@ func TestRecordWorkflowHistories(t *testing.T) {
 			}
 		}
 		if len(drop) > 0 {
-			if err := m.Store.DeleteOutbox(ctx, drop); err != nil {
+			if _, err := m.Store.DeleteOutbox(ctx, drop); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -157,7 +157,7 @@ func TestRecordWorkflowHistories(t *testing.T) {
 	deliver(nil)
 	accepted(part.ID)
 	for range 2 {
-		if _, err := m.Service.Market.Trade(ctx, domain.Trade{Code: "005930", Price: decimal.RequireFromString("68000"), Volume: 1}); err != nil {
+		if _, err := m.Service.Market.Trade(ctx, service.TradeInput{Code: "005930", Price: decimal.RequireFromString("68000"), Volume: new(int64(1))}); err != nil {
 			t.Fatal(err)
 		}
 		deliver(nil)

@@ -36,6 +36,8 @@ Commands:
   serve                 the API (and the outbox relay when TEMPORAL_ADDRESS is set)
   worker                the Temporal worker and outbox relay (TEMPORAL_ADDRESS)
   feed [--replay FILE]  the market feed: simulated, or a CSV replay
+  temporal [--db FILE]  the embedded Temporal server and UI alone, for
+                        several processes on one machine (TEMPORAL_ADDRESS)
   db migrate|seed|status
   audit                 check every ledger and reservation invariant;
                         exits 1 when any is violated
@@ -43,8 +45,11 @@ Commands:
   user create EMAIL --password P [--nickname N] [--admin]
   user promote EMAIL    make a user an admin
   bench [flags]         load-test a running server with market orders
+  drill load|check      the load and the verdict of scripts/drill-multiprocess.sh
   bench-workflows       measure the order lifecycle on an in-process
                         Temporal server: fills, workflow closes, idle ticks
+  bench-rankings        measure snapshots, the leaderboard refresh of
+                        100,000 accounts and the leaderboard and equity reads
   healthcheck [URL]     exit 0 when the API answers /healthz (for container probes)
   fake-kis --listen ADDR
                         a stand-in for the KIS Open API (REST and WebSocket)
@@ -94,6 +99,8 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return runWorker(ctx, getenv)
 	case "feed":
 		return runFeed(ctx, getenv, args)
+	case "temporal":
+		return runTemporal(ctx, getenv, args, out)
 	case "db":
 		return runDB(ctx, getenv, args, out)
 	case "audit":
@@ -104,8 +111,14 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return runUser(ctx, getenv, args, out)
 	case "bench":
 		return runBench(ctx, args, out, getenv)
+	case "drill":
+		return runDrill(ctx, args, out, getenv)
+	case "tcpproxy":
+		return runTCPProxy(ctx, args, out)
 	case "bench-workflows":
 		return runBenchWorkflows(ctx, args, getenv, out)
+	case "bench-rankings":
+		return runBenchRankings(ctx, args, getenv, out)
 	case "version":
 		fmt.Fprintln(out, "stocking", version)
 		return nil
@@ -212,12 +225,27 @@ func runFeed(ctx context.Context, getenv func(string) string, args []string) err
 	if err != nil {
 		return err
 	}
-	return f.Run(ctx, m.Service.Market)
+	// Any number of feed processes may run on one database: the holder
+	// of the lease drives the listings, the others stand by.
+	return m.Service.Market.RunLeased(ctx, feedLease, feedOwner(), m.Config.FeedLeaseTTL, func(ctx context.Context) error {
+		return f.Run(ctx, m.Service.Market)
+	})
 }
 
 func runDB(ctx context.Context, getenv func(string) string, args []string, out io.Writer) error {
+	if len(args) == 2 && strings.HasPrefix(args[0], "import-") {
+		switch args[0] {
+		case "import-listings", "import-bars", "import-dividends":
+			m, err := openOnly(ctx, getenv, Options{})
+			if err != nil {
+				return err
+			}
+			defer m.Close()
+			return runImport(ctx, m, args[0], args[1], out)
+		}
+	}
 	if len(args) != 1 {
-		return errors.New("usage: stocking db migrate|seed|status")
+		return errors.New("usage: stocking db migrate|seed|status|import-listings FILE.csv|import-bars FILE.csv|import-dividends FILE.csv")
 	}
 	switch args[0] {
 	case "migrate":
@@ -422,7 +450,7 @@ func runFakeKIS(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return err
 	}
-	srv := kisfake.New(kisfake.Options{AppKey: *key, AppSecret: *secret, Logger: newLogger("info")})
+	srv := kisfake.New(kisfake.Options{AppKey: *key, AppSecret: *secret, Logger: newLogger("info", "text")})
 	defer srv.Close()
 	return srv.ListenAndServe(ctx, *listen, func(a net.Addr) {
 		fmt.Fprintf(out, "fake KIS on %s\n  KIS_API_BASE=http://%s KIS_WS_URL=ws://%s/tryitout\n  publish: curl -X POST http://%s/__trades -d '[{\"code\":\"005930\",\"price\":\"70000\",\"volume\":10,\"bid\":\"69900\",\"ask\":\"70000\"}]'\n", a, a, a, a)

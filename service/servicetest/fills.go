@@ -31,7 +31,7 @@ func testPartialFills(f *fixture) {
 	users := f.serviceUsers(svc, "fill", 3)
 	// A first trade opens the session, so that the ones below fill at the
 	// orders' limits.
-	_, err = svc.Market.Trade(f.ctx, domain.Trade{Code: fillCode, Price: dec("70000"), Volume: 1})
+	_, err = svc.Market.Trade(f.ctx, service.TradeInput{Code: fillCode, Price: dec("70000"), Volume: new(int64(1))})
 	f.must(err)
 	place := func(user string, limit string, qty int64) domain.Order {
 		f.Helper()
@@ -49,7 +49,7 @@ func testPartialFills(f *fixture) {
 
 	// 6 shares trade at 69,000: the best bid takes 3, the older of the two
 	// at 69,000 the other 3.
-	n, err := svc.Market.Trade(f.ctx, domain.Trade{Code: fillCode, Price: dec("69000"), Volume: 6})
+	n, err := svc.Market.Trade(f.ctx, service.TradeInput{Code: fillCode, Price: dec("69000"), Volume: new(int64(6))})
 	f.must(err)
 	if n != 2 {
 		f.Errorf("first trade made %d fills, want 2", n)
@@ -60,7 +60,7 @@ func testPartialFills(f *fixture) {
 	f.expectOrder(svc, newer.UserID, newer.ID, domain.Pending, 0, "")
 
 	// 4 more: the older order's last 2, then 2 of the newer one.
-	_, err = svc.Market.Trade(f.ctx, domain.Trade{Code: fillCode, Price: dec("69000"), Volume: 4})
+	_, err = svc.Market.Trade(f.ctx, service.TradeInput{Code: fillCode, Price: dec("69000"), Volume: new(int64(4))})
 	f.must(err)
 	o = f.expectOrder(svc, older.UserID, older.ID, domain.Filled, 5, "69000")
 	if len(o.Executions) != 2 {

@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 	}{
 		{"Workload", testWorkload},
 		{"PaymentFulfilOnce", testPaymentFulfilOnce},
+		{"RelaysShareTheOutbox", testRelaysShareTheOutbox},
 		{"PartialFills", testPartialFills},
 		{"PartialFillRace", testPartialFillRace},
 	} {

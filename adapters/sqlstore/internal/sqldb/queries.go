@@ -149,7 +149,7 @@ type ListLeaderboardEntriesParams struct {
 	Limit     int64
 }
 
-type RankPersonalParams struct {
+type RankPersonalSinceParams struct {
 	BaseDate string
 	Period   string
 }
@@ -190,6 +190,125 @@ type ListLedgerParams struct {
 	Limit     int64
 }
 
+type InsertLeaseParams struct {
+	Name      string
+	Owner     string
+	ExpiresAt time.Time
+}
+
+type InsertMarketDayParams struct {
+	Day      string
+	RolledAt time.Time
+}
+
+type InsertTradeParams struct {
+	StockCode  string
+	Price      decimal.Decimal
+	RecordedAt time.Time
+	Volume     int64
+	Bid        decimal.NullDecimal
+	Ask        decimal.NullDecimal
+}
+
+type ListDailyBarsParams struct {
+	StockCode string
+	FromDay   string
+	ToDay     string
+	Limit     int64
+}
+
+type ListTradesParams struct {
+	StockCode string
+	FromTime  time.Time
+	ToTime    time.Time
+	Limit     int64
+}
+
+type ListTradesRow struct {
+	StockCode  string
+	Price      decimal.Decimal
+	RecordedAt time.Time
+	Volume     int64
+	Bid        decimal.NullDecimal
+	Ask        decimal.NullDecimal
+}
+
+type ListUnpaidHoldersParams struct {
+	DividendID string
+	Limit      int64
+}
+
+type RecordDividendHoldersParams struct {
+	DividendID string
+	StockCode  string
+}
+
+type RecordTradeParams struct {
+	Price     decimal.Decimal
+	Bid       decimal.NullDecimal
+	Ask       decimal.NullDecimal
+	Volume    int64
+	UpdatedAt time.Time
+	Code      string
+}
+
+type ReleaseLeaseParams struct {
+	Name  string
+	Owner string
+}
+
+type SetDividendPaidParams struct {
+	PaidAt sql.NullTime
+	ID     string
+}
+
+type SetDividendRecordedParams struct {
+	RecordedAt sql.NullTime
+	ID         string
+}
+
+type SetHolderPaidParams struct {
+	PaidAt     sql.NullTime
+	DividendID string
+	AccountID  string
+}
+
+type SetMarketDayClosedParams struct {
+	ClosedAt sql.NullTime
+	Day      string
+}
+
+type SetMarketDayRolledParams struct {
+	RolledAt time.Time
+	Day      string
+}
+
+type TakeLeaseParams struct {
+	Owner     string
+	ExpiresAt time.Time
+	Name      string
+	Now       time.Time
+}
+
+type UpsertDailyBarParams struct {
+	StockCode string
+	Day       string
+	Open      decimal.Decimal
+	High      decimal.Decimal
+	Low       decimal.Decimal
+	Close     decimal.Decimal
+	Volume    int64
+}
+
+type UpsertDividendParams struct {
+	ID         string
+	StockCode  string
+	RecordDate string
+	PayDate    string
+	PerShare   decimal.Decimal
+	CreatedAt  time.Time
+}
+
 type Account struct {
 	ID               string
 	Cash             decimal.Decimal
@@ -225,6 +344,34 @@ type Contest struct {
 	CreatedAt   time.Time
 }
 
+type DailyBar struct {
+	StockCode string
+	Day       string
+	Open      decimal.Decimal
+	High      decimal.Decimal
+	Low       decimal.Decimal
+	Close     decimal.Decimal
+	Volume    int64
+}
+
+type Dividend struct {
+	ID         string
+	StockCode  string
+	RecordDate string
+	PayDate    string
+	PerShare   decimal.Decimal
+	RecordedAt sql.NullTime
+	PaidAt     sql.NullTime
+	CreatedAt  time.Time
+}
+
+type DividendHolder struct {
+	DividendID string
+	AccountID  string
+	Quantity   int64
+	PaidAt     sql.NullTime
+}
+
 type EquitySnapshot struct {
 	AccountID     string
 	SnapDate      string
@@ -251,6 +398,12 @@ type Execution struct {
 	RealizedPnl decimal.Decimal
 	ExecutedAt  time.Time
 	AccountID   string
+}
+
+type FeedLease struct {
+	Name      string
+	Owner     string
+	ExpiresAt time.Time
 }
 
 type Holding struct {
@@ -301,6 +454,12 @@ type Ledger struct {
 	AccountID         string
 }
 
+type MarketDay struct {
+	Day      string
+	RolledAt time.Time
+	ClosedAt sql.NullTime
+}
+
 type Order struct {
 	ID               string
 	UserID           string
@@ -339,6 +498,7 @@ type Outbox struct {
 	NextTry   time.Time
 	LastError string
 	CreatedAt time.Time
+	ClaimedBy string
 }
 
 type Payment struct {
@@ -360,6 +520,16 @@ type Payment struct {
 	UpdatedAt     time.Time
 }
 
+type Session struct {
+	ID        string
+	FamilyID  string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    sql.NullTime
+	RevokedAt sql.NullTime
+}
+
 type Stock struct {
 	Code      string
 	Name      string
@@ -369,6 +539,9 @@ type Stock struct {
 	PrevClose decimal.Decimal
 	Active    bool
 	UpdatedAt time.Time
+	Bid       decimal.NullDecimal
+	Ask       decimal.NullDecimal
+	Volume    int64
 }
 
 type User struct {
@@ -533,6 +706,70 @@ type SnapshotEquityParams struct {
 	TakenAt  time.Time
 }
 
+type ClaimOutboxParams struct {
+	Now   time.Time
+	Limit int64
+}
+
+type LeaseOutboxParams struct {
+	LeasedUntil time.Time
+	Owner       string
+	Ids         []string
+}
+
+type CreateSessionParams struct {
+	ID        string
+	FamilyID  string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+type CreateStreamTicketParams struct {
+	ID        string
+	UserID    string
+	ExpiresAt time.Time
+}
+
+type ListAccountOrdersChangedParams struct {
+	AccountID string
+	Since     time.Time
+	Limit     int64
+}
+
+type ListOrdersChangedParams struct {
+	Since time.Time
+	Limit int64
+}
+
+type ListStocksChangedParams struct {
+	Since time.Time
+	Limit int64
+}
+
+type RevokeSessionFamilyParams struct {
+	RevokedAt sql.NullTime
+	FamilyID  string
+}
+
+type RevokeUserSessionsParams struct {
+	RevokedAt    sql.NullTime
+	UserID       string
+	KeepFamilyID string
+}
+
+type UseSessionParams struct {
+	UsedAt sql.NullTime
+	ID     string
+}
+
+type UseStreamTicketParams struct {
+	UsedAt sql.NullTime
+	ID     string
+	UserID string
+	Now    time.Time
+}
+
 type InsertPriceParams struct {
 	StockCode  string
 	Price      decimal.Decimal
@@ -611,16 +848,20 @@ type RemoveWatchParams struct {
 type Queries interface {
 	AddWatch(ctx context.Context, arg AddWatchParams) error
 	AppendLedger(ctx context.Context, arg AppendLedgerParams) error
+	ClaimOutbox(ctx context.Context, arg ClaimOutboxParams) ([]Outbox, error)
 	ClearLeaderboard(ctx context.Context, arg ClearLeaderboardParams) error
 	CreateAccount(ctx context.Context, arg CreateAccountParams) error
 	CreateContest(ctx context.Context, arg CreateContestParams) error
 	CreateExecution(ctx context.Context, arg CreateExecutionParams) error
 	CreateOrder(ctx context.Context, arg CreateOrderParams) error
 	CreatePayment(ctx context.Context, arg CreatePaymentParams) error
+	CreateSession(ctx context.Context, arg CreateSessionParams) error
+	CreateStreamTicket(ctx context.Context, arg CreateStreamTicketParams) error
 	CreateUser(ctx context.Context, arg CreateUserParams) error
 	DeferOutbox(ctx context.Context, arg DeferOutboxParams) (int64, error)
 	DeleteHolding(ctx context.Context, arg DeleteHoldingParams) error
-	DeleteOutbox(ctx context.Context, ids []string) error
+	DeleteOutbox(ctx context.Context, ids []string) (int64, error)
+	DeleteStreamTickets(ctx context.Context, before time.Time) (int64, error)
 	DueOutbox(ctx context.Context, arg DueOutboxParams) ([]Outbox, error)
 	Enqueue(ctx context.Context, arg EnqueueParams) error
 	FinalizeContest(ctx context.Context, arg FinalizeContestParams) (int64, error)
@@ -628,20 +869,31 @@ type Queries interface {
 	GetContest(ctx context.Context, id string) (Contest, error)
 	GetHolding(ctx context.Context, arg GetHoldingParams) (Holding, error)
 	GetLeaderboard(ctx context.Context, arg GetLeaderboardParams) (Leaderboard, error)
+	GetLease(ctx context.Context, name string) (FeedLease, error)
+	GetMarketDay(ctx context.Context, day string) (MarketDay, error)
 	GetOrder(ctx context.Context, id string) (Order, error)
 	GetOrderByClientID(ctx context.Context, arg GetOrderByClientIDParams) (Order, error)
 	GetPayment(ctx context.Context, id string) (Payment, error)
+	GetSession(ctx context.Context, id string) (Session, error)
 	GetStock(ctx context.Context, code string) (Stock, error)
 	GetUser(ctx context.Context, id string) (User, error)
 	GetUserByEmail(ctx context.Context, email string) (User, error)
+	InsertLease(ctx context.Context, arg InsertLeaseParams) error
+	InsertMarketDay(ctx context.Context, arg InsertMarketDayParams) error
 	InsertPrice(ctx context.Context, arg InsertPriceParams) error
+	InsertTrade(ctx context.Context, arg InsertTradeParams) error
 	LastEquitySnapshot(ctx context.Context, arg LastEquitySnapshotParams) (EquitySnapshot, error)
+	LeaseOutbox(ctx context.Context, arg LeaseOutboxParams) error
 	ListAccountExecutions(ctx context.Context, arg ListAccountExecutionsParams) ([]Execution, error)
 	ListAccountIDs(ctx context.Context, arg ListAccountIDsParams) ([]string, error)
+	ListAccountOrdersChanged(ctx context.Context, arg ListAccountOrdersChangedParams) ([]Order, error)
 	ListAccounts(ctx context.Context, userID string) ([]Account, error)
 	ListBookOrders(ctx context.Context, arg ListBookOrdersParams) ([]Order, error)
 	ListContestAccountIDs(ctx context.Context, contestID string) ([]string, error)
 	ListContests(ctx context.Context, limit int64) ([]Contest, error)
+	ListDailyBars(ctx context.Context, arg ListDailyBarsParams) ([]DailyBar, error)
+	ListDividendsDue(ctx context.Context, day string) ([]Dividend, error)
+	ListDividendsToRecord(ctx context.Context, day string) ([]Dividend, error)
 	ListEquitySnapshots(ctx context.Context, arg ListEquitySnapshotsParams) ([]EquitySnapshot, error)
 	ListExecutions(ctx context.Context, orderIds []string) ([]Execution, error)
 	ListExpiringOrders(ctx context.Context, arg ListExpiringOrdersParams) ([]Order, error)
@@ -650,9 +902,13 @@ type Queries interface {
 	ListLedger(ctx context.Context, arg ListLedgerParams) ([]Ledger, error)
 	ListOpenOrders(ctx context.Context, accountID string) ([]Order, error)
 	ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order, error)
+	ListOrdersChanged(ctx context.Context, arg ListOrdersChangedParams) ([]Order, error)
 	ListPayments(ctx context.Context, arg ListPaymentsParams) ([]Payment, error)
 	ListPricesDesc(ctx context.Context, arg ListPricesDescParams) ([]ListPricesDescRow, error)
 	ListStocks(ctx context.Context) ([]Stock, error)
+	ListStocksChanged(ctx context.Context, arg ListStocksChangedParams) ([]Stock, error)
+	ListTrades(ctx context.Context, arg ListTradesParams) ([]ListTradesRow, error)
+	ListUnpaidHolders(ctx context.Context, arg ListUnpaidHoldersParams) ([]DividendHolder, error)
 	ListUserIDs(ctx context.Context, arg ListUserIDsParams) ([]string, error)
 	ListWatchlist(ctx context.Context, userID string) ([]Watchlist, error)
 	LockAccount(ctx context.Context, id string) (Account, error)
@@ -661,15 +917,32 @@ type Queries interface {
 	LockPayment(ctx context.Context, id string) (Payment, error)
 	OutboxSize(ctx context.Context) (int64, error)
 	RankContest(ctx context.Context, contestID string) (int64, error)
-	RankPersonal(ctx context.Context, arg RankPersonalParams) (int64, error)
+	RankPersonalAll(ctx context.Context) (int64, error)
+	RankPersonalSince(ctx context.Context, arg RankPersonalSinceParams) (int64, error)
+	RecordDividendHolders(ctx context.Context, arg RecordDividendHoldersParams) error
+	RecordTrade(ctx context.Context, arg RecordTradeParams) (int64, error)
+	ReleaseLease(ctx context.Context, arg ReleaseLeaseParams) (int64, error)
 	RemoveWatch(ctx context.Context, arg RemoveWatchParams) (int64, error)
+	RevokeSessionFamily(ctx context.Context, arg RevokeSessionFamilyParams) (int64, error)
+	RevokeUserSessions(ctx context.Context, arg RevokeUserSessionsParams) (int64, error)
+	RollStocks(ctx context.Context, updatedAt time.Time) (int64, error)
 	SaveAccount(ctx context.Context, arg SaveAccountParams) (int64, error)
+	SetDividendPaid(ctx context.Context, arg SetDividendPaidParams) (int64, error)
+	SetDividendRecorded(ctx context.Context, arg SetDividendRecordedParams) (int64, error)
+	SetHolderPaid(ctx context.Context, arg SetHolderPaidParams) (int64, error)
 	SetLeaderboardTime(ctx context.Context, arg SetLeaderboardTimeParams) error
+	SetMarketDayClosed(ctx context.Context, arg SetMarketDayClosedParams) (int64, error)
+	SetMarketDayRolled(ctx context.Context, arg SetMarketDayRolledParams) (int64, error)
 	SetStockPrice(ctx context.Context, arg SetStockPriceParams) (int64, error)
 	SnapshotEquity(ctx context.Context, arg SnapshotEquityParams) (int64, error)
+	TakeLease(ctx context.Context, arg TakeLeaseParams) (int64, error)
 	UpdateOrder(ctx context.Context, arg UpdateOrderParams) (int64, error)
 	UpdatePayment(ctx context.Context, arg UpdatePaymentParams) (int64, error)
 	UpdateUser(ctx context.Context, arg UpdateUserParams) (int64, error)
+	UpsertDailyBar(ctx context.Context, arg UpsertDailyBarParams) error
+	UpsertDividend(ctx context.Context, arg UpsertDividendParams) error
 	UpsertHolding(ctx context.Context, arg UpsertHoldingParams) error
 	UpsertStock(ctx context.Context, arg UpsertStockParams) error
+	UseSession(ctx context.Context, arg UseSessionParams) (int64, error)
+	UseStreamTicket(ctx context.Context, arg UseStreamTicketParams) (int64, error)
 }

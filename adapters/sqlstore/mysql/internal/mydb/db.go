@@ -30,6 +30,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.appendLedgerStmt, err = db.PrepareContext(ctx, appendLedger); err != nil {
 		return nil, fmt.Errorf("error preparing query AppendLedger: %w", err)
 	}
+	if q.claimOutboxStmt, err = db.PrepareContext(ctx, claimOutbox); err != nil {
+		return nil, fmt.Errorf("error preparing query ClaimOutbox: %w", err)
+	}
 	if q.clearLeaderboardStmt, err = db.PrepareContext(ctx, clearLeaderboard); err != nil {
 		return nil, fmt.Errorf("error preparing query ClearLeaderboard: %w", err)
 	}
@@ -48,6 +51,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.createPaymentStmt, err = db.PrepareContext(ctx, createPayment); err != nil {
 		return nil, fmt.Errorf("error preparing query CreatePayment: %w", err)
 	}
+	if q.createSessionStmt, err = db.PrepareContext(ctx, createSession); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateSession: %w", err)
+	}
+	if q.createStreamTicketStmt, err = db.PrepareContext(ctx, createStreamTicket); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateStreamTicket: %w", err)
+	}
 	if q.createUserStmt, err = db.PrepareContext(ctx, createUser); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateUser: %w", err)
 	}
@@ -59,6 +68,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.deleteOutboxStmt, err = db.PrepareContext(ctx, deleteOutbox); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteOutbox: %w", err)
+	}
+	if q.deleteStreamTicketsStmt, err = db.PrepareContext(ctx, deleteStreamTickets); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteStreamTickets: %w", err)
 	}
 	if q.dueOutboxStmt, err = db.PrepareContext(ctx, dueOutbox); err != nil {
 		return nil, fmt.Errorf("error preparing query DueOutbox: %w", err)
@@ -81,6 +93,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getLeaderboardStmt, err = db.PrepareContext(ctx, getLeaderboard); err != nil {
 		return nil, fmt.Errorf("error preparing query GetLeaderboard: %w", err)
 	}
+	if q.getLeaseStmt, err = db.PrepareContext(ctx, getLease); err != nil {
+		return nil, fmt.Errorf("error preparing query GetLease: %w", err)
+	}
+	if q.getMarketDayStmt, err = db.PrepareContext(ctx, getMarketDay); err != nil {
+		return nil, fmt.Errorf("error preparing query GetMarketDay: %w", err)
+	}
 	if q.getOrderStmt, err = db.PrepareContext(ctx, getOrder); err != nil {
 		return nil, fmt.Errorf("error preparing query GetOrder: %w", err)
 	}
@@ -89,6 +107,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.getPaymentStmt, err = db.PrepareContext(ctx, getPayment); err != nil {
 		return nil, fmt.Errorf("error preparing query GetPayment: %w", err)
+	}
+	if q.getSessionStmt, err = db.PrepareContext(ctx, getSession); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSession: %w", err)
 	}
 	if q.getStockStmt, err = db.PrepareContext(ctx, getStock); err != nil {
 		return nil, fmt.Errorf("error preparing query GetStock: %w", err)
@@ -99,17 +120,32 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getUserByEmailStmt, err = db.PrepareContext(ctx, getUserByEmail); err != nil {
 		return nil, fmt.Errorf("error preparing query GetUserByEmail: %w", err)
 	}
+	if q.insertLeaseStmt, err = db.PrepareContext(ctx, insertLease); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertLease: %w", err)
+	}
+	if q.insertMarketDayStmt, err = db.PrepareContext(ctx, insertMarketDay); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertMarketDay: %w", err)
+	}
 	if q.insertPriceStmt, err = db.PrepareContext(ctx, insertPrice); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertPrice: %w", err)
 	}
+	if q.insertTradeStmt, err = db.PrepareContext(ctx, insertTrade); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertTrade: %w", err)
+	}
 	if q.lastEquitySnapshotStmt, err = db.PrepareContext(ctx, lastEquitySnapshot); err != nil {
 		return nil, fmt.Errorf("error preparing query LastEquitySnapshot: %w", err)
+	}
+	if q.leaseOutboxStmt, err = db.PrepareContext(ctx, leaseOutbox); err != nil {
+		return nil, fmt.Errorf("error preparing query LeaseOutbox: %w", err)
 	}
 	if q.listAccountExecutionsStmt, err = db.PrepareContext(ctx, listAccountExecutions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAccountExecutions: %w", err)
 	}
 	if q.listAccountIDsStmt, err = db.PrepareContext(ctx, listAccountIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAccountIDs: %w", err)
+	}
+	if q.listAccountOrdersChangedStmt, err = db.PrepareContext(ctx, listAccountOrdersChanged); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAccountOrdersChanged: %w", err)
 	}
 	if q.listAccountsStmt, err = db.PrepareContext(ctx, listAccounts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAccounts: %w", err)
@@ -122,6 +158,15 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listContestsStmt, err = db.PrepareContext(ctx, listContests); err != nil {
 		return nil, fmt.Errorf("error preparing query ListContests: %w", err)
+	}
+	if q.listDailyBarsStmt, err = db.PrepareContext(ctx, listDailyBars); err != nil {
+		return nil, fmt.Errorf("error preparing query ListDailyBars: %w", err)
+	}
+	if q.listDividendsDueStmt, err = db.PrepareContext(ctx, listDividendsDue); err != nil {
+		return nil, fmt.Errorf("error preparing query ListDividendsDue: %w", err)
+	}
+	if q.listDividendsToRecordStmt, err = db.PrepareContext(ctx, listDividendsToRecord); err != nil {
+		return nil, fmt.Errorf("error preparing query ListDividendsToRecord: %w", err)
 	}
 	if q.listEquitySnapshotsStmt, err = db.PrepareContext(ctx, listEquitySnapshots); err != nil {
 		return nil, fmt.Errorf("error preparing query ListEquitySnapshots: %w", err)
@@ -147,6 +192,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listOrdersStmt, err = db.PrepareContext(ctx, listOrders); err != nil {
 		return nil, fmt.Errorf("error preparing query ListOrders: %w", err)
 	}
+	if q.listOrdersChangedStmt, err = db.PrepareContext(ctx, listOrdersChanged); err != nil {
+		return nil, fmt.Errorf("error preparing query ListOrdersChanged: %w", err)
+	}
 	if q.listPaymentsStmt, err = db.PrepareContext(ctx, listPayments); err != nil {
 		return nil, fmt.Errorf("error preparing query ListPayments: %w", err)
 	}
@@ -155,6 +203,15 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listStocksStmt, err = db.PrepareContext(ctx, listStocks); err != nil {
 		return nil, fmt.Errorf("error preparing query ListStocks: %w", err)
+	}
+	if q.listStocksChangedStmt, err = db.PrepareContext(ctx, listStocksChanged); err != nil {
+		return nil, fmt.Errorf("error preparing query ListStocksChanged: %w", err)
+	}
+	if q.listTradesStmt, err = db.PrepareContext(ctx, listTrades); err != nil {
+		return nil, fmt.Errorf("error preparing query ListTrades: %w", err)
+	}
+	if q.listUnpaidHoldersStmt, err = db.PrepareContext(ctx, listUnpaidHolders); err != nil {
+		return nil, fmt.Errorf("error preparing query ListUnpaidHolders: %w", err)
 	}
 	if q.listUserIDsStmt, err = db.PrepareContext(ctx, listUserIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query ListUserIDs: %w", err)
@@ -180,23 +237,62 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.rankContestStmt, err = db.PrepareContext(ctx, rankContest); err != nil {
 		return nil, fmt.Errorf("error preparing query RankContest: %w", err)
 	}
-	if q.rankPersonalStmt, err = db.PrepareContext(ctx, rankPersonal); err != nil {
-		return nil, fmt.Errorf("error preparing query RankPersonal: %w", err)
+	if q.rankPersonalAllStmt, err = db.PrepareContext(ctx, rankPersonalAll); err != nil {
+		return nil, fmt.Errorf("error preparing query RankPersonalAll: %w", err)
+	}
+	if q.rankPersonalSinceStmt, err = db.PrepareContext(ctx, rankPersonalSince); err != nil {
+		return nil, fmt.Errorf("error preparing query RankPersonalSince: %w", err)
+	}
+	if q.recordDividendHoldersStmt, err = db.PrepareContext(ctx, recordDividendHolders); err != nil {
+		return nil, fmt.Errorf("error preparing query RecordDividendHolders: %w", err)
+	}
+	if q.recordTradeStmt, err = db.PrepareContext(ctx, recordTrade); err != nil {
+		return nil, fmt.Errorf("error preparing query RecordTrade: %w", err)
+	}
+	if q.releaseLeaseStmt, err = db.PrepareContext(ctx, releaseLease); err != nil {
+		return nil, fmt.Errorf("error preparing query ReleaseLease: %w", err)
 	}
 	if q.removeWatchStmt, err = db.PrepareContext(ctx, removeWatch); err != nil {
 		return nil, fmt.Errorf("error preparing query RemoveWatch: %w", err)
 	}
+	if q.revokeSessionFamilyStmt, err = db.PrepareContext(ctx, revokeSessionFamily); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokeSessionFamily: %w", err)
+	}
+	if q.revokeUserSessionsStmt, err = db.PrepareContext(ctx, revokeUserSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokeUserSessions: %w", err)
+	}
+	if q.rollStocksStmt, err = db.PrepareContext(ctx, rollStocks); err != nil {
+		return nil, fmt.Errorf("error preparing query RollStocks: %w", err)
+	}
 	if q.saveAccountStmt, err = db.PrepareContext(ctx, saveAccount); err != nil {
 		return nil, fmt.Errorf("error preparing query SaveAccount: %w", err)
 	}
+	if q.setDividendPaidStmt, err = db.PrepareContext(ctx, setDividendPaid); err != nil {
+		return nil, fmt.Errorf("error preparing query SetDividendPaid: %w", err)
+	}
+	if q.setDividendRecordedStmt, err = db.PrepareContext(ctx, setDividendRecorded); err != nil {
+		return nil, fmt.Errorf("error preparing query SetDividendRecorded: %w", err)
+	}
+	if q.setHolderPaidStmt, err = db.PrepareContext(ctx, setHolderPaid); err != nil {
+		return nil, fmt.Errorf("error preparing query SetHolderPaid: %w", err)
+	}
 	if q.setLeaderboardTimeStmt, err = db.PrepareContext(ctx, setLeaderboardTime); err != nil {
 		return nil, fmt.Errorf("error preparing query SetLeaderboardTime: %w", err)
+	}
+	if q.setMarketDayClosedStmt, err = db.PrepareContext(ctx, setMarketDayClosed); err != nil {
+		return nil, fmt.Errorf("error preparing query SetMarketDayClosed: %w", err)
+	}
+	if q.setMarketDayRolledStmt, err = db.PrepareContext(ctx, setMarketDayRolled); err != nil {
+		return nil, fmt.Errorf("error preparing query SetMarketDayRolled: %w", err)
 	}
 	if q.setStockPriceStmt, err = db.PrepareContext(ctx, setStockPrice); err != nil {
 		return nil, fmt.Errorf("error preparing query SetStockPrice: %w", err)
 	}
 	if q.snapshotEquityStmt, err = db.PrepareContext(ctx, snapshotEquity); err != nil {
 		return nil, fmt.Errorf("error preparing query SnapshotEquity: %w", err)
+	}
+	if q.takeLeaseStmt, err = db.PrepareContext(ctx, takeLease); err != nil {
+		return nil, fmt.Errorf("error preparing query TakeLease: %w", err)
 	}
 	if q.updateOrderStmt, err = db.PrepareContext(ctx, updateOrder); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateOrder: %w", err)
@@ -207,11 +303,23 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.updateUserStmt, err = db.PrepareContext(ctx, updateUser); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateUser: %w", err)
 	}
+	if q.upsertDailyBarStmt, err = db.PrepareContext(ctx, upsertDailyBar); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertDailyBar: %w", err)
+	}
+	if q.upsertDividendStmt, err = db.PrepareContext(ctx, upsertDividend); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertDividend: %w", err)
+	}
 	if q.upsertHoldingStmt, err = db.PrepareContext(ctx, upsertHolding); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertHolding: %w", err)
 	}
 	if q.upsertStockStmt, err = db.PrepareContext(ctx, upsertStock); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertStock: %w", err)
+	}
+	if q.useSessionStmt, err = db.PrepareContext(ctx, useSession); err != nil {
+		return nil, fmt.Errorf("error preparing query UseSession: %w", err)
+	}
+	if q.useStreamTicketStmt, err = db.PrepareContext(ctx, useStreamTicket); err != nil {
+		return nil, fmt.Errorf("error preparing query UseStreamTicket: %w", err)
 	}
 	return &q, nil
 }
@@ -226,6 +334,11 @@ func (q *Queries) Close() error {
 	if q.appendLedgerStmt != nil {
 		if cerr := q.appendLedgerStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing appendLedgerStmt: %w", cerr)
+		}
+	}
+	if q.claimOutboxStmt != nil {
+		if cerr := q.claimOutboxStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing claimOutboxStmt: %w", cerr)
 		}
 	}
 	if q.clearLeaderboardStmt != nil {
@@ -258,6 +371,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing createPaymentStmt: %w", cerr)
 		}
 	}
+	if q.createSessionStmt != nil {
+		if cerr := q.createSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createSessionStmt: %w", cerr)
+		}
+	}
+	if q.createStreamTicketStmt != nil {
+		if cerr := q.createStreamTicketStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createStreamTicketStmt: %w", cerr)
+		}
+	}
 	if q.createUserStmt != nil {
 		if cerr := q.createUserStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing createUserStmt: %w", cerr)
@@ -276,6 +399,11 @@ func (q *Queries) Close() error {
 	if q.deleteOutboxStmt != nil {
 		if cerr := q.deleteOutboxStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteOutboxStmt: %w", cerr)
+		}
+	}
+	if q.deleteStreamTicketsStmt != nil {
+		if cerr := q.deleteStreamTicketsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteStreamTicketsStmt: %w", cerr)
 		}
 	}
 	if q.dueOutboxStmt != nil {
@@ -313,6 +441,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getLeaderboardStmt: %w", cerr)
 		}
 	}
+	if q.getLeaseStmt != nil {
+		if cerr := q.getLeaseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getLeaseStmt: %w", cerr)
+		}
+	}
+	if q.getMarketDayStmt != nil {
+		if cerr := q.getMarketDayStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getMarketDayStmt: %w", cerr)
+		}
+	}
 	if q.getOrderStmt != nil {
 		if cerr := q.getOrderStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getOrderStmt: %w", cerr)
@@ -326,6 +464,11 @@ func (q *Queries) Close() error {
 	if q.getPaymentStmt != nil {
 		if cerr := q.getPaymentStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getPaymentStmt: %w", cerr)
+		}
+	}
+	if q.getSessionStmt != nil {
+		if cerr := q.getSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getSessionStmt: %w", cerr)
 		}
 	}
 	if q.getStockStmt != nil {
@@ -343,14 +486,34 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getUserByEmailStmt: %w", cerr)
 		}
 	}
+	if q.insertLeaseStmt != nil {
+		if cerr := q.insertLeaseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertLeaseStmt: %w", cerr)
+		}
+	}
+	if q.insertMarketDayStmt != nil {
+		if cerr := q.insertMarketDayStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertMarketDayStmt: %w", cerr)
+		}
+	}
 	if q.insertPriceStmt != nil {
 		if cerr := q.insertPriceStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertPriceStmt: %w", cerr)
 		}
 	}
+	if q.insertTradeStmt != nil {
+		if cerr := q.insertTradeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertTradeStmt: %w", cerr)
+		}
+	}
 	if q.lastEquitySnapshotStmt != nil {
 		if cerr := q.lastEquitySnapshotStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing lastEquitySnapshotStmt: %w", cerr)
+		}
+	}
+	if q.leaseOutboxStmt != nil {
+		if cerr := q.leaseOutboxStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing leaseOutboxStmt: %w", cerr)
 		}
 	}
 	if q.listAccountExecutionsStmt != nil {
@@ -361,6 +524,11 @@ func (q *Queries) Close() error {
 	if q.listAccountIDsStmt != nil {
 		if cerr := q.listAccountIDsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listAccountIDsStmt: %w", cerr)
+		}
+	}
+	if q.listAccountOrdersChangedStmt != nil {
+		if cerr := q.listAccountOrdersChangedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAccountOrdersChangedStmt: %w", cerr)
 		}
 	}
 	if q.listAccountsStmt != nil {
@@ -381,6 +549,21 @@ func (q *Queries) Close() error {
 	if q.listContestsStmt != nil {
 		if cerr := q.listContestsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listContestsStmt: %w", cerr)
+		}
+	}
+	if q.listDailyBarsStmt != nil {
+		if cerr := q.listDailyBarsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listDailyBarsStmt: %w", cerr)
+		}
+	}
+	if q.listDividendsDueStmt != nil {
+		if cerr := q.listDividendsDueStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listDividendsDueStmt: %w", cerr)
+		}
+	}
+	if q.listDividendsToRecordStmt != nil {
+		if cerr := q.listDividendsToRecordStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listDividendsToRecordStmt: %w", cerr)
 		}
 	}
 	if q.listEquitySnapshotsStmt != nil {
@@ -423,6 +606,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listOrdersStmt: %w", cerr)
 		}
 	}
+	if q.listOrdersChangedStmt != nil {
+		if cerr := q.listOrdersChangedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listOrdersChangedStmt: %w", cerr)
+		}
+	}
 	if q.listPaymentsStmt != nil {
 		if cerr := q.listPaymentsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listPaymentsStmt: %w", cerr)
@@ -436,6 +624,21 @@ func (q *Queries) Close() error {
 	if q.listStocksStmt != nil {
 		if cerr := q.listStocksStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listStocksStmt: %w", cerr)
+		}
+	}
+	if q.listStocksChangedStmt != nil {
+		if cerr := q.listStocksChangedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listStocksChangedStmt: %w", cerr)
+		}
+	}
+	if q.listTradesStmt != nil {
+		if cerr := q.listTradesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listTradesStmt: %w", cerr)
+		}
+	}
+	if q.listUnpaidHoldersStmt != nil {
+		if cerr := q.listUnpaidHoldersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listUnpaidHoldersStmt: %w", cerr)
 		}
 	}
 	if q.listUserIDsStmt != nil {
@@ -478,9 +681,29 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing rankContestStmt: %w", cerr)
 		}
 	}
-	if q.rankPersonalStmt != nil {
-		if cerr := q.rankPersonalStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing rankPersonalStmt: %w", cerr)
+	if q.rankPersonalAllStmt != nil {
+		if cerr := q.rankPersonalAllStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rankPersonalAllStmt: %w", cerr)
+		}
+	}
+	if q.rankPersonalSinceStmt != nil {
+		if cerr := q.rankPersonalSinceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rankPersonalSinceStmt: %w", cerr)
+		}
+	}
+	if q.recordDividendHoldersStmt != nil {
+		if cerr := q.recordDividendHoldersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recordDividendHoldersStmt: %w", cerr)
+		}
+	}
+	if q.recordTradeStmt != nil {
+		if cerr := q.recordTradeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recordTradeStmt: %w", cerr)
+		}
+	}
+	if q.releaseLeaseStmt != nil {
+		if cerr := q.releaseLeaseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing releaseLeaseStmt: %w", cerr)
 		}
 	}
 	if q.removeWatchStmt != nil {
@@ -488,14 +711,54 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing removeWatchStmt: %w", cerr)
 		}
 	}
+	if q.revokeSessionFamilyStmt != nil {
+		if cerr := q.revokeSessionFamilyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokeSessionFamilyStmt: %w", cerr)
+		}
+	}
+	if q.revokeUserSessionsStmt != nil {
+		if cerr := q.revokeUserSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokeUserSessionsStmt: %w", cerr)
+		}
+	}
+	if q.rollStocksStmt != nil {
+		if cerr := q.rollStocksStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rollStocksStmt: %w", cerr)
+		}
+	}
 	if q.saveAccountStmt != nil {
 		if cerr := q.saveAccountStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing saveAccountStmt: %w", cerr)
 		}
 	}
+	if q.setDividendPaidStmt != nil {
+		if cerr := q.setDividendPaidStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setDividendPaidStmt: %w", cerr)
+		}
+	}
+	if q.setDividendRecordedStmt != nil {
+		if cerr := q.setDividendRecordedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setDividendRecordedStmt: %w", cerr)
+		}
+	}
+	if q.setHolderPaidStmt != nil {
+		if cerr := q.setHolderPaidStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setHolderPaidStmt: %w", cerr)
+		}
+	}
 	if q.setLeaderboardTimeStmt != nil {
 		if cerr := q.setLeaderboardTimeStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setLeaderboardTimeStmt: %w", cerr)
+		}
+	}
+	if q.setMarketDayClosedStmt != nil {
+		if cerr := q.setMarketDayClosedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setMarketDayClosedStmt: %w", cerr)
+		}
+	}
+	if q.setMarketDayRolledStmt != nil {
+		if cerr := q.setMarketDayRolledStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setMarketDayRolledStmt: %w", cerr)
 		}
 	}
 	if q.setStockPriceStmt != nil {
@@ -506,6 +769,11 @@ func (q *Queries) Close() error {
 	if q.snapshotEquityStmt != nil {
 		if cerr := q.snapshotEquityStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing snapshotEquityStmt: %w", cerr)
+		}
+	}
+	if q.takeLeaseStmt != nil {
+		if cerr := q.takeLeaseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing takeLeaseStmt: %w", cerr)
 		}
 	}
 	if q.updateOrderStmt != nil {
@@ -523,6 +791,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing updateUserStmt: %w", cerr)
 		}
 	}
+	if q.upsertDailyBarStmt != nil {
+		if cerr := q.upsertDailyBarStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertDailyBarStmt: %w", cerr)
+		}
+	}
+	if q.upsertDividendStmt != nil {
+		if cerr := q.upsertDividendStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertDividendStmt: %w", cerr)
+		}
+	}
 	if q.upsertHoldingStmt != nil {
 		if cerr := q.upsertHoldingStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing upsertHoldingStmt: %w", cerr)
@@ -531,6 +809,16 @@ func (q *Queries) Close() error {
 	if q.upsertStockStmt != nil {
 		if cerr := q.upsertStockStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing upsertStockStmt: %w", cerr)
+		}
+	}
+	if q.useSessionStmt != nil {
+		if cerr := q.useSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing useSessionStmt: %w", cerr)
+		}
+	}
+	if q.useStreamTicketStmt != nil {
+		if cerr := q.useStreamTicketStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing useStreamTicketStmt: %w", cerr)
 		}
 	}
 	return err
@@ -570,139 +858,211 @@ func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, ar
 }
 
 type Queries struct {
-	db                         DBTX
-	tx                         *sql.Tx
-	addWatchStmt               *sql.Stmt
-	appendLedgerStmt           *sql.Stmt
-	clearLeaderboardStmt       *sql.Stmt
-	createAccountStmt          *sql.Stmt
-	createContestStmt          *sql.Stmt
-	createExecutionStmt        *sql.Stmt
-	createOrderStmt            *sql.Stmt
-	createPaymentStmt          *sql.Stmt
-	createUserStmt             *sql.Stmt
-	deferOutboxStmt            *sql.Stmt
-	deleteHoldingStmt          *sql.Stmt
-	deleteOutboxStmt           *sql.Stmt
-	dueOutboxStmt              *sql.Stmt
-	enqueueStmt                *sql.Stmt
-	finalizeContestStmt        *sql.Stmt
-	getAccountStmt             *sql.Stmt
-	getContestStmt             *sql.Stmt
-	getHoldingStmt             *sql.Stmt
-	getLeaderboardStmt         *sql.Stmt
-	getOrderStmt               *sql.Stmt
-	getOrderByClientIDStmt     *sql.Stmt
-	getPaymentStmt             *sql.Stmt
-	getStockStmt               *sql.Stmt
-	getUserStmt                *sql.Stmt
-	getUserByEmailStmt         *sql.Stmt
-	insertPriceStmt            *sql.Stmt
-	lastEquitySnapshotStmt     *sql.Stmt
-	listAccountExecutionsStmt  *sql.Stmt
-	listAccountIDsStmt         *sql.Stmt
-	listAccountsStmt           *sql.Stmt
-	listBookOrdersStmt         *sql.Stmt
-	listContestAccountIDsStmt  *sql.Stmt
-	listContestsStmt           *sql.Stmt
-	listEquitySnapshotsStmt    *sql.Stmt
-	listExecutionsStmt         *sql.Stmt
-	listExpiringOrdersStmt     *sql.Stmt
-	listHoldingsStmt           *sql.Stmt
-	listLeaderboardEntriesStmt *sql.Stmt
-	listLedgerStmt             *sql.Stmt
-	listOpenOrdersStmt         *sql.Stmt
-	listOrdersStmt             *sql.Stmt
-	listPaymentsStmt           *sql.Stmt
-	listPricesDescStmt         *sql.Stmt
-	listStocksStmt             *sql.Stmt
-	listUserIDsStmt            *sql.Stmt
-	listWatchlistStmt          *sql.Stmt
-	lockAccountStmt            *sql.Stmt
-	lockHoldingStmt            *sql.Stmt
-	lockOrderStmt              *sql.Stmt
-	lockPaymentStmt            *sql.Stmt
-	outboxSizeStmt             *sql.Stmt
-	rankContestStmt            *sql.Stmt
-	rankPersonalStmt           *sql.Stmt
-	removeWatchStmt            *sql.Stmt
-	saveAccountStmt            *sql.Stmt
-	setLeaderboardTimeStmt     *sql.Stmt
-	setStockPriceStmt          *sql.Stmt
-	snapshotEquityStmt         *sql.Stmt
-	updateOrderStmt            *sql.Stmt
-	updatePaymentStmt          *sql.Stmt
-	updateUserStmt             *sql.Stmt
-	upsertHoldingStmt          *sql.Stmt
-	upsertStockStmt            *sql.Stmt
+	db                           DBTX
+	tx                           *sql.Tx
+	addWatchStmt                 *sql.Stmt
+	appendLedgerStmt             *sql.Stmt
+	claimOutboxStmt              *sql.Stmt
+	clearLeaderboardStmt         *sql.Stmt
+	createAccountStmt            *sql.Stmt
+	createContestStmt            *sql.Stmt
+	createExecutionStmt          *sql.Stmt
+	createOrderStmt              *sql.Stmt
+	createPaymentStmt            *sql.Stmt
+	createSessionStmt            *sql.Stmt
+	createStreamTicketStmt       *sql.Stmt
+	createUserStmt               *sql.Stmt
+	deferOutboxStmt              *sql.Stmt
+	deleteHoldingStmt            *sql.Stmt
+	deleteOutboxStmt             *sql.Stmt
+	deleteStreamTicketsStmt      *sql.Stmt
+	dueOutboxStmt                *sql.Stmt
+	enqueueStmt                  *sql.Stmt
+	finalizeContestStmt          *sql.Stmt
+	getAccountStmt               *sql.Stmt
+	getContestStmt               *sql.Stmt
+	getHoldingStmt               *sql.Stmt
+	getLeaderboardStmt           *sql.Stmt
+	getLeaseStmt                 *sql.Stmt
+	getMarketDayStmt             *sql.Stmt
+	getOrderStmt                 *sql.Stmt
+	getOrderByClientIDStmt       *sql.Stmt
+	getPaymentStmt               *sql.Stmt
+	getSessionStmt               *sql.Stmt
+	getStockStmt                 *sql.Stmt
+	getUserStmt                  *sql.Stmt
+	getUserByEmailStmt           *sql.Stmt
+	insertLeaseStmt              *sql.Stmt
+	insertMarketDayStmt          *sql.Stmt
+	insertPriceStmt              *sql.Stmt
+	insertTradeStmt              *sql.Stmt
+	lastEquitySnapshotStmt       *sql.Stmt
+	leaseOutboxStmt              *sql.Stmt
+	listAccountExecutionsStmt    *sql.Stmt
+	listAccountIDsStmt           *sql.Stmt
+	listAccountOrdersChangedStmt *sql.Stmt
+	listAccountsStmt             *sql.Stmt
+	listBookOrdersStmt           *sql.Stmt
+	listContestAccountIDsStmt    *sql.Stmt
+	listContestsStmt             *sql.Stmt
+	listDailyBarsStmt            *sql.Stmt
+	listDividendsDueStmt         *sql.Stmt
+	listDividendsToRecordStmt    *sql.Stmt
+	listEquitySnapshotsStmt      *sql.Stmt
+	listExecutionsStmt           *sql.Stmt
+	listExpiringOrdersStmt       *sql.Stmt
+	listHoldingsStmt             *sql.Stmt
+	listLeaderboardEntriesStmt   *sql.Stmt
+	listLedgerStmt               *sql.Stmt
+	listOpenOrdersStmt           *sql.Stmt
+	listOrdersStmt               *sql.Stmt
+	listOrdersChangedStmt        *sql.Stmt
+	listPaymentsStmt             *sql.Stmt
+	listPricesDescStmt           *sql.Stmt
+	listStocksStmt               *sql.Stmt
+	listStocksChangedStmt        *sql.Stmt
+	listTradesStmt               *sql.Stmt
+	listUnpaidHoldersStmt        *sql.Stmt
+	listUserIDsStmt              *sql.Stmt
+	listWatchlistStmt            *sql.Stmt
+	lockAccountStmt              *sql.Stmt
+	lockHoldingStmt              *sql.Stmt
+	lockOrderStmt                *sql.Stmt
+	lockPaymentStmt              *sql.Stmt
+	outboxSizeStmt               *sql.Stmt
+	rankContestStmt              *sql.Stmt
+	rankPersonalAllStmt          *sql.Stmt
+	rankPersonalSinceStmt        *sql.Stmt
+	recordDividendHoldersStmt    *sql.Stmt
+	recordTradeStmt              *sql.Stmt
+	releaseLeaseStmt             *sql.Stmt
+	removeWatchStmt              *sql.Stmt
+	revokeSessionFamilyStmt      *sql.Stmt
+	revokeUserSessionsStmt       *sql.Stmt
+	rollStocksStmt               *sql.Stmt
+	saveAccountStmt              *sql.Stmt
+	setDividendPaidStmt          *sql.Stmt
+	setDividendRecordedStmt      *sql.Stmt
+	setHolderPaidStmt            *sql.Stmt
+	setLeaderboardTimeStmt       *sql.Stmt
+	setMarketDayClosedStmt       *sql.Stmt
+	setMarketDayRolledStmt       *sql.Stmt
+	setStockPriceStmt            *sql.Stmt
+	snapshotEquityStmt           *sql.Stmt
+	takeLeaseStmt                *sql.Stmt
+	updateOrderStmt              *sql.Stmt
+	updatePaymentStmt            *sql.Stmt
+	updateUserStmt               *sql.Stmt
+	upsertDailyBarStmt           *sql.Stmt
+	upsertDividendStmt           *sql.Stmt
+	upsertHoldingStmt            *sql.Stmt
+	upsertStockStmt              *sql.Stmt
+	useSessionStmt               *sql.Stmt
+	useStreamTicketStmt          *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db:                         tx,
-		tx:                         tx,
-		addWatchStmt:               q.addWatchStmt,
-		appendLedgerStmt:           q.appendLedgerStmt,
-		clearLeaderboardStmt:       q.clearLeaderboardStmt,
-		createAccountStmt:          q.createAccountStmt,
-		createContestStmt:          q.createContestStmt,
-		createExecutionStmt:        q.createExecutionStmt,
-		createOrderStmt:            q.createOrderStmt,
-		createPaymentStmt:          q.createPaymentStmt,
-		createUserStmt:             q.createUserStmt,
-		deferOutboxStmt:            q.deferOutboxStmt,
-		deleteHoldingStmt:          q.deleteHoldingStmt,
-		deleteOutboxStmt:           q.deleteOutboxStmt,
-		dueOutboxStmt:              q.dueOutboxStmt,
-		enqueueStmt:                q.enqueueStmt,
-		finalizeContestStmt:        q.finalizeContestStmt,
-		getAccountStmt:             q.getAccountStmt,
-		getContestStmt:             q.getContestStmt,
-		getHoldingStmt:             q.getHoldingStmt,
-		getLeaderboardStmt:         q.getLeaderboardStmt,
-		getOrderStmt:               q.getOrderStmt,
-		getOrderByClientIDStmt:     q.getOrderByClientIDStmt,
-		getPaymentStmt:             q.getPaymentStmt,
-		getStockStmt:               q.getStockStmt,
-		getUserStmt:                q.getUserStmt,
-		getUserByEmailStmt:         q.getUserByEmailStmt,
-		insertPriceStmt:            q.insertPriceStmt,
-		lastEquitySnapshotStmt:     q.lastEquitySnapshotStmt,
-		listAccountExecutionsStmt:  q.listAccountExecutionsStmt,
-		listAccountIDsStmt:         q.listAccountIDsStmt,
-		listAccountsStmt:           q.listAccountsStmt,
-		listBookOrdersStmt:         q.listBookOrdersStmt,
-		listContestAccountIDsStmt:  q.listContestAccountIDsStmt,
-		listContestsStmt:           q.listContestsStmt,
-		listEquitySnapshotsStmt:    q.listEquitySnapshotsStmt,
-		listExecutionsStmt:         q.listExecutionsStmt,
-		listExpiringOrdersStmt:     q.listExpiringOrdersStmt,
-		listHoldingsStmt:           q.listHoldingsStmt,
-		listLeaderboardEntriesStmt: q.listLeaderboardEntriesStmt,
-		listLedgerStmt:             q.listLedgerStmt,
-		listOpenOrdersStmt:         q.listOpenOrdersStmt,
-		listOrdersStmt:             q.listOrdersStmt,
-		listPaymentsStmt:           q.listPaymentsStmt,
-		listPricesDescStmt:         q.listPricesDescStmt,
-		listStocksStmt:             q.listStocksStmt,
-		listUserIDsStmt:            q.listUserIDsStmt,
-		listWatchlistStmt:          q.listWatchlistStmt,
-		lockAccountStmt:            q.lockAccountStmt,
-		lockHoldingStmt:            q.lockHoldingStmt,
-		lockOrderStmt:              q.lockOrderStmt,
-		lockPaymentStmt:            q.lockPaymentStmt,
-		outboxSizeStmt:             q.outboxSizeStmt,
-		rankContestStmt:            q.rankContestStmt,
-		rankPersonalStmt:           q.rankPersonalStmt,
-		removeWatchStmt:            q.removeWatchStmt,
-		saveAccountStmt:            q.saveAccountStmt,
-		setLeaderboardTimeStmt:     q.setLeaderboardTimeStmt,
-		setStockPriceStmt:          q.setStockPriceStmt,
-		snapshotEquityStmt:         q.snapshotEquityStmt,
-		updateOrderStmt:            q.updateOrderStmt,
-		updatePaymentStmt:          q.updatePaymentStmt,
-		updateUserStmt:             q.updateUserStmt,
-		upsertHoldingStmt:          q.upsertHoldingStmt,
-		upsertStockStmt:            q.upsertStockStmt,
+		db:                           tx,
+		tx:                           tx,
+		addWatchStmt:                 q.addWatchStmt,
+		appendLedgerStmt:             q.appendLedgerStmt,
+		claimOutboxStmt:              q.claimOutboxStmt,
+		clearLeaderboardStmt:         q.clearLeaderboardStmt,
+		createAccountStmt:            q.createAccountStmt,
+		createContestStmt:            q.createContestStmt,
+		createExecutionStmt:          q.createExecutionStmt,
+		createOrderStmt:              q.createOrderStmt,
+		createPaymentStmt:            q.createPaymentStmt,
+		createSessionStmt:            q.createSessionStmt,
+		createStreamTicketStmt:       q.createStreamTicketStmt,
+		createUserStmt:               q.createUserStmt,
+		deferOutboxStmt:              q.deferOutboxStmt,
+		deleteHoldingStmt:            q.deleteHoldingStmt,
+		deleteOutboxStmt:             q.deleteOutboxStmt,
+		deleteStreamTicketsStmt:      q.deleteStreamTicketsStmt,
+		dueOutboxStmt:                q.dueOutboxStmt,
+		enqueueStmt:                  q.enqueueStmt,
+		finalizeContestStmt:          q.finalizeContestStmt,
+		getAccountStmt:               q.getAccountStmt,
+		getContestStmt:               q.getContestStmt,
+		getHoldingStmt:               q.getHoldingStmt,
+		getLeaderboardStmt:           q.getLeaderboardStmt,
+		getLeaseStmt:                 q.getLeaseStmt,
+		getMarketDayStmt:             q.getMarketDayStmt,
+		getOrderStmt:                 q.getOrderStmt,
+		getOrderByClientIDStmt:       q.getOrderByClientIDStmt,
+		getPaymentStmt:               q.getPaymentStmt,
+		getSessionStmt:               q.getSessionStmt,
+		getStockStmt:                 q.getStockStmt,
+		getUserStmt:                  q.getUserStmt,
+		getUserByEmailStmt:           q.getUserByEmailStmt,
+		insertLeaseStmt:              q.insertLeaseStmt,
+		insertMarketDayStmt:          q.insertMarketDayStmt,
+		insertPriceStmt:              q.insertPriceStmt,
+		insertTradeStmt:              q.insertTradeStmt,
+		lastEquitySnapshotStmt:       q.lastEquitySnapshotStmt,
+		leaseOutboxStmt:              q.leaseOutboxStmt,
+		listAccountExecutionsStmt:    q.listAccountExecutionsStmt,
+		listAccountIDsStmt:           q.listAccountIDsStmt,
+		listAccountOrdersChangedStmt: q.listAccountOrdersChangedStmt,
+		listAccountsStmt:             q.listAccountsStmt,
+		listBookOrdersStmt:           q.listBookOrdersStmt,
+		listContestAccountIDsStmt:    q.listContestAccountIDsStmt,
+		listContestsStmt:             q.listContestsStmt,
+		listDailyBarsStmt:            q.listDailyBarsStmt,
+		listDividendsDueStmt:         q.listDividendsDueStmt,
+		listDividendsToRecordStmt:    q.listDividendsToRecordStmt,
+		listEquitySnapshotsStmt:      q.listEquitySnapshotsStmt,
+		listExecutionsStmt:           q.listExecutionsStmt,
+		listExpiringOrdersStmt:       q.listExpiringOrdersStmt,
+		listHoldingsStmt:             q.listHoldingsStmt,
+		listLeaderboardEntriesStmt:   q.listLeaderboardEntriesStmt,
+		listLedgerStmt:               q.listLedgerStmt,
+		listOpenOrdersStmt:           q.listOpenOrdersStmt,
+		listOrdersStmt:               q.listOrdersStmt,
+		listOrdersChangedStmt:        q.listOrdersChangedStmt,
+		listPaymentsStmt:             q.listPaymentsStmt,
+		listPricesDescStmt:           q.listPricesDescStmt,
+		listStocksStmt:               q.listStocksStmt,
+		listStocksChangedStmt:        q.listStocksChangedStmt,
+		listTradesStmt:               q.listTradesStmt,
+		listUnpaidHoldersStmt:        q.listUnpaidHoldersStmt,
+		listUserIDsStmt:              q.listUserIDsStmt,
+		listWatchlistStmt:            q.listWatchlistStmt,
+		lockAccountStmt:              q.lockAccountStmt,
+		lockHoldingStmt:              q.lockHoldingStmt,
+		lockOrderStmt:                q.lockOrderStmt,
+		lockPaymentStmt:              q.lockPaymentStmt,
+		outboxSizeStmt:               q.outboxSizeStmt,
+		rankContestStmt:              q.rankContestStmt,
+		rankPersonalAllStmt:          q.rankPersonalAllStmt,
+		rankPersonalSinceStmt:        q.rankPersonalSinceStmt,
+		recordDividendHoldersStmt:    q.recordDividendHoldersStmt,
+		recordTradeStmt:              q.recordTradeStmt,
+		releaseLeaseStmt:             q.releaseLeaseStmt,
+		removeWatchStmt:              q.removeWatchStmt,
+		revokeSessionFamilyStmt:      q.revokeSessionFamilyStmt,
+		revokeUserSessionsStmt:       q.revokeUserSessionsStmt,
+		rollStocksStmt:               q.rollStocksStmt,
+		saveAccountStmt:              q.saveAccountStmt,
+		setDividendPaidStmt:          q.setDividendPaidStmt,
+		setDividendRecordedStmt:      q.setDividendRecordedStmt,
+		setHolderPaidStmt:            q.setHolderPaidStmt,
+		setLeaderboardTimeStmt:       q.setLeaderboardTimeStmt,
+		setMarketDayClosedStmt:       q.setMarketDayClosedStmt,
+		setMarketDayRolledStmt:       q.setMarketDayRolledStmt,
+		setStockPriceStmt:            q.setStockPriceStmt,
+		snapshotEquityStmt:           q.snapshotEquityStmt,
+		takeLeaseStmt:                q.takeLeaseStmt,
+		updateOrderStmt:              q.updateOrderStmt,
+		updatePaymentStmt:            q.updatePaymentStmt,
+		updateUserStmt:               q.updateUserStmt,
+		upsertDailyBarStmt:           q.upsertDailyBarStmt,
+		upsertDividendStmt:           q.upsertDividendStmt,
+		upsertHoldingStmt:            q.upsertHoldingStmt,
+		upsertStockStmt:              q.upsertStockStmt,
+		useSessionStmt:               q.useSessionStmt,
+		useStreamTicketStmt:          q.useStreamTicketStmt,
 	}
 }

@@ -46,6 +46,34 @@ type Contest struct {
 	CreatedAt   time.Time
 }
 
+type DailyBar struct {
+	StockCode string
+	Day       string
+	Open      decimal.Decimal
+	High      decimal.Decimal
+	Low       decimal.Decimal
+	Close     decimal.Decimal
+	Volume    int64
+}
+
+type Dividend struct {
+	ID         string
+	StockCode  string
+	RecordDate string
+	PayDate    string
+	PerShare   decimal.Decimal
+	RecordedAt sql.NullTime
+	PaidAt     sql.NullTime
+	CreatedAt  time.Time
+}
+
+type DividendHolder struct {
+	DividendID string
+	AccountID  string
+	Quantity   int64
+	PaidAt     sql.NullTime
+}
+
 type EquitySnapshot struct {
 	AccountID     string
 	SnapDate      string
@@ -72,6 +100,12 @@ type Execution struct {
 	RealizedPnl decimal.Decimal
 	ExecutedAt  time.Time
 	AccountID   string
+}
+
+type FeedLease struct {
+	Name      string
+	Owner     string
+	ExpiresAt time.Time
 }
 
 type Holding struct {
@@ -122,6 +156,12 @@ type Ledger struct {
 	AccountID         string
 }
 
+type MarketDay struct {
+	Day      string
+	RolledAt time.Time
+	ClosedAt sql.NullTime
+}
+
 type Order struct {
 	ID               string
 	UserID           string
@@ -160,6 +200,7 @@ type Outbox struct {
 	NextTry   time.Time
 	LastError string
 	CreatedAt time.Time
+	ClaimedBy string
 }
 
 type Payment struct {
@@ -181,6 +222,16 @@ type Payment struct {
 	UpdatedAt     time.Time
 }
 
+type Session struct {
+	ID        string
+	FamilyID  string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    sql.NullTime
+	RevokedAt sql.NullTime
+}
+
 type Stock struct {
 	Code      string
 	Name      string
@@ -190,6 +241,9 @@ type Stock struct {
 	PrevClose decimal.Decimal
 	Active    bool
 	UpdatedAt time.Time
+	Bid       decimal.NullDecimal
+	Ask       decimal.NullDecimal
+	Volume    int64
 }
 
 type StockPrice struct {
@@ -197,6 +251,16 @@ type StockPrice struct {
 	StockCode  string
 	Price      decimal.Decimal
 	RecordedAt time.Time
+	Volume     int64
+	Bid        decimal.NullDecimal
+	Ask        decimal.NullDecimal
+}
+
+type StreamTicket struct {
+	ID        string
+	UserID    string
+	ExpiresAt time.Time
+	UsedAt    sql.NullTime
 }
 
 type User struct {

@@ -25,6 +25,7 @@ var CustomPlanned = map[string]bool{
 	listOpenOrders:        true,
 	listOrders:            true,
 	dueOutbox:             true,
+	claimOutbox:           true,
 	listPayments:          true,
 	listPricesDesc:        true,
 	listWatchlist:         true,

@@ -4,6 +4,7 @@ package sqlitedb
 
 import (
 	"context"
+	"time"
 
 	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
 )
@@ -20,6 +21,15 @@ func (b bridge) AddWatch(ctx context.Context, arg sqldb.AddWatchParams) error {
 
 func (b bridge) AppendLedger(ctx context.Context, arg sqldb.AppendLedgerParams) error {
 	return b.q.AppendLedger(ctx, AppendLedgerParams(arg))
+}
+
+func (b bridge) ClaimOutbox(ctx context.Context, arg sqldb.ClaimOutboxParams) ([]sqldb.Outbox, error) {
+	rows, err := b.q.ClaimOutbox(ctx, ClaimOutboxParams(arg))
+	out := make([]sqldb.Outbox, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Outbox(r)
+	}
+	return out, err
 }
 
 func (b bridge) ClearLeaderboard(ctx context.Context, arg sqldb.ClearLeaderboardParams) error {
@@ -46,6 +56,14 @@ func (b bridge) CreatePayment(ctx context.Context, arg sqldb.CreatePaymentParams
 	return b.q.CreatePayment(ctx, CreatePaymentParams(arg))
 }
 
+func (b bridge) CreateSession(ctx context.Context, arg sqldb.CreateSessionParams) error {
+	return b.q.CreateSession(ctx, CreateSessionParams(arg))
+}
+
+func (b bridge) CreateStreamTicket(ctx context.Context, arg sqldb.CreateStreamTicketParams) error {
+	return b.q.CreateStreamTicket(ctx, CreateStreamTicketParams(arg))
+}
+
 func (b bridge) CreateUser(ctx context.Context, arg sqldb.CreateUserParams) error {
 	return b.q.CreateUser(ctx, CreateUserParams(arg))
 }
@@ -58,8 +76,12 @@ func (b bridge) DeleteHolding(ctx context.Context, arg sqldb.DeleteHoldingParams
 	return b.q.DeleteHolding(ctx, DeleteHoldingParams(arg))
 }
 
-func (b bridge) DeleteOutbox(ctx context.Context, ids []string) error {
+func (b bridge) DeleteOutbox(ctx context.Context, ids []string) (int64, error) {
 	return b.q.DeleteOutbox(ctx, ids)
+}
+
+func (b bridge) DeleteStreamTickets(ctx context.Context, before time.Time) (int64, error) {
+	return b.q.DeleteStreamTickets(ctx, before)
 }
 
 func (b bridge) DueOutbox(ctx context.Context, arg sqldb.DueOutboxParams) ([]sqldb.Outbox, error) {
@@ -99,6 +121,16 @@ func (b bridge) GetLeaderboard(ctx context.Context, arg sqldb.GetLeaderboardPara
 	return sqldb.Leaderboard(r), err
 }
 
+func (b bridge) GetLease(ctx context.Context, name string) (sqldb.FeedLease, error) {
+	r, err := b.q.GetLease(ctx, name)
+	return sqldb.FeedLease(r), err
+}
+
+func (b bridge) GetMarketDay(ctx context.Context, day string) (sqldb.MarketDay, error) {
+	r, err := b.q.GetMarketDay(ctx, day)
+	return sqldb.MarketDay(r), err
+}
+
 func (b bridge) GetOrder(ctx context.Context, id string) (sqldb.Order, error) {
 	r, err := b.q.GetOrder(ctx, id)
 	return sqldb.Order(r), err
@@ -112,6 +144,11 @@ func (b bridge) GetOrderByClientID(ctx context.Context, arg sqldb.GetOrderByClie
 func (b bridge) GetPayment(ctx context.Context, id string) (sqldb.Payment, error) {
 	r, err := b.q.GetPayment(ctx, id)
 	return sqldb.Payment(r), err
+}
+
+func (b bridge) GetSession(ctx context.Context, id string) (sqldb.Session, error) {
+	r, err := b.q.GetSession(ctx, id)
+	return sqldb.Session(r), err
 }
 
 func (b bridge) GetStock(ctx context.Context, code string) (sqldb.Stock, error) {
@@ -129,13 +166,29 @@ func (b bridge) GetUserByEmail(ctx context.Context, email string) (sqldb.User, e
 	return sqldb.User(r), err
 }
 
+func (b bridge) InsertLease(ctx context.Context, arg sqldb.InsertLeaseParams) error {
+	return b.q.InsertLease(ctx, InsertLeaseParams(arg))
+}
+
+func (b bridge) InsertMarketDay(ctx context.Context, arg sqldb.InsertMarketDayParams) error {
+	return b.q.InsertMarketDay(ctx, InsertMarketDayParams(arg))
+}
+
 func (b bridge) InsertPrice(ctx context.Context, arg sqldb.InsertPriceParams) error {
 	return b.q.InsertPrice(ctx, InsertPriceParams(arg))
+}
+
+func (b bridge) InsertTrade(ctx context.Context, arg sqldb.InsertTradeParams) error {
+	return b.q.InsertTrade(ctx, InsertTradeParams(arg))
 }
 
 func (b bridge) LastEquitySnapshot(ctx context.Context, arg sqldb.LastEquitySnapshotParams) (sqldb.EquitySnapshot, error) {
 	r, err := b.q.LastEquitySnapshot(ctx, LastEquitySnapshotParams(arg))
 	return sqldb.EquitySnapshot(r), err
+}
+
+func (b bridge) LeaseOutbox(ctx context.Context, arg sqldb.LeaseOutboxParams) error {
+	return b.q.LeaseOutbox(ctx, LeaseOutboxParams(arg))
 }
 
 func (b bridge) ListAccountExecutions(ctx context.Context, arg sqldb.ListAccountExecutionsParams) ([]sqldb.Execution, error) {
@@ -149,6 +202,15 @@ func (b bridge) ListAccountExecutions(ctx context.Context, arg sqldb.ListAccount
 
 func (b bridge) ListAccountIDs(ctx context.Context, arg sqldb.ListAccountIDsParams) ([]string, error) {
 	return b.q.ListAccountIDs(ctx, ListAccountIDsParams(arg))
+}
+
+func (b bridge) ListAccountOrdersChanged(ctx context.Context, arg sqldb.ListAccountOrdersChangedParams) ([]sqldb.Order, error) {
+	rows, err := b.q.ListAccountOrdersChanged(ctx, ListAccountOrdersChangedParams(arg))
+	out := make([]sqldb.Order, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Order(r)
+	}
+	return out, err
 }
 
 func (b bridge) ListAccounts(ctx context.Context, userID string) ([]sqldb.Account, error) {
@@ -178,6 +240,33 @@ func (b bridge) ListContests(ctx context.Context, limit int64) ([]sqldb.Contest,
 	out := make([]sqldb.Contest, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.Contest(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListDailyBars(ctx context.Context, arg sqldb.ListDailyBarsParams) ([]sqldb.DailyBar, error) {
+	rows, err := b.q.ListDailyBars(ctx, ListDailyBarsParams(arg))
+	out := make([]sqldb.DailyBar, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.DailyBar(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListDividendsDue(ctx context.Context, day string) ([]sqldb.Dividend, error) {
+	rows, err := b.q.ListDividendsDue(ctx, day)
+	out := make([]sqldb.Dividend, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Dividend(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListDividendsToRecord(ctx context.Context, day string) ([]sqldb.Dividend, error) {
+	rows, err := b.q.ListDividendsToRecord(ctx, day)
+	out := make([]sqldb.Dividend, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Dividend(r)
 	}
 	return out, err
 }
@@ -254,6 +343,15 @@ func (b bridge) ListOrders(ctx context.Context, arg sqldb.ListOrdersParams) ([]s
 	return out, err
 }
 
+func (b bridge) ListOrdersChanged(ctx context.Context, arg sqldb.ListOrdersChangedParams) ([]sqldb.Order, error) {
+	rows, err := b.q.ListOrdersChanged(ctx, ListOrdersChangedParams(arg))
+	out := make([]sqldb.Order, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Order(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListPayments(ctx context.Context, arg sqldb.ListPaymentsParams) ([]sqldb.Payment, error) {
 	rows, err := b.q.ListPayments(ctx, ListPaymentsParams(arg))
 	out := make([]sqldb.Payment, len(rows))
@@ -277,6 +375,33 @@ func (b bridge) ListStocks(ctx context.Context) ([]sqldb.Stock, error) {
 	out := make([]sqldb.Stock, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.Stock(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListStocksChanged(ctx context.Context, arg sqldb.ListStocksChangedParams) ([]sqldb.Stock, error) {
+	rows, err := b.q.ListStocksChanged(ctx, ListStocksChangedParams(arg))
+	out := make([]sqldb.Stock, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Stock(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListTrades(ctx context.Context, arg sqldb.ListTradesParams) ([]sqldb.ListTradesRow, error) {
+	rows, err := b.q.ListTrades(ctx, ListTradesParams(arg))
+	out := make([]sqldb.ListTradesRow, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.ListTradesRow(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListUnpaidHolders(ctx context.Context, arg sqldb.ListUnpaidHoldersParams) ([]sqldb.DividendHolder, error) {
+	rows, err := b.q.ListUnpaidHolders(ctx, ListUnpaidHoldersParams(arg))
+	out := make([]sqldb.DividendHolder, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.DividendHolder(r)
 	}
 	return out, err
 }
@@ -322,20 +447,68 @@ func (b bridge) RankContest(ctx context.Context, contestID string) (int64, error
 	return b.q.RankContest(ctx, contestID)
 }
 
-func (b bridge) RankPersonal(ctx context.Context, arg sqldb.RankPersonalParams) (int64, error) {
-	return b.q.RankPersonal(ctx, RankPersonalParams(arg))
+func (b bridge) RankPersonalAll(ctx context.Context) (int64, error) {
+	return b.q.RankPersonalAll(ctx)
+}
+
+func (b bridge) RankPersonalSince(ctx context.Context, arg sqldb.RankPersonalSinceParams) (int64, error) {
+	return b.q.RankPersonalSince(ctx, RankPersonalSinceParams(arg))
+}
+
+func (b bridge) RecordDividendHolders(ctx context.Context, arg sqldb.RecordDividendHoldersParams) error {
+	return b.q.RecordDividendHolders(ctx, RecordDividendHoldersParams(arg))
+}
+
+func (b bridge) RecordTrade(ctx context.Context, arg sqldb.RecordTradeParams) (int64, error) {
+	return b.q.RecordTrade(ctx, RecordTradeParams(arg))
+}
+
+func (b bridge) ReleaseLease(ctx context.Context, arg sqldb.ReleaseLeaseParams) (int64, error) {
+	return b.q.ReleaseLease(ctx, ReleaseLeaseParams(arg))
 }
 
 func (b bridge) RemoveWatch(ctx context.Context, arg sqldb.RemoveWatchParams) (int64, error) {
 	return b.q.RemoveWatch(ctx, RemoveWatchParams(arg))
 }
 
+func (b bridge) RevokeSessionFamily(ctx context.Context, arg sqldb.RevokeSessionFamilyParams) (int64, error) {
+	return b.q.RevokeSessionFamily(ctx, RevokeSessionFamilyParams(arg))
+}
+
+func (b bridge) RevokeUserSessions(ctx context.Context, arg sqldb.RevokeUserSessionsParams) (int64, error) {
+	return b.q.RevokeUserSessions(ctx, RevokeUserSessionsParams(arg))
+}
+
+func (b bridge) RollStocks(ctx context.Context, updatedAt time.Time) (int64, error) {
+	return b.q.RollStocks(ctx, updatedAt)
+}
+
 func (b bridge) SaveAccount(ctx context.Context, arg sqldb.SaveAccountParams) (int64, error) {
 	return b.q.SaveAccount(ctx, SaveAccountParams(arg))
 }
 
+func (b bridge) SetDividendPaid(ctx context.Context, arg sqldb.SetDividendPaidParams) (int64, error) {
+	return b.q.SetDividendPaid(ctx, SetDividendPaidParams(arg))
+}
+
+func (b bridge) SetDividendRecorded(ctx context.Context, arg sqldb.SetDividendRecordedParams) (int64, error) {
+	return b.q.SetDividendRecorded(ctx, SetDividendRecordedParams(arg))
+}
+
+func (b bridge) SetHolderPaid(ctx context.Context, arg sqldb.SetHolderPaidParams) (int64, error) {
+	return b.q.SetHolderPaid(ctx, SetHolderPaidParams(arg))
+}
+
 func (b bridge) SetLeaderboardTime(ctx context.Context, arg sqldb.SetLeaderboardTimeParams) error {
 	return b.q.SetLeaderboardTime(ctx, SetLeaderboardTimeParams(arg))
+}
+
+func (b bridge) SetMarketDayClosed(ctx context.Context, arg sqldb.SetMarketDayClosedParams) (int64, error) {
+	return b.q.SetMarketDayClosed(ctx, SetMarketDayClosedParams(arg))
+}
+
+func (b bridge) SetMarketDayRolled(ctx context.Context, arg sqldb.SetMarketDayRolledParams) (int64, error) {
+	return b.q.SetMarketDayRolled(ctx, SetMarketDayRolledParams(arg))
 }
 
 func (b bridge) SetStockPrice(ctx context.Context, arg sqldb.SetStockPriceParams) (int64, error) {
@@ -344,6 +517,10 @@ func (b bridge) SetStockPrice(ctx context.Context, arg sqldb.SetStockPriceParams
 
 func (b bridge) SnapshotEquity(ctx context.Context, arg sqldb.SnapshotEquityParams) (int64, error) {
 	return b.q.SnapshotEquity(ctx, SnapshotEquityParams(arg))
+}
+
+func (b bridge) TakeLease(ctx context.Context, arg sqldb.TakeLeaseParams) (int64, error) {
+	return b.q.TakeLease(ctx, TakeLeaseParams(arg))
 }
 
 func (b bridge) UpdateOrder(ctx context.Context, arg sqldb.UpdateOrderParams) (int64, error) {
@@ -358,10 +535,26 @@ func (b bridge) UpdateUser(ctx context.Context, arg sqldb.UpdateUserParams) (int
 	return b.q.UpdateUser(ctx, UpdateUserParams(arg))
 }
 
+func (b bridge) UpsertDailyBar(ctx context.Context, arg sqldb.UpsertDailyBarParams) error {
+	return b.q.UpsertDailyBar(ctx, UpsertDailyBarParams(arg))
+}
+
+func (b bridge) UpsertDividend(ctx context.Context, arg sqldb.UpsertDividendParams) error {
+	return b.q.UpsertDividend(ctx, UpsertDividendParams(arg))
+}
+
 func (b bridge) UpsertHolding(ctx context.Context, arg sqldb.UpsertHoldingParams) error {
 	return b.q.UpsertHolding(ctx, UpsertHoldingParams(arg))
 }
 
 func (b bridge) UpsertStock(ctx context.Context, arg sqldb.UpsertStockParams) error {
 	return b.q.UpsertStock(ctx, UpsertStockParams(arg))
+}
+
+func (b bridge) UseSession(ctx context.Context, arg sqldb.UseSessionParams) (int64, error) {
+	return b.q.UseSession(ctx, UseSessionParams(arg))
+}
+
+func (b bridge) UseStreamTicket(ctx context.Context, arg sqldb.UseStreamTicketParams) (int64, error) {
+	return b.q.UseStreamTicket(ctx, UseStreamTicketParams(arg))
 }
