@@ -452,3 +452,5 @@ func benchIdleTick(ctx context.Context, env func(string) string, n, ticks int, o
 		(sum / time.Duration(ticks)).Round(time.Microsecond), lat[ticks/2].Round(time.Microsecond), lat[ticks*99/100].Round(time.Microsecond), lat[ticks-1].Round(time.Microsecond))
 	return nil
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -89,7 +89,7 @@ func testPartialFills(f *fixture) {
 		Quantity: 4, LimitPrice: decimal.NewNullDecimal(dec("68000")),
 	})
 	f.must(err)
-	_, err = svc.Market.Trade(f.ctx, domain.Trade{Code: fillCode, Price: dec("68000"), Volume: 1})
+	_, err = svc.Market.Trade(f.ctx, service.TradeInput{Code: fillCode, Price: dec("68000"), Volume: ptr(int64(1))})
 	f.must(err)
 	o = f.expectOrder(svc, users[2], day.Order.ID, domain.PartiallyFilled, 1, "68000")
 	o.ExpiresAt = time.Now().UTC().Add(-time.Second)
@@ -145,7 +145,7 @@ func testPartialFillRace(f *fixture) {
 	f.must(err)
 	user := f.serviceUsers(svc, "partial", 1)[0]
 	limit := dec("69000")
-	_, err = svc.Market.Trade(f.ctx, domain.Trade{Code: fillCode, Price: dec("70000"), Volume: 1})
+	_, err = svc.Market.Trade(f.ctx, service.TradeInput{Code: fillCode, Price: dec("70000"), Volume: ptr(int64(1))})
 	f.must(err)
 	outcomes := map[string]int{}
 	for round := range rounds {
@@ -174,7 +174,7 @@ func testPartialFillRace(f *fixture) {
 				if i == round%3 {
 					close(after)
 				}
-				if _, err := svc.Market.Trade(f.ctx, domain.Trade{Code: fillCode, Price: limit, Volume: 2}); err != nil {
+				if _, err := svc.Market.Trade(f.ctx, service.TradeInput{Code: fillCode, Price: limit, Volume: ptr(int64(2))}); err != nil {
 					tradeErr = err
 					return
 				}
@@ -213,3 +213,5 @@ func testPartialFillRace(f *fixture) {
 	f.Logf("partial fill vs cancel outcomes: %v", outcomes)
 	f.checkBooks(svc, []string{user})
 }
+
+func ptr[T any](v T) *T { return &v }
