@@ -48,7 +48,7 @@ type orderIDInput struct {
 
 type listOrdersInput struct {
 	AccountID string `query:"account_id" maxLength:"64" doc:"One of the caller's accounts (GET /accounts); the personal account when omitted."`
-	Status    string `query:"status" enum:"PENDING,FILLED,CANCELLED,EXPIRED,REJECTED"`
+	Status    string `query:"status" enum:"PENDING,PARTIALLY_FILLED,FILLED,CANCELLED,EXPIRED,REJECTED"`
 	StockCode string `query:"stock_code" maxLength:"16"`
 	Side      string `query:"side" enum:"BUY,SELL"`
 	Cursor    string `query:"cursor" maxLength:"128" doc:"next_cursor of the previous page, unchanged."`

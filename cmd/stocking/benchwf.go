@@ -45,6 +45,7 @@ func runBenchWorkflows(ctx context.Context, args []string, getenv func(string) s
 	fs := flag.NewFlagSet("bench-workflows", flag.ContinueOnError)
 	orders := fs.Int("orders", 10000, "(a) resting limit orders crossed by one tick")
 	qty := fs.Int64("qty", 2, "(a) shares in each resting order")
+	noWorkflows := fs.Bool("no-workflows", false, "(a) without Temporal: time the fills in the database alone")
 	users := fs.Int("users", 100, "(a) users the orders are spread over")
 	ceiling := fs.Int("ceiling", 2000, "(b) signal → activity → complete workflows")
 	idle := fs.Int("idle-orders", 100000, "(c) resting orders a tick does not cross")
@@ -99,6 +100,19 @@ func runBenchWorkflows(ctx context.Context, args []string, getenv func(string) s
 		return getenv(k)
 	}
 
+	if *noWorkflows && strings.ContainsRune(*only, 'a') {
+		base := env
+		dbEnv := func(k string) string {
+			if k == "TEMPORAL_ADDRESS" {
+				return "off"
+			}
+			return base(k)
+		}
+		if err := benchFills(ctx, dbEnv, *orders, *qty, *users, out); err != nil {
+			return fmt.Errorf("(a): %w", err)
+		}
+		*only = strings.ReplaceAll(*only, "a", "")
+	}
 	if strings.ContainsRune(*only, 'a') || strings.ContainsRune(*only, 'b') {
 		addr := *temporalAddr
 		if addr == "" {
@@ -200,7 +214,8 @@ func countWorkflows(ctx context.Context, c client.Client, ns, query string) (int
 }
 
 func benchFills(ctx context.Context, env func(string) string, n int, qty int64, nUsers int, out io.Writer) error {
-	m, err := openBenchMain(ctx, env, Options{Migrate: true, Seed: true, Worker: true, Relay: true})
+	withWorkflows := env("TEMPORAL_ADDRESS") != "off"
+	m, err := openBenchMain(ctx, env, Options{Migrate: true, Seed: true, Worker: withWorkflows, Relay: withWorkflows})
 	if err != nil {
 		return err
 	}
@@ -222,7 +237,7 @@ func benchFills(ctx context.Context, env func(string) string, n int, qty int64, 
 	placed := time.Since(start)
 	ns := m.Config.TemporalNamespace
 	running := fmt.Sprintf("WorkflowType='%s' AND ExecutionStatus='Running'", workflows.OrderWorkflowName)
-	for {
+	for withWorkflows {
 		size, err := m.Store.OutboxSize(ctx)
 		if err != nil {
 			return err
@@ -240,8 +255,12 @@ func benchFills(ctx context.Context, env func(string) string, n int, qty int64, 
 		time.Sleep(200 * time.Millisecond)
 	}
 	started := time.Since(start)
-	fmt.Fprintf(out, "    placed in %s (%.0f orders/s); all %d workflows running after %s (%.0f starts/s)\n",
-		placed.Round(time.Millisecond), float64(n)/placed.Seconds(), n, started.Round(time.Millisecond), float64(n)/started.Seconds())
+	if withWorkflows {
+		fmt.Fprintf(out, "    placed in %s (%.0f orders/s); all %d workflows running after %s (%.0f starts/s)\n",
+			placed.Round(time.Millisecond), float64(n)/placed.Seconds(), n, started.Round(time.Millisecond), float64(n)/started.Seconds())
+	} else {
+		fmt.Fprintf(out, "    placed in %s (%.0f orders/s), no workflows\n", placed.Round(time.Millisecond), float64(n)/placed.Seconds())
+	}
 
 	// A first trade opens the session, so that the measured one fills at
 	// the orders' limits, as a trade in the middle of the day does.
@@ -264,6 +283,9 @@ func benchFills(ctx context.Context, env func(string) string, n int, qty int64, 
 	}
 	fmt.Fprintf(out, "    a trade of %d shares filled %d orders in the database in %s: %.0f fills/s\n", volume, filled, fillTime.Round(time.Millisecond), float64(filled)/fillTime.Seconds())
 	stillOpen := int64(len(open))
+	if !withWorkflows {
+		return benchAudit(ctx, svc, out)
+	}
 	for {
 		c, err := countWorkflows(ctx, m.Temporal, ns, running)
 		if err != nil {
@@ -287,6 +309,11 @@ func benchFills(ctx context.Context, env func(string) string, n int, qty int64, 
 		return err
 	}
 	fmt.Fprintf(out, "    every filled order's workflow closed and every fill signalled %s after the trade (%d completed, %.0f fills/s end to end)\n", closed.Round(time.Millisecond), done, float64(n)/closed.Seconds())
+	return benchAudit(ctx, svc, out)
+}
+
+// benchAudit runs the audit and fails on any violation.
+func benchAudit(ctx context.Context, svc *service.Service, out io.Writer) error {
 	rep, err := svc.Audit.Run(ctx)
 	if err != nil {
 		return err
@@ -425,3 +452,5 @@ func benchIdleTick(ctx context.Context, env func(string) string, n, ticks int, o
 		(sum / time.Duration(ticks)).Round(time.Microsecond), lat[ticks/2].Round(time.Microsecond), lat[ticks*99/100].Round(time.Microsecond), lat[ticks-1].Round(time.Microsecond))
 	return nil
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -1,9 +1,15 @@
 package servicetest
 
 import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
 	"github.com/shopspring/decimal"
 
 	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
 	"github.com/stocking-kr/stocking/service"
 )
 
@@ -76,6 +82,30 @@ func testPartialFills(f *fixture) {
 	if h.Quantity != 2 {
 		f.Errorf("holding after the cancel = %d shares, want 2", h.Quantity)
 	}
+
+	// An expiry of a partially filled order keeps its execution too.
+	day, err := svc.Orders.Place(f.ctx, service.Personal(users[2]), domain.OrderRequest{
+		StockCode: fillCode, Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: domain.Day,
+		Quantity: 4, LimitPrice: decimal.NewNullDecimal(dec("68000")),
+	})
+	f.must(err)
+	_, err = svc.Market.Trade(f.ctx, service.TradeInput{Code: fillCode, Price: dec("68000"), Volume: ptr(int64(1))})
+	f.must(err)
+	o = f.expectOrder(svc, users[2], day.Order.ID, domain.PartiallyFilled, 1, "68000")
+	o.ExpiresAt = time.Now().UTC().Add(-time.Second)
+	f.must(f.s.WithinTx(f.ctx, func(ctx context.Context, tx ports.Tx) error {
+		_, err := tx.UpdateOrder(ctx, o, domain.PartiallyFilled)
+		return err
+	}))
+	n, err = svc.Orders.ExpireDue(f.ctx)
+	f.must(err)
+	if n != 1 {
+		f.Errorf("ExpireDue expired %d orders, want 1", n)
+	}
+	o = f.expectOrder(svc, users[2], day.Order.ID, domain.Expired, 1, "68000")
+	if !o.ReservedAmount.IsZero() {
+		f.Errorf("expired order still reserves %s", o.ReservedAmount)
+	}
 	f.checkBooks(svc, users)
 }
 
@@ -100,3 +130,88 @@ func (f *fixture) expectOrder(svc *service.Service, user, id string, status doma
 	}
 	return o
 }
+
+// testPartialFillRace races trades that fill a resting order in parts
+// against its cancel, many times over: the order ends either FILLED or
+// CANCELLED with whatever filled before the cancel, its executions add up
+// to its filled quantity, and the books stay balanced.
+func testPartialFillRace(f *fixture) {
+	const rounds = 20
+	svc := f.newService()
+	_, err := svc.Market.Upsert(f.ctx, service.StockInput{
+		Code: fillCode, Name: "종목" + fillCode, NameEn: "Stock " + fillCode, Market: "KOSPI",
+		Price: decimal.NewNullDecimal(decimal.NewFromInt(workloadBase)),
+	})
+	f.must(err)
+	user := f.serviceUsers(svc, "partial", 1)[0]
+	limit := dec("69000")
+	_, err = svc.Market.Trade(f.ctx, service.TradeInput{Code: fillCode, Price: dec("70000"), Volume: ptr(int64(1))})
+	f.must(err)
+	outcomes := map[string]int{}
+	for round := range rounds {
+		placed, err := svc.Orders.Place(f.ctx, service.Personal(user), domain.OrderRequest{
+			StockCode: fillCode, Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: domain.GTC,
+			Quantity: 6, LimitPrice: decimal.NewNullDecimal(limit),
+		})
+		f.must(err)
+		id := placed.Order.ID
+		var tradeErr, cancelErr error
+		var cancelled bool
+		// The cancel sets off after 0, 1 or 2 of the three trades, so it
+		// races a different fill each round.
+		start, after := make(chan struct{}), make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			<-start
+			defer func() {
+				select {
+				case <-after:
+				default:
+					close(after)
+				}
+			}()
+			for i := range 3 {
+				if i == round%3 {
+					close(after)
+				}
+				if _, err := svc.Market.Trade(f.ctx, service.TradeInput{Code: fillCode, Price: limit, Volume: ptr(int64(2))}); err != nil {
+					tradeErr = err
+					return
+				}
+			}
+		})
+		wg.Go(func() {
+			<-after
+			_, cancelErr = svc.Orders.Cancel(f.ctx, user, id)
+			cancelled = cancelErr == nil
+			if domain.IsCode(cancelErr, domain.CodeConflict) {
+				cancelErr = nil // the last fill won
+			}
+		})
+		close(start)
+		wg.Wait()
+		if tradeErr != nil || cancelErr != nil {
+			f.Fatalf("round %d: trade error %v, cancel error %v", round, tradeErr, cancelErr)
+		}
+		o, err := svc.Orders.Get(f.ctx, user, id)
+		f.must(err)
+		var sum int64
+		for _, e := range o.Executions {
+			sum += e.Quantity
+		}
+		switch {
+		case cancelled && o.Status == domain.Cancelled && o.FilledQuantity < 6 && o.FilledQuantity%2 == 0:
+		case !cancelled && o.Status == domain.Filled && o.FilledQuantity == 6:
+		default:
+			f.Fatalf("round %d: cancel won = %v, order %s with %d of 6 filled", round, cancelled, o.Status, o.FilledQuantity)
+		}
+		if sum != o.FilledQuantity || !o.ReservedAmount.IsZero() {
+			f.Fatalf("round %d: %d filled, executions for %d, %s still reserved", round, o.FilledQuantity, sum, o.ReservedAmount)
+		}
+		outcomes[fmt.Sprintf("%s/%d", o.Status, o.FilledQuantity)]++
+	}
+	f.Logf("partial fill vs cancel outcomes: %v", outcomes)
+	f.checkBooks(svc, []string{user})
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"PaymentFulfilOnce", testPaymentFulfilOnce},
 		{"RelaysShareTheOutbox", testRelaysShareTheOutbox},
 		{"PartialFills", testPartialFills},
+		{"PartialFillRace", testPartialFillRace},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(&fixture{T: t, s: newStore(t), ctx: t.Context()})
