@@ -70,6 +70,7 @@ type Reader interface {
 	SessionReader
 	ChangeReader
 
+	BookReader
 	// GetUser returns domain.ErrNotFound for an unknown id.
 	GetUser(ctx context.Context, id string) (domain.User, error)
 	// GetUserByEmail matches the e-mail exactly (callers lower-case it).
@@ -110,16 +111,15 @@ type Reader interface {
 	// ListAccountExecutions pages through an account's executions in id
 	// order.
 	ListAccountExecutions(ctx context.Context, accountID, after string, limit int) ([]domain.Execution, error)
-	// ListCrossingOrders returns up to limit PENDING limit orders on code
-	// that a trade at price fills: buys with a limit at or above it, sells
-	// with a limit at or below it, oldest first. It must use an index so
-	// that its cost grows with the orders returned, not with all resting
-	// orders.
+	// ListCrossingOrders returns up to limit open orders of code's limit
+	// book that a trade at price reaches: the buys first, then the sells,
+	// each in the order of ListBookOrders.
 	ListCrossingOrders(ctx context.Context, code string, price decimal.Decimal, limit int) ([]domain.Order, error)
-	// ListExpiringOrders returns up to limit PENDING orders whose expiry is
-	// at or before t.
+	// ListExpiringOrders returns up to limit open orders (PENDING or
+	// PARTIALLY_FILLED) whose expiry is at or before t.
 	ListExpiringOrders(ctx context.Context, t time.Time, limit int) ([]domain.Order, error)
-	// ListOpenOrders returns an account's open orders.
+	// ListOpenOrders returns an account's open orders, partially filled
+	// ones included.
 	ListOpenOrders(ctx context.Context, accountID string) ([]domain.Order, error)
 
 	ListLedger(ctx context.Context, f LedgerFilter) ([]domain.LedgerEntry, error)

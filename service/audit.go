@@ -153,7 +153,7 @@ func (s *Auditor) Account(ctx context.Context, accountID string) ([]Violation, e
 	var resetAt time.Time
 	for i, l := range ledger {
 		switch l.Type {
-		case domain.TxDeposit, domain.TxWithdraw, domain.TxBuy, domain.TxSell:
+		case domain.TxDeposit, domain.TxWithdraw, domain.TxBuy, domain.TxSell, domain.TxDividend, domain.TxTax:
 		case domain.TxReset:
 			resetAt = l.CreatedAt
 		default:
@@ -271,6 +271,10 @@ func ledgerDelta(l domain.LedgerEntry) decimal.Decimal {
 		return l.Amount.Add(l.Commission).Neg()
 	case domain.TxSell:
 		return l.Amount.Sub(l.Commission).Sub(l.Tax)
+	case domain.TxDividend:
+		return l.Amount
+	case domain.TxTax:
+		return l.Amount.Neg()
 	}
 	return decimal.Zero
 }

@@ -84,9 +84,3 @@ func (s *Market) MarkClosed(ctx context.Context, date string) error {
 		return tx.MarkClosed(ctx, date, s.clock.Now().UTC())
 	})
 }
-
-// PayDividends records the holders of the dividends whose record date is
-// date, and pays the dividends due by date; it reports the payments made.
-func (s *Market) PayDividends(ctx context.Context, date string) (int, error) {
-	return 0, nil
-}

@@ -159,19 +159,9 @@ func (a *Activities) WriteDailyBars(ctx context.Context, date string) (int, erro
 	return n, ToTemporal(err)
 }
 
-// equitySnapshots is the accounts' end-of-day snapshot, where the
-// service has one.
-type equitySnapshots interface {
-	SnapshotEquity(ctx context.Context, date string) (int64, error)
-}
-
 // SnapshotEquity records every account's end-of-day equity.
 func (a *Activities) SnapshotEquity(ctx context.Context, date string) (int, error) {
-	sn, ok := any(a.Service.Accounts).(equitySnapshots)
-	if !ok {
-		return 0, nil
-	}
-	n, err := sn.SnapshotEquity(ctx, date)
+	n, err := a.Service.Accounts.SnapshotEquity(ctx, date)
 	return int(n), ToTemporal(err)
 }
 

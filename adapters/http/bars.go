@@ -29,7 +29,7 @@ type Bar struct {
 }
 
 type barsOutput struct {
-	Body Envelope[[]Bar]
+	Body Page[Bar]
 }
 
 // parseInstant reads a time bound: RFC 3339, or a date meaning Seoul
@@ -70,6 +70,6 @@ func (s *server) registerBars(api huma.API) {
 		for i, b := range bars {
 			out[i] = Bar{Time: utc(b.Start), Open: money(b.Open), High: money(b.High), Low: money(b.Low), Close: money(b.Close), Volume: b.Volume}
 		}
-		return &barsOutput{Body: Envelope[[]Bar]{out}}, nil
+		return &barsOutput{Body: Page[Bar]{Data: out}}, nil
 	})
 }

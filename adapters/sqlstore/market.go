@@ -120,3 +120,91 @@ func (t *tx) UpsertDailyBars(ctx context.Context, bars []domain.Bar) error {
 	}
 	return nil
 }
+
+// GetLease returns a feed lease.
+func (r reader) GetLease(ctx context.Context, name string) (ports.Lease, error) {
+	return get(r, ctx, "get lease", sqldb.Queries.GetLease, name, func(l sqldb.FeedLease) ports.Lease {
+		return ports.Lease{Name: l.Name, Owner: l.Owner, ExpiresAt: l.ExpiresAt}
+	})
+}
+
+// TakeLease renews or takes over a lease, or creates it.
+func (t *tx) TakeLease(ctx context.Context, name, owner string, now, expires time.Time) (bool, error) {
+	n, err := exec(t, ctx, "take lease", Counted, sqldb.Queries.TakeLease,
+		sqldb.TakeLeaseParams{Owner: owner, ExpiresAt: expires.UTC(), Name: name, Now: now.UTC()})
+	if err != nil || n == 1 {
+		return n == 1, err
+	}
+	if _, err := t.GetLease(ctx, name); !domain.IsCode(err, domain.CodeNotFound) {
+		return false, err
+	}
+	return true, blind(t, ctx, "take lease", sqldb.Queries.InsertLease,
+		sqldb.InsertLeaseParams{Name: name, Owner: owner, ExpiresAt: expires.UTC()})
+}
+
+// ReleaseLease deletes owner's lease.
+func (t *tx) ReleaseLease(ctx context.Context, name, owner string) error {
+	_, err := exec(t, ctx, "release lease", Counted, sqldb.Queries.ReleaseLease,
+		sqldb.ReleaseLeaseParams{Name: name, Owner: owner})
+	return err
+}
+
+func dividend(r sqldb.Dividend) domain.Dividend {
+	return domain.Dividend{
+		ID: r.ID, StockCode: r.StockCode, RecordDate: r.RecordDate, PayDate: r.PayDate, PerShare: r.PerShare,
+		RecordedAt: timeOf(r.RecordedAt), PaidAt: timeOf(r.PaidAt), CreatedAt: r.CreatedAt,
+	}
+}
+
+// ListDividendsToRecord returns the dividends whose holders are due to be
+// kept.
+func (r reader) ListDividendsToRecord(ctx context.Context, day string) ([]domain.Dividend, error) {
+	return list(r, ctx, "list dividends to record", sqldb.Queries.ListDividendsToRecord, day, dividend)
+}
+
+// ListDividendsDue returns the dividends due to be paid.
+func (r reader) ListDividendsDue(ctx context.Context, day string) ([]domain.Dividend, error) {
+	return list(r, ctx, "list dividends due", sqldb.Queries.ListDividendsDue, day, dividend)
+}
+
+// ListUnpaidHolders returns a dividend's unpaid holders.
+func (r reader) ListUnpaidHolders(ctx context.Context, dividendID string, n int) ([]domain.DividendHolder, error) {
+	return list(r, ctx, "list unpaid holders", sqldb.Queries.ListUnpaidHolders,
+		sqldb.ListUnpaidHoldersParams{DividendID: dividendID, Limit: limit(n)},
+		func(h sqldb.DividendHolder) domain.DividendHolder {
+			return domain.DividendHolder{DividendID: h.DividendID, AccountID: h.AccountID, Quantity: h.Quantity}
+		})
+}
+
+// UpsertDividend adds or restates a dividend.
+func (t *tx) UpsertDividend(ctx context.Context, d domain.Dividend) error {
+	return blind(t, ctx, "upsert dividend", sqldb.Queries.UpsertDividend, sqldb.UpsertDividendParams{
+		ID: d.ID, StockCode: d.StockCode, RecordDate: d.RecordDate, PayDate: d.PayDate,
+		PerShare: d.PerShare, CreatedAt: orNow(d.CreatedAt),
+	})
+}
+
+// RecordDividendHolders keeps the holders of record once.
+func (t *tx) RecordDividendHolders(ctx context.Context, d domain.Dividend, at time.Time) (bool, error) {
+	n, err := exec(t, ctx, "record dividend holders", Counted, sqldb.Queries.SetDividendRecorded,
+		sqldb.SetDividendRecordedParams{RecordedAt: nullTime(orNow(at)), ID: d.ID})
+	if err != nil || n == 0 {
+		return false, err
+	}
+	return true, blind(t, ctx, "record dividend holders", sqldb.Queries.RecordDividendHolders,
+		sqldb.RecordDividendHoldersParams{DividendID: d.ID, StockCode: d.StockCode})
+}
+
+// SetHolderPaid marks a holder paid once.
+func (t *tx) SetHolderPaid(ctx context.Context, dividendID, accountID string, at time.Time) (bool, error) {
+	n, err := exec(t, ctx, "set holder paid", Counted, sqldb.Queries.SetHolderPaid,
+		sqldb.SetHolderPaidParams{PaidAt: nullTime(orNow(at)), DividendID: dividendID, AccountID: accountID})
+	return n == 1, err
+}
+
+// SetDividendPaid marks a dividend paid.
+func (t *tx) SetDividendPaid(ctx context.Context, id string, at time.Time) error {
+	_, err := exec(t, ctx, "set dividend paid", Counted, sqldb.Queries.SetDividendPaid,
+		sqldb.SetDividendPaidParams{PaidAt: nullTime(orNow(at)), ID: id})
+	return err
+}

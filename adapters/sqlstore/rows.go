@@ -217,6 +217,9 @@ func order(r sqldb.Order) domain.Order {
 		Tax:              r.Tax,
 		ExpiresAt:        timeOf(r.ExpiresAt),
 		Reason:           r.Reason,
+		StopPrice:        r.StopPrice,
+		TriggeredAt:      timeOf(r.TriggeredAt),
+		PriorityAt:       orTime(timeOf(r.PriorityAt), r.CreatedAt),
 		CreatedAt:        r.CreatedAt,
 		UpdatedAt:        r.UpdatedAt,
 	}

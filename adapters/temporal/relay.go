@@ -64,20 +64,24 @@ func (r *delivery) deliver(ctx context.Context, m ports.OutboxMessage) error {
 		in := orderInput(ev)
 		_, err := r.client.ExecuteWorkflow(ctx, StartOptions(workflows.OrderWorkflowID(in.OrderID), r.taskQueue), workflows.OrderWorkflowName, in)
 		return alreadyDone(err)
-	case service.OutboxOrderClosed:
+	case service.OutboxOrderClosed, service.OutboxOrderFilled:
 		var ev service.OrderEvent
 		if err := json.Unmarshal(m.Payload, &ev); err != nil {
 			return r.poison(m, err)
 		}
 		in := orderInput(ev)
+		signal := workflows.SignalOrderClosed
+		if m.Kind == service.OutboxOrderFilled {
+			signal = workflows.SignalOrderFilled
+		}
 		// Usually the workflow is running and a plain signal is the
 		// cheapest delivery. When it is not there (the fill beat the
-		// start), signal-with-start creates it already knowing it is done.
+		// start), signal-with-start creates it already knowing the news.
 		opts := StartOptions(workflows.OrderWorkflowID(in.OrderID), r.taskQueue)
-		err := r.client.SignalWorkflow(ctx, opts.ID, "", workflows.SignalOrderClosed, in)
+		err := r.client.SignalWorkflow(ctx, opts.ID, "", signal, in)
 		var nf *serviceerror.NotFound
 		if errors.As(err, &nf) {
-			_, err = r.client.SignalWithStartWorkflow(ctx, opts.ID, workflows.SignalOrderClosed, in, opts, workflows.OrderWorkflowName, in)
+			_, err = r.client.SignalWithStartWorkflow(ctx, opts.ID, signal, in, opts, workflows.OrderWorkflowName, in)
 		}
 		return alreadyDone(err)
 	case service.OutboxContestStart:
@@ -106,6 +110,7 @@ func orderInput(ev service.OrderEvent) workflows.OrderInput {
 	return workflows.OrderInput{
 		OrderID: ev.OrderID, UserID: ev.UserID, StockCode: ev.StockCode, Side: string(ev.Side),
 		TimeInForce: string(ev.TimeInForce), ExpiresAt: ev.ExpiresAt, Status: string(ev.Status),
+		FilledQuantity: ev.FilledQuantity,
 	}
 }
 

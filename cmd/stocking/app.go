@@ -200,6 +200,7 @@ func (m *Main) Open(ctx context.Context) error {
 		InitialCash: m.Config.InitialCash, Fees: m.Config.Fees, Calendar: cal,
 		OrderWorkflows: m.Temporal != nil, Payments: m.Config.PaymentConfig(),
 		FreeDepositDailyLimit: m.Config.FreeDepositDailyLimit, RiskFreeRate: m.Config.RiskFreeRate,
+		FillParticipation: m.Config.FillParticipation, MarketDepth: m.Config.MarketDepth,
 	})
 	if err != nil {
 		return err
@@ -287,6 +288,7 @@ func (m *Main) Run(ctx context.Context) error {
 		if m.Temporal != nil {
 			checks["temporal"] = (&temporaladapter.Engine{Client: m.Temporal}).Ready
 		}
+		shutdown := make(chan struct{})
 		var access *slog.Logger
 		if m.Config.AccessLog {
 			access = m.Logger
@@ -295,6 +297,7 @@ func (m *Main) Run(ctx context.Context) error {
 			Service: m.Service, Logger: m.Logger, Registry: m.Registry, Version: version, Checks: checks,
 			AccessLog: access, ClientIPHeader: m.Config.ClientIPHeader, AuthLimits: &m.Config.AuthLimits,
 			MetricsElsewhere:   m.Config.MetricsAddress != "",
+			Shutdown:           shutdown,
 			Mount:              m.mountPayments,
 			CORSAllowedOrigins: m.Config.CORSAllowedOrigins,
 			// The web app opens the fake PortOne's page by path, so that it
@@ -309,6 +312,7 @@ func (m *Main) Run(ctx context.Context) error {
 			Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 			WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
 		}
+		m.server.RegisterOnShutdown(func() { close(shutdown) })
 		m.goRun("http", func(context.Context) error {
 			if err := m.server.Serve(m.ln); !errors.Is(err, http.ErrServerClosed) {
 				return err
@@ -321,7 +325,14 @@ func (m *Main) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		m.goRun("feed", func(ctx context.Context) error { return f.Run(ctx, m.Service.Market) }, bg)
+		// Of all the feed processes on one database, the lease holder
+		// drives the listings; the others stand by to take over.
+		owner := feedOwner()
+		m.goRun("feed", func(ctx context.Context) error {
+			return m.Service.Market.RunLeased(ctx, feedLease, owner, m.Config.FeedLeaseTTL, func(ctx context.Context) error {
+				return f.Run(ctx, m.Service.Market)
+			})
+		}, bg)
 	}
 	if m.Temporal == nil && (m.Options.API || m.Options.Feed) {
 		// Without workflows nothing else expires DAY orders.

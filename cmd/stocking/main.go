@@ -46,6 +46,8 @@ Commands:
   user promote EMAIL    make a user an admin
   bench [flags]         load-test a running server with market orders
   drill load|check      the load and the verdict of scripts/drill-multiprocess.sh
+  bench-stream [flags]  measure the event stream: memory per idle stream and
+                        how fast a trade reaches 10,000 streams
   bench-workflows       measure the order lifecycle on an in-process
                         Temporal server: fills, workflow closes, idle ticks
   bench-rankings        measure snapshots, the leaderboard refresh of
@@ -115,6 +117,8 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return runDrill(ctx, args, out, getenv)
 	case "tcpproxy":
 		return runTCPProxy(ctx, args, out)
+	case "bench-stream":
+		return runBenchStream(ctx, args, out, getenv)
 	case "bench-workflows":
 		return runBenchWorkflows(ctx, args, getenv, out)
 	case "bench-rankings":
@@ -225,12 +229,27 @@ func runFeed(ctx context.Context, getenv func(string) string, args []string) err
 	if err != nil {
 		return err
 	}
-	return f.Run(ctx, m.Service.Market)
+	// Any number of feed processes may run on one database: the holder
+	// of the lease drives the listings, the others stand by.
+	return m.Service.Market.RunLeased(ctx, feedLease, feedOwner(), m.Config.FeedLeaseTTL, func(ctx context.Context) error {
+		return f.Run(ctx, m.Service.Market)
+	})
 }
 
 func runDB(ctx context.Context, getenv func(string) string, args []string, out io.Writer) error {
+	if len(args) == 2 && strings.HasPrefix(args[0], "import-") {
+		switch args[0] {
+		case "import-listings", "import-bars", "import-dividends":
+			m, err := openOnly(ctx, getenv, Options{})
+			if err != nil {
+				return err
+			}
+			defer m.Close()
+			return runImport(ctx, m, args[0], args[1], out)
+		}
+	}
 	if len(args) != 1 {
-		return errors.New("usage: stocking db migrate|seed|status")
+		return errors.New("usage: stocking db migrate|seed|status|import-listings FILE.csv|import-bars FILE.csv|import-dividends FILE.csv")
 	}
 	switch args[0] {
 	case "migrate":

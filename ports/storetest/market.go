@@ -86,3 +86,47 @@ func testTrades(f *fixture) {
 		f.Fatalf("a date never rolled: %v", err)
 	}
 }
+
+// testLeases: a lease goes to its first taker, is renewed by its holder,
+// refused to others until it expires, then taken over.
+func testLeases(f *fixture) {
+	now := f.tick()
+	take := func(owner string, at time.Time) bool {
+		var ok bool
+		err := f.txErr(func(tx ports.Tx) error {
+			var err error
+			ok, err = tx.TakeLease(f.ctx, "feed", owner, at, at.Add(10*time.Second))
+			return err
+		})
+		if domain.IsCode(err, domain.CodeConflict) {
+			return false
+		}
+		if err != nil {
+			f.Fatal(err)
+		}
+		return ok
+	}
+	if _, err := f.s.GetLease(f.ctx, "feed"); !domain.IsCode(err, domain.CodeNotFound) {
+		f.Fatalf("no lease yet: %v", err)
+	}
+	if !take("a", now) || take("b", now.Add(time.Second)) || !take("a", now.Add(5*time.Second)) {
+		f.Fatal("first taker, then renewal by the holder only")
+	}
+	if take("b", now.Add(14*time.Second)) {
+		f.Fatal("the renewed lease runs until 15 s")
+	}
+	if !take("b", now.Add(16*time.Second)) {
+		f.Fatal("an expired lease is taken over")
+	}
+	if l, err := f.s.GetLease(f.ctx, "feed"); err != nil || l.Owner != "b" || !l.ExpiresAt.Equal(now.Add(26*time.Second)) {
+		f.Fatalf("lease: %+v, %v", l, err)
+	}
+	f.tx(func(tx ports.Tx) error { return tx.ReleaseLease(f.ctx, "feed", "a") })
+	if _, err := f.s.GetLease(f.ctx, "feed"); err != nil {
+		f.Fatal("only the holder releases")
+	}
+	f.tx(func(tx ports.Tx) error { return tx.ReleaseLease(f.ctx, "feed", "b") })
+	if !take("c", now.Add(17*time.Second)) {
+		f.Fatal("a released lease is free")
+	}
+}

@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"Stocks", testStocks},
 		{"Prices", testPrices},
 		{"Trades", testTrades},
+		{"Leases", testLeases},
 		{"Holdings", testHoldings},
 		{"Orders", testOrders},
 		{"ClientOrderID", testClientOrderID},
@@ -47,6 +48,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"ListOrders", testListOrders},
 		{"Executions", testExecutions},
 		{"CrossingOrders", testCrossingOrders},
+		{"Book", testBook},
 		{"ExpiringOrders", testExpiringOrders},
 		{"OpenOrders", testOpenOrders},
 		{"Ledger", testLedger},
@@ -192,6 +194,7 @@ func (f *fixture) limitOrder(u domain.User, code string, side domain.Side, price
 		Commission:     decimal.Zero,
 		Tax:            decimal.Zero,
 		ExpiresAt:      now.Add(6 * time.Hour),
+		PriorityAt:     now,
 		CreatedAt:      now,
 		UpdatedAt:      now,
 	}
@@ -218,6 +221,7 @@ func (f *fixture) marketOrder(u domain.User, code string, side domain.Side, pric
 		ReservedAmount:   decimal.Zero,
 		Commission:       dec("15"),
 		Tax:              decimal.Zero,
+		PriorityAt:       now,
 		CreatedAt:        now,
 		UpdatedAt:        now,
 	}

@@ -100,6 +100,14 @@ type ListAccountExecutionsParams struct {
 	Limit     int64
 }
 
+type ListBookOrdersParams struct {
+	StockCode string
+	Book      sql.NullString
+	Side      string
+	MaxKey    sql.NullInt64
+	Limit     int64
+}
+
 type DeleteHoldingParams struct {
 	AccountID string
 	StockCode string
@@ -182,6 +190,12 @@ type ListLedgerParams struct {
 	Limit     int64
 }
 
+type InsertLeaseParams struct {
+	Name      string
+	Owner     string
+	ExpiresAt time.Time
+}
+
 type InsertMarketDayParams struct {
 	Day      string
 	RolledAt time.Time
@@ -219,6 +233,16 @@ type ListTradesRow struct {
 	Ask        decimal.NullDecimal
 }
 
+type ListUnpaidHoldersParams struct {
+	DividendID string
+	Limit      int64
+}
+
+type RecordDividendHoldersParams struct {
+	DividendID string
+	StockCode  string
+}
+
 type RecordTradeParams struct {
 	Price     decimal.Decimal
 	Bid       decimal.NullDecimal
@@ -226,6 +250,27 @@ type RecordTradeParams struct {
 	Volume    int64
 	UpdatedAt time.Time
 	Code      string
+}
+
+type ReleaseLeaseParams struct {
+	Name  string
+	Owner string
+}
+
+type SetDividendPaidParams struct {
+	PaidAt sql.NullTime
+	ID     string
+}
+
+type SetDividendRecordedParams struct {
+	RecordedAt sql.NullTime
+	ID         string
+}
+
+type SetHolderPaidParams struct {
+	PaidAt     sql.NullTime
+	DividendID string
+	AccountID  string
 }
 
 type SetMarketDayClosedParams struct {
@@ -238,6 +283,13 @@ type SetMarketDayRolledParams struct {
 	Day      string
 }
 
+type TakeLeaseParams struct {
+	Owner     string
+	ExpiresAt time.Time
+	Name      string
+	Now       time.Time
+}
+
 type UpsertDailyBarParams struct {
 	StockCode string
 	Day       string
@@ -246,6 +298,15 @@ type UpsertDailyBarParams struct {
 	Low       decimal.Decimal
 	Close     decimal.Decimal
 	Volume    int64
+}
+
+type UpsertDividendParams struct {
+	ID         string
+	StockCode  string
+	RecordDate string
+	PayDate    string
+	PerShare   decimal.Decimal
+	CreatedAt  time.Time
 }
 
 type Account struct {
@@ -293,6 +354,24 @@ type DailyBar struct {
 	Volume    int64
 }
 
+type Dividend struct {
+	ID         string
+	StockCode  string
+	RecordDate string
+	PayDate    string
+	PerShare   decimal.Decimal
+	RecordedAt sql.NullTime
+	PaidAt     sql.NullTime
+	CreatedAt  time.Time
+}
+
+type DividendHolder struct {
+	DividendID string
+	AccountID  string
+	Quantity   int64
+	PaidAt     sql.NullTime
+}
+
 type EquitySnapshot struct {
 	AccountID     string
 	SnapDate      string
@@ -319,6 +398,12 @@ type Execution struct {
 	RealizedPnl decimal.Decimal
 	ExecutedAt  time.Time
 	AccountID   string
+}
+
+type FeedLease struct {
+	Name      string
+	Owner     string
+	ExpiresAt time.Time
 }
 
 type Holding struct {
@@ -397,6 +482,11 @@ type Order struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	AccountID        string
+	StopPrice        decimal.NullDecimal
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 }
 
 type Outbox struct {
@@ -494,17 +584,16 @@ type CreateOrderParams struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	AccountID        string
+	StopPrice        decimal.NullDecimal
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 }
 
 type GetOrderByClientIDParams struct {
 	UserID        string
 	ClientOrderID sql.NullString
-}
-
-type ListCrossingOrdersParams struct {
-	StockCode string
-	PriceKey  sql.NullInt64
-	Limit     int64
 }
 
 type ListExpiringOrdersParams struct {
@@ -523,6 +612,13 @@ type ListOrdersParams struct {
 
 type UpdateOrderParams struct {
 	Status           string
+	Quantity         int64
+	LimitPrice       decimal.NullDecimal
+	PriceKey         sql.NullInt64
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 	FilledQuantity   int64
 	AverageFillPrice decimal.NullDecimal
 	ReservedAmount   decimal.Decimal
@@ -773,6 +869,7 @@ type Queries interface {
 	GetContest(ctx context.Context, id string) (Contest, error)
 	GetHolding(ctx context.Context, arg GetHoldingParams) (Holding, error)
 	GetLeaderboard(ctx context.Context, arg GetLeaderboardParams) (Leaderboard, error)
+	GetLease(ctx context.Context, name string) (FeedLease, error)
 	GetMarketDay(ctx context.Context, day string) (MarketDay, error)
 	GetOrder(ctx context.Context, id string) (Order, error)
 	GetOrderByClientID(ctx context.Context, arg GetOrderByClientIDParams) (Order, error)
@@ -781,6 +878,7 @@ type Queries interface {
 	GetStock(ctx context.Context, code string) (Stock, error)
 	GetUser(ctx context.Context, id string) (User, error)
 	GetUserByEmail(ctx context.Context, email string) (User, error)
+	InsertLease(ctx context.Context, arg InsertLeaseParams) error
 	InsertMarketDay(ctx context.Context, arg InsertMarketDayParams) error
 	InsertPrice(ctx context.Context, arg InsertPriceParams) error
 	InsertTrade(ctx context.Context, arg InsertTradeParams) error
@@ -790,10 +888,12 @@ type Queries interface {
 	ListAccountIDs(ctx context.Context, arg ListAccountIDsParams) ([]string, error)
 	ListAccountOrdersChanged(ctx context.Context, arg ListAccountOrdersChangedParams) ([]Order, error)
 	ListAccounts(ctx context.Context, userID string) ([]Account, error)
+	ListBookOrders(ctx context.Context, arg ListBookOrdersParams) ([]Order, error)
 	ListContestAccountIDs(ctx context.Context, contestID string) ([]string, error)
 	ListContests(ctx context.Context, limit int64) ([]Contest, error)
-	ListCrossingOrders(ctx context.Context, arg ListCrossingOrdersParams) ([]Order, error)
 	ListDailyBars(ctx context.Context, arg ListDailyBarsParams) ([]DailyBar, error)
+	ListDividendsDue(ctx context.Context, day string) ([]Dividend, error)
+	ListDividendsToRecord(ctx context.Context, day string) ([]Dividend, error)
 	ListEquitySnapshots(ctx context.Context, arg ListEquitySnapshotsParams) ([]EquitySnapshot, error)
 	ListExecutions(ctx context.Context, orderIds []string) ([]Execution, error)
 	ListExpiringOrders(ctx context.Context, arg ListExpiringOrdersParams) ([]Order, error)
@@ -808,6 +908,7 @@ type Queries interface {
 	ListStocks(ctx context.Context) ([]Stock, error)
 	ListStocksChanged(ctx context.Context, arg ListStocksChangedParams) ([]Stock, error)
 	ListTrades(ctx context.Context, arg ListTradesParams) ([]ListTradesRow, error)
+	ListUnpaidHolders(ctx context.Context, arg ListUnpaidHoldersParams) ([]DividendHolder, error)
 	ListUserIDs(ctx context.Context, arg ListUserIDsParams) ([]string, error)
 	ListWatchlist(ctx context.Context, userID string) ([]Watchlist, error)
 	LockAccount(ctx context.Context, id string) (Account, error)
@@ -818,21 +919,28 @@ type Queries interface {
 	RankContest(ctx context.Context, contestID string) (int64, error)
 	RankPersonalAll(ctx context.Context) (int64, error)
 	RankPersonalSince(ctx context.Context, arg RankPersonalSinceParams) (int64, error)
+	RecordDividendHolders(ctx context.Context, arg RecordDividendHoldersParams) error
 	RecordTrade(ctx context.Context, arg RecordTradeParams) (int64, error)
+	ReleaseLease(ctx context.Context, arg ReleaseLeaseParams) (int64, error)
 	RemoveWatch(ctx context.Context, arg RemoveWatchParams) (int64, error)
 	RevokeSessionFamily(ctx context.Context, arg RevokeSessionFamilyParams) (int64, error)
 	RevokeUserSessions(ctx context.Context, arg RevokeUserSessionsParams) (int64, error)
 	RollStocks(ctx context.Context, updatedAt time.Time) (int64, error)
 	SaveAccount(ctx context.Context, arg SaveAccountParams) (int64, error)
+	SetDividendPaid(ctx context.Context, arg SetDividendPaidParams) (int64, error)
+	SetDividendRecorded(ctx context.Context, arg SetDividendRecordedParams) (int64, error)
+	SetHolderPaid(ctx context.Context, arg SetHolderPaidParams) (int64, error)
 	SetLeaderboardTime(ctx context.Context, arg SetLeaderboardTimeParams) error
 	SetMarketDayClosed(ctx context.Context, arg SetMarketDayClosedParams) (int64, error)
 	SetMarketDayRolled(ctx context.Context, arg SetMarketDayRolledParams) (int64, error)
 	SetStockPrice(ctx context.Context, arg SetStockPriceParams) (int64, error)
 	SnapshotEquity(ctx context.Context, arg SnapshotEquityParams) (int64, error)
+	TakeLease(ctx context.Context, arg TakeLeaseParams) (int64, error)
 	UpdateOrder(ctx context.Context, arg UpdateOrderParams) (int64, error)
 	UpdatePayment(ctx context.Context, arg UpdatePaymentParams) (int64, error)
 	UpdateUser(ctx context.Context, arg UpdateUserParams) (int64, error)
 	UpsertDailyBar(ctx context.Context, arg UpsertDailyBarParams) error
+	UpsertDividend(ctx context.Context, arg UpsertDividendParams) error
 	UpsertHolding(ctx context.Context, arg UpsertHoldingParams) error
 	UpsertStock(ctx context.Context, arg UpsertStockParams) error
 	UseSession(ctx context.Context, arg UseSessionParams) (int64, error)

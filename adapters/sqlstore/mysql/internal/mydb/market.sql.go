@@ -13,6 +13,17 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+const getLease = `-- name: GetLease :one
+SELECT name, owner, expires_at FROM feed_leases WHERE name = ?
+`
+
+func (q *Queries) GetLease(ctx context.Context, name string) (FeedLease, error) {
+	row := q.queryRow(ctx, q.getLeaseStmt, getLease, name)
+	var i FeedLease
+	err := row.Scan(&i.Name, &i.Owner, &i.ExpiresAt)
+	return i, err
+}
+
 const getMarketDay = `-- name: GetMarketDay :one
 SELECT day, rolled_at, closed_at FROM market_days WHERE day = ?
 `
@@ -22,6 +33,21 @@ func (q *Queries) GetMarketDay(ctx context.Context, day string) (MarketDay, erro
 	var i MarketDay
 	err := row.Scan(&i.Day, &i.RolledAt, &i.ClosedAt)
 	return i, err
+}
+
+const insertLease = `-- name: InsertLease :exec
+INSERT INTO feed_leases (name, owner, expires_at) VALUES (?, ?, ?)
+`
+
+type InsertLeaseParams struct {
+	Name      string
+	Owner     string
+	ExpiresAt time.Time
+}
+
+func (q *Queries) InsertLease(ctx context.Context, arg InsertLeaseParams) error {
+	_, err := q.exec(ctx, q.insertLeaseStmt, insertLease, arg.Name, arg.Owner, arg.ExpiresAt)
+	return err
 }
 
 const insertMarketDay = `-- name: InsertMarketDay :exec
@@ -114,6 +140,78 @@ func (q *Queries) ListDailyBars(ctx context.Context, arg ListDailyBarsParams) ([
 	return items, nil
 }
 
+const listDividendsDue = `-- name: ListDividendsDue :many
+SELECT id, stock_code, record_date, pay_date, per_share, recorded_at, paid_at, created_at FROM dividends WHERE pay_date <= ? AND recorded_at IS NOT NULL AND paid_at IS NULL ORDER BY pay_date, id
+`
+
+func (q *Queries) ListDividendsDue(ctx context.Context, day string) ([]Dividend, error) {
+	rows, err := q.query(ctx, q.listDividendsDueStmt, listDividendsDue, day)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Dividend{}
+	for rows.Next() {
+		var i Dividend
+		if err := rows.Scan(
+			&i.ID,
+			&i.StockCode,
+			&i.RecordDate,
+			&i.PayDate,
+			&i.PerShare,
+			&i.RecordedAt,
+			&i.PaidAt,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listDividendsToRecord = `-- name: ListDividendsToRecord :many
+SELECT id, stock_code, record_date, pay_date, per_share, recorded_at, paid_at, created_at FROM dividends WHERE record_date <= ? AND recorded_at IS NULL ORDER BY record_date, id
+`
+
+func (q *Queries) ListDividendsToRecord(ctx context.Context, day string) ([]Dividend, error) {
+	rows, err := q.query(ctx, q.listDividendsToRecordStmt, listDividendsToRecord, day)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Dividend{}
+	for rows.Next() {
+		var i Dividend
+		if err := rows.Scan(
+			&i.ID,
+			&i.StockCode,
+			&i.RecordDate,
+			&i.PayDate,
+			&i.PerShare,
+			&i.RecordedAt,
+			&i.PaidAt,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listTrades = `-- name: ListTrades :many
 SELECT stock_code, price, recorded_at, volume, bid, ask FROM stock_prices
 WHERE stock_code = ? AND recorded_at >= ? AND recorded_at < ?
@@ -173,6 +271,63 @@ func (q *Queries) ListTrades(ctx context.Context, arg ListTradesParams) ([]ListT
 	return items, nil
 }
 
+const listUnpaidHolders = `-- name: ListUnpaidHolders :many
+SELECT dividend_id, account_id, quantity, paid_at FROM dividend_holders WHERE dividend_id = ? AND paid_at IS NULL
+ORDER BY account_id
+LIMIT ?
+`
+
+type ListUnpaidHoldersParams struct {
+	DividendID string
+	Limit      int64
+}
+
+func (q *Queries) ListUnpaidHolders(ctx context.Context, arg ListUnpaidHoldersParams) ([]DividendHolder, error) {
+	rows, err := q.query(ctx, q.listUnpaidHoldersStmt, listUnpaidHolders, arg.DividendID, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []DividendHolder{}
+	for rows.Next() {
+		var i DividendHolder
+		if err := rows.Scan(
+			&i.DividendID,
+			&i.AccountID,
+			&i.Quantity,
+			&i.PaidAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const recordDividendHolders = `-- name: RecordDividendHolders :exec
+INSERT INTO dividend_holders (dividend_id, account_id, quantity)
+SELECT ?, account_id, quantity FROM holdings
+WHERE stock_code = ? AND quantity > 0
+`
+
+type RecordDividendHoldersParams struct {
+	DividendID string
+	StockCode  string
+}
+
+// RecordDividendHolders keeps the holders of record: the accounts holding
+// the listing at the close of the record date.
+func (q *Queries) RecordDividendHolders(ctx context.Context, arg RecordDividendHoldersParams) error {
+	_, err := q.exec(ctx, q.recordDividendHoldersStmt, recordDividendHolders, arg.DividendID, arg.StockCode)
+	return err
+}
+
 const recordTrade = `-- name: RecordTrade :execrows
 
 UPDATE stocks SET price = ?, bid = ?, ask = ?,
@@ -207,6 +362,23 @@ func (q *Queries) RecordTrade(ctx context.Context, arg RecordTradeParams) (int64
 	return result.RowsAffected()
 }
 
+const releaseLease = `-- name: ReleaseLease :execrows
+DELETE FROM feed_leases WHERE name = ? AND owner = ?
+`
+
+type ReleaseLeaseParams struct {
+	Name  string
+	Owner string
+}
+
+func (q *Queries) ReleaseLease(ctx context.Context, arg ReleaseLeaseParams) (int64, error) {
+	result, err := q.exec(ctx, q.releaseLeaseStmt, releaseLease, arg.Name, arg.Owner)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const rollStocks = `-- name: RollStocks :execrows
 UPDATE stocks SET prev_close = price, volume = 0, updated_at = ?
 `
@@ -215,6 +387,60 @@ UPDATE stocks SET prev_close = price, volume = 0, updated_at = ?
 // previous close its band is computed from, and its volume starts over.
 func (q *Queries) RollStocks(ctx context.Context, updatedAt time.Time) (int64, error) {
 	result, err := q.exec(ctx, q.rollStocksStmt, rollStocks, updatedAt)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const setDividendPaid = `-- name: SetDividendPaid :execrows
+UPDATE dividends SET paid_at = ? WHERE id = ? AND paid_at IS NULL
+`
+
+type SetDividendPaidParams struct {
+	PaidAt sql.NullTime
+	ID     string
+}
+
+func (q *Queries) SetDividendPaid(ctx context.Context, arg SetDividendPaidParams) (int64, error) {
+	result, err := q.exec(ctx, q.setDividendPaidStmt, setDividendPaid, arg.PaidAt, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const setDividendRecorded = `-- name: SetDividendRecorded :execrows
+UPDATE dividends SET recorded_at = ? WHERE id = ? AND recorded_at IS NULL
+`
+
+type SetDividendRecordedParams struct {
+	RecordedAt sql.NullTime
+	ID         string
+}
+
+func (q *Queries) SetDividendRecorded(ctx context.Context, arg SetDividendRecordedParams) (int64, error) {
+	result, err := q.exec(ctx, q.setDividendRecordedStmt, setDividendRecorded, arg.RecordedAt, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const setHolderPaid = `-- name: SetHolderPaid :execrows
+UPDATE dividend_holders SET paid_at = ?
+WHERE dividend_id = ? AND account_id = ? AND paid_at IS NULL
+`
+
+type SetHolderPaidParams struct {
+	PaidAt     sql.NullTime
+	DividendID string
+	AccountID  string
+}
+
+// SetHolderPaid decides that a holder is paid once.
+func (q *Queries) SetHolderPaid(ctx context.Context, arg SetHolderPaidParams) (int64, error) {
+	result, err := q.exec(ctx, q.setHolderPaidStmt, setHolderPaid, arg.PaidAt, arg.DividendID, arg.AccountID)
 	if err != nil {
 		return 0, err
 	}
@@ -249,6 +475,35 @@ type SetMarketDayRolledParams struct {
 
 func (q *Queries) SetMarketDayRolled(ctx context.Context, arg SetMarketDayRolledParams) (int64, error) {
 	result, err := q.exec(ctx, q.setMarketDayRolledStmt, setMarketDayRolled, arg.RolledAt, arg.Day)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const takeLease = `-- name: TakeLease :execrows
+UPDATE feed_leases SET owner = ?, expires_at = ?
+WHERE name = ? AND (owner = ? OR expires_at < ?)
+`
+
+type TakeLeaseParams struct {
+	Owner     string
+	ExpiresAt time.Time
+	Name      string
+	Now       time.Time
+}
+
+// Feed leases. A holder renews its lease before it expires; anyone takes
+// an expired one. The update is conditional, so two contenders cannot
+// both win; the insert of a first lease loses to another on the key.
+func (q *Queries) TakeLease(ctx context.Context, arg TakeLeaseParams) (int64, error) {
+	result, err := q.exec(ctx, q.takeLeaseStmt, takeLease,
+		arg.Owner,
+		arg.ExpiresAt,
+		arg.Name,
+		arg.Owner,
+		arg.Now,
+	)
 	if err != nil {
 		return 0, err
 	}
@@ -290,6 +545,38 @@ func (q *Queries) UpsertDailyBar(ctx context.Context, arg UpsertDailyBarParams) 
 		arg.Low,
 		arg.Close,
 		arg.Volume,
+	)
+	return err
+}
+
+const upsertDividend = `-- name: UpsertDividend :exec
+INSERT INTO dividends (id, stock_code, record_date, pay_date, per_share, created_at)
+VALUES (?, ?, ?, ?, ?, ?)
+ON DUPLICATE KEY UPDATE
+    pay_date = IF(paid_at IS NULL, ?, pay_date),
+    per_share = IF(paid_at IS NULL, ?, per_share)
+`
+
+type UpsertDividendParams struct {
+	ID         string
+	StockCode  string
+	RecordDate string
+	PayDate    string
+	PerShare   decimal.Decimal
+	CreatedAt  time.Time
+}
+
+// Dividends. An import may restate a dividend until it is paid.
+func (q *Queries) UpsertDividend(ctx context.Context, arg UpsertDividendParams) error {
+	_, err := q.exec(ctx, q.upsertDividendStmt, upsertDividend,
+		arg.ID,
+		arg.StockCode,
+		arg.RecordDate,
+		arg.PayDate,
+		arg.PerShare,
+		arg.CreatedAt,
+		arg.PayDate,
+		arg.PerShare,
 	)
 	return err
 }

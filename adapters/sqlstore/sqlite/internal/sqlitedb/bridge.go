@@ -121,6 +121,11 @@ func (b bridge) GetLeaderboard(ctx context.Context, arg sqldb.GetLeaderboardPara
 	return sqldb.Leaderboard(r), err
 }
 
+func (b bridge) GetLease(ctx context.Context, name string) (sqldb.FeedLease, error) {
+	r, err := b.q.GetLease(ctx, name)
+	return sqldb.FeedLease(r), err
+}
+
 func (b bridge) GetMarketDay(ctx context.Context, day string) (sqldb.MarketDay, error) {
 	r, err := b.q.GetMarketDay(ctx, day)
 	return sqldb.MarketDay(r), err
@@ -159,6 +164,10 @@ func (b bridge) GetUser(ctx context.Context, id string) (sqldb.User, error) {
 func (b bridge) GetUserByEmail(ctx context.Context, email string) (sqldb.User, error) {
 	r, err := b.q.GetUserByEmail(ctx, email)
 	return sqldb.User(r), err
+}
+
+func (b bridge) InsertLease(ctx context.Context, arg sqldb.InsertLeaseParams) error {
+	return b.q.InsertLease(ctx, InsertLeaseParams(arg))
 }
 
 func (b bridge) InsertMarketDay(ctx context.Context, arg sqldb.InsertMarketDayParams) error {
@@ -213,6 +222,15 @@ func (b bridge) ListAccounts(ctx context.Context, userID string) ([]sqldb.Accoun
 	return out, err
 }
 
+func (b bridge) ListBookOrders(ctx context.Context, arg sqldb.ListBookOrdersParams) ([]sqldb.Order, error) {
+	rows, err := b.q.ListBookOrders(ctx, ListBookOrdersParams(arg))
+	out := make([]sqldb.Order, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Order(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListContestAccountIDs(ctx context.Context, contestID string) ([]string, error) {
 	return b.q.ListContestAccountIDs(ctx, contestID)
 }
@@ -226,20 +244,29 @@ func (b bridge) ListContests(ctx context.Context, limit int64) ([]sqldb.Contest,
 	return out, err
 }
 
-func (b bridge) ListCrossingOrders(ctx context.Context, arg sqldb.ListCrossingOrdersParams) ([]sqldb.Order, error) {
-	rows, err := b.q.ListCrossingOrders(ctx, ListCrossingOrdersParams(arg))
-	out := make([]sqldb.Order, len(rows))
-	for i, r := range rows {
-		out[i] = sqldb.Order(r)
-	}
-	return out, err
-}
-
 func (b bridge) ListDailyBars(ctx context.Context, arg sqldb.ListDailyBarsParams) ([]sqldb.DailyBar, error) {
 	rows, err := b.q.ListDailyBars(ctx, ListDailyBarsParams(arg))
 	out := make([]sqldb.DailyBar, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.DailyBar(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListDividendsDue(ctx context.Context, day string) ([]sqldb.Dividend, error) {
+	rows, err := b.q.ListDividendsDue(ctx, day)
+	out := make([]sqldb.Dividend, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Dividend(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListDividendsToRecord(ctx context.Context, day string) ([]sqldb.Dividend, error) {
+	rows, err := b.q.ListDividendsToRecord(ctx, day)
+	out := make([]sqldb.Dividend, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Dividend(r)
 	}
 	return out, err
 }
@@ -370,6 +397,15 @@ func (b bridge) ListTrades(ctx context.Context, arg sqldb.ListTradesParams) ([]s
 	return out, err
 }
 
+func (b bridge) ListUnpaidHolders(ctx context.Context, arg sqldb.ListUnpaidHoldersParams) ([]sqldb.DividendHolder, error) {
+	rows, err := b.q.ListUnpaidHolders(ctx, ListUnpaidHoldersParams(arg))
+	out := make([]sqldb.DividendHolder, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.DividendHolder(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListUserIDs(ctx context.Context, arg sqldb.ListUserIDsParams) ([]string, error) {
 	return b.q.ListUserIDs(ctx, ListUserIDsParams(arg))
 }
@@ -419,8 +455,16 @@ func (b bridge) RankPersonalSince(ctx context.Context, arg sqldb.RankPersonalSin
 	return b.q.RankPersonalSince(ctx, RankPersonalSinceParams(arg))
 }
 
+func (b bridge) RecordDividendHolders(ctx context.Context, arg sqldb.RecordDividendHoldersParams) error {
+	return b.q.RecordDividendHolders(ctx, RecordDividendHoldersParams(arg))
+}
+
 func (b bridge) RecordTrade(ctx context.Context, arg sqldb.RecordTradeParams) (int64, error) {
 	return b.q.RecordTrade(ctx, RecordTradeParams(arg))
+}
+
+func (b bridge) ReleaseLease(ctx context.Context, arg sqldb.ReleaseLeaseParams) (int64, error) {
+	return b.q.ReleaseLease(ctx, ReleaseLeaseParams(arg))
 }
 
 func (b bridge) RemoveWatch(ctx context.Context, arg sqldb.RemoveWatchParams) (int64, error) {
@@ -443,6 +487,18 @@ func (b bridge) SaveAccount(ctx context.Context, arg sqldb.SaveAccountParams) (i
 	return b.q.SaveAccount(ctx, SaveAccountParams(arg))
 }
 
+func (b bridge) SetDividendPaid(ctx context.Context, arg sqldb.SetDividendPaidParams) (int64, error) {
+	return b.q.SetDividendPaid(ctx, SetDividendPaidParams(arg))
+}
+
+func (b bridge) SetDividendRecorded(ctx context.Context, arg sqldb.SetDividendRecordedParams) (int64, error) {
+	return b.q.SetDividendRecorded(ctx, SetDividendRecordedParams(arg))
+}
+
+func (b bridge) SetHolderPaid(ctx context.Context, arg sqldb.SetHolderPaidParams) (int64, error) {
+	return b.q.SetHolderPaid(ctx, SetHolderPaidParams(arg))
+}
+
 func (b bridge) SetLeaderboardTime(ctx context.Context, arg sqldb.SetLeaderboardTimeParams) error {
 	return b.q.SetLeaderboardTime(ctx, SetLeaderboardTimeParams(arg))
 }
@@ -463,6 +519,10 @@ func (b bridge) SnapshotEquity(ctx context.Context, arg sqldb.SnapshotEquityPara
 	return b.q.SnapshotEquity(ctx, SnapshotEquityParams(arg))
 }
 
+func (b bridge) TakeLease(ctx context.Context, arg sqldb.TakeLeaseParams) (int64, error) {
+	return b.q.TakeLease(ctx, TakeLeaseParams(arg))
+}
+
 func (b bridge) UpdateOrder(ctx context.Context, arg sqldb.UpdateOrderParams) (int64, error) {
 	return b.q.UpdateOrder(ctx, UpdateOrderParams(arg))
 }
@@ -477,6 +537,10 @@ func (b bridge) UpdateUser(ctx context.Context, arg sqldb.UpdateUserParams) (int
 
 func (b bridge) UpsertDailyBar(ctx context.Context, arg sqldb.UpsertDailyBarParams) error {
 	return b.q.UpsertDailyBar(ctx, UpsertDailyBarParams(arg))
+}
+
+func (b bridge) UpsertDividend(ctx context.Context, arg sqldb.UpsertDividendParams) error {
+	return b.q.UpsertDividend(ctx, UpsertDividendParams(arg))
 }
 
 func (b bridge) UpsertHolding(ctx context.Context, arg sqldb.UpsertHoldingParams) error {

@@ -93,6 +93,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getLeaderboardStmt, err = db.PrepareContext(ctx, getLeaderboard); err != nil {
 		return nil, fmt.Errorf("error preparing query GetLeaderboard: %w", err)
 	}
+	if q.getLeaseStmt, err = db.PrepareContext(ctx, getLease); err != nil {
+		return nil, fmt.Errorf("error preparing query GetLease: %w", err)
+	}
 	if q.getMarketDayStmt, err = db.PrepareContext(ctx, getMarketDay); err != nil {
 		return nil, fmt.Errorf("error preparing query GetMarketDay: %w", err)
 	}
@@ -116,6 +119,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.getUserByEmailStmt, err = db.PrepareContext(ctx, getUserByEmail); err != nil {
 		return nil, fmt.Errorf("error preparing query GetUserByEmail: %w", err)
+	}
+	if q.insertLeaseStmt, err = db.PrepareContext(ctx, insertLease); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertLease: %w", err)
 	}
 	if q.insertMarketDayStmt, err = db.PrepareContext(ctx, insertMarketDay); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertMarketDay: %w", err)
@@ -144,17 +150,23 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listAccountsStmt, err = db.PrepareContext(ctx, listAccounts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAccounts: %w", err)
 	}
+	if q.listBookOrdersStmt, err = db.PrepareContext(ctx, listBookOrders); err != nil {
+		return nil, fmt.Errorf("error preparing query ListBookOrders: %w", err)
+	}
 	if q.listContestAccountIDsStmt, err = db.PrepareContext(ctx, listContestAccountIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query ListContestAccountIDs: %w", err)
 	}
 	if q.listContestsStmt, err = db.PrepareContext(ctx, listContests); err != nil {
 		return nil, fmt.Errorf("error preparing query ListContests: %w", err)
 	}
-	if q.listCrossingOrdersStmt, err = db.PrepareContext(ctx, listCrossingOrders); err != nil {
-		return nil, fmt.Errorf("error preparing query ListCrossingOrders: %w", err)
-	}
 	if q.listDailyBarsStmt, err = db.PrepareContext(ctx, listDailyBars); err != nil {
 		return nil, fmt.Errorf("error preparing query ListDailyBars: %w", err)
+	}
+	if q.listDividendsDueStmt, err = db.PrepareContext(ctx, listDividendsDue); err != nil {
+		return nil, fmt.Errorf("error preparing query ListDividendsDue: %w", err)
+	}
+	if q.listDividendsToRecordStmt, err = db.PrepareContext(ctx, listDividendsToRecord); err != nil {
+		return nil, fmt.Errorf("error preparing query ListDividendsToRecord: %w", err)
 	}
 	if q.listEquitySnapshotsStmt, err = db.PrepareContext(ctx, listEquitySnapshots); err != nil {
 		return nil, fmt.Errorf("error preparing query ListEquitySnapshots: %w", err)
@@ -198,6 +210,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listTradesStmt, err = db.PrepareContext(ctx, listTrades); err != nil {
 		return nil, fmt.Errorf("error preparing query ListTrades: %w", err)
 	}
+	if q.listUnpaidHoldersStmt, err = db.PrepareContext(ctx, listUnpaidHolders); err != nil {
+		return nil, fmt.Errorf("error preparing query ListUnpaidHolders: %w", err)
+	}
 	if q.listUserIDsStmt, err = db.PrepareContext(ctx, listUserIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query ListUserIDs: %w", err)
 	}
@@ -228,8 +243,14 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.rankPersonalSinceStmt, err = db.PrepareContext(ctx, rankPersonalSince); err != nil {
 		return nil, fmt.Errorf("error preparing query RankPersonalSince: %w", err)
 	}
+	if q.recordDividendHoldersStmt, err = db.PrepareContext(ctx, recordDividendHolders); err != nil {
+		return nil, fmt.Errorf("error preparing query RecordDividendHolders: %w", err)
+	}
 	if q.recordTradeStmt, err = db.PrepareContext(ctx, recordTrade); err != nil {
 		return nil, fmt.Errorf("error preparing query RecordTrade: %w", err)
+	}
+	if q.releaseLeaseStmt, err = db.PrepareContext(ctx, releaseLease); err != nil {
+		return nil, fmt.Errorf("error preparing query ReleaseLease: %w", err)
 	}
 	if q.removeWatchStmt, err = db.PrepareContext(ctx, removeWatch); err != nil {
 		return nil, fmt.Errorf("error preparing query RemoveWatch: %w", err)
@@ -246,6 +267,15 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.saveAccountStmt, err = db.PrepareContext(ctx, saveAccount); err != nil {
 		return nil, fmt.Errorf("error preparing query SaveAccount: %w", err)
 	}
+	if q.setDividendPaidStmt, err = db.PrepareContext(ctx, setDividendPaid); err != nil {
+		return nil, fmt.Errorf("error preparing query SetDividendPaid: %w", err)
+	}
+	if q.setDividendRecordedStmt, err = db.PrepareContext(ctx, setDividendRecorded); err != nil {
+		return nil, fmt.Errorf("error preparing query SetDividendRecorded: %w", err)
+	}
+	if q.setHolderPaidStmt, err = db.PrepareContext(ctx, setHolderPaid); err != nil {
+		return nil, fmt.Errorf("error preparing query SetHolderPaid: %w", err)
+	}
 	if q.setLeaderboardTimeStmt, err = db.PrepareContext(ctx, setLeaderboardTime); err != nil {
 		return nil, fmt.Errorf("error preparing query SetLeaderboardTime: %w", err)
 	}
@@ -261,6 +291,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.snapshotEquityStmt, err = db.PrepareContext(ctx, snapshotEquity); err != nil {
 		return nil, fmt.Errorf("error preparing query SnapshotEquity: %w", err)
 	}
+	if q.takeLeaseStmt, err = db.PrepareContext(ctx, takeLease); err != nil {
+		return nil, fmt.Errorf("error preparing query TakeLease: %w", err)
+	}
 	if q.updateOrderStmt, err = db.PrepareContext(ctx, updateOrder); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateOrder: %w", err)
 	}
@@ -272,6 +305,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.upsertDailyBarStmt, err = db.PrepareContext(ctx, upsertDailyBar); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertDailyBar: %w", err)
+	}
+	if q.upsertDividendStmt, err = db.PrepareContext(ctx, upsertDividend); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertDividend: %w", err)
 	}
 	if q.upsertHoldingStmt, err = db.PrepareContext(ctx, upsertHolding); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertHolding: %w", err)
@@ -405,6 +441,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getLeaderboardStmt: %w", cerr)
 		}
 	}
+	if q.getLeaseStmt != nil {
+		if cerr := q.getLeaseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getLeaseStmt: %w", cerr)
+		}
+	}
 	if q.getMarketDayStmt != nil {
 		if cerr := q.getMarketDayStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getMarketDayStmt: %w", cerr)
@@ -443,6 +484,11 @@ func (q *Queries) Close() error {
 	if q.getUserByEmailStmt != nil {
 		if cerr := q.getUserByEmailStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getUserByEmailStmt: %w", cerr)
+		}
+	}
+	if q.insertLeaseStmt != nil {
+		if cerr := q.insertLeaseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertLeaseStmt: %w", cerr)
 		}
 	}
 	if q.insertMarketDayStmt != nil {
@@ -490,6 +536,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listAccountsStmt: %w", cerr)
 		}
 	}
+	if q.listBookOrdersStmt != nil {
+		if cerr := q.listBookOrdersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listBookOrdersStmt: %w", cerr)
+		}
+	}
 	if q.listContestAccountIDsStmt != nil {
 		if cerr := q.listContestAccountIDsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listContestAccountIDsStmt: %w", cerr)
@@ -500,14 +551,19 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listContestsStmt: %w", cerr)
 		}
 	}
-	if q.listCrossingOrdersStmt != nil {
-		if cerr := q.listCrossingOrdersStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing listCrossingOrdersStmt: %w", cerr)
-		}
-	}
 	if q.listDailyBarsStmt != nil {
 		if cerr := q.listDailyBarsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listDailyBarsStmt: %w", cerr)
+		}
+	}
+	if q.listDividendsDueStmt != nil {
+		if cerr := q.listDividendsDueStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listDividendsDueStmt: %w", cerr)
+		}
+	}
+	if q.listDividendsToRecordStmt != nil {
+		if cerr := q.listDividendsToRecordStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listDividendsToRecordStmt: %w", cerr)
 		}
 	}
 	if q.listEquitySnapshotsStmt != nil {
@@ -580,6 +636,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listTradesStmt: %w", cerr)
 		}
 	}
+	if q.listUnpaidHoldersStmt != nil {
+		if cerr := q.listUnpaidHoldersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listUnpaidHoldersStmt: %w", cerr)
+		}
+	}
 	if q.listUserIDsStmt != nil {
 		if cerr := q.listUserIDsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listUserIDsStmt: %w", cerr)
@@ -630,9 +691,19 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing rankPersonalSinceStmt: %w", cerr)
 		}
 	}
+	if q.recordDividendHoldersStmt != nil {
+		if cerr := q.recordDividendHoldersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recordDividendHoldersStmt: %w", cerr)
+		}
+	}
 	if q.recordTradeStmt != nil {
 		if cerr := q.recordTradeStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing recordTradeStmt: %w", cerr)
+		}
+	}
+	if q.releaseLeaseStmt != nil {
+		if cerr := q.releaseLeaseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing releaseLeaseStmt: %w", cerr)
 		}
 	}
 	if q.removeWatchStmt != nil {
@@ -660,6 +731,21 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing saveAccountStmt: %w", cerr)
 		}
 	}
+	if q.setDividendPaidStmt != nil {
+		if cerr := q.setDividendPaidStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setDividendPaidStmt: %w", cerr)
+		}
+	}
+	if q.setDividendRecordedStmt != nil {
+		if cerr := q.setDividendRecordedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setDividendRecordedStmt: %w", cerr)
+		}
+	}
+	if q.setHolderPaidStmt != nil {
+		if cerr := q.setHolderPaidStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setHolderPaidStmt: %w", cerr)
+		}
+	}
 	if q.setLeaderboardTimeStmt != nil {
 		if cerr := q.setLeaderboardTimeStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setLeaderboardTimeStmt: %w", cerr)
@@ -685,6 +771,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing snapshotEquityStmt: %w", cerr)
 		}
 	}
+	if q.takeLeaseStmt != nil {
+		if cerr := q.takeLeaseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing takeLeaseStmt: %w", cerr)
+		}
+	}
 	if q.updateOrderStmt != nil {
 		if cerr := q.updateOrderStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing updateOrderStmt: %w", cerr)
@@ -703,6 +794,11 @@ func (q *Queries) Close() error {
 	if q.upsertDailyBarStmt != nil {
 		if cerr := q.upsertDailyBarStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing upsertDailyBarStmt: %w", cerr)
+		}
+	}
+	if q.upsertDividendStmt != nil {
+		if cerr := q.upsertDividendStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertDividendStmt: %w", cerr)
 		}
 	}
 	if q.upsertHoldingStmt != nil {
@@ -787,6 +883,7 @@ type Queries struct {
 	getContestStmt               *sql.Stmt
 	getHoldingStmt               *sql.Stmt
 	getLeaderboardStmt           *sql.Stmt
+	getLeaseStmt                 *sql.Stmt
 	getMarketDayStmt             *sql.Stmt
 	getOrderStmt                 *sql.Stmt
 	getOrderByClientIDStmt       *sql.Stmt
@@ -795,6 +892,7 @@ type Queries struct {
 	getStockStmt                 *sql.Stmt
 	getUserStmt                  *sql.Stmt
 	getUserByEmailStmt           *sql.Stmt
+	insertLeaseStmt              *sql.Stmt
 	insertMarketDayStmt          *sql.Stmt
 	insertPriceStmt              *sql.Stmt
 	insertTradeStmt              *sql.Stmt
@@ -804,10 +902,12 @@ type Queries struct {
 	listAccountIDsStmt           *sql.Stmt
 	listAccountOrdersChangedStmt *sql.Stmt
 	listAccountsStmt             *sql.Stmt
+	listBookOrdersStmt           *sql.Stmt
 	listContestAccountIDsStmt    *sql.Stmt
 	listContestsStmt             *sql.Stmt
-	listCrossingOrdersStmt       *sql.Stmt
 	listDailyBarsStmt            *sql.Stmt
+	listDividendsDueStmt         *sql.Stmt
+	listDividendsToRecordStmt    *sql.Stmt
 	listEquitySnapshotsStmt      *sql.Stmt
 	listExecutionsStmt           *sql.Stmt
 	listExpiringOrdersStmt       *sql.Stmt
@@ -822,6 +922,7 @@ type Queries struct {
 	listStocksStmt               *sql.Stmt
 	listStocksChangedStmt        *sql.Stmt
 	listTradesStmt               *sql.Stmt
+	listUnpaidHoldersStmt        *sql.Stmt
 	listUserIDsStmt              *sql.Stmt
 	listWatchlistStmt            *sql.Stmt
 	lockAccountStmt              *sql.Stmt
@@ -832,21 +933,28 @@ type Queries struct {
 	rankContestStmt              *sql.Stmt
 	rankPersonalAllStmt          *sql.Stmt
 	rankPersonalSinceStmt        *sql.Stmt
+	recordDividendHoldersStmt    *sql.Stmt
 	recordTradeStmt              *sql.Stmt
+	releaseLeaseStmt             *sql.Stmt
 	removeWatchStmt              *sql.Stmt
 	revokeSessionFamilyStmt      *sql.Stmt
 	revokeUserSessionsStmt       *sql.Stmt
 	rollStocksStmt               *sql.Stmt
 	saveAccountStmt              *sql.Stmt
+	setDividendPaidStmt          *sql.Stmt
+	setDividendRecordedStmt      *sql.Stmt
+	setHolderPaidStmt            *sql.Stmt
 	setLeaderboardTimeStmt       *sql.Stmt
 	setMarketDayClosedStmt       *sql.Stmt
 	setMarketDayRolledStmt       *sql.Stmt
 	setStockPriceStmt            *sql.Stmt
 	snapshotEquityStmt           *sql.Stmt
+	takeLeaseStmt                *sql.Stmt
 	updateOrderStmt              *sql.Stmt
 	updatePaymentStmt            *sql.Stmt
 	updateUserStmt               *sql.Stmt
 	upsertDailyBarStmt           *sql.Stmt
+	upsertDividendStmt           *sql.Stmt
 	upsertHoldingStmt            *sql.Stmt
 	upsertStockStmt              *sql.Stmt
 	useSessionStmt               *sql.Stmt
@@ -880,6 +988,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getContestStmt:               q.getContestStmt,
 		getHoldingStmt:               q.getHoldingStmt,
 		getLeaderboardStmt:           q.getLeaderboardStmt,
+		getLeaseStmt:                 q.getLeaseStmt,
 		getMarketDayStmt:             q.getMarketDayStmt,
 		getOrderStmt:                 q.getOrderStmt,
 		getOrderByClientIDStmt:       q.getOrderByClientIDStmt,
@@ -888,6 +997,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getStockStmt:                 q.getStockStmt,
 		getUserStmt:                  q.getUserStmt,
 		getUserByEmailStmt:           q.getUserByEmailStmt,
+		insertLeaseStmt:              q.insertLeaseStmt,
 		insertMarketDayStmt:          q.insertMarketDayStmt,
 		insertPriceStmt:              q.insertPriceStmt,
 		insertTradeStmt:              q.insertTradeStmt,
@@ -897,10 +1007,12 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listAccountIDsStmt:           q.listAccountIDsStmt,
 		listAccountOrdersChangedStmt: q.listAccountOrdersChangedStmt,
 		listAccountsStmt:             q.listAccountsStmt,
+		listBookOrdersStmt:           q.listBookOrdersStmt,
 		listContestAccountIDsStmt:    q.listContestAccountIDsStmt,
 		listContestsStmt:             q.listContestsStmt,
-		listCrossingOrdersStmt:       q.listCrossingOrdersStmt,
 		listDailyBarsStmt:            q.listDailyBarsStmt,
+		listDividendsDueStmt:         q.listDividendsDueStmt,
+		listDividendsToRecordStmt:    q.listDividendsToRecordStmt,
 		listEquitySnapshotsStmt:      q.listEquitySnapshotsStmt,
 		listExecutionsStmt:           q.listExecutionsStmt,
 		listExpiringOrdersStmt:       q.listExpiringOrdersStmt,
@@ -915,6 +1027,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listStocksStmt:               q.listStocksStmt,
 		listStocksChangedStmt:        q.listStocksChangedStmt,
 		listTradesStmt:               q.listTradesStmt,
+		listUnpaidHoldersStmt:        q.listUnpaidHoldersStmt,
 		listUserIDsStmt:              q.listUserIDsStmt,
 		listWatchlistStmt:            q.listWatchlistStmt,
 		lockAccountStmt:              q.lockAccountStmt,
@@ -925,21 +1038,28 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		rankContestStmt:              q.rankContestStmt,
 		rankPersonalAllStmt:          q.rankPersonalAllStmt,
 		rankPersonalSinceStmt:        q.rankPersonalSinceStmt,
+		recordDividendHoldersStmt:    q.recordDividendHoldersStmt,
 		recordTradeStmt:              q.recordTradeStmt,
+		releaseLeaseStmt:             q.releaseLeaseStmt,
 		removeWatchStmt:              q.removeWatchStmt,
 		revokeSessionFamilyStmt:      q.revokeSessionFamilyStmt,
 		revokeUserSessionsStmt:       q.revokeUserSessionsStmt,
 		rollStocksStmt:               q.rollStocksStmt,
 		saveAccountStmt:              q.saveAccountStmt,
+		setDividendPaidStmt:          q.setDividendPaidStmt,
+		setDividendRecordedStmt:      q.setDividendRecordedStmt,
+		setHolderPaidStmt:            q.setHolderPaidStmt,
 		setLeaderboardTimeStmt:       q.setLeaderboardTimeStmt,
 		setMarketDayClosedStmt:       q.setMarketDayClosedStmt,
 		setMarketDayRolledStmt:       q.setMarketDayRolledStmt,
 		setStockPriceStmt:            q.setStockPriceStmt,
 		snapshotEquityStmt:           q.snapshotEquityStmt,
+		takeLeaseStmt:                q.takeLeaseStmt,
 		updateOrderStmt:              q.updateOrderStmt,
 		updatePaymentStmt:            q.updatePaymentStmt,
 		updateUserStmt:               q.updateUserStmt,
 		upsertDailyBarStmt:           q.upsertDailyBarStmt,
+		upsertDividendStmt:           q.upsertDividendStmt,
 		upsertHoldingStmt:            q.upsertHoldingStmt,
 		upsertStockStmt:              q.upsertStockStmt,
 		useSessionStmt:               q.useSessionStmt,
