@@ -117,3 +117,11 @@ type Ranking struct {
 	Equity     decimal.Decimal
 	Trades     int64
 }
+
+// Leaderboard is a ranking as of the refresh that computed it.
+type Leaderboard struct {
+	ContestID string // "" for the personal boards
+	Period    string // 1d, 1w, 1m, all; "contest" for a contest's board
+	AsOf      time.Time
+	Entries   []Ranking
+}

@@ -56,6 +56,12 @@ type Stock struct {
 	Market    Market
 	Price     decimal.Decimal // last trade price
 	PrevClose decimal.Decimal // base of today's price band
+	// Bid and Ask are the best quotes after the latest trade; zero when
+	// the source gave none.
+	Bid decimal.Decimal
+	Ask decimal.Decimal
+	// Volume is the shares traded since the day was rolled.
+	Volume    int64
 	Active    bool
 	UpdatedAt time.Time
 }

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"math"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -108,4 +109,85 @@ func meanStdDev(xs []float64) (float64, float64) {
 		ss += (x - mean) * (x - mean)
 	}
 	return mean, math.Sqrt(ss / float64(len(xs)-1))
+}
+
+// EquitySnapshot is an account's stored end-of-day value. Besides the
+// figures of an EquityPoint it carries what chains one day to the next:
+// FlowTotal, the account's deposits less withdrawals when it was taken,
+// and Index, the time-weighted wealth index (1 where the account's history
+// opens), so that the return between two snapshots is the ratio of their
+// indexes whatever money moved in or out between them.
+type EquitySnapshot struct {
+	AccountID string
+	EquityPoint
+	FlowTotal decimal.Decimal
+	Index     decimal.Decimal
+	TakenAt   time.Time
+}
+
+// MeasureIndex computes performance from a time-weighted wealth index
+// series (oldest first) and the index at the start of the period, base:
+// each point's daily return is its index over the previous one (base for
+// the first) less one, and its cumulative return its index over base less
+// one. Money moved in or out is already neutral in an index, so no flows
+// are needed.
+func MeasureIndex(base decimal.Decimal, index []decimal.Decimal, riskFree decimal.Decimal) Performance {
+	p := Performance{
+		DailyReturn:      make([]decimal.Decimal, len(index)),
+		CumulativeReturn: make([]decimal.Decimal, len(index)),
+		TWR:              decimal.Zero, MaxDrawdown: decimal.Zero, Volatility: decimal.Zero, Sharpe: decimal.Zero,
+	}
+	one := decimal.NewFromInt(1)
+	if !base.IsPositive() {
+		base = one
+	}
+	prev, peak := base, base
+	daily := make([]float64, 0, len(index))
+	for i, x := range index {
+		if !x.IsPositive() {
+			x = prev
+		}
+		r := x.DivRound(prev, returnScale).Sub(one)
+		p.DailyReturn[i] = r
+		p.CumulativeReturn[i] = x.DivRound(base, returnScale).Sub(one)
+		if x.GreaterThan(peak) {
+			peak = x
+		}
+		if dd := peak.Sub(x).DivRound(peak, returnScale); dd.GreaterThan(p.MaxDrawdown) {
+			p.MaxDrawdown = dd
+		}
+		daily = append(daily, r.InexactFloat64())
+		prev = x
+	}
+	if n := len(index); n > 0 {
+		p.TWR = p.CumulativeReturn[n-1]
+	}
+	p.Volatility, p.Sharpe = annualize(daily, riskFree)
+	return p
+}
+
+// annualize is the annualized volatility and Sharpe ratio of daily
+// returns; zero for fewer than two returns or no variation.
+func annualize(daily []float64, riskFree decimal.Decimal) (decimal.Decimal, decimal.Decimal) {
+	if len(daily) < 2 {
+		return decimal.Zero, decimal.Zero
+	}
+	mean, sd := meanStdDev(daily)
+	if sd == 0 {
+		return decimal.Zero, decimal.Zero
+	}
+	annual := math.Sqrt(TradingDaysPerYear)
+	rf := riskFree.InexactFloat64() / TradingDaysPerYear
+	return decimal.NewFromFloat(sd * annual).Round(6), decimal.NewFromFloat((mean - rf) / sd * annual).Round(4)
+}
+
+// NextIndex chains a wealth index one step: equity now over the previous
+// equity plus the money that came in since (flow), times the previous
+// index. A step that starts from nothing keeps the index.
+func NextIndex(prevIndex, prevEquity, flow, equity decimal.Decimal) decimal.Decimal {
+	basis := prevEquity.Add(flow)
+	if !basis.IsPositive() {
+		return prevIndex
+	}
+	return prevIndex.Mul(equity).DivRound(basis, 12)
 }

@@ -62,6 +62,9 @@ func (s *Accounts) moveCash(ctx context.Context, t Target, typ domain.TxType, am
 		if a, err = lockAccount(ctx, tx, t); err != nil {
 			return err
 		}
+		if err := s.freeCash(&a, typ, amount); err != nil {
+			return err
+		}
 		if typ == domain.TxDeposit && a.Cash.Add(amount).GreaterThan(maxCash) {
 			return domain.FieldErrorf(domain.CodeInvalid, "amount", "a balance above %s won is not supported", maxCash)
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -147,9 +148,14 @@ func (s *Auditor) Account(ctx context.Context, accountID string) ([]Violation, e
 	// by processes with different clocks still sort exactly.
 	slices.SortFunc(ledger, func(x, y domain.LedgerEntry) int { return cmp.Compare(x.Seq, y.Seq) })
 	sum := decimal.Zero
+	// A reset clears the holdings: only executions after the last one
+	// count toward them.
+	var resetAt time.Time
 	for i, l := range ledger {
 		switch l.Type {
-		case domain.TxDeposit, domain.TxWithdraw, domain.TxBuy, domain.TxSell:
+		case domain.TxDeposit, domain.TxWithdraw, domain.TxBuy, domain.TxSell, domain.TxDividend, domain.TxTax:
+		case domain.TxReset:
+			resetAt = l.CreatedAt
 		default:
 			bad("ledger-type", "row %s has unexpected type %s", l.ID, l.Type)
 		}
@@ -186,6 +192,9 @@ func (s *Auditor) Account(ctx context.Context, accountID string) ([]Violation, e
 			return nil, err
 		}
 		for _, e := range exs {
+			if !e.ExecutedAt.After(resetAt) {
+				continue
+			}
 			if e.Side == domain.Buy {
 				qty[e.StockCode] += e.Quantity
 			} else {
@@ -254,7 +263,7 @@ func (s *Auditor) Account(ctx context.Context, accountID string) ([]Violation, e
 // ledgerDelta is how much a ledger row changes the cash balance.
 func ledgerDelta(l domain.LedgerEntry) decimal.Decimal {
 	switch l.Type {
-	case domain.TxDeposit:
+	case domain.TxDeposit, domain.TxReset:
 		return l.Amount
 	case domain.TxWithdraw:
 		return l.Amount.Neg()
@@ -262,6 +271,10 @@ func ledgerDelta(l domain.LedgerEntry) decimal.Decimal {
 		return l.Amount.Add(l.Commission).Neg()
 	case domain.TxSell:
 		return l.Amount.Sub(l.Commission).Sub(l.Tax)
+	case domain.TxDividend:
+		return l.Amount
+	case domain.TxTax:
+		return l.Amount.Neg()
 	}
 	return decimal.Zero
 }

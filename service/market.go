@@ -159,29 +159,6 @@ func (s *Market) Upsert(ctx context.Context, in StockInput) (domain.Stock, error
 	return st, err
 }
 
-// RollDay starts a new trading day: each listing's last price becomes the
-// previous close that the day's band is computed from.
-func (s *Market) RollDay(ctx context.Context) error {
-	return s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
-		all, err := tx.ListStocks(ctx)
-		if err != nil {
-			return err
-		}
-		now := s.clock.Now().UTC()
-		for _, st := range all {
-			if st.PrevClose.Equal(st.Price) {
-				continue
-			}
-			st.PrevClose = st.Price
-			st.UpdatedAt = now
-			if err := tx.UpsertStock(ctx, st); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 // Day describes a Seoul date on the exchange's calendar, and names the
 // day before it.
 func (s *Market) Day(date string) (domain.MarketDay, string, error) {

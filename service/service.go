@@ -28,7 +28,21 @@ type Config struct {
 	OrderWorkflows bool
 	// MatchBatch is how many crossed orders one fill transaction settles.
 	MatchBatch int
-	Payments   PaymentConfig
+	// FillParticipation is the share of a trade's volume that the resting
+	// orders it crosses may fill, on each side (FILL_PARTICIPATION,
+	// default 1).
+	FillParticipation decimal.Decimal
+	// MarketDepth is the shares a quote holds when the feed does not say,
+	// and the volume of a trade that gives none (MARKET_DEPTH, default
+	// 1,000).
+	MarketDepth int64
+	Payments    PaymentConfig
+	// FreeDepositDailyLimit caps the free deposits into a personal account
+	// per Seoul day (FREE_DEPOSIT_DAILY_LIMIT); zero means no cap.
+	FreeDepositDailyLimit decimal.Decimal
+	// RiskFreeRate is the annual rate the Sharpe ratio measures excess
+	// return against (RISK_FREE_RATE).
+	RiskFreeRate decimal.Decimal
 }
 
 // Deps are the ports the service uses.
@@ -81,6 +95,10 @@ type Service struct {
 	Audit *Auditor
 	// Stream hands out event-stream tickets and reads what changed.
 	Stream *Stream
+	// Leaderboards ranks traders by time-weighted return.
+	Leaderboards *Leaderboards
+	// Contests runs leagues.
+	Contests *Contests
 
 	core *core
 }
@@ -102,8 +120,20 @@ func New(d Deps, cfg Config) (*Service, error) {
 	if cfg.InitialCash.IsNegative() {
 		return nil, errors.New("service: INITIAL_CASH must not be negative")
 	}
+	if cfg.MarketDepth <= 0 {
+		cfg.MarketDepth = 1000
+	}
 	if cfg.MatchBatch <= 0 {
 		cfg.MatchBatch = 200
+	}
+	if cfg.FillParticipation.IsZero() {
+		cfg.FillParticipation = decimal.NewFromInt(1)
+	}
+	if cfg.FillParticipation.IsNegative() || cfg.FillParticipation.GreaterThan(decimal.NewFromInt(1)) {
+		return nil, errors.New("service: FILL_PARTICIPATION must be more than 0 and at most 1")
+	}
+	if cfg.MarketDepth <= 0 {
+		cfg.MarketDepth = domain.DefaultDepth
 	}
 	cfg.Payments.setDefaults()
 	log := d.Logger
@@ -122,7 +152,10 @@ func New(d Deps, cfg Config) (*Service, error) {
 		Payments:  &Payments{core: c, gateway: d.Gateway},
 		Stream:    &Stream{core: c},
 		Audit:     &Auditor{core: c},
-		core:      c,
+
+		Leaderboards: &Leaderboards{core: c},
+		Contests:     &Contests{core: c},
+		core:         c,
 	}, nil
 }
 

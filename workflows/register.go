@@ -11,6 +11,10 @@ import (
 func RegisterWorkflows(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(LimitOrderWorkflow, workflow.RegisterOptions{Name: OrderWorkflowName})
 	r.RegisterWorkflowWithOptions(PaymentWorkflow, workflow.RegisterOptions{Name: PaymentWorkflowName})
+	r.RegisterWorkflowWithOptions(ContestWorkflow, workflow.RegisterOptions{Name: ContestWorkflowName})
+	r.RegisterWorkflowWithOptions(LeaderboardRefreshWorkflow, workflow.RegisterOptions{Name: LeaderboardWorkflowName})
+	r.RegisterWorkflowWithOptions(MarketDayWorkflow, workflow.RegisterOptions{Name: MarketDayWorkflowName})
+	r.RegisterWorkflowWithOptions(MarketDayStarterWorkflow, workflow.RegisterOptions{Name: MarketDayStarterWorkflowName})
 }
 
 // Register puts the workflows and their activities on a worker or a test

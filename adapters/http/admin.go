@@ -24,7 +24,10 @@ type upsertStockInput struct {
 type tickInput struct {
 	Code string `path:"code" example:"005930"`
 	Body struct {
-		Price Money `json:"price"`
+		Price  Money  `json:"price"`
+		Volume *int64 `json:"volume,omitempty" minimum:"0" example:"100" doc:"Shares traded; omitted: MARKET_DEPTH."`
+		Bid    Money  `json:"bid,omitempty" doc:"Best bid after the trade, on the tick grid."`
+		Ask    Money  `json:"ask,omitempty" doc:"Best ask after the trade, on the tick grid."`
 	}
 }
 
@@ -65,14 +68,24 @@ func (s *server) registerAdmin(api huma.API) {
 
 	register(api, adminOnly, huma.Operation{
 		OperationID: "tick-stock-price", Method: http.MethodPut, Path: "/admin/stocks/{code}/price", Tags: []string{"admin"},
-		Summary:     "Record a trade price",
-		Description: "Records the price (on the tick grid, inside the day's band) and fills every resting limit order it crosses.",
+		Summary:     "Record a trade",
+		Description: "Records a trade the way a market feed's trades are recorded: the price (on the tick grid, inside the day's band), its volume and the best quotes after it; then fills every resting limit order it crosses.",
 	}, func(ctx context.Context, in *tickInput) (*tickOutput, error) {
 		price, err := in.Body.Price.required("price")
 		if err != nil {
 			return nil, err
 		}
-		n, err := s.svc.Market.Tick(ctx, in.Code, price)
+		bid, err := in.Body.Bid.optional("bid")
+		if err != nil {
+			return nil, err
+		}
+		ask, err := in.Body.Ask.optional("ask")
+		if err != nil {
+			return nil, err
+		}
+		n, err := s.svc.Market.Trade(ctx, service.TradeInput{
+			Code: in.Code, Price: price, Volume: in.Body.Volume, Bid: bid, Ask: ask,
+		})
 		if err != nil {
 			return nil, err
 		}

@@ -14,12 +14,19 @@ type summaryOutput struct {
 func (s *server) registerAnalytics(api huma.API) {
 	register(api, signedIn, huma.Operation{
 		OperationID: "get-analytics-summary", Method: http.MethodGet, Path: "/analytics/summary", Tags: []string{"analytics"},
-		Summary: "Trading statistics: trades, win rate, P&L, fees, tax and return",
+		Summary: "Trading statistics: trades, win rate, P&L, fees, tax, return and time-weighted performance",
 	}, func(ctx context.Context, in *accountQuery) (*summaryOutput, error) {
-		sum, err := s.svc.Accounts.Summary(ctx, target(ctx, in.AccountID))
+		t := target(ctx, in.AccountID)
+		sum, err := s.svc.Accounts.Summary(ctx, t)
 		if err != nil {
 			return nil, err
 		}
-		return &summaryOutput{Body: Envelope[Summary]{summaryDTO(sum)}}, nil
+		perf, err := s.svc.Accounts.Performance(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		out := summaryDTO(sum)
+		out.TWR, out.MaxDrawdown, out.Volatility, out.Sharpe = pct(perf.TWR), pct(perf.MaxDrawdown), pct(perf.Volatility), perf.Sharpe.String()
+		return &summaryOutput{Body: Envelope[Summary]{out}}, nil
 	})
 }

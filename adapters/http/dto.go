@@ -41,6 +41,11 @@ func nullMoney(d decimal.NullDecimal) *string {
 	return &s
 }
 
+// quote is a quote as a nullable amount: zero is none.
+func quote(d decimal.Decimal) decimal.NullDecimal {
+	return decimal.NullDecimal{Decimal: d, Valid: !d.IsZero()}
+}
+
 func nullString(s string) *string {
 	if s == "" {
 		return nil
@@ -69,12 +74,14 @@ type User struct {
 	PremiumUntil *time.Time `json:"premium_until" doc:"End of the premium subscription; null when never subscribed."`
 	IsPremium    bool       `json:"is_premium"`
 	CreatedAt    time.Time  `json:"created_at"`
+	Public       bool       `json:"public" doc:"Shown on leaderboards."`
 }
 
 func userDTO(u domain.User, now time.Time) User {
 	return User{
 		ID: u.ID, Email: u.Email, Nickname: u.Nickname, Role: string(u.Role),
 		PremiumUntil: nullTime(u.PremiumUntil), IsPremium: u.Premium(now), CreatedAt: utc(u.CreatedAt),
+		Public: u.Public,
 	}
 }
 
@@ -107,6 +114,9 @@ type Stock struct {
 	UpperLimit string    `json:"upper_limit" example:"90300" doc:"Highest valid limit price today (+30%, on the tick grid)."`
 	LowerLimit string    `json:"lower_limit" example:"48700" doc:"Lowest valid limit price today (-30%, on the tick grid)."`
 	TickSize   string    `json:"tick_size" example:"100" doc:"Price step at the current price."`
+	Bid        *string   `json:"bid" example:"69900" doc:"Best bid after the latest trade; null when the source gave none."`
+	Ask        *string   `json:"ask" example:"70000" doc:"Best ask after the latest trade; null when the source gave none."`
+	Volume     int64     `json:"volume" example:"1520340" doc:"Shares traded today (since the day was rolled)."`
 	Active     bool      `json:"active"`
 	UpdatedAt  time.Time `json:"updated_at"`
 }
@@ -119,6 +129,7 @@ func stockDTO(s domain.Stock) Stock {
 		Change: money(s.Change()), ChangeRate: money(s.ChangeRate()),
 		UpperLimit: money(band.Upper), LowerLimit: money(band.Lower),
 		TickSize: money(domain.TickSize(s.Price)), Active: s.Active, UpdatedAt: utc(s.UpdatedAt),
+		Bid: nullMoney(quote(s.Bid)), Ask: nullMoney(quote(s.Ask)), Volume: s.Volume,
 	}
 }
 
@@ -171,25 +182,28 @@ type Execution struct {
 
 // Order is an order and its executions.
 type Order struct {
-	ID               string      `json:"id"`
-	ClientOrderID    *string     `json:"client_order_id"`
-	StockCode        string      `json:"stock_code"`
-	Side             string      `json:"side" enum:"BUY,SELL"`
-	Type             string      `json:"type" enum:"MARKET,LIMIT"`
-	TimeInForce      *string     `json:"time_in_force" enum:"DAY,GTC" doc:"DAY or GTC for LIMIT orders; null for MARKET orders."`
-	Quantity         int64       `json:"quantity"`
-	LimitPrice       *string     `json:"limit_price"`
-	Status           string      `json:"status" enum:"PENDING,FILLED,CANCELLED,EXPIRED,REJECTED"`
-	FilledQuantity   int64       `json:"filled_quantity"`
-	AverageFillPrice *string     `json:"average_fill_price"`
-	ReservedAmount   string      `json:"reserved_amount" doc:"Cash a resting BUY holds; 0 once final."`
-	Commission       string      `json:"commission"`
-	Tax              string      `json:"tax"`
-	ExpiresAt        *time.Time  `json:"expires_at" doc:"When a DAY order expires; null for GTC and MARKET orders."`
-	Reason           *string     `json:"reason" doc:"Why an order was cancelled, expired or rejected."`
-	CreatedAt        time.Time   `json:"created_at"`
-	UpdatedAt        time.Time   `json:"updated_at"`
-	Executions       []Execution `json:"executions" nullable:"false"`
+	ID                string      `json:"id"`
+	ClientOrderID     *string     `json:"client_order_id"`
+	StockCode         string      `json:"stock_code"`
+	Side              string      `json:"side" enum:"BUY,SELL"`
+	Type              string      `json:"type" enum:"MARKET,LIMIT,STOP,STOP_LIMIT"`
+	TimeInForce       *string     `json:"time_in_force" enum:"DAY,GTC,IOC,FOK" doc:"DAY or GTC for resting orders, IOC or FOK for immediate ones; null for a MARKET order sent without one."`
+	Quantity          int64       `json:"quantity"`
+	LimitPrice        *string     `json:"limit_price"`
+	StopPrice         *string     `json:"stop_price" doc:"The trigger of a STOP or STOP_LIMIT order; null for other types."`
+	TriggeredAt       *time.Time  `json:"triggered_at" doc:"When a stop order's trigger was reached; null before, and for other types."`
+	Status            string      `json:"status" enum:"PENDING,PARTIALLY_FILLED,FILLED,CANCELLED,EXPIRED,REJECTED"`
+	FilledQuantity    int64       `json:"filled_quantity"`
+	RemainingQuantity int64       `json:"remaining_quantity" doc:"Shares still to fill: quantity − filled_quantity while the order is open, 0 once it is final."`
+	AverageFillPrice  *string     `json:"average_fill_price" doc:"The volume-weighted price of the executions; null before the first."`
+	ReservedAmount    string      `json:"reserved_amount" doc:"Cash a resting BUY holds; 0 once final."`
+	Commission        string      `json:"commission"`
+	Tax               string      `json:"tax"`
+	ExpiresAt         *time.Time  `json:"expires_at" doc:"When a DAY order expires; null for GTC and MARKET orders."`
+	Reason            *string     `json:"reason" doc:"Why an order was cancelled, expired or rejected."`
+	CreatedAt         time.Time   `json:"created_at"`
+	UpdatedAt         time.Time   `json:"updated_at"`
+	Executions        []Execution `json:"executions" nullable:"false"`
 }
 
 func orderDTO(o domain.Order) Order {
@@ -201,11 +215,16 @@ func orderDTO(o domain.Order) Order {
 			ExecutedAt: utc(e.ExecutedAt),
 		}
 	}
+	remaining := int64(0)
+	if o.Open() {
+		remaining = o.Remaining()
+	}
 	return Order{
 		ID: o.ID, ClientOrderID: nullString(o.ClientOrderID), StockCode: o.StockCode,
 		Side: string(o.Side), Type: string(o.Type), TimeInForce: nullString(string(o.TimeInForce)),
 		Quantity: o.Quantity, LimitPrice: nullMoney(o.LimitPrice), Status: string(o.Status),
-		FilledQuantity: o.FilledQuantity, AverageFillPrice: nullMoney(o.AverageFillPrice),
+		StopPrice: nullMoney(o.StopPrice), TriggeredAt: nullTime(o.TriggeredAt),
+		FilledQuantity: o.FilledQuantity, RemainingQuantity: remaining, AverageFillPrice: nullMoney(o.AverageFillPrice),
 		ReservedAmount: money(o.ReservedAmount), Commission: money(o.Commission), Tax: money(o.Tax),
 		ExpiresAt: nullTime(o.ExpiresAt), Reason: nullString(o.Reason),
 		CreatedAt: utc(o.CreatedAt), UpdatedAt: utc(o.UpdatedAt), Executions: exs,
@@ -332,6 +351,10 @@ type Summary struct {
 	TotalEquity     string `json:"total_equity"`
 	TotalReturn     string `json:"total_return" doc:"Total equity minus net deposits."`
 	ReturnRate      string `json:"return_rate" doc:"Total return in percent of net deposits."`
+	TWR             string `json:"twr" doc:"Time-weighted return in percent since the history's start (sign-up or last reset): deposits, withdrawals and top-ups are not gains."`
+	MaxDrawdown     string `json:"max_drawdown" doc:"Largest fall from a peak of the time-weighted wealth, in percent."`
+	Volatility      string `json:"volatility" doc:"Annualized standard deviation of daily returns, in percent."`
+	Sharpe          string `json:"sharpe" doc:"Annualized excess return over RISK_FREE_RATE per unit of volatility."`
 }
 
 func summaryDTO(s service.Summary) Summary {

@@ -164,6 +164,8 @@ func build(opts Options, m *metrics, reg *prometheus.Registry) (chi.Router, huma
 	v1 := huma.NewGroup(api, BasePath)
 	s.registerAuth(v1)
 	s.registerStocks(v1)
+	s.registerBars(v1)
+	s.registerMarketDay(v1)
 	s.registerBalance(v1)
 	s.registerAccounts(v1)
 	s.registerOrders(v1)
@@ -174,6 +176,7 @@ func build(opts Options, m *metrics, reg *prometheus.Registry) (chi.Router, huma
 	s.registerPayments(v1)
 	s.registerAdmin(v1)
 	s.registerStream(v1)
+	s.registerPerformance(v1)
 	s.registerOps(api, r, reg, opts.Checks)
 	mountWeb(r, opts)
 

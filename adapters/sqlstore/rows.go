@@ -28,6 +28,9 @@ var (
 // delivery error is recorded shortened instead of failing the write.
 const maxLastError = 2048
 
+// maxOwner bounds outbox.claimed_by (VARCHAR(64) in MySQL).
+const maxOwner = 64
+
 // limit turns a port limit into a LIMIT value: zero or negative means a
 // bound nothing reaches (PostgreSQL refuses a negative LIMIT).
 func limit(n int) int64 {
@@ -170,6 +173,9 @@ func stock(r sqldb.Stock) domain.Stock {
 		Market:    domain.Market(r.Market),
 		Price:     r.Price,
 		PrevClose: r.PrevClose,
+		Bid:       r.Bid.Decimal,
+		Ask:       r.Ask.Decimal,
+		Volume:    r.Volume,
 		Active:    r.Active,
 		UpdatedAt: r.UpdatedAt,
 	}
@@ -211,6 +217,9 @@ func order(r sqldb.Order) domain.Order {
 		Tax:              r.Tax,
 		ExpiresAt:        timeOf(r.ExpiresAt),
 		Reason:           r.Reason,
+		StopPrice:        r.StopPrice,
+		TriggeredAt:      timeOf(r.TriggeredAt),
+		PriorityAt:       orTime(timeOf(r.PriorityAt), r.CreatedAt),
 		CreatedAt:        r.CreatedAt,
 		UpdatedAt:        r.UpdatedAt,
 	}
@@ -295,4 +304,28 @@ func outboxMessage(r sqldb.Outbox) ports.OutboxMessage {
 		m.Payload = r.Payload
 	}
 	return m
+}
+
+func trade(r sqldb.ListTradesRow) domain.Trade {
+	return domain.Trade{
+		Code: r.StockCode, At: r.RecordedAt, Price: r.Price, Volume: r.Volume,
+		Bid: r.Bid.Decimal, Ask: r.Ask.Decimal,
+	}
+}
+
+func dailyBar(r sqldb.DailyBar) domain.Bar {
+	start, _ := time.ParseInLocation(time.DateOnly, r.Day, domain.Seoul)
+	return domain.Bar{
+		Code: r.StockCode, Interval: domain.Daily, Start: start.UTC(),
+		Open: r.Open, High: r.High, Low: r.Low, Close: r.Close, Volume: r.Volume,
+	}
+}
+
+func marketDay(r sqldb.MarketDay) ports.MarketDayRecord {
+	return ports.MarketDayRecord{Day: r.Day, RolledAt: r.RolledAt, ClosedAt: r.ClosedAt.Time}
+}
+
+// quote is a quote for a nullable column: zero is none.
+func quote(d decimal.Decimal) decimal.NullDecimal {
+	return decimal.NullDecimal{Decimal: d, Valid: !d.IsZero()}
 }

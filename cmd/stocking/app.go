@@ -102,7 +102,7 @@ type Main struct {
 	Temporal        client.Client
 	TemporalAddress string
 	TemporalUI      string
-	Relay           *temporaladapter.Relay
+	Relay           *service.Relay
 	// Reconciler restarts the workflows of open rows whose run ended; the
 	// worker runs it on a timer, the audit reports what it finds.
 	Reconciler    *temporaladapter.Reconciler
@@ -199,6 +199,8 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Service, err = service.New(deps, service.Config{
 		InitialCash: m.Config.InitialCash, Fees: m.Config.Fees, Calendar: cal,
 		OrderWorkflows: m.Temporal != nil, Payments: m.Config.PaymentConfig(),
+		FreeDepositDailyLimit: m.Config.FreeDepositDailyLimit, RiskFreeRate: m.Config.RiskFreeRate,
+		FillParticipation: m.Config.FillParticipation, MarketDepth: m.Config.MarketDepth,
 	})
 	if err != nil {
 		return err
@@ -210,8 +212,9 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	if m.Temporal != nil && m.Options.Relay {
-		m.Relay = &temporaladapter.Relay{Store: st, Client: m.Temporal, TaskQueue: m.Config.TemporalTaskQueue, Logger: m.Logger}
+		m.Relay = temporaladapter.NewRelay(st, m.Temporal, m.Config.TemporalTaskQueue, processName(), m.Logger)
 		m.Service.SetOutboxKick(m.Relay.Kick)
+		registerRelayMetrics(m.Registry, m.Relay)
 	}
 	if m.Options.Seed {
 		n, err := seed(ctx, m.Service)
@@ -322,7 +325,14 @@ func (m *Main) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		m.goRun("feed", func(ctx context.Context) error { return f.Run(ctx, m.Service.Market) }, bg)
+		// Of all the feed processes on one database, the lease holder
+		// drives the listings; the others stand by to take over.
+		owner := feedOwner()
+		m.goRun("feed", func(ctx context.Context) error {
+			return m.Service.Market.RunLeased(ctx, feedLease, owner, m.Config.FeedLeaseTTL, func(ctx context.Context) error {
+				return f.Run(ctx, m.Service.Market)
+			})
+		}, bg)
 	}
 	if m.Temporal == nil && (m.Options.API || m.Options.Feed) {
 		// Without workflows nothing else expires DAY orders.
@@ -335,6 +345,17 @@ func (m *Main) Run(ctx context.Context) error {
 		m.worker = temporaladapter.NewWorker(m.Temporal, m.Config.TemporalTaskQueue, m.Service, worker.Options{})
 		if err := m.worker.Start(); err != nil {
 			return fmt.Errorf("temporal worker: %w", err)
+		}
+		if m.Config.LeaderboardRefresh > 0 {
+			sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			err := temporaladapter.EnsureLeaderboardSchedule(sctx, m.Temporal, m.Config.TemporalTaskQueue, m.Config.LeaderboardRefresh)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("leaderboard schedule: %w", err)
+			}
+		}
+		if err := temporaladapter.EnsureMarketDaySchedule(ctx, m.Temporal, m.Config.TemporalTaskQueue, m.Config.MarketHours == "always"); err != nil {
+			return fmt.Errorf("temporal schedule market-day: %w", err)
 		}
 		if m.Config.ReconcileInterval > 0 {
 			m.goRun("reconciler", func(ctx context.Context) error { return m.Reconciler.Run(ctx, m.Config.ReconcileInterval) }, bg)
@@ -474,4 +495,26 @@ func (m *Main) Close() error {
 		errs = append(errs, m.Store.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// processName names this process in the outbox messages it claims: host
+// and process id.
+func processName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d", host, os.Getpid())
+}
+
+// registerRelayMetrics exports the relay's counters. Summed over every
+// process, deliveries divided by removed messages is how often a message
+// was delivered (1 when no relay died or overran its lease).
+func registerRelayMetrics(reg *prometheus.Registry, r *service.Relay) {
+	counter := func(name, help string, v func(service.RelayStats) int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(v(r.Stats())) })
+	}
+	reg.MustRegister(
+		counter("stocking_outbox_claimed_total", "Outbox messages this process's relay claimed.", func(s service.RelayStats) int64 { return s.Claimed }),
+		counter("stocking_outbox_deliveries_total", "Outbox messages this process's relay delivered to Temporal.", func(s service.RelayStats) int64 { return s.Delivered }),
+		counter("stocking_outbox_delivery_failures_total", "Failed outbox deliveries (each is retried after a backoff).", func(s service.RelayStats) int64 { return s.Failed }),
+		counter("stocking_outbox_removed_total", "Delivered outbox messages this process's relay removed; fewer than its deliveries when another relay delivered the same message.", func(s service.RelayStats) int64 { return s.Removed }),
+	)
 }

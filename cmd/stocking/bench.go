@@ -175,6 +175,11 @@ type bencher struct {
 // call sends one JSON request and decodes the response into v when the
 // status is the wanted one.
 func (b *bencher) call(ctx context.Context, method, path, token string, body, v any, want int) (int, error) {
+	return b.callAny(ctx, method, path, token, body, v, []int{want})
+}
+
+// callAny is call with several wanted statuses.
+func (b *bencher) callAny(ctx context.Context, method, path, token string, body, v any, want []int) (int, error) {
 	var rd io.Reader
 	if body != nil {
 		buf, err := json.Marshal(body)
@@ -200,7 +205,7 @@ func (b *bencher) call(ctx context.Context, method, path, token string, body, v 
 	if err != nil {
 		return resp.StatusCode, err
 	}
-	if resp.StatusCode != want {
+	if !slices.Contains(want, resp.StatusCode) {
 		return resp.StatusCode, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, strings.TrimSpace(string(data)))
 	}
 	if v != nil {

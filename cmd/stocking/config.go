@@ -33,6 +33,9 @@ type Config struct {
 	Fees         domain.Fees
 	LogLevel     string
 	FeedInterval time.Duration
+	// FeedLeaseTTL is how long a feed's lease lasts unrenewed
+	// (FEED_LEASE_TTL): a standby takes over within 4/3 of it.
+	FeedLeaseTTL time.Duration
 
 	// MarketData chooses the feed: simulated, replay or kis (MARKET_DATA).
 	MarketData string
@@ -57,6 +60,20 @@ type Config struct {
 	// a request answers 503 unavailable instead of waiting for the outage
 	// to end.
 	DBTimeout time.Duration
+	// FreeDepositDailyLimit caps free deposits per personal account and
+	// Seoul day (FREE_DEPOSIT_DAILY_LIMIT; 0: no cap).
+	FreeDepositDailyLimit decimal.Decimal
+	// RiskFreeRate is the annual rate of the Sharpe ratio (RISK_FREE_RATE).
+	RiskFreeRate decimal.Decimal
+	// FillParticipation is the share of a trade's volume that resting
+	// orders may fill (FILL_PARTICIPATION, default 1).
+	FillParticipation decimal.Decimal
+	// MarketDepth is the shares a quote holds when the feed does not say,
+	// and the volume of a trade that gives none (MARKET_DEPTH).
+	MarketDepth int64
+	// LeaderboardRefresh is the leaderboard-refresh Schedule's interval
+	// (LEADERBOARD_REFRESH).
+	LeaderboardRefresh time.Duration
 
 	TemporalAddress   string
 	TemporalNamespace string
@@ -188,8 +205,29 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 		}
 		c.JWTSecret = devJWTSecret
 	}
-	durations := map[string]*time.Duration{"ACCESS_TOKEN_TTL": &c.AccessTTL, "REFRESH_TOKEN_TTL": &c.RefreshTTL, "FEED_INTERVAL": &c.FeedInterval, "RECONCILE_INTERVAL": &c.ReconcileInterval, "RECONCILE_MIN_AGE": &c.ReconcileMinAge, "DB_TIMEOUT": &c.DBTimeout}
-	defaults := map[string]string{"ACCESS_TOKEN_TTL": "30m", "REFRESH_TOKEN_TTL": "336h", "FEED_INTERVAL": "1s", "RECONCILE_INTERVAL": "5m", "RECONCILE_MIN_AGE": "10s", "DB_TIMEOUT": "5s"}
+	durations := map[string]*time.Duration{
+		"ACCESS_TOKEN_TTL":    &c.AccessTTL,
+		"REFRESH_TOKEN_TTL":   &c.RefreshTTL,
+		"FEED_INTERVAL":       &c.FeedInterval,
+		"FEED_LEASE_TTL":      &c.FeedLeaseTTL,
+		"RECONCILE_INTERVAL":  &c.ReconcileInterval,
+		"RECONCILE_MIN_AGE":   &c.ReconcileMinAge,
+		"DB_TIMEOUT":          &c.DBTimeout,
+		"LEADERBOARD_REFRESH": &c.LeaderboardRefresh,
+	}
+	defaults := map[string]string{
+		"ACCESS_TOKEN_TTL":    "30m",
+		"REFRESH_TOKEN_TTL":   "336h",
+		"FEED_INTERVAL":       "1s",
+		"FEED_LEASE_TTL":      "10s",
+		"RECONCILE_INTERVAL":  "5m",
+		"RECONCILE_MIN_AGE":   "10s",
+		"DB_TIMEOUT":          "5s",
+		"LEADERBOARD_REFRESH": "10m",
+	}
+	if devDefaults {
+		defaults["LEADERBOARD_REFRESH"] = "1m"
+	}
 	for k, p := range durations {
 		v := e.get(k, defaults[k])
 		d, err := time.ParseDuration(v)
@@ -197,6 +235,9 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 			fail("%s must be a duration such as 30m or 1s, got %q", k, v)
 		}
 		*p = d
+	}
+	if c.FeedLeaseTTL < time.Second {
+		fail("FEED_LEASE_TTL must be at least 1s, got %s", c.FeedLeaseTTL)
 	}
 	cost := e.get("BCRYPT_COST", "10")
 	if n, err := strconv.Atoi(cost); err != nil || n < 4 || n > 16 {
@@ -225,6 +266,24 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 		fail("INITIAL_CASH must be a whole, non-negative number of won, got %s", c.InitialCash)
 	}
 	c.Fees = domain.Fees{CommissionRate: money("COMMISSION_RATE", "0.00015"), SellTaxRate: money("SELL_TAX_RATE", "0.0020")}
+	c.FreeDepositDailyLimit = money("FREE_DEPOSIT_DAILY_LIMIT", "10000000")
+	if c.FreeDepositDailyLimit.IsNegative() || !c.FreeDepositDailyLimit.Equal(c.FreeDepositDailyLimit.Truncate(0)) {
+		fail("FREE_DEPOSIT_DAILY_LIMIT must be a whole, non-negative number of won (0: no limit), got %s", c.FreeDepositDailyLimit)
+	}
+	c.FillParticipation = money("FILL_PARTICIPATION", "1")
+	if !c.FillParticipation.IsPositive() || c.FillParticipation.GreaterThan(decimal.NewFromInt(1)) {
+		fail("FILL_PARTICIPATION must be a share of a trade's volume, more than 0 and at most 1, got %s", c.FillParticipation)
+	}
+	depth := e.get("MARKET_DEPTH", "1000")
+	if n, err := strconv.ParseInt(depth, 10, 64); err != nil || n < 1 {
+		fail("MARKET_DEPTH must be a whole number of shares of at least 1, got %q", depth)
+	} else {
+		c.MarketDepth = n
+	}
+	c.RiskFreeRate = money("RISK_FREE_RATE", "0.03")
+	if c.RiskFreeRate.IsNegative() || c.RiskFreeRate.GreaterThan(decimal.NewFromInt(1)) {
+		fail("RISK_FREE_RATE must be an annual rate between 0 and 1 (0.03 is 3%%), got %s", c.RiskFreeRate)
+	}
 	if err := c.Fees.Validate(); err != nil {
 		fail("%s", err.(*domain.Error).Message)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/google/uuid"
+
 	"github.com/stocking-kr/stocking/adapters/feed"
 	"github.com/stocking-kr/stocking/adapters/kis"
 	"github.com/stocking-kr/stocking/ports"
@@ -55,4 +57,14 @@ func (m *Main) marketFeed(replayFile string, speed float64) (ports.MarketFeed, e
 	}
 	m.Logger.Info("simulated market data", "interval", cfg.FeedInterval)
 	return &feed.Simulated{Interval: cfg.FeedInterval, Logger: m.Logger}, nil
+}
+
+// feedLease is the lease every feed process contends for.
+const feedLease = "feed"
+
+// feedOwner names this process in the feed lease: host, pid and a random
+// suffix, unique even across restarts that reuse a pid.
+func feedOwner() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), uuid.NewString()[:8])
 }

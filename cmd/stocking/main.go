@@ -36,6 +36,8 @@ Commands:
   serve                 the API (and the outbox relay when TEMPORAL_ADDRESS is set)
   worker                the Temporal worker and outbox relay (TEMPORAL_ADDRESS)
   feed [--replay FILE]  the market feed: simulated, or a CSV replay
+  temporal [--db FILE]  the embedded Temporal server and UI alone, for
+                        several processes on one machine (TEMPORAL_ADDRESS)
   db migrate|seed|status
   audit                 check every ledger and reservation invariant;
                         exits 1 when any is violated
@@ -45,6 +47,7 @@ Commands:
   bench [flags]         load-test a running server with market orders
   bench-stream [flags]  measure the event stream: memory per idle stream and
                         how fast a trade reaches 10,000 streams
+  drill load|check      the load and the verdict of scripts/drill-multiprocess.sh
   bench-workflows       measure the order lifecycle on an in-process
                         Temporal server: fills, workflow closes, idle ticks
   healthcheck [URL]     exit 0 when the API answers /healthz (for container probes)
@@ -96,6 +99,8 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return runWorker(ctx, getenv)
 	case "feed":
 		return runFeed(ctx, getenv, args)
+	case "temporal":
+		return runTemporal(ctx, getenv, args, out)
 	case "db":
 		return runDB(ctx, getenv, args, out)
 	case "audit":
@@ -108,6 +113,10 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return runBench(ctx, args, out, getenv)
 	case "bench-stream":
 		return runBenchStream(ctx, args, out, getenv)
+	case "drill":
+		return runDrill(ctx, args, out, getenv)
+	case "tcpproxy":
+		return runTCPProxy(ctx, args, out)
 	case "bench-workflows":
 		return runBenchWorkflows(ctx, args, getenv, out)
 	case "version":
@@ -216,12 +225,27 @@ func runFeed(ctx context.Context, getenv func(string) string, args []string) err
 	if err != nil {
 		return err
 	}
-	return f.Run(ctx, m.Service.Market)
+	// Any number of feed processes may run on one database: the holder
+	// of the lease drives the listings, the others stand by.
+	return m.Service.Market.RunLeased(ctx, feedLease, feedOwner(), m.Config.FeedLeaseTTL, func(ctx context.Context) error {
+		return f.Run(ctx, m.Service.Market)
+	})
 }
 
 func runDB(ctx context.Context, getenv func(string) string, args []string, out io.Writer) error {
+	if len(args) == 2 && strings.HasPrefix(args[0], "import-") {
+		switch args[0] {
+		case "import-listings", "import-bars", "import-dividends":
+			m, err := openOnly(ctx, getenv, Options{})
+			if err != nil {
+				return err
+			}
+			defer m.Close()
+			return runImport(ctx, m, args[0], args[1], out)
+		}
+	}
 	if len(args) != 1 {
-		return errors.New("usage: stocking db migrate|seed|status")
+		return errors.New("usage: stocking db migrate|seed|status|import-listings FILE.csv|import-bars FILE.csv|import-dividends FILE.csv")
 	}
 	switch args[0] {
 	case "migrate":

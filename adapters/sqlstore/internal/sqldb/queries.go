@@ -62,6 +62,22 @@ type SaveAccountParams struct {
 	ID               string
 }
 
+type CreateContestParams struct {
+	ID          string
+	Name        string
+	StartsAt    time.Time
+	EndsAt      time.Time
+	InitialCash decimal.Decimal
+	Listings    string
+	FinalAt     sql.NullTime
+	CreatedAt   time.Time
+}
+
+type FinalizeContestParams struct {
+	FinalAt sql.NullTime
+	ID      string
+}
+
 type CreateExecutionParams struct {
 	ID          string
 	OrderID     string
@@ -81,6 +97,14 @@ type CreateExecutionParams struct {
 type ListAccountExecutionsParams struct {
 	AccountID string
 	After     string
+	Limit     int64
+}
+
+type ListBookOrdersParams struct {
+	StockCode string
+	Book      sql.NullString
+	Side      string
+	MaxKey    sql.NullInt64
 	Limit     int64
 }
 
@@ -107,6 +131,33 @@ type UpsertHoldingParams struct {
 	AveragePrice     decimal.Decimal
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+}
+
+type ClearLeaderboardParams struct {
+	ContestID string
+	Period    string
+}
+
+type GetLeaderboardParams struct {
+	ContestID string
+	Period    string
+}
+
+type ListLeaderboardEntriesParams struct {
+	ContestID string
+	Period    string
+	Limit     int64
+}
+
+type RankPersonalParams struct {
+	BaseDate string
+	Period   string
+}
+
+type SetLeaderboardTimeParams struct {
+	ContestID string
+	Period    string
+	AsOf      time.Time
 }
 
 type AppendLedgerParams struct {
@@ -139,6 +190,125 @@ type ListLedgerParams struct {
 	Limit     int64
 }
 
+type InsertLeaseParams struct {
+	Name      string
+	Owner     string
+	ExpiresAt time.Time
+}
+
+type InsertMarketDayParams struct {
+	Day      string
+	RolledAt time.Time
+}
+
+type InsertTradeParams struct {
+	StockCode  string
+	Price      decimal.Decimal
+	RecordedAt time.Time
+	Volume     int64
+	Bid        decimal.NullDecimal
+	Ask        decimal.NullDecimal
+}
+
+type ListDailyBarsParams struct {
+	StockCode string
+	FromDay   string
+	ToDay     string
+	Limit     int64
+}
+
+type ListTradesParams struct {
+	StockCode string
+	FromTime  time.Time
+	ToTime    time.Time
+	Limit     int64
+}
+
+type ListTradesRow struct {
+	StockCode  string
+	Price      decimal.Decimal
+	RecordedAt time.Time
+	Volume     int64
+	Bid        decimal.NullDecimal
+	Ask        decimal.NullDecimal
+}
+
+type ListUnpaidHoldersParams struct {
+	DividendID string
+	Limit      int64
+}
+
+type RecordDividendHoldersParams struct {
+	DividendID string
+	StockCode  string
+}
+
+type RecordTradeParams struct {
+	Price     decimal.Decimal
+	Bid       decimal.NullDecimal
+	Ask       decimal.NullDecimal
+	Volume    int64
+	UpdatedAt time.Time
+	Code      string
+}
+
+type ReleaseLeaseParams struct {
+	Name  string
+	Owner string
+}
+
+type SetDividendPaidParams struct {
+	PaidAt sql.NullTime
+	ID     string
+}
+
+type SetDividendRecordedParams struct {
+	RecordedAt sql.NullTime
+	ID         string
+}
+
+type SetHolderPaidParams struct {
+	PaidAt     sql.NullTime
+	DividendID string
+	AccountID  string
+}
+
+type SetMarketDayClosedParams struct {
+	ClosedAt sql.NullTime
+	Day      string
+}
+
+type SetMarketDayRolledParams struct {
+	RolledAt time.Time
+	Day      string
+}
+
+type TakeLeaseParams struct {
+	Owner     string
+	ExpiresAt time.Time
+	Name      string
+	Now       time.Time
+}
+
+type UpsertDailyBarParams struct {
+	StockCode string
+	Day       string
+	Open      decimal.Decimal
+	High      decimal.Decimal
+	Low       decimal.Decimal
+	Close     decimal.Decimal
+	Volume    int64
+}
+
+type UpsertDividendParams struct {
+	ID         string
+	StockCode  string
+	RecordDate string
+	PayDate    string
+	PerShare   decimal.Decimal
+	CreatedAt  time.Time
+}
+
 type Account struct {
 	ID               string
 	Cash             decimal.Decimal
@@ -163,6 +333,57 @@ type Account struct {
 	CreatedAt        time.Time
 }
 
+type Contest struct {
+	ID          string
+	Name        string
+	StartsAt    time.Time
+	EndsAt      time.Time
+	InitialCash decimal.Decimal
+	Listings    string
+	FinalAt     sql.NullTime
+	CreatedAt   time.Time
+}
+
+type DailyBar struct {
+	StockCode string
+	Day       string
+	Open      decimal.Decimal
+	High      decimal.Decimal
+	Low       decimal.Decimal
+	Close     decimal.Decimal
+	Volume    int64
+}
+
+type Dividend struct {
+	ID         string
+	StockCode  string
+	RecordDate string
+	PayDate    string
+	PerShare   decimal.Decimal
+	RecordedAt sql.NullTime
+	PaidAt     sql.NullTime
+	CreatedAt  time.Time
+}
+
+type DividendHolder struct {
+	DividendID string
+	AccountID  string
+	Quantity   int64
+	PaidAt     sql.NullTime
+}
+
+type EquitySnapshot struct {
+	AccountID     string
+	SnapDate      string
+	Cash          decimal.Decimal
+	HoldingsValue decimal.Decimal
+	Equity        decimal.Decimal
+	NetFlow       decimal.Decimal
+	FlowTotal     decimal.Decimal
+	TwrIndex      decimal.Decimal
+	TakenAt       time.Time
+}
+
 type Execution struct {
 	ID          string
 	OrderID     string
@@ -179,6 +400,12 @@ type Execution struct {
 	AccountID   string
 }
 
+type FeedLease struct {
+	Name      string
+	Owner     string
+	ExpiresAt time.Time
+}
+
 type Holding struct {
 	AccountID        string
 	StockCode        string
@@ -187,6 +414,24 @@ type Holding struct {
 	AveragePrice     decimal.Decimal
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+}
+
+type Leaderboard struct {
+	ContestID string
+	Period    string
+	AsOf      time.Time
+}
+
+type LeaderboardEntry struct {
+	ContestID  string
+	Period     string
+	Place      int64
+	AccountID  string
+	UserID     string
+	Nickname   string
+	ReturnRate decimal.Decimal
+	Equity     decimal.Decimal
+	Trades     int64
 }
 
 type Ledger struct {
@@ -207,6 +452,12 @@ type Ledger struct {
 	Memo              string
 	CreatedAt         time.Time
 	AccountID         string
+}
+
+type MarketDay struct {
+	Day      string
+	RolledAt time.Time
+	ClosedAt sql.NullTime
 }
 
 type Order struct {
@@ -231,6 +482,11 @@ type Order struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	AccountID        string
+	StopPrice        decimal.NullDecimal
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 }
 
 type Outbox struct {
@@ -242,6 +498,7 @@ type Outbox struct {
 	NextTry   time.Time
 	LastError string
 	CreatedAt time.Time
+	ClaimedBy string
 }
 
 type Payment struct {
@@ -282,6 +539,9 @@ type Stock struct {
 	PrevClose decimal.Decimal
 	Active    bool
 	UpdatedAt time.Time
+	Bid       decimal.NullDecimal
+	Ask       decimal.NullDecimal
+	Volume    int64
 }
 
 type User struct {
@@ -324,17 +584,16 @@ type CreateOrderParams struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	AccountID        string
+	StopPrice        decimal.NullDecimal
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 }
 
 type GetOrderByClientIDParams struct {
 	UserID        string
 	ClientOrderID sql.NullString
-}
-
-type ListCrossingOrdersParams struct {
-	StockCode string
-	PriceKey  sql.NullInt64
-	Limit     int64
 }
 
 type ListExpiringOrdersParams struct {
@@ -353,6 +612,13 @@ type ListOrdersParams struct {
 
 type UpdateOrderParams struct {
 	Status           string
+	Quantity         int64
+	LimitPrice       decimal.NullDecimal
+	PriceKey         sql.NullInt64
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 	FilledQuantity   int64
 	AverageFillPrice decimal.NullDecimal
 	ReservedAmount   decimal.Decimal
@@ -422,6 +688,33 @@ type UpdatePaymentParams struct {
 	UpdatedAt     time.Time
 	ID            string
 	FromStatus    string
+}
+
+type LastEquitySnapshotParams struct {
+	AccountID string
+	ToDate    string
+}
+
+type ListEquitySnapshotsParams struct {
+	AccountID string
+	FromDate  string
+	ToDate    string
+}
+
+type SnapshotEquityParams struct {
+	SnapDate string
+	TakenAt  time.Time
+}
+
+type ClaimOutboxParams struct {
+	Now   time.Time
+	Limit int64
+}
+
+type LeaseOutboxParams struct {
+	LeasedUntil time.Time
+	Owner       string
+	Ids         []string
 }
 
 type CreateSessionParams struct {
@@ -555,7 +848,10 @@ type RemoveWatchParams struct {
 type Queries interface {
 	AddWatch(ctx context.Context, arg AddWatchParams) error
 	AppendLedger(ctx context.Context, arg AppendLedgerParams) error
+	ClaimOutbox(ctx context.Context, arg ClaimOutboxParams) ([]Outbox, error)
+	ClearLeaderboard(ctx context.Context, arg ClearLeaderboardParams) error
 	CreateAccount(ctx context.Context, arg CreateAccountParams) error
+	CreateContest(ctx context.Context, arg CreateContestParams) error
 	CreateExecution(ctx context.Context, arg CreateExecutionParams) error
 	CreateOrder(ctx context.Context, arg CreateOrderParams) error
 	CreatePayment(ctx context.Context, arg CreatePaymentParams) error
@@ -564,12 +860,17 @@ type Queries interface {
 	CreateUser(ctx context.Context, arg CreateUserParams) error
 	DeferOutbox(ctx context.Context, arg DeferOutboxParams) (int64, error)
 	DeleteHolding(ctx context.Context, arg DeleteHoldingParams) error
-	DeleteOutbox(ctx context.Context, ids []string) error
+	DeleteOutbox(ctx context.Context, ids []string) (int64, error)
 	DeleteStreamTickets(ctx context.Context, before time.Time) (int64, error)
 	DueOutbox(ctx context.Context, arg DueOutboxParams) ([]Outbox, error)
 	Enqueue(ctx context.Context, arg EnqueueParams) error
+	FinalizeContest(ctx context.Context, arg FinalizeContestParams) (int64, error)
 	GetAccount(ctx context.Context, id string) (Account, error)
+	GetContest(ctx context.Context, id string) (Contest, error)
 	GetHolding(ctx context.Context, arg GetHoldingParams) (Holding, error)
+	GetLeaderboard(ctx context.Context, arg GetLeaderboardParams) (Leaderboard, error)
+	GetLease(ctx context.Context, name string) (FeedLease, error)
+	GetMarketDay(ctx context.Context, day string) (MarketDay, error)
 	GetOrder(ctx context.Context, id string) (Order, error)
 	GetOrderByClientID(ctx context.Context, arg GetOrderByClientIDParams) (Order, error)
 	GetPayment(ctx context.Context, id string) (Payment, error)
@@ -577,15 +878,27 @@ type Queries interface {
 	GetStock(ctx context.Context, code string) (Stock, error)
 	GetUser(ctx context.Context, id string) (User, error)
 	GetUserByEmail(ctx context.Context, email string) (User, error)
+	InsertLease(ctx context.Context, arg InsertLeaseParams) error
+	InsertMarketDay(ctx context.Context, arg InsertMarketDayParams) error
 	InsertPrice(ctx context.Context, arg InsertPriceParams) error
+	InsertTrade(ctx context.Context, arg InsertTradeParams) error
+	LastEquitySnapshot(ctx context.Context, arg LastEquitySnapshotParams) (EquitySnapshot, error)
+	LeaseOutbox(ctx context.Context, arg LeaseOutboxParams) error
 	ListAccountExecutions(ctx context.Context, arg ListAccountExecutionsParams) ([]Execution, error)
 	ListAccountIDs(ctx context.Context, arg ListAccountIDsParams) ([]string, error)
 	ListAccountOrdersChanged(ctx context.Context, arg ListAccountOrdersChangedParams) ([]Order, error)
 	ListAccounts(ctx context.Context, userID string) ([]Account, error)
-	ListCrossingOrders(ctx context.Context, arg ListCrossingOrdersParams) ([]Order, error)
+	ListBookOrders(ctx context.Context, arg ListBookOrdersParams) ([]Order, error)
+	ListContestAccountIDs(ctx context.Context, contestID string) ([]string, error)
+	ListContests(ctx context.Context, limit int64) ([]Contest, error)
+	ListDailyBars(ctx context.Context, arg ListDailyBarsParams) ([]DailyBar, error)
+	ListDividendsDue(ctx context.Context, day string) ([]Dividend, error)
+	ListDividendsToRecord(ctx context.Context, day string) ([]Dividend, error)
+	ListEquitySnapshots(ctx context.Context, arg ListEquitySnapshotsParams) ([]EquitySnapshot, error)
 	ListExecutions(ctx context.Context, orderIds []string) ([]Execution, error)
 	ListExpiringOrders(ctx context.Context, arg ListExpiringOrdersParams) ([]Order, error)
 	ListHoldings(ctx context.Context, accountID string) ([]Holding, error)
+	ListLeaderboardEntries(ctx context.Context, arg ListLeaderboardEntriesParams) ([]LeaderboardEntry, error)
 	ListLedger(ctx context.Context, arg ListLedgerParams) ([]Ledger, error)
 	ListOpenOrders(ctx context.Context, accountID string) ([]Order, error)
 	ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order, error)
@@ -594,6 +907,8 @@ type Queries interface {
 	ListPricesDesc(ctx context.Context, arg ListPricesDescParams) ([]ListPricesDescRow, error)
 	ListStocks(ctx context.Context) ([]Stock, error)
 	ListStocksChanged(ctx context.Context, arg ListStocksChangedParams) ([]Stock, error)
+	ListTrades(ctx context.Context, arg ListTradesParams) ([]ListTradesRow, error)
+	ListUnpaidHolders(ctx context.Context, arg ListUnpaidHoldersParams) ([]DividendHolder, error)
 	ListUserIDs(ctx context.Context, arg ListUserIDsParams) ([]string, error)
 	ListWatchlist(ctx context.Context, userID string) ([]Watchlist, error)
 	LockAccount(ctx context.Context, id string) (Account, error)
@@ -601,14 +916,30 @@ type Queries interface {
 	LockOrder(ctx context.Context, id string) (Order, error)
 	LockPayment(ctx context.Context, id string) (Payment, error)
 	OutboxSize(ctx context.Context) (int64, error)
+	RankContest(ctx context.Context, contestID string) (int64, error)
+	RankPersonal(ctx context.Context, arg RankPersonalParams) (int64, error)
+	RecordDividendHolders(ctx context.Context, arg RecordDividendHoldersParams) error
+	RecordTrade(ctx context.Context, arg RecordTradeParams) (int64, error)
+	ReleaseLease(ctx context.Context, arg ReleaseLeaseParams) (int64, error)
 	RemoveWatch(ctx context.Context, arg RemoveWatchParams) (int64, error)
 	RevokeSessionFamily(ctx context.Context, arg RevokeSessionFamilyParams) (int64, error)
 	RevokeUserSessions(ctx context.Context, arg RevokeUserSessionsParams) (int64, error)
+	RollStocks(ctx context.Context, updatedAt time.Time) (int64, error)
 	SaveAccount(ctx context.Context, arg SaveAccountParams) (int64, error)
+	SetDividendPaid(ctx context.Context, arg SetDividendPaidParams) (int64, error)
+	SetDividendRecorded(ctx context.Context, arg SetDividendRecordedParams) (int64, error)
+	SetHolderPaid(ctx context.Context, arg SetHolderPaidParams) (int64, error)
+	SetLeaderboardTime(ctx context.Context, arg SetLeaderboardTimeParams) error
+	SetMarketDayClosed(ctx context.Context, arg SetMarketDayClosedParams) (int64, error)
+	SetMarketDayRolled(ctx context.Context, arg SetMarketDayRolledParams) (int64, error)
 	SetStockPrice(ctx context.Context, arg SetStockPriceParams) (int64, error)
+	SnapshotEquity(ctx context.Context, arg SnapshotEquityParams) (int64, error)
+	TakeLease(ctx context.Context, arg TakeLeaseParams) (int64, error)
 	UpdateOrder(ctx context.Context, arg UpdateOrderParams) (int64, error)
 	UpdatePayment(ctx context.Context, arg UpdatePaymentParams) (int64, error)
 	UpdateUser(ctx context.Context, arg UpdateUserParams) (int64, error)
+	UpsertDailyBar(ctx context.Context, arg UpsertDailyBarParams) error
+	UpsertDividend(ctx context.Context, arg UpsertDividendParams) error
 	UpsertHolding(ctx context.Context, arg UpsertHoldingParams) error
 	UpsertStock(ctx context.Context, arg UpsertStockParams) error
 	UseSession(ctx context.Context, arg UseSessionParams) (int64, error)

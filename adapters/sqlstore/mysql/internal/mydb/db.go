@@ -30,8 +30,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.appendLedgerStmt, err = db.PrepareContext(ctx, appendLedger); err != nil {
 		return nil, fmt.Errorf("error preparing query AppendLedger: %w", err)
 	}
+	if q.claimOutboxStmt, err = db.PrepareContext(ctx, claimOutbox); err != nil {
+		return nil, fmt.Errorf("error preparing query ClaimOutbox: %w", err)
+	}
+	if q.clearLeaderboardStmt, err = db.PrepareContext(ctx, clearLeaderboard); err != nil {
+		return nil, fmt.Errorf("error preparing query ClearLeaderboard: %w", err)
+	}
 	if q.createAccountStmt, err = db.PrepareContext(ctx, createAccount); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateAccount: %w", err)
+	}
+	if q.createContestStmt, err = db.PrepareContext(ctx, createContest); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateContest: %w", err)
 	}
 	if q.createExecutionStmt, err = db.PrepareContext(ctx, createExecution); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateExecution: %w", err)
@@ -69,11 +78,26 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.enqueueStmt, err = db.PrepareContext(ctx, enqueue); err != nil {
 		return nil, fmt.Errorf("error preparing query Enqueue: %w", err)
 	}
+	if q.finalizeContestStmt, err = db.PrepareContext(ctx, finalizeContest); err != nil {
+		return nil, fmt.Errorf("error preparing query FinalizeContest: %w", err)
+	}
 	if q.getAccountStmt, err = db.PrepareContext(ctx, getAccount); err != nil {
 		return nil, fmt.Errorf("error preparing query GetAccount: %w", err)
 	}
+	if q.getContestStmt, err = db.PrepareContext(ctx, getContest); err != nil {
+		return nil, fmt.Errorf("error preparing query GetContest: %w", err)
+	}
 	if q.getHoldingStmt, err = db.PrepareContext(ctx, getHolding); err != nil {
 		return nil, fmt.Errorf("error preparing query GetHolding: %w", err)
+	}
+	if q.getLeaderboardStmt, err = db.PrepareContext(ctx, getLeaderboard); err != nil {
+		return nil, fmt.Errorf("error preparing query GetLeaderboard: %w", err)
+	}
+	if q.getLeaseStmt, err = db.PrepareContext(ctx, getLease); err != nil {
+		return nil, fmt.Errorf("error preparing query GetLease: %w", err)
+	}
+	if q.getMarketDayStmt, err = db.PrepareContext(ctx, getMarketDay); err != nil {
+		return nil, fmt.Errorf("error preparing query GetMarketDay: %w", err)
 	}
 	if q.getOrderStmt, err = db.PrepareContext(ctx, getOrder); err != nil {
 		return nil, fmt.Errorf("error preparing query GetOrder: %w", err)
@@ -96,8 +120,23 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getUserByEmailStmt, err = db.PrepareContext(ctx, getUserByEmail); err != nil {
 		return nil, fmt.Errorf("error preparing query GetUserByEmail: %w", err)
 	}
+	if q.insertLeaseStmt, err = db.PrepareContext(ctx, insertLease); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertLease: %w", err)
+	}
+	if q.insertMarketDayStmt, err = db.PrepareContext(ctx, insertMarketDay); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertMarketDay: %w", err)
+	}
 	if q.insertPriceStmt, err = db.PrepareContext(ctx, insertPrice); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertPrice: %w", err)
+	}
+	if q.insertTradeStmt, err = db.PrepareContext(ctx, insertTrade); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertTrade: %w", err)
+	}
+	if q.lastEquitySnapshotStmt, err = db.PrepareContext(ctx, lastEquitySnapshot); err != nil {
+		return nil, fmt.Errorf("error preparing query LastEquitySnapshot: %w", err)
+	}
+	if q.leaseOutboxStmt, err = db.PrepareContext(ctx, leaseOutbox); err != nil {
+		return nil, fmt.Errorf("error preparing query LeaseOutbox: %w", err)
 	}
 	if q.listAccountExecutionsStmt, err = db.PrepareContext(ctx, listAccountExecutions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAccountExecutions: %w", err)
@@ -111,8 +150,26 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listAccountsStmt, err = db.PrepareContext(ctx, listAccounts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAccounts: %w", err)
 	}
-	if q.listCrossingOrdersStmt, err = db.PrepareContext(ctx, listCrossingOrders); err != nil {
-		return nil, fmt.Errorf("error preparing query ListCrossingOrders: %w", err)
+	if q.listBookOrdersStmt, err = db.PrepareContext(ctx, listBookOrders); err != nil {
+		return nil, fmt.Errorf("error preparing query ListBookOrders: %w", err)
+	}
+	if q.listContestAccountIDsStmt, err = db.PrepareContext(ctx, listContestAccountIDs); err != nil {
+		return nil, fmt.Errorf("error preparing query ListContestAccountIDs: %w", err)
+	}
+	if q.listContestsStmt, err = db.PrepareContext(ctx, listContests); err != nil {
+		return nil, fmt.Errorf("error preparing query ListContests: %w", err)
+	}
+	if q.listDailyBarsStmt, err = db.PrepareContext(ctx, listDailyBars); err != nil {
+		return nil, fmt.Errorf("error preparing query ListDailyBars: %w", err)
+	}
+	if q.listDividendsDueStmt, err = db.PrepareContext(ctx, listDividendsDue); err != nil {
+		return nil, fmt.Errorf("error preparing query ListDividendsDue: %w", err)
+	}
+	if q.listDividendsToRecordStmt, err = db.PrepareContext(ctx, listDividendsToRecord); err != nil {
+		return nil, fmt.Errorf("error preparing query ListDividendsToRecord: %w", err)
+	}
+	if q.listEquitySnapshotsStmt, err = db.PrepareContext(ctx, listEquitySnapshots); err != nil {
+		return nil, fmt.Errorf("error preparing query ListEquitySnapshots: %w", err)
 	}
 	if q.listExecutionsStmt, err = db.PrepareContext(ctx, listExecutions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListExecutions: %w", err)
@@ -122,6 +179,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listHoldingsStmt, err = db.PrepareContext(ctx, listHoldings); err != nil {
 		return nil, fmt.Errorf("error preparing query ListHoldings: %w", err)
+	}
+	if q.listLeaderboardEntriesStmt, err = db.PrepareContext(ctx, listLeaderboardEntries); err != nil {
+		return nil, fmt.Errorf("error preparing query ListLeaderboardEntries: %w", err)
 	}
 	if q.listLedgerStmt, err = db.PrepareContext(ctx, listLedger); err != nil {
 		return nil, fmt.Errorf("error preparing query ListLedger: %w", err)
@@ -147,6 +207,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listStocksChangedStmt, err = db.PrepareContext(ctx, listStocksChanged); err != nil {
 		return nil, fmt.Errorf("error preparing query ListStocksChanged: %w", err)
 	}
+	if q.listTradesStmt, err = db.PrepareContext(ctx, listTrades); err != nil {
+		return nil, fmt.Errorf("error preparing query ListTrades: %w", err)
+	}
+	if q.listUnpaidHoldersStmt, err = db.PrepareContext(ctx, listUnpaidHolders); err != nil {
+		return nil, fmt.Errorf("error preparing query ListUnpaidHolders: %w", err)
+	}
 	if q.listUserIDsStmt, err = db.PrepareContext(ctx, listUserIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query ListUserIDs: %w", err)
 	}
@@ -168,6 +234,21 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.outboxSizeStmt, err = db.PrepareContext(ctx, outboxSize); err != nil {
 		return nil, fmt.Errorf("error preparing query OutboxSize: %w", err)
 	}
+	if q.rankContestStmt, err = db.PrepareContext(ctx, rankContest); err != nil {
+		return nil, fmt.Errorf("error preparing query RankContest: %w", err)
+	}
+	if q.rankPersonalStmt, err = db.PrepareContext(ctx, rankPersonal); err != nil {
+		return nil, fmt.Errorf("error preparing query RankPersonal: %w", err)
+	}
+	if q.recordDividendHoldersStmt, err = db.PrepareContext(ctx, recordDividendHolders); err != nil {
+		return nil, fmt.Errorf("error preparing query RecordDividendHolders: %w", err)
+	}
+	if q.recordTradeStmt, err = db.PrepareContext(ctx, recordTrade); err != nil {
+		return nil, fmt.Errorf("error preparing query RecordTrade: %w", err)
+	}
+	if q.releaseLeaseStmt, err = db.PrepareContext(ctx, releaseLease); err != nil {
+		return nil, fmt.Errorf("error preparing query ReleaseLease: %w", err)
+	}
 	if q.removeWatchStmt, err = db.PrepareContext(ctx, removeWatch); err != nil {
 		return nil, fmt.Errorf("error preparing query RemoveWatch: %w", err)
 	}
@@ -177,11 +258,38 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.revokeUserSessionsStmt, err = db.PrepareContext(ctx, revokeUserSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query RevokeUserSessions: %w", err)
 	}
+	if q.rollStocksStmt, err = db.PrepareContext(ctx, rollStocks); err != nil {
+		return nil, fmt.Errorf("error preparing query RollStocks: %w", err)
+	}
 	if q.saveAccountStmt, err = db.PrepareContext(ctx, saveAccount); err != nil {
 		return nil, fmt.Errorf("error preparing query SaveAccount: %w", err)
 	}
+	if q.setDividendPaidStmt, err = db.PrepareContext(ctx, setDividendPaid); err != nil {
+		return nil, fmt.Errorf("error preparing query SetDividendPaid: %w", err)
+	}
+	if q.setDividendRecordedStmt, err = db.PrepareContext(ctx, setDividendRecorded); err != nil {
+		return nil, fmt.Errorf("error preparing query SetDividendRecorded: %w", err)
+	}
+	if q.setHolderPaidStmt, err = db.PrepareContext(ctx, setHolderPaid); err != nil {
+		return nil, fmt.Errorf("error preparing query SetHolderPaid: %w", err)
+	}
+	if q.setLeaderboardTimeStmt, err = db.PrepareContext(ctx, setLeaderboardTime); err != nil {
+		return nil, fmt.Errorf("error preparing query SetLeaderboardTime: %w", err)
+	}
+	if q.setMarketDayClosedStmt, err = db.PrepareContext(ctx, setMarketDayClosed); err != nil {
+		return nil, fmt.Errorf("error preparing query SetMarketDayClosed: %w", err)
+	}
+	if q.setMarketDayRolledStmt, err = db.PrepareContext(ctx, setMarketDayRolled); err != nil {
+		return nil, fmt.Errorf("error preparing query SetMarketDayRolled: %w", err)
+	}
 	if q.setStockPriceStmt, err = db.PrepareContext(ctx, setStockPrice); err != nil {
 		return nil, fmt.Errorf("error preparing query SetStockPrice: %w", err)
+	}
+	if q.snapshotEquityStmt, err = db.PrepareContext(ctx, snapshotEquity); err != nil {
+		return nil, fmt.Errorf("error preparing query SnapshotEquity: %w", err)
+	}
+	if q.takeLeaseStmt, err = db.PrepareContext(ctx, takeLease); err != nil {
+		return nil, fmt.Errorf("error preparing query TakeLease: %w", err)
 	}
 	if q.updateOrderStmt, err = db.PrepareContext(ctx, updateOrder); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateOrder: %w", err)
@@ -191,6 +299,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.updateUserStmt, err = db.PrepareContext(ctx, updateUser); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateUser: %w", err)
+	}
+	if q.upsertDailyBarStmt, err = db.PrepareContext(ctx, upsertDailyBar); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertDailyBar: %w", err)
+	}
+	if q.upsertDividendStmt, err = db.PrepareContext(ctx, upsertDividend); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertDividend: %w", err)
 	}
 	if q.upsertHoldingStmt, err = db.PrepareContext(ctx, upsertHolding); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertHolding: %w", err)
@@ -219,9 +333,24 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing appendLedgerStmt: %w", cerr)
 		}
 	}
+	if q.claimOutboxStmt != nil {
+		if cerr := q.claimOutboxStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing claimOutboxStmt: %w", cerr)
+		}
+	}
+	if q.clearLeaderboardStmt != nil {
+		if cerr := q.clearLeaderboardStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing clearLeaderboardStmt: %w", cerr)
+		}
+	}
 	if q.createAccountStmt != nil {
 		if cerr := q.createAccountStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing createAccountStmt: %w", cerr)
+		}
+	}
+	if q.createContestStmt != nil {
+		if cerr := q.createContestStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createContestStmt: %w", cerr)
 		}
 	}
 	if q.createExecutionStmt != nil {
@@ -284,14 +413,39 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing enqueueStmt: %w", cerr)
 		}
 	}
+	if q.finalizeContestStmt != nil {
+		if cerr := q.finalizeContestStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing finalizeContestStmt: %w", cerr)
+		}
+	}
 	if q.getAccountStmt != nil {
 		if cerr := q.getAccountStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getAccountStmt: %w", cerr)
 		}
 	}
+	if q.getContestStmt != nil {
+		if cerr := q.getContestStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getContestStmt: %w", cerr)
+		}
+	}
 	if q.getHoldingStmt != nil {
 		if cerr := q.getHoldingStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getHoldingStmt: %w", cerr)
+		}
+	}
+	if q.getLeaderboardStmt != nil {
+		if cerr := q.getLeaderboardStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getLeaderboardStmt: %w", cerr)
+		}
+	}
+	if q.getLeaseStmt != nil {
+		if cerr := q.getLeaseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getLeaseStmt: %w", cerr)
+		}
+	}
+	if q.getMarketDayStmt != nil {
+		if cerr := q.getMarketDayStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getMarketDayStmt: %w", cerr)
 		}
 	}
 	if q.getOrderStmt != nil {
@@ -329,9 +483,34 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getUserByEmailStmt: %w", cerr)
 		}
 	}
+	if q.insertLeaseStmt != nil {
+		if cerr := q.insertLeaseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertLeaseStmt: %w", cerr)
+		}
+	}
+	if q.insertMarketDayStmt != nil {
+		if cerr := q.insertMarketDayStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertMarketDayStmt: %w", cerr)
+		}
+	}
 	if q.insertPriceStmt != nil {
 		if cerr := q.insertPriceStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertPriceStmt: %w", cerr)
+		}
+	}
+	if q.insertTradeStmt != nil {
+		if cerr := q.insertTradeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertTradeStmt: %w", cerr)
+		}
+	}
+	if q.lastEquitySnapshotStmt != nil {
+		if cerr := q.lastEquitySnapshotStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lastEquitySnapshotStmt: %w", cerr)
+		}
+	}
+	if q.leaseOutboxStmt != nil {
+		if cerr := q.leaseOutboxStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing leaseOutboxStmt: %w", cerr)
 		}
 	}
 	if q.listAccountExecutionsStmt != nil {
@@ -354,9 +533,39 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listAccountsStmt: %w", cerr)
 		}
 	}
-	if q.listCrossingOrdersStmt != nil {
-		if cerr := q.listCrossingOrdersStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing listCrossingOrdersStmt: %w", cerr)
+	if q.listBookOrdersStmt != nil {
+		if cerr := q.listBookOrdersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listBookOrdersStmt: %w", cerr)
+		}
+	}
+	if q.listContestAccountIDsStmt != nil {
+		if cerr := q.listContestAccountIDsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listContestAccountIDsStmt: %w", cerr)
+		}
+	}
+	if q.listContestsStmt != nil {
+		if cerr := q.listContestsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listContestsStmt: %w", cerr)
+		}
+	}
+	if q.listDailyBarsStmt != nil {
+		if cerr := q.listDailyBarsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listDailyBarsStmt: %w", cerr)
+		}
+	}
+	if q.listDividendsDueStmt != nil {
+		if cerr := q.listDividendsDueStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listDividendsDueStmt: %w", cerr)
+		}
+	}
+	if q.listDividendsToRecordStmt != nil {
+		if cerr := q.listDividendsToRecordStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listDividendsToRecordStmt: %w", cerr)
+		}
+	}
+	if q.listEquitySnapshotsStmt != nil {
+		if cerr := q.listEquitySnapshotsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listEquitySnapshotsStmt: %w", cerr)
 		}
 	}
 	if q.listExecutionsStmt != nil {
@@ -372,6 +581,11 @@ func (q *Queries) Close() error {
 	if q.listHoldingsStmt != nil {
 		if cerr := q.listHoldingsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listHoldingsStmt: %w", cerr)
+		}
+	}
+	if q.listLeaderboardEntriesStmt != nil {
+		if cerr := q.listLeaderboardEntriesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listLeaderboardEntriesStmt: %w", cerr)
 		}
 	}
 	if q.listLedgerStmt != nil {
@@ -414,6 +628,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listStocksChangedStmt: %w", cerr)
 		}
 	}
+	if q.listTradesStmt != nil {
+		if cerr := q.listTradesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listTradesStmt: %w", cerr)
+		}
+	}
+	if q.listUnpaidHoldersStmt != nil {
+		if cerr := q.listUnpaidHoldersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listUnpaidHoldersStmt: %w", cerr)
+		}
+	}
 	if q.listUserIDsStmt != nil {
 		if cerr := q.listUserIDsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listUserIDsStmt: %w", cerr)
@@ -449,6 +673,31 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing outboxSizeStmt: %w", cerr)
 		}
 	}
+	if q.rankContestStmt != nil {
+		if cerr := q.rankContestStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rankContestStmt: %w", cerr)
+		}
+	}
+	if q.rankPersonalStmt != nil {
+		if cerr := q.rankPersonalStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rankPersonalStmt: %w", cerr)
+		}
+	}
+	if q.recordDividendHoldersStmt != nil {
+		if cerr := q.recordDividendHoldersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recordDividendHoldersStmt: %w", cerr)
+		}
+	}
+	if q.recordTradeStmt != nil {
+		if cerr := q.recordTradeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recordTradeStmt: %w", cerr)
+		}
+	}
+	if q.releaseLeaseStmt != nil {
+		if cerr := q.releaseLeaseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing releaseLeaseStmt: %w", cerr)
+		}
+	}
 	if q.removeWatchStmt != nil {
 		if cerr := q.removeWatchStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing removeWatchStmt: %w", cerr)
@@ -464,14 +713,59 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing revokeUserSessionsStmt: %w", cerr)
 		}
 	}
+	if q.rollStocksStmt != nil {
+		if cerr := q.rollStocksStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rollStocksStmt: %w", cerr)
+		}
+	}
 	if q.saveAccountStmt != nil {
 		if cerr := q.saveAccountStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing saveAccountStmt: %w", cerr)
 		}
 	}
+	if q.setDividendPaidStmt != nil {
+		if cerr := q.setDividendPaidStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setDividendPaidStmt: %w", cerr)
+		}
+	}
+	if q.setDividendRecordedStmt != nil {
+		if cerr := q.setDividendRecordedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setDividendRecordedStmt: %w", cerr)
+		}
+	}
+	if q.setHolderPaidStmt != nil {
+		if cerr := q.setHolderPaidStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setHolderPaidStmt: %w", cerr)
+		}
+	}
+	if q.setLeaderboardTimeStmt != nil {
+		if cerr := q.setLeaderboardTimeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setLeaderboardTimeStmt: %w", cerr)
+		}
+	}
+	if q.setMarketDayClosedStmt != nil {
+		if cerr := q.setMarketDayClosedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setMarketDayClosedStmt: %w", cerr)
+		}
+	}
+	if q.setMarketDayRolledStmt != nil {
+		if cerr := q.setMarketDayRolledStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setMarketDayRolledStmt: %w", cerr)
+		}
+	}
 	if q.setStockPriceStmt != nil {
 		if cerr := q.setStockPriceStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setStockPriceStmt: %w", cerr)
+		}
+	}
+	if q.snapshotEquityStmt != nil {
+		if cerr := q.snapshotEquityStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing snapshotEquityStmt: %w", cerr)
+		}
+	}
+	if q.takeLeaseStmt != nil {
+		if cerr := q.takeLeaseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing takeLeaseStmt: %w", cerr)
 		}
 	}
 	if q.updateOrderStmt != nil {
@@ -487,6 +781,16 @@ func (q *Queries) Close() error {
 	if q.updateUserStmt != nil {
 		if cerr := q.updateUserStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing updateUserStmt: %w", cerr)
+		}
+	}
+	if q.upsertDailyBarStmt != nil {
+		if cerr := q.upsertDailyBarStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertDailyBarStmt: %w", cerr)
+		}
+	}
+	if q.upsertDividendStmt != nil {
+		if cerr := q.upsertDividendStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertDividendStmt: %w", cerr)
 		}
 	}
 	if q.upsertHoldingStmt != nil {
@@ -550,7 +854,10 @@ type Queries struct {
 	tx                           *sql.Tx
 	addWatchStmt                 *sql.Stmt
 	appendLedgerStmt             *sql.Stmt
+	claimOutboxStmt              *sql.Stmt
+	clearLeaderboardStmt         *sql.Stmt
 	createAccountStmt            *sql.Stmt
+	createContestStmt            *sql.Stmt
 	createExecutionStmt          *sql.Stmt
 	createOrderStmt              *sql.Stmt
 	createPaymentStmt            *sql.Stmt
@@ -563,8 +870,13 @@ type Queries struct {
 	deleteStreamTicketsStmt      *sql.Stmt
 	dueOutboxStmt                *sql.Stmt
 	enqueueStmt                  *sql.Stmt
+	finalizeContestStmt          *sql.Stmt
 	getAccountStmt               *sql.Stmt
+	getContestStmt               *sql.Stmt
 	getHoldingStmt               *sql.Stmt
+	getLeaderboardStmt           *sql.Stmt
+	getLeaseStmt                 *sql.Stmt
+	getMarketDayStmt             *sql.Stmt
 	getOrderStmt                 *sql.Stmt
 	getOrderByClientIDStmt       *sql.Stmt
 	getPaymentStmt               *sql.Stmt
@@ -572,15 +884,27 @@ type Queries struct {
 	getStockStmt                 *sql.Stmt
 	getUserStmt                  *sql.Stmt
 	getUserByEmailStmt           *sql.Stmt
+	insertLeaseStmt              *sql.Stmt
+	insertMarketDayStmt          *sql.Stmt
 	insertPriceStmt              *sql.Stmt
+	insertTradeStmt              *sql.Stmt
+	lastEquitySnapshotStmt       *sql.Stmt
+	leaseOutboxStmt              *sql.Stmt
 	listAccountExecutionsStmt    *sql.Stmt
 	listAccountIDsStmt           *sql.Stmt
 	listAccountOrdersChangedStmt *sql.Stmt
 	listAccountsStmt             *sql.Stmt
-	listCrossingOrdersStmt       *sql.Stmt
+	listBookOrdersStmt           *sql.Stmt
+	listContestAccountIDsStmt    *sql.Stmt
+	listContestsStmt             *sql.Stmt
+	listDailyBarsStmt            *sql.Stmt
+	listDividendsDueStmt         *sql.Stmt
+	listDividendsToRecordStmt    *sql.Stmt
+	listEquitySnapshotsStmt      *sql.Stmt
 	listExecutionsStmt           *sql.Stmt
 	listExpiringOrdersStmt       *sql.Stmt
 	listHoldingsStmt             *sql.Stmt
+	listLeaderboardEntriesStmt   *sql.Stmt
 	listLedgerStmt               *sql.Stmt
 	listOpenOrdersStmt           *sql.Stmt
 	listOrdersStmt               *sql.Stmt
@@ -589,6 +913,8 @@ type Queries struct {
 	listPricesDescStmt           *sql.Stmt
 	listStocksStmt               *sql.Stmt
 	listStocksChangedStmt        *sql.Stmt
+	listTradesStmt               *sql.Stmt
+	listUnpaidHoldersStmt        *sql.Stmt
 	listUserIDsStmt              *sql.Stmt
 	listWatchlistStmt            *sql.Stmt
 	lockAccountStmt              *sql.Stmt
@@ -596,14 +922,30 @@ type Queries struct {
 	lockOrderStmt                *sql.Stmt
 	lockPaymentStmt              *sql.Stmt
 	outboxSizeStmt               *sql.Stmt
+	rankContestStmt              *sql.Stmt
+	rankPersonalStmt             *sql.Stmt
+	recordDividendHoldersStmt    *sql.Stmt
+	recordTradeStmt              *sql.Stmt
+	releaseLeaseStmt             *sql.Stmt
 	removeWatchStmt              *sql.Stmt
 	revokeSessionFamilyStmt      *sql.Stmt
 	revokeUserSessionsStmt       *sql.Stmt
+	rollStocksStmt               *sql.Stmt
 	saveAccountStmt              *sql.Stmt
+	setDividendPaidStmt          *sql.Stmt
+	setDividendRecordedStmt      *sql.Stmt
+	setHolderPaidStmt            *sql.Stmt
+	setLeaderboardTimeStmt       *sql.Stmt
+	setMarketDayClosedStmt       *sql.Stmt
+	setMarketDayRolledStmt       *sql.Stmt
 	setStockPriceStmt            *sql.Stmt
+	snapshotEquityStmt           *sql.Stmt
+	takeLeaseStmt                *sql.Stmt
 	updateOrderStmt              *sql.Stmt
 	updatePaymentStmt            *sql.Stmt
 	updateUserStmt               *sql.Stmt
+	upsertDailyBarStmt           *sql.Stmt
+	upsertDividendStmt           *sql.Stmt
 	upsertHoldingStmt            *sql.Stmt
 	upsertStockStmt              *sql.Stmt
 	useSessionStmt               *sql.Stmt
@@ -616,7 +958,10 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		tx:                           tx,
 		addWatchStmt:                 q.addWatchStmt,
 		appendLedgerStmt:             q.appendLedgerStmt,
+		claimOutboxStmt:              q.claimOutboxStmt,
+		clearLeaderboardStmt:         q.clearLeaderboardStmt,
 		createAccountStmt:            q.createAccountStmt,
+		createContestStmt:            q.createContestStmt,
 		createExecutionStmt:          q.createExecutionStmt,
 		createOrderStmt:              q.createOrderStmt,
 		createPaymentStmt:            q.createPaymentStmt,
@@ -629,8 +974,13 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteStreamTicketsStmt:      q.deleteStreamTicketsStmt,
 		dueOutboxStmt:                q.dueOutboxStmt,
 		enqueueStmt:                  q.enqueueStmt,
+		finalizeContestStmt:          q.finalizeContestStmt,
 		getAccountStmt:               q.getAccountStmt,
+		getContestStmt:               q.getContestStmt,
 		getHoldingStmt:               q.getHoldingStmt,
+		getLeaderboardStmt:           q.getLeaderboardStmt,
+		getLeaseStmt:                 q.getLeaseStmt,
+		getMarketDayStmt:             q.getMarketDayStmt,
 		getOrderStmt:                 q.getOrderStmt,
 		getOrderByClientIDStmt:       q.getOrderByClientIDStmt,
 		getPaymentStmt:               q.getPaymentStmt,
@@ -638,15 +988,27 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getStockStmt:                 q.getStockStmt,
 		getUserStmt:                  q.getUserStmt,
 		getUserByEmailStmt:           q.getUserByEmailStmt,
+		insertLeaseStmt:              q.insertLeaseStmt,
+		insertMarketDayStmt:          q.insertMarketDayStmt,
 		insertPriceStmt:              q.insertPriceStmt,
+		insertTradeStmt:              q.insertTradeStmt,
+		lastEquitySnapshotStmt:       q.lastEquitySnapshotStmt,
+		leaseOutboxStmt:              q.leaseOutboxStmt,
 		listAccountExecutionsStmt:    q.listAccountExecutionsStmt,
 		listAccountIDsStmt:           q.listAccountIDsStmt,
 		listAccountOrdersChangedStmt: q.listAccountOrdersChangedStmt,
 		listAccountsStmt:             q.listAccountsStmt,
-		listCrossingOrdersStmt:       q.listCrossingOrdersStmt,
+		listBookOrdersStmt:           q.listBookOrdersStmt,
+		listContestAccountIDsStmt:    q.listContestAccountIDsStmt,
+		listContestsStmt:             q.listContestsStmt,
+		listDailyBarsStmt:            q.listDailyBarsStmt,
+		listDividendsDueStmt:         q.listDividendsDueStmt,
+		listDividendsToRecordStmt:    q.listDividendsToRecordStmt,
+		listEquitySnapshotsStmt:      q.listEquitySnapshotsStmt,
 		listExecutionsStmt:           q.listExecutionsStmt,
 		listExpiringOrdersStmt:       q.listExpiringOrdersStmt,
 		listHoldingsStmt:             q.listHoldingsStmt,
+		listLeaderboardEntriesStmt:   q.listLeaderboardEntriesStmt,
 		listLedgerStmt:               q.listLedgerStmt,
 		listOpenOrdersStmt:           q.listOpenOrdersStmt,
 		listOrdersStmt:               q.listOrdersStmt,
@@ -655,6 +1017,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listPricesDescStmt:           q.listPricesDescStmt,
 		listStocksStmt:               q.listStocksStmt,
 		listStocksChangedStmt:        q.listStocksChangedStmt,
+		listTradesStmt:               q.listTradesStmt,
+		listUnpaidHoldersStmt:        q.listUnpaidHoldersStmt,
 		listUserIDsStmt:              q.listUserIDsStmt,
 		listWatchlistStmt:            q.listWatchlistStmt,
 		lockAccountStmt:              q.lockAccountStmt,
@@ -662,14 +1026,30 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		lockOrderStmt:                q.lockOrderStmt,
 		lockPaymentStmt:              q.lockPaymentStmt,
 		outboxSizeStmt:               q.outboxSizeStmt,
+		rankContestStmt:              q.rankContestStmt,
+		rankPersonalStmt:             q.rankPersonalStmt,
+		recordDividendHoldersStmt:    q.recordDividendHoldersStmt,
+		recordTradeStmt:              q.recordTradeStmt,
+		releaseLeaseStmt:             q.releaseLeaseStmt,
 		removeWatchStmt:              q.removeWatchStmt,
 		revokeSessionFamilyStmt:      q.revokeSessionFamilyStmt,
 		revokeUserSessionsStmt:       q.revokeUserSessionsStmt,
+		rollStocksStmt:               q.rollStocksStmt,
 		saveAccountStmt:              q.saveAccountStmt,
+		setDividendPaidStmt:          q.setDividendPaidStmt,
+		setDividendRecordedStmt:      q.setDividendRecordedStmt,
+		setHolderPaidStmt:            q.setHolderPaidStmt,
+		setLeaderboardTimeStmt:       q.setLeaderboardTimeStmt,
+		setMarketDayClosedStmt:       q.setMarketDayClosedStmt,
+		setMarketDayRolledStmt:       q.setMarketDayRolledStmt,
 		setStockPriceStmt:            q.setStockPriceStmt,
+		snapshotEquityStmt:           q.snapshotEquityStmt,
+		takeLeaseStmt:                q.takeLeaseStmt,
 		updateOrderStmt:              q.updateOrderStmt,
 		updatePaymentStmt:            q.updatePaymentStmt,
 		updateUserStmt:               q.updateUserStmt,
+		upsertDailyBarStmt:           q.upsertDailyBarStmt,
+		upsertDividendStmt:           q.upsertDividendStmt,
 		upsertHoldingStmt:            q.upsertHoldingStmt,
 		upsertStockStmt:              q.upsertStockStmt,
 		useSessionStmt:               q.useSessionStmt,

@@ -35,6 +35,57 @@ type Account struct {
 	CreatedAt        time.Time
 }
 
+type Contest struct {
+	ID          string
+	Name        string
+	StartsAt    time.Time
+	EndsAt      time.Time
+	InitialCash decimal.Decimal
+	Listings    string
+	FinalAt     sql.NullTime
+	CreatedAt   time.Time
+}
+
+type DailyBar struct {
+	StockCode string
+	Day       string
+	Open      decimal.Decimal
+	High      decimal.Decimal
+	Low       decimal.Decimal
+	Close     decimal.Decimal
+	Volume    int64
+}
+
+type Dividend struct {
+	ID         string
+	StockCode  string
+	RecordDate string
+	PayDate    string
+	PerShare   decimal.Decimal
+	RecordedAt sql.NullTime
+	PaidAt     sql.NullTime
+	CreatedAt  time.Time
+}
+
+type DividendHolder struct {
+	DividendID string
+	AccountID  string
+	Quantity   int64
+	PaidAt     sql.NullTime
+}
+
+type EquitySnapshot struct {
+	AccountID     string
+	SnapDate      string
+	Cash          decimal.Decimal
+	HoldingsValue decimal.Decimal
+	Equity        decimal.Decimal
+	NetFlow       decimal.Decimal
+	FlowTotal     decimal.Decimal
+	TwrIndex      decimal.Decimal
+	TakenAt       time.Time
+}
+
 type Execution struct {
 	ID          string
 	OrderID     string
@@ -51,6 +102,12 @@ type Execution struct {
 	AccountID   string
 }
 
+type FeedLease struct {
+	Name      string
+	Owner     string
+	ExpiresAt time.Time
+}
+
 type Holding struct {
 	AccountID        string
 	StockCode        string
@@ -59,6 +116,24 @@ type Holding struct {
 	AveragePrice     decimal.Decimal
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+}
+
+type Leaderboard struct {
+	ContestID string
+	Period    string
+	AsOf      time.Time
+}
+
+type LeaderboardEntry struct {
+	ContestID  string
+	Period     string
+	Place      int64
+	AccountID  string
+	UserID     string
+	Nickname   string
+	ReturnRate decimal.Decimal
+	Equity     decimal.Decimal
+	Trades     int64
 }
 
 type Ledger struct {
@@ -79,6 +154,12 @@ type Ledger struct {
 	Memo              string
 	CreatedAt         time.Time
 	AccountID         string
+}
+
+type MarketDay struct {
+	Day      string
+	RolledAt time.Time
+	ClosedAt sql.NullTime
 }
 
 type Order struct {
@@ -103,6 +184,11 @@ type Order struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	AccountID        string
+	StopPrice        decimal.NullDecimal
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 }
 
 type Outbox struct {
@@ -114,6 +200,7 @@ type Outbox struct {
 	NextTry   time.Time
 	LastError string
 	CreatedAt time.Time
+	ClaimedBy string
 }
 
 type Payment struct {
@@ -154,6 +241,9 @@ type Stock struct {
 	PrevClose decimal.Decimal
 	Active    bool
 	UpdatedAt time.Time
+	Bid       decimal.NullDecimal
+	Ask       decimal.NullDecimal
+	Volume    int64
 }
 
 type StockPrice struct {
@@ -161,6 +251,9 @@ type StockPrice struct {
 	StockCode  string
 	Price      decimal.Decimal
 	RecordedAt time.Time
+	Volume     int64
+	Bid        decimal.NullDecimal
+	Ask        decimal.NullDecimal
 }
 
 type StreamTicket struct {

@@ -23,8 +23,25 @@ func (b bridge) AppendLedger(ctx context.Context, arg sqldb.AppendLedgerParams) 
 	return b.q.AppendLedger(ctx, AppendLedgerParams(arg))
 }
 
+func (b bridge) ClaimOutbox(ctx context.Context, arg sqldb.ClaimOutboxParams) ([]sqldb.Outbox, error) {
+	rows, err := b.q.ClaimOutbox(ctx, ClaimOutboxParams(arg))
+	out := make([]sqldb.Outbox, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Outbox(r)
+	}
+	return out, err
+}
+
+func (b bridge) ClearLeaderboard(ctx context.Context, arg sqldb.ClearLeaderboardParams) error {
+	return b.q.ClearLeaderboard(ctx, ClearLeaderboardParams(arg))
+}
+
 func (b bridge) CreateAccount(ctx context.Context, arg sqldb.CreateAccountParams) error {
 	return b.q.CreateAccount(ctx, CreateAccountParams(arg))
+}
+
+func (b bridge) CreateContest(ctx context.Context, arg sqldb.CreateContestParams) error {
+	return b.q.CreateContest(ctx, CreateContestParams(arg))
 }
 
 func (b bridge) CreateExecution(ctx context.Context, arg sqldb.CreateExecutionParams) error {
@@ -59,7 +76,7 @@ func (b bridge) DeleteHolding(ctx context.Context, arg sqldb.DeleteHoldingParams
 	return b.q.DeleteHolding(ctx, DeleteHoldingParams(arg))
 }
 
-func (b bridge) DeleteOutbox(ctx context.Context, ids []string) error {
+func (b bridge) DeleteOutbox(ctx context.Context, ids []string) (int64, error) {
 	return b.q.DeleteOutbox(ctx, ids)
 }
 
@@ -80,14 +97,38 @@ func (b bridge) Enqueue(ctx context.Context, arg sqldb.EnqueueParams) error {
 	return b.q.Enqueue(ctx, EnqueueParams(arg))
 }
 
+func (b bridge) FinalizeContest(ctx context.Context, arg sqldb.FinalizeContestParams) (int64, error) {
+	return b.q.FinalizeContest(ctx, FinalizeContestParams(arg))
+}
+
 func (b bridge) GetAccount(ctx context.Context, id string) (sqldb.Account, error) {
 	r, err := b.q.GetAccount(ctx, id)
 	return sqldb.Account(r), err
 }
 
+func (b bridge) GetContest(ctx context.Context, id string) (sqldb.Contest, error) {
+	r, err := b.q.GetContest(ctx, id)
+	return sqldb.Contest(r), err
+}
+
 func (b bridge) GetHolding(ctx context.Context, arg sqldb.GetHoldingParams) (sqldb.Holding, error) {
 	r, err := b.q.GetHolding(ctx, GetHoldingParams(arg))
 	return sqldb.Holding(r), err
+}
+
+func (b bridge) GetLeaderboard(ctx context.Context, arg sqldb.GetLeaderboardParams) (sqldb.Leaderboard, error) {
+	r, err := b.q.GetLeaderboard(ctx, GetLeaderboardParams(arg))
+	return sqldb.Leaderboard(r), err
+}
+
+func (b bridge) GetLease(ctx context.Context, name string) (sqldb.FeedLease, error) {
+	r, err := b.q.GetLease(ctx, name)
+	return sqldb.FeedLease(r), err
+}
+
+func (b bridge) GetMarketDay(ctx context.Context, day string) (sqldb.MarketDay, error) {
+	r, err := b.q.GetMarketDay(ctx, day)
+	return sqldb.MarketDay(r), err
 }
 
 func (b bridge) GetOrder(ctx context.Context, id string) (sqldb.Order, error) {
@@ -125,8 +166,29 @@ func (b bridge) GetUserByEmail(ctx context.Context, email string) (sqldb.User, e
 	return sqldb.User(r), err
 }
 
+func (b bridge) InsertLease(ctx context.Context, arg sqldb.InsertLeaseParams) error {
+	return b.q.InsertLease(ctx, InsertLeaseParams(arg))
+}
+
+func (b bridge) InsertMarketDay(ctx context.Context, arg sqldb.InsertMarketDayParams) error {
+	return b.q.InsertMarketDay(ctx, InsertMarketDayParams(arg))
+}
+
 func (b bridge) InsertPrice(ctx context.Context, arg sqldb.InsertPriceParams) error {
 	return b.q.InsertPrice(ctx, InsertPriceParams(arg))
+}
+
+func (b bridge) InsertTrade(ctx context.Context, arg sqldb.InsertTradeParams) error {
+	return b.q.InsertTrade(ctx, InsertTradeParams(arg))
+}
+
+func (b bridge) LastEquitySnapshot(ctx context.Context, arg sqldb.LastEquitySnapshotParams) (sqldb.EquitySnapshot, error) {
+	r, err := b.q.LastEquitySnapshot(ctx, LastEquitySnapshotParams(arg))
+	return sqldb.EquitySnapshot(r), err
+}
+
+func (b bridge) LeaseOutbox(ctx context.Context, arg sqldb.LeaseOutboxParams) error {
+	return b.q.LeaseOutbox(ctx, LeaseOutboxParams(arg))
 }
 
 func (b bridge) ListAccountExecutions(ctx context.Context, arg sqldb.ListAccountExecutionsParams) ([]sqldb.Execution, error) {
@@ -160,11 +222,60 @@ func (b bridge) ListAccounts(ctx context.Context, userID string) ([]sqldb.Accoun
 	return out, err
 }
 
-func (b bridge) ListCrossingOrders(ctx context.Context, arg sqldb.ListCrossingOrdersParams) ([]sqldb.Order, error) {
-	rows, err := b.q.ListCrossingOrders(ctx, ListCrossingOrdersParams(arg))
+func (b bridge) ListBookOrders(ctx context.Context, arg sqldb.ListBookOrdersParams) ([]sqldb.Order, error) {
+	rows, err := b.q.ListBookOrders(ctx, ListBookOrdersParams(arg))
 	out := make([]sqldb.Order, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.Order(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListContestAccountIDs(ctx context.Context, contestID string) ([]string, error) {
+	return b.q.ListContestAccountIDs(ctx, contestID)
+}
+
+func (b bridge) ListContests(ctx context.Context, limit int64) ([]sqldb.Contest, error) {
+	rows, err := b.q.ListContests(ctx, limit)
+	out := make([]sqldb.Contest, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Contest(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListDailyBars(ctx context.Context, arg sqldb.ListDailyBarsParams) ([]sqldb.DailyBar, error) {
+	rows, err := b.q.ListDailyBars(ctx, ListDailyBarsParams(arg))
+	out := make([]sqldb.DailyBar, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.DailyBar(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListDividendsDue(ctx context.Context, day string) ([]sqldb.Dividend, error) {
+	rows, err := b.q.ListDividendsDue(ctx, day)
+	out := make([]sqldb.Dividend, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Dividend(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListDividendsToRecord(ctx context.Context, day string) ([]sqldb.Dividend, error) {
+	rows, err := b.q.ListDividendsToRecord(ctx, day)
+	out := make([]sqldb.Dividend, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Dividend(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListEquitySnapshots(ctx context.Context, arg sqldb.ListEquitySnapshotsParams) ([]sqldb.EquitySnapshot, error) {
+	rows, err := b.q.ListEquitySnapshots(ctx, ListEquitySnapshotsParams(arg))
+	out := make([]sqldb.EquitySnapshot, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.EquitySnapshot(r)
 	}
 	return out, err
 }
@@ -192,6 +303,15 @@ func (b bridge) ListHoldings(ctx context.Context, accountID string) ([]sqldb.Hol
 	out := make([]sqldb.Holding, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.Holding(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListLeaderboardEntries(ctx context.Context, arg sqldb.ListLeaderboardEntriesParams) ([]sqldb.LeaderboardEntry, error) {
+	rows, err := b.q.ListLeaderboardEntries(ctx, ListLeaderboardEntriesParams(arg))
+	out := make([]sqldb.LeaderboardEntry, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.LeaderboardEntry(r)
 	}
 	return out, err
 }
@@ -268,6 +388,24 @@ func (b bridge) ListStocksChanged(ctx context.Context, arg sqldb.ListStocksChang
 	return out, err
 }
 
+func (b bridge) ListTrades(ctx context.Context, arg sqldb.ListTradesParams) ([]sqldb.ListTradesRow, error) {
+	rows, err := b.q.ListTrades(ctx, ListTradesParams(arg))
+	out := make([]sqldb.ListTradesRow, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.ListTradesRow(r)
+	}
+	return out, err
+}
+
+func (b bridge) ListUnpaidHolders(ctx context.Context, arg sqldb.ListUnpaidHoldersParams) ([]sqldb.DividendHolder, error) {
+	rows, err := b.q.ListUnpaidHolders(ctx, ListUnpaidHoldersParams(arg))
+	out := make([]sqldb.DividendHolder, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.DividendHolder(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListUserIDs(ctx context.Context, arg sqldb.ListUserIDsParams) ([]string, error) {
 	return b.q.ListUserIDs(ctx, ListUserIDsParams(arg))
 }
@@ -305,6 +443,26 @@ func (b bridge) OutboxSize(ctx context.Context) (int64, error) {
 	return b.q.OutboxSize(ctx)
 }
 
+func (b bridge) RankContest(ctx context.Context, contestID string) (int64, error) {
+	return b.q.RankContest(ctx, contestID)
+}
+
+func (b bridge) RankPersonal(ctx context.Context, arg sqldb.RankPersonalParams) (int64, error) {
+	return b.q.RankPersonal(ctx, RankPersonalParams(arg))
+}
+
+func (b bridge) RecordDividendHolders(ctx context.Context, arg sqldb.RecordDividendHoldersParams) error {
+	return b.q.RecordDividendHolders(ctx, RecordDividendHoldersParams(arg))
+}
+
+func (b bridge) RecordTrade(ctx context.Context, arg sqldb.RecordTradeParams) (int64, error) {
+	return b.q.RecordTrade(ctx, RecordTradeParams(arg))
+}
+
+func (b bridge) ReleaseLease(ctx context.Context, arg sqldb.ReleaseLeaseParams) (int64, error) {
+	return b.q.ReleaseLease(ctx, ReleaseLeaseParams(arg))
+}
+
 func (b bridge) RemoveWatch(ctx context.Context, arg sqldb.RemoveWatchParams) (int64, error) {
 	return b.q.RemoveWatch(ctx, RemoveWatchParams(arg))
 }
@@ -317,12 +475,48 @@ func (b bridge) RevokeUserSessions(ctx context.Context, arg sqldb.RevokeUserSess
 	return b.q.RevokeUserSessions(ctx, RevokeUserSessionsParams(arg))
 }
 
+func (b bridge) RollStocks(ctx context.Context, updatedAt time.Time) (int64, error) {
+	return b.q.RollStocks(ctx, updatedAt)
+}
+
 func (b bridge) SaveAccount(ctx context.Context, arg sqldb.SaveAccountParams) (int64, error) {
 	return b.q.SaveAccount(ctx, SaveAccountParams(arg))
 }
 
+func (b bridge) SetDividendPaid(ctx context.Context, arg sqldb.SetDividendPaidParams) (int64, error) {
+	return b.q.SetDividendPaid(ctx, SetDividendPaidParams(arg))
+}
+
+func (b bridge) SetDividendRecorded(ctx context.Context, arg sqldb.SetDividendRecordedParams) (int64, error) {
+	return b.q.SetDividendRecorded(ctx, SetDividendRecordedParams(arg))
+}
+
+func (b bridge) SetHolderPaid(ctx context.Context, arg sqldb.SetHolderPaidParams) (int64, error) {
+	return b.q.SetHolderPaid(ctx, SetHolderPaidParams(arg))
+}
+
+func (b bridge) SetLeaderboardTime(ctx context.Context, arg sqldb.SetLeaderboardTimeParams) error {
+	return b.q.SetLeaderboardTime(ctx, SetLeaderboardTimeParams(arg))
+}
+
+func (b bridge) SetMarketDayClosed(ctx context.Context, arg sqldb.SetMarketDayClosedParams) (int64, error) {
+	return b.q.SetMarketDayClosed(ctx, SetMarketDayClosedParams(arg))
+}
+
+func (b bridge) SetMarketDayRolled(ctx context.Context, arg sqldb.SetMarketDayRolledParams) (int64, error) {
+	return b.q.SetMarketDayRolled(ctx, SetMarketDayRolledParams(arg))
+}
+
 func (b bridge) SetStockPrice(ctx context.Context, arg sqldb.SetStockPriceParams) (int64, error) {
 	return b.q.SetStockPrice(ctx, SetStockPriceParams(arg))
+}
+
+func (b bridge) SnapshotEquity(ctx context.Context, arg sqldb.SnapshotEquityParams) (int64, error) {
+	return b.q.SnapshotEquity(ctx, SnapshotEquityParams(arg))
+}
+
+func (b bridge) TakeLease(ctx context.Context, arg sqldb.TakeLeaseParams) (int64, error) {
+	return b.q.TakeLease(ctx, TakeLeaseParams(arg))
 }
 
 func (b bridge) UpdateOrder(ctx context.Context, arg sqldb.UpdateOrderParams) (int64, error) {
@@ -335,6 +529,14 @@ func (b bridge) UpdatePayment(ctx context.Context, arg sqldb.UpdatePaymentParams
 
 func (b bridge) UpdateUser(ctx context.Context, arg sqldb.UpdateUserParams) (int64, error) {
 	return b.q.UpdateUser(ctx, UpdateUserParams(arg))
+}
+
+func (b bridge) UpsertDailyBar(ctx context.Context, arg sqldb.UpsertDailyBarParams) error {
+	return b.q.UpsertDailyBar(ctx, UpsertDailyBarParams(arg))
+}
+
+func (b bridge) UpsertDividend(ctx context.Context, arg sqldb.UpsertDividendParams) error {
+	return b.q.UpsertDividend(ctx, UpsertDividendParams(arg))
 }
 
 func (b bridge) UpsertHolding(ctx context.Context, arg sqldb.UpsertHoldingParams) error {

@@ -13,7 +13,7 @@ import (
 )
 
 const getStock = `-- name: GetStock :one
-SELECT code, name, name_en, market, price, prev_close, active, updated_at FROM stocks WHERE code = ?
+SELECT code, name, name_en, market, price, prev_close, active, updated_at, bid, ask, volume FROM stocks WHERE code = ?
 `
 
 func (q *Queries) GetStock(ctx context.Context, code string) (Stock, error) {
@@ -28,6 +28,9 @@ func (q *Queries) GetStock(ctx context.Context, code string) (Stock, error) {
 		&i.PrevClose,
 		&i.Active,
 		&i.UpdatedAt,
+		&i.Bid,
+		&i.Ask,
+		&i.Volume,
 	)
 	return i, err
 }
@@ -92,7 +95,7 @@ func (q *Queries) ListPricesDesc(ctx context.Context, arg ListPricesDescParams) 
 }
 
 const listStocks = `-- name: ListStocks :many
-SELECT code, name, name_en, market, price, prev_close, active, updated_at FROM stocks ORDER BY code
+SELECT code, name, name_en, market, price, prev_close, active, updated_at, bid, ask, volume FROM stocks ORDER BY code
 `
 
 func (q *Queries) ListStocks(ctx context.Context) ([]Stock, error) {
@@ -113,6 +116,9 @@ func (q *Queries) ListStocks(ctx context.Context) ([]Stock, error) {
 			&i.PrevClose,
 			&i.Active,
 			&i.UpdatedAt,
+			&i.Bid,
+			&i.Ask,
+			&i.Volume,
 		); err != nil {
 			return nil, err
 		}

@@ -1,0 +1,164 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
+)
+
+// TradeInput is a trade reported by hand (the admin's tick): a price, and
+// optionally the volume and the best quotes.
+type TradeInput struct {
+	Code   string
+	Price  decimal.Decimal
+	Volume *int64
+	Bid    decimal.NullDecimal
+	Ask    decimal.NullDecimal
+}
+
+// Trade records one trade the way a feed's trades are recorded, and fills
+// the resting orders it crosses; it reports how many it filled. Without a
+// volume the trade is MarketDepth shares.
+func (s *Market) Trade(ctx context.Context, in TradeInput) (int, error) {
+	t := domain.Trade{Code: in.Code, At: s.clock.Now().UTC(), Price: in.Price, Volume: s.cfg.MarketDepth}
+	if in.Volume != nil {
+		t.Volume = *in.Volume
+	}
+	if in.Bid.Valid {
+		t.Bid = in.Bid.Decimal
+	}
+	if in.Ask.Valid {
+		t.Ask = in.Ask.Decimal
+	}
+	stock, err := s.store.GetStock(ctx, in.Code)
+	if err != nil {
+		if domain.IsCode(err, domain.CodeNotFound) {
+			return 0, domain.Errorf(domain.CodeNotFound, "no listing %s", in.Code)
+		}
+		return 0, err
+	}
+	if err := checkTrade(stock, t); err != nil {
+		return 0, err
+	}
+	opening, err := s.opensSession(ctx, t.Code, t.At)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		return tx.RecordTrades(ctx, []domain.Trade{t})
+	}); err != nil {
+		return 0, err
+	}
+	return s.orders.MatchTrade(ctx, t, opening)
+}
+
+// recordTrades checks each trade against its listing, records the valid
+// ones in one transaction, and returns them with the errors of the others.
+func (s *Market) recordTrades(ctx context.Context, trades []domain.Trade) ([]domain.Trade, []error, error) {
+	stocks, err := s.stocksByCode(ctx, trades)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := s.clock.Now().UTC()
+	valid := make([]domain.Trade, 0, len(trades))
+	var bad []error
+	for _, t := range trades {
+		st, ok := stocks[t.Code]
+		if !ok {
+			bad = append(bad, fmt.Errorf("%s @ %s: %w", t.Code, t.Price, domain.Errorf(domain.CodeNotFound, "no listing %s", t.Code)))
+			continue
+		}
+		if err := checkTrade(st, t); err != nil {
+			bad = append(bad, fmt.Errorf("%s @ %s: %w", t.Code, t.Price, err))
+			continue
+		}
+		if t.At.IsZero() {
+			t.At = now
+		}
+		valid = append(valid, t)
+	}
+	if len(valid) == 0 {
+		return nil, bad, nil
+	}
+	err = s.tx(ctx, func(ctx context.Context, tx ports.Tx) error { return tx.RecordTrades(ctx, valid) })
+	return valid, bad, err
+}
+
+// stocksByCode reads the listings the trades name: one at a time for a
+// few, all at once for many.
+func (s *Market) stocksByCode(ctx context.Context, trades []domain.Trade) (map[string]domain.Stock, error) {
+	out := make(map[string]domain.Stock, 4)
+	if len(trades) > 4 {
+		all, err := s.store.ListStocks(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range all {
+			out[st.Code] = st
+		}
+		return out, nil
+	}
+	for _, t := range trades {
+		if _, ok := out[t.Code]; ok {
+			continue
+		}
+		st, err := s.store.GetStock(ctx, t.Code)
+		if domain.IsCode(err, domain.CodeNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[t.Code] = st
+	}
+	return out, nil
+}
+
+// checkTrade refuses a trade its listing cannot print: a price off the
+// tick grid or outside the day's band, a negative volume, quotes that are
+// not prices or that cross.
+func checkTrade(stock domain.Stock, t domain.Trade) error {
+	price := t.Price
+	if !domain.OnTickGrid(price) {
+		below, okB, above, okA := domain.NearestValidPrices(price, stock.PrevClose)
+		msg := "price %s is not on the KRX tick grid"
+		switch {
+		case okB && okA:
+			return domain.FieldErrorf(domain.CodeInvalid, "price", msg+"; the nearest valid prices are %s and %s", price, below, above)
+		case okB:
+			return domain.FieldErrorf(domain.CodeInvalid, "price", msg+"; the nearest valid price is %s", price, below)
+		case okA:
+			return domain.FieldErrorf(domain.CodeInvalid, "price", msg+"; the nearest valid price is %s", price, above)
+		}
+		return domain.FieldErrorf(domain.CodeInvalid, "price", msg, price)
+	}
+	if band := domain.PriceBand(stock.PrevClose); !band.Contains(price) {
+		return domain.FieldErrorf(domain.CodeInvalid, "price", "%s is outside today's band %s–%s around the previous close %s", price, band.Lower, band.Upper, stock.PrevClose)
+	}
+	if t.Volume < 0 {
+		return domain.FieldErrorf(domain.CodeInvalid, "volume", "must not be negative (got %d)", t.Volume)
+	}
+	for _, q := range []struct {
+		field string
+		p     decimal.Decimal
+	}{{"bid", t.Bid}, {"ask", t.Ask}} {
+		if !q.p.IsZero() && !domain.OnTickGrid(q.p) {
+			return domain.FieldErrorf(domain.CodeInvalid, q.field, "%s is not a positive price on the KRX tick grid", q.p)
+		}
+	}
+	if !t.Bid.IsZero() && !t.Ask.IsZero() && t.Bid.GreaterThan(t.Ask) {
+		return domain.FieldErrorf(domain.CodeInvalid, "bid", "%s is above the ask %s", t.Bid, t.Ask)
+	}
+	return nil
+}
+
+// fatal reports whether a trade's error stops the batch: an outage or an
+// internal failure, rather than a refused trade.
+func fatal(err error) bool {
+	return domain.ErrorCode(err) == domain.CodeInternal || domain.IsCode(err, domain.CodeUnavailable) || errors.Is(err, context.Canceled)
+}
