@@ -31,7 +31,14 @@ func (s *Market) ApplyTrades(ctx context.Context, trades []domain.Trade) error {
 	if err != nil {
 		return err
 	}
+	quiet, err := s.crossingNothing(ctx, valid)
+	if err != nil {
+		return err
+	}
 	for _, t := range valid {
+		if quiet[t.Code] {
+			continue
+		}
 		if _, err := s.orders.Match(ctx, t.Code, t.Price); err != nil {
 			if fatal(err) {
 				return err

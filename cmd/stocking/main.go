@@ -106,6 +106,8 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return runBench(ctx, args, out, getenv)
 	case "bench-workflows":
 		return runBenchWorkflows(ctx, args, getenv, out)
+	case "bench-feed":
+		return runBenchFeed(ctx, args, getenv, out)
 	case "version":
 		fmt.Fprintln(out, "stocking", version)
 		return nil
