@@ -157,3 +157,14 @@ func (c *Calendar) Day(date string) (MarketDay, error) {
 
 // SeoulDate is the Seoul calendar date of t, as YYYY-MM-DD.
 func SeoulDate(t time.Time) string { return t.In(Seoul).Format(time.DateOnly) }
+
+// SessionStart is when the session that t falls in (or last ended before
+// t) opened: the regular open of t's Seoul day, or its midnight when the
+// market is always open. A trade is a session's first when no other was
+// recorded since.
+func (c *Calendar) SessionStart(t time.Time) time.Time {
+	if c.Always {
+		return midnight(t)
+	}
+	return midnight(t).Add(c.Open)
+}

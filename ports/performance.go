@@ -29,12 +29,13 @@ type Performance interface {
 // computed whole, set-based, by one statement, and read back page by
 // page.
 type Rankings interface {
-	// RankPersonal rewrites the personal leaderboard of period: public
-	// users' personal accounts with at least one trade, ranked by
-	// time-weighted return from their newest snapshot dated at or before
-	// baseDate (or their history's opening) to their equity at current
-	// prices. It reports how many accounts it ranked.
-	RankPersonal(ctx context.Context, period, baseDate string, asOf time.Time) (int64, error)
+	// RankPersonal rewrites the personal leaderboards in one transaction,
+	// one per period of bases (period → base date): public users'
+	// personal accounts with at least one trade, ranked by time-weighted
+	// return from their newest snapshot dated at or before the base date
+	// (or their history's opening; "all" always starts there) to their
+	// equity at current prices. It reports how many accounts it ranked.
+	RankPersonal(ctx context.Context, bases map[string]string, asOf time.Time) (int64, error)
 	// RankContest rewrites a contest's board: every account in it, ranked
 	// by equity at current prices.
 	RankContest(ctx context.Context, contestID string, asOf time.Time) (int64, error)

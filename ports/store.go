@@ -70,6 +70,7 @@ type Reader interface {
 	SessionReader
 	ChangeReader
 
+	BookReader
 	// GetUser returns domain.ErrNotFound for an unknown id.
 	GetUser(ctx context.Context, id string) (domain.User, error)
 	// GetUserByEmail matches the e-mail exactly (callers lower-case it).
@@ -110,16 +111,15 @@ type Reader interface {
 	// ListAccountExecutions pages through an account's executions in id
 	// order.
 	ListAccountExecutions(ctx context.Context, accountID, after string, limit int) ([]domain.Execution, error)
-	// ListCrossingOrders returns up to limit PENDING limit orders on code
-	// that a trade at price fills: buys with a limit at or above it, sells
-	// with a limit at or below it, oldest first. It must use an index so
-	// that its cost grows with the orders returned, not with all resting
-	// orders.
+	// ListCrossingOrders returns up to limit open orders of code's limit
+	// book that a trade at price reaches: the buys first, then the sells,
+	// each in the order of ListBookOrders.
 	ListCrossingOrders(ctx context.Context, code string, price decimal.Decimal, limit int) ([]domain.Order, error)
-	// ListExpiringOrders returns up to limit PENDING orders whose expiry is
-	// at or before t.
+	// ListExpiringOrders returns up to limit open orders (PENDING or
+	// PARTIALLY_FILLED) whose expiry is at or before t.
 	ListExpiringOrders(ctx context.Context, t time.Time, limit int) ([]domain.Order, error)
-	// ListOpenOrders returns an account's open orders.
+	// ListOpenOrders returns an account's open orders, partially filled
+	// ones included.
 	ListOpenOrders(ctx context.Context, accountID string) ([]domain.Order, error)
 
 	ListLedger(ctx context.Context, f LedgerFilter) ([]domain.LedgerEntry, error)
@@ -211,10 +211,18 @@ type OutboxMessage struct {
 // Outbox is the relay's view of the outbox.
 type Outbox interface {
 	// DueOutbox returns up to limit messages whose next try is at or
-	// before now, oldest first.
+	// before now, oldest first, without claiming them.
 	DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxMessage, error)
-	// DeleteOutbox removes delivered messages.
-	DeleteOutbox(ctx context.Context, ids []string) error
+	// ClaimOutbox takes up to limit messages due at now, oldest first,
+	// for owner until the given time: their next try moves to until, so
+	// no other relay takes them before the claim runs out (its relay
+	// died, or is still delivering past its lease). Messages another
+	// claim holds at that moment are skipped, never waited for, so
+	// concurrent relays take disjoint batches.
+	ClaimOutbox(ctx context.Context, now, until time.Time, owner string, limit int) ([]OutboxMessage, error)
+	// DeleteOutbox removes delivered messages and reports how many it
+	// found: fewer than asked means another relay delivered some too.
+	DeleteOutbox(ctx context.Context, ids []string) (int64, error)
 	// DeferOutbox records a failed delivery and when to try again.
 	DeferOutbox(ctx context.Context, id string, next time.Time, lastError string) error
 	// OutboxSize counts undelivered messages (for /readyz and metrics).

@@ -53,11 +53,15 @@ type RefreshResult struct {
 func (s *Leaderboards) Refresh(ctx context.Context) (RefreshResult, error) {
 	now := s.clock.Now().UTC()
 	res := RefreshResult{AsOf: now, Ranked: map[string]int64{}}
+	bases := map[string]string{}
 	for _, p := range Periods {
-		n, err := s.store.RankPersonal(ctx, p, baseDate(p, now), now)
-		if err != nil {
-			return res, err
-		}
+		bases[p] = baseDate(p, now)
+	}
+	n, err := s.store.RankPersonal(ctx, bases, now)
+	if err != nil {
+		return res, err
+	}
+	for _, p := range Periods {
 		res.Ranked[p] = n
 	}
 	cs, err := s.store.ListContests(ctx, 200)

@@ -20,6 +20,9 @@ const (
 	// OutboxOrderClosed tells an order's workflow that the order reached a
 	// final status outside of it (a fill by the matcher).
 	OutboxOrderClosed = "order.closed"
+	// OutboxOrderFilled tells an order's workflow that part of the order
+	// filled and the rest still rests.
+	OutboxOrderFilled = "order.filled"
 )
 
 // OrderEvent is the payload of order outbox messages and the input of the
@@ -32,11 +35,13 @@ type OrderEvent struct {
 	TimeInForce domain.TimeInForce `json:"time_in_force"`
 	ExpiresAt   time.Time          `json:"expires_at,omitzero"`
 	Status      domain.OrderStatus `json:"status"`
+	// FilledQuantity is how many shares have filled so far.
+	FilledQuantity int64 `json:"filled_quantity,omitempty"`
 }
 
 // orderEvent is the outbox event about an order.
 func orderEvent(o domain.Order) OrderEvent {
-	return OrderEvent{OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: o.Side, TimeInForce: o.TimeInForce, ExpiresAt: o.ExpiresAt, Status: o.Status}
+	return OrderEvent{OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: o.Side, TimeInForce: o.TimeInForce, ExpiresAt: o.ExpiresAt, Status: o.Status, FilledQuantity: o.FilledQuantity}
 }
 
 // Orders places, reads, cancels and expires orders, and fills the resting
@@ -109,7 +114,7 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 			ID: s.ids.NewID(), AccountID: acct.ID, UserID: userID, ClientOrderID: req.ClientOrderID, StockCode: req.StockCode,
 			Side: req.Side, Type: req.Type, TimeInForce: req.TimeInForce, Quantity: req.Quantity,
 			LimitPrice: req.LimitPrice, Status: domain.Pending, ReservedAmount: decimal.Zero,
-			Commission: decimal.Zero, Tax: decimal.Zero, CreatedAt: now, UpdatedAt: now,
+			Commission: decimal.Zero, Tax: decimal.Zero, PriorityAt: now, CreatedAt: now, UpdatedAt: now,
 		}
 		marketable := req.Type == domain.MarketOrder ||
 			(open && domain.Crosses(req.Side, req.LimitPrice.Decimal, stock.Price))
@@ -291,9 +296,9 @@ func (s *Orders) List(ctx context.Context, t Target, q OrderQuery) ([]domain.Ord
 	}
 	f := ports.OrderFilter{AccountID: t.ID(), Status: domain.OrderStatus(q.Status), StockCode: q.StockCode, Side: domain.Side(q.Side), Before: q.Cursor, Limit: page(q.Limit, 50, 200)}
 	switch f.Status {
-	case "", domain.Pending, domain.Filled, domain.Cancelled, domain.Expired, domain.Rejected:
+	case "", domain.Pending, domain.PartiallyFilled, domain.Filled, domain.Cancelled, domain.Expired, domain.Rejected:
 	default:
-		return nil, "", domain.FieldErrorf(domain.CodeInvalid, "status", "must be one of PENDING, FILLED, CANCELLED, EXPIRED, REJECTED")
+		return nil, "", domain.FieldErrorf(domain.CodeInvalid, "status", "must be one of PENDING, PARTIALLY_FILLED, FILLED, CANCELLED, EXPIRED, REJECTED")
 	}
 	switch f.Side {
 	case "", domain.Buy, domain.Sell:

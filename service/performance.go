@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -22,7 +23,9 @@ func (s *Accounts) SnapshotEquity(ctx context.Context, date string) (int64, erro
 	if _, err := time.Parse(time.DateOnly, date); err != nil {
 		return 0, domain.FieldErrorf(domain.CodeInvalid, "date", "must be a date as YYYY-MM-DD, got %q", date)
 	}
-	return s.store.SnapshotEquity(ctx, date, now)
+	n, err := s.store.SnapshotEquity(ctx, date, now)
+	equityCache.invalidate()
+	return n, err
 }
 
 // EquityRow is one day of an account's performance history.
@@ -76,16 +79,32 @@ func (s *Accounts) equity(ctx context.Context, t Target, from, to string) ([]Equ
 		return nil, domain.Performance{}, domain.FieldErrorf(domain.CodeInvalid, "from", "a range covers at most %d days", maxEquityDays)
 	}
 	inHistory := func(sn domain.EquitySnapshot) bool { return !sn.TakenAt.Before(a.HistoryStart) }
-	// The base: the index where the range starts.
-	base := decimal.NewFromInt(1)
-	if prev, err := s.store.LastEquitySnapshot(ctx, a.ID, fromDay.AddDate(0, 0, -1).Format(time.DateOnly)); err == nil && inHistory(prev) {
-		base = prev.Index
-	} else if err != nil && !domain.IsCode(err, domain.CodeNotFound) {
-		return nil, domain.Performance{}, err
-	}
-	snaps, err := s.store.ListEquitySnapshots(ctx, a.ID, from, to)
+	all, err := s.snapshots(ctx, a.ID)
 	if err != nil {
 		return nil, domain.Performance{}, err
+	}
+	// The base: the index where the range starts, the newest snapshot
+	// before it inside the history.
+	base := decimal.NewFromInt(1)
+	var snaps []domain.EquitySnapshot
+	for i, sn := range all {
+		switch {
+		case sn.Date < from:
+			if inHistory(sn) {
+				base = sn.Index
+			}
+		case sn.Date <= to:
+			snaps = all[i:]
+		}
+		if snaps != nil {
+			break
+		}
+	}
+	for i, sn := range snaps {
+		if sn.Date > to {
+			snaps = snaps[:i]
+			break
+		}
 	}
 	points := make([]domain.EquityPoint, 0, len(snaps)+1)
 	index := make([]decimal.Decimal, 0, len(snaps)+1)
@@ -102,11 +121,13 @@ func (s *Accounts) equity(ctx context.Context, t Target, from, to string) ([]Equ
 	if to >= today && from <= today {
 		if last == nil {
 			// The newest snapshot before today, which may predate from.
-			prev, err := s.store.LastEquitySnapshot(ctx, a.ID, s.clock.Now().In(domain.Seoul).AddDate(0, 0, -1).Format(time.DateOnly))
-			if err == nil && inHistory(prev) && prev.Date < today {
-				last = &prev
-			} else if err != nil && !domain.IsCode(err, domain.CodeNotFound) {
-				return nil, domain.Performance{}, err
+			for i := len(all) - 1; i >= 0; i-- {
+				if all[i].Date < today {
+					if inHistory(all[i]) {
+						last = &all[i]
+					}
+					break
+				}
 			}
 		}
 		p, err := s.portfolio(ctx, a)
@@ -152,3 +173,74 @@ func (s *Accounts) Performance(ctx context.Context, t Target) (Performance, erro
 	}
 	return Performance{TWR: p.TWR, MaxDrawdown: p.MaxDrawdown, Volatility: p.Volatility, Sharpe: p.Sharpe}, nil
 }
+
+// snapshotCache keeps each account's snapshots between equity reads: a
+// history of years is thousands of rows, while a day adds one. An entry
+// is good while the account's newest snapshot is the one it ends with (a
+// snapshot run adds a row or rewrites the newest) and no snapshot run in
+// this process has happened since it was read.
+type snapshotCache struct {
+	mu      sync.Mutex
+	gen     uint64
+	entries map[string]cachedSnapshots
+}
+
+type cachedSnapshots struct {
+	gen   uint64
+	snaps []domain.EquitySnapshot
+}
+
+// maxCachedAccounts bounds the cache; when full it starts over.
+const maxCachedAccounts = 4096
+
+var equityCache = &snapshotCache{entries: map[string]cachedSnapshots{}}
+
+// invalidate forgets every entry: a snapshot run may have rewritten any
+// date.
+func (c *snapshotCache) invalidate() {
+	c.mu.Lock()
+	c.gen++
+	clear(c.entries)
+	c.mu.Unlock()
+}
+
+// snapshots returns every snapshot of an account, oldest first, from the
+// cache when it is current.
+func (s *Accounts) snapshots(ctx context.Context, accountID string) ([]domain.EquitySnapshot, error) {
+	last, err := s.store.LastEquitySnapshot(ctx, accountID, maxDate)
+	if domain.IsCode(err, domain.CodeNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := equityCache
+	c.mu.Lock()
+	e, ok := c.entries[accountID]
+	gen := c.gen
+	c.mu.Unlock()
+	if ok && e.gen == gen && len(e.snaps) > 0 {
+		if n := e.snaps[len(e.snaps)-1]; n.Date == last.Date && n.TakenAt.Equal(last.TakenAt) {
+			return e.snaps, nil
+		}
+	}
+	snaps, err := s.store.ListEquitySnapshots(ctx, accountID, minDate, maxDate)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.gen == gen {
+		if len(c.entries) >= maxCachedAccounts {
+			clear(c.entries)
+		}
+		c.entries[accountID] = cachedSnapshots{gen: gen, snaps: snaps}
+	}
+	c.mu.Unlock()
+	return snaps, nil
+}
+
+// The widest range of snapshot dates.
+const (
+	minDate = "0000-01-01"
+	maxDate = "9999-12-31"
+)

@@ -28,8 +28,13 @@ type Config struct {
 	OrderWorkflows bool
 	// MatchBatch is how many crossed orders one fill transaction settles.
 	MatchBatch int
-	// MarketDepth is the volume of a trade reported without one
-	// (MARKET_DEPTH).
+	// FillParticipation is the share of a trade's volume that the resting
+	// orders it crosses may fill, on each side (FILL_PARTICIPATION,
+	// default 1).
+	FillParticipation decimal.Decimal
+	// MarketDepth is the shares a quote holds when the feed does not say,
+	// and the volume of a trade that gives none (MARKET_DEPTH, default
+	// 1,000).
 	MarketDepth int64
 	Payments    PaymentConfig
 	// FreeDepositDailyLimit caps the free deposits into a personal account
@@ -92,6 +97,8 @@ type Service struct {
 	Leaderboards *Leaderboards
 	// Contests runs leagues.
 	Contests *Contests
+	// Stream hands out event-stream tickets and reads what changed.
+	Stream *Stream
 
 	core *core
 }
@@ -119,6 +126,15 @@ func New(d Deps, cfg Config) (*Service, error) {
 	if cfg.MatchBatch <= 0 {
 		cfg.MatchBatch = 200
 	}
+	if cfg.FillParticipation.IsZero() {
+		cfg.FillParticipation = decimal.NewFromInt(1)
+	}
+	if cfg.FillParticipation.IsNegative() || cfg.FillParticipation.GreaterThan(decimal.NewFromInt(1)) {
+		return nil, errors.New("service: FILL_PARTICIPATION must be more than 0 and at most 1")
+	}
+	if cfg.MarketDepth <= 0 {
+		cfg.MarketDepth = domain.DefaultDepth
+	}
 	cfg.Payments.setDefaults()
 	log := d.Logger
 	if log == nil {
@@ -134,6 +150,7 @@ func New(d Deps, cfg Config) (*Service, error) {
 		Orders:    orders,
 		Market:    &Market{core: c, orders: orders},
 		Payments:  &Payments{core: c, gateway: d.Gateway},
+		Stream:    &Stream{core: c},
 		Audit:     &Auditor{core: c},
 
 		Leaderboards: &Leaderboards{core: c},

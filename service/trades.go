@@ -45,12 +45,16 @@ func (s *Market) Trade(ctx context.Context, in TradeInput) (int, error) {
 	if err := checkTrade(stock, t); err != nil {
 		return 0, err
 	}
+	opening, err := s.opensSession(ctx, t.Code, t.At)
+	if err != nil {
+		return 0, err
+	}
 	if err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		return tx.RecordTrades(ctx, []domain.Trade{t})
 	}); err != nil {
 		return 0, err
 	}
-	return s.orders.Match(ctx, t.Code, t.Price)
+	return s.orders.MatchTrade(ctx, t, opening)
 }
 
 // recordTrades checks each trade against its listing, records the valid

@@ -116,7 +116,7 @@ func (s *Users) Create(ctx context.Context, in SignupInput, role domain.Role) (d
 	var u domain.User
 	err = s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		now := s.clock.Now().UTC()
-		u = domain.User{ID: s.ids.NewID(), Email: email, Nickname: nick, PasswordHash: hash, Role: role, CreatedAt: now, UpdatedAt: now}
+		u = domain.User{ID: s.ids.NewID(), Email: email, Nickname: nick, PasswordHash: hash, Role: role, Public: true, CreatedAt: now, UpdatedAt: now}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
 		}

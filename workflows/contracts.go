@@ -30,6 +30,9 @@ type OrderInput struct {
 	TimeInForce string    `json:"time_in_force"`
 	ExpiresAt   time.Time `json:"expires_at,omitzero"`
 	Status      string    `json:"status"`
+	// FilledQuantity is how many shares had filled when the message was
+	// sent (the order-filled signal); absent before partial fills.
+	FilledQuantity int64 `json:"filled_quantity,omitempty"`
 }
 
 // OrderInputFor is the input that starts (or restarts) an order's workflow.
@@ -37,6 +40,7 @@ func OrderInputFor(o domain.Order) OrderInput {
 	return OrderInput{
 		OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: string(o.Side),
 		TimeInForce: string(o.TimeInForce), ExpiresAt: o.ExpiresAt, Status: string(o.Status),
+		FilledQuantity: o.FilledQuantity,
 	}
 }
 

@@ -19,6 +19,9 @@ const (
 	// SignalOrderClosed tells an order's workflow that the order reached a
 	// final status outside it (the matcher filled it).
 	SignalOrderClosed = "order-closed"
+	// SignalOrderFilled tells an order's workflow that part of the order
+	// filled and the rest rests on; it comes once per partial fill.
+	SignalOrderFilled = "order-filled"
 	// UpdateCancelOrder asks an order's workflow to cancel the order and
 	// answers with the outcome.
 	UpdateCancelOrder = "cancel"
@@ -46,6 +49,11 @@ const (
 	// attempts: the order workflow failed; the payment was expired
 	// unchecked).
 	changeInfraRetries = "infra-retries"
+	// changePartialFills: an order fills in parts. The order workflow
+	// listens for the order-filled signal, one per partial fill, and
+	// answers the status query with PARTIALLY_FILLED after the first
+	// (until v3 only the final order-closed signal came).
+	changePartialFills = "partial-fills"
 )
 
 // HistoryVersion names the current generation of the workflows: it goes up
@@ -58,7 +66,8 @@ const (
 //	v1  the first workflows
 //	v2  changeInfraRetries
 //	v3  inputs, results, signals and updates as the types of contracts.go
-const HistoryVersion = 3
+//	v4  changePartialFills
+const HistoryVersion = 4
 
 // OrderWorkflowID is the workflow id of an order: one workflow per order.
 func OrderWorkflowID(orderID string) string { return "order-" + orderID }

@@ -51,7 +51,8 @@ func retryInfra(first, max time.Duration) *temporal.RetryPolicy {
 
 // LimitOrderWorkflow owns one resting limit order from acceptance to a
 // final status: it accepts the order, waits for a fill (signalled by the
-// matcher, which fills in the database), a cancel (an update, so the caller
+// matcher, which fills in the database; a partial fill is signalled too,
+// and the order rests on as PARTIALLY_FILLED), a cancel (an update, so the caller
 // learns at once who won) or its expiry (a timer at the DAY close; GTC
 // orders have none), and completes.
 func LimitOrderWorkflow(ctx workflow.Context, in OrderInput) (OrderOutcome, error) {
@@ -59,6 +60,8 @@ func LimitOrderWorkflow(ctx workflow.Context, in OrderInput) (OrderOutcome, erro
 	log := workflow.GetLogger(ctx)
 	status := domain.Pending
 	reason := ""
+	// filled is the shares filled so far, as the latest fill signal told.
+	var filled int64
 	settle := func(o OrderState) {
 		if o.final() && !status.Final() {
 			status, reason = domain.OrderStatus(o.Status), o.Reason
@@ -106,6 +109,25 @@ func LimitOrderWorkflow(ctx workflow.Context, in OrderInput) (OrderOutcome, erro
 			}
 		}
 	})
+
+	// Partial fills arrive as signals too, one per fill: each carries the
+	// shares filled so far, so a duplicate or a late one changes nothing.
+	// Runs recorded before changePartialFills never listened for them.
+	if workflow.GetVersion(ctx, changePartialFills, workflow.DefaultVersion, 1) >= 1 {
+		fills := workflow.GetSignalChannel(ctx, SignalOrderFilled)
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			for {
+				var ev OrderInput
+				if !fills.Receive(ctx, &ev) {
+					return
+				}
+				if !status.Final() && ev.FilledQuantity > filled {
+					filled, status = ev.FilledQuantity, domain.PartiallyFilled
+					log.Info("order partially filled", "order_id", in.OrderID, "filled_quantity", filled)
+				}
+			}
+		})
+	}
 
 	// Accept: the row may already be final when the workflow starts late
 	// (the engine was down while the order was placed and filled).

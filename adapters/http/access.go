@@ -87,14 +87,28 @@ func clientOf(r *http.Request, header string) string {
 	return host
 }
 
-// securityHeaders are sent with every answer. The browser pages (/docs,
-// /app/) replace the Content-Security-Policy with their own, which allows
-// only this server; API answers are data, which nothing may run or frame.
+// securityHeaders are sent with every answer.
 var securityHeaders = map[string]string{
-	"X-Content-Type-Options":  "nosniff",
-	"Referrer-Policy":         "no-referrer",
-	"X-Frame-Options":         "DENY",
-	"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+	"X-Content-Type-Options": "nosniff",
+	"Referrer-Policy":        "no-referrer",
+	"X-Frame-Options":        "DENY",
+}
+
+// The Content-Security-Policy of API answers, which are data that nothing
+// may run or frame, and of every other page unless it sets its own (the
+// browser pages /docs and /app/ allow this server only; pages that cmd
+// mounts, such as the development payment window, keep their inline
+// styles).
+const (
+	apiCSP   = "default-src 'none'; frame-ancestors 'none'"
+	pagesCSP = "frame-ancestors 'none'"
+)
+
+func cspFor(path string) string {
+	if strings.HasPrefix(path, BasePath+"/") || path == "/healthz" || path == "/readyz" || strings.HasPrefix(path, "/openapi") {
+		return apiCSP
+	}
+	return pagesCSP
 }
 
 // requestContext is the outermost middleware: it gives the request its id
@@ -114,6 +128,7 @@ func requestContext(log *slog.Logger, clientHeader string) func(http.Handler) ht
 			for k, v := range securityHeaders {
 				h.Set(k, v)
 			}
+			h.Set("Content-Security-Policy", cspFor(r.URL.Path))
 			if log == nil {
 				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestKey{}, ri)))
 				return

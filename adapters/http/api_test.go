@@ -244,7 +244,8 @@ func TestLimitOrderRestsThenTickFills(t *testing.T) {
 		t.Fatalf("reservation: %s", b.Raw)
 	}
 
-	// A tick above the limit fills nothing; one at the limit fills it.
+	// A tick above the limit fills nothing; one through the limit fills it
+	// at the limit (a resting order is not the session's first trade's).
 	tick := e.must(http.StatusOK, "PUT", "/api/v1/admin/stocks/005930/price", admin, map[string]any{"price": "69500"})
 	if num(tick.Body, "data.filled_orders") != 0 || str(tick.Body, "data.stock.price") != "69500" {
 		t.Fatalf("tick: %s", tick.Raw)
@@ -254,12 +255,13 @@ func TestLimitOrderRestsThenTickFills(t *testing.T) {
 		t.Fatalf("tick: %s", tick.Raw)
 	}
 	o := e.must(http.StatusOK, "GET", "/api/v1/orders/"+id, tok, nil)
-	if str(o.Body, "data.status") != "FILLED" || str(o.Body, "data.average_fill_price") != "68900" ||
-		str(o.Body, "data.reserved_amount") != "0" || str(o.Body, "data.executions.0.price") != "68900" {
+	if str(o.Body, "data.status") != "FILLED" || str(o.Body, "data.average_fill_price") != "69000" ||
+		str(o.Body, "data.reserved_amount") != "0" || str(o.Body, "data.executions.0.price") != "69000" ||
+		num(o.Body, "data.remaining_quantity") != 0 {
 		t.Fatalf("filled order: %s", o.Raw)
 	}
 	b = e.must(http.StatusOK, "GET", "/api/v1/balance", tok, nil)
-	if str(b.Body, "data.reserved_cash") != "0" || str(b.Body, "data.cash") != "9310897" {
+	if str(b.Body, "data.reserved_cash") != "0" || str(b.Body, "data.cash") != "9309897" {
 		t.Fatalf("after fill: %s", b.Raw)
 	}
 	r = e.must(http.StatusOK, "GET", "/api/v1/orders?status=FILLED&side=BUY&stock_code=005930", tok, nil)

@@ -35,7 +35,7 @@ type equityInput struct {
 }
 
 type equityOutput struct {
-	Body Envelope[[]EquityPoint]
+	Body Page[EquityPoint]
 }
 
 // Ranking is one line of a leaderboard.
@@ -49,9 +49,10 @@ type Ranking struct {
 
 // Board is a leaderboard with the time it was computed.
 type Board struct {
-	Data  []Ranking  `json:"data" nullable:"false"`
-	AsOf  *time.Time `json:"as_of" doc:"When the board was computed; null before its first refresh."`
-	Final bool       `json:"final" doc:"A contest's frozen final ranking."`
+	Data       []Ranking  `json:"data" nullable:"false"`
+	NextCursor *string    `json:"next_cursor" doc:"Always null: a board is read in one page of up to limit lines."`
+	AsOf       *time.Time `json:"as_of" doc:"When the board was computed; null before its first refresh."`
+	Final      bool       `json:"final" doc:"A contest's frozen final ranking."`
 }
 
 func boardDTO(lb domain.Leaderboard, final bool) Board {
@@ -113,7 +114,7 @@ type contestOutput struct {
 }
 
 type contestsOutput struct {
-	Body Envelope[[]Contest]
+	Body Page[Contest]
 }
 
 type contestIDInput struct {
@@ -194,7 +195,7 @@ func (s *server) registerContests(api huma.API) {
 			out[i] = EquityPoint{Date: r.Date, Cash: money(r.Cash), HoldingsValue: money(r.HoldingsValue), Equity: money(r.Equity),
 				NetFlow: money(r.NetFlow), DailyReturn: pct(r.DailyReturn), CumulativeReturn: pct(r.CumulativeReturn), Live: r.Live}
 		}
-		return &equityOutput{Body: Envelope[[]EquityPoint]{out}}, nil
+		return &equityOutput{Body: Page[EquityPoint]{Data: out}}, nil
 	})
 
 	register(api, signedIn, huma.Operation{
@@ -300,7 +301,7 @@ func (s *server) registerContests(api huma.API) {
 		for i, c := range cs {
 			out[i] = contestDTO(c, now)
 		}
-		return &contestsOutput{Body: Envelope[[]Contest]{out}}, nil
+		return &contestsOutput{Body: Page[Contest]{Data: out}}, nil
 	})
 
 	register(api, signedIn, huma.Operation{

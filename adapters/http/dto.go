@@ -182,25 +182,28 @@ type Execution struct {
 
 // Order is an order and its executions.
 type Order struct {
-	ID               string      `json:"id"`
-	ClientOrderID    *string     `json:"client_order_id"`
-	StockCode        string      `json:"stock_code"`
-	Side             string      `json:"side" enum:"BUY,SELL"`
-	Type             string      `json:"type" enum:"MARKET,LIMIT"`
-	TimeInForce      *string     `json:"time_in_force" enum:"DAY,GTC" doc:"DAY or GTC for LIMIT orders; null for MARKET orders."`
-	Quantity         int64       `json:"quantity"`
-	LimitPrice       *string     `json:"limit_price"`
-	Status           string      `json:"status" enum:"PENDING,FILLED,CANCELLED,EXPIRED,REJECTED"`
-	FilledQuantity   int64       `json:"filled_quantity"`
-	AverageFillPrice *string     `json:"average_fill_price"`
-	ReservedAmount   string      `json:"reserved_amount" doc:"Cash a resting BUY holds; 0 once final."`
-	Commission       string      `json:"commission"`
-	Tax              string      `json:"tax"`
-	ExpiresAt        *time.Time  `json:"expires_at" doc:"When a DAY order expires; null for GTC and MARKET orders."`
-	Reason           *string     `json:"reason" doc:"Why an order was cancelled, expired or rejected."`
-	CreatedAt        time.Time   `json:"created_at"`
-	UpdatedAt        time.Time   `json:"updated_at"`
-	Executions       []Execution `json:"executions" nullable:"false"`
+	ID                string      `json:"id"`
+	ClientOrderID     *string     `json:"client_order_id"`
+	StockCode         string      `json:"stock_code"`
+	Side              string      `json:"side" enum:"BUY,SELL"`
+	Type              string      `json:"type" enum:"MARKET,LIMIT,STOP,STOP_LIMIT"`
+	TimeInForce       *string     `json:"time_in_force" enum:"DAY,GTC,IOC,FOK" doc:"DAY or GTC for resting orders, IOC or FOK for immediate ones; null for a MARKET order sent without one."`
+	Quantity          int64       `json:"quantity"`
+	LimitPrice        *string     `json:"limit_price"`
+	StopPrice         *string     `json:"stop_price" doc:"The trigger of a STOP or STOP_LIMIT order; null for other types."`
+	TriggeredAt       *time.Time  `json:"triggered_at" doc:"When a stop order's trigger was reached; null before, and for other types."`
+	Status            string      `json:"status" enum:"PENDING,PARTIALLY_FILLED,FILLED,CANCELLED,EXPIRED,REJECTED"`
+	FilledQuantity    int64       `json:"filled_quantity"`
+	RemainingQuantity int64       `json:"remaining_quantity" doc:"Shares still to fill: quantity − filled_quantity while the order is open, 0 once it is final."`
+	AverageFillPrice  *string     `json:"average_fill_price" doc:"The volume-weighted price of the executions; null before the first."`
+	ReservedAmount    string      `json:"reserved_amount" doc:"Cash a resting BUY holds; 0 once final."`
+	Commission        string      `json:"commission"`
+	Tax               string      `json:"tax"`
+	ExpiresAt         *time.Time  `json:"expires_at" doc:"When a DAY order expires; null for GTC and MARKET orders."`
+	Reason            *string     `json:"reason" doc:"Why an order was cancelled, expired or rejected."`
+	CreatedAt         time.Time   `json:"created_at"`
+	UpdatedAt         time.Time   `json:"updated_at"`
+	Executions        []Execution `json:"executions" nullable:"false"`
 }
 
 func orderDTO(o domain.Order) Order {
@@ -212,11 +215,16 @@ func orderDTO(o domain.Order) Order {
 			ExecutedAt: utc(e.ExecutedAt),
 		}
 	}
+	remaining := int64(0)
+	if o.Open() {
+		remaining = o.Remaining()
+	}
 	return Order{
 		ID: o.ID, ClientOrderID: nullString(o.ClientOrderID), StockCode: o.StockCode,
 		Side: string(o.Side), Type: string(o.Type), TimeInForce: nullString(string(o.TimeInForce)),
 		Quantity: o.Quantity, LimitPrice: nullMoney(o.LimitPrice), Status: string(o.Status),
-		FilledQuantity: o.FilledQuantity, AverageFillPrice: nullMoney(o.AverageFillPrice),
+		StopPrice: nullMoney(o.StopPrice), TriggeredAt: nullTime(o.TriggeredAt),
+		FilledQuantity: o.FilledQuantity, RemainingQuantity: remaining, AverageFillPrice: nullMoney(o.AverageFillPrice),
 		ReservedAmount: money(o.ReservedAmount), Commission: money(o.Commission), Tax: money(o.Tax),
 		ExpiresAt: nullTime(o.ExpiresAt), Reason: nullString(o.Reason),
 		CreatedAt: utc(o.CreatedAt), UpdatedAt: utc(o.UpdatedAt), Executions: exs,

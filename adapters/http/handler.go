@@ -72,6 +72,16 @@ type Options struct {
 	// its last address is the client the rate limits count. Empty: the
 	// connection's peer.
 	ClientIPHeader string
+	// StreamPoll is how often the event stream looks for changes made
+	// through other processes (DefaultStreamPoll when zero);
+	// StreamHeartbeat how often an idle stream gets a comment line
+	// (DefaultStreamHeartbeat when zero).
+	StreamPoll      time.Duration
+	StreamHeartbeat time.Duration
+	// Shutdown, once closed, ends every event stream, which would
+	// otherwise keep http.Server.Shutdown waiting (register its closing
+	// with http.Server.RegisterOnShutdown).
+	Shutdown <-chan struct{}
 	// MetricsElsewhere leaves /metrics off the API's routes, because cmd
 	// serves MetricsHandler on a listener of its own.
 	MetricsElsewhere bool
@@ -112,6 +122,8 @@ type server struct {
 	signup *authLimiter
 
 	metricsElsewhere bool
+	hub              *hub
+	shutdown         <-chan struct{}
 }
 
 // userTTL is how long a token's user is trusted to exist without a
@@ -131,11 +143,13 @@ func build(opts Options, m *metrics, reg *prometheus.Registry) (chi.Router, huma
 		svc: opts.Service, log: log, users: newUserCache(userTTL),
 		login: newAuthLimiter("login", limits), signup: newAuthLimiter("signup", limits),
 		metricsElsewhere: opts.MetricsElsewhere,
+		hub:              newHub(opts.Service, log, opts.StreamPoll, opts.StreamHeartbeat),
+		shutdown:         opts.Shutdown,
 	}
 
 	r := chi.NewRouter()
 	r.Use(requestContext(opts.AccessLog, opts.ClientIPHeader))
-	r.Use(m.middleware, recoverer(log), cleanInputs)
+	r.Use(m.middleware, recoverer(log), cleanInputs, s.hub.kickAfterWrites)
 	r.Use(corsMiddleware(opts.CORSAllowedOrigins))
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
 		writeProblem(w, newProblem(http.StatusNotFound, "", "no route for "+req.Method+" "+req.URL.Path+"; the API lives under "+BasePath+" and /docs lists every operation"))
@@ -162,6 +176,7 @@ func build(opts Options, m *metrics, reg *prometheus.Registry) (chi.Router, huma
 	s.registerPayments(v1)
 	s.registerAdmin(v1)
 	s.registerPerformance(v1)
+	s.registerStream(v1)
 	s.registerOps(api, r, reg, opts.Checks)
 	mountWeb(r, opts)
 

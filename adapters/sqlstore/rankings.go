@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,15 +14,35 @@ import (
 // contestBoard is the period under which a contest's board is filed.
 const contestBoard = "contest"
 
-// RankPersonal rewrites one period's personal board in one transaction:
-// the board's time, then its lines, computed by one INSERT ... SELECT.
-func (s *Store) RankPersonal(ctx context.Context, period, baseDate string, asOf time.Time) (int64, error) {
+// allBoard is the personal board of the whole history, which the other
+// periods are computed from.
+const allBoard = "all"
+
+// RankPersonal rewrites the personal boards in one transaction: the
+// whole-history board first, computed from the accounts, then each other
+// period's from it and the snapshots, each by one INSERT ... SELECT.
+func (s *Store) RankPersonal(ctx context.Context, bases map[string]string, asOf time.Time) (int64, error) {
+	periods := make([]string, 0, len(bases))
+	for p := range bases {
+		if p != allBoard {
+			periods = append(periods, p)
+		}
+	}
+	slices.Sort(periods)
 	var n int64
 	err := s.transact(ctx, func(ctx context.Context, t *tx) (err error) {
-		n, err = t.rank(ctx, "", period, asOf, func() (int64, error) {
-			return exec(t, ctx, "rank personal", Counted, sqldb.Queries.RankPersonal,
-				sqldb.RankPersonalParams{Period: period, BaseDate: baseDate})
+		n, err = t.rank(ctx, "", allBoard, asOf, func() (int64, error) {
+			return exec(t, ctx, "rank personal", Counted, noArgs(sqldb.Queries.RankPersonalAll), struct{}{})
 		})
+		for _, p := range periods {
+			if err != nil {
+				return err
+			}
+			_, err = t.rank(ctx, "", p, asOf, func() (int64, error) {
+				return exec(t, ctx, "rank personal", Counted, sqldb.Queries.RankPersonalSince,
+					sqldb.RankPersonalSinceParams{Period: p, BaseDate: bases[p]})
+			})
+		}
 		return err
 	})
 	return n, err

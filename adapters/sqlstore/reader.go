@@ -6,8 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
 	"github.com/stocking-kr/stocking/domain"
 	"github.com/stocking-kr/stocking/ports"
@@ -167,23 +165,7 @@ func (r reader) ListAccountExecutions(ctx context.Context, accountID, after stri
 		sqldb.ListAccountExecutionsParams{AccountID: accountID, After: after, Limit: limit(n)}, execution)
 }
 
-// ListCrossingOrders returns up to n PENDING limit orders on code that a
-// trade at price fills: the buys first, then the sells, each in
-// price-time priority. Each engine's statement reads the partial index
-// orders_resting in ranges that stop after n rows; its integer price_key
-// narrows the candidates, and decimals decide here.
-func (r reader) ListCrossingOrders(ctx context.Context, code string, price decimal.Decimal, n int) ([]domain.Order, error) {
-	candidates, err := list(r, ctx, "list crossing orders", sqldb.Queries.ListCrossingOrders, sqldb.ListCrossingOrdersParams{
-		StockCode: code,
-		PriceKey:  sql.NullInt64{Int64: wholeWon(price), Valid: true},
-		Limit:     limit(n),
-	}, order)
-	return slices.DeleteFunc(candidates, func(o domain.Order) bool {
-		return !o.LimitPrice.Valid || !domain.Crosses(o.Side, o.LimitPrice.Decimal, price)
-	}), err
-}
-
-// ListExpiringOrders returns up to n PENDING orders whose expiry is at or
+// ListExpiringOrders returns up to n open orders whose expiry is at or
 // before t, the earliest expiry first.
 func (r reader) ListExpiringOrders(ctx context.Context, t time.Time, n int) ([]domain.Order, error) {
 	return list(r, ctx, "list expiring orders", sqldb.Queries.ListExpiringOrders,

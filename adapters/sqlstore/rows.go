@@ -28,6 +28,9 @@ var (
 // delivery error is recorded shortened instead of failing the write.
 const maxLastError = 2048
 
+// maxOwner bounds outbox.claimed_by (VARCHAR(64) in MySQL).
+const maxOwner = 64
+
 // limit turns a port limit into a LIMIT value: zero or negative means a
 // bound nothing reaches (PostgreSQL refuses a negative LIMIT).
 func limit(n int) int64 {
@@ -214,6 +217,9 @@ func order(r sqldb.Order) domain.Order {
 		Tax:              r.Tax,
 		ExpiresAt:        timeOf(r.ExpiresAt),
 		Reason:           r.Reason,
+		StopPrice:        r.StopPrice,
+		TriggeredAt:      timeOf(r.TriggeredAt),
+		PriorityAt:       orTime(timeOf(r.PriorityAt), r.CreatedAt),
 		CreatedAt:        r.CreatedAt,
 		UpdatedAt:        r.UpdatedAt,
 	}

@@ -273,14 +273,43 @@ func (s *Store) DueOutbox(ctx context.Context, now time.Time, n int) ([]ports.Ou
 		sqldb.DueOutboxParams{Now: now.UTC(), Limit: limit(n)}, outboxMessage)
 }
 
-// DeleteOutbox removes delivered messages; unknown ids are ignored.
-func (s *Store) DeleteOutbox(ctx context.Context, ids []string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	return s.transact(ctx, func(ctx context.Context, t *tx) error {
-		return blind(t, ctx, "delete outbox", sqldb.Queries.DeleteOutbox, ids)
+// ClaimOutbox takes due messages for owner until the given time, in one
+// transaction: the read locks the rows it returns and skips those another
+// claim has locked (SQLite's single writer makes every claim exclusive),
+// and the lease moves their next try past now.
+func (s *Store) ClaimOutbox(ctx context.Context, now, until time.Time, owner string, n int) ([]ports.OutboxMessage, error) {
+	var msgs []ports.OutboxMessage
+	err := s.transact(ctx, func(ctx context.Context, t *tx) (err error) {
+		msgs, err = list(t.reader, ctx, "claim outbox", sqldb.Queries.ClaimOutbox,
+			sqldb.ClaimOutboxParams{Now: now.UTC(), Limit: limit(n)}, outboxMessage)
+		if err != nil || len(msgs) == 0 {
+			return err
+		}
+		ids := make([]string, len(msgs))
+		for i, m := range msgs {
+			ids[i] = m.ID
+		}
+		return blind(t, ctx, "lease outbox", sqldb.Queries.LeaseOutbox,
+			sqldb.LeaseOutboxParams{LeasedUntil: until.UTC(), Owner: truncate(owner, maxOwner), Ids: ids})
 	})
+	if err != nil {
+		return nil, err
+	}
+	return msgs, nil
+}
+
+// DeleteOutbox removes delivered messages and counts those it found;
+// unknown ids are ignored.
+func (s *Store) DeleteOutbox(ctx context.Context, ids []string) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	var n int64
+	err := s.transact(ctx, func(ctx context.Context, t *tx) (err error) {
+		n, err = exec(t, ctx, "delete outbox", Counted, sqldb.Queries.DeleteOutbox, ids)
+		return err
+	})
+	return n, err
 }
 
 // DeferOutbox counts a failed attempt and schedules the next one. It

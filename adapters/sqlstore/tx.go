@@ -223,6 +223,7 @@ func (t *tx) SaveHolding(ctx context.Context, h domain.Holding) error {
 // order with the same non-empty client_order_id.
 func (t *tx) CreateOrder(ctx context.Context, o domain.Order) error {
 	created := orNow(o.CreatedAt)
+	book, key := bookOf(o)
 	return blind(t, ctx, "create order", sqldb.Queries.CreateOrder, sqldb.CreateOrderParams{
 		ID:               o.ID,
 		UserID:           o.UserID,
@@ -245,6 +246,11 @@ func (t *tx) CreateOrder(ctx context.Context, o domain.Order) error {
 		CreatedAt:        created,
 		UpdatedAt:        orTime(o.UpdatedAt, created),
 		AccountID:        o.AccountID,
+		StopPrice:        o.StopPrice,
+		TriggeredAt:      nullTime(o.TriggeredAt),
+		PriorityAt:       nullTime(orTime(o.PriorityAt, created)),
+		Book:             book,
+		BookKey:          key,
 	})
 }
 
@@ -252,8 +258,16 @@ func (t *tx) CreateOrder(ctx context.Context, o domain.Order) error {
 // is still from, and reports whether it did. It goes to the server at
 // once: its answer decides a race between a fill, a cancel and an expiry.
 func (t *tx) UpdateOrder(ctx context.Context, o domain.Order, from domain.OrderStatus) (bool, error) {
+	book, key := bookOf(o)
 	n, err := exec(t, ctx, "update order", Counted, sqldb.Queries.UpdateOrder, sqldb.UpdateOrderParams{
 		Status:           string(o.Status),
+		Quantity:         o.Quantity,
+		LimitPrice:       o.LimitPrice,
+		PriceKey:         t.s.priceKey(o.Side, o.LimitPrice),
+		TriggeredAt:      nullTime(o.TriggeredAt),
+		PriorityAt:       nullTime(orTime(o.PriorityAt, o.CreatedAt)),
+		Book:             book,
+		BookKey:          key,
 		FilledQuantity:   o.FilledQuantity,
 		AverageFillPrice: o.AverageFillPrice,
 		ReservedAmount:   o.ReservedAmount,

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -19,136 +17,27 @@ import (
 	"github.com/stocking-kr/stocking/workflows"
 )
 
-// Relay delivers the outbox to Temporal: it starts the workflow of every
-// resting order and prepared payment, and signals order workflows about
-// fills. The outbox row is written in the same transaction as the change it
-// announces, and deleted only after Temporal accepted it, so a row never
-// lacks its workflow even when the cluster was down at the time. Delivery
-// is at least once; the workflow id and the reuse policy make a repeat
-// harmless.
-type Relay struct {
-	Store     ports.Store
-	Client    client.Client
-	TaskQueue string
-	Logger    *slog.Logger
-	// Concurrency bounds the requests in flight to the frontend.
-	Concurrency int
-	// Poll is how often the relay looks for due messages when nobody
-	// kicks it (other processes write the outbox too).
-	Poll time.Duration
-	// Batch is how many messages one pass takes.
-	Batch int
-
-	kick      chan struct{}
-	once      sync.Once
-	delivered atomic.Int64
+// NewRelay returns the relay that delivers the outbox to Temporal: it
+// starts the workflow of every resting order and prepared payment, and
+// signals order workflows about fills. The outbox row is written in the
+// same transaction as the change it announces, and deleted only after
+// Temporal accepted it, so a row never lacks its workflow even when the
+// cluster was down at the time. Delivery is at least once; the workflow id
+// and the reuse policy make a repeat harmless. owner names the process in
+// the messages it claims.
+func NewRelay(store ports.Store, c client.Client, taskQueue, owner string, logger *slog.Logger) *service.Relay {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	d := &delivery{client: c, taskQueue: taskQueue, logger: logger}
+	return &service.Relay{Store: store, Deliver: d.deliver, Owner: owner, Logger: logger}
 }
 
-func (r *Relay) init() {
-	r.once.Do(func() {
-		r.kick = make(chan struct{}, 1)
-		if r.Concurrency <= 0 {
-			r.Concurrency = 32
-		}
-		if r.Poll <= 0 {
-			r.Poll = 500 * time.Millisecond
-		}
-		if r.Batch <= 0 {
-			r.Batch = 512
-		}
-		if r.Logger == nil {
-			r.Logger = slog.New(slog.DiscardHandler)
-		}
-	})
-}
-
-// Kick wakes the relay at once; the service calls it after committing
-// messages.
-func (r *Relay) Kick() {
-	r.init()
-	select {
-	case r.kick <- struct{}{}:
-	default:
-	}
-}
-
-// Delivered counts messages delivered since start.
-func (r *Relay) Delivered() int64 { return r.delivered.Load() }
-
-// Run delivers until ctx ends.
-func (r *Relay) Run(ctx context.Context) error {
-	r.init()
-	t := time.NewTicker(r.Poll)
-	defer t.Stop()
-	for {
-		n, err := r.Pass(ctx)
-		if err != nil && ctx.Err() == nil {
-			r.Logger.Warn("outbox relay pass", "err", err)
-		}
-		if n >= r.Batch && err == nil {
-			continue // more is waiting
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-r.kick:
-		case <-t.C:
-		}
-	}
-}
-
-// Pass delivers one batch of due messages and reports how many it took.
-func (r *Relay) Pass(ctx context.Context) (int, error) {
-	r.init()
-	msgs, err := r.Store.DueOutbox(ctx, time.Now().UTC(), r.Batch)
-	if err != nil || len(msgs) == 0 {
-		return 0, err
-	}
-	var (
-		mu   sync.Mutex
-		done []string
-		wg   sync.WaitGroup
-		sem  = make(chan struct{}, r.Concurrency)
-	)
-	for _, m := range msgs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			err := r.deliver(ctx, m)
-			if err == nil {
-				mu.Lock()
-				done = append(done, m.ID)
-				mu.Unlock()
-				return
-			}
-			if ctx.Err() != nil {
-				return
-			}
-			next := time.Now().UTC().Add(backoff(m.Attempts))
-			if derr := r.Store.DeferOutbox(context.WithoutCancel(ctx), m.ID, next, err.Error()); derr != nil {
-				r.Logger.Warn("deferring outbox message", "id", m.ID, "err", derr)
-			}
-			if m.Attempts%10 == 0 {
-				r.Logger.Warn("outbox delivery failed; will retry", "kind", m.Kind, "key", m.Key, "attempts", m.Attempts+1, "next", next, "err", err)
-			}
-		}()
-	}
-	wg.Wait()
-	if len(done) > 0 {
-		if err := r.Store.DeleteOutbox(context.WithoutCancel(ctx), done); err != nil {
-			return len(msgs), err
-		}
-		r.delivered.Add(int64(len(done)))
-	}
-	return len(msgs), nil
-}
-
-// backoff spaces retries of one message: 1 s, 2 s, 4 s ... up to a minute.
-func backoff(attempts int) time.Duration {
-	d := time.Second << min(attempts, 6)
-	return min(d, time.Minute)
+// delivery performs outbox messages on Temporal.
+type delivery struct {
+	client    client.Client
+	taskQueue string
+	logger    *slog.Logger
 }
 
 // StartOptions are the options every StocKing workflow starts with: the id
@@ -163,7 +52,7 @@ func StartOptions(id, taskQueue string) client.StartWorkflowOptions {
 	}
 }
 
-func (r *Relay) deliver(ctx context.Context, m ports.OutboxMessage) error {
+func (r *delivery) deliver(ctx context.Context, m ports.OutboxMessage) error {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	switch m.Kind {
@@ -173,22 +62,26 @@ func (r *Relay) deliver(ctx context.Context, m ports.OutboxMessage) error {
 			return r.poison(m, err)
 		}
 		in := orderInput(ev)
-		_, err := r.Client.ExecuteWorkflow(ctx, StartOptions(workflows.OrderWorkflowID(in.OrderID), r.TaskQueue), workflows.OrderWorkflowName, in)
+		_, err := r.client.ExecuteWorkflow(ctx, StartOptions(workflows.OrderWorkflowID(in.OrderID), r.taskQueue), workflows.OrderWorkflowName, in)
 		return alreadyDone(err)
-	case service.OutboxOrderClosed:
+	case service.OutboxOrderClosed, service.OutboxOrderFilled:
 		var ev service.OrderEvent
 		if err := json.Unmarshal(m.Payload, &ev); err != nil {
 			return r.poison(m, err)
 		}
 		in := orderInput(ev)
+		signal := workflows.SignalOrderClosed
+		if m.Kind == service.OutboxOrderFilled {
+			signal = workflows.SignalOrderFilled
+		}
 		// Usually the workflow is running and a plain signal is the
 		// cheapest delivery. When it is not there (the fill beat the
-		// start), signal-with-start creates it already knowing it is done.
-		opts := StartOptions(workflows.OrderWorkflowID(in.OrderID), r.TaskQueue)
-		err := r.Client.SignalWorkflow(ctx, opts.ID, "", workflows.SignalOrderClosed, in)
+		// start), signal-with-start creates it already knowing the news.
+		opts := StartOptions(workflows.OrderWorkflowID(in.OrderID), r.taskQueue)
+		err := r.client.SignalWorkflow(ctx, opts.ID, "", signal, in)
 		var nf *serviceerror.NotFound
 		if errors.As(err, &nf) {
-			_, err = r.Client.SignalWithStartWorkflow(ctx, opts.ID, workflows.SignalOrderClosed, in, opts, workflows.OrderWorkflowName, in)
+			_, err = r.client.SignalWithStartWorkflow(ctx, opts.ID, signal, in, opts, workflows.OrderWorkflowName, in)
 		}
 		return alreadyDone(err)
 	case service.OutboxContestStart:
@@ -197,7 +90,7 @@ func (r *Relay) deliver(ctx context.Context, m ports.OutboxMessage) error {
 			return r.poison(m, err)
 		}
 		in := workflows.ContestInput{ContestID: ev.ContestID}
-		_, err := r.Client.ExecuteWorkflow(ctx, StartOptions(workflows.ContestWorkflowID(ev.ContestID), r.TaskQueue), workflows.ContestWorkflowName, in)
+		_, err := r.client.ExecuteWorkflow(ctx, StartOptions(workflows.ContestWorkflowID(ev.ContestID), r.taskQueue), workflows.ContestWorkflowName, in)
 		return alreadyDone(err)
 	case service.OutboxPaymentStart:
 		var ev service.PaymentEvent
@@ -205,7 +98,7 @@ func (r *Relay) deliver(ctx context.Context, m ports.OutboxMessage) error {
 			return r.poison(m, err)
 		}
 		in := paymentInput(ev)
-		_, err := r.Client.ExecuteWorkflow(ctx, StartOptions(workflows.PaymentWorkflowID(in.PaymentID), r.TaskQueue), workflows.PaymentWorkflowName, in)
+		_, err := r.client.ExecuteWorkflow(ctx, StartOptions(workflows.PaymentWorkflowID(in.PaymentID), r.taskQueue), workflows.PaymentWorkflowName, in)
 		return alreadyDone(err)
 	}
 	return r.poison(m, fmt.Errorf("unknown kind %q", m.Kind))
@@ -217,6 +110,7 @@ func orderInput(ev service.OrderEvent) workflows.OrderInput {
 	return workflows.OrderInput{
 		OrderID: ev.OrderID, UserID: ev.UserID, StockCode: ev.StockCode, Side: string(ev.Side),
 		TimeInForce: string(ev.TimeInForce), ExpiresAt: ev.ExpiresAt, Status: string(ev.Status),
+		FilledQuantity: ev.FilledQuantity,
 	}
 }
 
@@ -231,7 +125,7 @@ func alreadyDone(err error) error {
 
 // poison drops a message that can never be delivered, loudly: retrying it
 // would block nothing but would never succeed either.
-func (r *Relay) poison(m ports.OutboxMessage, err error) error {
-	r.Logger.Error("dropping undeliverable outbox message", "id", m.ID, "kind", m.Kind, "key", m.Key, "err", err)
+func (r *delivery) poison(m ports.OutboxMessage, err error) error {
+	r.logger.Error("dropping undeliverable outbox message", "id", m.ID, "kind", m.Kind, "key", m.Key, "err", err)
 	return nil
 }

@@ -102,7 +102,7 @@ type Main struct {
 	Temporal        client.Client
 	TemporalAddress string
 	TemporalUI      string
-	Relay           *temporaladapter.Relay
+	Relay           *service.Relay
 	// Reconciler restarts the workflows of open rows whose run ended; the
 	// worker runs it on a timer, the audit reports what it finds.
 	Reconciler    *temporaladapter.Reconciler
@@ -200,6 +200,7 @@ func (m *Main) Open(ctx context.Context) error {
 		InitialCash: m.Config.InitialCash, Fees: m.Config.Fees, Calendar: cal,
 		OrderWorkflows: m.Temporal != nil, Payments: m.Config.PaymentConfig(),
 		FreeDepositDailyLimit: m.Config.FreeDepositDailyLimit, RiskFreeRate: m.Config.RiskFreeRate,
+		FillParticipation: m.Config.FillParticipation, MarketDepth: m.Config.MarketDepth,
 	})
 	if err != nil {
 		return err
@@ -211,8 +212,9 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	if m.Temporal != nil && m.Options.Relay {
-		m.Relay = &temporaladapter.Relay{Store: st, Client: m.Temporal, TaskQueue: m.Config.TemporalTaskQueue, Logger: m.Logger}
+		m.Relay = temporaladapter.NewRelay(st, m.Temporal, m.Config.TemporalTaskQueue, processName(), m.Logger)
 		m.Service.SetOutboxKick(m.Relay.Kick)
+		registerRelayMetrics(m.Registry, m.Relay)
 	}
 	if m.Options.Seed {
 		n, err := seed(ctx, m.Service)
@@ -286,6 +288,7 @@ func (m *Main) Run(ctx context.Context) error {
 		if m.Temporal != nil {
 			checks["temporal"] = (&temporaladapter.Engine{Client: m.Temporal}).Ready
 		}
+		shutdown := make(chan struct{})
 		var access *slog.Logger
 		if m.Config.AccessLog {
 			access = m.Logger
@@ -294,6 +297,7 @@ func (m *Main) Run(ctx context.Context) error {
 			Service: m.Service, Logger: m.Logger, Registry: m.Registry, Version: version, Checks: checks,
 			AccessLog: access, ClientIPHeader: m.Config.ClientIPHeader, AuthLimits: &m.Config.AuthLimits,
 			MetricsElsewhere:   m.Config.MetricsAddress != "",
+			Shutdown:           shutdown,
 			Mount:              m.mountPayments,
 			CORSAllowedOrigins: m.Config.CORSAllowedOrigins,
 			// The web app opens the fake PortOne's page by path, so that it
@@ -308,6 +312,7 @@ func (m *Main) Run(ctx context.Context) error {
 			Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 			WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
 		}
+		m.server.RegisterOnShutdown(func() { close(shutdown) })
 		m.goRun("http", func(context.Context) error {
 			if err := m.server.Serve(m.ln); !errors.Is(err, http.ErrServerClosed) {
 				return err
@@ -490,4 +495,26 @@ func (m *Main) Close() error {
 		errs = append(errs, m.Store.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// processName names this process in the outbox messages it claims: host
+// and process id.
+func processName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d", host, os.Getpid())
+}
+
+// registerRelayMetrics exports the relay's counters. Summed over every
+// process, deliveries divided by removed messages is how often a message
+// was delivered (1 when no relay died or overran its lease).
+func registerRelayMetrics(reg *prometheus.Registry, r *service.Relay) {
+	counter := func(name, help string, v func(service.RelayStats) int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(v(r.Stats())) })
+	}
+	reg.MustRegister(
+		counter("stocking_outbox_claimed_total", "Outbox messages this process's relay claimed.", func(s service.RelayStats) int64 { return s.Claimed }),
+		counter("stocking_outbox_deliveries_total", "Outbox messages this process's relay delivered to Temporal.", func(s service.RelayStats) int64 { return s.Delivered }),
+		counter("stocking_outbox_delivery_failures_total", "Failed outbox deliveries (each is retried after a backoff).", func(s service.RelayStats) int64 { return s.Failed }),
+		counter("stocking_outbox_removed_total", "Delivered outbox messages this process's relay removed; fewer than its deliveries when another relay delivered the same message.", func(s service.RelayStats) int64 { return s.Removed }),
+	)
 }

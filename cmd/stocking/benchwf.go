@@ -32,15 +32,19 @@ import (
 // runBenchWorkflows measures the order lifecycle on a real Temporal server
 // and database, in-process:
 //
-//	(a) N resting limit orders across U users, one tick that crosses them
-//	    all: time until every order is FILLED in the database, and until
-//	    every order workflow has closed;
+//	(a) N resting limit orders of Q shares across U users, one trade of
+//	    N×Q−1 shares that crosses them all: it fills every order but the
+//	    last in full and the last in part (price-time priority leaves at
+//	    most one order of a trade partially filled); time until the fills
+//	    are in the database, and until every filled order's workflow has
+//	    closed and the last one has heard its partial fill;
 //	(b) the server's own ceiling: W workflows that wait for a signal, run
 //	    one activity and complete, all signalled at once;
 //	(c) the cost of a tick that crosses none of R resting orders.
 func runBenchWorkflows(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
 	fs := flag.NewFlagSet("bench-workflows", flag.ContinueOnError)
 	orders := fs.Int("orders", 10000, "(a) resting limit orders crossed by one tick")
+	qty := fs.Int64("qty", 2, "(a) shares in each resting order")
 	users := fs.Int("users", 100, "(a) users the orders are spread over")
 	ceiling := fs.Int("ceiling", 2000, "(b) signal → activity → complete workflows")
 	idle := fs.Int("idle-orders", 100000, "(c) resting orders a tick does not cross")
@@ -119,7 +123,7 @@ func runBenchWorkflows(ctx context.Context, args []string, getenv func(string) s
 		}
 	}
 	if strings.ContainsRune(*only, 'a') {
-		if err := benchFills(ctx, env, *orders, *users, out); err != nil {
+		if err := benchFills(ctx, env, *orders, *qty, *users, out); err != nil {
 			return fmt.Errorf("(a): %w", err)
 		}
 	}
@@ -167,7 +171,7 @@ func fundedUsers(ctx context.Context, svc *service.Service, n int, tag string) (
 		if err != nil {
 			return nil, err
 		}
-		if _, err := svc.Accounts.Deposit(ctx, service.Personal(u.ID), decimal.New(1, 11)); err != nil {
+		if _, err := svc.Accounts.Grant(ctx, u.ID, decimal.New(1, 11)); err != nil {
 			return nil, err
 		}
 		ids[i] = u.ID
@@ -177,11 +181,11 @@ func fundedUsers(ctx context.Context, svc *service.Service, n int, tag string) (
 
 // placeResting places n resting limit buys at limit across users, 16 at
 // a time.
-func placeResting(ctx context.Context, svc *service.Service, userIDs []string, n int, code string, limit decimal.Decimal, tif domain.TimeInForce) error {
+func placeResting(ctx context.Context, svc *service.Service, userIDs []string, n int, qty int64, code string, limit decimal.Decimal, tif domain.TimeInForce) error {
 	return parallel(ctx, n, 16, func(i int) error {
 		_, err := svc.Orders.Place(ctx, service.Personal(userIDs[i%len(userIDs)]), domain.OrderRequest{
 			StockCode: code, Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: tif,
-			Quantity: 1, LimitPrice: decimal.NewNullDecimal(limit),
+			Quantity: qty, LimitPrice: decimal.NewNullDecimal(limit),
 		})
 		return err
 	})
@@ -195,7 +199,7 @@ func countWorkflows(ctx context.Context, c client.Client, ns, query string) (int
 	return resp.GetCount(), nil
 }
 
-func benchFills(ctx context.Context, env func(string) string, n, nUsers int, out io.Writer) error {
+func benchFills(ctx context.Context, env func(string) string, n int, qty int64, nUsers int, out io.Writer) error {
 	m, err := openBenchMain(ctx, env, Options{Migrate: true, Seed: true, Worker: true, Relay: true})
 	if err != nil {
 		return err
@@ -210,9 +214,9 @@ func benchFills(ctx context.Context, env func(string) string, n, nUsers int, out
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "(a) placing %d resting limit orders across %d users ...\n", n, nUsers)
+	fmt.Fprintf(out, "(a) placing %d resting limit orders of %d shares across %d users ...\n", n, qty, nUsers)
 	start := time.Now()
-	if err := placeResting(ctx, svc, users, n, code, decimal.NewFromInt(69000), domain.GTC); err != nil {
+	if err := placeResting(ctx, svc, users, n, qty, code, decimal.NewFromInt(69000), domain.GTC); err != nil {
 		return err
 	}
 	placed := time.Since(start)
@@ -239,26 +243,37 @@ func benchFills(ctx context.Context, env func(string) string, n, nUsers int, out
 	fmt.Fprintf(out, "    placed in %s (%.0f orders/s); all %d workflows running after %s (%.0f starts/s)\n",
 		placed.Round(time.Millisecond), float64(n)/placed.Seconds(), n, started.Round(time.Millisecond), float64(n)/started.Seconds())
 
+	// A first trade opens the session, so that the measured one fills at
+	// the orders' limits, as a trade in the middle of the day does.
+	if _, err := svc.Market.Trade(ctx, service.TradeInput{Code: code, Price: decimal.NewFromInt(69500), Volume: new(int64(1))}); err != nil {
+		return err
+	}
+	volume := int64(n)*qty - 1
 	t0 := time.Now()
-	filled, err := svc.Market.Tick(ctx, code, decimal.NewFromInt(68900))
+	filled, err := svc.Market.Trade(ctx, service.TradeInput{Code: code, Price: decimal.NewFromInt(68900), Volume: new(int64(volume))})
 	if err != nil {
 		return err
 	}
 	fillTime := time.Since(t0)
 	if filled != n {
-		return fmt.Errorf("the tick filled %d of %d orders", filled, n)
+		return fmt.Errorf("the trade of %d shares made %d fills, want %d", volume, filled, n)
 	}
-	open, err := m.Store.ListCrossingOrders(ctx, code, decimal.NewFromInt(68900), 1)
-	if err != nil || len(open) != 0 {
-		return fmt.Errorf("orders still resting after the tick: %d (%v)", len(open), err)
+	open, err := m.Store.ListCrossingOrders(ctx, code, decimal.NewFromInt(68900), 2)
+	if err != nil || len(open) != min(1, int(qty)-1) || len(open) == 1 && open[0].Remaining() != 1 {
+		return fmt.Errorf("orders still resting after the trade: %d (%v)", len(open), err)
 	}
-	fmt.Fprintf(out, "    tick filled %d orders in the database in %s: %.0f fills/s\n", filled, fillTime.Round(time.Millisecond), float64(filled)/fillTime.Seconds())
+	fmt.Fprintf(out, "    a trade of %d shares filled %d orders in the database in %s: %.0f fills/s\n", volume, filled, fillTime.Round(time.Millisecond), float64(filled)/fillTime.Seconds())
+	stillOpen := int64(len(open))
 	for {
 		c, err := countWorkflows(ctx, m.Temporal, ns, running)
 		if err != nil {
 			return err
 		}
-		if c == 0 {
+		size, err := m.Store.OutboxSize(ctx)
+		if err != nil {
+			return err
+		}
+		if c == stillOpen && size == 0 {
 			break
 		}
 		if ctx.Err() != nil {
@@ -271,7 +286,7 @@ func benchFills(ctx context.Context, env func(string) string, n, nUsers int, out
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "    every workflow closed %s after the tick (%d completed, %.0f closes/s)\n", closed.Round(time.Millisecond), done, float64(n)/closed.Seconds())
+	fmt.Fprintf(out, "    every filled order's workflow closed and every fill signalled %s after the trade (%d completed, %.0f fills/s end to end)\n", closed.Round(time.Millisecond), done, float64(n)/closed.Seconds())
 	rep, err := svc.Audit.Run(ctx)
 	if err != nil {
 		return err
@@ -384,7 +399,7 @@ func benchIdleTick(ctx context.Context, env func(string) string, n, ticks int, o
 	}
 	fmt.Fprintf(out, "(c) placing %d resting limit orders that the ticks will not cross ...\n", n)
 	start := time.Now()
-	if err := placeResting(ctx, svc, users, n, code, decimal.NewFromInt(150000), domain.GTC); err != nil {
+	if err := placeResting(ctx, svc, users, n, 1, code, decimal.NewFromInt(150000), domain.GTC); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "    placed in %s (%.0f orders/s)\n", time.Since(start).Round(time.Millisecond), float64(n)/time.Since(start).Seconds())

@@ -65,6 +65,12 @@ type Config struct {
 	FreeDepositDailyLimit decimal.Decimal
 	// RiskFreeRate is the annual rate of the Sharpe ratio (RISK_FREE_RATE).
 	RiskFreeRate decimal.Decimal
+	// FillParticipation is the share of a trade's volume that resting
+	// orders may fill (FILL_PARTICIPATION, default 1).
+	FillParticipation decimal.Decimal
+	// MarketDepth is the shares a quote holds when the feed does not say,
+	// and the volume of a trade that gives none (MARKET_DEPTH).
+	MarketDepth int64
 	// LeaderboardRefresh is the leaderboard-refresh Schedule's interval
 	// (LEADERBOARD_REFRESH).
 	LeaderboardRefresh time.Duration
@@ -263,6 +269,16 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 	c.FreeDepositDailyLimit = money("FREE_DEPOSIT_DAILY_LIMIT", "10000000")
 	if c.FreeDepositDailyLimit.IsNegative() || !c.FreeDepositDailyLimit.Equal(c.FreeDepositDailyLimit.Truncate(0)) {
 		fail("FREE_DEPOSIT_DAILY_LIMIT must be a whole, non-negative number of won (0: no limit), got %s", c.FreeDepositDailyLimit)
+	}
+	c.FillParticipation = money("FILL_PARTICIPATION", "1")
+	if !c.FillParticipation.IsPositive() || c.FillParticipation.GreaterThan(decimal.NewFromInt(1)) {
+		fail("FILL_PARTICIPATION must be a share of a trade's volume, more than 0 and at most 1, got %s", c.FillParticipation)
+	}
+	depth := e.get("MARKET_DEPTH", "1000")
+	if n, err := strconv.ParseInt(depth, 10, 64); err != nil || n < 1 {
+		fail("MARKET_DEPTH must be a whole number of shares of at least 1, got %q", depth)
+	} else {
+		c.MarketDepth = n
 	}
 	c.RiskFreeRate = money("RISK_FREE_RATE", "0.03")
 	if c.RiskFreeRate.IsNegative() || c.RiskFreeRate.GreaterThan(decimal.NewFromInt(1)) {

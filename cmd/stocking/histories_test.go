@@ -42,7 +42,7 @@ func TestRecordWorkflowHistories(t *testing.T) {
 	// No relay in the Main: the recorder delivers the outbox itself, so it
 	// can choose what reaches the workflows first.
 	m, _ := startMainWith(t, temporalEnv(t, ts, nil), Options{Migrate: true, Seed: true, API: true, Worker: true})
-	relay := &temporaladapter.Relay{Store: m.Store, Client: m.Temporal, TaskQueue: m.Config.TemporalTaskQueue}
+	relay := temporaladapter.NewRelay(m.Store, m.Temporal, m.Config.TemporalTaskQueue, "test", nil)
 	ctx := context.Background()
 	deliver := func(skip func(ports.OutboxMessage) bool) {
 		t.Helper()
@@ -57,7 +57,7 @@ func TestRecordWorkflowHistories(t *testing.T) {
 			}
 		}
 		if len(drop) > 0 {
-			if err := m.Store.DeleteOutbox(ctx, drop); err != nil {
+			if _, err := m.Store.DeleteOutbox(ctx, drop); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -143,6 +143,39 @@ func TestRecordWorkflowHistories(t *testing.T) {
 		t.Fatalf("late start: %+v", out)
 	}
 	record(t, m.Temporal, workflows.OrderWorkflowID(late.ID), filepath.Join(dir, "order-filled-before-start.json"))
+
+	// Filled in two parts by trades of one share each, then cancelled:
+	// the workflow hears both partial fills before the cancel.
+	res, err := m.Service.Orders.Place(ctx, service.Personal(uid), domain.OrderRequest{
+		StockCode: "005930", Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: domain.GTC,
+		Quantity: 3, LimitPrice: decimal.NewNullDecimal(decimal.RequireFromString("68000")),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := res.Order
+	deliver(nil)
+	accepted(part.ID)
+	for range 2 {
+		if _, err := m.Service.Market.Trade(ctx, service.TradeInput{Code: "005930", Price: decimal.RequireFromString("68000"), Volume: new(int64(1))}); err != nil {
+			t.Fatal(err)
+		}
+		deliver(nil)
+	}
+	waitFor(t, "the workflow to hear both partial fills", 10*time.Second, func() bool {
+		o, err := m.Store.GetOrder(ctx, part.ID)
+		if err != nil || o.FilledQuantity != 2 {
+			return false
+		}
+		v, err := m.Temporal.QueryWorkflow(ctx, workflows.OrderWorkflowID(part.ID), "", workflows.QueryOrderStatus)
+		var st domain.OrderStatus
+		return err == nil && v.Get(&st) == nil && st == domain.PartiallyFilled
+	})
+	u.must(200, "POST", "/orders/"+part.ID+"/cancel", nil)
+	if out := workflowResult(t, m.Temporal, part.ID); out.Status != string(domain.Cancelled) {
+		t.Fatalf("partially filled order: %+v", out)
+	}
+	record(t, m.Temporal, workflows.OrderWorkflowID(part.ID), filepath.Join(dir, "order-partially-filled.json"))
 	audit(t, m)
 }
 

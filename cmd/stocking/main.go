@@ -36,6 +36,8 @@ Commands:
   serve                 the API (and the outbox relay when TEMPORAL_ADDRESS is set)
   worker                the Temporal worker and outbox relay (TEMPORAL_ADDRESS)
   feed [--replay FILE]  the market feed: simulated, or a CSV replay
+  temporal [--db FILE]  the embedded Temporal server and UI alone, for
+                        several processes on one machine (TEMPORAL_ADDRESS)
   db migrate|seed|status
   audit                 check every ledger and reservation invariant;
                         exits 1 when any is violated
@@ -43,8 +45,13 @@ Commands:
   user create EMAIL --password P [--nickname N] [--admin]
   user promote EMAIL    make a user an admin
   bench [flags]         load-test a running server with market orders
+  drill load|check      the load and the verdict of scripts/drill-multiprocess.sh
+  bench-stream [flags]  measure the event stream: memory per idle stream and
+                        how fast a trade reaches 10,000 streams
   bench-workflows       measure the order lifecycle on an in-process
                         Temporal server: fills, workflow closes, idle ticks
+  bench-rankings        measure snapshots, the leaderboard refresh of
+                        100,000 accounts and the leaderboard and equity reads
   healthcheck [URL]     exit 0 when the API answers /healthz (for container probes)
   fake-kis --listen ADDR
                         a stand-in for the KIS Open API (REST and WebSocket)
@@ -94,6 +101,8 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return runWorker(ctx, getenv)
 	case "feed":
 		return runFeed(ctx, getenv, args)
+	case "temporal":
+		return runTemporal(ctx, getenv, args, out)
 	case "db":
 		return runDB(ctx, getenv, args, out)
 	case "audit":
@@ -104,10 +113,18 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return runUser(ctx, getenv, args, out)
 	case "bench":
 		return runBench(ctx, args, out, getenv)
+	case "drill":
+		return runDrill(ctx, args, out, getenv)
+	case "tcpproxy":
+		return runTCPProxy(ctx, args, out)
+	case "bench-stream":
+		return runBenchStream(ctx, args, out, getenv)
 	case "bench-workflows":
 		return runBenchWorkflows(ctx, args, getenv, out)
 	case "bench-feed":
 		return runBenchFeed(ctx, args, getenv, out)
+	case "bench-rankings":
+		return runBenchRankings(ctx, args, getenv, out)
 	case "version":
 		fmt.Fprintln(out, "stocking", version)
 		return nil

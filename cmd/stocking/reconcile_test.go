@@ -31,7 +31,7 @@ func TestOpenOrdersWithoutAWorkflowAreFoundAndRepaired(t *testing.T) {
 	// No relay in the Main: the test delivers the outbox itself, so that
 	// it can lose a start on purpose.
 	m, _ := startMainWith(t, getenv, Options{Migrate: true, Seed: true, API: true, Worker: true})
-	relay := &temporaladapter.Relay{Store: m.Store, Client: m.Temporal, TaskQueue: m.Config.TemporalTaskQueue}
+	relay := temporaladapter.NewRelay(m.Store, m.Temporal, m.Config.TemporalTaskQueue, "test", nil)
 	ctx := context.Background()
 	deliver := func(lose string) {
 		t.Helper()
@@ -41,7 +41,7 @@ func TestOpenOrdersWithoutAWorkflowAreFoundAndRepaired(t *testing.T) {
 		}
 		for _, msg := range msgs {
 			if msg.Key == lose {
-				if err := m.Store.DeleteOutbox(ctx, []string{msg.ID}); err != nil {
+				if _, err := m.Store.DeleteOutbox(ctx, []string{msg.ID}); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -170,3 +170,17 @@ func (p *Proxy) closeLink(l *link) {
 	delete(p.links, l)
 	p.moving.Broadcast()
 }
+
+// StartOn is Start on a given address (host:port), for a proxy that runs
+// as a process of its own (`stocking tcpproxy`).
+func StartOn(listen, target string) (*Proxy, error) {
+	p := &Proxy{target: target, links: map[*link]struct{}{}}
+	p.moving = sync.NewCond(&p.mu)
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return nil, err
+	}
+	p.addr = ln.Addr().String()
+	p.serve(ln)
+	return p, nil
+}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -518,8 +519,12 @@ func testOutbox(f *fixture) {
 	m1.Attempts, m1.NextTry, m1.LastError = 2, next, "temporal unavailable again"
 	f.same("DueOutbox at the deferred time", due, []ports.OutboxMessage{m2, m1})
 
-	f.must(f.s.DeleteOutbox(f.ctx, []string{m1.ID, m2.ID, "unknown"}))
-	f.must(f.s.DeleteOutbox(f.ctx, nil))
+	if n, err := f.s.DeleteOutbox(f.ctx, []string{m1.ID, m2.ID, "unknown"}); err != nil || n != 2 {
+		f.Errorf("DeleteOutbox of two messages and an unknown id = %d, %v; want 2", n, err)
+	}
+	if n, err := f.s.DeleteOutbox(f.ctx, nil); err != nil || n != 0 {
+		f.Errorf("DeleteOutbox(nil) = %d, %v", n, err)
+	}
 	size, err = f.s.OutboxSize(f.ctx)
 	f.must(err)
 	if size != 1 {
@@ -528,4 +533,44 @@ func testOutbox(f *fixture) {
 	due, err = f.s.DueOutbox(f.ctx, base.Add(2*time.Hour), 10)
 	f.must(err)
 	f.same("DueOutbox after delete", due, []ports.OutboxMessage{m3})
+}
+
+// testOutboxClaim: a claim takes the due messages, oldest first, and
+// hides them from every other claim until its lease runs out; then they
+// are due again, for whoever claims next.
+func testOutboxClaim(f *fixture) {
+	base := f.now
+	var msgs []ports.OutboxMessage
+	for i := range 3 {
+		msgs = append(msgs, ports.OutboxMessage{ID: f.id(), Kind: "order.start", Key: fmt.Sprint("o", i), Payload: []byte(`{}`), NextTry: base.Add(time.Duration(i) * time.Second), CreatedAt: base})
+	}
+	future := ports.OutboxMessage{ID: f.id(), Kind: "order.start", Key: "later", Payload: []byte(`{}`), NextTry: base.Add(time.Hour), CreatedAt: base}
+	f.tx(func(tx ports.Tx) error {
+		for _, m := range append(msgs, future) {
+			if err := tx.Enqueue(f.ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	at := base.Add(time.Minute)
+	lease := at.Add(30 * time.Second)
+	got, err := f.s.ClaimOutbox(f.ctx, at, lease, "relay-a", 2)
+	f.must(err)
+	f.same("first claim", got, msgs[:2])
+	got, err = f.s.ClaimOutbox(f.ctx, at, lease, "relay-b", 10)
+	f.must(err)
+	f.same("second claim", got, msgs[2:])
+	got, err = f.s.ClaimOutbox(f.ctx, at, lease, "relay-c", 10)
+	f.must(err)
+	if len(got) != 0 {
+		f.Errorf("a claim while every due message is leased took %d", len(got))
+	}
+
+	// relay-a dies: at the end of its lease its messages are due again.
+	got, err = f.s.ClaimOutbox(f.ctx, lease, lease.Add(30*time.Second), "relay-c", 1)
+	f.must(err)
+	want := msgs[0]
+	want.NextTry = lease
+	f.same("claim after the lease", got, []ports.OutboxMessage{want})
 }

@@ -55,12 +55,12 @@ func testRankings(f *fixture) {
 	// (all) and over the day since the snapshot (1d).
 	f.tx(func(tx ports.Tx) error { return tx.RecordPrice(f.ctx, "000660", dec("20000"), f.tick()) })
 	asOf := f.tick()
+	n, err := f.s.RankPersonal(f.ctx, map[string]string{"all": "", "1d": "2026-03-02"}, asOf)
+	f.must(err)
+	if n != 2 {
+		f.Errorf("ranked %d accounts, want 2 (public, traded)", n)
+	}
 	for _, tc := range []struct{ period, base string }{{"all", ""}, {"1d", "2026-03-02"}} {
-		n, err := f.s.RankPersonal(f.ctx, tc.period, tc.base, asOf)
-		f.must(err)
-		if n != 2 {
-			f.Errorf("%s: ranked %d accounts, want 2 (public, traded)", tc.period, n)
-		}
 		lb, err := f.s.GetLeaderboard(f.ctx, "", tc.period, 10)
 		f.must(err)
 		f.same(tc.period+" as_of", lb.AsOf, asOf)
@@ -84,7 +84,7 @@ func testRankings(f *fixture) {
 		a.Deposit(dec("5000000"))
 		return tx.SaveAccount(f.ctx, a)
 	})
-	_, err = f.s.RankPersonal(f.ctx, "1d", "2026-03-02", f.tick())
+	_, err = f.s.RankPersonal(f.ctx, map[string]string{"all": "", "1d": "2026-03-02"}, f.tick())
 	f.must(err)
 	lb, err := f.s.GetLeaderboard(f.ctx, "", "1d", 1)
 	f.must(err)
@@ -127,7 +127,7 @@ func testRankings(f *fixture) {
 	if len(ids) != 2 {
 		f.Errorf("ListContestAccountIDs = %v", ids)
 	}
-	n, err := f.s.RankContest(f.ctx, c.ID, f.tick())
+	n, err = f.s.RankContest(f.ctx, c.ID, f.tick())
 	f.must(err)
 	if n != 2 {
 		f.Errorf("RankContest ranked %d", n)

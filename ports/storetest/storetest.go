@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"ListOrders", testListOrders},
 		{"Executions", testExecutions},
 		{"CrossingOrders", testCrossingOrders},
+		{"Book", testBook},
 		{"ExpiringOrders", testExpiringOrders},
 		{"OpenOrders", testOpenOrders},
 		{"Ledger", testLedger},
@@ -57,6 +58,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"Outbox", testOutbox},
 		{"EquitySnapshots", testEquitySnapshots},
 		{"Rankings", testRankings},
+		{"OutboxClaim", testOutboxClaim},
 		{"RaceSpendBalance", testRaceSpendBalance},
 		{"RaceSellHolding", testRaceSellHolding},
 		{"RaceFillCancel", testRaceFillCancel},
@@ -192,6 +194,7 @@ func (f *fixture) limitOrder(u domain.User, code string, side domain.Side, price
 		Commission:     decimal.Zero,
 		Tax:            decimal.Zero,
 		ExpiresAt:      now.Add(6 * time.Hour),
+		PriorityAt:     now,
 		CreatedAt:      now,
 		UpdatedAt:      now,
 	}
@@ -218,6 +221,7 @@ func (f *fixture) marketOrder(u domain.User, code string, side domain.Side, pric
 		ReservedAmount:   decimal.Zero,
 		Commission:       dec("15"),
 		Tax:              decimal.Zero,
+		PriorityAt:       now,
 		CreatedAt:        now,
 		UpdatedAt:        now,
 	}

@@ -28,6 +28,8 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 	}{
 		{"Workload", testWorkload},
 		{"PaymentFulfilOnce", testPaymentFulfilOnce},
+		{"RelaysShareTheOutbox", testRelaysShareTheOutbox},
+		{"PartialFills", testPartialFills},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(&fixture{T: t, s: newStore(t), ctx: t.Context()})

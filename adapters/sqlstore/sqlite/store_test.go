@@ -95,17 +95,17 @@ func TestMigrateTwice(t *testing.T) {
 	}
 }
 
-// TestCrossingUsesIndex checks that both branches of the matcher's query
-// are range scans of the partial index orders_resting, not scans of the
-// orders table.
+// TestCrossingUsesIndex checks that the matcher's query is a range scan
+// of the partial index orders_book in priority order, not a scan of the
+// orders table, nor a sort.
 func TestCrossingUsesIndex(t *testing.T) {
 	s := openTest(t, MemoryPath)
-	plan := explain(t, s, sqlitedb.PlannedQueries["ListCrossingOrders"], "005930", 70000, 10)
-	if n := strings.Count(plan, "USING INDEX orders_resting (stock_code=? AND side=? AND price_key"); n != 2 {
-		t.Errorf("ListCrossingOrders plan range-scans orders_resting %d times, want 2 (one per side):\n%s", n, plan)
+	plan := explain(t, s, sqlitedb.PlannedQueries["ListBookOrders"], "005930", "L", "BUY", -70000, 10)
+	if !strings.Contains(plan, "USING INDEX orders_book (stock_code=? AND book=? AND side=? AND book_key<?)") {
+		t.Errorf("ListBookOrders plan does not range-scan orders_book:\n%s", plan)
 	}
-	if strings.Contains(plan, "SCAN orders") {
-		t.Errorf("ListCrossingOrders plan scans the orders table:\n%s", plan)
+	if strings.Contains(plan, "SCAN orders") || strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("ListBookOrders plan scans the orders table or sorts:\n%s", plan)
 	}
 	// Expiry and open-order lookups use their indexes too.
 	plan = explain(t, s, sqlitedb.PlannedQueries["ListExpiringOrders"], "2026-03-02 00:00:00+00:00", 10)

@@ -15,22 +15,20 @@ WHERE contest_id = sqlc.arg(contest_id) AND period = sqlc.arg(period)
 ORDER BY place
 LIMIT ?;
 
--- RankPersonal writes one period's board of personal accounts in one
--- statement: the public users' accounts with at least one trade, ranked by
--- time-weighted return since the base, which is the account's newest
--- snapshot dated at or before base_date inside its history (or the
--- history's opening, index 1). The live index chains today's equity at
--- current prices to the newest snapshot the same way the snapshot chains
--- to its predecessor. The board's row (SetLeaderboardTime, first) names
--- the period.
--- name: RankPersonal :execrows
+-- RankPersonalAll writes the personal board of the whole history in one
+-- statement: the public users' accounts with at least one trade, ranked
+-- by time-weighted return since their history's opening (sign-up or last
+-- reset). The live index chains today's equity at current prices to the
+-- newest snapshot the same way a snapshot chains to its predecessor. The
+-- board's row (SetLeaderboardTime, first) names the period.
+-- name: RankPersonalAll :execrows
 INSERT INTO leaderboard_entries (contest_id, period, place, account_id, user_id, nickname, return_rate, equity, trades)
 SELECT lb.contest_id, lb.period,
        ROW_NUMBER() OVER (ORDER BY r.rate DESC, r.equity DESC, r.id),
        r.id, r.user_id, r.nickname, ROUND(r.rate, 4), r.equity, r.trades
 FROM (
     SELECT l.id, l.user_id, l.nickname, l.equity, l.trades,
-           (l.live_index / COALESCE(b.twr_index, 1) - 1) * 100 AS rate
+           (l.live_index - 1) * 100 AS rate
     FROM (
         SELECT x.id, x.user_id, x.nickname, x.equity, x.trades, x.history_start,
                CASE WHEN x.s_index IS NULL THEN
@@ -54,11 +52,29 @@ FROM (
             WHERE a.kind = 'PERSONAL' AND u.public AND a.buy_count + a.sell_count > 0
         ) x
     ) l
+) r
+JOIN leaderboards lb ON lb.contest_id = '' AND lb.period = 'all';
+
+-- RankPersonalSince writes the board of a period from the whole-history
+-- board (RankPersonalAll, in the same transaction): each account's return
+-- since the period's base, its newest snapshot dated at or before
+-- base_date inside its history, is its whole-history wealth over the
+-- base's index (no base: the history opened within the period).
+-- name: RankPersonalSince :execrows
+INSERT INTO leaderboard_entries (contest_id, period, place, account_id, user_id, nickname, return_rate, equity, trades)
+SELECT lb.contest_id, lb.period,
+       ROW_NUMBER() OVER (ORDER BY r.rate DESC, r.equity DESC, r.account_id),
+       r.account_id, r.user_id, r.nickname, ROUND(r.rate, 4), r.equity, r.trades
+FROM (
+    SELECT e.account_id, e.user_id, e.nickname, e.equity, e.trades, ((1 + e.return_rate / 100) / COALESCE(b.twr_index, 1) - 1) * 100 AS rate
+    FROM leaderboard_entries e
+    JOIN accounts a ON a.id = e.account_id
     LEFT JOIN equity_snapshots b
-           ON b.account_id = l.id
+           ON b.account_id = e.account_id
           AND b.snap_date = (SELECT MAX(q.snap_date) FROM equity_snapshots q
-                             WHERE q.account_id = l.id AND q.snap_date <= sqlc.arg(base_date))
-          AND b.taken_at >= l.history_start
+                             WHERE q.account_id = e.account_id AND q.snap_date <= sqlc.arg(base_date))
+          AND b.taken_at >= a.history_start
+    WHERE e.contest_id = '' AND e.period = 'all'
 ) r
 JOIN leaderboards lb ON lb.contest_id = '' AND lb.period = sqlc.arg(period);
 

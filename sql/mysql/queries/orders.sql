@@ -3,8 +3,9 @@ INSERT INTO orders (
     id, user_id, client_order_id, stock_code, side, type, time_in_force,
     quantity, limit_price, price_key, status, filled_quantity,
     average_fill_price, reserved_amount, commission, tax, expires_at, reason,
-    created_at, updated_at, account_id
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+    created_at, updated_at, account_id, stop_price, triggered_at,
+    priority_at, book, book_key
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: GetOrder :one
 SELECT * FROM orders WHERE id = ?;
@@ -32,6 +33,13 @@ LIMIT ?;
 -- name: UpdateOrder :execrows
 UPDATE orders
 SET status = sqlc.arg(status),
+    quantity = sqlc.arg(quantity),
+    limit_price = sqlc.arg(limit_price),
+    price_key = sqlc.arg(price_key),
+    triggered_at = sqlc.arg(triggered_at),
+    priority_at = sqlc.arg(priority_at),
+    book = sqlc.arg(book),
+    book_key = sqlc.arg(book_key),
     filled_quantity = sqlc.arg(filled_quantity),
     average_fill_price = sqlc.arg(average_fill_price),
     reserved_amount = sqlc.arg(reserved_amount),
@@ -42,28 +50,12 @@ SET status = sqlc.arg(status),
     updated_at = sqlc.arg(updated_at)
 WHERE id = sqlc.arg(id) AND status = sqlc.arg(from_status);
 
--- Both sides in one pass over orders_resting: two ranges of the index,
--- (PENDING, code, BUY, ..-price_key] and (PENDING, code, SELL, ..price_key],
--- read in index order, which is the ORDER BY (buys before sells, each in
--- price-time priority), so the scan stops after limit rows. price_key is
--- negated for buys (see the schema), so both sides bound it from above;
--- the parameter is the trade price in whole won, as on the other engines,
--- and the buy bound negates it here ("0 -": sqlc leaves a unary minus
--- before a parameter unrewritten).
--- name: ListCrossingOrders :many
-SELECT * FROM orders
-WHERE status = 'PENDING' AND stock_code = sqlc.arg(stock_code)
-  AND ((side = 'BUY' AND price_key <= 0 - sqlc.arg(price_key))
-    OR (side = 'SELL' AND price_key <= sqlc.arg(price_key)))
-ORDER BY side, price_key, id
-LIMIT ?;
-
--- Ordered by expiry alone, which orders_expiry delivers: DAY orders share
--- one expiry (the close), and a tie-break on id would sort them all on
--- every call of the expiry sweep.
+-- Open orders (book is set) by expiry from orders_book_expiry; the due
+-- ones are sorted, which costs something only at the close, when the
+-- DAY orders are due together.
 -- name: ListExpiringOrders :many
 SELECT * FROM orders
-WHERE status = 'PENDING' AND expires_at <= sqlc.arg(until_time)
+WHERE book IS NOT NULL AND expires_at <= sqlc.arg(until_time)
 ORDER BY expires_at
 LIMIT ?;
 
@@ -71,5 +63,5 @@ LIMIT ?;
 -- orders instead of keeping one more index on every order insert.
 -- name: ListOpenOrders :many
 SELECT * FROM orders
-WHERE account_id = ? AND status = 'PENDING'
+WHERE account_id = ? AND book IS NOT NULL
 ORDER BY id;

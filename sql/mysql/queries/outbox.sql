@@ -8,7 +8,7 @@ WHERE next_try <= sqlc.arg(now)
 ORDER BY next_try, id
 LIMIT ?;
 
--- name: DeleteOutbox :exec
+-- name: DeleteOutbox :execrows
 DELETE FROM outbox WHERE id IN (sqlc.slice(ids));
 
 -- name: DeferOutbox :execrows

@@ -3,8 +3,9 @@ INSERT INTO orders (
     id, user_id, client_order_id, stock_code, side, type, time_in_force,
     quantity, limit_price, price_key, status, filled_quantity,
     average_fill_price, reserved_amount, commission, tax, expires_at, reason,
-    created_at, updated_at, account_id
-) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21);
+    created_at, updated_at, account_id, stop_price, triggered_at,
+    priority_at, book, book_key
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26);
 
 -- name: GetOrder :one
 SELECT * FROM orders WHERE id = $1;
@@ -30,6 +31,13 @@ LIMIT sqlc.arg('limit');
 -- name: UpdateOrder :execrows
 UPDATE orders
 SET status = sqlc.arg(status),
+    quantity = sqlc.arg(quantity),
+    limit_price = sqlc.arg(limit_price),
+    price_key = sqlc.arg(price_key),
+    triggered_at = sqlc.arg(triggered_at),
+    priority_at = sqlc.arg(priority_at),
+    book = sqlc.arg(book),
+    book_key = sqlc.arg(book_key),
     filled_quantity = sqlc.arg(filled_quantity),
     average_fill_price = sqlc.arg(average_fill_price),
     reserved_amount = sqlc.arg(reserved_amount),
@@ -40,39 +48,16 @@ SET status = sqlc.arg(status),
     updated_at = sqlc.arg(updated_at)
 WHERE id = sqlc.arg(id) AND status = sqlc.arg(from_status);
 
--- ListCrossingOrders answers both sides in one round trip: each branch is
--- a range scan of the partial index orders_resting (the branches repeat
--- its predicate, status = 'PENDING', so the planner can use it) that stops
--- after limit rows, and the outer sort only orders those few. Buys come
--- first, best (highest) limit first; then sells, lowest limit first; ties
--- go to the older order (UUIDv7 ids sort by creation).
--- name: ListCrossingOrders :many
-SELECT * FROM (
-    (SELECT * FROM orders b
-     WHERE b.status = 'PENDING' AND b.stock_code = sqlc.arg(stock_code) AND b.side = 'BUY'
-       AND b.price_key >= sqlc.arg(price_key)
-     ORDER BY b.price_key DESC, b.id
-     LIMIT sqlc.arg('limit'))
-    UNION ALL
-    (SELECT * FROM orders s
-     WHERE s.status = 'PENDING' AND s.stock_code = sqlc.arg(stock_code) AND s.side = 'SELL'
-       AND s.price_key <= sqlc.arg(price_key)
-     ORDER BY s.price_key, s.id
-     LIMIT sqlc.arg('limit'))
-) AS crossing
-ORDER BY crossing.side, CASE WHEN crossing.side = 'BUY' THEN -crossing.price_key ELSE crossing.price_key END, crossing.id
-LIMIT sqlc.arg('limit');
-
--- Ordered by expiry alone, which the index orders_expiry delivers: DAY
--- orders share one expiry (the close), and a tie-break on id would sort
--- all of them on every call of the expiry sweep.
+-- Ordered by expiry alone, which the index orders_expiry (open orders
+-- only) delivers: DAY orders share one expiry (the close), and a
+-- tie-break on id would sort all of them on every call of the sweep.
 -- name: ListExpiringOrders :many
 SELECT * FROM orders
-WHERE status = 'PENDING' AND expires_at <= sqlc.arg(until_time)
+WHERE book IS NOT NULL AND expires_at <= sqlc.arg(until_time)
 ORDER BY expires_at
 LIMIT sqlc.arg('limit');
 
 -- name: ListOpenOrders :many
 SELECT * FROM orders
-WHERE account_id = $1 AND status = 'PENDING'
+WHERE account_id = $1 AND book IS NOT NULL
 ORDER BY id;

@@ -8,7 +8,7 @@ WHERE next_try <= sqlc.arg(now)
 ORDER BY next_try, id
 LIMIT sqlc.arg('limit');
 
--- name: DeleteOutbox :exec
+-- name: DeleteOutbox :execrows
 DELETE FROM outbox WHERE id = ANY (sqlc.arg(ids)::text[]);
 
 -- name: DeferOutbox :execrows

@@ -100,6 +100,14 @@ type ListAccountExecutionsParams struct {
 	Limit     int64
 }
 
+type ListBookOrdersParams struct {
+	StockCode string
+	Book      sql.NullString
+	Side      string
+	MaxKey    sql.NullInt64
+	Limit     int64
+}
+
 type DeleteHoldingParams struct {
 	AccountID string
 	StockCode string
@@ -141,7 +149,7 @@ type ListLeaderboardEntriesParams struct {
 	Limit     int64
 }
 
-type RankPersonalParams struct {
+type RankPersonalSinceParams struct {
 	BaseDate string
 	Period   string
 }
@@ -474,6 +482,11 @@ type Order struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	AccountID        string
+	StopPrice        decimal.NullDecimal
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 }
 
 type Outbox struct {
@@ -485,6 +498,7 @@ type Outbox struct {
 	NextTry   time.Time
 	LastError string
 	CreatedAt time.Time
+	ClaimedBy string
 }
 
 type Payment struct {
@@ -570,17 +584,16 @@ type CreateOrderParams struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	AccountID        string
+	StopPrice        decimal.NullDecimal
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 }
 
 type GetOrderByClientIDParams struct {
 	UserID        string
 	ClientOrderID sql.NullString
-}
-
-type ListCrossingOrdersParams struct {
-	StockCode string
-	PriceKey  sql.NullInt64
-	Limit     int64
 }
 
 type ListExpiringOrdersParams struct {
@@ -599,6 +612,13 @@ type ListOrdersParams struct {
 
 type UpdateOrderParams struct {
 	Status           string
+	Quantity         int64
+	LimitPrice       decimal.NullDecimal
+	PriceKey         sql.NullInt64
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 	FilledQuantity   int64
 	AverageFillPrice decimal.NullDecimal
 	ReservedAmount   decimal.Decimal
@@ -684,6 +704,17 @@ type ListEquitySnapshotsParams struct {
 type SnapshotEquityParams struct {
 	SnapDate string
 	TakenAt  time.Time
+}
+
+type ClaimOutboxParams struct {
+	Now   time.Time
+	Limit int64
+}
+
+type LeaseOutboxParams struct {
+	LeasedUntil time.Time
+	Owner       string
+	Ids         []string
 }
 
 type CreateSessionParams struct {
@@ -817,6 +848,7 @@ type RemoveWatchParams struct {
 type Queries interface {
 	AddWatch(ctx context.Context, arg AddWatchParams) error
 	AppendLedger(ctx context.Context, arg AppendLedgerParams) error
+	ClaimOutbox(ctx context.Context, arg ClaimOutboxParams) ([]Outbox, error)
 	ClearLeaderboard(ctx context.Context, arg ClearLeaderboardParams) error
 	CreateAccount(ctx context.Context, arg CreateAccountParams) error
 	CreateContest(ctx context.Context, arg CreateContestParams) error
@@ -828,7 +860,7 @@ type Queries interface {
 	CreateUser(ctx context.Context, arg CreateUserParams) error
 	DeferOutbox(ctx context.Context, arg DeferOutboxParams) (int64, error)
 	DeleteHolding(ctx context.Context, arg DeleteHoldingParams) error
-	DeleteOutbox(ctx context.Context, ids []string) error
+	DeleteOutbox(ctx context.Context, ids []string) (int64, error)
 	DeleteStreamTickets(ctx context.Context, before time.Time) (int64, error)
 	DueOutbox(ctx context.Context, arg DueOutboxParams) ([]Outbox, error)
 	Enqueue(ctx context.Context, arg EnqueueParams) error
@@ -851,13 +883,14 @@ type Queries interface {
 	InsertPrice(ctx context.Context, arg InsertPriceParams) error
 	InsertTrade(ctx context.Context, arg InsertTradeParams) error
 	LastEquitySnapshot(ctx context.Context, arg LastEquitySnapshotParams) (EquitySnapshot, error)
+	LeaseOutbox(ctx context.Context, arg LeaseOutboxParams) error
 	ListAccountExecutions(ctx context.Context, arg ListAccountExecutionsParams) ([]Execution, error)
 	ListAccountIDs(ctx context.Context, arg ListAccountIDsParams) ([]string, error)
 	ListAccountOrdersChanged(ctx context.Context, arg ListAccountOrdersChangedParams) ([]Order, error)
 	ListAccounts(ctx context.Context, userID string) ([]Account, error)
+	ListBookOrders(ctx context.Context, arg ListBookOrdersParams) ([]Order, error)
 	ListContestAccountIDs(ctx context.Context, contestID string) ([]string, error)
 	ListContests(ctx context.Context, limit int64) ([]Contest, error)
-	ListCrossingOrders(ctx context.Context, arg ListCrossingOrdersParams) ([]Order, error)
 	ListDailyBars(ctx context.Context, arg ListDailyBarsParams) ([]DailyBar, error)
 	ListDividendsDue(ctx context.Context, day string) ([]Dividend, error)
 	ListDividendsToRecord(ctx context.Context, day string) ([]Dividend, error)
@@ -884,7 +917,8 @@ type Queries interface {
 	LockPayment(ctx context.Context, id string) (Payment, error)
 	OutboxSize(ctx context.Context) (int64, error)
 	RankContest(ctx context.Context, contestID string) (int64, error)
-	RankPersonal(ctx context.Context, arg RankPersonalParams) (int64, error)
+	RankPersonalAll(ctx context.Context) (int64, error)
+	RankPersonalSince(ctx context.Context, arg RankPersonalSinceParams) (int64, error)
 	RecordDividendHolders(ctx context.Context, arg RecordDividendHoldersParams) error
 	RecordTrade(ctx context.Context, arg RecordTradeParams) (int64, error)
 	ReleaseLease(ctx context.Context, arg ReleaseLeaseParams) (int64, error)

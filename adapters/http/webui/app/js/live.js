@@ -68,6 +68,7 @@ export class Live {
 
   stop() {
     this.generation++;
+    this.lastEventId = "";
     clearInterval(this.timer);
     this.timer = null;
     if (this.source) {
@@ -89,6 +90,11 @@ export class Live {
     if (!ticket || gen !== this.generation) return false;
     const url = new URL(this.api.url("/stream"), location.href);
     url.searchParams.set("ticket", ticket);
+    // Quotes of every listing: the quote board shows them all.
+    url.searchParams.set("codes", "*");
+    // A new connection resumes where the last one stopped: the server
+    // replays the order events missed in between.
+    if (this.lastEventId) url.searchParams.set("last_event_id", this.lastEventId);
     const source = new EventSource(url);
     this.source = source;
     source.addEventListener("open", () => {
@@ -103,9 +109,13 @@ export class Live {
         this.emit("balance", null);
       }
     });
-    source.addEventListener("quote", (ev) => this.emit("quotes", [JSON.parse(ev.data)]));
-    source.addEventListener("order", (ev) => this.emit("order", JSON.parse(ev.data)));
-    source.addEventListener("balance", (ev) => this.emit("balance", JSON.parse(ev.data)));
+    const track = (ev) => {
+      if (ev.lastEventId) this.lastEventId = ev.lastEventId;
+      return JSON.parse(ev.data);
+    };
+    source.addEventListener("quote", (ev) => this.emit("quotes", [track(ev)]));
+    source.addEventListener("order", (ev) => this.emit("order", track(ev)));
+    source.addEventListener("balance", (ev) => this.emit("balance", track(ev)));
     source.addEventListener("error", () => {
       // A ticket is good for one connection: EventSource's own reconnect
       // would reuse it and be refused. Start over with a new one, and poll

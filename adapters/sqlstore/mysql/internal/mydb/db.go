@@ -30,6 +30,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.appendLedgerStmt, err = db.PrepareContext(ctx, appendLedger); err != nil {
 		return nil, fmt.Errorf("error preparing query AppendLedger: %w", err)
 	}
+	if q.claimOutboxStmt, err = db.PrepareContext(ctx, claimOutbox); err != nil {
+		return nil, fmt.Errorf("error preparing query ClaimOutbox: %w", err)
+	}
 	if q.clearLeaderboardStmt, err = db.PrepareContext(ctx, clearLeaderboard); err != nil {
 		return nil, fmt.Errorf("error preparing query ClearLeaderboard: %w", err)
 	}
@@ -132,6 +135,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.lastEquitySnapshotStmt, err = db.PrepareContext(ctx, lastEquitySnapshot); err != nil {
 		return nil, fmt.Errorf("error preparing query LastEquitySnapshot: %w", err)
 	}
+	if q.leaseOutboxStmt, err = db.PrepareContext(ctx, leaseOutbox); err != nil {
+		return nil, fmt.Errorf("error preparing query LeaseOutbox: %w", err)
+	}
 	if q.listAccountExecutionsStmt, err = db.PrepareContext(ctx, listAccountExecutions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAccountExecutions: %w", err)
 	}
@@ -144,14 +150,14 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listAccountsStmt, err = db.PrepareContext(ctx, listAccounts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAccounts: %w", err)
 	}
+	if q.listBookOrdersStmt, err = db.PrepareContext(ctx, listBookOrders); err != nil {
+		return nil, fmt.Errorf("error preparing query ListBookOrders: %w", err)
+	}
 	if q.listContestAccountIDsStmt, err = db.PrepareContext(ctx, listContestAccountIDs); err != nil {
 		return nil, fmt.Errorf("error preparing query ListContestAccountIDs: %w", err)
 	}
 	if q.listContestsStmt, err = db.PrepareContext(ctx, listContests); err != nil {
 		return nil, fmt.Errorf("error preparing query ListContests: %w", err)
-	}
-	if q.listCrossingOrdersStmt, err = db.PrepareContext(ctx, listCrossingOrders); err != nil {
-		return nil, fmt.Errorf("error preparing query ListCrossingOrders: %w", err)
 	}
 	if q.listDailyBarsStmt, err = db.PrepareContext(ctx, listDailyBars); err != nil {
 		return nil, fmt.Errorf("error preparing query ListDailyBars: %w", err)
@@ -231,8 +237,11 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.rankContestStmt, err = db.PrepareContext(ctx, rankContest); err != nil {
 		return nil, fmt.Errorf("error preparing query RankContest: %w", err)
 	}
-	if q.rankPersonalStmt, err = db.PrepareContext(ctx, rankPersonal); err != nil {
-		return nil, fmt.Errorf("error preparing query RankPersonal: %w", err)
+	if q.rankPersonalAllStmt, err = db.PrepareContext(ctx, rankPersonalAll); err != nil {
+		return nil, fmt.Errorf("error preparing query RankPersonalAll: %w", err)
+	}
+	if q.rankPersonalSinceStmt, err = db.PrepareContext(ctx, rankPersonalSince); err != nil {
+		return nil, fmt.Errorf("error preparing query RankPersonalSince: %w", err)
 	}
 	if q.recordDividendHoldersStmt, err = db.PrepareContext(ctx, recordDividendHolders); err != nil {
 		return nil, fmt.Errorf("error preparing query RecordDividendHolders: %w", err)
@@ -325,6 +334,11 @@ func (q *Queries) Close() error {
 	if q.appendLedgerStmt != nil {
 		if cerr := q.appendLedgerStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing appendLedgerStmt: %w", cerr)
+		}
+	}
+	if q.claimOutboxStmt != nil {
+		if cerr := q.claimOutboxStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing claimOutboxStmt: %w", cerr)
 		}
 	}
 	if q.clearLeaderboardStmt != nil {
@@ -497,6 +511,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing lastEquitySnapshotStmt: %w", cerr)
 		}
 	}
+	if q.leaseOutboxStmt != nil {
+		if cerr := q.leaseOutboxStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing leaseOutboxStmt: %w", cerr)
+		}
+	}
 	if q.listAccountExecutionsStmt != nil {
 		if cerr := q.listAccountExecutionsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listAccountExecutionsStmt: %w", cerr)
@@ -517,6 +536,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listAccountsStmt: %w", cerr)
 		}
 	}
+	if q.listBookOrdersStmt != nil {
+		if cerr := q.listBookOrdersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listBookOrdersStmt: %w", cerr)
+		}
+	}
 	if q.listContestAccountIDsStmt != nil {
 		if cerr := q.listContestAccountIDsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listContestAccountIDsStmt: %w", cerr)
@@ -525,11 +549,6 @@ func (q *Queries) Close() error {
 	if q.listContestsStmt != nil {
 		if cerr := q.listContestsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listContestsStmt: %w", cerr)
-		}
-	}
-	if q.listCrossingOrdersStmt != nil {
-		if cerr := q.listCrossingOrdersStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing listCrossingOrdersStmt: %w", cerr)
 		}
 	}
 	if q.listDailyBarsStmt != nil {
@@ -662,9 +681,14 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing rankContestStmt: %w", cerr)
 		}
 	}
-	if q.rankPersonalStmt != nil {
-		if cerr := q.rankPersonalStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing rankPersonalStmt: %w", cerr)
+	if q.rankPersonalAllStmt != nil {
+		if cerr := q.rankPersonalAllStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rankPersonalAllStmt: %w", cerr)
+		}
+	}
+	if q.rankPersonalSinceStmt != nil {
+		if cerr := q.rankPersonalSinceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rankPersonalSinceStmt: %w", cerr)
 		}
 	}
 	if q.recordDividendHoldersStmt != nil {
@@ -838,6 +862,7 @@ type Queries struct {
 	tx                           *sql.Tx
 	addWatchStmt                 *sql.Stmt
 	appendLedgerStmt             *sql.Stmt
+	claimOutboxStmt              *sql.Stmt
 	clearLeaderboardStmt         *sql.Stmt
 	createAccountStmt            *sql.Stmt
 	createContestStmt            *sql.Stmt
@@ -872,13 +897,14 @@ type Queries struct {
 	insertPriceStmt              *sql.Stmt
 	insertTradeStmt              *sql.Stmt
 	lastEquitySnapshotStmt       *sql.Stmt
+	leaseOutboxStmt              *sql.Stmt
 	listAccountExecutionsStmt    *sql.Stmt
 	listAccountIDsStmt           *sql.Stmt
 	listAccountOrdersChangedStmt *sql.Stmt
 	listAccountsStmt             *sql.Stmt
+	listBookOrdersStmt           *sql.Stmt
 	listContestAccountIDsStmt    *sql.Stmt
 	listContestsStmt             *sql.Stmt
-	listCrossingOrdersStmt       *sql.Stmt
 	listDailyBarsStmt            *sql.Stmt
 	listDividendsDueStmt         *sql.Stmt
 	listDividendsToRecordStmt    *sql.Stmt
@@ -905,7 +931,8 @@ type Queries struct {
 	lockPaymentStmt              *sql.Stmt
 	outboxSizeStmt               *sql.Stmt
 	rankContestStmt              *sql.Stmt
-	rankPersonalStmt             *sql.Stmt
+	rankPersonalAllStmt          *sql.Stmt
+	rankPersonalSinceStmt        *sql.Stmt
 	recordDividendHoldersStmt    *sql.Stmt
 	recordTradeStmt              *sql.Stmt
 	releaseLeaseStmt             *sql.Stmt
@@ -940,6 +967,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		tx:                           tx,
 		addWatchStmt:                 q.addWatchStmt,
 		appendLedgerStmt:             q.appendLedgerStmt,
+		claimOutboxStmt:              q.claimOutboxStmt,
 		clearLeaderboardStmt:         q.clearLeaderboardStmt,
 		createAccountStmt:            q.createAccountStmt,
 		createContestStmt:            q.createContestStmt,
@@ -974,13 +1002,14 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertPriceStmt:              q.insertPriceStmt,
 		insertTradeStmt:              q.insertTradeStmt,
 		lastEquitySnapshotStmt:       q.lastEquitySnapshotStmt,
+		leaseOutboxStmt:              q.leaseOutboxStmt,
 		listAccountExecutionsStmt:    q.listAccountExecutionsStmt,
 		listAccountIDsStmt:           q.listAccountIDsStmt,
 		listAccountOrdersChangedStmt: q.listAccountOrdersChangedStmt,
 		listAccountsStmt:             q.listAccountsStmt,
+		listBookOrdersStmt:           q.listBookOrdersStmt,
 		listContestAccountIDsStmt:    q.listContestAccountIDsStmt,
 		listContestsStmt:             q.listContestsStmt,
-		listCrossingOrdersStmt:       q.listCrossingOrdersStmt,
 		listDailyBarsStmt:            q.listDailyBarsStmt,
 		listDividendsDueStmt:         q.listDividendsDueStmt,
 		listDividendsToRecordStmt:    q.listDividendsToRecordStmt,
@@ -1007,7 +1036,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		lockPaymentStmt:              q.lockPaymentStmt,
 		outboxSizeStmt:               q.outboxSizeStmt,
 		rankContestStmt:              q.rankContestStmt,
-		rankPersonalStmt:             q.rankPersonalStmt,
+		rankPersonalAllStmt:          q.rankPersonalAllStmt,
+		rankPersonalSinceStmt:        q.rankPersonalSinceStmt,
 		recordDividendHoldersStmt:    q.recordDividendHoldersStmt,
 		recordTradeStmt:              q.recordTradeStmt,
 		releaseLeaseStmt:             q.releaseLeaseStmt,

@@ -18,8 +18,9 @@ INSERT INTO orders (
     id, user_id, client_order_id, stock_code, side, type, time_in_force,
     quantity, limit_price, price_key, status, filled_quantity,
     average_fill_price, reserved_amount, commission, tax, expires_at, reason,
-    created_at, updated_at, account_id
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    created_at, updated_at, account_id, stop_price, triggered_at,
+    priority_at, book, book_key
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 `
 
 type CreateOrderParams struct {
@@ -44,6 +45,11 @@ type CreateOrderParams struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	AccountID        string
+	StopPrice        decimal.NullDecimal
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 }
 
 func (q *Queries) CreateOrder(ctx context.Context, arg CreateOrderParams) error {
@@ -69,12 +75,17 @@ func (q *Queries) CreateOrder(ctx context.Context, arg CreateOrderParams) error 
 		arg.CreatedAt,
 		arg.UpdatedAt,
 		arg.AccountID,
+		arg.StopPrice,
+		arg.TriggeredAt,
+		arg.PriorityAt,
+		arg.Book,
+		arg.BookKey,
 	)
 	return err
 }
 
 const getOrder = `-- name: GetOrder :one
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders WHERE id = ?
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id, stop_price, triggered_at, priority_at, book, book_key FROM orders WHERE id = ?
 `
 
 func (q *Queries) GetOrder(ctx context.Context, id string) (Order, error) {
@@ -102,12 +113,17 @@ func (q *Queries) GetOrder(ctx context.Context, id string) (Order, error) {
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.AccountID,
+		&i.StopPrice,
+		&i.TriggeredAt,
+		&i.PriorityAt,
+		&i.Book,
+		&i.BookKey,
 	)
 	return i, err
 }
 
 const getOrderByClientID = `-- name: GetOrderByClientID :one
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders WHERE user_id = ? AND client_order_id = ?
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id, stop_price, triggered_at, priority_at, book, book_key FROM orders WHERE user_id = ? AND client_order_id = ?
 `
 
 type GetOrderByClientIDParams struct {
@@ -140,86 +156,18 @@ func (q *Queries) GetOrderByClientID(ctx context.Context, arg GetOrderByClientID
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.AccountID,
+		&i.StopPrice,
+		&i.TriggeredAt,
+		&i.PriorityAt,
+		&i.Book,
+		&i.BookKey,
 	)
 	return i, err
 }
 
-const listCrossingOrders = `-- name: ListCrossingOrders :many
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders
-WHERE status = 'PENDING' AND stock_code = ?
-  AND ((side = 'BUY' AND price_key <= 0 - ?)
-    OR (side = 'SELL' AND price_key <= ?))
-ORDER BY side, price_key, id
-LIMIT ?
-`
-
-type ListCrossingOrdersParams struct {
-	StockCode string
-	PriceKey  sql.NullInt64
-	Limit     int64
-}
-
-// Both sides in one pass over orders_resting: two ranges of the index,
-// (PENDING, code, BUY, ..-price_key] and (PENDING, code, SELL, ..price_key],
-// read in index order, which is the ORDER BY (buys before sells, each in
-// price-time priority), so the scan stops after limit rows. price_key is
-// negated for buys (see the schema), so both sides bound it from above;
-// the parameter is the trade price in whole won, as on the other engines,
-// and the buy bound negates it here ("0 -": sqlc leaves a unary minus
-// before a parameter unrewritten).
-func (q *Queries) ListCrossingOrders(ctx context.Context, arg ListCrossingOrdersParams) ([]Order, error) {
-	rows, err := q.query(ctx, q.listCrossingOrdersStmt, listCrossingOrders,
-		arg.StockCode,
-		arg.PriceKey,
-		arg.PriceKey,
-		arg.Limit,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []Order{}
-	for rows.Next() {
-		var i Order
-		if err := rows.Scan(
-			&i.ID,
-			&i.UserID,
-			&i.ClientOrderID,
-			&i.StockCode,
-			&i.Side,
-			&i.Type,
-			&i.TimeInForce,
-			&i.Quantity,
-			&i.LimitPrice,
-			&i.PriceKey,
-			&i.Status,
-			&i.FilledQuantity,
-			&i.AverageFillPrice,
-			&i.ReservedAmount,
-			&i.Commission,
-			&i.Tax,
-			&i.ExpiresAt,
-			&i.Reason,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-			&i.AccountID,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const listExpiringOrders = `-- name: ListExpiringOrders :many
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders
-WHERE status = 'PENDING' AND expires_at <= ?
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id, stop_price, triggered_at, priority_at, book, book_key FROM orders
+WHERE book IS NOT NULL AND expires_at <= ?
 ORDER BY expires_at
 LIMIT ?
 `
@@ -229,9 +177,9 @@ type ListExpiringOrdersParams struct {
 	Limit     int64
 }
 
-// Ordered by expiry alone, which orders_expiry delivers: DAY orders share
-// one expiry (the close), and a tie-break on id would sort them all on
-// every call of the expiry sweep.
+// Open orders (book is set) by expiry from orders_book_expiry; the due
+// ones are sorted, which costs something only at the close, when the
+// DAY orders are due together.
 func (q *Queries) ListExpiringOrders(ctx context.Context, arg ListExpiringOrdersParams) ([]Order, error) {
 	rows, err := q.query(ctx, q.listExpiringOrdersStmt, listExpiringOrders, arg.UntilTime, arg.Limit)
 	if err != nil {
@@ -263,6 +211,11 @@ func (q *Queries) ListExpiringOrders(ctx context.Context, arg ListExpiringOrders
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.AccountID,
+			&i.StopPrice,
+			&i.TriggeredAt,
+			&i.PriorityAt,
+			&i.Book,
+			&i.BookKey,
 		); err != nil {
 			return nil, err
 		}
@@ -278,8 +231,8 @@ func (q *Queries) ListExpiringOrders(ctx context.Context, arg ListExpiringOrders
 }
 
 const listOpenOrders = `-- name: ListOpenOrders :many
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders
-WHERE account_id = ? AND status = 'PENDING'
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id, stop_price, triggered_at, priority_at, book, book_key FROM orders
+WHERE account_id = ? AND book IS NOT NULL
 ORDER BY id
 `
 
@@ -316,6 +269,11 @@ func (q *Queries) ListOpenOrders(ctx context.Context, accountID string) ([]Order
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.AccountID,
+			&i.StopPrice,
+			&i.TriggeredAt,
+			&i.PriorityAt,
+			&i.Book,
+			&i.BookKey,
 		); err != nil {
 			return nil, err
 		}
@@ -331,7 +289,7 @@ func (q *Queries) ListOpenOrders(ctx context.Context, accountID string) ([]Order
 }
 
 const listOrders = `-- name: ListOrders :many
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id, stop_price, triggered_at, priority_at, book, book_key FROM orders
 WHERE account_id = ?
   AND id < ?
   AND (? = '' OR status = ?)
@@ -393,6 +351,11 @@ func (q *Queries) ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.AccountID,
+			&i.StopPrice,
+			&i.TriggeredAt,
+			&i.PriorityAt,
+			&i.Book,
+			&i.BookKey,
 		); err != nil {
 			return nil, err
 		}
@@ -408,7 +371,7 @@ func (q *Queries) ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order
 }
 
 const lockOrder = `-- name: LockOrder :one
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders WHERE id = ? FOR UPDATE
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id, stop_price, triggered_at, priority_at, book, book_key FROM orders WHERE id = ? FOR UPDATE
 `
 
 func (q *Queries) LockOrder(ctx context.Context, id string) (Order, error) {
@@ -436,6 +399,11 @@ func (q *Queries) LockOrder(ctx context.Context, id string) (Order, error) {
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.AccountID,
+		&i.StopPrice,
+		&i.TriggeredAt,
+		&i.PriorityAt,
+		&i.Book,
+		&i.BookKey,
 	)
 	return i, err
 }
@@ -443,6 +411,13 @@ func (q *Queries) LockOrder(ctx context.Context, id string) (Order, error) {
 const updateOrder = `-- name: UpdateOrder :execrows
 UPDATE orders
 SET status = ?,
+    quantity = ?,
+    limit_price = ?,
+    price_key = ?,
+    triggered_at = ?,
+    priority_at = ?,
+    book = ?,
+    book_key = ?,
     filled_quantity = ?,
     average_fill_price = ?,
     reserved_amount = ?,
@@ -456,6 +431,13 @@ WHERE id = ? AND status = ?
 
 type UpdateOrderParams struct {
 	Status           string
+	Quantity         int64
+	LimitPrice       decimal.NullDecimal
+	PriceKey         sql.NullInt64
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 	FilledQuantity   int64
 	AverageFillPrice decimal.NullDecimal
 	ReservedAmount   decimal.Decimal
@@ -473,6 +455,13 @@ type UpdateOrderParams struct {
 func (q *Queries) UpdateOrder(ctx context.Context, arg UpdateOrderParams) (int64, error) {
 	result, err := q.exec(ctx, q.updateOrderStmt, updateOrder,
 		arg.Status,
+		arg.Quantity,
+		arg.LimitPrice,
+		arg.PriceKey,
+		arg.TriggeredAt,
+		arg.PriorityAt,
+		arg.Book,
+		arg.BookKey,
 		arg.FilledQuantity,
 		arg.AverageFillPrice,
 		arg.ReservedAmount,

@@ -31,11 +31,11 @@ func (q *Queries) DeferOutbox(ctx context.Context, arg DeferOutboxParams) (int64
 	return result.RowsAffected()
 }
 
-const deleteOutbox = `-- name: DeleteOutbox :exec
+const deleteOutbox = `-- name: DeleteOutbox :execrows
 DELETE FROM outbox WHERE id IN (/*SLICE:ids*/?)
 `
 
-func (q *Queries) DeleteOutbox(ctx context.Context, ids []string) error {
+func (q *Queries) DeleteOutbox(ctx context.Context, ids []string) (int64, error) {
 	query := deleteOutbox
 	var queryParams []interface{}
 	if len(ids) > 0 {
@@ -46,12 +46,15 @@ func (q *Queries) DeleteOutbox(ctx context.Context, ids []string) error {
 	} else {
 		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
 	}
-	_, err := q.exec(ctx, nil, query, queryParams...)
-	return err
+	result, err := q.exec(ctx, nil, query, queryParams...)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }
 
 const dueOutbox = `-- name: DueOutbox :many
-SELECT id, kind, msg_key, payload, attempts, next_try, last_error, created_at FROM outbox
+SELECT id, kind, msg_key, payload, attempts, next_try, last_error, created_at, claimed_by FROM outbox
 WHERE next_try <= ?
 ORDER BY next_try, id
 LIMIT ?
@@ -80,6 +83,7 @@ func (q *Queries) DueOutbox(ctx context.Context, arg DueOutboxParams) ([]Outbox,
 			&i.NextTry,
 			&i.LastError,
 			&i.CreatedAt,
+			&i.ClaimedBy,
 		); err != nil {
 			return nil, err
 		}

@@ -5,7 +5,7 @@ package mydb
 // however many orders rest. This file is written by hand; sqlc leaves it
 // alone.
 var PlannedQueries = map[string]string{
-	"ListCrossingOrders": listCrossingOrders,
+	"ListBookOrders":     listBookOrders,
 	"ListExpiringOrders": listExpiringOrders,
 	"ListOrders":         listOrders,
 }

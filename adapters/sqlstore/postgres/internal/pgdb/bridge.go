@@ -23,6 +23,15 @@ func (b bridge) AppendLedger(ctx context.Context, arg sqldb.AppendLedgerParams) 
 	return b.q.AppendLedger(ctx, AppendLedgerParams(arg))
 }
 
+func (b bridge) ClaimOutbox(ctx context.Context, arg sqldb.ClaimOutboxParams) ([]sqldb.Outbox, error) {
+	rows, err := b.q.ClaimOutbox(ctx, ClaimOutboxParams(arg))
+	out := make([]sqldb.Outbox, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Outbox(r)
+	}
+	return out, err
+}
+
 func (b bridge) ClearLeaderboard(ctx context.Context, arg sqldb.ClearLeaderboardParams) error {
 	return b.q.ClearLeaderboard(ctx, ClearLeaderboardParams(arg))
 }
@@ -67,7 +76,7 @@ func (b bridge) DeleteHolding(ctx context.Context, arg sqldb.DeleteHoldingParams
 	return b.q.DeleteHolding(ctx, DeleteHoldingParams(arg))
 }
 
-func (b bridge) DeleteOutbox(ctx context.Context, ids []string) error {
+func (b bridge) DeleteOutbox(ctx context.Context, ids []string) (int64, error) {
 	return b.q.DeleteOutbox(ctx, ids)
 }
 
@@ -178,6 +187,10 @@ func (b bridge) LastEquitySnapshot(ctx context.Context, arg sqldb.LastEquitySnap
 	return sqldb.EquitySnapshot(r), err
 }
 
+func (b bridge) LeaseOutbox(ctx context.Context, arg sqldb.LeaseOutboxParams) error {
+	return b.q.LeaseOutbox(ctx, LeaseOutboxParams(arg))
+}
+
 func (b bridge) ListAccountExecutions(ctx context.Context, arg sqldb.ListAccountExecutionsParams) ([]sqldb.Execution, error) {
 	rows, err := b.q.ListAccountExecutions(ctx, ListAccountExecutionsParams(arg))
 	out := make([]sqldb.Execution, len(rows))
@@ -209,6 +222,15 @@ func (b bridge) ListAccounts(ctx context.Context, userID string) ([]sqldb.Accoun
 	return out, err
 }
 
+func (b bridge) ListBookOrders(ctx context.Context, arg sqldb.ListBookOrdersParams) ([]sqldb.Order, error) {
+	rows, err := b.q.ListBookOrders(ctx, ListBookOrdersParams(arg))
+	out := make([]sqldb.Order, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Order(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListContestAccountIDs(ctx context.Context, contestID string) ([]string, error) {
 	return b.q.ListContestAccountIDs(ctx, contestID)
 }
@@ -218,15 +240,6 @@ func (b bridge) ListContests(ctx context.Context, limit int64) ([]sqldb.Contest,
 	out := make([]sqldb.Contest, len(rows))
 	for i, r := range rows {
 		out[i] = sqldb.Contest(r)
-	}
-	return out, err
-}
-
-func (b bridge) ListCrossingOrders(ctx context.Context, arg sqldb.ListCrossingOrdersParams) ([]sqldb.Order, error) {
-	rows, err := b.q.ListCrossingOrders(ctx, ListCrossingOrdersParams(arg))
-	out := make([]sqldb.Order, len(rows))
-	for i, r := range rows {
-		out[i] = sqldb.Order(r)
 	}
 	return out, err
 }
@@ -434,8 +447,12 @@ func (b bridge) RankContest(ctx context.Context, contestID string) (int64, error
 	return b.q.RankContest(ctx, contestID)
 }
 
-func (b bridge) RankPersonal(ctx context.Context, arg sqldb.RankPersonalParams) (int64, error) {
-	return b.q.RankPersonal(ctx, RankPersonalParams(arg))
+func (b bridge) RankPersonalAll(ctx context.Context) (int64, error) {
+	return b.q.RankPersonalAll(ctx)
+}
+
+func (b bridge) RankPersonalSince(ctx context.Context, arg sqldb.RankPersonalSinceParams) (int64, error) {
+	return b.q.RankPersonalSince(ctx, RankPersonalSinceParams(arg))
 }
 
 func (b bridge) RecordDividendHolders(ctx context.Context, arg sqldb.RecordDividendHoldersParams) error {

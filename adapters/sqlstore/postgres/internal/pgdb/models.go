@@ -184,6 +184,11 @@ type Order struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	AccountID        string
+	StopPrice        decimal.NullDecimal
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 }
 
 type Outbox struct {
@@ -195,6 +200,7 @@ type Outbox struct {
 	NextTry   time.Time
 	LastError string
 	CreatedAt time.Time
+	ClaimedBy string
 }
 
 type Payment struct {

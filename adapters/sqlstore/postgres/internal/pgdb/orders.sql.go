@@ -18,8 +18,9 @@ INSERT INTO orders (
     id, user_id, client_order_id, stock_code, side, type, time_in_force,
     quantity, limit_price, price_key, status, filled_quantity,
     average_fill_price, reserved_amount, commission, tax, expires_at, reason,
-    created_at, updated_at, account_id
-) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+    created_at, updated_at, account_id, stop_price, triggered_at,
+    priority_at, book, book_key
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
 `
 
 type CreateOrderParams struct {
@@ -44,6 +45,11 @@ type CreateOrderParams struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	AccountID        string
+	StopPrice        decimal.NullDecimal
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 }
 
 func (q *Queries) CreateOrder(ctx context.Context, arg CreateOrderParams) error {
@@ -69,12 +75,17 @@ func (q *Queries) CreateOrder(ctx context.Context, arg CreateOrderParams) error 
 		arg.CreatedAt,
 		arg.UpdatedAt,
 		arg.AccountID,
+		arg.StopPrice,
+		arg.TriggeredAt,
+		arg.PriorityAt,
+		arg.Book,
+		arg.BookKey,
 	)
 	return err
 }
 
 const getOrder = `-- name: GetOrder :one
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders WHERE id = $1
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id, stop_price, triggered_at, priority_at, book, book_key FROM orders WHERE id = $1
 `
 
 func (q *Queries) GetOrder(ctx context.Context, id string) (Order, error) {
@@ -102,12 +113,17 @@ func (q *Queries) GetOrder(ctx context.Context, id string) (Order, error) {
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.AccountID,
+		&i.StopPrice,
+		&i.TriggeredAt,
+		&i.PriorityAt,
+		&i.Book,
+		&i.BookKey,
 	)
 	return i, err
 }
 
 const getOrderByClientID = `-- name: GetOrderByClientID :one
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders WHERE user_id = $1 AND client_order_id = $2
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id, stop_price, triggered_at, priority_at, book, book_key FROM orders WHERE user_id = $1 AND client_order_id = $2
 `
 
 type GetOrderByClientIDParams struct {
@@ -140,85 +156,18 @@ func (q *Queries) GetOrderByClientID(ctx context.Context, arg GetOrderByClientID
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.AccountID,
+		&i.StopPrice,
+		&i.TriggeredAt,
+		&i.PriorityAt,
+		&i.Book,
+		&i.BookKey,
 	)
 	return i, err
 }
 
-const listCrossingOrders = `-- name: ListCrossingOrders :many
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM (
-    (SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders b
-     WHERE b.status = 'PENDING' AND b.stock_code = $1 AND b.side = 'BUY'
-       AND b.price_key >= $2
-     ORDER BY b.price_key DESC, b.id
-     LIMIT $3)
-    UNION ALL
-    (SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders s
-     WHERE s.status = 'PENDING' AND s.stock_code = $1 AND s.side = 'SELL'
-       AND s.price_key <= $2
-     ORDER BY s.price_key, s.id
-     LIMIT $3)
-) AS crossing
-ORDER BY crossing.side, CASE WHEN crossing.side = 'BUY' THEN -crossing.price_key ELSE crossing.price_key END, crossing.id
-LIMIT $3
-`
-
-type ListCrossingOrdersParams struct {
-	StockCode string
-	PriceKey  sql.NullInt64
-	Limit     int64
-}
-
-// ListCrossingOrders answers both sides in one round trip: each branch is
-// a range scan of the partial index orders_resting (the branches repeat
-// its predicate, status = 'PENDING', so the planner can use it) that stops
-// after limit rows, and the outer sort only orders those few. Buys come
-// first, best (highest) limit first; then sells, lowest limit first; ties
-// go to the older order (UUIDv7 ids sort by creation).
-func (q *Queries) ListCrossingOrders(ctx context.Context, arg ListCrossingOrdersParams) ([]Order, error) {
-	rows, err := q.db.Query(ctx, listCrossingOrders, arg.StockCode, arg.PriceKey, arg.Limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []Order{}
-	for rows.Next() {
-		var i Order
-		if err := rows.Scan(
-			&i.ID,
-			&i.UserID,
-			&i.ClientOrderID,
-			&i.StockCode,
-			&i.Side,
-			&i.Type,
-			&i.TimeInForce,
-			&i.Quantity,
-			&i.LimitPrice,
-			&i.PriceKey,
-			&i.Status,
-			&i.FilledQuantity,
-			&i.AverageFillPrice,
-			&i.ReservedAmount,
-			&i.Commission,
-			&i.Tax,
-			&i.ExpiresAt,
-			&i.Reason,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-			&i.AccountID,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const listExpiringOrders = `-- name: ListExpiringOrders :many
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders
-WHERE status = 'PENDING' AND expires_at <= $1
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id, stop_price, triggered_at, priority_at, book, book_key FROM orders
+WHERE book IS NOT NULL AND expires_at <= $1
 ORDER BY expires_at
 LIMIT $2
 `
@@ -228,9 +177,9 @@ type ListExpiringOrdersParams struct {
 	Limit     int64
 }
 
-// Ordered by expiry alone, which the index orders_expiry delivers: DAY
-// orders share one expiry (the close), and a tie-break on id would sort
-// all of them on every call of the expiry sweep.
+// Ordered by expiry alone, which the index orders_expiry (open orders
+// only) delivers: DAY orders share one expiry (the close), and a
+// tie-break on id would sort all of them on every call of the sweep.
 func (q *Queries) ListExpiringOrders(ctx context.Context, arg ListExpiringOrdersParams) ([]Order, error) {
 	rows, err := q.db.Query(ctx, listExpiringOrders, arg.UntilTime, arg.Limit)
 	if err != nil {
@@ -262,6 +211,11 @@ func (q *Queries) ListExpiringOrders(ctx context.Context, arg ListExpiringOrders
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.AccountID,
+			&i.StopPrice,
+			&i.TriggeredAt,
+			&i.PriorityAt,
+			&i.Book,
+			&i.BookKey,
 		); err != nil {
 			return nil, err
 		}
@@ -274,8 +228,8 @@ func (q *Queries) ListExpiringOrders(ctx context.Context, arg ListExpiringOrders
 }
 
 const listOpenOrders = `-- name: ListOpenOrders :many
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders
-WHERE account_id = $1 AND status = 'PENDING'
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id, stop_price, triggered_at, priority_at, book, book_key FROM orders
+WHERE account_id = $1 AND book IS NOT NULL
 ORDER BY id
 `
 
@@ -310,6 +264,11 @@ func (q *Queries) ListOpenOrders(ctx context.Context, accountID string) ([]Order
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.AccountID,
+			&i.StopPrice,
+			&i.TriggeredAt,
+			&i.PriorityAt,
+			&i.Book,
+			&i.BookKey,
 		); err != nil {
 			return nil, err
 		}
@@ -322,7 +281,7 @@ func (q *Queries) ListOpenOrders(ctx context.Context, accountID string) ([]Order
 }
 
 const listOrders = `-- name: ListOrders :many
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id, stop_price, triggered_at, priority_at, book, book_key FROM orders
 WHERE account_id = $1
   AND id < $2
   AND ($3::text = '' OR status = $3)
@@ -381,6 +340,11 @@ func (q *Queries) ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.AccountID,
+			&i.StopPrice,
+			&i.TriggeredAt,
+			&i.PriorityAt,
+			&i.Book,
+			&i.BookKey,
 		); err != nil {
 			return nil, err
 		}
@@ -393,7 +357,7 @@ func (q *Queries) ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order
 }
 
 const lockOrder = `-- name: LockOrder :one
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders WHERE id = $1 FOR UPDATE
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id, stop_price, triggered_at, priority_at, book, book_key FROM orders WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) LockOrder(ctx context.Context, id string) (Order, error) {
@@ -421,6 +385,11 @@ func (q *Queries) LockOrder(ctx context.Context, id string) (Order, error) {
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.AccountID,
+		&i.StopPrice,
+		&i.TriggeredAt,
+		&i.PriorityAt,
+		&i.Book,
+		&i.BookKey,
 	)
 	return i, err
 }
@@ -428,19 +397,33 @@ func (q *Queries) LockOrder(ctx context.Context, id string) (Order, error) {
 const updateOrder = `-- name: UpdateOrder :execrows
 UPDATE orders
 SET status = $1,
-    filled_quantity = $2,
-    average_fill_price = $3,
-    reserved_amount = $4,
-    commission = $5,
-    tax = $6,
-    expires_at = $7,
-    reason = $8,
-    updated_at = $9
-WHERE id = $10 AND status = $11
+    quantity = $2,
+    limit_price = $3,
+    price_key = $4,
+    triggered_at = $5,
+    priority_at = $6,
+    book = $7,
+    book_key = $8,
+    filled_quantity = $9,
+    average_fill_price = $10,
+    reserved_amount = $11,
+    commission = $12,
+    tax = $13,
+    expires_at = $14,
+    reason = $15,
+    updated_at = $16
+WHERE id = $17 AND status = $18
 `
 
 type UpdateOrderParams struct {
 	Status           string
+	Quantity         int64
+	LimitPrice       decimal.NullDecimal
+	PriceKey         sql.NullInt64
+	TriggeredAt      sql.NullTime
+	PriorityAt       sql.NullTime
+	Book             sql.NullString
+	BookKey          sql.NullInt64
 	FilledQuantity   int64
 	AverageFillPrice decimal.NullDecimal
 	ReservedAmount   decimal.Decimal
@@ -456,6 +439,13 @@ type UpdateOrderParams struct {
 func (q *Queries) UpdateOrder(ctx context.Context, arg UpdateOrderParams) (int64, error) {
 	result, err := q.db.Exec(ctx, updateOrder,
 		arg.Status,
+		arg.Quantity,
+		arg.LimitPrice,
+		arg.PriceKey,
+		arg.TriggeredAt,
+		arg.PriorityAt,
+		arg.Book,
+		arg.BookKey,
 		arg.FilledQuantity,
 		arg.AverageFillPrice,
 		arg.ReservedAmount,

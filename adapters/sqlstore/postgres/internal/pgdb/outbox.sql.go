@@ -30,17 +30,20 @@ func (q *Queries) DeferOutbox(ctx context.Context, arg DeferOutboxParams) (int64
 	return result.RowsAffected(), nil
 }
 
-const deleteOutbox = `-- name: DeleteOutbox :exec
+const deleteOutbox = `-- name: DeleteOutbox :execrows
 DELETE FROM outbox WHERE id = ANY ($1::text[])
 `
 
-func (q *Queries) DeleteOutbox(ctx context.Context, ids []string) error {
-	_, err := q.db.Exec(ctx, deleteOutbox, ids)
-	return err
+func (q *Queries) DeleteOutbox(ctx context.Context, ids []string) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteOutbox, ids)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const dueOutbox = `-- name: DueOutbox :many
-SELECT id, kind, msg_key, payload, attempts, next_try, last_error, created_at FROM outbox
+SELECT id, kind, msg_key, payload, attempts, next_try, last_error, created_at, claimed_by FROM outbox
 WHERE next_try <= $1
 ORDER BY next_try, id
 LIMIT $2
@@ -69,6 +72,7 @@ func (q *Queries) DueOutbox(ctx context.Context, arg DueOutboxParams) ([]Outbox,
 			&i.NextTry,
 			&i.LastError,
 			&i.CreatedAt,
+			&i.ClaimedBy,
 		); err != nil {
 			return nil, err
 		}

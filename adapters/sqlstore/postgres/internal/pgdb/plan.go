@@ -4,7 +4,7 @@ package pgdb
 // tests check with EXPLAIN: the ones that must stay index scans however
 // many orders rest. This file is written by hand; sqlc leaves it alone.
 var PlannedQueries = map[string]string{
-	"ListCrossingOrders": listCrossingOrders,
+	"ListBookOrders":     listBookOrders,
 	"ListExpiringOrders": listExpiringOrders,
 }
 
@@ -20,11 +20,12 @@ var CustomPlanned = map[string]bool{
 	listAccountExecutions: true,
 	listHoldings:          true,
 	listLedger:            true,
-	listCrossingOrders:    true,
+	listBookOrders:        true,
 	listExpiringOrders:    true,
 	listOpenOrders:        true,
 	listOrders:            true,
 	dueOutbox:             true,
+	claimOutbox:           true,
 	listPayments:          true,
 	listPricesDesc:        true,
 	listWatchlist:         true,

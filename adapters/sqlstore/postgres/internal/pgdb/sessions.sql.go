@@ -83,7 +83,7 @@ func (q *Queries) GetSession(ctx context.Context, id string) (Session, error) {
 }
 
 const listAccountOrdersChanged = `-- name: ListAccountOrdersChanged :many
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id, stop_price, triggered_at, priority_at, book, book_key FROM orders
 WHERE account_id = $1 AND updated_at >= $2
 ORDER BY updated_at, id
 LIMIT $3
@@ -126,6 +126,11 @@ func (q *Queries) ListAccountOrdersChanged(ctx context.Context, arg ListAccountO
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.AccountID,
+			&i.StopPrice,
+			&i.TriggeredAt,
+			&i.PriorityAt,
+			&i.Book,
+			&i.BookKey,
 		); err != nil {
 			return nil, err
 		}
@@ -138,7 +143,7 @@ func (q *Queries) ListAccountOrdersChanged(ctx context.Context, arg ListAccountO
 }
 
 const listOrdersChanged = `-- name: ListOrdersChanged :many
-SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id FROM orders
+SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id, stop_price, triggered_at, priority_at, book, book_key FROM orders
 WHERE updated_at >= $1
 ORDER BY updated_at, id
 LIMIT $2
@@ -180,6 +185,11 @@ func (q *Queries) ListOrdersChanged(ctx context.Context, arg ListOrdersChangedPa
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.AccountID,
+			&i.StopPrice,
+			&i.TriggeredAt,
+			&i.PriorityAt,
+			&i.Book,
+			&i.BookKey,
 		); err != nil {
 			return nil, err
 		}

@@ -1,0 +1,11 @@
+-- name: ClaimOutbox :many
+-- Rows another relay is claiming right now are skipped, not waited for.
+SELECT * FROM outbox
+WHERE next_try <= sqlc.arg(now)
+ORDER BY next_try, id
+LIMIT sqlc.arg('limit')
+FOR UPDATE SKIP LOCKED;
+
+-- name: LeaseOutbox :exec
+UPDATE outbox SET next_try = sqlc.arg(leased_until), claimed_by = sqlc.arg(owner)
+WHERE id = ANY (sqlc.arg(ids)::text[]);
