@@ -33,9 +33,16 @@ func (s *Market) ApplyTrades(ctx context.Context, trades []domain.Trade) error {
 	if err != nil {
 		return err
 	}
+	quiet, err := s.crossingNothing(ctx, valid)
+	if err != nil {
+		return err
+	}
 	for _, t := range valid {
 		open := opening[t.Code]
 		opening[t.Code] = false
+		if quiet[t.Code] {
+			continue
+		}
 		if _, err := s.orders.MatchTrade(ctx, t, open); err != nil {
 			if fatal(err) {
 				return err

@@ -162,3 +162,40 @@ func checkTrade(stock domain.Stock, t domain.Trade) error {
 func fatal(err error) bool {
 	return domain.ErrorCode(err) == domain.CodeInternal || domain.IsCode(err, domain.CodeUnavailable) || errors.Is(err, context.Canceled)
 }
+
+// crossingNothing returns the listings of a batch whose trades can fill
+// no resting order: no buy rests at or above the batch's lowest price on
+// the listing and no sell at or below its highest. Two indexed probes per
+// listing then stand for one per trade, which matters for a feed's batch
+// of hundreds of trades.
+func (s *Market) crossingNothing(ctx context.Context, trades []domain.Trade) (map[string]bool, error) {
+	if len(trades) < 4 || !s.cfg.Calendar.IsOpen(s.clock.Now()) {
+		return nil, nil
+	}
+	type span struct{ lo, hi decimal.Decimal }
+	spans := map[string]*span{}
+	for _, t := range trades {
+		sp, ok := spans[t.Code]
+		if !ok {
+			spans[t.Code] = &span{t.Price, t.Price}
+			continue
+		}
+		sp.lo, sp.hi = decimal.Min(sp.lo, t.Price), decimal.Max(sp.hi, t.Price)
+	}
+	out := make(map[string]bool, len(spans))
+	for code, sp := range spans {
+		// A buy crosses a price at or below its limit, a sell one at or
+		// above: the lowest price reaches every buy that any trade of the
+		// batch reaches, the highest every sell.
+		lo, err := s.store.ListCrossingOrders(ctx, code, sp.lo, 1)
+		if err != nil {
+			return nil, err
+		}
+		hi, err := s.store.ListCrossingOrders(ctx, code, sp.hi, 1)
+		if err != nil {
+			return nil, err
+		}
+		out[code] = len(lo) == 0 && len(hi) == 0
+	}
+	return out, nil
+}

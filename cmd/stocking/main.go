@@ -121,6 +121,8 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return runBenchStream(ctx, args, out, getenv)
 	case "bench-workflows":
 		return runBenchWorkflows(ctx, args, getenv, out)
+	case "bench-feed":
+		return runBenchFeed(ctx, args, getenv, out)
 	case "bench-rankings":
 		return runBenchRankings(ctx, args, getenv, out)
 	case "version":

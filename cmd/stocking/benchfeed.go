@@ -1,0 +1,287 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"github.com/stocking-kr/stocking/adapters/kis"
+	"github.com/stocking-kr/stocking/adapters/kis/kisfake"
+	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
+)
+
+// runBenchFeed measures the market-data path end to end: trades published
+// by the fake KIS over a real WebSocket, parsed and batched by the KIS
+// adapter, recorded (tape, quotes, volume) and matched against resting
+// orders that they do not cross, then, with -snapshot, the end-of-day
+// equity snapshot of every account. DATABASE_URI picks the engine (a
+// fresh SQLite file by default).
+func runBenchFeed(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+	fs := flag.NewFlagSet("bench-feed", flag.ContinueOnError)
+	trades := fs.Int("trades", 200_000, "trades to publish")
+	orders := fs.Int("orders", 100_000, "resting orders that no trade crosses")
+	accounts := fs.Int("accounts", 1_000, "accounts holding the resting orders")
+	codes := fs.Int("codes", 20, "listings the trades spread over")
+	snapshot := fs.Bool("snapshot", true, "also time the end-of-day equity snapshot of every account")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the feed phase to this file")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	dir, err := os.MkdirTemp("", "stocking-bench-feed-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	env := func(k string) string {
+		switch k {
+		case "DATABASE_URI":
+			if v := getenv(k); v != "" {
+				return v
+			}
+			return "sqlite:///" + filepath.Join(dir, "bench.db")
+		case "MARKET_HOURS":
+			return "always"
+		case "LOG_LEVEL":
+			return "warn"
+		case "TEMPORAL_ADDRESS":
+			return "off"
+		}
+		return getenv(k)
+	}
+	m, err := openOnly(ctx, env, Options{Migrate: true, Seed: true})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	stocks, err := m.Service.Market.Stocks(ctx)
+	if err != nil {
+		return err
+	}
+	stocks = stocks[:min(*codes, len(stocks))]
+	list := make([]string, len(stocks))
+	for i, st := range stocks {
+		list[i] = st.Code
+	}
+	info, err := m.Store.Info(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "engine %s, %d listings, %d accounts, %d resting orders\n", info.Engine, len(stocks), *accounts, *orders)
+
+	t0 := time.Now()
+	if err := benchRestingOrders(ctx, m.Store, stocks, *accounts, *orders); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "resting orders written in %s\n", time.Since(t0).Round(time.Millisecond))
+
+	fake := kisfake.New(kisfake.Options{AppKey: "bench-key", AppSecret: "bench-secret"})
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	defer fake.Close()
+	client, err := kis.NewClient(kis.Config{
+		AppKey: "bench-key", AppSecret: "bench-secret", RESTBase: srv.URL,
+		WSURL:  "ws" + strings.TrimPrefix(srv.URL, "http") + "/tryitout",
+		Logger: slog.New(slog.DiscardHandler), SubscribeInterval: -1,
+	})
+	if err != nil {
+		return err
+	}
+	sink := &benchSink{MarketSink: m.Service.Market, published: make([]int64, *trades), want: *trades}
+	feed := kis.NewFeed(client, kis.FeedConfig{Codes: func(context.Context) ([]string, error) { return list, nil }})
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go feed.Run(fctx, sink)
+	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer wcancel()
+	if err := fake.Wait(wctx, func() bool { return fake.Subscribed(list...) }); err != nil {
+		return fmt.Errorf("the feed did not subscribe: %w", err)
+	}
+	// Each trade prints at its listing's previous close, which crosses no
+	// resting order; Volume carries the trade's sequence number.
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	start := time.Now()
+	const burst = 400
+	for i := 0; i < *trades; i += burst {
+		n := min(burst, *trades-i)
+		batch := make([]kisfake.Trade, n)
+		now := time.Now().UnixNano()
+		for j := range batch {
+			seq := i + j
+			st := stocks[seq%len(stocks)]
+			sink.published[seq] = now
+			tick := domain.TickSize(st.PrevClose)
+			batch[j] = kisfake.Trade{Code: st.Code, Price: st.PrevClose, Volume: int64(seq), Bid: st.PrevClose.Sub(tick), Ask: st.PrevClose, BidSize: 10, AskSize: 10}
+		}
+		if err := fake.Publish(batch); err != nil {
+			return err
+		}
+	}
+	// Wait until every trade is recorded, or until nothing more arrives
+	// for three seconds (the adapter drops trades it cannot hand over
+	// when the sink falls behind; Stats counts them).
+	last, lastAt := 0, time.Now()
+	for n := sink.count(); n < *trades && time.Since(lastAt) < 3*time.Second; n = sink.count() {
+		if n != last {
+			last, lastAt = n, time.Now()
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	recorded := sink.count()
+	elapsed := sink.lastAt().Sub(start)
+	cancel()
+	if sink.err != nil {
+		return sink.err
+	}
+	fmt.Fprintf(out, "feed: %d of %d trades recorded and matched in %s: %.0f trades/s; trade to recorded p50 %s, p99 %s (%d batches, %d dropped by the adapter)\n",
+		recorded, *trades, elapsed.Round(time.Millisecond), float64(recorded)/elapsed.Seconds(),
+		sink.percentile(0.50).Round(10*time.Microsecond), sink.percentile(0.99).Round(10*time.Microsecond), feed.Stats().Batches, feed.Stats().Dropped)
+
+	if *snapshot {
+		t1 := time.Now()
+		n, err := m.Service.Accounts.SnapshotEquity(ctx, domain.SeoulDate(time.Now()))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "end-of-day snapshot: %d accounts in %s\n", n, time.Since(t1).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// benchRestingOrders opens accounts and rests buy orders at the bottom of
+// each listing's band, where no trade at the previous close reaches them.
+// The bench writes them straight into the store: their reservations are
+// not booked, so the bench database fails the audit.
+func benchRestingOrders(ctx context.Context, st ports.Store, stocks []domain.Stock, accounts, orders int) error {
+	now := time.Now().UTC()
+	ids := make([]string, accounts)
+	for lo := 0; lo < accounts; lo += 500 {
+		err := st.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
+			for i := lo; i < min(lo+500, accounts); i++ {
+				id := newBenchID()
+				ids[i] = id
+				u := domain.User{ID: id, Email: "bench-" + id + "@example.com", Nickname: "bench", PasswordHash: "-", Role: domain.RoleUser, Public: true, CreatedAt: now, UpdatedAt: now}
+				if err := tx.CreateUser(ctx, u); err != nil {
+					return err
+				}
+				cash := decimal.NewFromInt(1_000_000_000)
+				if err := tx.CreateAccount(ctx, domain.Account{
+					ID: id, UserID: id, Kind: domain.PersonalAccount, Cash: cash, ReservedCash: decimal.Zero, TotalDeposits: cash,
+					TotalWithdrawal: decimal.Zero, RealizedPnL: decimal.Zero, TotalCommission: decimal.Zero, TotalTax: decimal.Zero,
+					FreeDeposited: decimal.Zero, HistoryStart: now, CreatedAt: now, UpdatedAt: now,
+				}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for lo := 0; lo < orders; lo += 1000 {
+		err := st.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
+			for i := lo; i < min(lo+1000, orders); i++ {
+				s := stocks[i%len(stocks)]
+				limit := domain.PriceBand(s.PrevClose).Lower
+				acct := ids[i%len(ids)]
+				if err := tx.CreateOrder(ctx, domain.Order{
+					ID: newBenchID(), AccountID: acct, UserID: acct, StockCode: s.Code, Side: domain.Buy, Type: domain.LimitOrder,
+					TimeInForce: domain.GTC, Quantity: 1, LimitPrice: decimal.NewNullDecimal(limit), Status: domain.Pending,
+					ReservedAmount: limit, Commission: decimal.Zero, Tax: decimal.Zero, CreatedAt: now, UpdatedAt: now,
+				}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// benchSink records trades through the service and measures, for each,
+// the time from before its publication to the end of its recording.
+type benchSink struct {
+	ports.MarketSink
+	published []int64
+	want      int
+
+	mu        sync.Mutex
+	n         int
+	latencies []time.Duration
+	last      time.Time
+	err       error
+}
+
+func (s *benchSink) ApplyTrades(ctx context.Context, ts []domain.Trade) error {
+	err := s.MarketSink.ApplyTrades(ctx, ts)
+	now := time.Now().UnixNano()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range ts {
+		if t.Volume >= 0 && int(t.Volume) < len(s.published) {
+			s.latencies = append(s.latencies, time.Duration(now-s.published[t.Volume]))
+		}
+	}
+	if err != nil && s.err == nil {
+		s.err = err
+	}
+	s.n += len(ts)
+	s.last = time.Now()
+	return err
+}
+
+func (s *benchSink) lastAt() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
+}
+
+func (s *benchSink) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
+}
+
+func (s *benchSink) percentile(p float64) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.latencies) == 0 {
+		return 0
+	}
+	l := slices.Clone(s.latencies)
+	slices.Sort(l)
+	return l[min(len(l)-1, int(p*float64(len(l))))]
+}
+
+func newBenchID() string { return uuid.Must(uuid.NewV7()).String() }
