@@ -45,7 +45,7 @@ const (
 )
 
 func TestDatabaseOutageDrillPostgres(t *testing.T) {
-	u := drillServer(t, "STOCKING_TEST_POSTGRES_URI", "postgres")
+	u := testServer(t, "STOCKING_TEST_POSTGRES_URI", "postgres")
 	name := drillName()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, u.String())
@@ -72,7 +72,7 @@ func TestDatabaseOutageDrillPostgres(t *testing.T) {
 }
 
 func TestDatabaseOutageDrillMySQL(t *testing.T) {
-	u := drillServer(t, "STOCKING_TEST_MYSQL_URI", "mysql")
+	u := testServer(t, "STOCKING_TEST_MYSQL_URI", "mysql")
 	adminDSN, err := mysqlstore.DSNFromURL(u)
 	if err != nil {
 		t.Fatal(err)
@@ -99,16 +99,16 @@ func TestDatabaseOutageDrillMySQL(t *testing.T) {
 	outageDrill(t, via.String(), proxy)
 }
 
-// drillServer returns the test server env names, or skips the test (fails
-// it when STOCKING_TEST_REQUIRE_ENGINES names engine, as CI sets it).
-func drillServer(t *testing.T, env, engine string) *url.URL {
+// testServer returns the database server env names, or skips the test
+// (fails it when STOCKING_TEST_REQUIRE_ENGINES names engine, as CI sets it).
+func testServer(t *testing.T, env, engine string) *url.URL {
 	t.Helper()
 	raw := os.Getenv(env)
 	if raw == "" {
 		if slices.Contains(strings.Split(os.Getenv("STOCKING_TEST_REQUIRE_ENGINES"), ","), engine) {
 			t.Fatalf("%s is not set, but STOCKING_TEST_REQUIRE_ENGINES requires %s", env, engine)
 		}
-		t.Skipf("%s is not set: skipping the %s outage drill", env, engine)
+		t.Skipf("%s is not set: skipping %s on %s", env, t.Name(), engine)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {

@@ -140,7 +140,7 @@ func TestStreamAcrossProcessesSQLite(t *testing.T) {
 }
 
 func TestStreamAcrossProcessesPostgres(t *testing.T) {
-	u := drillServer(t, "STOCKING_TEST_POSTGRES_URI", "postgres")
+	u := testServer(t, "STOCKING_TEST_POSTGRES_URI", "postgres")
 	name := drillName()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, u.String())
