@@ -39,6 +39,8 @@ Commands:
   temporal [--db FILE]  the embedded Temporal server and UI alone, for
                         several processes on one machine (TEMPORAL_ADDRESS)
   db migrate|seed|status
+  db import-listings|import-bars|import-dividends FILE.csv
+                        import a CSV file, all rows or none (see README)
   audit                 check every ledger and reservation invariant;
                         exits 1 when any is violated
   openapi               print the OpenAPI document
@@ -50,6 +52,8 @@ Commands:
                         how fast a trade reaches 10,000 streams
   bench-workflows       measure the order lifecycle on an in-process
                         Temporal server: fills, workflow closes, idle ticks
+  bench-feed [flags]    measure trades from the fake KIS to recorded prices
+                        and matching, and the end-of-day snapshot
   bench-rankings        measure snapshots, the leaderboard refresh of
                         100,000 accounts and the leaderboard and equity reads
   healthcheck [URL]     exit 0 when the API answers /healthz (for container probes)
