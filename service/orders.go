@@ -353,6 +353,7 @@ func (s *Orders) Cancel(ctx context.Context, userID, id string) (domain.Order, e
 	if o.Status.Final() {
 		return domain.Order{}, alreadyFinal(o)
 	}
+	fellBack := false
 	if s.workflows != nil && s.cfg.OrderWorkflows {
 		err := s.workflows.CancelOrder(ctx, id)
 		if !errors.Is(err, ports.ErrWorkflowUnavailable) {
@@ -362,9 +363,18 @@ func (s *Orders) Cancel(ctx context.Context, userID, id string) (domain.Order, e
 			return s.Get(ctx, userID, id)
 		}
 		s.log.Warn("workflow engine unavailable; cancelling in the database", "order_id", id)
+		fellBack = true
 	}
 	res, err := s.closeOrder(ctx, id, domain.Cancelled, "cancelled by user", true)
 	if err != nil {
+		// An update that timed out may still have run: the workflow
+		// cancelled the order and only its answer was lost. The cancel
+		// this request asked for is then done, not a conflict.
+		if fellBack && domain.IsCode(err, domain.CodeConflict) {
+			if o, gerr := s.Get(ctx, userID, id); gerr == nil && o.Status == domain.Cancelled {
+				return o, nil
+			}
+		}
 		return domain.Order{}, err
 	}
 	res.Executions, err = s.executionsOf(ctx, res)
