@@ -228,6 +228,7 @@ func runDrillCheck(ctx context.Context, args []string, out io.Writer, getenv fun
 	fs := flag.NewFlagSet("drill check", flag.ContinueOnError)
 	record := fs.String("record", "drill-orders.txt", "the file `drill load` wrote")
 	wait := fs.Duration("wait", 90*time.Second, "how long to wait for the outbox to empty and the workflows of final orders to close")
+	runningFinalOK := fs.Bool("warn-running-final", false, "report a final order whose workflow still runs as a warning, not a violation (a known defect under investigation; money and orders are checked either way)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -322,6 +323,12 @@ func runDrillCheck(ctx context.Context, args []string, out io.Writer, getenv fun
 				completed++
 			case enumspb.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED:
 				withoutWorkflow++ // filled on arrival: it never rested
+			case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
+				if *runningFinalOK {
+					fmt.Fprintf(out, "WARNING final order %s: its workflow is still running after %s\n", id, *wait)
+					break
+				}
+				fail("final order %s: its workflow is %s, not completed", id, st)
 			default:
 				fail("final order %s: its workflow is %s, not completed", id, st)
 			}
