@@ -45,6 +45,19 @@ const (
 )
 
 func TestDatabaseOutageDrillPostgres(t *testing.T) {
+	u, name := freshPostgresDatabase(t)
+	proxy := drillProxy(t, u, "5432")
+	via := *u
+	via.Host = proxy.Addr()
+	via.Path = "/" + name
+	outageDrill(t, via.String(), proxy)
+}
+
+// freshPostgresDatabase creates a database of the test's own on the test
+// PostgreSQL server (dropped when the test ends) and returns the server's
+// URL and the database's name.
+func freshPostgresDatabase(t *testing.T) (*url.URL, string) {
+	t.Helper()
 	u := testServer(t, "STOCKING_TEST_POSTGRES_URI", "postgres")
 	name := drillName()
 	ctx := context.Background()
@@ -64,11 +77,7 @@ func TestDatabaseOutageDrillPostgres(t *testing.T) {
 		}
 		conn.Close(ctx)
 	})
-	proxy := drillProxy(t, u, "5432")
-	via := *u
-	via.Host = proxy.Addr()
-	via.Path = "/" + name
-	outageDrill(t, via.String(), proxy)
+	return u, name
 }
 
 func TestDatabaseOutageDrillMySQL(t *testing.T) {

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // sseEvent is one Server-Sent Event.
@@ -140,25 +138,7 @@ func TestStreamAcrossProcessesSQLite(t *testing.T) {
 }
 
 func TestStreamAcrossProcessesPostgres(t *testing.T) {
-	u := testServer(t, "STOCKING_TEST_POSTGRES_URI", "postgres")
-	name := drillName()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		conn.Close(ctx)
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := conn.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-		conn.Close(ctx)
-	})
+	u, name := freshPostgresDatabase(t)
 	via := *u
 	via.Path = "/" + name
 	streamAcrossProcesses(t, via.String())
