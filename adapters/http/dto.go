@@ -63,8 +63,6 @@ func nullTime(t time.Time) *time.Time {
 	return &u
 }
 
-func cursor(next string) *string { return nullString(next) }
-
 // User is a profile.
 type User struct {
 	ID           string     `json:"id"`
@@ -366,17 +364,4 @@ func summaryDTO(s service.Summary) Summary {
 		NetDeposits: money(s.NetDeposits), TotalEquity: money(s.TotalEquity),
 		TotalReturn: money(s.TotalReturn), ReturnRate: money(s.ReturnRate),
 	}
-}
-
-// parseMoney reads a money input. An empty string counts as absent so that
-// clients may send "" or null for an optional price alike.
-func parseMoney(field, s string) (decimal.NullDecimal, error) {
-	if s == "" {
-		return decimal.NullDecimal{}, nil
-	}
-	d, err := domain.ParseMoney(field, s)
-	if err != nil {
-		return decimal.NullDecimal{}, err
-	}
-	return decimal.NewNullDecimal(d), nil
 }
