@@ -80,8 +80,13 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 	}
 	open := s.cfg.Calendar.IsOpen(s.clock.Now())
 
-	var o domain.Order
+	var (
+		o domain.Order
+		// rejected is why a FOK order was recorded REJECTED.
+		rejected error
+	)
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		rejected = nil
 		now := s.clock.Now().UTC()
 		acct, err := lockAccount(ctx, tx, t)
 		if err != nil {
@@ -97,14 +102,19 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 		if err != nil {
 			return err
 		}
-		if req.Type == domain.LimitOrder {
+		if req.LimitPrice.Valid {
 			if err := domain.ValidateLimitPrice(req.LimitPrice.Decimal, stock.PrevClose); err != nil {
 				return err
 			}
 		}
-		if req.Type == domain.MarketOrder && !open {
+		if req.StopPrice.Valid {
+			if err := validateStopPrice(req.Side, req.StopPrice.Decimal, stock); err != nil {
+				return err
+			}
+		}
+		if (req.Type == domain.MarketOrder || req.TimeInForce.Immediate()) && !open {
 			next := s.cfg.Calendar.SessionAt(now).NextOpen
-			return domain.Errorf(domain.CodeMarketClosed, "the market is closed; it opens at %s (Asia/Seoul). Place a LIMIT order to rest until then", next.In(domain.Seoul).Format("2006-01-02 15:04"))
+			return domain.Errorf(domain.CodeMarketClosed, "the market is closed; it opens at %s (Asia/Seoul). An order that executes at once needs it open: place a DAY or GTC LIMIT order to rest until then", next.In(domain.Seoul).Format("2006-01-02 15:04"))
 		}
 		h, err := s.lockHolding(ctx, tx, acct.ID, req.StockCode, now)
 		if err != nil {
@@ -113,11 +123,14 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 		o = domain.Order{
 			ID: s.ids.NewID(), AccountID: acct.ID, UserID: userID, ClientOrderID: req.ClientOrderID, StockCode: req.StockCode,
 			Side: req.Side, Type: req.Type, TimeInForce: req.TimeInForce, Quantity: req.Quantity,
-			LimitPrice: req.LimitPrice, Status: domain.Pending, ReservedAmount: decimal.Zero,
+			LimitPrice: req.LimitPrice, StopPrice: req.StopPrice, Status: domain.Pending, ReservedAmount: decimal.Zero,
 			Commission: decimal.Zero, Tax: decimal.Zero, PriorityAt: now, CreatedAt: now, UpdatedAt: now,
 		}
-		marketable := req.Type == domain.MarketOrder ||
-			(open && domain.Crosses(req.Side, req.LimitPrice.Decimal, stock.Price))
+		if req.Type == domain.MarketOrder || req.TimeInForce.Immediate() {
+			o, rejected, err = s.takeQuote(ctx, tx, acct, h, o, stock, now)
+			return err
+		}
+		marketable := req.Type == domain.LimitOrder && open && domain.Crosses(req.Side, req.LimitPrice.Decimal, stock.Price)
 		if marketable {
 			if err := s.checkCanExecute(acct, h, req.Side, req.Quantity, stock.Price); err != nil {
 				return err
@@ -128,7 +141,7 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 		if o.TimeInForce == domain.Day {
 			o.ExpiresAt = s.cfg.Calendar.DayOrderExpiry(now).UTC()
 		}
-		ch, err := o.Reserve(acct, h, o.LimitPrice.Decimal, s.cfg.Fees)
+		ch, err := o.Reserve(acct, h, reservePrice(o, stock), s.cfg.Fees)
 		if err != nil {
 			return err
 		}
@@ -166,7 +179,7 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 	if o.Executions == nil {
 		o.Executions = []domain.Execution{}
 	}
-	return PlaceResult{Order: o, Created: true}, nil
+	return PlaceResult{Order: o, Created: true}, rejected
 }
 
 // replay answers a repeated client_order_id with the original order, or a
