@@ -23,6 +23,9 @@ const (
 	// OutboxOrderFilled tells an order's workflow that part of the order
 	// filled and the rest still rests.
 	OutboxOrderFilled = "order.filled"
+	// OutboxOrderTriggered tells a stop order's workflow that a trade
+	// reached its stop price.
+	OutboxOrderTriggered = "order.triggered"
 )
 
 // OrderEvent is the payload of order outbox messages and the input of the
@@ -37,11 +40,13 @@ type OrderEvent struct {
 	Status      domain.OrderStatus `json:"status"`
 	// FilledQuantity is how many shares have filled so far.
 	FilledQuantity int64 `json:"filled_quantity,omitempty"`
+	// TriggeredAt is when a stop order's trigger was reached; zero before.
+	TriggeredAt time.Time `json:"triggered_at,omitzero"`
 }
 
 // orderEvent is the outbox event about an order.
 func orderEvent(o domain.Order) OrderEvent {
-	return OrderEvent{OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: o.Side, TimeInForce: o.TimeInForce, ExpiresAt: o.ExpiresAt, Status: o.Status, FilledQuantity: o.FilledQuantity}
+	return OrderEvent{OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: o.Side, TimeInForce: o.TimeInForce, ExpiresAt: o.ExpiresAt, Status: o.Status, FilledQuantity: o.FilledQuantity, TriggeredAt: o.TriggeredAt}
 }
 
 // Orders places, reads, cancels and expires orders, and fills the resting

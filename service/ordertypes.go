@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -141,4 +143,166 @@ func validateStopPrice(side domain.Side, stop decimal.Decimal, stock domain.Stoc
 		return domain.FieldErrorf(domain.CodeInvalid, "stop_price", "a SELL stop must be below the last trade %s to wait for it, got %s; send a MARKET or LIMIT order to sell now", stock.Price, stop)
 	}
 	return nil
+}
+
+// triggerStops fires the stop orders on t's listing that t reaches (a BUY
+// stop at or below its price, a SELL stop at or above), read from the
+// stop book's index a batch at a time, each batch in one transaction. A
+// STOP_LIMIT order moves to the limit book at its limit, where this same
+// trade may fill it. A STOP order executes at once as a MARKET order
+// against the quote t left (its ask or bid, MARKET_DEPTH shares a tick),
+// as far as the band allows, and is CANCELLED for any rest: a trigger
+// cannot be refused after the fact. It reports the orders triggered.
+func (s *Orders) triggerStops(ctx context.Context, t domain.Trade) (int, error) {
+	total := 0
+	var stock *domain.Stock
+	for _, side := range []domain.Side{domain.Buy, domain.Sell} {
+		for {
+			batch, err := s.store.ListBookOrders(ctx, t.Code, ports.StopBook, side, t.Price, s.cfg.MatchBatch)
+			if err != nil {
+				return total, err
+			}
+			if len(batch) == 0 {
+				break
+			}
+			if stock == nil {
+				st, err := s.store.GetStock(ctx, t.Code)
+				if err != nil {
+					return total, err
+				}
+				stock = &st
+			}
+			n, err := s.triggerBatch(ctx, batch, t, *stock)
+			total += n
+			if err != nil {
+				return total, err
+			}
+			if n > 0 && s.cfg.OrderWorkflows {
+				s.kick()
+			}
+			if n == 0 || len(batch) < s.cfg.MatchBatch {
+				break
+			}
+		}
+	}
+	return total, nil
+}
+
+// triggerBatch triggers the listed stop orders in one transaction, each
+// re-read under its lock (in the global lock order: account, holding,
+// order) and skipped when it closed or triggered meanwhile.
+func (s *Orders) triggerBatch(ctx context.Context, listed []domain.Order, t domain.Trade, stock domain.Stock) (int, error) {
+	batch := slices.Clone(listed)
+	slices.SortFunc(batch, func(a, b domain.Order) int {
+		if c := strings.Compare(a.AccountID, b.AccountID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	band := domain.PriceBand(stock.PrevClose)
+	n := 0
+	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		n = 0
+		now := s.clock.Now().UTC()
+		var (
+			acct    domain.Account
+			h       domain.Holding
+			curAcct string
+		)
+		for _, peek := range batch {
+			if peek.AccountID != curAcct {
+				var err error
+				if acct, err = tx.LockAccount(ctx, peek.AccountID); err != nil {
+					return err
+				}
+				if h, err = s.lockHolding(ctx, tx, peek.AccountID, peek.StockCode, now); err != nil {
+					return err
+				}
+				curAcct = peek.AccountID
+			}
+			o, err := tx.LockOrder(ctx, peek.ID)
+			if err != nil {
+				return err
+			}
+			if !o.Triggers(t.Price) {
+				continue
+			}
+			trig := o
+			trig.TriggeredAt, trig.PriorityAt, trig.UpdatedAt = now, now, now
+			if o.Type == domain.StopLimitOrder {
+				ok, err := tx.UpdateOrder(ctx, trig, o.Status)
+				if err != nil {
+					return err
+				}
+				if ok {
+					n++
+					if err := s.enqueueOrder(ctx, tx, OutboxOrderTriggered, trig); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			end, changes, err := s.stopExecutes(trig, acct, h, t, band, now)
+			if err != nil {
+				return err
+			}
+			done := end.Order
+			ok, err := tx.UpdateOrder(ctx, done, o.Status)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			n++
+			acct, h = end.Account, end.Holding
+			switch {
+			case len(changes) > 0:
+				_, err = s.writeTakes(ctx, tx, changes)
+			case o.Side == domain.Buy:
+				err = tx.SaveAccount(ctx, acct)
+			default:
+				err = tx.SaveHolding(ctx, h)
+			}
+			if err != nil {
+				return err
+			}
+			if err := s.enqueueOrder(ctx, tx, OutboxOrderTriggered, trig); err != nil {
+				return err
+			}
+			if err := s.enqueueOrder(ctx, tx, OutboxOrderClosed, done); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// stopExecutes is a triggered STOP order executed as a MARKET order
+// against the quote trade t left. It returns the order, account and
+// holding as they end, and the changes of its executions (none when not a
+// share fits inside the band: the order is then cancelled and its
+// reservation released).
+func (s *Orders) stopExecutes(o domain.Order, a domain.Account, h domain.Holding, t domain.Trade, band domain.Band, now time.Time) (domain.Change, []domain.Change, error) {
+	q := domain.QuoteFor(o.Side, t, band, s.cfg.MarketDepth)
+	edge := band.Upper
+	if o.Side == domain.Sell {
+		edge = band.Lower
+	}
+	levels, _ := domain.WalkBook(o.Side, o.Remaining(), q, edge)
+	changes, err := o.Take(a, h, levels, true, s.cfg.Fees, now)
+	if err != nil {
+		return domain.Change{}, nil, err
+	}
+	if len(changes) == 0 {
+		ch, err := o.Close(a, h, domain.Cancelled, fmt.Sprintf("triggered at %s, but no share could trade inside today's band", t.Price), now)
+		return ch, nil, err
+	}
+	end := changes[len(changes)-1]
+	if end.Order.Remaining() > 0 {
+		end.Order.Status = domain.Cancelled
+		end.Order.Reason = fmt.Sprintf("triggered at %s: %d of %d shares traded inside today's band, the rest was cancelled", t.Price, end.Order.FilledQuantity, end.Order.Quantity)
+	}
+	return end, changes, nil
 }

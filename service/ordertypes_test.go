@@ -155,3 +155,97 @@ func TestImmediateLimitOrders(t *testing.T) {
 	}
 	assertAudit(t, svc)
 }
+
+func TestStopOrders(t *testing.T) {
+	svc := newService(t, withDepth(10))
+	ctx := context.Background()
+	u := trader(t, svc, "stop@example.com")
+	must(svc.Orders.Place(ctx, u, domain.OrderRequest{StockCode: "005930", Side: domain.Buy, Type: domain.MarketOrder, Quantity: 10}))
+	stop := func(side domain.Side, typ domain.OrderType, qty int64, stopPrice, lim string) (domain.Order, error) {
+		req := domain.OrderRequest{StockCode: "005930", Side: side, Type: typ, Quantity: qty, StopPrice: limit(stopPrice)}
+		if lim != "" {
+			req.LimitPrice = limit(lim)
+		}
+		res, err := svc.Orders.Place(ctx, u, req)
+		return res.Order, err
+	}
+	cashBefore := must(svc.Accounts.Balance(ctx, u)).Account.Cash
+
+	// A STOP buy waits and holds cash at the top of the band (91,000):
+	// 5 × 91,000 + 68 commission.
+	buyStop, err := stop(domain.Buy, domain.StopOrder, 5, "71000", "")
+	if err != nil || buyStop.Status != domain.Pending || !buyStop.ReservedAmount.Equal(d("455068")) || !buyStop.TriggeredAt.IsZero() {
+		t.Fatalf("STOP buy: %+v %v", buyStop, err)
+	}
+	sellStop, err := stop(domain.Sell, domain.StopLimitOrder, 5, "69000", "68900")
+	if err != nil || sellStop.Status != domain.Pending {
+		t.Fatalf("STOP_LIMIT sell: %+v %v", sellStop, err)
+	}
+	// A stop already reached is refused: it would trigger at once.
+	if _, err := stop(domain.Buy, domain.StopOrder, 1, "70000", ""); !domain.IsCode(err, domain.CodeInvalid) || !strings.Contains(err.Error(), "stop_price") {
+		t.Fatalf("a BUY stop at the last trade: %v", err)
+	}
+
+	// Short of the stop price nothing triggers.
+	must(svc.Market.Trade(ctx, service.TradeInput{Code: "005930", Price: d("70900")}))
+	if o := must(svc.Orders.Get(ctx, u.UserID, buyStop.ID)); o.Status != domain.Pending || !o.TriggeredAt.IsZero() {
+		t.Fatalf("a trade under the stop triggered it: %+v", o)
+	}
+	// At the stop price the STOP buy executes at the ask the trade left.
+	must(svc.Market.Trade(ctx, service.TradeInput{Code: "005930", Price: d("71000"), Bid: limit("70900"), Ask: limit("71100")}))
+	o := must(svc.Orders.Get(ctx, u.UserID, buyStop.ID))
+	if o.Status != domain.Filled || o.TriggeredAt.IsZero() || levelsOf(o) != "71100×5" || !o.ReservedAmount.IsZero() {
+		t.Fatalf("triggered STOP buy: %s %+v", levelsOf(o), o)
+	}
+	// 5 × 71,100 = 355,500 + 53 commission, not the 455,068 held.
+	if cash := must(svc.Accounts.Balance(ctx, u)).Account.Cash; !cashBefore.Sub(cash).Equal(d("355553")) {
+		t.Fatalf("the STOP buy cost %s", cashBefore.Sub(cash))
+	}
+
+	// Through the stop price, the STOP_LIMIT sell moves to the limit book
+	// and the same trade (3 shares) fills it at its limit.
+	three := int64(3)
+	must(svc.Market.Trade(ctx, service.TradeInput{Code: "005930", Price: d("69000"), Volume: &three}))
+	o = must(svc.Orders.Get(ctx, u.UserID, sellStop.ID))
+	if o.Status != domain.PartiallyFilled || o.TriggeredAt.IsZero() || levelsOf(o) != "68900×3" {
+		t.Fatalf("triggered STOP_LIMIT sell: %s %+v", levelsOf(o), o)
+	}
+	// A waiting stop is cancelled like a limit, and gives back its hold.
+	waiting, err := stop(domain.Buy, domain.StopOrder, 2, "75000", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := svc.Orders.Cancel(ctx, u.UserID, waiting.ID); err != nil || c.Status != domain.Cancelled {
+		t.Fatalf("cancel a waiting stop: %+v %v", c, err)
+	}
+	if c, err := svc.Orders.Cancel(ctx, u.UserID, sellStop.ID); err != nil || c.Status != domain.Cancelled || c.FilledQuantity != 3 {
+		t.Fatalf("cancel the triggered stop-limit: %+v %v", c, err)
+	}
+	b := must(svc.Accounts.Balance(ctx, u))
+	if !b.Account.ReservedCash.IsZero() {
+		t.Fatalf("%s still reserved", b.Account.ReservedCash)
+	}
+	assertAudit(t, svc)
+}
+
+func TestStopPastTheBandFillsWhatFits(t *testing.T) {
+	svc := newService(t, withDepth(10))
+	ctx := context.Background()
+	u := trader(t, svc, "stopband@example.com")
+	res, err := svc.Orders.Place(ctx, u, domain.OrderRequest{StockCode: "005930", Side: domain.Buy, Type: domain.StopOrder, Quantity: 25, StopPrice: limit("90800")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The trade at 90,800 leaves an ask of 90,900: two ticks of 10 shares
+	// fit under the band's 91,000, and the rest cannot be refused any
+	// more, so it is cancelled.
+	must(svc.Market.Trade(ctx, service.TradeInput{Code: "005930", Price: d("90800")}))
+	o := must(svc.Orders.Get(ctx, u.UserID, res.Order.ID))
+	if o.Status != domain.Cancelled || levelsOf(o) != "90900×10 91000×10" || !strings.Contains(o.Reason, "20 of 25") {
+		t.Fatalf("STOP past the band: %s %+v", levelsOf(o), o)
+	}
+	if b := must(svc.Accounts.Balance(ctx, u)); !b.Account.ReservedCash.IsZero() {
+		t.Fatalf("%s still reserved", b.Account.ReservedCash)
+	}
+	assertAudit(t, svc)
+}

@@ -33,6 +33,10 @@ type OrderInput struct {
 	// FilledQuantity is how many shares had filled when the message was
 	// sent (the order-filled signal); absent before partial fills.
 	FilledQuantity int64 `json:"filled_quantity,omitempty"`
+	// TriggeredAt is when a stop order's trigger was reached (the
+	// order-triggered signal, and the order-closed one of a STOP that
+	// executed when triggered); absent before stop orders.
+	TriggeredAt time.Time `json:"triggered_at,omitzero"`
 }
 
 // OrderInputFor is the input that starts (or restarts) an order's workflow.
@@ -40,7 +44,7 @@ func OrderInputFor(o domain.Order) OrderInput {
 	return OrderInput{
 		OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: string(o.Side),
 		TimeInForce: string(o.TimeInForce), ExpiresAt: o.ExpiresAt, Status: string(o.Status),
-		FilledQuantity: o.FilledQuantity,
+		FilledQuantity: o.FilledQuantity, TriggeredAt: o.TriggeredAt,
 	}
 }
 
@@ -73,6 +77,9 @@ type OrderOutcome struct {
 	OrderID string `json:"order_id"`
 	Status  string `json:"status"`
 	Reason  string `json:"reason"`
+	// TriggeredAt is when a stop order's trigger was reached, as the
+	// workflow heard it; absent for other orders and before stop orders.
+	TriggeredAt time.Time `json:"triggered_at,omitzero"`
 }
 
 // PaymentInput starts a payment's workflow.

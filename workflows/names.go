@@ -22,6 +22,10 @@ const (
 	// SignalOrderFilled tells an order's workflow that part of the order
 	// filled and the rest rests on; it comes once per partial fill.
 	SignalOrderFilled = "order-filled"
+	// SignalOrderTriggered tells a stop order's workflow that a trade
+	// reached its stop price: a STOP_LIMIT order now rests as a limit, a
+	// STOP order executed (its order-closed signal follows).
+	SignalOrderTriggered = "order-triggered"
 	// UpdateCancelOrder asks an order's workflow to cancel the order and
 	// answers with the outcome.
 	UpdateCancelOrder = "cancel"
@@ -54,6 +58,11 @@ const (
 	// answers the status query with PARTIALLY_FILLED after the first
 	// (until v3 only the final order-closed signal came).
 	changePartialFills = "partial-fills"
+	// changeStopTriggers: stop orders. The order workflow listens for the
+	// order-triggered signal, records when the stop price was reached
+	// (also from an order-closed signal that carries it) and returns it
+	// in its outcome (until v5 no stop order had a workflow).
+	changeStopTriggers = "stop-triggers"
 )
 
 // HistoryVersion names the current generation of the workflows: it goes up
@@ -67,7 +76,8 @@ const (
 //	v2  changeInfraRetries
 //	v3  inputs, results, signals and updates as the types of contracts.go
 //	v4  changePartialFills
-const HistoryVersion = 4
+//	v5  changeStopTriggers
+const HistoryVersion = 5
 
 // OrderWorkflowID is the workflow id of an order: one workflow per order.
 func OrderWorkflowID(orderID string) string { return "order-" + orderID }

@@ -62,6 +62,8 @@ func LimitOrderWorkflow(ctx workflow.Context, in OrderInput) (OrderOutcome, erro
 	reason := ""
 	// filled is the shares filled so far, as the latest fill signal told.
 	var filled int64
+	// triggeredAt is when a stop order's trigger was reached, once told.
+	var triggeredAt time.Time
 	settle := func(o OrderState) {
 		if o.final() && !status.Final() {
 			status, reason = domain.OrderStatus(o.Status), o.Reason
@@ -96,6 +98,17 @@ func LimitOrderWorkflow(ctx workflow.Context, in OrderInput) (OrderOutcome, erro
 		return OrderOutcome{}, err
 	}
 
+	// Stop orders hear of their trigger; runs recorded before
+	// changeStopTriggers never did. It is read here, before the closed
+	// signal's handler starts, so that both know whether to record it.
+	stops := workflow.GetVersion(ctx, changeStopTriggers, workflow.DefaultVersion, 1) >= 1
+	trigger := func(ev OrderInput) {
+		if stops && triggeredAt.IsZero() && !ev.TriggeredAt.IsZero() {
+			triggeredAt = ev.TriggeredAt
+			log.Info("stop order triggered", "order_id", in.OrderID, "triggered_at", triggeredAt)
+		}
+	}
+
 	// Fills arrive as signals; duplicates and late ones change nothing.
 	closed := workflow.GetSignalChannel(ctx, SignalOrderClosed)
 	workflow.Go(ctx, func(ctx workflow.Context) {
@@ -104,11 +117,24 @@ func LimitOrderWorkflow(ctx workflow.Context, in OrderInput) (OrderOutcome, erro
 			if !closed.Receive(ctx, &ev) {
 				return
 			}
+			trigger(ev)
 			if st := domain.OrderStatus(ev.Status); st.Final() && !status.Final() {
 				status, reason = st, "closed outside the workflow"
 			}
 		}
 	})
+	if stops {
+		triggers := workflow.GetSignalChannel(ctx, SignalOrderTriggered)
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			for {
+				var ev OrderInput
+				if !triggers.Receive(ctx, &ev) {
+					return
+				}
+				trigger(ev)
+			}
+		})
+	}
 
 	// Partial fills arrive as signals too, one per fill: each carries the
 	// shares filled so far, so a duplicate or a late one changes nothing.
@@ -178,5 +204,5 @@ func LimitOrderWorkflow(ctx workflow.Context, in OrderInput) (OrderOutcome, erro
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return OrderOutcome{}, err
 	}
-	return OrderOutcome{OrderID: in.OrderID, Status: string(status), Reason: reason}, nil
+	return OrderOutcome{OrderID: in.OrderID, Status: string(status), Reason: reason, TriggeredAt: triggeredAt}, nil
 }
