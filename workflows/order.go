@@ -54,7 +54,9 @@ func retryInfra(first, max time.Duration) *temporal.RetryPolicy {
 // matcher, which fills in the database; a partial fill is signalled too,
 // and the order rests on as PARTIALLY_FILLED), a cancel (an update, so the caller
 // learns at once who won) or its expiry (a timer at the DAY close; GTC
-// orders have none), and completes.
+// orders have none), and completes. Stop orders run it too: the matcher
+// signals their trigger, which the workflow records and returns; a
+// triggered STOP_LIMIT rests on as a limit, a triggered STOP closes at once.
 func LimitOrderWorkflow(ctx workflow.Context, in OrderInput) (OrderOutcome, error) {
 	var a *Activities
 	log := workflow.GetLogger(ctx)
