@@ -192,7 +192,9 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 func (s *Orders) replay(ctx context.Context, prev domain.Order, req domain.OrderRequest) (PlaceResult, error) {
 	same := prev.StockCode == req.StockCode && prev.Side == req.Side && prev.Type == req.Type &&
 		prev.Quantity == req.Quantity && prev.LimitPrice.Valid == req.LimitPrice.Valid &&
-		(!prev.LimitPrice.Valid || prev.LimitPrice.Decimal.Equal(req.LimitPrice.Decimal))
+		(!prev.LimitPrice.Valid || prev.LimitPrice.Decimal.Equal(req.LimitPrice.Decimal)) &&
+		prev.StopPrice.Valid == req.StopPrice.Valid && (!prev.StopPrice.Valid || prev.StopPrice.Decimal.Equal(req.StopPrice.Decimal)) &&
+		prev.TimeInForce == req.TimeInForce
 	if !same {
 		return PlaceResult{}, domain.FieldErrorf(domain.CodeConflict, "client_order_id",
 			"%q was already used for order %s (%s %s %d × %s); use a new client_order_id for a different order",

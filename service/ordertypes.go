@@ -292,6 +292,13 @@ func (s *Orders) stopExecutes(o domain.Order, a domain.Account, h domain.Holding
 	}
 	levels, _ := domain.WalkBook(o.Side, o.Remaining(), q, edge)
 	changes, err := o.Take(a, h, levels, true, s.cfg.Fees, now)
+	if domain.IsCode(err, domain.CodeInsufficientFunds) || domain.IsCode(err, domain.CodeInsufficientStock) {
+		// The hold no longer covers the order (a new day's band is higher
+		// than the one it was placed under): it cannot execute, and it
+		// must not stop the trade's matching either.
+		ch, cerr := o.Close(a, h, domain.Cancelled, fmt.Sprintf("triggered at %s, but could not execute: %v", t.Price, err), now)
+		return ch, nil, cerr
+	}
 	if err != nil {
 		return domain.Change{}, nil, err
 	}

@@ -249,3 +249,47 @@ func TestStopPastTheBandFillsWhatFits(t *testing.T) {
 	}
 	assertAudit(t, svc)
 }
+
+func TestStopThatItsHoldNoLongerCoversIsCancelled(t *testing.T) {
+	svc := newService(t, withDepth(10))
+	ctx := context.Background()
+	u := trader(t, svc, "stophold@example.com")
+	res, err := svc.Orders.Place(ctx, u, domain.OrderRequest{StockCode: "005930", Side: domain.Buy, Type: domain.StopOrder, Quantity: 5, StopPrice: limit("71000")})
+	if err != nil || !res.Order.ReservedAmount.Equal(d("455068")) {
+		t.Fatalf("STOP buy: %+v %v", res.Order, err)
+	}
+	// Nearly all the free cash goes, and a new day's band reaches far
+	// above the one the hold was sized for (91,000).
+	b := must(svc.Accounts.Balance(ctx, u))
+	must(svc.Accounts.Withdraw(ctx, u, b.Account.Available().Sub(d("1000"))))
+	must(svc.Market.Upsert(ctx, service.StockInput{Code: "005930", PrevClose: limit("100000")}))
+	// 5 × 120,100 is more than the hold and the 1,000 won left: the stop
+	// is cancelled, not left to fail the trade's matching.
+	if _, err := svc.Market.Trade(ctx, service.TradeInput{Code: "005930", Price: d("120000")}); err != nil {
+		t.Fatalf("the trade failed: %v", err)
+	}
+	o := must(svc.Orders.Get(ctx, u.UserID, res.Order.ID))
+	if o.Status != domain.Cancelled || o.FilledQuantity != 0 || o.TriggeredAt.IsZero() || !strings.Contains(o.Reason, "could not execute") {
+		t.Fatalf("stop past its hold: %+v", o)
+	}
+	if b := must(svc.Accounts.Balance(ctx, u)); !b.Account.ReservedCash.IsZero() || !b.Account.Available().Equal(d("456068")) {
+		t.Fatalf("balance: %+v", b.Account)
+	}
+	assertAudit(t, svc)
+}
+
+func TestClientOrderIDOfAStopOrder(t *testing.T) {
+	svc := newService(t)
+	ctx := context.Background()
+	u := trader(t, svc, "stopretry@example.com")
+	req := domain.OrderRequest{ClientOrderID: "s-1", StockCode: "005930", Side: domain.Buy, Type: domain.StopOrder, Quantity: 1, StopPrice: limit("71000")}
+	first := must(svc.Orders.Place(ctx, u, req))
+	again := must(svc.Orders.Place(ctx, u, req))
+	if !first.Created || again.Created || again.Order.ID != first.Order.ID {
+		t.Fatalf("retry: %+v / %+v", first, again)
+	}
+	req.StopPrice = limit("72000")
+	if _, err := svc.Orders.Place(ctx, u, req); !domain.IsCode(err, domain.CodeConflict) {
+		t.Fatalf("the same client_order_id for another stop price: %v", err)
+	}
+}
