@@ -89,29 +89,34 @@ func (s *Orders) takeQuote(ctx context.Context, tx ports.Tx, acct domain.Account
 	return o, nil, err
 }
 
-// writeTakes writes the executions and ledger rows of an order's takes,
-// then the account and the holding as the last take left them, and
-// returns the executions.
+// writeTakes writes the executions of an order's takes, the account and
+// the holding as the last take left them, then the ledger rows (the order
+// a single fill has always written them in), and returns the executions.
 func (s *Orders) writeTakes(ctx context.Context, tx ports.Tx, changes []domain.Change) ([]domain.Execution, error) {
 	exs := make([]domain.Execution, 0, len(changes))
-	for _, ch := range changes {
-		ch.Execution.ID, ch.Ledger.ID = s.ids.NewID(), s.ids.NewID()
-		if err := tx.CreateExecution(ctx, ch.Execution); err != nil {
-			return nil, err
-		}
-		if err := tx.AppendLedger(ctx, ch.Ledger); err != nil {
-			return nil, err
-		}
-		exs = append(exs, ch.Execution)
-	}
 	if len(changes) == 0 {
 		return exs, nil
+	}
+	for i := range changes {
+		changes[i].Execution.ID, changes[i].Ledger.ID = s.ids.NewID(), s.ids.NewID()
+		if err := tx.CreateExecution(ctx, changes[i].Execution); err != nil {
+			return nil, err
+		}
+		exs = append(exs, changes[i].Execution)
 	}
 	last := changes[len(changes)-1]
 	if err := tx.SaveAccount(ctx, last.Account); err != nil {
 		return nil, err
 	}
-	return exs, tx.SaveHolding(ctx, last.Holding)
+	if err := tx.SaveHolding(ctx, last.Holding); err != nil {
+		return nil, err
+	}
+	for _, ch := range changes {
+		if err := tx.AppendLedger(ctx, ch.Ledger); err != nil {
+			return nil, err
+		}
+	}
+	return exs, nil
 }
 
 // reservePrice is the price a resting order holds cash at: its limit, or
