@@ -182,7 +182,9 @@ func runBenchFeed(ctx context.Context, args []string, getenv func(string) string
 
 	if *snapshot {
 		t1 := time.Now()
-		n, err := m.Service.Accounts.SnapshotEquity(ctx, domain.SeoulDate(time.Now()))
+		// As the market day's activity runs it: a bulk step, bounded by
+		// its own timeout rather than DB_TIMEOUT.
+		n, err := m.Service.Accounts.SnapshotEquity(ports.WithBulkTimeout(ctx, 10*time.Minute), domain.SeoulDate(time.Now()))
 		if err != nil {
 			return err
 		}
