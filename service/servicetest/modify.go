@@ -3,6 +3,7 @@ package servicetest
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -63,7 +64,10 @@ func testModify(f *fixture) {
 	a := f.placeLimit(svc, users[0], domain.Buy, "69000", 5)
 	b := f.placeLimit(svc, users[1], domain.Buy, "69000", 5)
 	c := f.placeLimit(svc, users[0], domain.Buy, "69000", 5)
-	// a shrinks and keeps its place; b grows and goes behind c.
+	// a shrinks and keeps its place (as stored: engines keep
+	// microseconds); b grows and goes behind c.
+	a, err := f.s.GetOrder(f.ctx, a.ID)
+	f.must(err)
 	m, err := svc.Orders.Modify(f.ctx, service.Personal(users[0]), a.ID, req(3, ""))
 	f.must(err)
 	if m.Quantity != 3 || !m.PriorityAt.Equal(a.PriorityAt) {
@@ -147,10 +151,11 @@ func testModify(f *fixture) {
 // filled quantity, it never fills past its quantity, a refused modify
 // changed nothing, and the audit of the books holds.
 func testModifyRace(f *fixture) {
-	const rounds = 24
+	const rounds = 27
 	svc := f.newService()
 	f.fillListing(svc)
-	user := f.serviceUsers(svc, "modrace", 1)[0]
+	// A user per round: each round buys up to 9 shares.
+	users := f.serviceUsers(svc, "modrace", rounds)
 	fees := svc.Config().Fees
 	mods := []domain.ModifyRequest{
 		{Quantity: 4},
@@ -159,14 +164,37 @@ func testModifyRace(f *fixture) {
 	}
 	outcomes := map[string]int{}
 	for round := range rounds {
+		user := users[round]
+		// The last trade is above the order, so that it rests instead of
+		// filling on arrival.
+		f.trade(svc, "69200", 1)
 		o := f.placeLimit(svc, user, domain.Buy, "69000", 6)
 		mod := mods[round%len(mods)]
 		var tradeErr, cancelErr, modErr error
+		// The modify sets off after 0, 1 or 2 of the three trades and the
+		// cancel after another 0, 1 or 2, so that over the rounds each
+		// races each fill and the other.
 		start := make(chan struct{})
+		gates := []chan struct{}{make(chan struct{}), make(chan struct{}), make(chan struct{})}
+		modAt, cancelAt := round%3, (round/3)%3
 		var wg sync.WaitGroup
 		wg.Go(func() {
 			<-start
-			for range 3 {
+			defer func() {
+				for _, g := range gates {
+					select {
+					case <-g:
+					default:
+						close(g)
+					}
+				}
+			}()
+			for i := range 3 {
+				close(gates[i])
+				// A moment for the racers let through to get going: on
+				// an engine that runs one transaction at a time the
+				// trades would otherwise all go first.
+				time.Sleep(2 * time.Millisecond)
 				if _, err := svc.Market.Trade(f.ctx, service.TradeInput{Code: fillCode, Price: dec("69000"), Volume: ptr(int64(2))}); err != nil {
 					tradeErr = err
 					return
@@ -174,11 +202,11 @@ func testModifyRace(f *fixture) {
 			}
 		})
 		wg.Go(func() {
-			<-start
+			<-gates[cancelAt]
 			_, cancelErr = svc.Orders.Cancel(f.ctx, user, o.ID)
 		})
 		wg.Go(func() {
-			<-start
+			<-gates[modAt]
 			_, modErr = svc.Orders.Modify(f.ctx, service.Personal(user), o.ID, mod)
 		})
 		close(start)
@@ -217,8 +245,8 @@ func testModifyRace(f *fixture) {
 		} else if !got.ReservedAmount.IsZero() {
 			f.Fatalf("round %d: %s order still reserves %s", round, got.Status, got.ReservedAmount)
 		}
-		outcomes[fmt.Sprintf("%s %d/%d modify=%t", got.Status, got.FilledQuantity, got.Quantity, modErr == nil)]++
+		outcomes[fmt.Sprintf("%s %d/%d modify=%s", got.Status, got.FilledQuantity, got.Quantity, domain.ErrorCode(modErr))]++
 	}
 	f.Logf("fill vs cancel vs modify outcomes: %v", outcomes)
-	f.checkBooks(svc, []string{user})
+	f.checkBooks(svc, users)
 }
