@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +51,19 @@ func TestModifyThroughTemporal(t *testing.T) {
 	if st, err := query(); err != nil || st.Quantity != 5 || st.LimitPrice != "68000" {
 		t.Fatalf("order query after the modify: %+v %v", st, err)
 	}
+	// How long a modify takes through the update: 20 in a row, growing
+	// and shrinking the order, each answered once the database has it.
+	var took []time.Duration
+	for i := range 20 {
+		qty := 6 - i%2
+		start := time.Now()
+		if got := u.must(200, "PATCH", "/orders/"+id, map[string]any{"quantity": qty}); got["quantity"] != float64(qty) {
+			t.Fatalf("modify %d: %v", i, got)
+		}
+		took = append(took, time.Since(start))
+	}
+	slices.Sort(took)
+	t.Logf("PATCH /orders/{id} through the workflow's update: median %s, max %s of %d", took[len(took)/2].Round(100*time.Microsecond), took[len(took)-1].Round(100*time.Microsecond), len(took))
 	if _, err := m.Service.Market.Trade(ctx, service.TradeInput{Code: "005930", Price: decimal.RequireFromString("68000"), Volume: new(int64(2))}); err != nil {
 		t.Fatal(err)
 	}
