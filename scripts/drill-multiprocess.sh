@@ -100,7 +100,7 @@ export DATABASE_URI="$direct" MARKET_HOURS=always STOCKING_ENV=development LOG_L
 export JWT_SECRET_KEY="drill-secret-drill-secret-drill-secret-0123" BCRYPT_COST=4
 # The load generator signs its traders up from one address.
 export AUTH_RATE_LIMIT=off
-export TEMPORAL_ADDRESS="$temporal_addr" FEED_INTERVAL=500ms RECONCILE_INTERVAL=15s
+export TEMPORAL_ADDRESS="$temporal_addr" FEED_INTERVAL=500ms RECONCILE_INTERVAL="${DRILL_RECONCILE_INTERVAL:-15s}"
 "$bin" db migrate >/dev/null
 "$bin" db seed
 
