@@ -100,7 +100,7 @@ export DATABASE_URI="$direct" MARKET_HOURS=always STOCKING_ENV=development LOG_L
 export JWT_SECRET_KEY="drill-secret-drill-secret-drill-secret-0123" BCRYPT_COST=4
 # The load generator signs its traders up from one address.
 export AUTH_RATE_LIMIT=off
-export TEMPORAL_ADDRESS="$temporal_addr" FEED_INTERVAL=500ms RECONCILE_INTERVAL=15s
+export TEMPORAL_ADDRESS="$temporal_addr" FEED_INTERVAL=500ms RECONCILE_INTERVAL="${DRILL_RECONCILE_INTERVAL:-15s}"
 "$bin" db migrate >/dev/null
 "$bin" db seed
 
@@ -150,7 +150,7 @@ repairs() {
 	local closes starts
 	closes=$(cat "$work"/worker*.log 2>/dev/null | grep -c 'delivered the close of a final order' || true)
 	starts=$(cat "$work"/worker*.log 2>/dev/null | grep -c 'restarted the workflow of an open row' || true)
-	echo "reconciler: $closes closes delivered again to running workflows of final orders, $starts workflows of open rows restarted"
+	echo "reconciler: $closes closes delivered again to running workflows of final orders (a close still on its way when a pass looks, as for the tasks of a killed worker, counts too), $starts workflows of open rows restarted"
 }
 
 if [ "$mode" = process ]; then

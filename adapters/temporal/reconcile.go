@@ -177,7 +177,9 @@ func (r *Reconciler) Check(ctx context.Context, repair bool) (Report, error) {
 			errs = append(errs, fmt.Errorf("reading order %s: %w", id, err))
 			continue
 		}
-		if !o.Status.Final() {
+		if !o.Status.Final() || o.UpdatedAt.After(cutoff) {
+			// Open, or closed so lately that its close may still be on
+			// the way to the workflow.
 			continue
 		}
 		s := Stray{Kind: "order", ID: id, WorkflowID: wfID, Status: "RUNNING", Final: string(o.Status)}

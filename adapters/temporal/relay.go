@@ -64,7 +64,7 @@ func (r *delivery) deliver(ctx context.Context, m ports.OutboxMessage) error {
 		in := orderInput(ev)
 		_, err := r.client.ExecuteWorkflow(ctx, StartOptions(workflows.OrderWorkflowID(in.OrderID), r.taskQueue), workflows.OrderWorkflowName, in)
 		return alreadyDone(err)
-	case service.OutboxOrderClosed, service.OutboxOrderFilled, service.OutboxOrderTriggered:
+	case service.OutboxOrderClosed, service.OutboxOrderFilled, service.OutboxOrderModified, service.OutboxOrderTriggered:
 		var ev service.OrderEvent
 		if err := json.Unmarshal(m.Payload, &ev); err != nil {
 			return r.poison(m, err)
@@ -74,6 +74,8 @@ func (r *delivery) deliver(ctx context.Context, m ports.OutboxMessage) error {
 		switch m.Kind {
 		case service.OutboxOrderFilled:
 			signal = workflows.SignalOrderFilled
+		case service.OutboxOrderModified:
+			signal = workflows.SignalOrderModified
 		case service.OutboxOrderTriggered:
 			signal = workflows.SignalOrderTriggered
 		}
@@ -113,7 +115,8 @@ func orderInput(ev service.OrderEvent) workflows.OrderInput {
 	return workflows.OrderInput{
 		OrderID: ev.OrderID, UserID: ev.UserID, StockCode: ev.StockCode, Side: string(ev.Side),
 		TimeInForce: string(ev.TimeInForce), ExpiresAt: ev.ExpiresAt, Status: string(ev.Status),
-		FilledQuantity: ev.FilledQuantity, TriggeredAt: ev.TriggeredAt,
+		FilledQuantity: ev.FilledQuantity, Quantity: ev.Quantity, UpdatedAt: ev.UpdatedAt,
+		TriggeredAt: ev.TriggeredAt,
 	}
 }
 

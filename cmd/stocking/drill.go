@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 
 	"github.com/stocking-kr/stocking/domain"
 	"github.com/stocking-kr/stocking/workflows"
@@ -317,6 +319,9 @@ func runDrillCheck(ctx context.Context, args []string, out io.Writer, getenv fun
 				time.Sleep(500 * time.Millisecond)
 				continue
 			}
+			if st == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+				printHistory(ctx, out, m.Temporal, workflows.OrderWorkflowID(id))
+			}
 			switch st {
 			case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
 				completed++
@@ -378,4 +383,51 @@ func mustDec(s string) decimal.Decimal {
 		return decimal.Zero
 	}
 	return d
+}
+
+// printHistory prints the events of a workflow's current run, one line
+// each, with the names of its signals, updates and activities: what an
+// operator needs to see why a run is still waiting.
+func printHistory(ctx context.Context, out io.Writer, c client.Client, workflowID string) {
+	it := c.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	fmt.Fprintf(out, "history of %s:\n", workflowID)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			fmt.Fprintf(out, "  (history unreadable: %v)\n", err)
+			return
+		}
+		detail := ""
+		switch {
+		case e.GetWorkflowExecutionSignaledEventAttributes() != nil:
+			a := e.GetWorkflowExecutionSignaledEventAttributes()
+			detail = a.GetSignalName() + " " + payloadText(a.GetInput().GetPayloads())
+		case e.GetWorkflowExecutionUpdateAcceptedEventAttributes() != nil:
+			detail = e.GetWorkflowExecutionUpdateAcceptedEventAttributes().GetAcceptedRequest().GetInput().GetName()
+		case e.GetWorkflowExecutionUpdateCompletedEventAttributes() != nil:
+			detail = e.GetWorkflowExecutionUpdateCompletedEventAttributes().GetOutcome().String()
+		case e.GetMarkerRecordedEventAttributes() != nil:
+			a := e.GetMarkerRecordedEventAttributes()
+			detail = a.GetMarkerName()
+			if f := a.GetFailure(); f != nil {
+				detail += " failed: " + f.GetMessage()
+			}
+		case e.GetActivityTaskScheduledEventAttributes() != nil:
+			detail = e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()
+		case e.GetWorkflowTaskFailedEventAttributes() != nil:
+			a := e.GetWorkflowTaskFailedEventAttributes()
+			detail = a.GetCause().String() + " " + a.GetFailure().GetMessage()
+		case e.GetWorkflowExecutionStartedEventAttributes() != nil:
+			detail = payloadText(e.GetWorkflowExecutionStartedEventAttributes().GetInput().GetPayloads())
+		}
+		fmt.Fprintf(out, "  %3d %s %s %s\n", e.GetEventId(), e.GetEventTime().AsTime().Format("15:04:05.000"), e.GetEventType(), detail)
+	}
+}
+
+func payloadText(ps []*commonpb.Payload) string {
+	var b strings.Builder
+	for _, p := range ps {
+		b.Write(p.GetData())
+	}
+	return b.String()
 }
