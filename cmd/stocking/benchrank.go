@@ -24,8 +24,8 @@ import (
 
 // runBenchRankings measures performance history and leaderboards on an
 // in-process server over the configured database (a temporary SQLite file
-// unless DATABASE_URI names PostgreSQL or MySQL, whose database must be
-// empty): the equity history of accounts with years of snapshots, the
+// unless -database or DATABASE_URI names PostgreSQL or MySQL, whose
+// database must be empty): the equity history of accounts with years of snapshots, the
 // end-of-day snapshot and the leaderboard refresh of many accounts with a
 // month of history, and GET /leaderboards and GET /analytics/equity under
 // concurrent clients.
@@ -36,8 +36,18 @@ func runBenchRankings(ctx context.Context, args []string, getenv func(string) st
 	years := fs.Int("years", 5, "years of daily snapshots for the equity readers")
 	clients := fs.Int("clients", 16, "concurrent HTTP clients")
 	dur := fs.Duration("duration", 10*time.Second, "how long each read load runs")
+	database := fs.String("database", "", "an empty PostgreSQL or MySQL database to measure on (DATABASE_URI's form); default DATABASE_URI, else a temporary SQLite file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *database != "" {
+		outer := getenv
+		getenv = func(k string) string {
+			if k == "DATABASE_URI" {
+				return *database
+			}
+			return outer(k)
+		}
 	}
 	dir, err := os.MkdirTemp("", "stocking-bench-rankings-")
 	if err != nil {
@@ -61,6 +71,13 @@ func runBenchRankings(ctx context.Context, args []string, getenv func(string) st
 			return "0"
 		case "LISTEN_HOST":
 			return "127.0.0.1"
+		case "DB_TIMEOUT":
+			// The snapshot and the refresh are each one statement over
+			// every account.
+			if v := getenv(k); v != "" {
+				return v
+			}
+			return "120s"
 		case "LOG_LEVEL":
 			return "warn"
 		case "BCRYPT_COST":
