@@ -178,6 +178,10 @@ FROM (
                        ON b3.snap_date = (SELECT MAX(d.snap_date) FROM equity_snapshot_days d WHERE d.snap_date <= ?3)
                       AND b3.account_id = a.id AND b3.taken_at >= a.history_start
                 WHERE a.kind = 'PERSONAL' AND u.public AND a.buy_count + a.sell_count > 0
+                -- No limit: it keeps SQLite from flattening x into the
+                -- levels above, which would copy its holdings subquery
+                -- into every expression that uses the equity.
+                LIMIT -1 OFFSET 0
             ) x
         ) l
     ) k
