@@ -46,12 +46,12 @@ type equityOutput struct {
 type EquityHistory struct {
 	Data       []EquityPoint `json:"data" nullable:"false"`
 	NextCursor *string       `json:"next_cursor" doc:"Always null: the range is one page."`
-	// rendered, when set, is the body as JSON, written instead of
-	// encoding the fields (see jsonFormat).
-	rendered []byte
+	// rendered, when set, is the body as JSON in pieces, written one
+	// after the other instead of encoding the fields (see jsonFormat).
+	rendered [][]byte
 }
 
-func (h EquityHistory) prerendered() []byte { return h.rendered }
+func (h EquityHistory) prerendered() [][]byte { return h.rendered }
 
 func equityPoint(r service.EquityRow) EquityPoint {
 	return EquityPoint{Date: r.Date, Cash: money(r.Cash), HoldingsValue: money(r.HoldingsValue), Equity: money(r.Equity),
@@ -94,19 +94,19 @@ func (c *renderedDays) equityBody(e service.EquitySeries) (EquityHistory, error)
 			c.Unlock()
 		}
 	}
-	b := bytes.NewBuffer(make([]byte, 0, len(days)+512))
-	b.WriteString(`{"data":[`)
-	b.Write(days)
+	// The days are written as kept, not copied into the body: the body is
+	// three pieces, the opening, the days and the rest.
+	var tail bytes.Buffer
 	if e.Live != nil {
 		if len(days) > 0 {
-			b.WriteByte(',')
+			tail.WriteByte(',')
 		}
-		if err := encodeJSON(b, equityPoint(*e.Live)); err != nil {
+		if err := encodeJSON(&tail, equityPoint(*e.Live)); err != nil {
 			return EquityHistory{}, err
 		}
 	}
-	b.WriteString("],\"next_cursor\":null}\n")
-	return EquityHistory{rendered: b.Bytes()}, nil
+	tail.WriteString("],\"next_cursor\":null}\n")
+	return EquityHistory{rendered: [][]byte{[]byte(`{"data":[`), days, tail.Bytes()}}, nil
 }
 
 // encodeJSON appends v as Huma's JSON format encodes it, without the

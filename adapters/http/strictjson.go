@@ -40,14 +40,19 @@ var jsonFormat = huma.Format{
 }
 
 // prerendered is a body that carries its own JSON, already encoded the
-// way Huma's format would encode it; nil means encode it as usual.
-type prerendered interface{ prerendered() []byte }
+// way Huma's format would encode it, in pieces to write one after the
+// other; nil means encode it as usual.
+type prerendered interface{ prerendered() [][]byte }
 
 func marshalJSON(w io.Writer, v any) error {
 	if p, ok := v.(prerendered); ok {
-		if b := p.prerendered(); b != nil {
-			_, err := w.Write(b)
-			return err
+		if pieces := p.prerendered(); pieces != nil {
+			for _, b := range pieces {
+				if _, err := w.Write(b); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
 	}
 	return huma.DefaultJSONFormat.Marshal(w, v)

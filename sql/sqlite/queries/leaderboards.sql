@@ -27,7 +27,8 @@ LIMIT sqlc.arg('limit');
 -- once; every account is one lookup per date by key, and nothing scans
 -- the history. A period whose base date is '' is not written (all always
 -- is). The boards' rows (SetLeaderboardTime) are written first: they
--- name the periods.
+-- name the periods. CROSS JOIN keeps the ranking (r) the outer loop, so
+-- that it is computed once, not once per board.
 -- name: RankPersonal :execrows
 INSERT INTO leaderboard_entries (contest_id, period, place, account_id, user_id, nickname, return_rate, equity, trades)
 SELECT '', p.period,
@@ -85,13 +86,13 @@ FROM (
         ) l
     ) k
 ) r
-JOIN leaderboards p
-  ON p.contest_id = '' AND p.period IN ('all', '1d', '1w', '1m')
- AND CASE p.period WHEN '1d' THEN r.n1d WHEN '1w' THEN r.n1w WHEN '1m' THEN r.n1m ELSE r.nall END <= CAST(sqlc.arg(max_place) AS INTEGER)
-WHERE p.period = 'all'
-   OR (p.period = '1d' AND sqlc.arg(base_1d) <> '')
-   OR (p.period = '1w' AND sqlc.arg(base_1w) <> '')
-   OR (p.period = '1m' AND sqlc.arg(base_1m) <> '');
+CROSS JOIN leaderboards p
+WHERE p.contest_id = '' AND p.period IN ('all', '1d', '1w', '1m')
+  AND CASE p.period WHEN '1d' THEN r.n1d WHEN '1w' THEN r.n1w WHEN '1m' THEN r.n1m ELSE r.nall END <= CAST(sqlc.arg(max_place) AS INTEGER)
+  AND (p.period = 'all'
+       OR (p.period = '1d' AND sqlc.arg(base_1d) <> '')
+       OR (p.period = '1w' AND sqlc.arg(base_1w) <> '')
+       OR (p.period = '1m' AND sqlc.arg(base_1m) <> ''));
 
 -- CountRankable is how many accounts the personal boards rank.
 -- name: CountRankable :one

@@ -186,13 +186,13 @@ FROM (
         ) l
     ) k
 ) r
-JOIN leaderboards p
-  ON p.contest_id = '' AND p.period IN ('all', '1d', '1w', '1m')
- AND CASE p.period WHEN '1d' THEN r.n1d WHEN '1w' THEN r.n1w WHEN '1m' THEN r.n1m ELSE r.nall END <= CAST(?4 AS INTEGER)
-WHERE p.period = 'all'
-   OR (p.period = '1d' AND ?1 <> '')
-   OR (p.period = '1w' AND ?2 <> '')
-   OR (p.period = '1m' AND ?3 <> '')
+CROSS JOIN leaderboards p
+WHERE p.contest_id = '' AND p.period IN ('all', '1d', '1w', '1m')
+  AND CASE p.period WHEN '1d' THEN r.n1d WHEN '1w' THEN r.n1w WHEN '1m' THEN r.n1m ELSE r.nall END <= CAST(?4 AS INTEGER)
+  AND (p.period = 'all'
+       OR (p.period = '1d' AND ?1 <> '')
+       OR (p.period = '1w' AND ?2 <> '')
+       OR (p.period = '1m' AND ?3 <> ''))
 `
 
 type RankPersonalParams struct {
@@ -214,7 +214,8 @@ type RankPersonalParams struct {
 // once; every account is one lookup per date by key, and nothing scans
 // the history. A period whose base date is ” is not written (all always
 // is). The boards' rows (SetLeaderboardTime) are written first: they
-// name the periods.
+// name the periods. CROSS JOIN keeps the ranking (r) the outer loop, so
+// that it is computed once, not once per board.
 func (q *Queries) RankPersonal(ctx context.Context, arg RankPersonalParams) (int64, error) {
 	result, err := q.exec(ctx, q.rankPersonalStmt, rankPersonal,
 		arg.Base1d,
