@@ -3,6 +3,7 @@ package domain
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -162,7 +163,9 @@ func Allocate(t Trade, orders []Order, volume int64, participation decimal.Decim
 }
 
 // priority orders resting orders of one side: the better limit first (the
-// higher bid, the lower offer), then the older.
+// higher bid, the lower offer), then the earlier place in the queue (its
+// PriorityAt, which a modify other than a size reduction moves; the
+// creation for an order that has none), as the book's index orders them.
 func priority(side Side, a, b Order) int {
 	if c := a.LimitPrice.Decimal.Cmp(b.LimitPrice.Decimal); c != 0 {
 		if side == Buy {
@@ -170,8 +173,16 @@ func priority(side Side, a, b Order) int {
 		}
 		return c
 	}
-	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+	if c := a.queuedAt().Compare(b.queuedAt()); c != 0 {
 		return c
 	}
 	return strings.Compare(a.ID, b.ID)
+}
+
+// queuedAt is when the order took its place in the queue at its price.
+func (o Order) queuedAt() time.Time {
+	if o.PriorityAt.IsZero() {
+		return o.CreatedAt
+	}
+	return o.PriorityAt
 }

@@ -114,6 +114,13 @@ func TestAllocate(t *testing.T) {
 	if got := Allocate(trade, orders, 0, decimal.NewFromInt(1), false); len(got) != 0 {
 		t.Fatalf("no volume filled %v", got)
 	}
+	// b-early was modified after b-late was placed (not a mere size
+	// reduction): it queues behind it now, though it is older.
+	orders[1].PriorityAt = at.Add(3 * time.Second)
+	got = Allocate(trade, orders, 100, decimal.NewFromInt(1), false)
+	if s := allocs(got); s != "b-late-high 30@70100, b-late 50@70000, b-early 20@70000, s-low 40@69900" {
+		t.Fatalf("allocations after a modify %s", s)
+	}
 }
 
 func allocs(as []Allocation) string {

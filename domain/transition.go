@@ -173,30 +173,15 @@ type ModifyRequest struct {
 // any other change queues it anew. Checking the new price against the tick
 // grid and the band is the caller's, who knows the listing.
 func (o Order) Modify(a Account, h Holding, req ModifyRequest, reservePrice decimal.Decimal, fees Fees, now time.Time) (Change, error) {
-	if !o.Open() {
-		return Change{}, Errorf(CodeConflict, "order %s is already %s and can no longer be modified", o.ID, o.Status)
-	}
-	if o.Type == MarketOrder {
-		return Change{}, Errorf(CodeConflict, "order %s is a MARKET order and does not rest", o.ID)
+	if err := o.CheckModify(req); err != nil {
+		return Change{}, err
 	}
 	qty, limit := o.Quantity, o.LimitPrice
 	if req.Quantity != 0 {
-		if err := ValidateQuantity(req.Quantity); err != nil {
-			return Change{}, err
-		}
-		if req.Quantity <= o.FilledQuantity {
-			return Change{}, FieldErrorf(CodeInvalid, "quantity", "must be more than the %d shares already filled, got %d; cancel the order to stop it", o.FilledQuantity, req.Quantity)
-		}
 		qty = req.Quantity
 	}
 	if req.LimitPrice.Valid {
-		if !o.LimitPrice.Valid {
-			return Change{}, FieldErrorf(CodeInvalid, "limit_price", "a %s order has no limit price to change", o.Type)
-		}
 		limit = req.LimitPrice
-	}
-	if qty == o.Quantity && limit.Decimal.Equal(o.LimitPrice.Decimal) {
-		return Change{}, Errorf(CodeInvalid, "nothing to change: send a new quantity or limit_price")
 	}
 	keepsPlace := qty < o.Quantity && limit.Decimal.Equal(o.LimitPrice.Decimal)
 	remaining := qty - o.FilledQuantity

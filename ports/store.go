@@ -228,3 +228,25 @@ type Outbox interface {
 	// OutboxSize counts undelivered messages (for /readyz and metrics).
 	OutboxSize(ctx context.Context) (int64, error)
 }
+
+// bulkKey marks a context as a bulk operation's.
+type bulkKey struct{}
+
+// WithBulkTimeout marks ctx as a bulk operation's (an end-of-day step over
+// every account or order, a ranking refresh): the store bounds each of its
+// statements and transaction attempts by d instead of the per-request bound
+// (DB_TIMEOUT), which such work may rightly exceed on a large database.
+// Requests never carry it, so an outage still answers them within
+// DB_TIMEOUT.
+func WithBulkTimeout(ctx context.Context, d time.Duration) context.Context {
+	if d <= 0 {
+		return ctx
+	}
+	return context.WithValue(ctx, bulkKey{}, d)
+}
+
+// BulkTimeout returns the bound WithBulkTimeout put on ctx.
+func BulkTimeout(ctx context.Context) (time.Duration, bool) {
+	d, ok := ctx.Value(bulkKey{}).(time.Duration)
+	return d, ok
+}

@@ -3,6 +3,8 @@ package ports
 import (
 	"context"
 	"errors"
+
+	"github.com/stocking-kr/stocking/domain"
 )
 
 // ErrWorkflowUnavailable says the workflow engine could not take a request:
@@ -20,6 +22,12 @@ type Workflows interface {
 	// verdict: nil when the cancel won, a domain conflict when a fill or an
 	// expiry did. The caller reads the order's new state from the store.
 	CancelOrder(ctx context.Context, orderID string) error
+	// ModifyOrder asks the order's workflow to change the order's quantity
+	// or limit price and waits for the verdict: nil when the order was
+	// modified, the domain error that refused it otherwise (a conflict
+	// when it is already final). The caller reads the modified order from
+	// the store.
+	ModifyOrder(ctx context.Context, orderID string, req domain.ModifyRequest) error
 	// CompletePayment tells the payment's workflow that the browser
 	// finished and waits until the workflow has verified the payment with
 	// the provider; the caller reads the outcome from the store.

@@ -46,8 +46,8 @@ type AuditReport struct {
 //   - reserved quantity = Σ open sell remainders;
 //   - nothing is negative.
 //
-// It reads without locks, so run it on a quiet database (or accept that a
-// trade in flight can show up as a transient violation).
+// Each account is read under its lock (see Account), so trades in flight
+// never show up as violations.
 func (s *Auditor) Run(ctx context.Context) (AuditReport, error) {
 	var rep AuditReport
 	after := ""
@@ -119,13 +119,27 @@ func (s *Auditor) OpenWork(ctx context.Context, onOrder func(domain.Order), onPa
 	}
 }
 
-// Account checks one account's invariants.
+// Account checks one account's invariants. It reads the account's rows in
+// one transaction that holds the account's lock: every change of an
+// account's money, holdings and orders locks the account first, so what it
+// reads is one consistent state even while trades go on.
 func (s *Auditor) Account(ctx context.Context, accountID string) ([]Violation, error) {
+	var out []Violation
+	// A long ledger can take longer to read than a request's bound.
+	err := s.store.WithinTx(ports.WithBulkTimeout(ctx, time.Minute), func(ctx context.Context, tx ports.Tx) error {
+		var err error
+		out, err = s.account(ctx, tx, accountID)
+		return err
+	})
+	return out, err
+}
+
+func (s *Auditor) account(ctx context.Context, tx ports.Tx, accountID string) ([]Violation, error) {
 	var out []Violation
 	bad := func(rule, format string, args ...any) {
 		out = append(out, Violation{AccountID: accountID, Rule: rule, Detail: fmt.Sprintf(format, args...)})
 	}
-	a, err := s.store.GetAccount(ctx, accountID)
+	a, err := tx.LockAccount(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +148,7 @@ func (s *Auditor) Account(ctx context.Context, accountID string) ([]Violation, e
 	var ledger []domain.LedgerEntry
 	before := ""
 	for {
-		rows, err := s.store.ListLedger(ctx, ports.LedgerFilter{AccountID: accountID, Before: before, Limit: 1000})
+		rows, err := tx.ListLedger(ctx, ports.LedgerFilter{AccountID: accountID, Before: before, Limit: 1000})
 		if err != nil {
 			return nil, err
 		}
@@ -187,7 +201,7 @@ func (s *Auditor) Account(ctx context.Context, accountID string) ([]Violation, e
 	qty := map[string]int64{}
 	after := ""
 	for {
-		exs, err := s.store.ListAccountExecutions(ctx, accountID, after, 1000)
+		exs, err := tx.ListAccountExecutions(ctx, accountID, after, 1000)
 		if err != nil {
 			return nil, err
 		}
@@ -208,7 +222,7 @@ func (s *Auditor) Account(ctx context.Context, accountID string) ([]Violation, e
 	}
 
 	// Open orders → expected reservations.
-	open, err := s.store.ListOpenOrders(ctx, accountID)
+	open, err := tx.ListOpenOrders(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +244,7 @@ func (s *Auditor) Account(ctx context.Context, accountID string) ([]Violation, e
 		}
 	}
 
-	holdings, err := s.store.ListHoldings(ctx, accountID)
+	holdings, err := tx.ListHoldings(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}

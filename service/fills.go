@@ -15,10 +15,15 @@ import (
 // opensSession reports whether a trade of code at now is the first of its
 // session: no price was recorded since the session opened.
 func (s *Market) opensSession(ctx context.Context, code string, now time.Time) (bool, error) {
+	return s.opensSessionIn(ctx, s.store, code, now)
+}
+
+// opensSessionIn is opensSession reading through r (a transaction).
+func (s *Market) opensSessionIn(ctx context.Context, r ports.Reader, code string, now time.Time) (bool, error) {
 	if !s.cfg.Calendar.IsOpen(now) {
 		return false, nil
 	}
-	prev, err := s.store.ListPrices(ctx, code, s.cfg.Calendar.SessionStart(now), 1)
+	prev, err := r.ListPrices(ctx, code, s.cfg.Calendar.SessionStart(now), 1)
 	return len(prev) == 0, err
 }
 

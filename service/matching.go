@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
 )
 
 // Stocks lists the active listings; price feeds quote them.
@@ -24,16 +25,29 @@ func (s *Market) Stocks(ctx context.Context) ([]domain.Stock, error) {
 // and quotes) and then shares each one's volume among the resting orders
 // it crosses, in order. A trade the listing refuses (off the grid, outside
 // the band, unknown code) is reported after the others are applied.
+//
+// The recording transaction also asks, per listing of the batch, whether
+// the batch opens the session and whether any resting order could cross
+// it: reads on the connection the transaction already holds, which cost
+// far less than as many reads of their own (on SQLite each of those would
+// take a reader connection and prepare its statement again).
 func (s *Market) ApplyTrades(ctx context.Context, trades []domain.Trade) error {
-	opening, err := s.sessionOpeners(ctx, trades)
-	if err != nil {
-		return err
+	valid, errs, err := s.checkTrades(ctx, trades)
+	if err != nil || len(valid) == 0 {
+		return errors.Join(append([]error{err}, errs...)...)
 	}
-	valid, errs, err := s.recordTrades(ctx, trades)
-	if err != nil {
+	var opening, quiet map[string]bool
+	err = s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		var err error
+		if opening, err = s.sessionOpeners(ctx, tx, valid); err != nil {
+			return err
+		}
+		if err := tx.RecordTrades(ctx, valid); err != nil {
+			return err
+		}
+		quiet, err = s.crossingNothing(ctx, tx, valid)
 		return err
-	}
-	quiet, err := s.crossingNothing(ctx, valid)
+	})
 	if err != nil {
 		return err
 	}
@@ -55,14 +69,14 @@ func (s *Market) ApplyTrades(ctx context.Context, trades []domain.Trade) error {
 
 // sessionOpeners tells, for each listing the trades name, whether the
 // first of them opens today's session (no trade recorded since it began).
-func (s *Market) sessionOpeners(ctx context.Context, trades []domain.Trade) (map[string]bool, error) {
+func (s *Market) sessionOpeners(ctx context.Context, r ports.Reader, trades []domain.Trade) (map[string]bool, error) {
 	now := s.clock.Now().UTC()
 	out := make(map[string]bool, 4)
 	for _, t := range trades {
 		if _, ok := out[t.Code]; ok {
 			continue
 		}
-		o, err := s.opensSession(ctx, t.Code, now)
+		o, err := s.opensSessionIn(ctx, r, t.Code, now)
 		if err != nil {
 			return nil, err
 		}

@@ -37,11 +37,16 @@ type OrderEvent struct {
 	Status      domain.OrderStatus `json:"status"`
 	// FilledQuantity is how many shares have filled so far.
 	FilledQuantity int64 `json:"filled_quantity,omitempty"`
+	// Quantity is the order's size, which a modify may change.
+	Quantity int64 `json:"quantity,omitempty"`
+	// UpdatedAt is when the order last changed, so that a workflow can
+	// tell the newer of two reports about it.
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
 // orderEvent is the outbox event about an order.
 func orderEvent(o domain.Order) OrderEvent {
-	return OrderEvent{OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: o.Side, TimeInForce: o.TimeInForce, ExpiresAt: o.ExpiresAt, Status: o.Status, FilledQuantity: o.FilledQuantity}
+	return OrderEvent{OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: o.Side, TimeInForce: o.TimeInForce, ExpiresAt: o.ExpiresAt, Status: o.Status, FilledQuantity: o.FilledQuantity, Quantity: o.Quantity, UpdatedAt: o.UpdatedAt}
 }
 
 // Orders places, reads, cancels and expires orders, and fills the resting
@@ -381,6 +386,15 @@ func (s *Orders) Cancel(ctx context.Context, userID, id string) (domain.Order, e
 	return res, err
 }
 
+// closeReason is the reason a closed order keeps: for a partially filled
+// one it says how much had filled, which stays with the order.
+func closeReason(reason string, o domain.Order) string {
+	if o.FilledQuantity == 0 {
+		return reason
+	}
+	return fmt.Sprintf("%s after %d of %d shares filled", reason, o.FilledQuantity, o.Quantity)
+}
+
 func alreadyFinal(o domain.Order) error {
 	return domain.Errorf(domain.CodeConflict, "order %s is already %s and can no longer be cancelled", o.ID, o.Status)
 }
@@ -428,7 +442,7 @@ func (s *Orders) closeOrder(ctx context.Context, id string, status domain.OrderS
 		if o.Status.Final() {
 			return nil
 		}
-		ch, err := o.Close(acct, h, status, reason, now)
+		ch, err := o.Close(acct, h, status, closeReason(reason, o), now)
 		if err != nil {
 			return err
 		}

@@ -57,9 +57,9 @@ func (s *Market) Trade(ctx context.Context, in TradeInput) (int, error) {
 	return s.orders.MatchTrade(ctx, t, opening)
 }
 
-// recordTrades checks each trade against its listing, records the valid
-// ones in one transaction, and returns them with the errors of the others.
-func (s *Market) recordTrades(ctx context.Context, trades []domain.Trade) ([]domain.Trade, []error, error) {
+// checkTrades checks each trade against its listing and returns the valid
+// ones, each with its time, and the errors of the others.
+func (s *Market) checkTrades(ctx context.Context, trades []domain.Trade) ([]domain.Trade, []error, error) {
 	stocks, err := s.stocksByCode(ctx, trades)
 	if err != nil {
 		return nil, nil, err
@@ -82,11 +82,7 @@ func (s *Market) recordTrades(ctx context.Context, trades []domain.Trade) ([]dom
 		}
 		valid = append(valid, t)
 	}
-	if len(valid) == 0 {
-		return nil, bad, nil
-	}
-	err = s.tx(ctx, func(ctx context.Context, tx ports.Tx) error { return tx.RecordTrades(ctx, valid) })
-	return valid, bad, err
+	return valid, bad, nil
 }
 
 // stocksByCode reads the listings the trades name: one at a time for a
@@ -168,7 +164,7 @@ func fatal(err error) bool {
 // the listing and no sell at or below its highest. Two indexed probes per
 // listing then stand for one per trade, which matters for a feed's batch
 // of hundreds of trades.
-func (s *Market) crossingNothing(ctx context.Context, trades []domain.Trade) (map[string]bool, error) {
+func (s *Market) crossingNothing(ctx context.Context, r ports.Reader, trades []domain.Trade) (map[string]bool, error) {
 	if len(trades) < 4 || !s.cfg.Calendar.IsOpen(s.clock.Now()) {
 		return nil, nil
 	}
@@ -187,11 +183,11 @@ func (s *Market) crossingNothing(ctx context.Context, trades []domain.Trade) (ma
 		// A buy crosses a price at or below its limit, a sell one at or
 		// above: the lowest price reaches every buy that any trade of the
 		// batch reaches, the highest every sell.
-		lo, err := s.store.ListCrossingOrders(ctx, code, sp.lo, 1)
+		lo, err := r.ListCrossingOrders(ctx, code, sp.lo, 1)
 		if err != nil {
 			return nil, err
 		}
-		hi, err := s.store.ListCrossingOrders(ctx, code, sp.hi, 1)
+		hi, err := r.ListCrossingOrders(ctx, code, sp.hi, 1)
 		if err != nil {
 			return nil, err
 		}

@@ -3,8 +3,10 @@ package workflows
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
 	"github.com/stocking-kr/stocking/service"
 )
 
@@ -14,6 +16,19 @@ import (
 // through ToTemporal, so that only the core's rejections are final.
 type Activities struct {
 	Service *service.Service
+}
+
+// bulk marks an activity's context for the store as a bulk step's (a
+// pass over every account or order): each of its statements and
+// transactions is bounded by the time the activity has left (its
+// start-to-close timeout) instead of DB_TIMEOUT, which is sized for
+// requests; a step that a large database makes slow then finishes rather
+// than failing at the request bound and retrying for ever.
+func bulk(ctx context.Context) context.Context {
+	if d, ok := ctx.Deadline(); ok {
+		return ports.WithBulkTimeout(ctx, time.Until(d))
+	}
+	return ctx
 }
 
 // LoadOrder reads an order's current state.

@@ -126,14 +126,14 @@ func (a *Activities) LoadContest(ctx context.Context, contestID string) (Contest
 
 // RankContest recomputes a running contest's ranking.
 func (a *Activities) RankContest(ctx context.Context, contestID string) error {
-	_, err := a.Service.Contests.Rank(ctx, contestID)
+	_, err := a.Service.Contests.Rank(bulk(ctx), contestID)
 	return ToTemporal(err)
 }
 
 // FinishContest cancels the contest's open orders and freezes its final
 // ranking; a finished contest is left as it was.
 func (a *Activities) FinishContest(ctx context.Context, contestID string) (ContestState, error) {
-	c, err := a.Service.Contests.Finish(ctx, contestID)
+	c, err := a.Service.Contests.Finish(bulk(ctx), contestID)
 	if err != nil {
 		return ContestState{}, ToTemporal(err)
 	}
@@ -142,7 +142,7 @@ func (a *Activities) FinishContest(ctx context.Context, contestID string) (Conte
 
 // RefreshLeaderboards recomputes every leaderboard.
 func (a *Activities) RefreshLeaderboards(ctx context.Context) (LeaderboardResult, error) {
-	res, err := a.Service.Leaderboards.Refresh(ctx)
+	res, err := a.Service.Leaderboards.Refresh(bulk(ctx))
 	if err != nil {
 		return LeaderboardResult{}, ToTemporal(err)
 	}

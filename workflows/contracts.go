@@ -3,6 +3,8 @@ package workflows
 import (
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/stocking-kr/stocking/domain"
 )
 
@@ -33,6 +35,13 @@ type OrderInput struct {
 	// FilledQuantity is how many shares had filled when the message was
 	// sent (the order-filled signal); absent before partial fills.
 	FilledQuantity int64 `json:"filled_quantity,omitempty"`
+	// Quantity is the order's size when the message was sent (a modify
+	// changes it); absent before modify.
+	Quantity int64 `json:"quantity,omitempty"`
+	// UpdatedAt is when the order last changed before the message was
+	// sent, so that the workflow keeps the newest of several reports;
+	// absent before modify.
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
 // OrderInputFor is the input that starts (or restarts) an order's workflow.
@@ -40,21 +49,69 @@ func OrderInputFor(o domain.Order) OrderInput {
 	return OrderInput{
 		OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: string(o.Side),
 		TimeInForce: string(o.TimeInForce), ExpiresAt: o.ExpiresAt, Status: string(o.Status),
-		FilledQuantity: o.FilledQuantity,
+		FilledQuantity: o.FilledQuantity, Quantity: o.Quantity, UpdatedAt: o.UpdatedAt,
 	}
 }
 
-// OrderState is an order as a workflow sees it: what LoadOrder reads, and
-// what the cancel update answers.
+// OrderState is an order as a workflow sees it: what LoadOrder reads, what
+// the cancel and modify updates answer, and what the order query shows.
+// The size fields came with modify; results recorded before it lack them.
 type OrderState struct {
-	ID     string `json:"id"`
-	Status string `json:"status"`
-	Reason string `json:"reason"`
+	ID             string    `json:"id"`
+	Status         string    `json:"status"`
+	Reason         string    `json:"reason"`
+	Quantity       int64     `json:"quantity,omitempty"`
+	FilledQuantity int64     `json:"filled_quantity,omitempty"`
+	LimitPrice     string    `json:"limit_price,omitempty"`
+	UpdatedAt      time.Time `json:"updated_at,omitzero"`
 }
 
 // OrderStateOf is the workflow's view of an order.
 func OrderStateOf(o domain.Order) OrderState {
-	return OrderState{ID: o.ID, Status: string(o.Status), Reason: o.Reason}
+	st := OrderState{
+		ID: o.ID, Status: string(o.Status), Reason: o.Reason,
+		Quantity: o.Quantity, FilledQuantity: o.FilledQuantity, UpdatedAt: o.UpdatedAt,
+	}
+	if o.LimitPrice.Valid {
+		st.LimitPrice = o.LimitPrice.Decimal.String()
+	}
+	return st
+}
+
+// ModifyInput is the payload of the modify update: the order's new total
+// quantity and new limit price, each left out (zero, "") to keep what the
+// order has. The price is a decimal string, never a float.
+type ModifyInput struct {
+	Quantity   int64  `json:"quantity,omitempty"`
+	LimitPrice string `json:"limit_price,omitempty"`
+}
+
+// ModifyInputFor is the update payload of a modify request.
+func ModifyInputFor(req domain.ModifyRequest) ModifyInput {
+	in := ModifyInput{Quantity: req.Quantity}
+	if req.LimitPrice.Valid {
+		in.LimitPrice = req.LimitPrice.Decimal.String()
+	}
+	return in
+}
+
+// Request is the modify request the payload stands for.
+func (in ModifyInput) Request() (domain.ModifyRequest, error) {
+	req := domain.ModifyRequest{Quantity: in.Quantity}
+	if in.LimitPrice != "" {
+		d, err := domain.ParseMoney("limit_price", in.LimitPrice)
+		if err != nil {
+			return req, err
+		}
+		req.LimitPrice = decimal.NewNullDecimal(d)
+	}
+	return req, nil
+}
+
+// ModifyOrderInput is the input of the ModifyOrder activity.
+type ModifyOrderInput struct {
+	OrderID string      `json:"order_id"`
+	Modify  ModifyInput `json:"modify"`
 }
 
 // final reports whether the order can no longer change.

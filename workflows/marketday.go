@@ -140,7 +140,7 @@ func (a *Activities) DescribeMarketDay(ctx context.Context, date string) (Market
 
 // RollMarketDay rolls the date once.
 func (a *Activities) RollMarketDay(ctx context.Context, date string) (MarketDayRoll, error) {
-	r, err := a.Service.Market.Roll(ctx, date, false)
+	r, err := a.Service.Market.Roll(bulk(ctx), date, false)
 	if err != nil {
 		return MarketDayRoll{}, ToTemporal(err)
 	}
@@ -149,26 +149,26 @@ func (a *Activities) RollMarketDay(ctx context.Context, date string) (MarketDayR
 
 // ExpireDayOrders expires the DAY orders whose close has passed.
 func (a *Activities) ExpireDayOrders(ctx context.Context, _ string) (int, error) {
-	n, err := a.Service.Market.ExpireDayOrders(ctx)
+	n, err := a.Service.Market.ExpireDayOrders(bulk(ctx))
 	return n, ToTemporal(err)
 }
 
 // WriteDailyBars stores the date's daily bars.
 func (a *Activities) WriteDailyBars(ctx context.Context, date string) (int, error) {
-	n, err := a.Service.Market.DailyBarsOf(ctx, date)
+	n, err := a.Service.Market.DailyBarsOf(bulk(ctx), date)
 	return n, ToTemporal(err)
 }
 
 // SnapshotEquity records every account's end-of-day equity.
 func (a *Activities) SnapshotEquity(ctx context.Context, date string) (int, error) {
-	n, err := a.Service.Accounts.SnapshotEquity(ctx, date)
+	n, err := a.Service.Accounts.SnapshotEquity(bulk(ctx), date)
 	return int(n), ToTemporal(err)
 }
 
 // PayDividends records the holders of the dividends whose record date is
 // date, and pays those whose pay date has come.
 func (a *Activities) PayDividends(ctx context.Context, date string) (int, error) {
-	n, err := a.Service.Market.PayDividends(ctx, date)
+	n, err := a.Service.Market.PayDividends(bulk(ctx), date)
 	return n, ToTemporal(err)
 }
 

@@ -25,8 +25,17 @@ const (
 	// UpdateCancelOrder asks an order's workflow to cancel the order and
 	// answers with the outcome.
 	UpdateCancelOrder = "cancel"
+	// UpdateModifyOrder asks an order's workflow to change the order's
+	// quantity or limit price and answers with the modified order.
+	UpdateModifyOrder = "modify"
+	// SignalOrderModified tells an order's workflow that the order was
+	// modified outside it (in the database, while the engine was away).
+	SignalOrderModified = "order-modified"
 	// QueryOrderStatus reads the status the workflow believes.
 	QueryOrderStatus = "status"
+	// QueryOrder reads the order as the workflow believes it: status,
+	// quantity, filled quantity and limit price.
+	QueryOrder = "order"
 
 	// SignalPaymentWebhook tells a payment's workflow that PortOne sent a
 	// webhook about it.
@@ -54,6 +63,12 @@ const (
 	// answers the status query with PARTIALLY_FILLED after the first
 	// (until v3 only the final order-closed signal came).
 	changePartialFills = "partial-fills"
+	// changeModify: an order can be modified. The order workflow takes the
+	// modify update (validated, then carried out by a local activity),
+	// keeps the order's quantity and limit price as the update, fills and
+	// the order-modified signal report them, and answers the order query
+	// (until v4 it knew only the status).
+	changeModify = "modify"
 )
 
 // HistoryVersion names the current generation of the workflows: it goes up
@@ -67,7 +82,8 @@ const (
 //	v2  changeInfraRetries
 //	v3  inputs, results, signals and updates as the types of contracts.go
 //	v4  changePartialFills
-const HistoryVersion = 4
+//	v5  changeModify
+const HistoryVersion = 5
 
 // OrderWorkflowID is the workflow id of an order: one workflow per order.
 func OrderWorkflowID(orderID string) string { return "order-" + orderID }

@@ -110,6 +110,10 @@ func LimitOrderWorkflow(ctx workflow.Context, in OrderInput) (OrderOutcome, erro
 		}
 	})
 
+	// view is the order's size as the workflow knows it, kept since
+	// changeModify; nil in runs recorded before it.
+	var view *orderView
+
 	// Partial fills arrive as signals too, one per fill: each carries the
 	// shares filled so far, so a duplicate or a late one changes nothing.
 	// Runs recorded before changePartialFills never listened for them.
@@ -121,12 +125,24 @@ func LimitOrderWorkflow(ctx workflow.Context, in OrderInput) (OrderOutcome, erro
 				if !fills.Receive(ctx, &ev) {
 					return
 				}
+				if view != nil {
+					view.learnInput(ev)
+				}
 				if !status.Final() && ev.FilledQuantity > filled {
 					filled, status = ev.FilledQuantity, domain.PartiallyFilled
 					log.Info("order partially filled", "order_id", in.OrderID, "filled_quantity", filled)
 				}
 			}
 		})
+	}
+
+	// A resting order can be modified (quantity, limit price) through an
+	// update. Runs recorded before changeModify had no such update.
+	if workflow.GetVersion(ctx, changeModify, workflow.DefaultVersion, 1) >= 1 {
+		view = &orderView{}
+		if err := handleModify(ctx, in, view, func() domain.OrderStatus { return status }, settle); err != nil {
+			return OrderOutcome{}, err
+		}
 	}
 
 	// Accept: the row may already be final when the workflow starts late
@@ -141,6 +157,9 @@ func LimitOrderWorkflow(ctx workflow.Context, in OrderInput) (OrderOutcome, erro
 		return OrderOutcome{}, err
 	}
 	settle(cur)
+	if view != nil {
+		view.learn(cur)
+	}
 
 	timerCtx, stopTimer := workflow.WithCancel(ctx)
 	if domain.TimeInForce(in.TimeInForce) == domain.Day && !in.ExpiresAt.IsZero() && !status.Final() {

@@ -199,6 +199,7 @@ type Order struct {
 	Tax               string      `json:"tax"`
 	ExpiresAt         *time.Time  `json:"expires_at" doc:"When a DAY order expires; null for GTC and MARKET orders."`
 	Reason            *string     `json:"reason" doc:"Why an order was cancelled, expired or rejected."`
+	PriorityAt        time.Time   `json:"priority_at" doc:"The order's place in the queue at its price: its creation, or its last modification that was more than a size reduction."`
 	CreatedAt         time.Time   `json:"created_at"`
 	UpdatedAt         time.Time   `json:"updated_at"`
 	Executions        []Execution `json:"executions" nullable:"false"`
@@ -224,7 +225,7 @@ func orderDTO(o domain.Order) Order {
 		StopPrice: nullMoney(o.StopPrice), TriggeredAt: nullTime(o.TriggeredAt),
 		FilledQuantity: o.FilledQuantity, RemainingQuantity: remaining, AverageFillPrice: nullMoney(o.AverageFillPrice),
 		ReservedAmount: money(o.ReservedAmount), Commission: money(o.Commission), Tax: money(o.Tax),
-		ExpiresAt: nullTime(o.ExpiresAt), Reason: nullString(o.Reason),
+		ExpiresAt: nullTime(o.ExpiresAt), Reason: nullString(o.Reason), PriorityAt: utc(orTime(o.PriorityAt, o.CreatedAt)),
 		CreatedAt: utc(o.CreatedAt), UpdatedAt: utc(o.UpdatedAt), Executions: exs,
 	}
 }
@@ -364,4 +365,12 @@ func summaryDTO(s service.Summary) Summary {
 		NetDeposits: money(s.NetDeposits), TotalEquity: money(s.TotalEquity),
 		TotalReturn: money(s.TotalReturn), ReturnRate: money(s.ReturnRate),
 	}
+}
+
+// orTime is t, or fallback when t is zero.
+func orTime(t, fallback time.Time) time.Time {
+	if t.IsZero() {
+		return fallback
+	}
+	return t
 }

@@ -172,6 +172,7 @@ func build(opts Options, m *metrics, reg *prometheus.Registry) (chi.Router, huma
 	s.registerBalance(v1)
 	s.registerAccounts(v1)
 	s.registerOrders(v1)
+	s.registerModifyOrder(v1)
 	s.registerPortfolio(v1)
 	s.registerLedger(v1)
 	s.registerWatchlist(v1)

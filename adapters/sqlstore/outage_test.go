@@ -224,6 +224,28 @@ func outage(t *testing.T, s ports.Store, proxy *tcpproxy.Proxy) {
 		works("after the server resumed")
 	})
 
+	t.Run("Bulk", func(t *testing.T) {
+		// A bulk operation (an end-of-day step) carries its own bound: a
+		// silence longer than the request bound delays it, and it
+		// completes once the server answers again, where a request
+		// fails at the request bound (above).
+		proxy.Pause()
+		resumed := time.AfterFunc(timeout+timeout/2, proxy.Resume)
+		defer resumed.Stop()
+		bctx := ports.WithBulkTimeout(t.Context(), 5*timeout)
+		start := time.Now()
+		if err := lock(bctx); err != nil {
+			t.Errorf("bulk transaction across a pause longer than the request bound: %v", err)
+		}
+		if took := time.Since(start); took < timeout {
+			t.Errorf("bulk transaction took %s: it cannot have waited for the paused server", took)
+		}
+		if err := read(bctx); err != nil {
+			t.Errorf("bulk read after the pause: %v", err)
+		}
+		works("after a bulk operation")
+	})
+
 	t.Run("CommitUnknown", func(t *testing.T) {
 		// The server stops answering once COMMIT is on its way: the
 		// transaction may have been committed, so it is neither retried

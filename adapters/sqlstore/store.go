@@ -116,10 +116,20 @@ func (s *Store) priceKey(side domain.Side, limit decimal.NullDecimal) sql.NullIn
 	return sql.NullInt64{Int64: k, Valid: true}
 }
 
+// timeout is the bound of one read or transaction attempt under ctx: the
+// statement timeout, or the longer one of a bulk operation
+// (ports.WithBulkTimeout).
+func (s *Store) timeout(ctx context.Context) time.Duration {
+	if d, ok := ports.BulkTimeout(ctx); ok {
+		return d
+	}
+	return s.cfg.StatementTimeout
+}
+
 // bounded runs op, which changes nothing, within the statement timeout,
 // and once more on a fresh connection when its connection was broken.
 func (s *Store) bounded(ctx context.Context, op func(ctx context.Context) error) error {
-	bctx, cancel := context.WithTimeout(ctx, s.cfg.StatementTimeout)
+	bctx, cancel := context.WithTimeout(ctx, s.timeout(ctx))
 	defer cancel()
 	err := op(bctx)
 	if s.reconnect(ctx, bctx, err) {
@@ -150,9 +160,9 @@ func (s *Store) outcome(ctx, opCtx context.Context, err error) error {
 		return fmt.Errorf("%s: %w", s.errs.Engine, context.Cause(ctx))
 	case opCtx.Err() != nil && (contextError(err) || s.errs.Class(err) == Unavailable):
 		if errors.Is(err, domain.ErrUnavailable) {
-			return fmt.Errorf("%s: no answer within %s: %w", s.errs.Engine, s.cfg.StatementTimeout, err)
+			return fmt.Errorf("%s: no answer within %s: %w", s.errs.Engine, s.timeout(ctx), err)
 		}
-		return fmt.Errorf("%s: no answer within %s: %w: %w", s.errs.Engine, s.cfg.StatementTimeout, domain.ErrUnavailable, err)
+		return fmt.Errorf("%s: no answer within %s: %w: %w", s.errs.Engine, s.timeout(ctx), domain.ErrUnavailable, err)
 	case s.errs.Class(err) == Unavailable && !errors.Is(err, domain.ErrUnavailable):
 		return fmt.Errorf("%s: %w: %w", s.errs.Engine, domain.ErrUnavailable, err)
 	}
@@ -193,7 +203,7 @@ func (s *Store) transact(ctx context.Context, fn func(ctx context.Context, t *tx
 // attempt runs body once within the statement timeout, and once more when
 // the connection broke before anything was committed.
 func (s *Store) attempt(ctx context.Context, body func(ctx context.Context, c TxConn) error) error {
-	actx, cancel := context.WithTimeout(ctx, s.cfg.StatementTimeout)
+	actx, cancel := context.WithTimeout(ctx, s.timeout(ctx))
 	defer cancel()
 	err := s.d.Attempt(actx, body)
 	if s.reconnect(ctx, actx, err) {

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/stocking-kr/stocking/domain"
 	"github.com/stocking-kr/stocking/ports"
 	"github.com/stocking-kr/stocking/workflows"
 )
@@ -76,6 +77,20 @@ func (e *Engine) CancelOrder(ctx context.Context, orderID string) error {
 	return e.update(ctx, workflows.OrderWorkflowID(orderID), workflows.UpdateCancelOrder, &o)
 }
 
+// ModifyOrder sends the modify update to the order's workflow and waits
+// for its verdict. A workflow started before modify existed has no such
+// update, and one whose modify failed for want of the database gives no
+// verdict: both are left to the core, which decides in the database.
+func (e *Engine) ModifyOrder(ctx context.Context, orderID string, req domain.ModifyRequest) error {
+	var o workflows.OrderState
+	err := e.update(ctx, workflows.OrderWorkflowID(orderID), workflows.UpdateModifyOrder, &o, workflows.ModifyInputFor(req))
+	var app *temporal.ApplicationError
+	if err != nil && workflows.FromTemporal(err) == nil && errors.As(err, &app) {
+		return fmt.Errorf("%w: %v", ports.ErrWorkflowUnavailable, err)
+	}
+	return err
+}
+
 // CompletePayment sends the completion update to the payment's workflow.
 func (e *Engine) CompletePayment(ctx context.Context, paymentID string) error {
 	var p workflows.PaymentState
@@ -99,12 +114,12 @@ func (e *Engine) Ready(ctx context.Context) error {
 	return err
 }
 
-func (e *Engine) update(ctx context.Context, workflowID, name string, out any) error {
+func (e *Engine) update(ctx context.Context, workflowID, name string, out any, args ...any) error {
 	ctx, cancel := context.WithTimeout(ctx, e.timeout())
 	defer cancel()
 	for attempt := 1; ; attempt++ {
 		h, err := e.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-			WorkflowID: workflowID, UpdateName: name, WaitForStage: client.WorkflowUpdateStageCompleted,
+			WorkflowID: workflowID, UpdateName: name, Args: args, WaitForStage: client.WorkflowUpdateStageCompleted,
 		})
 		if err == nil {
 			err = h.Get(ctx, out)

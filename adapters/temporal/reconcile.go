@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/stocking-kr/stocking/domain"
@@ -17,13 +19,18 @@ import (
 	"github.com/stocking-kr/stocking/workflows"
 )
 
-// Reconciler finds open orders and payments whose workflow is not running
-// and starts a new run for each. The outbox guarantees that every row gets
-// its workflow started; it cannot bring back a run that ended without
-// closing its row: one that failed (a bug, or an older version that gave
-// up during an outage), was terminated by an operator, or timed out. Such a
-// row would rest forever with its reservation held, so the worker checks
-// at start and then on a timer, and `stocking audit` reports them.
+// Reconciler holds the database and Temporal to each other in both
+// directions. It finds open orders and payments whose workflow is not
+// running and starts a new run for each: the outbox guarantees that every
+// row gets its workflow started, but it cannot bring back a run that ended
+// without closing its row (one that failed, was terminated by an operator,
+// or timed out), and such a row would rest forever with its reservation
+// held. And it finds order workflows still running for orders that are
+// final in the database, whose news of the close was lost (a process
+// killed between closing the row and telling the workflow), and tells them
+// again, so no run waits forever for a signal that will not come. The
+// worker checks at start and then on a timer; `stocking audit` reports
+// both kinds.
 type Reconciler struct {
 	Service   *service.Service
 	Client    client.Client
@@ -40,26 +47,38 @@ type Reconciler struct {
 	Now func() time.Time
 }
 
-// Stray is an open row whose workflow is not running.
+// Stray is a row and a workflow that disagree: an open row whose
+// workflow is not running, or a final order whose workflow still runs.
 type Stray struct {
 	Kind       string // "order" or "payment"
 	ID         string // the order or payment id
 	WorkflowID string
-	// Status is the workflow's: COMPLETED, FAILED, TERMINATED, TIMED_OUT,
-	// CANCELED, or MISSING when no run exists at all.
+	// Status is the workflow's: RUNNING, COMPLETED, FAILED, TERMINATED,
+	// TIMED_OUT, CANCELED, or MISSING when no run exists at all.
 	Status string
-	// Restarted reports that a new run was started.
-	Restarted bool
+	// Final is the row's status when the row is final and its workflow
+	// still runs; empty for an open row.
+	Final string
+	// Repaired reports that a new run was started (open row) or the close
+	// was delivered again (final row).
+	Repaired bool
 }
 
 // String describes the stray for logs and the audit.
 func (s Stray) String() string {
+	if s.Final != "" {
+		return fmt.Sprintf("%s %s is %s but its workflow %s still runs", s.Kind, s.ID, s.Final, s.WorkflowID)
+	}
 	return fmt.Sprintf("open %s %s has no running workflow (%s is %s)", s.Kind, s.ID, s.WorkflowID, s.Status)
 }
 
 // Report is what one pass found.
 type Report struct {
+	// Checked counts the open rows looked up in Temporal.
 	Checked int
+	// Running counts the running order workflows looked up in the
+	// database.
+	Running int
 	Strays  []Stray
 }
 
@@ -104,7 +123,7 @@ func (r *Reconciler) Check(ctx context.Context, repair bool) (Report, error) {
 				if err = start(ctx); err != nil {
 					err = fmt.Errorf("restart %s: %w", wfID, err)
 				} else {
-					s.Restarted = true
+					s.Repaired = true
 					log.Warn("restarted the workflow of an open row", "kind", kind, "id", id, "workflow_id", wfID, "was", st)
 				}
 			}
@@ -135,7 +154,79 @@ func (r *Reconciler) Check(ctx context.Context, repair bool) (Report, error) {
 		})
 	})
 	wg.Wait()
-	return rep, errors.Join(append([]error{err}, errs...)...)
+	errs = append(errs, err)
+
+	// The other direction: running order workflows of final rows.
+	running, err := r.runningOrders(ctx, cutoff)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, wfID := range running {
+		id := strings.TrimPrefix(wfID, workflows.OrderWorkflowID(""))
+		if queued[id] {
+			continue // its close is still on the way
+		}
+		rep.Running++
+		o, err := r.Service.Store().GetOrder(ctx, id)
+		if errors.Is(err, domain.ErrNotFound) {
+			// Not an order of this database (another deployment's
+			// workflows in the same namespace): not ours to judge.
+			continue
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reading order %s: %w", id, err))
+			continue
+		}
+		if !o.Status.Final() || o.UpdatedAt.After(cutoff) {
+			// Open, or closed so lately that its close may still be on
+			// the way to the workflow.
+			continue
+		}
+		s := Stray{Kind: "order", ID: id, WorkflowID: wfID, Status: "RUNNING", Final: string(o.Status)}
+		if repair {
+			sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := r.Client.SignalWorkflow(sctx, wfID, "", workflows.SignalOrderClosed, workflows.OrderInputFor(o))
+			cancel()
+			var nf *serviceerror.NotFound
+			switch {
+			case errors.As(err, &nf):
+				// It completed meanwhile: nothing left to repair.
+				continue
+			case err != nil:
+				errs = append(errs, fmt.Errorf("signal %s: %w", wfID, err))
+			default:
+				s.Repaired = true
+				log.Warn("delivered the close of a final order to its still running workflow", "id", id, "workflow_id", wfID, "status", o.Status)
+			}
+		}
+		rep.Strays = append(rep.Strays, s)
+	}
+	return rep, errors.Join(errs...)
+}
+
+// runningOrders lists the ids of the order workflows that run and started
+// before cutoff, from the cluster's visibility store.
+func (r *Reconciler) runningOrders(ctx context.Context, cutoff time.Time) ([]string, error) {
+	query := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running' AND StartTime < '%s'",
+		workflows.OrderWorkflowName, cutoff.UTC().Format(time.RFC3339Nano))
+	var (
+		ids   []string
+		token []byte
+	)
+	for {
+		lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		resp, err := r.Client.ListWorkflow(lctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, PageSize: 1000, NextPageToken: token})
+		cancel()
+		if err != nil {
+			return ids, fmt.Errorf("listing running order workflows: %w", err)
+		}
+		for _, e := range resp.GetExecutions() {
+			ids = append(ids, e.GetExecution().GetWorkflowId())
+		}
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			return ids, nil
+		}
+	}
 }
 
 // queued returns the keys of the outbox's undelivered messages. The outbox
@@ -202,7 +293,7 @@ func (r *Reconciler) Run(ctx context.Context, interval time.Duration) error {
 		if err != nil && ctx.Err() == nil {
 			log.Warn("reconciling open rows with their workflows", "err", err)
 		} else if len(rep.Strays) > 0 {
-			log.Info("reconciled open rows with their workflows", "checked", rep.Checked, "restarted", len(rep.Strays))
+			log.Info("reconciled rows with their workflows", "open_checked", rep.Checked, "running_checked", rep.Running, "repaired", len(rep.Strays))
 		}
 		select {
 		case <-ctx.Done():

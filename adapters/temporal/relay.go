@@ -64,15 +64,18 @@ func (r *delivery) deliver(ctx context.Context, m ports.OutboxMessage) error {
 		in := orderInput(ev)
 		_, err := r.client.ExecuteWorkflow(ctx, StartOptions(workflows.OrderWorkflowID(in.OrderID), r.taskQueue), workflows.OrderWorkflowName, in)
 		return alreadyDone(err)
-	case service.OutboxOrderClosed, service.OutboxOrderFilled:
+	case service.OutboxOrderClosed, service.OutboxOrderFilled, service.OutboxOrderModified:
 		var ev service.OrderEvent
 		if err := json.Unmarshal(m.Payload, &ev); err != nil {
 			return r.poison(m, err)
 		}
 		in := orderInput(ev)
 		signal := workflows.SignalOrderClosed
-		if m.Kind == service.OutboxOrderFilled {
+		switch m.Kind {
+		case service.OutboxOrderFilled:
 			signal = workflows.SignalOrderFilled
+		case service.OutboxOrderModified:
+			signal = workflows.SignalOrderModified
 		}
 		// Usually the workflow is running and a plain signal is the
 		// cheapest delivery. When it is not there (the fill beat the
@@ -110,7 +113,7 @@ func orderInput(ev service.OrderEvent) workflows.OrderInput {
 	return workflows.OrderInput{
 		OrderID: ev.OrderID, UserID: ev.UserID, StockCode: ev.StockCode, Side: string(ev.Side),
 		TimeInForce: string(ev.TimeInForce), ExpiresAt: ev.ExpiresAt, Status: string(ev.Status),
-		FilledQuantity: ev.FilledQuantity,
+		FilledQuantity: ev.FilledQuantity, Quantity: ev.Quantity, UpdatedAt: ev.UpdatedAt,
 	}
 }
 

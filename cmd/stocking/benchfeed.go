@@ -38,6 +38,7 @@ func runBenchFeed(ctx context.Context, args []string, getenv func(string) string
 	accounts := fs.Int("accounts", 1_000, "accounts holding the resting orders")
 	codes := fs.Int("codes", 20, "listings the trades spread over")
 	snapshot := fs.Bool("snapshot", true, "also time the end-of-day equity snapshot of every account")
+	rate := fs.Int("rate", 0, "publish this many trades per second, evenly in 10 ms steps (a sustained market); 0 publishes them all at once (a flood)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the feed phase to this file")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -128,8 +129,19 @@ func runBenchFeed(ctx context.Context, args []string, getenv func(string) string
 		defer pprof.StopCPUProfile()
 	}
 	start := time.Now()
-	const burst = 400
+	burst, step := 400, time.Duration(0)
+	if *rate > 0 {
+		// One slice of the second every 10 ms, each due at its own time
+		// (not 10 ms after the last one went), so a slow publish does not
+		// slow the market down.
+		burst, step = max(1, *rate/100), 10*time.Millisecond*time.Duration(max(1, *rate/100))*100/time.Duration(*rate)
+	}
 	for i := 0; i < *trades; i += burst {
+		if step > 0 {
+			if wait := time.Until(start.Add(time.Duration(i/burst) * step)); wait > 0 {
+				time.Sleep(wait)
+			}
+		}
 		n := min(burst, *trades-i)
 		batch := make([]kisfake.Trade, n)
 		now := time.Now().UnixNano()
@@ -144,6 +156,7 @@ func runBenchFeed(ctx context.Context, args []string, getenv func(string) string
 			return err
 		}
 	}
+	publishedIn := time.Since(start)
 	// Wait until every trade is recorded, or until nothing more arrives
 	// for three seconds (the adapter drops trades it cannot hand over
 	// when the sink falls behind; Stats counts them).
@@ -160,13 +173,18 @@ func runBenchFeed(ctx context.Context, args []string, getenv func(string) string
 	if sink.err != nil {
 		return sink.err
 	}
+	if *rate > 0 {
+		fmt.Fprintf(out, "published at %d trades/s in %s\n", *rate, publishedIn.Round(time.Millisecond))
+	}
 	fmt.Fprintf(out, "feed: %d of %d trades recorded and matched in %s: %.0f trades/s; trade to recorded p50 %s, p99 %s (%d batches, %d dropped by the adapter)\n",
 		recorded, *trades, elapsed.Round(time.Millisecond), float64(recorded)/elapsed.Seconds(),
 		sink.percentile(0.50).Round(10*time.Microsecond), sink.percentile(0.99).Round(10*time.Microsecond), feed.Stats().Batches, feed.Stats().Dropped)
 
 	if *snapshot {
 		t1 := time.Now()
-		n, err := m.Service.Accounts.SnapshotEquity(ctx, domain.SeoulDate(time.Now()))
+		// As the market day's activity runs it: a bulk step, bounded by
+		// its own timeout rather than DB_TIMEOUT.
+		n, err := m.Service.Accounts.SnapshotEquity(ports.WithBulkTimeout(ctx, 10*time.Minute), domain.SeoulDate(time.Now()))
 		if err != nil {
 			return err
 		}

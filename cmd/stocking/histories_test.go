@@ -176,6 +176,55 @@ func TestRecordWorkflowHistories(t *testing.T) {
 		t.Fatalf("partially filled order: %+v", out)
 	}
 	record(t, m.Temporal, workflows.OrderWorkflowID(part.ID), filepath.Join(dir, "order-partially-filled.json"))
+
+	// Modified through the update twice (a larger size, then after a
+	// partial fill a higher price), then filled: the order query follows
+	// each change, and the workflow completes on the last fill.
+	res, err = m.Service.Orders.Place(ctx, service.Personal(uid), domain.OrderRequest{
+		StockCode: "005930", Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: domain.GTC,
+		Quantity: 2, LimitPrice: decimal.NewNullDecimal(decimal.RequireFromString("67000")),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod := res.Order
+	deliver(nil)
+	accepted(mod.ID)
+	u.must(200, "PATCH", "/orders/"+mod.ID, map[string]any{"quantity": 4})
+	if _, err := m.Service.Market.Trade(ctx, service.TradeInput{Code: "005930", Price: decimal.RequireFromString("67000"), Volume: new(int64(1))}); err != nil {
+		t.Fatal(err)
+	}
+	deliver(nil)
+	queryOrder := func() workflows.OrderState {
+		v, err := m.Temporal.QueryWorkflow(ctx, workflows.OrderWorkflowID(mod.ID), "", workflows.QueryOrder)
+		var st workflows.OrderState
+		if err == nil {
+			err = v.Get(&st)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	waitFor(t, "the workflow to hear the partial fill of the modified order", 10*time.Second, func() bool {
+		st := queryOrder()
+		return st.Status == string(domain.PartiallyFilled) && st.FilledQuantity == 1 && st.Quantity == 4
+	})
+	u.must(200, "PATCH", "/orders/"+mod.ID, map[string]any{"limit_price": "67500"})
+	if st := queryOrder(); st.Quantity != 4 || st.LimitPrice != "67500" || st.FilledQuantity != 1 {
+		t.Fatalf("order query after the second modify: %+v", st)
+	}
+	if _, err := m.Service.Market.Trade(ctx, service.TradeInput{Code: "005930", Price: decimal.RequireFromString("67000"), Volume: new(int64(3))}); err != nil {
+		t.Fatal(err)
+	}
+	deliver(nil)
+	if out := workflowResult(t, m.Temporal, mod.ID); out.Status != string(domain.Filled) {
+		t.Fatalf("modified order: %+v", out)
+	}
+	if o, err := m.Store.GetOrder(ctx, mod.ID); err != nil || o.FilledQuantity != 4 || o.Quantity != 4 {
+		t.Fatalf("modified order in the database: %+v %v", o, err)
+	}
+	record(t, m.Temporal, workflows.OrderWorkflowID(mod.ID), filepath.Join(dir, "order-modified.json"))
 	audit(t, m)
 }
 

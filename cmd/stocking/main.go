@@ -323,7 +323,8 @@ func runAudit(ctx context.Context, getenv func(string) string, out io.Writer) er
 	n := len(rep.Violations)
 	fmt.Fprintf(out, "audited %d accounts: %d violations\n", rep.Accounts, n)
 	if m.Reconciler != nil {
-		// Every open order and payment must have a running workflow.
+		// Every open order and payment must have a running workflow, and
+		// no final order one.
 		wf, err := m.Reconciler.Check(ctx, false)
 		if err != nil {
 			return fmt.Errorf("checking workflows: %w", err)
@@ -332,7 +333,7 @@ func runAudit(ctx context.Context, getenv func(string) string, out io.Writer) er
 			fmt.Fprintln(out, "VIOLATION workflow:", s)
 		}
 		n += len(wf.Strays)
-		fmt.Fprintf(out, "checked the workflows of %d open orders and payments: %d without a running workflow\n", wf.Checked, len(wf.Strays))
+		fmt.Fprintf(out, "checked the workflows of %d open orders and payments and the orders of %d running workflows: %d disagree\n", wf.Checked, wf.Running, len(wf.Strays))
 	}
 	if n > 0 {
 		return exitError(1)

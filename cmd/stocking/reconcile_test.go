@@ -78,7 +78,8 @@ func TestOpenOrdersWithoutAWorkflowAreFoundAndRepaired(t *testing.T) {
 	for _, want := range []string{
 		"open order " + terminated + " has no running workflow (order-" + terminated + " is TERMINATED)",
 		"open order " + missing + " has no running workflow (order-" + missing + " is MISSING)",
-		"checked the workflows of 3 open orders and payments: 2 without a running workflow",
+		"checked the workflows of 3 open orders and payments and the orders of ",
+		"running workflows: 2 disagree",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("audit output lacks %q:\n%s", want, out.String())
@@ -90,7 +91,7 @@ func TestOpenOrdersWithoutAWorkflowAreFoundAndRepaired(t *testing.T) {
 
 	// The reconciler restarts both; a second pass finds nothing.
 	rep, err := m.Reconciler.Check(ctx, true)
-	if err != nil || len(rep.Strays) != 2 || !rep.Strays[0].Restarted || !rep.Strays[1].Restarted {
+	if err != nil || len(rep.Strays) != 2 || !rep.Strays[0].Repaired || !rep.Strays[1].Repaired {
 		t.Fatalf("repair: %+v %v", rep, err)
 	}
 	waitFor(t, "the restarted workflows", 10*time.Second, func() bool { return running(terminated) && running(missing) })
@@ -134,5 +135,78 @@ func TestOpenOrdersWithoutAWorkflowAreFoundAndRepaired(t *testing.T) {
 		t.Fatalf("restarted DAY order: %+v", out)
 	}
 	eq(t, "reserved cash", u.must(200, "GET", "/balance", nil)["reserved_cash"], "60009")
+	audit(t, m)
+}
+
+// TestFinalOrdersWithARunningWorkflowAreFoundAndRepaired plays the other
+// disagreement: an order closed in the database while its workflow never
+// heard of it (the process that closed it died before telling it). The
+// audit reports the order; the reconciler delivers the close again, the
+// workflow completes with the row's status, and the audit is clean.
+func TestFinalOrdersWithARunningWorkflowAreFoundAndRepaired(t *testing.T) {
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	getenv := temporalEnv(t, ts, map[string]string{"RECONCILE_INTERVAL": "0s", "RECONCILE_MIN_AGE": "0s"})
+	m, _ := startMainWith(t, getenv, Options{Migrate: true, Seed: true, API: true, Worker: true, Relay: true})
+	ctx := context.Background()
+	adm := admin(t, m)
+	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "70000"})
+	u := signup(t, m, "deaf@example.com")
+	place := func() string {
+		o := u.must(201, "POST", "/orders", map[string]any{"stock_code": "005930", "side": "BUY", "type": "LIMIT", "quantity": 1, "limit_price": "60000", "time_in_force": "GTC"})
+		return o["id"].(string)
+	}
+	deaf, healthy := place(), place()
+	running := func(id string) bool {
+		d, err := m.Temporal.DescribeWorkflowExecution(ctx, workflows.OrderWorkflowID(id), "")
+		return err == nil && d.WorkflowExecutionInfo.Status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
+	}
+	waitFor(t, "the workflows to start", 10*time.Second, func() bool { return running(deaf) && running(healthy) })
+
+	// Close one behind its workflow's back, as a workflow's own activity
+	// does (no message to the workflow).
+	if _, err := m.Service.Orders.Close(ctx, deaf, domain.Cancelled, "cancelled by user"); err != nil {
+		t.Fatal(err)
+	}
+	var rep temporaladapter.Report
+	waitFor(t, "the reconciler to see the stray", 10*time.Second, func() bool {
+		var err error
+		rep, err = m.Reconciler.Check(ctx, false)
+		return err == nil && len(rep.Strays) == 1
+	})
+	if s := rep.Strays[0]; s.ID != deaf || s.Final != string(domain.Cancelled) || s.Status != "RUNNING" || s.Repaired || rep.Running != 2 {
+		t.Fatalf("stray: %+v (report %+v)", s, rep)
+	}
+	if !running(deaf) {
+		t.Fatal("a check without repair changed the workflow")
+	}
+	var out bytes.Buffer
+	err := run(ctx, []string{"audit"}, &out, getenv)
+	var code exitError
+	if !errors.As(err, &code) || code != 1 {
+		t.Fatalf("audit: %v\n%s", err, out.String())
+	}
+	want := "order " + deaf + " is CANCELLED but its workflow order-" + deaf + " still runs"
+	if !strings.Contains(out.String(), want) || strings.Contains(out.String(), healthy) {
+		t.Fatalf("audit output lacks %q or names the healthy order:\n%s", want, out.String())
+	}
+
+	rep, err = m.Reconciler.Check(ctx, true)
+	if err != nil || len(rep.Strays) != 1 || !rep.Strays[0].Repaired {
+		t.Fatalf("repair: %+v %v", rep, err)
+	}
+	if out := workflowResult(t, m.Temporal, deaf); out.Status != string(domain.Cancelled) {
+		t.Fatalf("repaired workflow: %+v", out)
+	}
+	if !running(healthy) {
+		t.Fatal("the repair touched the healthy order's workflow")
+	}
+	waitFor(t, "a clean pass", 10*time.Second, func() bool {
+		rep, err := m.Reconciler.Check(ctx, false)
+		return err == nil && len(rep.Strays) == 0 && rep.Running == 1
+	})
+	out.Reset()
+	if err := run(ctx, []string{"audit"}, &out, getenv); err != nil {
+		t.Fatalf("audit after repair: %v\n%s", err, out.String())
+	}
 	audit(t, m)
 }

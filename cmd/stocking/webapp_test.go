@@ -53,7 +53,7 @@ func one(a ...chromedp.Action[chromedp.Void]) []chromedp.Action[chromedp.Void] {
 // an in-process Temporal, the fake PortOne on the API's port): sign-up, a
 // market buy, limit prices the ticket refuses before sending, a resting
 // limit order that fills after an admin price tick, the cancel of another,
-// a modify, and a top-up through the fake checkout page ending PAID.
+// a modify of a third, and a top-up through the fake checkout page ending PAID.
 func TestWebAppInChromium(t *testing.T) {
 	b := newBrowser(t)
 	ts := temporaltest.NewServer(temporaltest.WithT(t))
@@ -151,9 +151,8 @@ func TestWebAppInChromium(t *testing.T) {
 		t.Fatalf("cancelled in the app, %v on the server", o["status"])
 	}
 
-	// Modify a third: a server that takes PATCH /orders/{id} changes the
-	// price; one that does not yet answers a problem whose detail the form
-	// shows.
+	// Modify a third from its row: a higher price and one more share. The
+	// form closes, the row shows the new order, and the server has it.
 	b.do("a third resting order", 20*time.Second, steps(
 		fill("#ticket-price", "61000"),
 		one(chromedp.Click(css("#ticket-submit"))),
@@ -164,15 +163,18 @@ func TestWebAppInChromium(t *testing.T) {
 		one(chromedp.Click(css(fmt.Sprintf(`#orders tr[data-order-id=%q] button[data-action="modify"]`, third))),
 			chromedp.WaitVisible(css(`form.modify [name=limit_price]`))),
 		fill(`form.modify [name=limit_price]`, "61500"),
+		fill(`form.modify [name=quantity]`, "2"),
 		one(chromedp.Click(css(`form.modify button[type=submit]`))),
 	)...)
 	b.snapshot("modify")
 	b.waitFor("the modify answered", `document.querySelector('form.modify .msg[data-kind="error"]:not([hidden])') || !document.querySelector('form.modify')`, 10*time.Second)
 	if eval[bool](b, `!!document.querySelector('form.modify .msg[data-kind="error"]:not([hidden])')`) {
-		st, out := u.do("PATCH", "/orders/"+third, map[string]any{"limit_price": "61500"})
-		if got := b.text("form.modify .msg"); st < 400 || got != out["detail"] {
-			t.Errorf("the modify form shows %q; the server answers %d %q", got, st, out["detail"])
-		}
+		t.Fatalf("the modify form shows an error: %q", b.text("form.modify .msg"))
+	}
+	row := fmt.Sprintf(`#orders tr[data-order-id=%q]`, third)
+	b.waitFor("the modified order listed", fmt.Sprintf(`(() => { const r = document.querySelector('%s'); return !!r && r.cells[4].textContent === "2" && r.cells[5].textContent.includes("61,500"); })()`, row), 10*time.Second)
+	if o := u.must(200, "GET", "/orders/"+third, nil); o["status"] != "PENDING" || o["limit_price"] != "61500" || o["quantity"] != float64(2) {
+		t.Fatalf("modified in the app to 2 × 61,500; the server has %v × %v (%v)", o["quantity"], o["limit_price"], o["status"])
 	}
 
 	// Top up through the fake PortOne's checkout page, in the same tab.

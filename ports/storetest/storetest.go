@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"Executions", testExecutions},
 		{"CrossingOrders", testCrossingOrders},
 		{"Book", testBook},
+		{"ModifyInBook", testModifyInBook},
 		{"ExpiringOrders", testExpiringOrders},
 		{"OpenOrders", testOpenOrders},
 		{"Ledger", testLedger},
@@ -62,6 +63,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"RaceSpendBalance", testRaceSpendBalance},
 		{"RaceSellHolding", testRaceSellHolding},
 		{"RaceFillCancel", testRaceFillCancel},
+		{"RaceModifyFillCancel", testRaceModifyFillCancel},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

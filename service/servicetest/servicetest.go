@@ -31,6 +31,8 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"RelaysShareTheOutbox", testRelaysShareTheOutbox},
 		{"PartialFills", testPartialFills},
 		{"PartialFillRace", testPartialFillRace},
+		{"Modify", testModify},
+		{"ModifyRace", testModifyRace},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(&fixture{T: t, s: newStore(t), ctx: t.Context()})

@@ -12,6 +12,7 @@ import (
 	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
 	"github.com/stocking-kr/stocking/adapters/sqlstore/mysql/internal/mydb"
 	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/ports"
 )
 
 // Attempt runs body in a transaction on one connection of the transaction
@@ -21,7 +22,11 @@ func (s *pools) Attempt(ctx context.Context, body func(ctx context.Context, c sq
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	conn, err := s.wdb.Conn(ctx)
+	pool := s.wdb
+	if _, bulk := ports.BulkTimeout(ctx); bulk {
+		pool = s.bulk
+	}
+	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return errs.Wrap("connect", err)
 	}

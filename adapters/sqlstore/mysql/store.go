@@ -74,8 +74,9 @@ type Store struct {
 type pools struct {
 	log *slog.Logger
 	// db serves reads outside transactions, migrations and the outbox
-	// relay; wdb serves transactions (see pipe.go).
-	db, wdb *sql.DB
+	// relay; wdb serves transactions (see pipe.go), and bulk the
+	// transactions of bulk operations.
+	db, wdb, bulk *sql.DB
 	// q holds the queries: prepared statements once the schema exists,
 	// plain ones before (the server refuses to prepare a statement on a
 	// table that is not there yet), or always plain when the DSN has the
@@ -151,10 +152,21 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mysql: %w", err)
 	}
+	// Bulk transactions (ports.WithBulkTimeout) run on a small pool of
+	// their own whose sockets keep the DSN's bounds: their statements may
+	// rightly run longer than a request's.
+	bcfg := dcfg.Clone()
+	bcfg.InterpolateParams = true
+	bcfg.MultiStatements = true
+	bbase, err := gomysql.NewConnector(bcfg)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: %w", err)
+	}
 	s := &pools{
 		log:           log,
 		db:            sql.OpenDB(sessionConnector{Connector: base, init: init}),
 		wdb:           sql.OpenDB(sessionConnector{Connector: wbase, init: append(init, "SET SESSION autocommit = 0")}),
+		bulk:          sql.OpenDB(sessionConnector{Connector: bbase, init: append(init, "SET SESSION autocommit = 0")}),
 		usePrepared:   !dcfg.InterpolateParams,
 		readCommitted: readCommitted,
 	}
@@ -173,9 +185,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if err := db.PingContext(octx); err != nil {
 			s.db.Close()
 			s.wdb.Close()
+			s.bulk.Close()
 			return nil, fmt.Errorf("mysql: connect: %w", err)
 		}
 	}
+	s.bulk.SetMaxOpenConns(2)
+	s.bulk.SetMaxIdleConns(1)
+	s.bulk.SetConnMaxIdleTime(time.Minute)
 	s.q.Store(mydb.New(s.db))
 	if err := s.Prepare(octx); err != nil {
 		log.Debug("mysql statements not prepared yet", "err", err)
@@ -281,7 +297,7 @@ func (s *pools) Close() error {
 	if s.prepared.Load() {
 		errs = append(errs, s.q.Load().Close())
 	}
-	errs = append(errs, s.wdb.Close(), s.db.Close())
+	errs = append(errs, s.bulk.Close(), s.wdb.Close(), s.db.Close())
 	return errors.Join(errs...)
 }
 

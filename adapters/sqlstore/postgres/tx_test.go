@@ -75,8 +75,11 @@ func TestDeadlockIsRetried(t *testing.T) {
 			t.Errorf("transaction %d failed: %v", i, err)
 		}
 	}
-	if n := attempts.Load(); n != 3 {
-		t.Errorf("%d attempts, want 3 (one deadlock victim run again)", n)
+	// One victim runs again; on a loaded machine the retried attempt can
+	// meet the winner still holding its locks and lose once more, so more
+	// than one retry is allowed, none is not.
+	if n := attempts.Load(); n < 3 {
+		t.Errorf("%d attempts, want at least 3 (the deadlock victim run again)", n)
 	}
 	for _, u := range []domain.User{a, b} {
 		acct, err := s.GetAccount(t.Context(), u.ID)

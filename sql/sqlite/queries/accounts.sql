@@ -14,7 +14,7 @@ SELECT * FROM accounts WHERE user_id = ? ORDER BY kind DESC, created_at, id;
 SELECT id FROM accounts
 WHERE id > sqlc.arg(after)
 ORDER BY id
-LIMIT sqlc.arg('limit');
+LIMIT CAST(sqlc.arg('limit') AS INTEGER);
 
 -- name: CreateAccount :exec
 INSERT INTO accounts (

@@ -7,7 +7,7 @@ SELECT * FROM contests WHERE id = ?;
 
 -- Newest end first.
 -- name: ListContests :many
-SELECT * FROM contests ORDER BY ends_at DESC, id DESC LIMIT sqlc.arg('limit');
+SELECT * FROM contests ORDER BY ends_at DESC, id DESC LIMIT CAST(sqlc.arg('limit') AS INTEGER);
 
 -- FinalizeContest sets final_at once: a second call changes nothing.
 -- name: FinalizeContest :execrows

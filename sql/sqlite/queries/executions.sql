@@ -13,4 +13,4 @@ ORDER BY executed_at, id;
 SELECT * FROM executions
 WHERE account_id = sqlc.arg(account_id) AND id > sqlc.arg(after)
 ORDER BY id
-LIMIT sqlc.arg('limit');
+LIMIT CAST(sqlc.arg('limit') AS INTEGER);

@@ -13,7 +13,7 @@ SELECT * FROM leaderboards WHERE contest_id = sqlc.arg(contest_id) AND period = 
 SELECT * FROM leaderboard_entries
 WHERE contest_id = sqlc.arg(contest_id) AND period = sqlc.arg(period)
 ORDER BY place
-LIMIT sqlc.arg('limit');
+LIMIT CAST(sqlc.arg('limit') AS INTEGER);
 
 -- RankPersonal writes the personal boards in one statement: the public
 -- users' accounts with at least one trade, ranked by time-weighted return

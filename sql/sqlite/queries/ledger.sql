@@ -18,4 +18,4 @@ WHERE account_id = sqlc.arg(account_id)
   AND created_at >= sqlc.arg(from_time)
   AND created_at < sqlc.arg(to_time)
 ORDER BY id DESC
-LIMIT sqlc.arg('limit');
+LIMIT CAST(sqlc.arg('limit') AS INTEGER);

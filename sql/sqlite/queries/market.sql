@@ -16,13 +16,13 @@ VALUES (sqlc.arg(stock_code), sqlc.arg(price), sqlc.arg(recorded_at), sqlc.arg(v
 SELECT stock_code, price, recorded_at, volume, bid, ask FROM stock_prices
 WHERE stock_code = sqlc.arg(stock_code) AND recorded_at >= sqlc.arg(from_time) AND recorded_at < sqlc.arg(to_time)
 ORDER BY recorded_at, id
-LIMIT sqlc.arg('limit');
+LIMIT CAST(sqlc.arg('limit') AS INTEGER);
 
 -- name: ListDailyBars :many
 SELECT * FROM daily_bars
 WHERE stock_code = sqlc.arg(stock_code) AND day >= sqlc.arg(from_day) AND day < sqlc.arg(to_day)
 ORDER BY day
-LIMIT sqlc.arg('limit');
+LIMIT CAST(sqlc.arg('limit') AS INTEGER);
 
 -- RollStocks starts a trading day: each listing's last price becomes the
 -- previous close its band is computed from, and its volume starts over.
@@ -94,7 +94,7 @@ SELECT * FROM dividends WHERE pay_date <= sqlc.arg(day) AND recorded_at IS NOT N
 -- name: ListUnpaidHolders :many
 SELECT * FROM dividend_holders WHERE dividend_id = sqlc.arg(dividend_id) AND paid_at IS NULL
 ORDER BY account_id
-LIMIT sqlc.arg('limit');
+LIMIT CAST(sqlc.arg('limit') AS INTEGER);
 
 -- SetHolderPaid decides that a holder is paid once.
 -- name: SetHolderPaid :execrows

@@ -28,7 +28,7 @@ WHERE account_id = sqlc.arg(account_id)
   AND (CAST(sqlc.arg(stock_code) AS TEXT) = '' OR stock_code = sqlc.arg(stock_code))
   AND (CAST(sqlc.arg(side) AS TEXT) = '' OR side = sqlc.arg(side))
 ORDER BY id DESC
-LIMIT sqlc.arg('limit');
+LIMIT CAST(sqlc.arg('limit') AS INTEGER);
 
 -- name: UpdateOrder :execrows
 UPDATE orders
@@ -57,7 +57,7 @@ WHERE id = sqlc.arg(id) AND status = sqlc.arg(from_status);
 SELECT * FROM orders
 WHERE book IS NOT NULL AND expires_at <= sqlc.arg(until_time)
 ORDER BY expires_at
-LIMIT sqlc.arg('limit');
+LIMIT CAST(sqlc.arg('limit') AS INTEGER);
 
 -- name: ListOpenOrders :many
 SELECT * FROM orders

@@ -6,7 +6,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?);
 SELECT * FROM outbox
 WHERE next_try <= sqlc.arg(now)
 ORDER BY next_try, id
-LIMIT sqlc.arg('limit');
+LIMIT CAST(sqlc.arg('limit') AS INTEGER);
 
 -- name: DeleteOutbox :execrows
 DELETE FROM outbox WHERE id IN (sqlc.slice(ids));

@@ -27,4 +27,4 @@ WHERE id = sqlc.arg(id) AND status = sqlc.arg(from_status);
 SELECT * FROM payments
 WHERE user_id = sqlc.arg(user_id) AND id < sqlc.arg(before)
 ORDER BY id DESC
-LIMIT sqlc.arg('limit');
+LIMIT CAST(sqlc.arg('limit') AS INTEGER);

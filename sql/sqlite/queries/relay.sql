@@ -3,7 +3,7 @@
 SELECT * FROM outbox
 WHERE next_try <= sqlc.arg(now)
 ORDER BY next_try, id
-LIMIT sqlc.arg('limit');
+LIMIT CAST(sqlc.arg('limit') AS INTEGER);
 
 -- name: LeaseOutbox :exec
 UPDATE outbox SET next_try = sqlc.arg(leased_until), claimed_by = sqlc.arg(owner)

@@ -32,16 +32,16 @@ DELETE FROM stream_tickets WHERE expires_at < sqlc.arg(before);
 SELECT * FROM orders
 WHERE updated_at >= sqlc.arg(since)
 ORDER BY updated_at, id
-LIMIT sqlc.arg('limit');
+LIMIT CAST(sqlc.arg('limit') AS INTEGER);
 
 -- name: ListAccountOrdersChanged :many
 SELECT * FROM orders
 WHERE account_id = sqlc.arg(account_id) AND updated_at >= sqlc.arg(since)
 ORDER BY updated_at, id
-LIMIT sqlc.arg('limit');
+LIMIT CAST(sqlc.arg('limit') AS INTEGER);
 
 -- name: ListStocksChanged :many
 SELECT * FROM stocks
 WHERE updated_at >= sqlc.arg(since)
 ORDER BY updated_at, code
-LIMIT sqlc.arg('limit');
+LIMIT CAST(sqlc.arg('limit') AS INTEGER);

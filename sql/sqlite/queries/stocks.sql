@@ -28,4 +28,4 @@ INSERT INTO stock_prices (stock_code, price, recorded_at) VALUES (?, ?, ?);
 SELECT stock_code, price, recorded_at FROM stock_prices
 WHERE stock_code = sqlc.arg(stock_code) AND recorded_at >= sqlc.arg(since)
 ORDER BY recorded_at DESC, id DESC
-LIMIT sqlc.arg('limit');
+LIMIT CAST(sqlc.arg('limit') AS INTEGER);

@@ -8,7 +8,7 @@ SELECT * FROM users WHERE email = ?;
 SELECT id FROM users
 WHERE id > sqlc.arg(after)
 ORDER BY id
-LIMIT sqlc.arg('limit');
+LIMIT CAST(sqlc.arg('limit') AS INTEGER);
 
 -- name: CreateUser :exec
 INSERT INTO users (id, email, nickname, password_hash, role, premium_until, created_at, updated_at, public)

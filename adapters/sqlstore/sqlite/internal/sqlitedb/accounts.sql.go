@@ -108,7 +108,7 @@ const listAccountIDs = `-- name: ListAccountIDs :many
 SELECT id FROM accounts
 WHERE id > ?1
 ORDER BY id
-LIMIT ?2
+LIMIT CAST(?2 AS INTEGER)
 `
 
 type ListAccountIDsParams struct {

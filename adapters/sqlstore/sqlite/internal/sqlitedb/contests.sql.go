@@ -109,7 +109,7 @@ func (q *Queries) ListContestAccountIDs(ctx context.Context, contestID string) (
 }
 
 const listContests = `-- name: ListContests :many
-SELECT id, name, starts_at, ends_at, initial_cash, listings, final_at, created_at FROM contests ORDER BY ends_at DESC, id DESC LIMIT ?1
+SELECT id, name, starts_at, ends_at, initial_cash, listings, final_at, created_at FROM contests ORDER BY ends_at DESC, id DESC LIMIT CAST(?1 AS INTEGER)
 `
 
 // Newest end first.

@@ -59,7 +59,7 @@ const listAccountExecutions = `-- name: ListAccountExecutions :many
 SELECT id, order_id, user_id, stock_code, side, quantity, price, amount, commission, tax, realized_pnl, executed_at, account_id FROM executions
 WHERE account_id = ?1 AND id > ?2
 ORDER BY id
-LIMIT ?3
+LIMIT CAST(?3 AS INTEGER)
 `
 
 type ListAccountExecutionsParams struct {

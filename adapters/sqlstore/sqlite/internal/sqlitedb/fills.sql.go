@@ -15,7 +15,7 @@ SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quan
 WHERE stock_code = ?1 AND book = ?2 AND side = ?3
   AND book_key <= ?4
 ORDER BY book_key, priority_at, id
-LIMIT ?5
+LIMIT CAST(?5 AS INTEGER)
 `
 
 type ListBookOrdersParams struct {
@@ -32,6 +32,11 @@ type ListBookOrdersParams struct {
 // are negated where that makes "reaches the trade" an upper bound (buys in
 // the limit book, sells in the stop book), so one statement serves every
 // side of both books.
+//
+// Every LIMIT in SQLite's queries is written CAST(? AS INTEGER): SQLite
+// plans a bare `LIMIT ?` for the value bound, which makes it prepare the
+// statement again each time the value is bound, so a probe that costs
+// microseconds cost a fresh parse and plan (the cast keeps one plan).
 func (q *Queries) ListBookOrders(ctx context.Context, arg ListBookOrdersParams) ([]Order, error) {
 	rows, err := q.query(ctx, q.listBookOrdersStmt, listBookOrders,
 		arg.StockCode,

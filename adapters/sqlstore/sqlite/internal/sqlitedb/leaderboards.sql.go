@@ -59,7 +59,7 @@ const listLeaderboardEntries = `-- name: ListLeaderboardEntries :many
 SELECT contest_id, period, place, account_id, user_id, nickname, return_rate, equity, trades FROM leaderboard_entries
 WHERE contest_id = ?1 AND period = ?2
 ORDER BY place
-LIMIT ?3
+LIMIT CAST(?3 AS INTEGER)
 `
 
 type ListLeaderboardEntriesParams struct {

@@ -73,7 +73,7 @@ WHERE account_id = ?1
   AND created_at >= ?5
   AND created_at < ?6
 ORDER BY id DESC
-LIMIT ?7
+LIMIT CAST(?7 AS INTEGER)
 `
 
 type ListLedgerParams struct {

@@ -94,7 +94,7 @@ const listDailyBars = `-- name: ListDailyBars :many
 SELECT stock_code, day, open, high, low, close, volume FROM daily_bars
 WHERE stock_code = ?1 AND day >= ?2 AND day < ?3
 ORDER BY day
-LIMIT ?4
+LIMIT CAST(?4 AS INTEGER)
 `
 
 type ListDailyBarsParams struct {
@@ -216,7 +216,7 @@ const listTrades = `-- name: ListTrades :many
 SELECT stock_code, price, recorded_at, volume, bid, ask FROM stock_prices
 WHERE stock_code = ?1 AND recorded_at >= ?2 AND recorded_at < ?3
 ORDER BY recorded_at, id
-LIMIT ?4
+LIMIT CAST(?4 AS INTEGER)
 `
 
 type ListTradesParams struct {
@@ -274,7 +274,7 @@ func (q *Queries) ListTrades(ctx context.Context, arg ListTradesParams) ([]ListT
 const listUnpaidHolders = `-- name: ListUnpaidHolders :many
 SELECT dividend_id, account_id, quantity, paid_at FROM dividend_holders WHERE dividend_id = ?1 AND paid_at IS NULL
 ORDER BY account_id
-LIMIT ?2
+LIMIT CAST(?2 AS INTEGER)
 `
 
 type ListUnpaidHoldersParams struct {

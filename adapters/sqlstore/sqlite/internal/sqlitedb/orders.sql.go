@@ -169,7 +169,7 @@ const listExpiringOrders = `-- name: ListExpiringOrders :many
 SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id, stop_price, triggered_at, priority_at, book, book_key FROM orders
 WHERE book IS NOT NULL AND expires_at <= ?1
 ORDER BY expires_at
-LIMIT ?2
+LIMIT CAST(?2 AS INTEGER)
 `
 
 type ListExpiringOrdersParams struct {
@@ -294,7 +294,7 @@ WHERE account_id = ?1
   AND (CAST(?4 AS TEXT) = '' OR stock_code = ?4)
   AND (CAST(?5 AS TEXT) = '' OR side = ?5)
 ORDER BY id DESC
-LIMIT ?6
+LIMIT CAST(?6 AS INTEGER)
 `
 
 type ListOrdersParams struct {

@@ -57,7 +57,7 @@ const dueOutbox = `-- name: DueOutbox :many
 SELECT id, kind, msg_key, payload, attempts, next_try, last_error, created_at, claimed_by FROM outbox
 WHERE next_try <= ?1
 ORDER BY next_try, id
-LIMIT ?2
+LIMIT CAST(?2 AS INTEGER)
 `
 
 type DueOutboxParams struct {

@@ -94,7 +94,7 @@ const listPayments = `-- name: ListPayments :many
 SELECT id, user_id, product, order_name, amount, currency, status, credit_amount, premium_days, paid_amount, paid_currency, transaction_id, reason, fulfilled_at, created_at, updated_at FROM payments
 WHERE user_id = ?1 AND id < ?2
 ORDER BY id DESC
-LIMIT ?3
+LIMIT CAST(?3 AS INTEGER)
 `
 
 type ListPaymentsParams struct {

@@ -86,7 +86,7 @@ const listAccountOrdersChanged = `-- name: ListAccountOrdersChanged :many
 SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id, stop_price, triggered_at, priority_at, book, book_key FROM orders
 WHERE account_id = ?1 AND updated_at >= ?2
 ORDER BY updated_at, id
-LIMIT ?3
+LIMIT CAST(?3 AS INTEGER)
 `
 
 type ListAccountOrdersChangedParams struct {
@@ -149,7 +149,7 @@ const listOrdersChanged = `-- name: ListOrdersChanged :many
 SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id, stop_price, triggered_at, priority_at, book, book_key FROM orders
 WHERE updated_at >= ?1
 ORDER BY updated_at, id
-LIMIT ?2
+LIMIT CAST(?2 AS INTEGER)
 `
 
 type ListOrdersChangedParams struct {
@@ -211,7 +211,7 @@ const listStocksChanged = `-- name: ListStocksChanged :many
 SELECT code, name, name_en, market, price, prev_close, active, updated_at, bid, ask, volume FROM stocks
 WHERE updated_at >= ?1
 ORDER BY updated_at, code
-LIMIT ?2
+LIMIT CAST(?2 AS INTEGER)
 `
 
 type ListStocksChangedParams struct {

@@ -54,7 +54,7 @@ const listPricesDesc = `-- name: ListPricesDesc :many
 SELECT stock_code, price, recorded_at FROM stock_prices
 WHERE stock_code = ?1 AND recorded_at >= ?2
 ORDER BY recorded_at DESC, id DESC
-LIMIT ?3
+LIMIT CAST(?3 AS INTEGER)
 `
 
 type ListPricesDescParams struct {

@@ -89,7 +89,7 @@ const listUserIDs = `-- name: ListUserIDs :many
 SELECT id FROM users
 WHERE id > ?1
 ORDER BY id
-LIMIT ?2
+LIMIT CAST(?2 AS INTEGER)
 `
 
 type ListUserIDsParams struct {

@@ -150,8 +150,8 @@ export function mountOrders(ctx) {
         say(msg, t("orders.modified"), "ok");
         ctx.changed({ orders: false });
       } catch (err) {
-        // Until the server takes modifications (or when it refuses this
-        // one), its problem detail says why.
+        // A refused change (final, below the filled quantity, not
+        // enough cash) shows the server's problem detail.
         say(note, err.message, "error");
       }
     });
