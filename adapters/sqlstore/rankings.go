@@ -20,7 +20,8 @@ const allBoard = "all"
 
 // BoardLines is how many lines a personal board keeps: the most a read
 // asks for. The rest of a ranking is never served, and writing it made
-// the refresh as slow as the accounts are many.
+// the refresh as slow as the accounts are many. The statements that write
+// the boards (RankPersonal) hold the same number.
 const BoardLines = 500
 
 // RankPersonal rewrites the personal boards in one transaction: each
@@ -34,7 +35,7 @@ func (s *Store) RankPersonal(ctx context.Context, bases map[string]string, asOf 
 		}
 	}
 	slices.Sort(periods[1:])
-	arg := sqldb.RankPersonalParams{MaxPlace: BoardLines}
+	var arg sqldb.RankPersonalParams
 	for _, p := range periods {
 		date := bases[p]
 		switch p {

@@ -17,7 +17,8 @@ LIMIT CAST(sqlc.arg('limit') AS INTEGER);
 
 -- RankPersonal writes the personal boards in one statement: the public
 -- users' accounts with at least one trade, ranked by time-weighted return
--- over each period, each board keeping its first max_place lines.
+-- over each period, each board keeping its first 500 lines (the most a
+-- read asks for; sqlstore.BoardLines).
 -- An account's wealth index now chains today's equity at current prices to
 -- its row of the newest snapshot date, as a snapshot chains to its
 -- predecessor (no row there: the history opened since, from the money put
@@ -88,7 +89,7 @@ FROM (
 ) r
 CROSS JOIN leaderboards p
 WHERE p.contest_id = '' AND p.period IN ('all', '1d', '1w', '1m')
-  AND CASE p.period WHEN '1d' THEN r.n1d WHEN '1w' THEN r.n1w WHEN '1m' THEN r.n1m ELSE r.nall END <= CAST(sqlc.arg(max_place) AS INTEGER)
+  AND CASE p.period WHEN '1d' THEN r.n1d WHEN '1w' THEN r.n1w WHEN '1m' THEN r.n1m ELSE r.nall END <= 500
   AND (p.period = 'all'
        OR (p.period = '1d' AND sqlc.arg(base_1d) <> '')
        OR (p.period = '1w' AND sqlc.arg(base_1w) <> '')

@@ -35,6 +35,9 @@ FROM (
            ON p.snap_date = (SELECT MAX(d.snap_date) FROM equity_snapshot_days d WHERE d.snap_date < sqlc.arg(snap_date))
           AND p.account_id = a.id
           AND p.taken_at >= a.history_start
+    -- No limit: it keeps x from being merged into the outer select, which
+    -- would copy the holdings subquery into every expression using hv.
+    LIMIT -1 OFFSET 0
 ) x
 WHERE true
 ON CONFLICT (snap_date, account_id) DO UPDATE SET

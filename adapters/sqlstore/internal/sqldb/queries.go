@@ -150,10 +150,9 @@ type ListLeaderboardEntriesParams struct {
 }
 
 type RankPersonalParams struct {
-	Base1d   string
-	Base1w   string
-	Base1m   string
-	MaxPlace int64
+	Base1d string
+	Base1w string
+	Base1m string
 }
 
 type SetLeaderboardTimeParams struct {

@@ -184,7 +184,7 @@ FROM (
 ) r
 JOIN leaderboards p
   ON p.contest_id = '' AND p.period IN ('all', '1d', '1w', '1m')
- AND CASE p.period WHEN '1d' THEN r.n1d WHEN '1w' THEN r.n1w WHEN '1m' THEN r.n1m ELSE r.nall END <= CAST(? AS SIGNED)
+ AND CASE p.period WHEN '1d' THEN r.n1d WHEN '1w' THEN r.n1w WHEN '1m' THEN r.n1m ELSE r.nall END <= 500
 WHERE p.period = 'all'
    OR (p.period = '1d' AND ? <> '')
    OR (p.period = '1w' AND ? <> '')
@@ -192,15 +192,15 @@ WHERE p.period = 'all'
 `
 
 type RankPersonalParams struct {
-	Base1d   string
-	Base1w   string
-	Base1m   string
-	MaxPlace int64
+	Base1d string
+	Base1w string
+	Base1m string
 }
 
 // RankPersonal writes the personal boards in one statement: the public
 // users' accounts with at least one trade, ranked by time-weighted return
-// over each period, each board keeping its first max_place lines.
+// over each period, each board keeping its first 500 lines (the most a
+// read asks for; sqlstore.BoardLines).
 // An account's wealth index now chains today's equity at current prices to
 // its row of the newest snapshot date, as a snapshot chains to its
 // predecessor (no row there: the history opened since, from the money put
@@ -216,7 +216,6 @@ func (q *Queries) RankPersonal(ctx context.Context, arg RankPersonalParams) (int
 		arg.Base1d,
 		arg.Base1w,
 		arg.Base1m,
-		arg.MaxPlace,
 		arg.Base1d,
 		arg.Base1w,
 		arg.Base1m,

@@ -188,7 +188,7 @@ FROM (
 ) r
 CROSS JOIN leaderboards p
 WHERE p.contest_id = '' AND p.period IN ('all', '1d', '1w', '1m')
-  AND CASE p.period WHEN '1d' THEN r.n1d WHEN '1w' THEN r.n1w WHEN '1m' THEN r.n1m ELSE r.nall END <= CAST(?4 AS INTEGER)
+  AND CASE p.period WHEN '1d' THEN r.n1d WHEN '1w' THEN r.n1w WHEN '1m' THEN r.n1m ELSE r.nall END <= 500
   AND (p.period = 'all'
        OR (p.period = '1d' AND ?1 <> '')
        OR (p.period = '1w' AND ?2 <> '')
@@ -196,15 +196,15 @@ WHERE p.contest_id = '' AND p.period IN ('all', '1d', '1w', '1m')
 `
 
 type RankPersonalParams struct {
-	Base1d   string
-	Base1w   string
-	Base1m   string
-	MaxPlace int64
+	Base1d string
+	Base1w string
+	Base1m string
 }
 
 // RankPersonal writes the personal boards in one statement: the public
 // users' accounts with at least one trade, ranked by time-weighted return
-// over each period, each board keeping its first max_place lines.
+// over each period, each board keeping its first 500 lines (the most a
+// read asks for; sqlstore.BoardLines).
 // An account's wealth index now chains today's equity at current prices to
 // its row of the newest snapshot date, as a snapshot chains to its
 // predecessor (no row there: the history opened since, from the money put
@@ -217,12 +217,7 @@ type RankPersonalParams struct {
 // name the periods. CROSS JOIN keeps the ranking (r) the outer loop, so
 // that it is computed once, not once per board.
 func (q *Queries) RankPersonal(ctx context.Context, arg RankPersonalParams) (int64, error) {
-	result, err := q.exec(ctx, q.rankPersonalStmt, rankPersonal,
-		arg.Base1d,
-		arg.Base1w,
-		arg.Base1m,
-		arg.MaxPlace,
-	)
+	result, err := q.exec(ctx, q.rankPersonalStmt, rankPersonal, arg.Base1d, arg.Base1w, arg.Base1m)
 	if err != nil {
 		return 0, err
 	}
