@@ -59,4 +59,7 @@ type ChangeReader interface {
 	// ListStocksChanged returns up to limit listings updated at or after
 	// since, oldest change first.
 	ListStocksChanged(ctx context.Context, since time.Time, limit int) ([]domain.Stock, error)
+	// ListAccountsChanged returns up to limit accounts updated at or
+	// after since, oldest change first.
+	ListAccountsChanged(ctx context.Context, since time.Time, limit int) ([]domain.Account, error)
 }

@@ -150,7 +150,7 @@ repairs() {
 	local closes starts
 	closes=$(cat "$work"/worker*.log 2>/dev/null | grep -c 'delivered the close of a final order' || true)
 	starts=$(cat "$work"/worker*.log 2>/dev/null | grep -c 'restarted the workflow of an open row' || true)
-	echo "reconciler: $closes closes delivered again to running workflows of final orders, $starts workflows of open rows restarted"
+	echo "reconciler: $closes closes delivered again to running workflows of final orders (a close still on its way when a pass looks, as for the tasks of a killed worker, counts too), $starts workflows of open rows restarted"
 }
 
 if [ "$mode" = process ]; then

@@ -71,6 +71,12 @@ func (s *Stream) Account(ctx context.Context, t Target) (domain.Account, error) 
 	return s.account(ctx, t)
 }
 
+// AccountsChanged returns up to limit accounts updated at or after since,
+// oldest change first: the accounts whose balance the stream sends.
+func (s *Stream) AccountsChanged(ctx context.Context, since time.Time, limit int) ([]domain.Account, error) {
+	return s.store.ListAccountsChanged(ctx, since, limit)
+}
+
 // OrdersChanged returns up to limit orders, with their executions, of the
 // account (every account when accountID is ""), updated at or after since,
 // oldest change first.

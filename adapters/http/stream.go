@@ -110,9 +110,10 @@ type hub struct {
 	wake      chan struct{}
 
 	// Poller state, touched by the poller only.
-	orderSince, stockSince time.Time
-	sentOrder              map[string]string
-	sentStock              map[string]string
+	orderSince, stockSince, accountSince time.Time
+	sentOrder                            map[string]string
+	sentStock                            map[string]string
+	sentAccount                          map[string]string
 }
 
 func newHub(svc *service.Service, log *slog.Logger, poll, heartbeat time.Duration) *hub {
@@ -169,8 +170,8 @@ func (h *hub) subscribe(account string, codes []string, all bool) *subscriber {
 	if !h.running {
 		h.running = true
 		now := time.Now().UTC()
-		h.orderSince, h.stockSince = now, now
-		h.sentOrder, h.sentStock = map[string]string{}, map[string]string{}
+		h.orderSince, h.stockSince, h.accountSince = now, now, now
+		h.sentOrder, h.sentStock, h.sentAccount = map[string]string{}, map[string]string{}, map[string]string{}
 		go h.run()
 	}
 	return s
@@ -220,8 +221,6 @@ func (h *hub) pollOnce() {
 		h.log.Warn("event stream: reading changed orders failed", "err", err)
 		return
 	}
-	type acct struct{ user, id string }
-	changed := map[acct]bool{}
 	for _, o := range orders {
 		key := fmt.Sprintf("%d/%s/%d", o.UpdatedAt.UnixNano(), o.Status, o.FilledQuantity)
 		if h.sentOrder[o.ID] == key {
@@ -240,17 +239,34 @@ func (h *hub) pollOnce() {
 		for _, s := range subs {
 			s.send(frame{event: "order", data: data, cursor: &c})
 		}
-		changed[acct{o.UserID, o.AccountID}] = true
 	}
-	for a := range changed {
-		b, err := h.svc.Accounts.Balance(ctx, service.Target{UserID: a.user, AccountID: a.id})
+	// Balances: every account that changed (a fill, a reservation, a
+	// deposit, a withdrawal, a top-up, a dividend) and has a stream here.
+	accounts, err := h.svc.Stream.AccountsChanged(ctx, h.accountSince.Add(-streamOverlap), streamBatch)
+	if err != nil {
+		h.log.Warn("event stream: reading changed accounts failed", "err", err)
+		return
+	}
+	for _, a := range accounts {
+		key := fmt.Sprintf("%d/%d/%s", a.UpdatedAt.UnixNano(), a.LedgerSeq, a.ReservedCash)
+		if h.sentAccount[a.ID] == key {
+			continue
+		}
+		h.sentAccount[a.ID] = key
+		if a.UpdatedAt.After(h.accountSince) {
+			h.accountSince = a.UpdatedAt
+		}
+		h.mu.Lock()
+		subs := h.subscribersLocked(h.byAccount[a.ID], nil)
+		h.mu.Unlock()
+		if len(subs) == 0 {
+			continue
+		}
+		b, err := h.svc.Accounts.Balance(ctx, service.Target{UserID: a.UserID, AccountID: a.ID})
 		if err != nil {
 			continue
 		}
 		data, _ := json.Marshal(balanceDTO(b))
-		h.mu.Lock()
-		subs := h.subscribersLocked(h.byAccount[a.id], nil)
-		h.mu.Unlock()
 		for _, s := range subs {
 			s.send(frame{event: "balance", data: data})
 		}

@@ -69,4 +69,12 @@ func TestStreamHeartbeatAndEvents(t *testing.T) {
 		return strings.HasPrefix(l, "data: {") && strings.Contains(l, `"status":"FILLED"`)
 	})
 	wait("the balance event", func(l string) bool { return l == "event: balance" })
+
+	// A deposit alone changes no order; the balance still follows.
+	e.must(http.StatusOK, "POST", "/api/v1/balance/deposit", tok, map[string]any{"amount": "12345"})
+	cash := str(e.must(http.StatusOK, "GET", "/api/v1/balance", tok, nil).Body, "data.cash")
+	wait("the deposit's balance event", func(l string) bool { return l == "event: balance" })
+	wait("the balance after the deposit", func(l string) bool {
+		return strings.HasPrefix(l, "data: {") && strings.Contains(l, `"cash":"`+cash+`"`)
+	})
 }

@@ -31,6 +31,12 @@ func (r reader) ListOrdersChanged(ctx context.Context, accountID string, since t
 		sqldb.ListAccountOrdersChangedParams{AccountID: accountID, Since: clamp(since, timeMin), Limit: limit(n)}, order)
 }
 
+// ListAccountsChanged returns accounts updated at or after since.
+func (r reader) ListAccountsChanged(ctx context.Context, since time.Time, n int) ([]domain.Account, error) {
+	return list(r, ctx, "list changed accounts", sqldb.Queries.ListAccountsChanged,
+		sqldb.ListAccountsChangedParams{Since: clamp(since, timeMin), Limit: limit(n)}, account)
+}
+
 // ListStocksChanged returns listings updated at or after since.
 func (r reader) ListStocksChanged(ctx context.Context, since time.Time, n int) ([]domain.Stock, error) {
 	return list(r, ctx, "list changed stocks", sqldb.Queries.ListStocksChanged,

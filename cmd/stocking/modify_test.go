@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,5 +133,89 @@ func TestModifyWhileTemporalIsUnreachable(t *testing.T) {
 	if kinds[service.OutboxOrderStart] != 1 || kinds[service.OutboxOrderModified] != 1 {
 		t.Fatalf("outbox messages of the order: %v, want its start and the modify", kinds)
 	}
+	audit(t, m)
+}
+
+// TestModifiesRacingFillsAndCancelsThroughTemporal races, on each of 20
+// resting orders, its modify (through the workflow's update), its cancel
+// (likewise) and trades that fill the book in parts. Whatever won, each
+// answer matches the row (a 200 modify left its quantity, a refused one
+// left the order as it was; a 200 cancel left it CANCELLED, a 409 FILLED),
+// every workflow closes with its row's status, and the audit holds.
+func TestModifiesRacingFillsAndCancelsThroughTemporal(t *testing.T) {
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	m, _ := startMainWith(t, temporalEnv(t, ts, nil), Options{Migrate: true, Seed: true, API: true, Worker: true, Relay: true})
+	adm := admin(t, m)
+	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "70000"})
+	u := signup(t, m, "modify-racer@example.com")
+	ctx := context.Background()
+	const n = 20
+	ids := make([]string, n)
+	for i := range ids {
+		o := u.must(201, "POST", "/orders", map[string]any{"stock_code": "005930", "side": "BUY", "type": "LIMIT", "quantity": 4, "limit_price": "69000", "time_in_force": "GTC"})
+		ids[i] = o["id"].(string)
+	}
+	waitFor(t, "every workflow to start", 20*time.Second, func() bool {
+		for _, id := range ids {
+			if _, err := m.Temporal.DescribeWorkflowExecution(ctx, workflows.OrderWorkflowID(id), ""); err != nil {
+				return false
+			}
+		}
+		return true
+	})
+	// Even orders grow to 6 shares, odd ones shrink to 2; the younger half,
+	// which the trades reach last, is also cancelled.
+	want := func(i int) int { return 6 - 4*(i%2) }
+	mods, cancels := make([]int, n), make([]int, n)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() { mods[i], _ = u.do("PATCH", "/orders/"+id, map[string]any{"quantity": want(i)}) })
+		if i >= n/2 {
+			wg.Go(func() { cancels[i], _ = u.do("POST", "/orders/"+id+"/cancel", nil) })
+		}
+	}
+	wg.Go(func() {
+		// 40 of the book's 80 shares trade, in four prints spread over
+		// the time the updates take.
+		for range 4 {
+			if _, err := m.Service.Market.Trade(ctx, service.TradeInput{Code: "005930", Price: decimal.RequireFromString("69000"), Volume: new(int64(10))}); err != nil {
+				t.Error(err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+	wg.Wait()
+	outcomes := map[string]int{}
+	for i, id := range ids {
+		o := u.must(200, "GET", "/orders/"+id, nil)
+		qty, status := int(o["quantity"].(float64)), o["status"].(string)
+		switch {
+		case mods[i] == 200 && qty == want(i):
+		case (mods[i] == 409 || mods[i] == 422) && qty == 4:
+		default:
+			t.Errorf("order %d: modify to %d answered %d, row has %d (%s)", i, want(i), mods[i], qty, status)
+		}
+		if i >= n/2 {
+			switch {
+			case cancels[i] == 200 && status == "CANCELLED":
+			case cancels[i] == 409 && status == "FILLED":
+			default:
+				t.Errorf("order %d: cancel answered %d, row %s", i, cancels[i], status)
+			}
+		} else if status != "FILLED" {
+			// What the trades left open is cancelled now, through the
+			// workflow, which must still know the order.
+			if c := u.must(200, "POST", "/orders/"+id+"/cancel", nil); c["status"] != "CANCELLED" {
+				t.Fatalf("order %d: cancel after the race: %v", i, c)
+			}
+		}
+		final := u.must(200, "GET", "/orders/"+id, nil)["status"].(string)
+		if out := workflowResult(t, m.Temporal, id); out.Status != final {
+			t.Errorf("order %d: workflow closed %s, row is %s", i, out.Status, final)
+		}
+		outcomes[fmt.Sprintf("modify %d, cancel %d, %s", mods[i], cancels[i], status)]++
+	}
+	t.Logf("outcomes: %v", outcomes)
+	eq(t, "reserved cash", u.must(200, "GET", "/balance", nil)["reserved_cash"], "0")
 	audit(t, m)
 }

@@ -574,3 +574,49 @@ func testOutboxClaim(f *fixture) {
 	want.NextTry = lease
 	f.same("claim after the lease", got, []ports.OutboxMessage{want})
 }
+
+// testAccountsChanged: the event stream finds the accounts that changed
+// since a time, oldest change first, as far as a limit.
+func testAccountsChanged(f *fixture) {
+	// Far in the fixture clock's future, so that no other account of the
+	// store changed then.
+	base := time.Date(2031, 5, 1, 9, 0, 0, 250000000, time.UTC)
+	a, b := f.user("1000"), f.user("2000")
+	save := func(id string, at time.Time, cash string) {
+		f.tx(func(tx ports.Tx) error {
+			acct, err := tx.LockAccount(f.ctx, id)
+			if err != nil {
+				return err
+			}
+			acct.Cash, acct.UpdatedAt = dec(cash), at
+			return tx.SaveAccount(f.ctx, acct)
+		})
+	}
+	save(b.ID, base.Add(time.Second), "2500")
+	save(a.ID, base.Add(2*time.Second), "1500")
+	ids := func(since time.Time, n int) []string {
+		f.Helper()
+		got, err := f.s.ListAccountsChanged(f.ctx, since, n)
+		f.must(err)
+		var out []string
+		for _, acct := range got {
+			out = append(out, acct.ID)
+			if acct.ID == a.ID && !acct.Cash.Equal(dec("1500")) {
+				f.Errorf("changed account %s has cash %s, want 1500", acct.ID, acct.Cash)
+			}
+		}
+		return out
+	}
+	if got := ids(base, 10); !slices.Equal(got, []string{b.ID, a.ID}) {
+		f.Errorf("changed since base: %v, want [%s %s] (oldest change first)", got, b.ID, a.ID)
+	}
+	if got := ids(base.Add(2*time.Second), 10); !slices.Equal(got, []string{a.ID}) {
+		f.Errorf("changed at or after the second change: %v, want [%s]", got, a.ID)
+	}
+	if got := ids(base, 1); !slices.Equal(got, []string{b.ID}) {
+		f.Errorf("changed since base, limit 1: %v, want [%s]", got, b.ID)
+	}
+	if got := ids(base.Add(time.Hour), 10); len(got) != 0 {
+		f.Errorf("changed after the last change: %v, want none", got)
+	}
+}

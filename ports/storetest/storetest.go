@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"Users", testUsers},
 		{"ListUserIDs", testListUserIDs},
 		{"Accounts", testAccounts},
+		{"AccountsChanged", testAccountsChanged},
 		{"Stocks", testStocks},
 		{"Prices", testPrices},
 		{"Trades", testTrades},

@@ -149,6 +149,9 @@ func testPartialFillRace(f *fixture) {
 	f.must(err)
 	outcomes := map[string]int{}
 	for round := range rounds {
+		// The last trade goes back above the limit, so that the order
+		// rests instead of filling in full on arrival.
+		f.trade(svc, "69200", 1)
 		placed, err := svc.Orders.Place(f.ctx, service.Personal(user), domain.OrderRequest{
 			StockCode: fillCode, Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: domain.GTC,
 			Quantity: 6, LimitPrice: decimal.NewNullDecimal(limit),

@@ -45,3 +45,9 @@ SELECT * FROM stocks
 WHERE updated_at >= sqlc.arg(since)
 ORDER BY updated_at, code
 LIMIT ?;
+
+-- name: ListAccountsChanged :many
+SELECT * FROM accounts
+WHERE updated_at >= sqlc.arg(since)
+ORDER BY updated_at, id
+LIMIT ?;

@@ -45,3 +45,9 @@ SELECT * FROM stocks
 WHERE updated_at >= sqlc.arg(since)
 ORDER BY updated_at, code
 LIMIT CAST(sqlc.arg('limit') AS INTEGER);
+
+-- name: ListAccountsChanged :many
+SELECT * FROM accounts
+WHERE updated_at >= sqlc.arg(since)
+ORDER BY updated_at, id
+LIMIT CAST(sqlc.arg('limit') AS INTEGER);

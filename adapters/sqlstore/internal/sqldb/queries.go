@@ -738,6 +738,11 @@ type ListAccountOrdersChangedParams struct {
 	Limit     int64
 }
 
+type ListAccountsChangedParams struct {
+	Since time.Time
+	Limit int64
+}
+
 type ListOrdersChangedParams struct {
 	Since time.Time
 	Limit int64
@@ -892,6 +897,7 @@ type Queries interface {
 	ListAccountIDs(ctx context.Context, arg ListAccountIDsParams) ([]string, error)
 	ListAccountOrdersChanged(ctx context.Context, arg ListAccountOrdersChangedParams) ([]Order, error)
 	ListAccounts(ctx context.Context, userID string) ([]Account, error)
+	ListAccountsChanged(ctx context.Context, arg ListAccountsChangedParams) ([]Account, error)
 	ListBookOrders(ctx context.Context, arg ListBookOrdersParams) ([]Order, error)
 	ListContestAccountIDs(ctx context.Context, contestID string) ([]string, error)
 	ListContests(ctx context.Context, limit int64) ([]Contest, error)

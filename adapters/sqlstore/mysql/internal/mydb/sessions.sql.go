@@ -145,6 +145,63 @@ func (q *Queries) ListAccountOrdersChanged(ctx context.Context, arg ListAccountO
 	return items, nil
 }
 
+const listAccountsChanged = `-- name: ListAccountsChanged :many
+SELECT id, cash, reserved_cash, total_deposits, total_withdrawals, realized_pnl, total_commission, total_tax, buy_count, sell_count, win_count, loss_count, ledger_seq, updated_at, user_id, kind, contest_id, free_deposit_day, free_deposited, history_start, created_at FROM accounts
+WHERE updated_at >= ?
+ORDER BY updated_at, id
+LIMIT ?
+`
+
+type ListAccountsChangedParams struct {
+	Since time.Time
+	Limit int64
+}
+
+func (q *Queries) ListAccountsChanged(ctx context.Context, arg ListAccountsChangedParams) ([]Account, error) {
+	rows, err := q.query(ctx, q.listAccountsChangedStmt, listAccountsChanged, arg.Since, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Account{}
+	for rows.Next() {
+		var i Account
+		if err := rows.Scan(
+			&i.ID,
+			&i.Cash,
+			&i.ReservedCash,
+			&i.TotalDeposits,
+			&i.TotalWithdrawals,
+			&i.RealizedPnl,
+			&i.TotalCommission,
+			&i.TotalTax,
+			&i.BuyCount,
+			&i.SellCount,
+			&i.WinCount,
+			&i.LossCount,
+			&i.LedgerSeq,
+			&i.UpdatedAt,
+			&i.UserID,
+			&i.Kind,
+			&i.ContestID,
+			&i.FreeDepositDay,
+			&i.FreeDeposited,
+			&i.HistoryStart,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listOrdersChanged = `-- name: ListOrdersChanged :many
 SELECT id, user_id, client_order_id, stock_code, side, type, time_in_force, quantity, limit_price, price_key, status, filled_quantity, average_fill_price, reserved_amount, commission, tax, expires_at, reason, created_at, updated_at, account_id, stop_price, triggered_at, priority_at, book, book_key FROM orders
 WHERE updated_at >= ?

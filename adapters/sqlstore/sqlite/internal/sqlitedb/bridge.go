@@ -234,6 +234,15 @@ func (b bridge) ListAccounts(ctx context.Context, userID string) ([]sqldb.Accoun
 	return out, err
 }
 
+func (b bridge) ListAccountsChanged(ctx context.Context, arg sqldb.ListAccountsChangedParams) ([]sqldb.Account, error) {
+	rows, err := b.q.ListAccountsChanged(ctx, ListAccountsChangedParams(arg))
+	out := make([]sqldb.Account, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.Account(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListBookOrders(ctx context.Context, arg sqldb.ListBookOrdersParams) ([]sqldb.Order, error) {
 	rows, err := b.q.ListBookOrders(ctx, ListBookOrdersParams(arg))
 	out := make([]sqldb.Order, len(rows))

@@ -159,6 +159,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listAccountsStmt, err = db.PrepareContext(ctx, listAccounts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAccounts: %w", err)
 	}
+	if q.listAccountsChangedStmt, err = db.PrepareContext(ctx, listAccountsChanged); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAccountsChanged: %w", err)
+	}
 	if q.listBookOrdersStmt, err = db.PrepareContext(ctx, listBookOrders); err != nil {
 		return nil, fmt.Errorf("error preparing query ListBookOrders: %w", err)
 	}
@@ -560,6 +563,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listAccountsStmt: %w", cerr)
 		}
 	}
+	if q.listAccountsChangedStmt != nil {
+		if cerr := q.listAccountsChangedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAccountsChangedStmt: %w", cerr)
+		}
+	}
 	if q.listBookOrdersStmt != nil {
 		if cerr := q.listBookOrdersStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listBookOrdersStmt: %w", cerr)
@@ -929,6 +937,7 @@ type Queries struct {
 	listAccountIDsStmt           *sql.Stmt
 	listAccountOrdersChangedStmt *sql.Stmt
 	listAccountsStmt             *sql.Stmt
+	listAccountsChangedStmt      *sql.Stmt
 	listBookOrdersStmt           *sql.Stmt
 	listContestAccountIDsStmt    *sql.Stmt
 	listContestsStmt             *sql.Stmt
@@ -1037,6 +1046,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listAccountIDsStmt:           q.listAccountIDsStmt,
 		listAccountOrdersChangedStmt: q.listAccountOrdersChangedStmt,
 		listAccountsStmt:             q.listAccountsStmt,
+		listAccountsChangedStmt:      q.listAccountsChangedStmt,
 		listBookOrdersStmt:           q.listBookOrdersStmt,
 		listContestAccountIDsStmt:    q.listContestAccountIDsStmt,
 		listContestsStmt:             q.listContestsStmt,
