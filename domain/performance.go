@@ -144,12 +144,9 @@ func MeasureIndex(base decimal.Decimal, index []decimal.Decimal, riskFree decima
 	prev, peak := base, base
 	daily := make([]float64, 0, len(index))
 	for i, x := range index {
-		if !x.IsPositive() {
-			x = prev
-		}
-		r := x.DivRound(prev, returnScale).Sub(one)
+		var r decimal.Decimal
+		r, p.CumulativeReturn[i], x = IndexStep(base, prev, x)
 		p.DailyReturn[i] = r
-		p.CumulativeReturn[i] = x.DivRound(base, returnScale).Sub(one)
 		if x.GreaterThan(peak) {
 			peak = x
 		}
@@ -164,6 +161,21 @@ func MeasureIndex(base decimal.Decimal, index []decimal.Decimal, riskFree decima
 	}
 	p.Volatility, p.Sharpe = annualize(daily, riskFree)
 	return p
+}
+
+// IndexStep is one point of MeasureIndex: the daily return of index x
+// after prev, its cumulative return since base (not positive: 1), and the
+// index that counts as x (prev when x is not positive), the next step's
+// prev. It lets a series measured once be extended by a point.
+func IndexStep(base, prev, x decimal.Decimal) (daily, cumulative, counted decimal.Decimal) {
+	one := decimal.NewFromInt(1)
+	if !base.IsPositive() {
+		base = one
+	}
+	if !x.IsPositive() {
+		x = prev
+	}
+	return x.DivRound(prev, returnScale).Sub(one), x.DivRound(base, returnScale).Sub(one), x
 }
 
 // annualize is the annualized volatility and Sharpe ratio of daily

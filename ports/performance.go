@@ -15,8 +15,15 @@ type Performance interface {
 	// one set-based statement, and reports how many accounts it wrote.
 	// Running it again for the same date rewrites that date's snapshots
 	// (idempotent once the market is closed). Each snapshot chains to the
-	// account's latest earlier one taken since its history started.
+	// account's snapshot of the newest earlier date, when that was taken
+	// since its history started. Every run writes every account, so runs
+	// in date order chain each account day by day; a date filled in later
+	// chains to the date before it, and the dates after it keep theirs.
 	SnapshotEquity(ctx context.Context, date string, takenAt time.Time) (int64, error)
+	// SnapshotRuns returns how many snapshot runs were ever written: a
+	// reader that keeps histories in memory knows they are current while
+	// it is unchanged.
+	SnapshotRuns(ctx context.Context) (int64, error)
 	// ListEquitySnapshots returns an account's snapshots dated from..to
 	// (inclusive, YYYY-MM-DD), oldest first.
 	ListEquitySnapshots(ctx context.Context, accountID, from, to string) ([]domain.EquitySnapshot, error)
@@ -34,7 +41,8 @@ type Rankings interface {
 	// personal accounts with at least one trade, ranked by time-weighted
 	// return from their newest snapshot dated at or before the base date
 	// (or their history's opening; "all" always starts there) to their
-	// equity at current prices. It reports how many accounts it ranked.
+	// equity at current prices. A board keeps its first lines only (as
+	// many as a read may ask for). It reports how many accounts it ranked.
 	RankPersonal(ctx context.Context, bases map[string]string, asOf time.Time) (int64, error)
 	// RankContest rewrites a contest's board: every account in it, ranked
 	// by equity at current prices.
@@ -47,6 +55,10 @@ type Rankings interface {
 	// (contestID "" for the personal boards, period "contest" for a
 	// contest's), or domain.ErrNotFound when it was never computed.
 	GetLeaderboard(ctx context.Context, contestID, period string, limit int) (domain.Leaderboard, error)
+	// LeaderboardTime returns when a board was last computed, or
+	// domain.ErrNotFound when it never was: a reader that keeps a board
+	// in memory knows it is current while this is unchanged.
+	LeaderboardTime(ctx context.Context, contestID, period string) (time.Time, error)
 
 	// CreateContest stores a new contest and, in the same transaction,
 	// enqueues start, the message that starts its workflow.

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/stocking-kr/stocking/domain"
@@ -93,11 +94,62 @@ func (s *Leaderboards) Get(ctx context.Context, period string, limit int) (domai
 }
 
 func (s *core) board(ctx context.Context, contestID, period string, limit int) (domain.Leaderboard, error) {
-	lb, err := s.store.GetLeaderboard(ctx, contestID, period, page(limit, 50, 500))
+	n := page(limit, 50, 500)
+	empty := domain.Leaderboard{ContestID: contestID, Period: period, Entries: []domain.Ranking{}}
+	// A board changes only when a refresh rewrites it, which restamps it:
+	// while its time is the same, the lines read before are still the
+	// board's.
+	asOf, err := s.store.LeaderboardTime(ctx, contestID, period)
 	if domain.IsCode(err, domain.CodeNotFound) {
-		return domain.Leaderboard{ContestID: contestID, Period: period, Entries: []domain.Ranking{}}, nil
+		return empty, nil
+	}
+	if err != nil {
+		return domain.Leaderboard{}, err
+	}
+	key := boardKey{contestID, period, n}
+	if lb, ok := s.boards.get(key, asOf); ok {
+		return lb, nil
+	}
+	lb, err := s.store.GetLeaderboard(ctx, contestID, period, n)
+	if domain.IsCode(err, domain.CodeNotFound) {
+		return empty, nil
+	}
+	if err == nil {
+		s.boards.put(key, lb)
 	}
 	return lb, err
+}
+
+// boardCache keeps the boards read, each with the time it was computed.
+type boardCache struct {
+	mu sync.Mutex
+	m  map[boardKey]domain.Leaderboard
+}
+
+type boardKey struct {
+	contestID, period string
+	limit             int
+}
+
+// maxCachedBoards bounds the cache; when full it starts over.
+const maxCachedBoards = 1024
+
+// get returns the board kept under key if it was computed at asOf. Its
+// entries are shared: callers read them, never modify them.
+func (c *boardCache) get(key boardKey, asOf time.Time) (domain.Leaderboard, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	lb, ok := c.m[key]
+	return lb, ok && lb.AsOf.Equal(asOf)
+}
+
+func (c *boardCache) put(key boardKey, lb domain.Leaderboard) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxCachedBoards {
+		clear(c.m)
+	}
+	c.m[key] = lb
 }
 
 // SetPublic shows the user's nickname on the leaderboards, or hides it

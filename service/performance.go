@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -24,7 +25,7 @@ func (s *Accounts) SnapshotEquity(ctx context.Context, date string) (int64, erro
 		return 0, domain.FieldErrorf(domain.CodeInvalid, "date", "must be a date as YYYY-MM-DD, got %q", date)
 	}
 	n, err := s.store.SnapshotEquity(ctx, date, now)
-	equityCache.invalidate()
+	s.histories.invalidate()
 	return n, err
 }
 
@@ -47,14 +48,37 @@ const maxEquityDays = 3660
 // equity but are not gains, dividends are. The first row's returns are
 // measured from the snapshot before from (or the history's opening).
 func (s *Accounts) Equity(ctx context.Context, t Target, from, to string) ([]EquityRow, error) {
-	rows, _, err := s.equity(ctx, t, from, to)
-	return rows, err
+	e, err := s.EquitySeries(ctx, t, from, to)
+	if err != nil || e.Live == nil {
+		return e.Days, err
+	}
+	return append(e.Days[:len(e.Days):len(e.Days)], *e.Live), nil
 }
 
-func (s *Accounts) equity(ctx context.Context, t Target, from, to string) ([]EquityRow, domain.Performance, error) {
+// EquitySeries is Equity in two parts: the stored days, which change only
+// when a snapshot run writes (or the range or the day changes), and
+// today's live point.
+type EquitySeries struct {
+	// Key names Days: series with the same key have the same days, so
+	// what is derived from them (their JSON) can be kept under it.
+	Key string
+	// Days is shared between readers: read it, never modify it.
+	Days []EquityRow
+	// Live is today's point, or nil when the range ends before today.
+	Live *EquityRow
+}
+
+// EquitySeries returns Equity's rows as the stored days (computed once per
+// snapshot run and kept) and the live point (computed now).
+func (s *Accounts) EquitySeries(ctx context.Context, t Target, from, to string) (EquitySeries, error) {
+	e, _, err := s.equity(ctx, t, from, to, false)
+	return e, err
+}
+
+func (s *Accounts) equity(ctx context.Context, t Target, from, to string, measure bool) (EquitySeries, domain.Performance, error) {
 	a, err := s.account(ctx, t)
 	if err != nil {
-		return nil, domain.Performance{}, err
+		return EquitySeries{}, domain.Performance{}, err
 	}
 	today := domain.SeoulDate(s.clock.Now())
 	opened := domain.SeoulDate(a.HistoryStart)
@@ -66,38 +90,92 @@ func (s *Accounts) equity(ctx context.Context, t Target, from, to string) ([]Equ
 	}
 	fromDay, err := time.Parse(time.DateOnly, from)
 	if err != nil {
-		return nil, domain.Performance{}, domain.FieldErrorf(domain.CodeInvalid, "from", "must be a date as YYYY-MM-DD, got %q", from)
+		return EquitySeries{}, domain.Performance{}, domain.FieldErrorf(domain.CodeInvalid, "from", "must be a date as YYYY-MM-DD, got %q", from)
 	}
 	toDay, err := time.Parse(time.DateOnly, to)
 	if err != nil {
-		return nil, domain.Performance{}, domain.FieldErrorf(domain.CodeInvalid, "to", "must be a date as YYYY-MM-DD, got %q", to)
+		return EquitySeries{}, domain.Performance{}, domain.FieldErrorf(domain.CodeInvalid, "to", "must be a date as YYYY-MM-DD, got %q", to)
 	}
 	if toDay.Before(fromDay) {
-		return []EquityRow{}, domain.Performance{}, nil
+		return EquitySeries{Days: []EquityRow{}}, domain.Performance{}, nil
 	}
 	if toDay.Sub(fromDay) > maxEquityDays*24*time.Hour {
-		return nil, domain.Performance{}, domain.FieldErrorf(domain.CodeInvalid, "from", "a range covers at most %d days", maxEquityDays)
+		return EquitySeries{}, domain.Performance{}, domain.FieldErrorf(domain.CodeInvalid, "from", "a range covers at most %d days", maxEquityDays)
+	}
+	h, err := s.history(ctx, a, from, to, today)
+	if err != nil {
+		return EquitySeries{}, domain.Performance{}, err
+	}
+	out := EquitySeries{Key: h.key, Days: h.rows}
+	index := h.index
+	if to >= today && from <= today {
+		p, err := s.portfolio(ctx, a)
+		if err != nil {
+			return EquitySeries{}, domain.Performance{}, err
+		}
+		live := domain.EquityPoint{Date: today, Cash: a.Cash, HoldingsValue: p.Totals.MarketValue, Equity: p.Totals.TotalEquity}
+		flowTotal := a.TotalDeposits.Sub(a.TotalWithdrawal)
+		var idx decimal.Decimal
+		if h.last == nil {
+			live.NetFlow = flowTotal
+			idx = domain.NextIndex(decimal.NewFromInt(1), decimal.Zero, flowTotal, live.Equity)
+		} else {
+			live.NetFlow = flowTotal.Sub(h.last.FlowTotal)
+			idx = domain.NextIndex(h.last.Index, h.last.Equity, live.NetFlow, live.Equity)
+		}
+		daily, cumulative, _ := domain.IndexStep(h.base, h.prev, idx)
+		out.Live = &EquityRow{EquityPoint: live, DailyReturn: daily, CumulativeReturn: cumulative, Live: true}
+		if measure {
+			index = append(index[:len(index):len(index)], idx)
+		}
+	}
+	var perf domain.Performance
+	if measure {
+		perf = domain.MeasureIndex(h.base, index, s.cfg.RiskFreeRate)
+	}
+	return out, perf, nil
+}
+
+// equityHistory is the stored part of an equity range, measured.
+type equityHistory struct {
+	key   string
+	rows  []EquityRow
+	index []decimal.Decimal
+	// base is the index where the range starts, prev the index the live
+	// point's daily return is measured from.
+	base, prev decimal.Decimal
+	// last is the newest snapshot before today inside the history, which
+	// the live point chains to; nil when there is none.
+	last *domain.EquitySnapshot
+}
+
+// history returns the stored days of the range from..to, measured, from
+// the cache while no snapshot run has happened since they were.
+func (s *Accounts) history(ctx context.Context, a domain.Account, from, to, today string) (*equityHistory, error) {
+	runs, err := s.store.SnapshotRuns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("%s|%d|%s|%s|%s|%d", a.ID, a.HistoryStart.UnixNano(), from, to, today, runs)
+	if h := s.histories.get(key); h != nil {
+		return h, nil
+	}
+	all, err := s.store.ListEquitySnapshots(ctx, a.ID, minDate, maxDate)
+	if err != nil {
+		return nil, err
 	}
 	inHistory := func(sn domain.EquitySnapshot) bool { return !sn.TakenAt.Before(a.HistoryStart) }
-	all, err := s.snapshots(ctx, a.ID)
-	if err != nil {
-		return nil, domain.Performance{}, err
-	}
 	// The base: the index where the range starts, the newest snapshot
 	// before it inside the history.
-	base := decimal.NewFromInt(1)
+	h := &equityHistory{key: key, base: decimal.NewFromInt(1)}
 	var snaps []domain.EquitySnapshot
 	for i, sn := range all {
-		switch {
-		case sn.Date < from:
-			if inHistory(sn) {
-				base = sn.Index
-			}
-		case sn.Date <= to:
+		if sn.Date >= from {
 			snaps = all[i:]
-		}
-		if snaps != nil {
 			break
+		}
+		if inHistory(sn) {
+			h.base = sn.Index
 		}
 	}
 	for i, sn := range snaps {
@@ -106,54 +184,40 @@ func (s *Accounts) equity(ctx context.Context, t Target, from, to string) ([]Equ
 			break
 		}
 	}
-	points := make([]domain.EquityPoint, 0, len(snaps)+1)
-	index := make([]decimal.Decimal, 0, len(snaps)+1)
-	var last *domain.EquitySnapshot
+	points := make([]domain.EquityPoint, 0, len(snaps))
+	h.index = make([]decimal.Decimal, 0, len(snaps)+1)
 	for i := range snaps {
 		sn := snaps[i]
 		if !inHistory(sn) || (sn.Date == today && to >= today) {
 			continue
 		}
 		points = append(points, sn.EquityPoint)
-		index = append(index, sn.Index)
-		last = &snaps[i]
+		h.index = append(h.index, sn.Index)
+		h.last = &snaps[i]
 	}
-	if to >= today && from <= today {
-		if last == nil {
-			// The newest snapshot before today, which may predate from.
-			for i := len(all) - 1; i >= 0; i-- {
-				if all[i].Date < today {
-					if inHistory(all[i]) {
-						last = &all[i]
-					}
-					break
+	if h.last == nil {
+		// The newest snapshot before today, which may predate from.
+		for i := len(all) - 1; i >= 0; i-- {
+			if all[i].Date < today {
+				if inHistory(all[i]) {
+					h.last = &all[i]
 				}
+				break
 			}
 		}
-		p, err := s.portfolio(ctx, a)
-		if err != nil {
-			return nil, domain.Performance{}, err
-		}
-		live := domain.EquityPoint{Date: today, Cash: a.Cash, HoldingsValue: p.Totals.MarketValue, Equity: p.Totals.TotalEquity}
-		flowTotal := a.TotalDeposits.Sub(a.TotalWithdrawal)
-		var idx decimal.Decimal
-		if last == nil {
-			live.NetFlow = flowTotal
-			idx = domain.NextIndex(decimal.NewFromInt(1), decimal.Zero, flowTotal, live.Equity)
-		} else {
-			live.NetFlow = flowTotal.Sub(last.FlowTotal)
-			idx = domain.NextIndex(last.Index, last.Equity, live.NetFlow, live.Equity)
-		}
-		points = append(points, live)
-		index = append(index, idx)
 	}
-	perf := domain.MeasureIndex(base, index, s.cfg.RiskFreeRate)
-	out := make([]EquityRow, len(points))
+	perf := domain.MeasureIndex(h.base, h.index, s.cfg.RiskFreeRate)
+	h.rows = make([]EquityRow, len(points))
+	h.prev = h.base
+	if !h.prev.IsPositive() {
+		h.prev = decimal.NewFromInt(1)
+	}
 	for i, pt := range points {
-		out[i] = EquityRow{EquityPoint: pt, DailyReturn: perf.DailyReturn[i], CumulativeReturn: perf.CumulativeReturn[i],
-			Live: pt.Date == today && i == len(points)-1 && to >= today}
+		h.rows[i] = EquityRow{EquityPoint: pt, DailyReturn: perf.DailyReturn[i], CumulativeReturn: perf.CumulativeReturn[i]}
+		_, _, h.prev = domain.IndexStep(h.base, h.prev, h.index[i])
 	}
-	return out, perf, nil
+	s.histories.put(key, h)
+	return h, nil
 }
 
 // Performance is the whole history's time-weighted statistics.
@@ -167,76 +231,46 @@ type Performance struct {
 // Performance measures the account's history since its opening or last
 // reset, up to now.
 func (s *Accounts) Performance(ctx context.Context, t Target) (Performance, error) {
-	_, p, err := s.equity(ctx, t, "", "")
+	_, p, err := s.equity(ctx, t, "", "", true)
 	if err != nil {
 		return Performance{}, err
 	}
 	return Performance{TWR: p.TWR, MaxDrawdown: p.MaxDrawdown, Volatility: p.Volatility, Sharpe: p.Sharpe}, nil
 }
 
-// snapshotCache keeps each account's snapshots between equity reads: a
-// history of years is thousands of rows, while a day adds one. An entry
-// is good while the account's newest snapshot is the one it ends with (a
-// snapshot run adds a row or rewrites the newest) and no snapshot run in
-// this process has happened since it was read.
-type snapshotCache struct {
+// historyCache keeps measured equity histories between reads: a history
+// of years is thousands of rows and as many divisions, while a day adds
+// one row. An entry's key holds the count of snapshot runs, so a run by
+// any process retires every entry; a run in this process also empties
+// the cache at once.
+type historyCache struct {
 	mu      sync.Mutex
-	gen     uint64
-	entries map[string]cachedSnapshots
+	entries map[string]*equityHistory
 }
 
-type cachedSnapshots struct {
-	gen   uint64
-	snaps []domain.EquitySnapshot
-}
+// maxCachedHistories bounds the cache; when full it starts over.
+const maxCachedHistories = 4096
 
-// maxCachedAccounts bounds the cache; when full it starts over.
-const maxCachedAccounts = 4096
-
-var equityCache = &snapshotCache{entries: map[string]cachedSnapshots{}}
-
-// invalidate forgets every entry: a snapshot run may have rewritten any
-// date.
-func (c *snapshotCache) invalidate() {
+func (c *historyCache) get(key string) *equityHistory {
 	c.mu.Lock()
-	c.gen++
+	defer c.mu.Unlock()
+	return c.entries[key]
+}
+
+func (c *historyCache) put(key string, h *equityHistory) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) >= maxCachedHistories {
+		clear(c.entries)
+	}
+	c.entries[key] = h
+}
+
+// invalidate forgets every entry.
+func (c *historyCache) invalidate() {
+	c.mu.Lock()
 	clear(c.entries)
 	c.mu.Unlock()
-}
-
-// snapshots returns every snapshot of an account, oldest first, from the
-// cache when it is current.
-func (s *Accounts) snapshots(ctx context.Context, accountID string) ([]domain.EquitySnapshot, error) {
-	last, err := s.store.LastEquitySnapshot(ctx, accountID, maxDate)
-	if domain.IsCode(err, domain.CodeNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	c := equityCache
-	c.mu.Lock()
-	e, ok := c.entries[accountID]
-	gen := c.gen
-	c.mu.Unlock()
-	if ok && e.gen == gen && len(e.snaps) > 0 {
-		if n := e.snaps[len(e.snaps)-1]; n.Date == last.Date && n.TakenAt.Equal(last.TakenAt) {
-			return e.snaps, nil
-		}
-	}
-	snaps, err := s.store.ListEquitySnapshots(ctx, accountID, minDate, maxDate)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.gen == gen {
-		if len(c.entries) >= maxCachedAccounts {
-			clear(c.entries)
-		}
-		c.entries[accountID] = cachedSnapshots{gen: gen, snaps: snaps}
-	}
-	c.mu.Unlock()
-	return snaps, nil
 }
 
 // The widest range of snapshot dates.

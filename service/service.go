@@ -72,6 +72,10 @@ type core struct {
 	cfg       Config
 	// kick wakes the outbox relay after a commit that enqueued messages.
 	kick func()
+	// histories and boards keep what equity and leaderboard reads
+	// computed, while it is current.
+	histories *historyCache
+	boards    *boardCache
 }
 
 // Service is the set of use cases, one cohesive type each, sharing the
@@ -140,7 +144,8 @@ func New(d Deps, cfg Config) (*Service, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &core{store: d.Store, clock: d.Clock, ids: d.IDs, workflows: d.Workflows, log: log, cfg: cfg, kick: func() {}}
+	c := &core{store: d.Store, clock: d.Clock, ids: d.IDs, workflows: d.Workflows, log: log, cfg: cfg, kick: func() {},
+		histories: &historyCache{entries: map[string]*equityHistory{}}, boards: &boardCache{m: map[boardKey]domain.Leaderboard{}}}
 	orders := &Orders{core: c}
 	accounts := &Accounts{core: c}
 	return &Service{

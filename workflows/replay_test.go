@@ -28,6 +28,13 @@ func TestReplayRecordedHistories(t *testing.T) {
 			t.Errorf("%s holds %d recorded histories; expected the order and payment paths (record them: see cmd/stocking/histories_test.go)", dir, len(got))
 		}
 	}
+	// Every workflow has a recorded history in some generation.
+	for _, name := range []string{"market-day.json", "contest.json", "leaderboard-refresh.json"} {
+		got, _ := filepath.Glob(filepath.Join("testdata", "histories", "v*", name))
+		if len(got) == 0 {
+			t.Errorf("no recorded history %s in any generation", name)
+		}
+	}
 	for _, f := range files {
 		t.Run(filepath.Join(filepath.Base(filepath.Dir(f)), filepath.Base(f)), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()

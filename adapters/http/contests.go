@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -35,7 +37,86 @@ type equityInput struct {
 }
 
 type equityOutput struct {
-	Body Page[EquityPoint]
+	Body EquityHistory
+}
+
+// EquityHistory is the equity page. Its stored days are rendered to JSON
+// once per snapshot run and kept: years of days are hundreds of kilobytes
+// of decimal text, which would otherwise be formatted on every read.
+type EquityHistory struct {
+	Data       []EquityPoint `json:"data" nullable:"false"`
+	NextCursor *string       `json:"next_cursor" doc:"Always null: the range is one page."`
+	// rendered, when set, is the body as JSON in pieces, written one
+	// after the other instead of encoding the fields (see jsonFormat).
+	rendered [][]byte
+}
+
+func (h EquityHistory) prerendered() [][]byte { return h.rendered }
+
+func equityPoint(r service.EquityRow) EquityPoint {
+	return EquityPoint{Date: r.Date, Cash: money(r.Cash), HoldingsValue: money(r.HoldingsValue), Equity: money(r.Equity),
+		NetFlow: money(r.NetFlow), DailyReturn: pct(r.DailyReturn), CumulativeReturn: pct(r.CumulativeReturn), Live: r.Live}
+}
+
+// renderedDays keeps the JSON of stored days by the key of their series.
+type renderedDays struct {
+	sync.Mutex
+	m map[string][]byte
+}
+
+// maxRenderedDays bounds renderedDays; when full it starts over.
+const maxRenderedDays = 1024
+
+// equityBody renders an equity series as the body encoding/json would
+// write for EquityHistory: the days from the cache (each point as Huma's
+// JSON format renders it, comma-separated), then the live point.
+func (c *renderedDays) equityBody(e service.EquitySeries) (EquityHistory, error) {
+	c.Lock()
+	days, ok := c.m[e.Key]
+	c.Unlock()
+	if !ok || e.Key == "" {
+		var b bytes.Buffer
+		for i, r := range e.Days {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := encodeJSON(&b, equityPoint(r)); err != nil {
+				return EquityHistory{}, err
+			}
+		}
+		days = b.Bytes()
+		if e.Key != "" {
+			c.Lock()
+			if len(c.m) >= maxRenderedDays {
+				clear(c.m)
+			}
+			c.m[e.Key] = days
+			c.Unlock()
+		}
+	}
+	// The days are written as kept, not copied into the body: the body is
+	// three pieces, the opening, the days and the rest.
+	var tail bytes.Buffer
+	if e.Live != nil {
+		if len(days) > 0 {
+			tail.WriteByte(',')
+		}
+		if err := encodeJSON(&tail, equityPoint(*e.Live)); err != nil {
+			return EquityHistory{}, err
+		}
+	}
+	tail.WriteString("],\"next_cursor\":null}\n")
+	return EquityHistory{rendered: [][]byte{[]byte(`{"data":[`), days, tail.Bytes()}}, nil
+}
+
+// encodeJSON appends v as Huma's JSON format encodes it, without the
+// newline.
+func encodeJSON(b *bytes.Buffer, v any) error {
+	if err := huma.DefaultJSONFormat.Marshal(b, v); err != nil {
+		return err
+	}
+	b.Truncate(b.Len() - 1)
+	return nil
 }
 
 // Ranking is one line of a leaderboard.
@@ -186,16 +267,15 @@ func (s *server) registerContests(api huma.API) {
 		Description: "Returns are time-weighted: deposits, withdrawals, paid top-ups and resets are not gains; dividends are. " +
 			"A reset restarts the history.",
 	}, func(ctx context.Context, in *equityInput) (*equityOutput, error) {
-		rows, err := s.svc.Accounts.Equity(ctx, target(ctx, in.AccountID), in.From, in.To)
+		e, err := s.svc.Accounts.EquitySeries(ctx, target(ctx, in.AccountID), in.From, in.To)
 		if err != nil {
 			return nil, err
 		}
-		out := make([]EquityPoint, len(rows))
-		for i, r := range rows {
-			out[i] = EquityPoint{Date: r.Date, Cash: money(r.Cash), HoldingsValue: money(r.HoldingsValue), Equity: money(r.Equity),
-				NetFlow: money(r.NetFlow), DailyReturn: pct(r.DailyReturn), CumulativeReturn: pct(r.CumulativeReturn), Live: r.Live}
+		body, err := s.days.equityBody(e)
+		if err != nil {
+			return nil, err
 		}
-		return &equityOutput{Body: Page[EquityPoint]{Data: out}}, nil
+		return &equityOutput{Body: body}, nil
 	})
 
 	register(api, signedIn, huma.Operation{

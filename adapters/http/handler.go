@@ -124,6 +124,8 @@ type server struct {
 	metricsElsewhere bool
 	hub              *hub
 	shutdown         <-chan struct{}
+	// days keeps the JSON of equity histories' stored days.
+	days *renderedDays
 }
 
 // userTTL is how long a token's user is trusted to exist without a
@@ -145,6 +147,7 @@ func build(opts Options, m *metrics, reg *prometheus.Registry) (chi.Router, huma
 		metricsElsewhere: opts.MetricsElsewhere,
 		hub:              newHub(opts.Service, log, opts.StreamPoll, opts.StreamHeartbeat),
 		shutdown:         opts.Shutdown,
+		days:             &renderedDays{m: map[string][]byte{}},
 	}
 
 	r := chi.NewRouter()

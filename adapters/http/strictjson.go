@@ -3,6 +3,7 @@ package httpapi
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -34,8 +35,27 @@ var strict = jsonv2.JoinOptions(jsonv2.RejectUnknownMembers(true))
 // jsonFormat is Huma's JSON format with strict decoding. Encoding is
 // Huma's own (no HTML escaping).
 var jsonFormat = huma.Format{
-	Marshal:   huma.DefaultJSONFormat.Marshal,
+	Marshal:   marshalJSON,
 	Unmarshal: unmarshalStrict,
+}
+
+// prerendered is a body that carries its own JSON, already encoded the
+// way Huma's format would encode it, in pieces to write one after the
+// other; nil means encode it as usual.
+type prerendered interface{ prerendered() [][]byte }
+
+func marshalJSON(w io.Writer, v any) error {
+	if p, ok := v.(prerendered); ok {
+		if pieces := p.prerendered(); pieces != nil {
+			for _, b := range pieces {
+				if _, err := w.Write(b); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	return huma.DefaultJSONFormat.Marshal(w, v)
 }
 
 func unmarshalStrict(data []byte, v any) error {

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-
 	"time"
 
 	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
@@ -11,14 +10,27 @@ import (
 
 // SnapshotEquity writes the snapshot of every account for date in one
 // statement and transaction; running it again for the date rewrites it.
+// The same transaction files the date among the snapshot days and counts
+// the run.
 func (s *Store) SnapshotEquity(ctx context.Context, date string, takenAt time.Time) (int64, error) {
 	var n int64
 	err := s.transact(ctx, func(ctx context.Context, t *tx) (err error) {
 		n, err = exec(t, ctx, "snapshot equity", Counted, sqldb.Queries.SnapshotEquity,
 			sqldb.SnapshotEquityParams{SnapDate: date, TakenAt: orNow(takenAt)})
-		return err
+		if err != nil {
+			return err
+		}
+		if err = blind(t, ctx, "add snapshot day", sqldb.Queries.AddSnapshotDay, date); err != nil {
+			return err
+		}
+		return blind(t, ctx, "count snapshot run", noArgsBlind(sqldb.Queries.CountSnapshotRun), struct{}{})
 	})
 	return n, err
+}
+
+// SnapshotRuns returns how many snapshot runs were ever written.
+func (r reader) SnapshotRuns(ctx context.Context) (int64, error) {
+	return one(r, ctx, "snapshot runs", noArgs(sqldb.Queries.SnapshotRuns), struct{}{})
 }
 
 // ListEquitySnapshots returns an account's snapshots dated from..to,

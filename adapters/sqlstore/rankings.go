@@ -18,31 +18,53 @@ const contestBoard = "contest"
 // periods are computed from.
 const allBoard = "all"
 
-// RankPersonal rewrites the personal boards in one transaction: the
-// whole-history board first, computed from the accounts, then each other
-// period's from it and the snapshots, each by one INSERT ... SELECT.
+// BoardLines is how many lines a personal board keeps: the most a read
+// asks for. The rest of a ranking is never served, and writing it made
+// the refresh as slow as the accounts are many. The statements that write
+// the boards (RankPersonal) hold the same number.
+const BoardLines = 500
+
+// RankPersonal rewrites the personal boards in one transaction: each
+// requested board emptied and stamped, then all of them written by one
+// INSERT ... SELECT that computes every account's returns once.
 func (s *Store) RankPersonal(ctx context.Context, bases map[string]string, asOf time.Time) (int64, error) {
-	periods := make([]string, 0, len(bases))
+	periods := []string{allBoard}
 	for p := range bases {
 		if p != allBoard {
 			periods = append(periods, p)
 		}
 	}
-	slices.Sort(periods)
+	slices.Sort(periods[1:])
+	var arg sqldb.RankPersonalParams
+	for _, p := range periods {
+		date := bases[p]
+		switch p {
+		case allBoard:
+			continue
+		case "1d":
+			arg.Base1d = date
+		case "1w":
+			arg.Base1w = date
+		case "1m":
+			arg.Base1m = date
+		default:
+			return 0, domain.Errorf(domain.CodeInvalid, "no personal board for the period %q", p)
+		}
+		if date == "" {
+			return 0, domain.Errorf(domain.CodeInvalid, "the period %q needs a base date", p)
+		}
+	}
 	var n int64
 	err := s.transact(ctx, func(ctx context.Context, t *tx) (err error) {
-		n, err = t.rank(ctx, "", allBoard, asOf, func() (int64, error) {
-			return exec(t, ctx, "rank personal", Counted, noArgs(sqldb.Queries.RankPersonalAll), struct{}{})
-		})
 		for _, p := range periods {
-			if err != nil {
+			if err := t.resetBoard(ctx, "", p, asOf); err != nil {
 				return err
 			}
-			_, err = t.rank(ctx, "", p, asOf, func() (int64, error) {
-				return exec(t, ctx, "rank personal", Counted, sqldb.Queries.RankPersonalSince,
-					sqldb.RankPersonalSinceParams{Period: p, BaseDate: bases[p]})
-			})
 		}
+		if _, err = exec(t, ctx, "rank personal", Counted, sqldb.Queries.RankPersonal, arg); err != nil {
+			return err
+		}
+		n, err = one(t.reader, ctx, "count rankable", noArgs(sqldb.Queries.CountRankable), struct{}{})
 		return err
 	})
 	return n, err
@@ -83,15 +105,20 @@ func (t *tx) rankContest(ctx context.Context, contestID string, asOf time.Time) 
 
 // rank empties a board, stamps its time and fills it with write.
 func (t *tx) rank(ctx context.Context, contestID, period string, asOf time.Time, write func() (int64, error)) (int64, error) {
-	if err := blind(t, ctx, "clear leaderboard", sqldb.Queries.ClearLeaderboard,
-		sqldb.ClearLeaderboardParams{ContestID: contestID, Period: period}); err != nil {
-		return 0, err
-	}
-	if err := blind(t, ctx, "set leaderboard time", sqldb.Queries.SetLeaderboardTime,
-		sqldb.SetLeaderboardTimeParams{ContestID: contestID, Period: period, AsOf: orNow(asOf)}); err != nil {
+	if err := t.resetBoard(ctx, contestID, period, asOf); err != nil {
 		return 0, err
 	}
 	return write()
+}
+
+// resetBoard empties a board and stamps its time.
+func (t *tx) resetBoard(ctx context.Context, contestID, period string, asOf time.Time) error {
+	if err := blind(t, ctx, "clear leaderboard", sqldb.Queries.ClearLeaderboard,
+		sqldb.ClearLeaderboardParams{ContestID: contestID, Period: period}); err != nil {
+		return err
+	}
+	return blind(t, ctx, "set leaderboard time", sqldb.Queries.SetLeaderboardTime,
+		sqldb.SetLeaderboardTimeParams{ContestID: contestID, Period: period, AsOf: orNow(asOf)})
 }
 
 // GetLeaderboard returns a board's time and its first limit lines.
@@ -106,6 +133,14 @@ func (r reader) GetLeaderboard(ctx context.Context, contestID, period string, n 
 	lb.Entries, err = list(r, ctx, "list leaderboard", sqldb.Queries.ListLeaderboardEntries,
 		sqldb.ListLeaderboardEntriesParams{ContestID: contestID, Period: period, Limit: limit(n)}, ranking)
 	return lb, err
+}
+
+// LeaderboardTime returns when a board was last computed.
+func (r reader) LeaderboardTime(ctx context.Context, contestID, period string) (time.Time, error) {
+	return get(r, ctx, "get leaderboard", sqldb.Queries.GetLeaderboard,
+		sqldb.GetLeaderboardParams{ContestID: contestID, Period: period}, func(row sqldb.Leaderboard) time.Time {
+			return row.AsOf.UTC()
+		})
 }
 
 func ranking(r sqldb.LeaderboardEntry) domain.Ranking {

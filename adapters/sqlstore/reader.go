@@ -45,6 +45,13 @@ func noArgs[R any](stmt func(sqldb.Queries, context.Context) (R, error)) func(sq
 	}
 }
 
+// noArgsBlind adapts a write without parameters or answer to blind.
+func noArgsBlind(stmt func(sqldb.Queries, context.Context) error) func(sqldb.Queries, context.Context, struct{}) error {
+	return func(q sqldb.Queries, ctx context.Context, _ struct{}) error {
+		return stmt(q, ctx)
+	}
+}
+
 // get runs a read that answers one row and maps the row with conv.
 func get[A, R, T any](r reader, ctx context.Context, op string,
 	stmt func(sqldb.Queries, context.Context, A) (R, error), arg A, conv func(R) T) (T, error) {

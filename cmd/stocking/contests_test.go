@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/server/temporaltest"
 
 	"github.com/stocking-kr/stocking/workflows"
@@ -132,4 +135,58 @@ func TestContestAndLeaderboardsEndToEnd(t *testing.T) {
 func contains(v any, sub string) bool {
 	s, ok := v.(string)
 	return ok && strings.Contains(s, sub)
+}
+
+// TestRecordContestHistories records a whole contest's ContestWorkflow and
+// one LeaderboardRefreshWorkflow for the replay test, like
+// TestRecordWorkflowHistories.
+func TestRecordContestHistories(t *testing.T) {
+	dir := os.Getenv("STOCKING_RECORD_HISTORIES")
+	if dir == "" {
+		t.Skip("set STOCKING_RECORD_HISTORIES to a directory to record workflow histories")
+	}
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	m, _ := startMainWith(t, temporalEnv(t, ts, map[string]string{"LEADERBOARD_REFRESH": "0s"}),
+		Options{Migrate: true, Seed: true, API: true, Worker: true, Relay: true})
+	ctx := context.Background()
+	adm := admin(t, m)
+	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "70000"})
+	u := signup(t, m, "contest-recorder@example.com")
+
+	// A contest of four seconds with one trader and an order left open,
+	// which the end cancels.
+	now := time.Now().UTC()
+	start, end := now.Add(2*time.Second), now.Add(6*time.Second)
+	c := adm.must(201, "POST", "/contests", map[string]any{"name": "기록 리그", "starts_at": start, "ends_at": end, "initial_cash": "5000000"})
+	id := c["id"].(string)
+	acct := u.must(201, "POST", "/contests/"+id+"/join", nil)["account_id"].(string)
+	waitFor(t, "the contest to start", 10*time.Second, func() bool { return time.Now().After(start) })
+	u.must(201, "POST", "/orders", map[string]any{"stock_code": "005930", "side": "BUY", "type": "MARKET", "quantity": 10, "account_id": acct})
+	u.must(201, "POST", "/orders", map[string]any{"stock_code": "005930", "side": "BUY", "type": "LIMIT", "quantity": 1, "limit_price": "60000", "time_in_force": "GTC", "account_id": acct})
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var out workflows.ContestOutcome
+	for wctx.Err() == nil {
+		if err := m.Temporal.GetWorkflow(wctx, workflows.ContestWorkflowID(id), "").Get(wctx, &out); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !out.Final {
+		t.Fatalf("contest workflow outcome %+v", out)
+	}
+	record(t, m.Temporal, workflows.ContestWorkflowID(id), filepath.Join(dir, "contest.json"))
+
+	// One refresh, as the leaderboard-refresh Schedule starts it.
+	u.must(201, "POST", "/orders", map[string]any{"stock_code": "005930", "side": "BUY", "type": "MARKET", "quantity": 1})
+	run, err := m.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "leaderboard-refresh-recorded", TaskQueue: m.Config.TemporalTaskQueue},
+		workflows.LeaderboardWorkflowName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res workflows.LeaderboardResult
+	if err := run.Get(wctx, &res); err != nil || res.Ranked["all"] != 1 {
+		t.Fatalf("leaderboard refresh: %+v, %v", res, err)
+	}
+	record(t, m.Temporal, "leaderboard-refresh-recorded", filepath.Join(dir, "leaderboard-refresh.json"))
 }

@@ -149,9 +149,10 @@ type ListLeaderboardEntriesParams struct {
 	Limit     int64
 }
 
-type RankPersonalSinceParams struct {
-	BaseDate string
-	Period   string
+type RankPersonalParams struct {
+	Base1d string
+	Base1w string
+	Base1m string
 }
 
 type SetLeaderboardTimeParams struct {
@@ -691,14 +692,14 @@ type UpdatePaymentParams struct {
 }
 
 type LastEquitySnapshotParams struct {
-	AccountID string
 	ToDate    string
+	AccountID string
 }
 
 type ListEquitySnapshotsParams struct {
-	AccountID string
 	FromDate  string
 	ToDate    string
+	AccountID string
 }
 
 type SnapshotEquityParams struct {
@@ -851,10 +852,13 @@ type RemoveWatchParams struct {
 // Queries is every statement that all the engines have, with the types
 // above. Each engine's Queries.Shared returns one.
 type Queries interface {
+	AddSnapshotDay(ctx context.Context, snapDate string) error
 	AddWatch(ctx context.Context, arg AddWatchParams) error
 	AppendLedger(ctx context.Context, arg AppendLedgerParams) error
 	ClaimOutbox(ctx context.Context, arg ClaimOutboxParams) ([]Outbox, error)
 	ClearLeaderboard(ctx context.Context, arg ClearLeaderboardParams) error
+	CountRankable(ctx context.Context) (int64, error)
+	CountSnapshotRun(ctx context.Context) error
 	CreateAccount(ctx context.Context, arg CreateAccountParams) error
 	CreateContest(ctx context.Context, arg CreateContestParams) error
 	CreateExecution(ctx context.Context, arg CreateExecutionParams) error
@@ -923,8 +927,7 @@ type Queries interface {
 	LockPayment(ctx context.Context, id string) (Payment, error)
 	OutboxSize(ctx context.Context) (int64, error)
 	RankContest(ctx context.Context, contestID string) (int64, error)
-	RankPersonalAll(ctx context.Context) (int64, error)
-	RankPersonalSince(ctx context.Context, arg RankPersonalSinceParams) (int64, error)
+	RankPersonal(ctx context.Context, arg RankPersonalParams) (int64, error)
 	RecordDividendHolders(ctx context.Context, arg RecordDividendHoldersParams) error
 	RecordTrade(ctx context.Context, arg RecordTradeParams) (int64, error)
 	ReleaseLease(ctx context.Context, arg ReleaseLeaseParams) (int64, error)
@@ -941,6 +944,7 @@ type Queries interface {
 	SetMarketDayRolled(ctx context.Context, arg SetMarketDayRolledParams) (int64, error)
 	SetStockPrice(ctx context.Context, arg SetStockPriceParams) (int64, error)
 	SnapshotEquity(ctx context.Context, arg SnapshotEquityParams) (int64, error)
+	SnapshotRuns(ctx context.Context) (int64, error)
 	TakeLease(ctx context.Context, arg TakeLeaseParams) (int64, error)
 	UpdateOrder(ctx context.Context, arg UpdateOrderParams) (int64, error)
 	UpdatePayment(ctx context.Context, arg UpdatePaymentParams) (int64, error)

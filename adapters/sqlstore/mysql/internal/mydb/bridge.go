@@ -15,6 +15,10 @@ func (q *Queries) Shared() sqldb.Queries { return bridge{q} }
 
 type bridge struct{ q *Queries }
 
+func (b bridge) AddSnapshotDay(ctx context.Context, snapDate string) error {
+	return b.q.AddSnapshotDay(ctx, snapDate)
+}
+
 func (b bridge) AddWatch(ctx context.Context, arg sqldb.AddWatchParams) error {
 	return b.q.AddWatch(ctx, AddWatchParams(arg))
 }
@@ -34,6 +38,14 @@ func (b bridge) ClaimOutbox(ctx context.Context, arg sqldb.ClaimOutboxParams) ([
 
 func (b bridge) ClearLeaderboard(ctx context.Context, arg sqldb.ClearLeaderboardParams) error {
 	return b.q.ClearLeaderboard(ctx, ClearLeaderboardParams(arg))
+}
+
+func (b bridge) CountRankable(ctx context.Context) (int64, error) {
+	return b.q.CountRankable(ctx)
+}
+
+func (b bridge) CountSnapshotRun(ctx context.Context) error {
+	return b.q.CountSnapshotRun(ctx)
 }
 
 func (b bridge) CreateAccount(ctx context.Context, arg sqldb.CreateAccountParams) error {
@@ -456,12 +468,8 @@ func (b bridge) RankContest(ctx context.Context, contestID string) (int64, error
 	return b.q.RankContest(ctx, contestID)
 }
 
-func (b bridge) RankPersonalAll(ctx context.Context) (int64, error) {
-	return b.q.RankPersonalAll(ctx)
-}
-
-func (b bridge) RankPersonalSince(ctx context.Context, arg sqldb.RankPersonalSinceParams) (int64, error) {
-	return b.q.RankPersonalSince(ctx, RankPersonalSinceParams(arg))
+func (b bridge) RankPersonal(ctx context.Context, arg sqldb.RankPersonalParams) (int64, error) {
+	return b.q.RankPersonal(ctx, RankPersonalParams(arg))
 }
 
 func (b bridge) RecordDividendHolders(ctx context.Context, arg sqldb.RecordDividendHoldersParams) error {
@@ -526,6 +534,10 @@ func (b bridge) SetStockPrice(ctx context.Context, arg sqldb.SetStockPriceParams
 
 func (b bridge) SnapshotEquity(ctx context.Context, arg sqldb.SnapshotEquityParams) (int64, error) {
 	return b.q.SnapshotEquity(ctx, SnapshotEquityParams(arg))
+}
+
+func (b bridge) SnapshotRuns(ctx context.Context) (int64, error) {
+	return b.q.SnapshotRuns(ctx)
 }
 
 func (b bridge) TakeLease(ctx context.Context, arg sqldb.TakeLeaseParams) (int64, error) {

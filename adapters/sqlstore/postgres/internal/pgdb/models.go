@@ -86,6 +86,15 @@ type EquitySnapshot struct {
 	TakenAt       time.Time
 }
 
+type EquitySnapshotDay struct {
+	SnapDate string
+}
+
+type EquitySnapshotRun struct {
+	ID   int64
+	Runs int64
+}
+
 type Execution struct {
 	ID          string
 	OrderID     string

@@ -10,21 +10,45 @@ import (
 	"time"
 )
 
+const addSnapshotDay = `-- name: AddSnapshotDay :exec
+INSERT INTO equity_snapshot_days (snap_date) VALUES ($1)
+ON CONFLICT (snap_date) DO NOTHING
+`
+
+// AddSnapshotDay files a date as having snapshots and counts the run.
+func (q *Queries) AddSnapshotDay(ctx context.Context, snapDate string) error {
+	_, err := q.db.Exec(ctx, addSnapshotDay, snapDate)
+	return err
+}
+
+const countSnapshotRun = `-- name: CountSnapshotRun :exec
+UPDATE equity_snapshot_runs SET runs = runs + 1 WHERE id = 1
+`
+
+func (q *Queries) CountSnapshotRun(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, countSnapshotRun)
+	return err
+}
+
 const lastEquitySnapshot = `-- name: LastEquitySnapshot :one
-SELECT account_id, snap_date, cash, holdings_value, equity, net_flow, flow_total, twr_index, taken_at FROM equity_snapshots
-WHERE account_id = $1 AND snap_date <= $2
-ORDER BY snap_date DESC
+SELECT s.account_id, s.snap_date, s.cash, s.holdings_value, s.equity, s.net_flow, s.flow_total, s.twr_index, s.taken_at
+FROM equity_snapshot_days d
+JOIN equity_snapshots s ON s.snap_date = d.snap_date
+WHERE d.snap_date <= $1
+  AND s.account_id = $2
+ORDER BY d.snap_date DESC
 LIMIT 1
 `
 
 type LastEquitySnapshotParams struct {
-	AccountID string
 	ToDate    string
+	AccountID string
 }
 
-// LastEquitySnapshot is the account's newest snapshot up to a date.
+// LastEquitySnapshot is the account's newest snapshot up to a date: the
+// dates are walked newest first until one has the account's row.
 func (q *Queries) LastEquitySnapshot(ctx context.Context, arg LastEquitySnapshotParams) (EquitySnapshot, error) {
-	row := q.db.QueryRow(ctx, lastEquitySnapshot, arg.AccountID, arg.ToDate)
+	row := q.db.QueryRow(ctx, lastEquitySnapshot, arg.ToDate, arg.AccountID)
 	var i EquitySnapshot
 	err := row.Scan(
 		&i.AccountID,
@@ -41,21 +65,25 @@ func (q *Queries) LastEquitySnapshot(ctx context.Context, arg LastEquitySnapshot
 }
 
 const listEquitySnapshots = `-- name: ListEquitySnapshots :many
-SELECT account_id, snap_date, cash, holdings_value, equity, net_flow, flow_total, twr_index, taken_at FROM equity_snapshots
-WHERE account_id = $1
-  AND snap_date >= $2
-  AND snap_date <= $3
-ORDER BY snap_date
+SELECT s.account_id, s.snap_date, s.cash, s.holdings_value, s.equity, s.net_flow, s.flow_total, s.twr_index, s.taken_at
+FROM equity_snapshot_days d
+JOIN equity_snapshots s ON s.snap_date = d.snap_date
+WHERE d.snap_date >= $1
+  AND d.snap_date <= $2
+  AND s.account_id = $3
+ORDER BY d.snap_date
 `
 
 type ListEquitySnapshotsParams struct {
-	AccountID string
 	FromDate  string
 	ToDate    string
+	AccountID string
 }
 
+// ListEquitySnapshots walks the snapshot dates in the range and looks up
+// the account's row of each by key.
 func (q *Queries) ListEquitySnapshots(ctx context.Context, arg ListEquitySnapshotsParams) ([]EquitySnapshot, error) {
-	rows, err := q.db.Query(ctx, listEquitySnapshots, arg.AccountID, arg.FromDate, arg.ToDate)
+	rows, err := q.db.Query(ctx, listEquitySnapshots, arg.FromDate, arg.ToDate, arg.AccountID)
 	if err != nil {
 		return nil, err
 	}
@@ -107,12 +135,14 @@ FROM (
            $2::timestamptz AS taken_at
     FROM accounts a
     LEFT JOIN equity_snapshots p
-           ON p.account_id = a.id
-          AND p.snap_date = (SELECT MAX(q.snap_date) FROM equity_snapshots q
-                             WHERE q.account_id = a.id AND q.snap_date < $1::text)
+           ON p.snap_date = (SELECT MAX(d.snap_date) FROM equity_snapshot_days d WHERE d.snap_date < $1::text)
+          AND p.account_id = a.id
           AND p.taken_at >= a.history_start
+    -- No limit: it keeps x from being merged into the outer select, which
+    -- would copy the holdings subquery into every expression using hv.
+    OFFSET 0
 ) x
-ON CONFLICT (account_id, snap_date) DO UPDATE SET
+ON CONFLICT (snap_date, account_id) DO UPDATE SET
     cash = excluded.cash,
     holdings_value = excluded.holdings_value,
     equity = excluded.equity,
@@ -129,14 +159,28 @@ type SnapshotEquityParams struct {
 
 // SnapshotEquity writes the end-of-day snapshot of every account for one
 // Seoul date in one statement, and writes it again when run twice for the
-// same date. The previous snapshot is the account's latest before that
-// date that its history still covers (taken after its opening or last
-// reset); without one the history opens here, from nothing plus the flows
-// since the opening.
+// same date. The previous snapshot is the account's row of the newest
+// earlier date (every run writes every account, so an account that has
+// none there was opened since), if its history still covers it (taken
+// after its opening or last reset); without one the history opens here,
+// from nothing plus the flows since the opening. The previous date is
+// found once, and nothing older than its rows is touched.
 func (q *Queries) SnapshotEquity(ctx context.Context, arg SnapshotEquityParams) (int64, error) {
 	result, err := q.db.Exec(ctx, snapshotEquity, arg.SnapDate, arg.TakenAt)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const snapshotRuns = `-- name: SnapshotRuns :one
+SELECT runs FROM equity_snapshot_runs WHERE id = 1
+`
+
+// SnapshotRuns is how many snapshot runs were ever written.
+func (q *Queries) SnapshotRuns(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, snapshotRuns)
+	var runs int64
+	err := row.Scan(&runs)
+	return runs, err
 }

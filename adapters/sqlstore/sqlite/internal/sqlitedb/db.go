@@ -24,6 +24,9 @@ func New(db DBTX) *Queries {
 func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	q := Queries{db: db}
 	var err error
+	if q.addSnapshotDayStmt, err = db.PrepareContext(ctx, addSnapshotDay); err != nil {
+		return nil, fmt.Errorf("error preparing query AddSnapshotDay: %w", err)
+	}
 	if q.addWatchStmt, err = db.PrepareContext(ctx, addWatch); err != nil {
 		return nil, fmt.Errorf("error preparing query AddWatch: %w", err)
 	}
@@ -35,6 +38,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.clearLeaderboardStmt, err = db.PrepareContext(ctx, clearLeaderboard); err != nil {
 		return nil, fmt.Errorf("error preparing query ClearLeaderboard: %w", err)
+	}
+	if q.countRankableStmt, err = db.PrepareContext(ctx, countRankable); err != nil {
+		return nil, fmt.Errorf("error preparing query CountRankable: %w", err)
+	}
+	if q.countSnapshotRunStmt, err = db.PrepareContext(ctx, countSnapshotRun); err != nil {
+		return nil, fmt.Errorf("error preparing query CountSnapshotRun: %w", err)
 	}
 	if q.createAccountStmt, err = db.PrepareContext(ctx, createAccount); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateAccount: %w", err)
@@ -240,11 +249,8 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.rankContestStmt, err = db.PrepareContext(ctx, rankContest); err != nil {
 		return nil, fmt.Errorf("error preparing query RankContest: %w", err)
 	}
-	if q.rankPersonalAllStmt, err = db.PrepareContext(ctx, rankPersonalAll); err != nil {
-		return nil, fmt.Errorf("error preparing query RankPersonalAll: %w", err)
-	}
-	if q.rankPersonalSinceStmt, err = db.PrepareContext(ctx, rankPersonalSince); err != nil {
-		return nil, fmt.Errorf("error preparing query RankPersonalSince: %w", err)
+	if q.rankPersonalStmt, err = db.PrepareContext(ctx, rankPersonal); err != nil {
+		return nil, fmt.Errorf("error preparing query RankPersonal: %w", err)
 	}
 	if q.recordDividendHoldersStmt, err = db.PrepareContext(ctx, recordDividendHolders); err != nil {
 		return nil, fmt.Errorf("error preparing query RecordDividendHolders: %w", err)
@@ -294,6 +300,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.snapshotEquityStmt, err = db.PrepareContext(ctx, snapshotEquity); err != nil {
 		return nil, fmt.Errorf("error preparing query SnapshotEquity: %w", err)
 	}
+	if q.snapshotRunsStmt, err = db.PrepareContext(ctx, snapshotRuns); err != nil {
+		return nil, fmt.Errorf("error preparing query SnapshotRuns: %w", err)
+	}
 	if q.takeLeaseStmt, err = db.PrepareContext(ctx, takeLease); err != nil {
 		return nil, fmt.Errorf("error preparing query TakeLease: %w", err)
 	}
@@ -329,6 +338,11 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 
 func (q *Queries) Close() error {
 	var err error
+	if q.addSnapshotDayStmt != nil {
+		if cerr := q.addSnapshotDayStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing addSnapshotDayStmt: %w", cerr)
+		}
+	}
 	if q.addWatchStmt != nil {
 		if cerr := q.addWatchStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing addWatchStmt: %w", cerr)
@@ -347,6 +361,16 @@ func (q *Queries) Close() error {
 	if q.clearLeaderboardStmt != nil {
 		if cerr := q.clearLeaderboardStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing clearLeaderboardStmt: %w", cerr)
+		}
+	}
+	if q.countRankableStmt != nil {
+		if cerr := q.countRankableStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countRankableStmt: %w", cerr)
+		}
+	}
+	if q.countSnapshotRunStmt != nil {
+		if cerr := q.countSnapshotRunStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countSnapshotRunStmt: %w", cerr)
 		}
 	}
 	if q.createAccountStmt != nil {
@@ -689,14 +713,9 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing rankContestStmt: %w", cerr)
 		}
 	}
-	if q.rankPersonalAllStmt != nil {
-		if cerr := q.rankPersonalAllStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing rankPersonalAllStmt: %w", cerr)
-		}
-	}
-	if q.rankPersonalSinceStmt != nil {
-		if cerr := q.rankPersonalSinceStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing rankPersonalSinceStmt: %w", cerr)
+	if q.rankPersonalStmt != nil {
+		if cerr := q.rankPersonalStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rankPersonalStmt: %w", cerr)
 		}
 	}
 	if q.recordDividendHoldersStmt != nil {
@@ -777,6 +796,11 @@ func (q *Queries) Close() error {
 	if q.snapshotEquityStmt != nil {
 		if cerr := q.snapshotEquityStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing snapshotEquityStmt: %w", cerr)
+		}
+	}
+	if q.snapshotRunsStmt != nil {
+		if cerr := q.snapshotRunsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing snapshotRunsStmt: %w", cerr)
 		}
 	}
 	if q.takeLeaseStmt != nil {
@@ -868,10 +892,13 @@ func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, ar
 type Queries struct {
 	db                           DBTX
 	tx                           *sql.Tx
+	addSnapshotDayStmt           *sql.Stmt
 	addWatchStmt                 *sql.Stmt
 	appendLedgerStmt             *sql.Stmt
 	claimOutboxStmt              *sql.Stmt
 	clearLeaderboardStmt         *sql.Stmt
+	countRankableStmt            *sql.Stmt
+	countSnapshotRunStmt         *sql.Stmt
 	createAccountStmt            *sql.Stmt
 	createContestStmt            *sql.Stmt
 	createExecutionStmt          *sql.Stmt
@@ -940,8 +967,7 @@ type Queries struct {
 	lockPaymentStmt              *sql.Stmt
 	outboxSizeStmt               *sql.Stmt
 	rankContestStmt              *sql.Stmt
-	rankPersonalAllStmt          *sql.Stmt
-	rankPersonalSinceStmt        *sql.Stmt
+	rankPersonalStmt             *sql.Stmt
 	recordDividendHoldersStmt    *sql.Stmt
 	recordTradeStmt              *sql.Stmt
 	releaseLeaseStmt             *sql.Stmt
@@ -958,6 +984,7 @@ type Queries struct {
 	setMarketDayRolledStmt       *sql.Stmt
 	setStockPriceStmt            *sql.Stmt
 	snapshotEquityStmt           *sql.Stmt
+	snapshotRunsStmt             *sql.Stmt
 	takeLeaseStmt                *sql.Stmt
 	updateOrderStmt              *sql.Stmt
 	updatePaymentStmt            *sql.Stmt
@@ -974,10 +1001,13 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
 		db:                           tx,
 		tx:                           tx,
+		addSnapshotDayStmt:           q.addSnapshotDayStmt,
 		addWatchStmt:                 q.addWatchStmt,
 		appendLedgerStmt:             q.appendLedgerStmt,
 		claimOutboxStmt:              q.claimOutboxStmt,
 		clearLeaderboardStmt:         q.clearLeaderboardStmt,
+		countRankableStmt:            q.countRankableStmt,
+		countSnapshotRunStmt:         q.countSnapshotRunStmt,
 		createAccountStmt:            q.createAccountStmt,
 		createContestStmt:            q.createContestStmt,
 		createExecutionStmt:          q.createExecutionStmt,
@@ -1046,8 +1076,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		lockPaymentStmt:              q.lockPaymentStmt,
 		outboxSizeStmt:               q.outboxSizeStmt,
 		rankContestStmt:              q.rankContestStmt,
-		rankPersonalAllStmt:          q.rankPersonalAllStmt,
-		rankPersonalSinceStmt:        q.rankPersonalSinceStmt,
+		rankPersonalStmt:             q.rankPersonalStmt,
 		recordDividendHoldersStmt:    q.recordDividendHoldersStmt,
 		recordTradeStmt:              q.recordTradeStmt,
 		releaseLeaseStmt:             q.releaseLeaseStmt,
@@ -1064,6 +1093,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		setMarketDayRolledStmt:       q.setMarketDayRolledStmt,
 		setStockPriceStmt:            q.setStockPriceStmt,
 		snapshotEquityStmt:           q.snapshotEquityStmt,
+		snapshotRunsStmt:             q.snapshotRunsStmt,
 		takeLeaseStmt:                q.takeLeaseStmt,
 		updateOrderStmt:              q.updateOrderStmt,
 		updatePaymentStmt:            q.updatePaymentStmt,

@@ -25,6 +25,20 @@ func (q *Queries) ClearLeaderboard(ctx context.Context, arg ClearLeaderboardPara
 	return err
 }
 
+const countRankable = `-- name: CountRankable :one
+SELECT COUNT(*) FROM accounts a
+JOIN users u ON u.id = a.user_id
+WHERE a.kind = 'PERSONAL' AND u.public AND a.buy_count + a.sell_count > 0
+`
+
+// CountRankable is how many accounts the personal boards rank.
+func (q *Queries) CountRankable(ctx context.Context) (int64, error) {
+	row := q.queryRow(ctx, q.countRankableStmt, countRankable)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const getLeaderboard = `-- name: GetLeaderboard :one
 SELECT contest_id, period, as_of FROM leaderboards WHERE contest_id = ?1 AND period = ?2
 `
@@ -115,86 +129,95 @@ func (q *Queries) RankContest(ctx context.Context, contestID string) (int64, err
 	return result.RowsAffected()
 }
 
-const rankPersonalAll = `-- name: RankPersonalAll :execrows
+const rankPersonal = `-- name: RankPersonal :execrows
 INSERT INTO leaderboard_entries (contest_id, period, place, account_id, user_id, nickname, return_rate, equity, trades)
-SELECT lb.contest_id, lb.period,
-       ROW_NUMBER() OVER (ORDER BY r.rate DESC, r.equity DESC, r.id),
-       r.id, r.user_id, r.nickname, ROUND(r.rate, 4), r.equity, r.trades
+SELECT '', p.period,
+       CASE p.period WHEN '1d' THEN r.n1d WHEN '1w' THEN r.n1w WHEN '1m' THEN r.n1m ELSE r.nall END,
+       r.id, r.user_id, r.nickname,
+       ROUND(CASE p.period WHEN '1d' THEN r.r1d WHEN '1w' THEN r.r1w WHEN '1m' THEN r.r1m ELSE r.rall END, 4),
+       r.equity, r.trades
 FROM (
-    SELECT l.id, l.user_id, l.nickname, l.equity, l.trades,
-           (l.live_index - 1.0) * 100.0 AS rate
+    SELECT k.id, k.user_id, k.nickname, k.equity, k.trades, k.rall, k.r1d, k.r1w, k.r1m,
+           ROW_NUMBER() OVER (ORDER BY k.rall DESC, k.equity DESC, k.id) AS nall,
+           ROW_NUMBER() OVER (ORDER BY k.r1d DESC, k.equity DESC, k.id) AS n1d,
+           ROW_NUMBER() OVER (ORDER BY k.r1w DESC, k.equity DESC, k.id) AS n1w,
+           ROW_NUMBER() OVER (ORDER BY k.r1m DESC, k.equity DESC, k.id) AS n1m
     FROM (
-        SELECT x.id, x.user_id, x.nickname, x.equity, x.trades, x.history_start,
-               CASE WHEN x.s_index IS NULL THEN
-                        CASE WHEN x.flow_total > 0 THEN CAST(x.equity AS REAL) / x.flow_total ELSE 1.0 END
-                    WHEN x.s_equity + x.flow_total - x.s_flow > 0 THEN
-                        x.s_index * x.equity / (x.s_equity + x.flow_total - x.s_flow)
-                    ELSE x.s_index END AS live_index
+        SELECT l.id, l.user_id, l.nickname, l.equity, l.trades,
+               (l.live_index - 1.0) * 100.0 AS rall,
+               (l.live_index / CASE WHEN l.b1d > 0 THEN l.b1d ELSE 1.0 END - 1.0) * 100.0 AS r1d,
+               (l.live_index / CASE WHEN l.b1w > 0 THEN l.b1w ELSE 1.0 END - 1.0) * 100.0 AS r1w,
+               (l.live_index / CASE WHEN l.b1m > 0 THEN l.b1m ELSE 1.0 END - 1.0) * 100.0 AS r1m
         FROM (
-            SELECT a.id, a.user_id, u.nickname, a.history_start,
-                   a.buy_count + a.sell_count AS trades,
-                   a.cash + COALESCE((SELECT SUM(h.quantity * st.price) FROM holdings h JOIN stocks st ON st.code = h.stock_code
-                                      WHERE h.account_id = a.id), 0) AS equity,
-                   a.total_deposits - a.total_withdrawals AS flow_total,
-                   s.equity + 0 AS s_equity, s.flow_total + 0 AS s_flow, CAST(s.twr_index AS REAL) AS s_index
-            FROM accounts a
-            JOIN users u ON u.id = a.user_id
-            LEFT JOIN equity_snapshots s
-                   ON s.account_id = a.id
-                  AND s.snap_date = (SELECT MAX(q.snap_date) FROM equity_snapshots q WHERE q.account_id = a.id)
-                  AND s.taken_at >= a.history_start
-            WHERE a.kind = 'PERSONAL' AND u.public AND a.buy_count + a.sell_count > 0
-        ) x
-    ) l
+            SELECT x.id, x.user_id, x.nickname, x.equity, x.trades, x.b1d, x.b1w, x.b1m,
+                   CASE WHEN x.s_index IS NULL THEN
+                            CASE WHEN x.flow_total > 0 THEN CAST(x.equity AS REAL) / x.flow_total ELSE 1.0 END
+                        WHEN x.s_equity + x.flow_total - x.s_flow > 0 THEN
+                            x.s_index * x.equity / (x.s_equity + x.flow_total - x.s_flow)
+                        ELSE x.s_index END AS live_index
+            FROM (
+                SELECT a.id, a.user_id, u.nickname,
+                       a.buy_count + a.sell_count AS trades,
+                       a.cash + COALESCE((SELECT SUM(h.quantity * st.price) FROM holdings h JOIN stocks st ON st.code = h.stock_code
+                                          WHERE h.account_id = a.id), 0) AS equity,
+                       a.total_deposits - a.total_withdrawals AS flow_total,
+                       s.equity + 0 AS s_equity, s.flow_total + 0 AS s_flow, CAST(s.twr_index AS REAL) AS s_index,
+                       CAST(b1.twr_index AS REAL) AS b1d, CAST(b2.twr_index AS REAL) AS b1w, CAST(b3.twr_index AS REAL) AS b1m
+                FROM accounts a
+                JOIN users u ON u.id = a.user_id
+                LEFT JOIN equity_snapshots s
+                       ON s.snap_date = (SELECT MAX(d.snap_date) FROM equity_snapshot_days d)
+                      AND s.account_id = a.id AND s.taken_at >= a.history_start
+                LEFT JOIN equity_snapshots b1
+                       ON b1.snap_date = (SELECT MAX(d.snap_date) FROM equity_snapshot_days d WHERE d.snap_date <= ?1)
+                      AND b1.account_id = a.id AND b1.taken_at >= a.history_start
+                LEFT JOIN equity_snapshots b2
+                       ON b2.snap_date = (SELECT MAX(d.snap_date) FROM equity_snapshot_days d WHERE d.snap_date <= ?2)
+                      AND b2.account_id = a.id AND b2.taken_at >= a.history_start
+                LEFT JOIN equity_snapshots b3
+                       ON b3.snap_date = (SELECT MAX(d.snap_date) FROM equity_snapshot_days d WHERE d.snap_date <= ?3)
+                      AND b3.account_id = a.id AND b3.taken_at >= a.history_start
+                WHERE a.kind = 'PERSONAL' AND u.public AND a.buy_count + a.sell_count > 0
+                -- No limit: it keeps SQLite from flattening x into the
+                -- levels above, which would copy its holdings subquery
+                -- into every expression that uses the equity.
+                LIMIT -1 OFFSET 0
+            ) x
+        ) l
+    ) k
 ) r
-JOIN leaderboards lb ON lb.contest_id = '' AND lb.period = 'all'
+CROSS JOIN leaderboards p
+WHERE p.contest_id = '' AND p.period IN ('all', '1d', '1w', '1m')
+  AND CASE p.period WHEN '1d' THEN r.n1d WHEN '1w' THEN r.n1w WHEN '1m' THEN r.n1m ELSE r.nall END <= 500
+  AND (p.period = 'all'
+       OR (p.period = '1d' AND ?1 <> '')
+       OR (p.period = '1w' AND ?2 <> '')
+       OR (p.period = '1m' AND ?3 <> ''))
 `
 
-// RankPersonalAll writes the personal board of the whole history in one
-// statement: the public users' accounts with at least one trade, ranked
-// by time-weighted return since their history's opening (sign-up or last
-// reset). The live index chains today's equity at current prices to the
-// newest snapshot the same way a snapshot chains to its predecessor. The
-// board's row (SetLeaderboardTime, first) names the period.
-func (q *Queries) RankPersonalAll(ctx context.Context) (int64, error) {
-	result, err := q.exec(ctx, q.rankPersonalAllStmt, rankPersonalAll)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected()
+type RankPersonalParams struct {
+	Base1d string
+	Base1w string
+	Base1m string
 }
 
-const rankPersonalSince = `-- name: RankPersonalSince :execrows
-INSERT INTO leaderboard_entries (contest_id, period, place, account_id, user_id, nickname, return_rate, equity, trades)
-SELECT lb.contest_id, lb.period,
-       ROW_NUMBER() OVER (ORDER BY r.rate DESC, r.equity DESC, r.account_id),
-       r.account_id, r.user_id, r.nickname, ROUND(r.rate, 4), r.equity, r.trades
-FROM (
-    SELECT e.account_id, e.user_id, e.nickname, e.equity, e.trades, ((1.0 + e.return_rate / 100.0) / COALESCE(CAST(b.twr_index AS REAL), 1.0) - 1.0) * 100.0 AS rate
-    FROM leaderboard_entries e
-    JOIN accounts a ON a.id = e.account_id
-    LEFT JOIN equity_snapshots b
-           ON b.account_id = e.account_id
-          AND b.snap_date = (SELECT MAX(q.snap_date) FROM equity_snapshots q
-                             WHERE q.account_id = e.account_id AND q.snap_date <= ?1)
-          AND b.taken_at >= a.history_start
-    WHERE e.contest_id = '' AND e.period = 'all'
-) r
-JOIN leaderboards lb ON lb.contest_id = '' AND lb.period = ?2
-`
-
-type RankPersonalSinceParams struct {
-	BaseDate string
-	Period   string
-}
-
-// RankPersonalSince writes the board of a period from the whole-history
-// board (RankPersonalAll, in the same transaction): each account's return
-// since the period's base, its newest snapshot dated at or before
-// base_date inside its history, is its whole-history wealth over the
-// base's index (no base: the history opened within the period).
-func (q *Queries) RankPersonalSince(ctx context.Context, arg RankPersonalSinceParams) (int64, error) {
-	result, err := q.exec(ctx, q.rankPersonalSinceStmt, rankPersonalSince, arg.BaseDate, arg.Period)
+// RankPersonal writes the personal boards in one statement: the public
+// users' accounts with at least one trade, ranked by time-weighted return
+// over each period, each board keeping its first 500 lines (the most a
+// read asks for; sqlstore.BoardLines).
+// An account's wealth index now chains today's equity at current prices to
+// its row of the newest snapshot date, as a snapshot chains to its
+// predecessor (no row there: the history opened since, from the money put
+// in). A period's return is that index over the index of the account's
+// row of the newest snapshot date at or before the period's base date (no
+// row: the history opened within the period, from 1). Each date is found
+// once; every account is one lookup per date by key, and nothing scans
+// the history. A period whose base date is ” is not written (all always
+// is). The boards' rows (SetLeaderboardTime) are written first: they
+// name the periods. CROSS JOIN keeps the ranking (r) the outer loop, so
+// that it is computed once, not once per board.
+func (q *Queries) RankPersonal(ctx context.Context, arg RankPersonalParams) (int64, error) {
+	result, err := q.exec(ctx, q.rankPersonalStmt, rankPersonal, arg.Base1d, arg.Base1w, arg.Base1m)
 	if err != nil {
 		return 0, err
 	}
