@@ -223,3 +223,72 @@ func (o Order) Triggers(price decimal.Decimal) bool {
 
 // Waiting reports whether a stop order still waits for its trigger.
 func (o Order) Waiting() bool { return o.Type.Stop() && o.TriggeredAt.IsZero() }
+
+// Take executes an order against the levels an arriving (or just
+// triggered) order takes from the quote, one execution per level, and
+// returns the change of each. held says the order already holds a
+// reservation for its remaining shares (a resting stop): it is given back
+// first. Then exactly what the levels need is held (their cost with
+// commission for a buy, their shares for a sell), so the check of cash or
+// shares is made at the prices the order really pays, and each fill
+// spends its part. Shares the levels leave over stay unfilled and hold
+// nothing: the caller ends the order (IOC, a stop past the band) or
+// refuses it. The order is unchanged when levels is empty.
+func (o Order) Take(a Account, h Holding, levels []Level, held bool, fees Fees, now time.Time) ([]Change, error) {
+	if !o.Open() {
+		return nil, Errorf(CodeConflict, "order %s is already %s and cannot fill", o.ID, o.Status)
+	}
+	if len(levels) == 0 {
+		return nil, nil
+	}
+	if held {
+		if o.Side == Buy {
+			a.Release(o.ReservedAmount)
+			o.ReservedAmount = decimal.Zero
+		} else {
+			h.ReservedQuantity -= o.Remaining()
+		}
+	}
+	var n int64
+	for _, l := range levels {
+		n += l.Quantity
+	}
+	if n > o.Remaining() {
+		return nil, Errorf(CodeInternal, "order %s takes %d shares but only %d remain", o.ID, n, o.Remaining())
+	}
+	if o.Side == Buy {
+		cost := LevelsCost(levels, fees)
+		if cost.GreaterThan(a.Available()) {
+			return nil, Errorf(CodeInsufficientFunds,
+				"buying %d shares of %s at the quote (%s to %s) costs %s won with commission, but only %s won is available",
+				n, o.StockCode, levels[0].Price, levels[len(levels)-1].Price, cost, a.Available())
+		}
+		a.ReservedCash = a.ReservedCash.Add(cost)
+		o.ReservedAmount = o.ReservedAmount.Add(cost)
+	} else {
+		if h.Quantity == 0 {
+			return nil, FieldErrorf(CodeInsufficientStock, "quantity", "you hold no shares of %s to sell", o.StockCode)
+		}
+		if err := h.ReserveShares(n); err != nil {
+			return nil, err
+		}
+	}
+	// The reservation covers exactly the levels, so no fill keeps back a
+	// part of it for shares at a limit: the first releases it all and
+	// each pays its own level.
+	limit := o.LimitPrice
+	o.LimitPrice = decimal.NullDecimal{}
+	out := make([]Change, 0, len(levels))
+	for _, l := range levels {
+		ch, err := o.Fill(a, h, l.Quantity, l.Price, fees, now)
+		if err != nil {
+			return nil, err
+		}
+		o, a, h = ch.Order, ch.Account, ch.Holding
+		out = append(out, ch)
+	}
+	for i := range out {
+		out[i].Order.LimitPrice = limit
+	}
+	return out, nil
+}

@@ -38,7 +38,8 @@ func (s *Orders) Match(ctx context.Context, code string, price decimal.Decimal) 
 // crosses (see domain.Allocate): each side of the book in priority order,
 // best limit first, then the earliest place in the queue, up to volume ×
 // FILL_PARTICIPATION shares, each order at its own limit, or at the
-// trade's price when the trade opens the session. The crossing orders come
+// trade's price when the trade opens the session; before them, the stop
+// orders the trade reaches trigger (see triggerStops). The crossing orders come
 // from an index a batch at a time, and each batch settles in one
 // transaction, so a trade that crosses nothing costs two indexed queries.
 // It reports how many fills it made.
@@ -52,13 +53,21 @@ func (s *Orders) MatchTrade(ctx context.Context, t domain.Trade, opening bool) (
 	}
 	budget := decimal.NewFromInt(volume).Mul(s.cfg.FillParticipation).Floor().IntPart()
 	one := decimal.NewFromInt(1)
+	// Stops first: a STOP_LIMIT the trade triggers joins the limit book
+	// in time for the trade to fill it.
+	if _, err := s.triggerStops(ctx, t); err != nil {
+		return 0, err
+	}
 	total := 0
 	for _, side := range []domain.Side{domain.Buy, domain.Sell} {
 		left := budget
 		for left > 0 {
 			batch, err := s.store.ListBookOrders(ctx, t.Code, ports.LimitBook, side, t.Price, s.cfg.MatchBatch)
-			if err != nil || len(batch) == 0 {
+			if err != nil {
 				return total, err
+			}
+			if len(batch) == 0 {
+				break
 			}
 			n, shares, err := s.fillAllocations(ctx, batch, domain.Allocate(t, batch, left, one, opening), t.Price, opening)
 			total += n

@@ -23,6 +23,9 @@ const (
 	// OutboxOrderFilled tells an order's workflow that part of the order
 	// filled and the rest still rests.
 	OutboxOrderFilled = "order.filled"
+	// OutboxOrderTriggered tells a stop order's workflow that a trade
+	// reached its stop price.
+	OutboxOrderTriggered = "order.triggered"
 )
 
 // OrderEvent is the payload of order outbox messages and the input of the
@@ -42,11 +45,13 @@ type OrderEvent struct {
 	// UpdatedAt is when the order last changed, so that a workflow can
 	// tell the newer of two reports about it.
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	// TriggeredAt is when a stop order's trigger was reached; zero before.
+	TriggeredAt time.Time `json:"triggered_at,omitzero"`
 }
 
 // orderEvent is the outbox event about an order.
 func orderEvent(o domain.Order) OrderEvent {
-	return OrderEvent{OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: o.Side, TimeInForce: o.TimeInForce, ExpiresAt: o.ExpiresAt, Status: o.Status, FilledQuantity: o.FilledQuantity, Quantity: o.Quantity, UpdatedAt: o.UpdatedAt}
+	return OrderEvent{OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: o.Side, TimeInForce: o.TimeInForce, ExpiresAt: o.ExpiresAt, Status: o.Status, FilledQuantity: o.FilledQuantity, Quantity: o.Quantity, UpdatedAt: o.UpdatedAt, TriggeredAt: o.TriggeredAt}
 }
 
 // Orders places, reads, cancels and expires orders, and fills the resting
@@ -85,8 +90,13 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 	}
 	open := s.cfg.Calendar.IsOpen(s.clock.Now())
 
-	var o domain.Order
+	var (
+		o domain.Order
+		// rejected is why a FOK order was recorded REJECTED.
+		rejected error
+	)
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		rejected = nil
 		now := s.clock.Now().UTC()
 		acct, err := lockAccount(ctx, tx, t)
 		if err != nil {
@@ -102,14 +112,19 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 		if err != nil {
 			return err
 		}
-		if req.Type == domain.LimitOrder {
+		if req.LimitPrice.Valid {
 			if err := domain.ValidateLimitPrice(req.LimitPrice.Decimal, stock.PrevClose); err != nil {
 				return err
 			}
 		}
-		if req.Type == domain.MarketOrder && !open {
+		if req.StopPrice.Valid {
+			if err := validateStopPrice(req.Side, req.StopPrice.Decimal, stock); err != nil {
+				return err
+			}
+		}
+		if (req.Type == domain.MarketOrder || req.TimeInForce.Immediate()) && !open {
 			next := s.cfg.Calendar.SessionAt(now).NextOpen
-			return domain.Errorf(domain.CodeMarketClosed, "the market is closed; it opens at %s (Asia/Seoul). Place a LIMIT order to rest until then", next.In(domain.Seoul).Format("2006-01-02 15:04"))
+			return domain.Errorf(domain.CodeMarketClosed, "the market is closed; it opens at %s (Asia/Seoul). An order that executes at once needs it open: place a DAY or GTC LIMIT order to rest until then", next.In(domain.Seoul).Format("2006-01-02 15:04"))
 		}
 		h, err := s.lockHolding(ctx, tx, acct.ID, req.StockCode, now)
 		if err != nil {
@@ -118,11 +133,14 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 		o = domain.Order{
 			ID: s.ids.NewID(), AccountID: acct.ID, UserID: userID, ClientOrderID: req.ClientOrderID, StockCode: req.StockCode,
 			Side: req.Side, Type: req.Type, TimeInForce: req.TimeInForce, Quantity: req.Quantity,
-			LimitPrice: req.LimitPrice, Status: domain.Pending, ReservedAmount: decimal.Zero,
+			LimitPrice: req.LimitPrice, StopPrice: req.StopPrice, Status: domain.Pending, ReservedAmount: decimal.Zero,
 			Commission: decimal.Zero, Tax: decimal.Zero, PriorityAt: now, CreatedAt: now, UpdatedAt: now,
 		}
-		marketable := req.Type == domain.MarketOrder ||
-			(open && domain.Crosses(req.Side, req.LimitPrice.Decimal, stock.Price))
+		if req.Type == domain.MarketOrder || req.TimeInForce.Immediate() {
+			o, rejected, err = s.takeQuote(ctx, tx, acct, h, o, stock, now)
+			return err
+		}
+		marketable := req.Type == domain.LimitOrder && open && domain.Crosses(req.Side, req.LimitPrice.Decimal, stock.Price)
 		if marketable {
 			if err := s.checkCanExecute(acct, h, req.Side, req.Quantity, stock.Price); err != nil {
 				return err
@@ -133,7 +151,7 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 		if o.TimeInForce == domain.Day {
 			o.ExpiresAt = s.cfg.Calendar.DayOrderExpiry(now).UTC()
 		}
-		ch, err := o.Reserve(acct, h, o.LimitPrice.Decimal, s.cfg.Fees)
+		ch, err := o.Reserve(acct, h, reservePrice(o, stock), s.cfg.Fees)
 		if err != nil {
 			return err
 		}
@@ -171,7 +189,7 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 	if o.Executions == nil {
 		o.Executions = []domain.Execution{}
 	}
-	return PlaceResult{Order: o, Created: true}, nil
+	return PlaceResult{Order: o, Created: true}, rejected
 }
 
 // replay answers a repeated client_order_id with the original order, or a
@@ -179,7 +197,9 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 func (s *Orders) replay(ctx context.Context, prev domain.Order, req domain.OrderRequest) (PlaceResult, error) {
 	same := prev.StockCode == req.StockCode && prev.Side == req.Side && prev.Type == req.Type &&
 		prev.Quantity == req.Quantity && prev.LimitPrice.Valid == req.LimitPrice.Valid &&
-		(!prev.LimitPrice.Valid || prev.LimitPrice.Decimal.Equal(req.LimitPrice.Decimal))
+		(!prev.LimitPrice.Valid || prev.LimitPrice.Decimal.Equal(req.LimitPrice.Decimal)) &&
+		prev.StopPrice.Valid == req.StopPrice.Valid && (!prev.StopPrice.Valid || prev.StopPrice.Decimal.Equal(req.StopPrice.Decimal)) &&
+		prev.TimeInForce == req.TimeInForce
 	if !same {
 		return PlaceResult{}, domain.FieldErrorf(domain.CodeConflict, "client_order_id",
 			"%q was already used for order %s (%s %s %d × %s); use a new client_order_id for a different order",

@@ -40,16 +40,18 @@ func TestMarketOrdersSettleAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 700,000 + 105 commission.
+	// At the ask, one tick over the last trade of 70,000: 701,000 + 105
+	// commission.
 	if o := buy.Order; o.Status != domain.Filled || len(o.Executions) != 1 || !o.Commission.Equal(d("105")) || !o.ReservedAmount.IsZero() {
 		t.Fatalf("buy %+v", o)
 	}
 	b, err := svc.Accounts.Balance(ctx, u)
-	if err != nil || !b.Account.Cash.Equal(d("9299895")) || !b.Account.ReservedCash.IsZero() || !b.HoldingsValue.Equal(d("700000")) {
+	if err != nil || !b.Account.Cash.Equal(d("9298895")) || !b.Account.ReservedCash.IsZero() || !b.HoldingsValue.Equal(d("700000")) {
 		t.Fatalf("balance %+v %v", b, err)
 	}
+	// At the bid, 69,900: 279,600, of which 0.20% (559) is tax.
 	sell, err := svc.Orders.Place(ctx, u, domain.OrderRequest{StockCode: "005930", Side: domain.Sell, Type: domain.MarketOrder, Quantity: 4})
-	if err != nil || sell.Order.Status != domain.Filled || !sell.Order.Tax.Equal(d("560")) {
+	if err != nil || sell.Order.Status != domain.Filled || !sell.Order.Tax.Equal(d("559")) {
 		t.Fatalf("sell %+v %v", sell.Order, err)
 	}
 	_, err = svc.Orders.Place(ctx, u, domain.OrderRequest{StockCode: "005930", Side: domain.Sell, Type: domain.MarketOrder, Quantity: 7})

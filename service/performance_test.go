@@ -121,8 +121,10 @@ func TestEquityHistoryIsTimeWeighted(t *testing.T) {
 		must(svc.Market.Tick(ctx, "005930", d(price)))
 	}
 
-	// Day 1: 100 shares at 70,000; equity 10,000,000 = the deposit.
-	must(svc.Orders.Place(ctx, u, domain.OrderRequest{StockCode: "005930", Side: domain.Buy, Type: domain.MarketOrder, Quantity: 100}))
+	// Day 1: 100 shares at 70,000 (a limit at the last price, which fills
+	// there; a market order would pay the ask); equity 10,000,000 = the
+	// deposit.
+	must(svc.Orders.Place(ctx, u, domain.OrderRequest{StockCode: "005930", Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: domain.GTC, Quantity: 100, LimitPrice: limit("70000")}))
 	clock.set(seoul(2, 16))
 	must(svc.Accounts.SnapshotEquity(ctx, "2026-03-02"))
 	// Day 2: +10% (7,700,000 in shares) and 1,000,000 deposited: equity

@@ -161,9 +161,10 @@ func fatal(err error) bool {
 
 // crossingNothing returns the listings of a batch whose trades can fill
 // no resting order: no buy rests at or above the batch's lowest price on
-// the listing and no sell at or below its highest. Two indexed probes per
-// listing then stand for one per trade, which matters for a feed's batch
-// of hundreds of trades.
+// the listing and no sell at or below its highest, and they trigger no
+// stop. Four indexed probes per listing (two when a limit crosses) then
+// stand for one per trade, which matters for a feed's batch of hundreds
+// of trades.
 func (s *Market) crossingNothing(ctx context.Context, r ports.Reader, trades []domain.Trade) (map[string]bool, error) {
 	if len(trades) < 4 || !s.cfg.Calendar.IsOpen(s.clock.Now()) {
 		return nil, nil
@@ -191,7 +192,21 @@ func (s *Market) crossingNothing(ctx context.Context, r ports.Reader, trades []d
 		if err != nil {
 			return nil, err
 		}
-		out[code] = len(lo) == 0 && len(hi) == 0
+		if len(lo) > 0 || len(hi) > 0 {
+			continue
+		}
+		// A buy stop triggers at or above its stop price, a sell stop at
+		// or below: the highest price reaches every buy stop the batch
+		// reaches, the lowest every sell stop.
+		up, err := r.ListBookOrders(ctx, code, ports.StopBook, domain.Buy, sp.hi, 1)
+		if err != nil {
+			return nil, err
+		}
+		down, err := r.ListBookOrders(ctx, code, ports.StopBook, domain.Sell, sp.lo, 1)
+		if err != nil {
+			return nil, err
+		}
+		out[code] = len(up) == 0 && len(down) == 0
 	}
 	return out, nil
 }

@@ -42,6 +42,10 @@ type OrderInput struct {
 	// sent, so that the workflow keeps the newest of several reports;
 	// absent before modify.
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	// TriggeredAt is when a stop order's trigger was reached (the
+	// order-triggered signal, and the order-closed one of a STOP that
+	// executed when triggered); absent before stop orders.
+	TriggeredAt time.Time `json:"triggered_at,omitzero"`
 }
 
 // OrderInputFor is the input that starts (or restarts) an order's workflow.
@@ -50,6 +54,7 @@ func OrderInputFor(o domain.Order) OrderInput {
 		OrderID: o.ID, UserID: o.UserID, StockCode: o.StockCode, Side: string(o.Side),
 		TimeInForce: string(o.TimeInForce), ExpiresAt: o.ExpiresAt, Status: string(o.Status),
 		FilledQuantity: o.FilledQuantity, Quantity: o.Quantity, UpdatedAt: o.UpdatedAt,
+		TriggeredAt: o.TriggeredAt,
 	}
 }
 
@@ -130,6 +135,9 @@ type OrderOutcome struct {
 	OrderID string `json:"order_id"`
 	Status  string `json:"status"`
 	Reason  string `json:"reason"`
+	// TriggeredAt is when a stop order's trigger was reached, as the
+	// workflow heard it; absent for other orders and before stop orders.
+	TriggeredAt time.Time `json:"triggered_at,omitzero"`
 }
 
 // PaymentInput starts a payment's workflow.

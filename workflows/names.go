@@ -22,6 +22,10 @@ const (
 	// SignalOrderFilled tells an order's workflow that part of the order
 	// filled and the rest rests on; it comes once per partial fill.
 	SignalOrderFilled = "order-filled"
+	// SignalOrderTriggered tells a stop order's workflow that a trade
+	// reached its stop price: a STOP_LIMIT order now rests as a limit, a
+	// STOP order executed (its order-closed signal follows).
+	SignalOrderTriggered = "order-triggered"
 	// UpdateCancelOrder asks an order's workflow to cancel the order and
 	// answers with the outcome.
 	UpdateCancelOrder = "cancel"
@@ -69,6 +73,11 @@ const (
 	// the order-modified signal report them, and answers the order query
 	// (until v4 it knew only the status).
 	changeModify = "modify"
+	// changeStopTriggers: stop orders. The order workflow listens for the
+	// order-triggered signal, records when the stop price was reached
+	// (also from an order-closed signal that carries it) and returns it
+	// in its outcome (until v5 no stop order had a workflow).
+	changeStopTriggers = "stop-triggers"
 )
 
 // HistoryVersion names the current generation of the workflows: it goes up
@@ -83,7 +92,8 @@ const (
 //	v3  inputs, results, signals and updates as the types of contracts.go
 //	v4  changePartialFills
 //	v5  changeModify
-const HistoryVersion = 5
+//	v6  changeStopTriggers
+const HistoryVersion = 6
 
 // OrderWorkflowID is the workflow id of an order: one workflow per order.
 func OrderWorkflowID(orderID string) string { return "order-" + orderID }

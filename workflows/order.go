@@ -54,7 +54,9 @@ func retryInfra(first, max time.Duration) *temporal.RetryPolicy {
 // matcher, which fills in the database; a partial fill is signalled too,
 // and the order rests on as PARTIALLY_FILLED), a cancel (an update, so the caller
 // learns at once who won) or its expiry (a timer at the DAY close; GTC
-// orders have none), and completes.
+// orders have none), and completes. Stop orders run it too: the matcher
+// signals their trigger, which the workflow records and returns; a
+// triggered STOP_LIMIT rests on as a limit, a triggered STOP closes at once.
 func LimitOrderWorkflow(ctx workflow.Context, in OrderInput) (OrderOutcome, error) {
 	var a *Activities
 	log := workflow.GetLogger(ctx)
@@ -62,6 +64,8 @@ func LimitOrderWorkflow(ctx workflow.Context, in OrderInput) (OrderOutcome, erro
 	reason := ""
 	// filled is the shares filled so far, as the latest fill signal told.
 	var filled int64
+	// triggeredAt is when a stop order's trigger was reached, once told.
+	var triggeredAt time.Time
 	settle := func(o OrderState) {
 		if o.final() && !status.Final() {
 			status, reason = domain.OrderStatus(o.Status), o.Reason
@@ -96,6 +100,17 @@ func LimitOrderWorkflow(ctx workflow.Context, in OrderInput) (OrderOutcome, erro
 		return OrderOutcome{}, err
 	}
 
+	// Stop orders hear of their trigger; runs recorded before
+	// changeStopTriggers never did. It is read here, before the closed
+	// signal's handler starts, so that both know whether to record it.
+	stops := workflow.GetVersion(ctx, changeStopTriggers, workflow.DefaultVersion, 1) >= 1
+	trigger := func(ev OrderInput) {
+		if stops && triggeredAt.IsZero() && !ev.TriggeredAt.IsZero() {
+			triggeredAt = ev.TriggeredAt
+			log.Info("stop order triggered", "order_id", in.OrderID, "triggered_at", triggeredAt)
+		}
+	}
+
 	// Fills arrive as signals; duplicates and late ones change nothing.
 	closed := workflow.GetSignalChannel(ctx, SignalOrderClosed)
 	workflow.Go(ctx, func(ctx workflow.Context) {
@@ -104,11 +119,24 @@ func LimitOrderWorkflow(ctx workflow.Context, in OrderInput) (OrderOutcome, erro
 			if !closed.Receive(ctx, &ev) {
 				return
 			}
+			trigger(ev)
 			if st := domain.OrderStatus(ev.Status); st.Final() && !status.Final() {
 				status, reason = st, "closed outside the workflow"
 			}
 		}
 	})
+	if stops {
+		triggers := workflow.GetSignalChannel(ctx, SignalOrderTriggered)
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			for {
+				var ev OrderInput
+				if !triggers.Receive(ctx, &ev) {
+					return
+				}
+				trigger(ev)
+			}
+		})
+	}
 
 	// view is the order's size as the workflow knows it, kept since
 	// changeModify; nil in runs recorded before it.
@@ -197,5 +225,5 @@ func LimitOrderWorkflow(ctx workflow.Context, in OrderInput) (OrderOutcome, erro
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return OrderOutcome{}, err
 	}
-	return OrderOutcome{OrderID: in.OrderID, Status: string(status), Reason: reason}, nil
+	return OrderOutcome{OrderID: in.OrderID, Status: string(status), Reason: reason, TriggeredAt: triggeredAt}, nil
 }

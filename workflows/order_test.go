@@ -296,3 +296,44 @@ func TestAMissingOrderFailsTheWorkflow(t *testing.T) {
 	}
 	env.AssertExpectations(t)
 }
+
+func TestStopOrderRecordsItsTrigger(t *testing.T) {
+	env := newOrderEnv(t)
+	env.OnActivity(acts.LoadOrder, mock.Anything, "s1").Return(pending("s1"), nil)
+	at := placedAt.Add(time.Hour).UTC()
+	var stillOpen bool
+	env.RegisterDelayedCallback(func() {
+		// A STOP_LIMIT order triggered: it rests on as a limit.
+		env.SignalWorkflow(SignalOrderTriggered, OrderInput{OrderID: "s1", Status: string(domain.Pending), TriggeredAt: at})
+		// A repeated trigger does not move the time recorded.
+		env.SignalWorkflow(SignalOrderTriggered, OrderInput{OrderID: "s1", Status: string(domain.Pending), TriggeredAt: at.Add(time.Minute)})
+	}, time.Hour)
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(QueryOrderStatus)
+		var s domain.OrderStatus
+		stillOpen = err == nil && v.Get(&s) == nil && s == domain.Pending
+		env.SignalWorkflow(SignalOrderClosed, OrderInput{OrderID: "s1", Status: string(domain.Filled), TriggeredAt: at})
+	}, 2*time.Hour)
+	env.ExecuteWorkflow(OrderWorkflowName, dayOrder("s1"))
+	if !stillOpen {
+		t.Fatal("the triggered order did not rest on")
+	}
+	if out := outcome(t, env); out.Status != string(domain.Filled) || !out.TriggeredAt.Equal(at) {
+		t.Fatalf("outcome %+v, want FILLED triggered at %s", out, at)
+	}
+}
+
+func TestStopOrderTriggeredAndFilledByOneSignal(t *testing.T) {
+	env := newOrderEnv(t)
+	env.OnActivity(acts.LoadOrder, mock.Anything, "s2").Return(pending("s2"), nil)
+	at := placedAt.Add(time.Minute).UTC()
+	env.RegisterDelayedCallback(func() {
+		// A STOP order executes when triggered: its order-closed signal
+		// may come before the order-triggered one, and carries the time.
+		env.SignalWorkflow(SignalOrderClosed, OrderInput{OrderID: "s2", Status: string(domain.Filled), TriggeredAt: at})
+	}, time.Minute)
+	env.ExecuteWorkflow(OrderWorkflowName, dayOrder("s2"))
+	if out := outcome(t, env); out.Status != string(domain.Filled) || !out.TriggeredAt.Equal(at) {
+		t.Fatalf("outcome %+v, want FILLED triggered at %s", out, at)
+	}
+}

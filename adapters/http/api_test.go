@@ -177,8 +177,9 @@ func TestMarketBuyCreatesHolding(t *testing.T) {
 	r := e.must(http.StatusCreated, "POST", "/api/v1/orders", tok, map[string]any{
 		"stock_code": "005930", "side": "BUY", "type": "MARKET", "quantity": 10,
 	})
+	// It pays the ask, one tick over the last trade of 70,000.
 	o := r.Body
-	if str(o, "data.status") != "FILLED" || num(o, "data.filled_quantity") != 10 || str(o, "data.average_fill_price") != "70000" ||
+	if str(o, "data.status") != "FILLED" || num(o, "data.filled_quantity") != 10 || str(o, "data.average_fill_price") != "70100" ||
 		str(o, "data.commission") != "105" || len(get(o, "data.executions").([]any)) != 1 {
 		t.Fatalf("market buy: %s", r.Raw)
 	}
@@ -189,22 +190,22 @@ func TestMarketBuyCreatesHolding(t *testing.T) {
 	}
 	p := e.must(http.StatusOK, "GET", "/api/v1/portfolio", tok, nil)
 	if str(p.Body, "data.holdings.0.stock_code") != "005930" || num(p.Body, "data.holdings.0.quantity") != 10 ||
-		num(p.Body, "data.holdings.0.available_quantity") != 10 || str(p.Body, "data.holdings.0.average_price") != "70000" ||
-		str(p.Body, "data.holdings.0.market_value") != "700000" || str(p.Body, "data.totals.cash") != "9299895" ||
-		str(p.Body, "data.totals.total_equity") != "9999895" {
+		num(p.Body, "data.holdings.0.available_quantity") != 10 || str(p.Body, "data.holdings.0.average_price") != "70100" ||
+		str(p.Body, "data.holdings.0.market_value") != "700000" || str(p.Body, "data.totals.cash") != "9298895" ||
+		str(p.Body, "data.totals.total_equity") != "9998895" {
 		t.Fatalf("portfolio: %s", p.Raw)
 	}
 	b := e.must(http.StatusOK, "GET", "/api/v1/balance", tok, nil)
-	if str(b.Body, "data.holdings_value") != "700000" || str(b.Body, "data.total_equity") != "9999895" {
+	if str(b.Body, "data.holdings_value") != "700000" || str(b.Body, "data.total_equity") != "9998895" {
 		t.Fatalf("balance: %s", b.Raw)
 	}
 	s := e.must(http.StatusOK, "GET", "/api/v1/analytics/summary", tok, nil)
 	if num(s.Body, "data.total_trades") != 1 || num(s.Body, "data.buy_trades") != 1 || str(s.Body, "data.total_commission") != "105" ||
-		str(s.Body, "data.net_deposits") != "10000000" || str(s.Body, "data.total_return") != "-105" {
+		str(s.Body, "data.net_deposits") != "10000000" || str(s.Body, "data.total_return") != "-1105" {
 		t.Fatalf("summary: %s", s.Raw)
 	}
 	l := e.must(http.StatusOK, "GET", "/api/v1/transactions?type=BUY", tok, nil)
-	if str(l.Body, "data.0.order_id") != str(o, "data.id") || num(l.Body, "data.0.quantity") != 10 || str(l.Body, "data.0.price") != "70000" {
+	if str(l.Body, "data.0.order_id") != str(o, "data.id") || num(l.Body, "data.0.quantity") != 10 || str(l.Body, "data.0.price") != "70100" {
 		t.Fatalf("ledger: %s", l.Raw)
 	}
 }
@@ -397,6 +398,20 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"limit as bool", "POST", "/api/v1/orders", tok, order("limit_price", true), 422, "invalid", "body.limit_price"},
 		{"quantity 1.0", "POST", "/api/v1/orders", tok, `{"stock_code":"005930","side":"BUY","type":"MARKET","quantity":1.0}`, 422, "invalid", "body.quantity: must be a whole number written as an integer, such as 10, got 1.0"},
 		{"time_in_force on MARKET", "POST", "/api/v1/orders", tok, order("type", "MARKET", "limit_price", nil, "time_in_force", "DAY"), 422, "invalid", "body.time_in_force: a MARKET order executes at once"},
+		{"stop_price on LIMIT", "POST", "/api/v1/orders", tok, order("stop_price", "71000"), 422, "invalid", "body.stop_price: is only for STOP and STOP_LIMIT orders, not LIMIT"},
+		{"stop_price on MARKET", "POST", "/api/v1/orders", tok, order("type", "MARKET", "limit_price", nil, "stop_price", "71000"), 422, "invalid", "body.stop_price: is only for STOP and STOP_LIMIT orders, not MARKET"},
+		{"limit missing on STOP_LIMIT", "POST", "/api/v1/orders", tok, order("type", "STOP_LIMIT", "limit_price", nil, "stop_price", "71000"), 422, "invalid", "body.limit_price: is required for STOP_LIMIT orders"},
+		{"limit on STOP", "POST", "/api/v1/orders", tok, order("type", "STOP", "stop_price", "71000"), 422, "invalid", "body.limit_price: must be omitted for STOP orders"},
+		{"stop_price missing on STOP", "POST", "/api/v1/orders", tok, order("type", "STOP", "limit_price", nil), 422, "invalid", "body.stop_price: is required for STOP orders"},
+		{"IOC on STOP", "POST", "/api/v1/orders", tok, order("type", "STOP", "limit_price", nil, "stop_price", "71000", "time_in_force", "IOC"), 422, "invalid", "body.time_in_force: STOP orders wait for their trigger: DAY or GTC"},
+		{"FOK on STOP_LIMIT", "POST", "/api/v1/orders", tok, order("type", "STOP_LIMIT", "stop_price", "71000", "time_in_force", "FOK"), 422, "invalid", "body.time_in_force: STOP_LIMIT orders wait for their trigger"},
+		{"quantity 0 on STOP", "POST", "/api/v1/orders", tok, order("type", "STOP", "limit_price", nil, "stop_price", "71000", "quantity", 0), 422, "invalid", "body.quantity: expected number >= 1"},
+		{"stop off grid", "POST", "/api/v1/orders", tok, order("type", "STOP", "limit_price", nil, "stop_price", "71050"), 422, "invalid", "body.stop_price: 71050 is not on the tick grid (tick 100 won at this price); the nearest valid prices are 71000 and 71100"},
+		{"stop above band", "POST", "/api/v1/orders", tok, order("type", "STOP", "limit_price", nil, "stop_price", "95000"), 422, "invalid", "body.stop_price: 95000 is outside today's price band"},
+		{"stop already reached", "POST", "/api/v1/orders", tok, order("type", "STOP", "limit_price", nil, "stop_price", "69000"), 422, "invalid", "body.stop_price: a BUY stop must be above the last trade 70000"},
+		{"sell stop already reached", "POST", "/api/v1/orders", tok, order("type", "STOP", "side", "SELL", "limit_price", nil, "stop_price", "70000"), 422, "invalid", "body.stop_price: a SELL stop must be below the last trade 70000"},
+		{"bad type", "POST", "/api/v1/orders", tok, order("type", "TRAILING"), 422, "invalid", "body.type: expected value to be one of"},
+		{"market past the band", "POST", "/api/v1/orders", tok, order("type", "MARKET", "limit_price", nil, "quantity", 1000000), 422, "invalid", "body.quantity: 1000000 shares would trade past today's price band (49000–91000): the book from 70100 holds 1000 shares per tick, so at most 210000 shares fit in one order now"},
 		{"cursor garbled", "GET", "/api/v1/orders?cursor=zzz", tok, "", 422, "invalid", "query.cursor: is not a cursor of GET /orders"},
 		{"cursor of another list", "GET", "/api/v1/transactions?cursor=" + ordersCursor, tok, "", 422, "invalid", "query.cursor: is not a cursor of GET /transactions"},
 		{"cursor raw id", "GET", "/api/v1/payments?cursor=01a23271-84d3-747e-b296-3ca678dc5485", tok, "", 422, "invalid", "query.cursor: is not a cursor of GET /payments"},
@@ -405,7 +420,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"unknown stock", "POST", "/api/v1/orders", tok, order("stock_code", "999999"), 422, "invalid", "body.stock_code: unknown or inactive stock code 999999"},
 		{"malformed stock", "POST", "/api/v1/orders", tok, order("stock_code", "samsung"), 422, "invalid", "is not a six-character KRX code"},
 		{"client_order_id too long", "POST", "/api/v1/orders", tok, order("client_order_id", strings.Repeat("x", 65)), 422, "invalid", "body.client_order_id: expected length <= 64"},
-		{"buy more than cash", "POST", "/api/v1/orders", tok, order("quantity", 200), 422, "insufficient_funds", "only 9519929 won is available"},
+		{"buy more than cash", "POST", "/api/v1/orders", tok, order("quantity", 200), 422, "insufficient_funds", "only 9519429 won is available"},
 		{"sell more than held", "POST", "/api/v1/orders", tok, order("side", "SELL", "quantity", 6), 422, "insufficient_quantity", "cannot sell 6 shares of 005930: only 5 are available"},
 		{"market sell more than held", "POST", "/api/v1/orders", tok, order("side", "SELL", "type", "MARKET", "limit_price", nil, "quantity", 6), 422, "insufficient_quantity", "only 5 are available"},
 		{"sell unheld", "POST", "/api/v1/orders", tok, order("side", "SELL", "stock_code", "000660", "limit_price", "180000"), 422, "insufficient_quantity", "cannot sell 1 shares of 000660: only 0 are available"},
@@ -413,7 +428,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"expired token", "POST", "/api/v1/orders", expired, order(), 401, "unauthorized", "the access token expired at"},
 		{"tampered token", "POST", "/api/v1/orders", tampered, order(), 401, "unauthorized", "bad signature"},
 		{"garbage token", "POST", "/api/v1/balance/deposit", "garbage", `{"amount":"100"}`, 401, "unauthorized", "malformed"},
-		{"withdraw more than available", "POST", "/api/v1/balance/withdraw", tok, `{"amount":"9519930"}`, 422, "insufficient_funds", "cannot withdraw 9519930 won: only 9519929 won is available"},
+		{"withdraw more than available", "POST", "/api/v1/balance/withdraw", tok, `{"amount":"9519430"}`, 422, "insufficient_funds", "cannot withdraw 9519430 won: only 9519429 won is available"},
 		{"withdraw abc", "POST", "/api/v1/balance/withdraw", tok, `{"amount":"abc"}`, 422, "invalid", `body.amount: must be a decimal number such as "70000" or "1234.5"`},
 		{"withdraw negative", "POST", "/api/v1/balance/withdraw", tok, `{"amount":"-5"}`, 422, "invalid", "body.amount: must be a positive amount written without a sign"},
 		{"deposit plus sign", "POST", "/api/v1/balance/deposit", tok, `{"amount":"+1000"}`, 422, "invalid", `body.amount: must be a decimal number such as "70000"`},

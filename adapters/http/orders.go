@@ -24,10 +24,11 @@ type placeOrderInput struct {
 	Body struct {
 		StockCode     string `json:"stock_code" maxLength:"16" example:"005930"`
 		Side          string `json:"side" enum:"BUY,SELL"`
-		Type          string `json:"type" enum:"MARKET,LIMIT"`
+		Type          string `json:"type" enum:"MARKET,LIMIT,STOP,STOP_LIMIT"`
 		Quantity      int64  `json:"quantity" minimum:"1" maximum:"1000000" example:"10" doc:"Whole shares."`
-		LimitPrice    Money  `json:"limit_price,omitempty" doc:"LIMIT orders only: a price on the KRX tick grid inside today's band."`
-		TimeInForce   string `json:"time_in_force,omitempty" enum:"DAY,GTC" doc:"LIMIT orders only; DAY when omitted."`
+		LimitPrice    Money  `json:"limit_price,omitempty" doc:"LIMIT and STOP_LIMIT orders only: a price on the KRX tick grid inside today's band."`
+		StopPrice     Money  `json:"stop_price,omitempty" doc:"STOP and STOP_LIMIT orders only: the trigger, on the tick grid inside today's band and not yet reached (a BUY stop above the last trade, a SELL stop below it)."`
+		TimeInForce   string `json:"time_in_force,omitempty" enum:"DAY,GTC,IOC,FOK" doc:"DAY (the default for resting types) or GTC for LIMIT, STOP and STOP_LIMIT orders; IOC (fill what the quote allows now, cancel the rest) or FOK (all now, or REJECTED) for MARKET and LIMIT orders. A MARKET order without one must fill whole or is refused."`
 		ClientOrderID string `json:"client_order_id,omitempty" maxLength:"64" doc:"Makes placement idempotent: the same id answers the original order with status 200."`
 		AccountID     string `json:"account_id,omitempty" maxLength:"64" doc:"One of the caller's accounts (GET /accounts); the personal account when omitted."`
 	}
@@ -63,9 +64,15 @@ func (s *server) registerOrders(api huma.API) {
 	op := huma.Operation{
 		OperationID: "place-order", Method: http.MethodPost, Path: "/orders", Tags: []string{"orders"},
 		Summary: "Place an order",
-		Description: "A MARKET order, or a LIMIT order marketable on arrival while the market is open, executes at once " +
-			"at the current price. Any other LIMIT order reserves cash (BUY) or shares (SELL) and rests until a price " +
-			"tick crosses it, it is cancelled, or (DAY) it expires at the close.",
+		Description: "A MARKET order executes at once at the quote: a BUY pays the ask, a SELL receives the bid, and each " +
+			"further MARKET_DEPTH shares cost one tick more, never past today's band (an order that would pass it is " +
+			"refused with 422 naming the largest size that fits); every level is one execution. IOC and FOK orders " +
+			"(MARKET or LIMIT) take the quote the same way, up to their limit: IOC keeps what traded and ends CANCELLED, " +
+			"FOK trades whole or is recorded REJECTED and answered 422. A DAY or GTC LIMIT order marketable on arrival " +
+			"fills at once at the last price; any other reserves cash (BUY) or shares (SELL) and rests until a trade " +
+			"crosses it, it is cancelled, or (DAY) it expires at the close. STOP and STOP_LIMIT orders rest until a " +
+			"trade reaches their stop_price, then execute as a MARKET order or rest as a LIMIT one; a STOP BUY " +
+			"reserves at the top of the band.",
 		DefaultStatus: http.StatusCreated,
 		Responses: map[string]*huma.Response{
 			"200": {
@@ -82,10 +89,14 @@ func (s *server) registerOrders(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
+		stop, err := b.StopPrice.optional("stop_price")
+		if err != nil {
+			return nil, err
+		}
 		res, err := s.svc.Orders.Place(ctx, target(ctx, b.AccountID), domain.OrderRequest{
 			ClientOrderID: b.ClientOrderID, StockCode: b.StockCode, Side: domain.Side(b.Side),
 			Type: domain.OrderType(b.Type), TimeInForce: domain.TimeInForce(b.TimeInForce),
-			Quantity: b.Quantity, LimitPrice: limit,
+			Quantity: b.Quantity, LimitPrice: limit, StopPrice: stop,
 		})
 		if err != nil {
 			return nil, err

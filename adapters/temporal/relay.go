@@ -64,7 +64,7 @@ func (r *delivery) deliver(ctx context.Context, m ports.OutboxMessage) error {
 		in := orderInput(ev)
 		_, err := r.client.ExecuteWorkflow(ctx, StartOptions(workflows.OrderWorkflowID(in.OrderID), r.taskQueue), workflows.OrderWorkflowName, in)
 		return alreadyDone(err)
-	case service.OutboxOrderClosed, service.OutboxOrderFilled, service.OutboxOrderModified:
+	case service.OutboxOrderClosed, service.OutboxOrderFilled, service.OutboxOrderModified, service.OutboxOrderTriggered:
 		var ev service.OrderEvent
 		if err := json.Unmarshal(m.Payload, &ev); err != nil {
 			return r.poison(m, err)
@@ -76,6 +76,8 @@ func (r *delivery) deliver(ctx context.Context, m ports.OutboxMessage) error {
 			signal = workflows.SignalOrderFilled
 		case service.OutboxOrderModified:
 			signal = workflows.SignalOrderModified
+		case service.OutboxOrderTriggered:
+			signal = workflows.SignalOrderTriggered
 		}
 		// Usually the workflow is running and a plain signal is the
 		// cheapest delivery. When it is not there (the fill beat the
@@ -114,6 +116,7 @@ func orderInput(ev service.OrderEvent) workflows.OrderInput {
 		OrderID: ev.OrderID, UserID: ev.UserID, StockCode: ev.StockCode, Side: string(ev.Side),
 		TimeInForce: string(ev.TimeInForce), ExpiresAt: ev.ExpiresAt, Status: string(ev.Status),
 		FilledQuantity: ev.FilledQuantity, Quantity: ev.Quantity, UpdatedAt: ev.UpdatedAt,
+		TriggeredAt: ev.TriggeredAt,
 	}
 }
 

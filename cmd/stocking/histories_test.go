@@ -225,6 +225,44 @@ func TestRecordWorkflowHistories(t *testing.T) {
 		t.Fatalf("modified order in the database: %+v %v", o, err)
 	}
 	record(t, m.Temporal, workflows.OrderWorkflowID(mod.ID), filepath.Join(dir, "order-modified.json"))
+
+	// Stop orders: accepted, then triggered by a trade at their stop
+	// price. The STOP_LIMIT buy rests on as a limit that the same trade
+	// fills; the STOP sell executes at once at the bid.
+	stop := func(side domain.Side, typ domain.OrderType, stopPrice, limitPrice string) domain.Order {
+		t.Helper()
+		req := domain.OrderRequest{StockCode: "005930", Side: side, Type: typ, TimeInForce: domain.GTC, Quantity: 1,
+			StopPrice: decimal.NewNullDecimal(decimal.RequireFromString(stopPrice))}
+		if limitPrice != "" {
+			req.LimitPrice = decimal.NewNullDecimal(decimal.RequireFromString(limitPrice))
+		}
+		res, err := m.Service.Orders.Place(ctx, service.Personal(uid), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deliver(nil)
+		accepted(res.Order.ID)
+		return res.Order
+	}
+	trade := func(price string) {
+		t.Helper()
+		if _, err := m.Service.Market.Trade(ctx, service.TradeInput{Code: "005930", Price: decimal.RequireFromString(price), Volume: new(int64(1))}); err != nil {
+			t.Fatal(err)
+		}
+		deliver(nil)
+	}
+	stopLimit := stop(domain.Buy, domain.StopLimitOrder, "68500", "68600")
+	trade("68500")
+	if out := workflowResult(t, m.Temporal, stopLimit.ID); out.Status != string(domain.Filled) || out.TriggeredAt.IsZero() {
+		t.Fatalf("stop-limit order: %+v", out)
+	}
+	record(t, m.Temporal, workflows.OrderWorkflowID(stopLimit.ID), filepath.Join(dir, "order-stop-limit-triggered.json"))
+	stopSell := stop(domain.Sell, domain.StopOrder, "67000", "")
+	trade("67000")
+	if out := workflowResult(t, m.Temporal, stopSell.ID); out.Status != string(domain.Filled) || out.TriggeredAt.IsZero() {
+		t.Fatalf("stop order: %+v", out)
+	}
+	record(t, m.Temporal, workflows.OrderWorkflowID(stopSell.ID), filepath.Join(dir, "order-stop-filled.json"))
 	audit(t, m)
 }
 

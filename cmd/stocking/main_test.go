@@ -180,7 +180,8 @@ func TestOrderFlow(t *testing.T) {
 
 	bal := u.must(200, "GET", "/balance", nil)
 	eq(t, "initial cash", bal["cash"], "10000000")
-	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "70000"})
+	// The trade leaves an ask at its own price, so market buys pay 70,000.
+	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "70000", "ask": "70000"})
 
 	// Market buy 10 at 70,000: amount 700,000, commission 105.
 	o := u.must(201, "POST", "/orders", map[string]any{"stock_code": "005930", "side": "BUY", "type": "MARKET", "quantity": 10})
@@ -200,7 +201,7 @@ func TestOrderFlow(t *testing.T) {
 	eq(t, "average price", h["average_price"], "70000")
 
 	// Second buy at another price averages: (700,000 + 5 × 71,000) / 15.
-	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "71000"})
+	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "71000", "ask": "71000"})
 	u.must(201, "POST", "/orders", map[string]any{"stock_code": "005930", "side": "BUY", "type": "MARKET", "quantity": 5})
 	h = u.must(200, "GET", "/portfolio", nil)["holdings"].([]any)[0].(map[string]any)
 	eq(t, "average after second buy", h["average_price"], "70333.3333")
@@ -222,7 +223,7 @@ func TestOrderFlow(t *testing.T) {
 	}
 
 	// Sell everything at 72,000: amount 1,080,000, commission 162, tax 2,160.
-	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "72000"})
+	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "72000", "bid": "72000"})
 	s := u.must(201, "POST", "/orders", map[string]any{"stock_code": "005930", "side": "SELL", "type": "MARKET", "quantity": 15})
 	eq(t, "sell commission", s["commission"], "162")
 	eq(t, "sell tax", s["tax"], "2160")
@@ -287,10 +288,11 @@ func TestOrderFlow(t *testing.T) {
 }
 
 func TestFiftyConcurrentBuysOfTenAffordable(t *testing.T) {
-	// One share at 70,000 costs 70,010 with commission; cash for exactly 10.
+	// One share at the ask of 70,000 costs 70,010 with commission; cash
+	// for exactly 10.
 	m, _ := startMain(t, map[string]string{"INITIAL_CASH": "700100"})
 	adm := admin(t, m)
-	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "70000"})
+	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "70000", "ask": "70000"})
 	u := signup(t, m, "buyer@example.com")
 	var wg sync.WaitGroup
 	codes := make([]int, 50)

@@ -166,8 +166,10 @@ func expected(err error) bool {
 // randomWorkload runs workloadWorkers goroutines, each with its own
 // fixed-seed random stream, over workloadUsers shared users: market and
 // limit orders, cancels, deposits, withdrawals, price ticks that fill
-// resting orders, and client_order_id retries, some of them raced. Then
-// it checks the audit and every order's state.
+// resting orders, client_order_id retries (some of them raced), IOC and
+// FOK orders, STOP and STOP_LIMIT orders, and quoted trades that trigger
+// them. Then it checks that stops of both kinds triggered, the audit and
+// every order's state.
 func (f *fixture) randomWorkload(svc *service.Service) {
 	users := f.serviceUsers(svc, "trader", workloadUsers)
 	stats := &workloadStats{counts: map[string]int{}}
@@ -195,13 +197,27 @@ func (f *fixture) randomWorkload(svc *service.Service) {
 	f.Logf("workload outcomes: %v", stats.counts)
 
 	// The workload must have exercised the paths it exists for.
-	for _, key := range []string{"market-buy/ok", "market-sell/ok", "limit-buy/ok", "limit-sell/ok", "cancel/ok", "deposit/ok", "withdraw/ok", "tick/ok", "retry/ok"} {
+	for _, key := range []string{"market-buy/ok", "market-sell/ok", "limit-buy/ok", "limit-sell/ok", "cancel/ok", "deposit/ok", "withdraw/ok", "tick/ok", "retry/ok",
+		"ioc/ok", "fok/ok", "stop-buy/ok", "stop-sell/ok"} {
 		if stats.get(key) == 0 {
 			f.Errorf("no %s in the workload: %v", key, stats.counts)
 		}
 	}
 	if stats.get("tick-fills/ok") == 0 {
 		f.Errorf("no price tick filled a resting order: %v", stats.counts)
+	}
+	triggered := map[domain.OrderType]int{}
+	for _, u := range users {
+		all, err := f.s.ListOrders(f.ctx, ports.OrderFilter{AccountID: u, Limit: 10000})
+		f.must(err)
+		for _, o := range all {
+			if !o.TriggeredAt.IsZero() {
+				triggered[o.Type]++
+			}
+		}
+	}
+	if triggered[domain.StopOrder] == 0 || triggered[domain.StopLimitOrder] == 0 {
+		f.Errorf("stop orders triggered by type: %v; want both kinds", triggered)
 	}
 	f.checkBooks(svc, users)
 }
@@ -235,7 +251,7 @@ func (f *fixture) workloadOp(svc *service.Service, r *rand.Rand, users []string,
 	}
 	qty := int64(1 + r.IntN(5))
 
-	switch k := r.IntN(100); {
+	switch k := r.IntN(130); {
 	case k < 22:
 		_, err := svc.Orders.Place(ctx, service.Personal(user), domain.OrderRequest{StockCode: code, Side: domain.Buy, Type: domain.MarketOrder, Quantity: qty})
 		report("market-buy", err)
@@ -272,9 +288,84 @@ func (f *fixture) workloadOp(svc *service.Service, r *rand.Rand, users []string,
 		if err == nil && n > 0 {
 			report("tick-fills", nil)
 		}
-	default:
+	case k < 100:
 		f.retryOrder(svc, r, user, code, tag, limitAway, report)
+	case k < 110:
+		f.immediateOrder(svc, r, user, code, price(), qty, report)
+	case k < 125:
+		f.stopOrder(svc, r, user, code, price(), tif, qty, report)
+	default:
+		// A tick with a quote: a STOP it triggers executes at its ask or
+		// bid, each MARKET_DEPTH shares a tick worse.
+		p := price().IntPart() + int64(r.IntN(17)-8)*priceTick
+		p = min(priceHigh, max(priceLow, p))
+		vol := int64(r.IntN(20))
+		_, err := svc.Market.Trade(ctx, service.TradeInput{Code: code, Price: decimal.NewFromInt(p), Volume: &vol,
+			Bid: decimal.NewNullDecimal(decimal.NewFromInt(p - priceTick)), Ask: decimal.NewNullDecimal(decimal.NewFromInt(p + priceTick))})
+		report("tick", err)
 	}
+}
+
+// immediateOrder places an IOC or FOK order, MARKET or LIMIT (at a limit
+// a few ticks through the last price, so that it crosses the quote or
+// just misses it), for either side.
+func (f *fixture) immediateOrder(svc *service.Service, r *rand.Rand, user, code string, last decimal.Decimal, qty int64, report func(string, error)) {
+	side := domain.Buy
+	if r.IntN(2) == 0 {
+		side = domain.Sell
+	}
+	tif, op := domain.IOC, "ioc"
+	if r.IntN(2) == 0 {
+		tif, op = domain.FOK, "fok"
+	}
+	req := domain.OrderRequest{StockCode: code, Side: side, Type: domain.MarketOrder, TimeInForce: tif, Quantity: qty}
+	if r.IntN(2) == 0 {
+		steps := int64(r.IntN(4))
+		p := last.IntPart() + steps*priceTick
+		if side == domain.Sell {
+			p = last.IntPart() - steps*priceTick
+		}
+		req.Type, req.LimitPrice = domain.LimitOrder, decimal.NewNullDecimal(decimal.NewFromInt(p))
+	}
+	res, err := svc.Orders.Place(f.ctx, service.Personal(user), req)
+	if tif == domain.FOK && domain.IsCode(err, domain.CodeInvalid) && res.Order.Status == domain.Rejected {
+		report("fok-rejected", nil)
+		return
+	}
+	if err == nil && !res.Order.Status.Final() {
+		f.Errorf("%s order %s rests as %s", tif, res.Order.ID, res.Order.Status)
+	}
+	report(op, err)
+}
+
+// stopOrder places a STOP or STOP_LIMIT order whose stop price is a few
+// ticks beyond the last trade (above it for a buy, below for a sell). A
+// trade may move the price past the stop between the read and the
+// placement; the order is then refused as already reached, which counts
+// as an outcome of its own.
+func (f *fixture) stopOrder(svc *service.Service, r *rand.Rand, user, code string, last decimal.Decimal, tif domain.TimeInForce, qty int64, report func(string, error)) {
+	side, op := domain.Buy, "stop-buy"
+	steps := int64(1 + r.IntN(6))
+	stop := last.IntPart() + steps*priceTick
+	if r.IntN(2) == 0 {
+		side, op = domain.Sell, "stop-sell"
+		stop = last.IntPart() - steps*priceTick
+	}
+	req := domain.OrderRequest{StockCode: code, Side: side, Type: domain.StopOrder, TimeInForce: tif, Quantity: qty,
+		StopPrice: decimal.NewNullDecimal(decimal.NewFromInt(stop))}
+	if r.IntN(2) == 0 {
+		lim := stop + priceTick
+		if side == domain.Sell {
+			lim = stop - priceTick
+		}
+		req.Type, req.LimitPrice = domain.StopLimitOrder, decimal.NewNullDecimal(decimal.NewFromInt(lim))
+	}
+	_, err := svc.Orders.Place(f.ctx, service.Personal(user), req)
+	if domain.IsCode(err, domain.CodeInvalid) && strings.Contains(err.Error(), "stop_price") && strings.Contains(err.Error(), "the last trade") {
+		report(op+"-reached", nil)
+		return
+	}
+	report(op, err)
 }
 
 // retryOrder places an order with a client_order_id twice: in half the
@@ -379,11 +470,16 @@ func (f *fixture) checkBooks(svc *service.Service, users []string) {
 			case domain.Pending, domain.PartiallyFilled:
 				pending++
 				partial := o.FilledQuantity > 0
-				if o.Type != domain.LimitOrder || filled[o.ID] != o.FilledQuantity || partial != (o.Status == domain.PartiallyFilled) || o.Remaining() <= 0 {
-					f.Errorf("order %s is %s but %s with %d of %d filled and %d executed", o.ID, o.Status, o.Type, o.FilledQuantity, o.Quantity, filled[o.ID])
+				rests := o.Type == domain.LimitOrder && !o.TimeInForce.Immediate() || o.Type == domain.StopLimitOrder || o.Type == domain.StopOrder && o.Waiting()
+				if !rests || filled[o.ID] != o.FilledQuantity || partial != (o.Status == domain.PartiallyFilled) || o.Remaining() <= 0 || o.Waiting() && partial {
+					f.Errorf("order %s is %s but %s %s with %d of %d filled and %d executed", o.ID, o.Status, o.Type, o.TimeInForce, o.FilledQuantity, o.Quantity, filled[o.ID])
 				}
 				if o.Side == domain.Buy {
-					if want := fees.BuyReservation(o.Remaining(), o.LimitPrice.Decimal); !o.ReservedAmount.Equal(want) {
+					at := o.LimitPrice.Decimal
+					if o.Type == domain.StopOrder {
+						at = domain.PriceBand(decimal.NewFromInt(workloadBase)).Upper
+					}
+					if want := fees.BuyReservation(o.Remaining(), at); !o.ReservedAmount.Equal(want) {
 						f.Errorf("resting buy %s reserves %s for %d shares, want %s", o.ID, o.ReservedAmount, o.Remaining(), want)
 					}
 					reservedCash = reservedCash.Add(o.ReservedAmount)
@@ -399,6 +495,11 @@ func (f *fixture) checkBooks(svc *service.Service, users []string) {
 				// A partially filled order keeps its executions.
 				if o.FilledQuantity >= o.Quantity || filled[o.ID] != o.FilledQuantity || !o.ReservedAmount.IsZero() {
 					f.Errorf("order %s is %s but has %d of %d filled, %d executed, %s reserved", o.ID, o.Status, o.FilledQuantity, o.Quantity, filled[o.ID], o.ReservedAmount)
+				}
+			case domain.Rejected:
+				// Only a FOK order that could not trade whole.
+				if o.TimeInForce != domain.FOK || o.FilledQuantity != 0 || filled[o.ID] != 0 || !o.ReservedAmount.IsZero() {
+					f.Errorf("order %s is REJECTED but %s with %d filled, %d executed, %s reserved", o.ID, o.TimeInForce, o.FilledQuantity, filled[o.ID], o.ReservedAmount)
 				}
 			default:
 				f.Errorf("order %s has status %q", o.ID, o.Status)
