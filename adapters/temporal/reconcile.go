@@ -182,6 +182,17 @@ func (r *Reconciler) Check(ctx context.Context, repair bool) (Report, error) {
 			// the way to the workflow.
 			continue
 		}
+		// A run with a workflow task pending has news to read, the close
+		// among it most likely: after a burst of fills the cluster can
+		// hold thousands of delivered closes that their runs have not
+		// yet processed. Telling those again would only add to the queue.
+		// A lost close leaves the run idle.
+		if idle, err := r.idle(ctx, wfID); err != nil {
+			errs = append(errs, err)
+			continue
+		} else if !idle {
+			continue
+		}
 		s := Stray{Kind: "order", ID: id, WorkflowID: wfID, Status: "RUNNING", Final: string(o.Status)}
 		if repair {
 			sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -202,6 +213,22 @@ func (r *Reconciler) Check(ctx context.Context, repair bool) (Report, error) {
 		rep.Strays = append(rep.Strays, s)
 	}
 	return rep, errors.Join(errs...)
+}
+
+// idle reports whether a workflow runs with nothing to do: no workflow
+// task waiting or under way.
+func (r *Reconciler) idle(ctx context.Context, workflowID string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	d, err := r.Client.DescribeWorkflowExecution(ctx, workflowID, "")
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return false, nil // gone: nothing to repair
+	}
+	if err != nil {
+		return false, fmt.Errorf("describe %s: %w", workflowID, err)
+	}
+	return d.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING && d.GetPendingWorkflowTask() == nil, nil
 }
 
 // runningOrders lists the ids of the order workflows that run and started
