@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -141,11 +142,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	// which escapes them for the utf8mb4 connection) and multi-statement
 	// requests; their sessions run with autocommit off so that the first
 	// statement opens the transaction without a round trip of its own.
-	wcfg := dcfg.Clone()
-	wcfg.InterpolateParams = true
-	wcfg.MultiStatements = true
+	tcfg := dcfg.Clone()
+	tcfg.InterpolateParams = true
+	tcfg.MultiStatements = true
+	txInit := append(slices.Clip(init), "SET SESSION autocommit = 0")
 	// A transaction's statements run without a context deadline (see
 	// pipe), so the socket bounds each of them.
+	wcfg := tcfg.Clone()
 	wcfg.ReadTimeout = min(cmp.Or(wcfg.ReadTimeout, timeout), timeout)
 	wcfg.WriteTimeout = min(cmp.Or(wcfg.WriteTimeout, timeout), timeout)
 	wbase, err := gomysql.NewConnector(wcfg)
@@ -155,18 +158,15 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	// Bulk transactions (ports.WithBulkTimeout) run on a small pool of
 	// their own whose sockets keep the DSN's bounds: their statements may
 	// rightly run longer than a request's.
-	bcfg := dcfg.Clone()
-	bcfg.InterpolateParams = true
-	bcfg.MultiStatements = true
-	bbase, err := gomysql.NewConnector(bcfg)
+	bbase, err := gomysql.NewConnector(tcfg)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: %w", err)
 	}
 	s := &pools{
 		log:           log,
 		db:            sql.OpenDB(sessionConnector{Connector: base, init: init}),
-		wdb:           sql.OpenDB(sessionConnector{Connector: wbase, init: append(init, "SET SESSION autocommit = 0")}),
-		bulk:          sql.OpenDB(sessionConnector{Connector: bbase, init: append(init, "SET SESSION autocommit = 0")}),
+		wdb:           sql.OpenDB(sessionConnector{Connector: wbase, init: txInit}),
+		bulk:          sql.OpenDB(sessionConnector{Connector: bbase, init: txInit}),
 		usePrepared:   !dcfg.InterpolateParams,
 		readCommitted: readCommitted,
 	}
