@@ -298,6 +298,9 @@ func (h *hub) pollOnce() {
 	if len(h.sentOrder) > 4*streamBatch {
 		h.sentOrder = map[string]string{}
 	}
+	if len(h.sentAccount) > 4*streamBatch {
+		h.sentAccount = map[string]string{}
+	}
 }
 
 func (h *hub) subscribers(a, b map[*subscriber]struct{}) []*subscriber {
