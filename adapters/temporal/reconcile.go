@@ -218,17 +218,11 @@ func (r *Reconciler) Check(ctx context.Context, repair bool) (Report, error) {
 // idle reports whether a workflow runs with nothing to do: no workflow
 // task waiting or under way.
 func (r *Reconciler) idle(ctx context.Context, workflowID string) (bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	d, err := r.Client.DescribeWorkflowExecution(ctx, workflowID, "")
-	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
-		return false, nil // gone: nothing to repair
-	}
+	st, busy, err := r.describe(ctx, workflowID)
 	if err != nil {
 		return false, fmt.Errorf("describe %s: %w", workflowID, err)
 	}
-	return d.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING && d.GetPendingWorkflowTask() == nil, nil
+	return st == "RUNNING" && !busy, nil
 }
 
 // runningOrders lists the ids of the order workflows that run and started
@@ -278,21 +272,29 @@ func paymentInput(ev service.PaymentEvent) workflows.PaymentInput {
 // status names the state of a workflow's latest run, MISSING when none
 // exists.
 func (r *Reconciler) status(ctx context.Context, workflowID string) (string, error) {
+	st, _, err := r.describe(ctx, workflowID)
+	return st, err
+}
+
+// describe returns the state of a workflow's latest run (MISSING when none
+// exists) and whether a workflow task of it is waiting or under way.
+func (r *Reconciler) describe(ctx context.Context, workflowID string) (status string, busy bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	d, err := r.Client.DescribeWorkflowExecution(ctx, workflowID, "")
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
-		return "MISSING", nil
+		return "MISSING", false, nil
 	}
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
+	busy = d.GetPendingWorkflowTask() != nil
 	st := d.GetWorkflowExecutionInfo().GetStatus()
 	if st == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-		return "RUNNING", nil
+		return "RUNNING", busy, nil
 	}
-	return enumspb.WorkflowExecutionStatus_name[int32(st)][len("WORKFLOW_EXECUTION_STATUS_"):], nil
+	return enumspb.WorkflowExecutionStatus_name[int32(st)][len("WORKFLOW_EXECUTION_STATUS_"):], busy, nil
 }
 
 // restart starts a new run under the row's workflow id. Unlike the relay's
