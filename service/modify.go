@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
 
 	"github.com/stocking-kr/stocking/domain"
 	"github.com/stocking-kr/stocking/ports"
@@ -45,17 +44,9 @@ func (s *Orders) Modify(ctx context.Context, t Target, id string, req domain.Mod
 			return domain.Order{}, err
 		}
 	}
-	fellBack := false
-	if s.workflows != nil && s.cfg.OrderWorkflows {
-		err := s.workflows.ModifyOrder(ctx, id, req)
-		if !errors.Is(err, ports.ErrWorkflowUnavailable) {
-			if err != nil {
-				return domain.Order{}, err
-			}
-			return s.Get(ctx, t.UserID, id)
-		}
-		s.log.Warn("workflow engine unavailable; modifying in the database", "order_id", id, "error", err)
-		fellBack = true
+	done, fellBack, err := s.throughWorkflow(ctx, t.UserID, id, "modifying", func(ctx context.Context) error { return s.workflows.ModifyOrder(ctx, id, req) })
+	if done.ID != "" || err != nil {
+		return done, err
 	}
 	res, err := s.modifyOrder(ctx, id, req, true)
 	if err != nil {
@@ -96,17 +87,7 @@ func (s *Orders) modifyOrder(ctx context.Context, id string, req domain.ModifyRe
 	var o domain.Order
 	err = s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		now := s.clock.Now().UTC()
-		acct, err := tx.LockAccount(ctx, peek.AccountID)
-		if err != nil {
-			return err
-		}
-		var h domain.Holding
-		if peek.Side == domain.Sell {
-			if h, err = s.lockHolding(ctx, tx, peek.AccountID, peek.StockCode, now); err != nil {
-				return err
-			}
-		}
-		cur, err := tx.LockOrder(ctx, id)
+		acct, h, cur, err := s.lockResting(ctx, tx, peek, now)
 		if err != nil {
 			return err
 		}
@@ -141,12 +122,7 @@ func (s *Orders) modifyOrder(ctx context.Context, id string, req domain.ModifyRe
 		if !ok {
 			return domain.Errorf(domain.CodeConflict, "order %s changed while being modified", id)
 		}
-		if cur.Side == domain.Buy {
-			err = tx.SaveAccount(ctx, ch.Account)
-		} else {
-			err = tx.SaveHolding(ctx, ch.Holding)
-		}
-		if err != nil {
+		if err := saveReservation(ctx, tx, cur.Side, ch); err != nil {
 			return err
 		}
 		o = ch.Order

@@ -378,17 +378,9 @@ func (s *Orders) Cancel(ctx context.Context, userID, id string) (domain.Order, e
 	if o.Status.Final() {
 		return domain.Order{}, alreadyFinal(o)
 	}
-	fellBack := false
-	if s.workflows != nil && s.cfg.OrderWorkflows {
-		err := s.workflows.CancelOrder(ctx, id)
-		if !errors.Is(err, ports.ErrWorkflowUnavailable) {
-			if err != nil {
-				return domain.Order{}, err
-			}
-			return s.Get(ctx, userID, id)
-		}
-		s.log.Warn("workflow engine unavailable; cancelling in the database", "order_id", id)
-		fellBack = true
+	done, fellBack, err := s.throughWorkflow(ctx, userID, id, "cancelling", func(ctx context.Context) error { return s.workflows.CancelOrder(ctx, id) })
+	if done.ID != "" || err != nil {
+		return done, err
 	}
 	res, err := s.closeOrder(ctx, id, domain.Cancelled, "cancelled by user", true)
 	if err != nil {
@@ -404,6 +396,59 @@ func (s *Orders) Cancel(ctx context.Context, userID, id string) (domain.Order, e
 	}
 	res.Executions, err = s.executionsOf(ctx, res)
 	return res, err
+}
+
+// throughWorkflow has the order's workflow carry out call (a cancel or
+// modify update) when a workflow engine owns orders, so that the change is
+// ordered with the workflow's own. It answers the order as it stands after
+// the workflow did it (done has an id then), or the workflow's refusal; or
+// neither, when no engine owns orders or the engine was away, and then the
+// database must decide (fellBack says it was away: an update that timed out may still
+// have run).
+func (s *Orders) throughWorkflow(ctx context.Context, userID, id, doing string, call func(context.Context) error) (done domain.Order, fellBack bool, err error) {
+	if s.workflows == nil || !s.cfg.OrderWorkflows {
+		return domain.Order{}, false, nil
+	}
+	err = call(ctx)
+	if errors.Is(err, ports.ErrWorkflowUnavailable) {
+		s.log.Warn("workflow engine unavailable; "+doing+" in the database", "order_id", id, "error", err)
+		return domain.Order{}, true, nil
+	}
+	if err != nil {
+		return domain.Order{}, false, err
+	}
+	done, err = s.Get(ctx, userID, id)
+	return done, false, err
+}
+
+// lockResting takes, in the global lock order, what a change of one
+// resting order touches: its account, its holding when it sells, then the
+// order itself, as it stands now.
+func (s *Orders) lockResting(ctx context.Context, tx ports.Tx, peek domain.Order, now time.Time) (domain.Account, domain.Holding, domain.Order, error) {
+	acct, err := tx.LockAccount(ctx, peek.AccountID)
+	if err != nil {
+		return domain.Account{}, domain.Holding{}, domain.Order{}, err
+	}
+	var h domain.Holding
+	if peek.Side == domain.Sell {
+		// A fill may have sold the holding out and deleted it since the
+		// peek; the order is then final, which LockOrder shows.
+		if h, err = s.lockHolding(ctx, tx, peek.AccountID, peek.StockCode, now); err != nil {
+			return domain.Account{}, domain.Holding{}, domain.Order{}, err
+		}
+	}
+	o, err := tx.LockOrder(ctx, peek.ID)
+	return acct, h, o, err
+}
+
+// saveReservation saves the side of a change that holds an order's
+// reservation: the account's cash for a buy, the holding's shares for a
+// sell.
+func saveReservation(ctx context.Context, tx ports.Tx, side domain.Side, ch domain.Change) error {
+	if side == domain.Buy {
+		return tx.SaveAccount(ctx, ch.Account)
+	}
+	return tx.SaveHolding(ctx, ch.Holding)
 }
 
 // closeReason is the reason a closed order keeps: for a partially filled
@@ -444,19 +489,9 @@ func (s *Orders) closeOrder(ctx context.Context, id string, status domain.OrderS
 	closedHere := false
 	err = s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		now := s.clock.Now().UTC()
-		acct, err := tx.LockAccount(ctx, peek.AccountID)
+		acct, h, cur, err := s.lockResting(ctx, tx, peek, now)
+		o = cur
 		if err != nil {
-			return err
-		}
-		var h domain.Holding
-		if peek.Side == domain.Sell {
-			// A fill may have sold the holding out and deleted it since
-			// the peek; the order is then final, which LockOrder shows.
-			if h, err = s.lockHolding(ctx, tx, peek.AccountID, peek.StockCode, now); err != nil {
-				return err
-			}
-		}
-		if o, err = tx.LockOrder(ctx, id); err != nil {
 			return err
 		}
 		if o.Status.Final() {
@@ -473,12 +508,7 @@ func (s *Orders) closeOrder(ctx context.Context, id string, status domain.OrderS
 		if !ok {
 			return domain.Errorf(domain.CodeConflict, "order %s changed while being closed", o.ID)
 		}
-		if o.Side == domain.Buy {
-			err = tx.SaveAccount(ctx, ch.Account)
-		} else {
-			err = tx.SaveHolding(ctx, ch.Holding)
-		}
-		if err != nil {
+		if err := saveReservation(ctx, tx, o.Side, ch); err != nil {
 			return err
 		}
 		o, closedHere = ch.Order, true
