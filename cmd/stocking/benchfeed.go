@@ -49,6 +49,7 @@ func runBenchFeed(ctx context.Context, args []string, getenv func(string) string
 		}
 		return err
 	}
+	tuneFeedGC(getenv)
 	dir, err := os.MkdirTemp("", "stocking-bench-feed-")
 	if err != nil {
 		return err
