@@ -65,10 +65,12 @@ type PlaceResult struct {
 	Created bool
 }
 
-// Place validates and places an order. A MARKET order, or a LIMIT
-// order marketable on arrival while the market is open, executes at once at
-// the current price; any other LIMIT order reserves cash (buy) or shares
-// (sell) and rests.
+// Place validates and places an order. A MARKET, IOC or FOK order
+// executes at once against the quote (see takeQuote). A DAY or GTC LIMIT
+// order that reaches the quote while the market is open (a buy limited at
+// or above the ask, a sell at or below the bid) takes it up to its limit
+// and rests for the rest (see takeThenRest); any other LIMIT or stop order
+// reserves cash (buy) or shares (sell) and rests.
 func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (PlaceResult, error) {
 	userID := t.UserID
 	req.Normalize()
@@ -140,16 +142,17 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 			o, rejected, err = s.takeQuote(ctx, tx, acct, h, o, stock, now)
 			return err
 		}
-		marketable := req.Type == domain.LimitOrder && open && domain.Crosses(req.Side, req.LimitPrice.Decimal, stock.Price)
-		if marketable {
-			if err := s.checkCanExecute(acct, h, req.Side, req.Quantity, stock.Price); err != nil {
-				return err
-			}
-			o, err = s.executeNew(ctx, tx, acct, h, o, stock.Price, now)
-			return err
-		}
 		if o.TimeInForce == domain.Day {
 			o.ExpiresAt = s.cfg.Calendar.DayOrderExpiry(now).UTC()
+		}
+		if req.Type == domain.LimitOrder && open {
+			// A limit that reaches the quote takes it first, as far as
+			// its limit allows; only what is left rests.
+			q := s.quoteOf(o.Side, stock, domain.PriceBand(stock.PrevClose))
+			if levels, _ := domain.WalkBook(o.Side, o.Quantity, q, o.LimitPrice.Decimal); len(levels) > 0 {
+				o, err = s.takeThenRest(ctx, tx, acct, h, o, levels, now)
+				return err
+			}
 		}
 		ch, err := o.Reserve(acct, h, reservePrice(o, stock), s.cfg.Fees)
 		if err != nil {
@@ -183,7 +186,7 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 		}
 		return PlaceResult{}, err
 	}
-	if o.Status == domain.Pending && s.cfg.OrderWorkflows {
+	if o.Open() && s.cfg.OrderWorkflows {
 		s.kick()
 	}
 	if o.Executions == nil {
@@ -218,54 +221,6 @@ func (s *Orders) lockHolding(ctx context.Context, tx ports.Tx, accountID, code s
 		return domain.Holding{AccountID: accountID, StockCode: code, AveragePrice: decimal.Zero, CreatedAt: now}, nil
 	}
 	return h, err
-}
-
-func (s *Orders) checkCanExecute(a domain.Account, h domain.Holding, side domain.Side, qty int64, price decimal.Decimal) error {
-	if side == domain.Buy {
-		cost := s.cfg.Fees.BuyReservation(qty, price)
-		if cost.GreaterThan(a.Available()) {
-			return domain.Errorf(domain.CodeInsufficientFunds,
-				"buying %d shares at %s costs %s won with commission, but only %s won is available", qty, price, cost, a.Available())
-		}
-		return nil
-	}
-	// h is a copy: reserving on it only runs the holding's own check.
-	return h.ReserveShares(qty)
-}
-
-// executeNew fills an order that is being created, at once and in full:
-// it reserves what the order needs at the execution price and fills
-// against that reservation, the same path a resting order's fill takes.
-func (s *Orders) executeNew(ctx context.Context, tx ports.Tx, a domain.Account, h domain.Holding, o domain.Order, price decimal.Decimal, now time.Time) (domain.Order, error) {
-	ch, err := o.Reserve(a, h, price, s.cfg.Fees)
-	if err != nil {
-		return o, err
-	}
-	if ch, err = ch.Order.Fill(ch.Account, ch.Holding, o.Quantity, price, s.cfg.Fees, now); err != nil {
-		return o, err
-	}
-	ch.Execution.ID, ch.Ledger.ID = s.ids.NewID(), s.ids.NewID()
-	if err := tx.CreateOrder(ctx, ch.Order); err != nil {
-		return o, err
-	}
-	// The caller answers with the execution just written, not a re-read.
-	placed := ch.Order
-	placed.Executions = []domain.Execution{ch.Execution}
-	return placed, s.writeFill(ctx, tx, ch)
-}
-
-// writeFill writes a fill's execution, account, holding and ledger row.
-func (s *Orders) writeFill(ctx context.Context, tx ports.Tx, ch domain.Change) error {
-	if err := tx.CreateExecution(ctx, ch.Execution); err != nil {
-		return err
-	}
-	if err := tx.SaveAccount(ctx, ch.Account); err != nil {
-		return err
-	}
-	if err := tx.SaveHolding(ctx, ch.Holding); err != nil {
-		return err
-	}
-	return tx.AppendLedger(ctx, ch.Ledger)
 }
 
 func (s *Orders) enqueueOrder(ctx context.Context, tx ports.Tx, kind string, o domain.Order) error {

@@ -40,12 +40,7 @@ func (s *Orders) takeQuote(ctx context.Context, tx ports.Tx, acct domain.Account
 		edge = o.LimitPrice.Decimal
 	}
 	if o.Side == domain.Sell {
-		// A sell holds every share it names, as a resting one would.
-		check := h
-		if err := check.ReserveShares(o.Quantity); err != nil {
-			if h.Quantity == 0 {
-				return o, nil, domain.FieldErrorf(domain.CodeInsufficientStock, "quantity", "you hold no shares of %s to sell", o.StockCode)
-			}
+		if err := checkSellable(h, o); err != nil {
 			return o, nil, err
 		}
 	}
@@ -87,6 +82,90 @@ func (s *Orders) takeQuote(ctx context.Context, tx ports.Tx, acct domain.Account
 	}
 	o.Executions, err = s.writeTakes(ctx, tx, changes)
 	return o, nil, err
+}
+
+// checkSellable checks that the holding has every share a sell names
+// free, as a resting sell would hold them.
+func checkSellable(h domain.Holding, o domain.Order) error {
+	// h is a copy: reserving on it only runs the holding's own check.
+	if err := h.ReserveShares(o.Quantity); err != nil {
+		if h.Quantity == 0 {
+			return domain.FieldErrorf(domain.CodeInsufficientStock, "quantity", "you hold no shares of %s to sell", o.StockCode)
+		}
+		return err
+	}
+	return nil
+}
+
+// takeThenRest places a DAY or GTC LIMIT order that reaches the quote on
+// arrival: it takes levels (the quote walked up to its limit, one
+// execution each, as an IOC order would take them), and the shares they
+// leave over rest at the order's limit like any resting order, holding
+// what they need there (cash for a buy, shares for a sell), with their
+// workflow started through the outbox. The whole order must be covered
+// before anything is written: a buy needs the levels' cost plus the
+// rest's reservation at its limit, a sell every share it names; otherwise
+// it is refused and nothing changes. Filled whole, the order is final at
+// once and has no workflow.
+func (s *Orders) takeThenRest(ctx context.Context, tx ports.Tx, acct domain.Account, h domain.Holding, o domain.Order, levels []domain.Level, now time.Time) (domain.Order, error) {
+	fees := s.cfg.Fees
+	limit := o.LimitPrice.Decimal
+	var taken int64
+	for _, l := range levels {
+		taken += l.Quantity
+	}
+	rest := o.Quantity - taken
+	if o.Side == domain.Buy {
+		takes := domain.LevelsCost(levels, fees)
+		need := takes
+		if rest > 0 {
+			need = need.Add(fees.BuyReservation(rest, limit))
+		}
+		if need.GreaterThan(acct.Available()) {
+			msg := fmt.Sprintf("buying %d shares of %s at the quote (%s to %s) costs %s won with commission", taken, o.StockCode, levels[0].Price, levels[len(levels)-1].Price, takes)
+			if rest > 0 {
+				msg += fmt.Sprintf(", and the %d shares left to rest at %s hold %s won more", rest, limit, need.Sub(takes))
+			}
+			return o, domain.Errorf(domain.CodeInsufficientFunds, "%s, but only %s won is available", msg, acct.Available())
+		}
+	} else if err := checkSellable(h, o); err != nil {
+		return o, err
+	}
+	changes, err := o.Take(acct, h, levels, false, fees, now)
+	if err != nil {
+		return o, err
+	}
+	if len(changes) == 0 {
+		return o, fmt.Errorf("takeThenRest: order %s took no level", o.ID)
+	}
+	end := &changes[len(changes)-1]
+	if end.Order.Remaining() > 0 {
+		ch, err := end.Order.Reserve(end.Account, end.Holding, limit, fees)
+		if err != nil {
+			return o, err
+		}
+		// The last change carries the account and the holding that
+		// writeTakes saves: with the rest's reservation in them.
+		end.Account, end.Holding = ch.Account, ch.Holding
+		o = ch.Order
+	} else {
+		o = end.Order
+	}
+	if err := tx.CreateOrder(ctx, o); err != nil {
+		return o, err
+	}
+	if o.Executions, err = s.writeTakes(ctx, tx, changes); err != nil {
+		return o, err
+	}
+	if o.Status.Final() {
+		return o, nil
+	}
+	if err := s.enqueueOrder(ctx, tx, OutboxOrderStart, o); err != nil {
+		return o, err
+	}
+	// The workflow starts knowing nothing of fills; tell it, as the
+	// matcher tells it of each partial fill.
+	return o, s.enqueueOrder(ctx, tx, OutboxOrderFilled, o)
 }
 
 // writeTakes writes the executions of an order's takes, the account and

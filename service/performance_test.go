@@ -121,9 +121,9 @@ func TestEquityHistoryIsTimeWeighted(t *testing.T) {
 		must(svc.Market.Tick(ctx, "005930", d(price)))
 	}
 
-	// Day 1: 100 shares at 70,000 (a limit at the last price, which fills
-	// there; a market order would pay the ask); equity 10,000,000 = the
-	// deposit.
+	// Day 1: 100 shares at 70,000 (the ask of the latest trade, which a
+	// limit at 70,000 reaches); equity 10,000,000 = the deposit.
+	must(svc.Market.Trade(ctx, service.TradeInput{Code: "005930", Price: d("70000"), Bid: limit("69900"), Ask: limit("70000")}))
 	must(svc.Orders.Place(ctx, u, domain.OrderRequest{StockCode: "005930", Side: domain.Buy, Type: domain.LimitOrder, TimeInForce: domain.GTC, Quantity: 100, LimitPrice: limit("70000")}))
 	clock.set(seoul(2, 16))
 	must(svc.Accounts.SnapshotEquity(ctx, "2026-03-02"))

@@ -423,7 +423,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"buy more than cash", "POST", "/api/v1/orders", tok, order("quantity", 200), 422, "insufficient_funds", "only 9519429 won is available"},
 		{"sell more than held", "POST", "/api/v1/orders", tok, order("side", "SELL", "quantity", 6), 422, "insufficient_quantity", "cannot sell 6 shares of 005930: only 5 are available"},
 		{"market sell more than held", "POST", "/api/v1/orders", tok, order("side", "SELL", "type", "MARKET", "limit_price", nil, "quantity", 6), 422, "insufficient_quantity", "only 5 are available"},
-		{"sell unheld", "POST", "/api/v1/orders", tok, order("side", "SELL", "stock_code", "000660", "limit_price", "180000"), 422, "insufficient_quantity", "cannot sell 1 shares of 000660: only 0 are available"},
+		{"sell unheld", "POST", "/api/v1/orders", tok, order("side", "SELL", "stock_code", "000660", "limit_price", "180000"), 422, "insufficient_quantity", "body.quantity: you hold no shares of 000660 to sell"},
 		{"missing token", "POST", "/api/v1/orders", "", order(), 401, "unauthorized", "missing access token"},
 		{"expired token", "POST", "/api/v1/orders", expired, order(), 401, "unauthorized", "the access token expired at"},
 		{"tampered token", "POST", "/api/v1/orders", tampered, order(), 401, "unauthorized", "bad signature"},
