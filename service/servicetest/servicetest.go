@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"PartialFillRace", testPartialFillRace},
 		{"Modify", testModify},
 		{"ModifyRace", testModifyRace},
+		{"MarketableLimit", testMarketableLimit},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(&fixture{T: t, s: newStore(t), ctx: t.Context()})
