@@ -78,3 +78,65 @@ func TestOrderTypes(t *testing.T) {
 		t.Fatalf("balance: %s", b.Raw)
 	}
 }
+
+// A DAY or GTC LIMIT order that reaches the quote takes it up to its limit
+// and rests the rest; one at the last price but short of the quote only
+// rests; one the cash does not cover whole is refused and changes nothing.
+func TestMarketableLimitOrder(t *testing.T) {
+	e := newEnv(t)
+	tok := e.signup("marketable@example.com")
+	admin := e.admin()
+	// 035720 trades at 7,000 with a quote of 6,990 / 7,010, 1,000 shares
+	// a tick.
+	e.must(http.StatusOK, "PUT", "/api/v1/admin/stocks/035720/price", admin, map[string]any{"price": "7000", "bid": "6990", "ask": "7010"})
+	order := func(want int, body map[string]any) resp {
+		t.Helper()
+		body["stock_code"], body["type"] = "035720", "LIMIT"
+		return e.must(want, "POST", "/api/v1/orders", tok, body)
+	}
+
+	// 1,200 at 7,010: the ask holds 1,000; the other 200 rest at 7,010,
+	// holding 1,402,000 + 210 commission.
+	r := order(http.StatusCreated, map[string]any{"side": "BUY", "quantity": 1200, "limit_price": "7010"})
+	if str(r.Body, "data.status") != "PARTIALLY_FILLED" || levels(r.Body) != "7010×1000" || num(r.Body, "data.remaining_quantity") != 200 ||
+		str(r.Body, "data.reserved_amount") != "1402210" || get(r.Body, "data.expires_at") == nil {
+		t.Fatalf("marketable limit buy past the quote: %s", r.Raw)
+	}
+	partID := str(r.Body, "data.id")
+	// 7,010,000 + 1,051 commission paid; the rest's hold reserved.
+	b := e.must(http.StatusOK, "GET", "/api/v1/balance", tok, nil)
+	if str(b.Body, "data.cash") != "2988949" || str(b.Body, "data.reserved_cash") != "1402210" {
+		t.Fatalf("balance after the marketable buy: %s", b.Raw)
+	}
+
+	// At the last price, under the ask: it rests and trades nothing.
+	r = order(http.StatusCreated, map[string]any{"side": "BUY", "quantity": 10, "limit_price": "7000", "time_in_force": "GTC"})
+	if str(r.Body, "data.status") != "PENDING" || len(get(r.Body, "data.executions").([]any)) != 0 || str(r.Body, "data.reserved_amount") != "70010" {
+		t.Fatalf("limit buy at the last price: %s", r.Raw)
+	}
+
+	// 400 more at 7,010 would cost 2,804,420 at the ask; only 1,516,729
+	// is free. Refused, and nothing moved.
+	before := e.snapshot(tok)
+	r = order(http.StatusUnprocessableEntity, map[string]any{"side": "BUY", "quantity": 400, "limit_price": "7010"})
+	assertProblem(t, r, 422, "insufficient_funds", "only 1516729 won is available")
+	// A sell at the bid of more than is held is refused too.
+	r = order(http.StatusUnprocessableEntity, map[string]any{"side": "SELL", "quantity": 1001, "limit_price": "6990"})
+	assertProblem(t, r, 422, "insufficient_quantity", "cannot sell 1001 shares of 035720")
+	if after := e.snapshot(tok); after != before {
+		t.Fatalf("refused orders changed state:\nbefore %s\nafter  %s", before, after)
+	}
+
+	// A sell through the bid fills in levels and is final.
+	r = order(http.StatusCreated, map[string]any{"side": "SELL", "quantity": 600, "limit_price": "6990"})
+	if str(r.Body, "data.status") != "FILLED" || levels(r.Body) != "6990×600" {
+		t.Fatalf("marketable limit sell: %s", r.Raw)
+	}
+	// The rest of the buy fills on the next trade that crosses it, at its
+	// limit.
+	e.must(http.StatusOK, "PUT", "/api/v1/admin/stocks/035720/price", admin, map[string]any{"price": "7000"})
+	got := e.must(http.StatusOK, "GET", "/api/v1/orders/"+partID, tok, nil)
+	if str(got.Body, "data.status") != "FILLED" || levels(got.Body) != "7010×1000 7010×200" || str(got.Body, "data.reserved_amount") != "0" {
+		t.Fatalf("the rest of the marketable buy: %s", got.Raw)
+	}
+}
