@@ -68,9 +68,11 @@ func (s *server) registerOrders(api huma.API) {
 			"further MARKET_DEPTH shares cost one tick more, never past today's band (an order that would pass it is " +
 			"refused with 422 naming the largest size that fits); every level is one execution. IOC and FOK orders " +
 			"(MARKET or LIMIT) take the quote the same way, up to their limit: IOC keeps what traded and ends CANCELLED, " +
-			"FOK trades whole or is recorded REJECTED and answered 422. A DAY or GTC LIMIT order marketable on arrival " +
-			"fills at once at the last price; any other reserves cash (BUY) or shares (SELL) and rests until a trade " +
-			"crosses it, it is cancelled, or (DAY) it expires at the close. STOP and STOP_LIMIT orders rest until a " +
+			"FOK trades whole or is recorded REJECTED and answered 422. A DAY or GTC LIMIT order that reaches the quote " +
+			"on arrival (a BUY limited at or above the ask, a SELL at or below the bid) takes it the same way up to its " +
+			"limit, and the rest rests at its limit as PARTIALLY_FILLED (refused whole, 422, when the cash or shares do " +
+			"not cover the takes and the rest). Any other LIMIT order reserves cash (BUY) or shares (SELL) and rests " +
+			"until a trade crosses it, it is cancelled, or (DAY) it expires at the close. STOP and STOP_LIMIT orders rest until a " +
 			"trade reaches their stop_price, then execute as a MARKET order or rest as a LIMIT one; a STOP BUY " +
 			"reserves at the top of the band.",
 		DefaultStatus: http.StatusCreated,
