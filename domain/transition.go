@@ -232,8 +232,9 @@ func (o Order) Waiting() bool { return o.Type.Stop() && o.TriggeredAt.IsZero() }
 // commission for a buy, their shares for a sell), so the check of cash or
 // shares is made at the prices the order really pays, and each fill
 // spends its part. Shares the levels leave over stay unfilled and hold
-// nothing: the caller ends the order (IOC, a stop past the band) or
-// refuses it. The order is unchanged when levels is empty.
+// nothing: the caller ends the order (IOC, a stop past the band), refuses
+// it, or reserves them to rest (a DAY or GTC limit that reached the
+// quote). The order is unchanged when levels is empty.
 func (o Order) Take(a Account, h Holding, levels []Level, held bool, fees Fees, now time.Time) ([]Change, error) {
 	if !o.Open() {
 		return nil, Errorf(CodeConflict, "order %s is already %s and cannot fill", o.ID, o.Status)
