@@ -3,7 +3,8 @@
 -- board takes its first lines from it with a sort bounded by its length,
 -- and the refresh empties it again before it commits, so that outside a
 -- refresh it is always empty. Ranking every account once per board (a
--- window over each period) was half the refresh's work.
+-- window over each period, a whole sort each) was two thirds of the
+-- refresh's work.
 --
 -- equity has NUMERIC affinity so that it keeps the number it is given and
 -- sorts as one; the returns are REAL, as they are computed.
