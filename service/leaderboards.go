@@ -101,7 +101,7 @@ func (s *core) board(ctx context.Context, contestID, period string, limit int) (
 	// A personal board checked within boardRecheck is served as it was:
 	// only a refresh rewrites it, and one in this process forgets the
 	// boards kept.
-	now := time.Now()
+	now, gen := time.Now(), s.boards.generation()
 	if contestID == "" {
 		if lb, ok := s.boards.recent(key, now); ok {
 			return lb, nil
@@ -117,7 +117,7 @@ func (s *core) board(ctx context.Context, contestID, period string, limit int) (
 	if err != nil {
 		return domain.Leaderboard{}, err
 	}
-	if lb, ok := s.boards.get(key, asOf, now); ok {
+	if lb, ok := s.boards.get(key, asOf, now, gen); ok {
 		return lb, nil
 	}
 	lb, err := s.store.GetLeaderboard(ctx, contestID, period, n)
@@ -125,7 +125,7 @@ func (s *core) board(ctx context.Context, contestID, period string, limit int) (
 		return empty, nil
 	}
 	if err == nil {
-		s.boards.put(key, lb, now)
+		s.boards.put(key, lb, now, gen)
 	}
 	return lb, err
 }
@@ -137,10 +137,12 @@ func (s *core) board(ctx context.Context, contestID, period string, limit int) (
 const boardRecheck = time.Second
 
 // boardCache keeps the boards read, each with the time it was computed
-// and when that time was last checked.
+// and when that time was last checked. gen counts the refreshes in this
+// process: a read that began before one does not keep what it read.
 type boardCache struct {
-	mu sync.Mutex
-	m  map[boardKey]cachedBoard
+	mu  sync.Mutex
+	m   map[boardKey]cachedBoard
+	gen uint64
 }
 
 type boardKey struct {
@@ -166,33 +168,49 @@ func (c *boardCache) recent(key boardKey, now time.Time) (domain.Leaderboard, bo
 	return b.lb, ok && now.Sub(b.checked) < boardRecheck
 }
 
+// generation is the count of refreshes in this process so far.
+func (c *boardCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
 // get returns the board kept under key if it was computed at asOf, and
-// notes that it was checked now.
-func (c *boardCache) get(key boardKey, asOf, now time.Time) (domain.Leaderboard, bool) {
+// notes that it was checked now, unless a refresh forgot the boards since
+// gen.
+func (c *boardCache) get(key boardKey, asOf, now time.Time, gen uint64) (domain.Leaderboard, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	b, ok := c.m[key]
 	if !ok || !b.lb.AsOf.Equal(asOf) {
 		return domain.Leaderboard{}, false
 	}
-	b.checked = now
-	c.m[key] = b
+	if gen == c.gen {
+		b.checked = now
+		c.m[key] = b
+	}
 	return b.lb, true
 }
 
-func (c *boardCache) put(key boardKey, lb domain.Leaderboard, now time.Time) {
+// put keeps a board read now, unless a refresh forgot the boards since
+// gen.
+func (c *boardCache) put(key boardKey, lb domain.Leaderboard, now time.Time, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
 	if len(c.m) >= maxCachedBoards {
 		clear(c.m)
 	}
 	c.m[key] = cachedBoard{lb: lb, checked: now}
 }
 
-// forget drops every board kept.
+// forget drops every board kept and starts a generation.
 func (c *boardCache) forget() {
 	c.mu.Lock()
 	clear(c.m)
+	c.gen++
 	c.mu.Unlock()
 }
 

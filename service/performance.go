@@ -224,12 +224,13 @@ func (s *Accounts) history(ctx context.Context, a domain.Account, from, to, toda
 // read less than runsRecheck ago (a run in this process forgets it).
 func (s *Accounts) snapshotRuns(ctx context.Context) (int64, error) {
 	now := time.Now()
-	if runs, ok := s.histories.recentRuns(now); ok {
+	runs, gen, ok := s.histories.recentRuns(now)
+	if ok {
 		return runs, nil
 	}
 	runs, err := s.store.SnapshotRuns(ctx)
 	if err == nil {
-		s.histories.noteRuns(runs, now)
+		s.histories.noteRuns(runs, now, gen)
 	}
 	return runs, err
 }
@@ -266,22 +267,29 @@ type historyCache struct {
 	mu      sync.Mutex
 	entries map[string]*equityHistory
 	// runs is the count of snapshot runs read at runsRead (zero: none
-	// read since the last run in this process).
+	// read since the last run in this process); gen counts the runs in
+	// this process, so that a count read before one is not kept.
 	runs     int64
 	runsRead time.Time
+	gen      uint64
 }
 
-// recentRuns returns the count of snapshot runs if it was read less than
-// runsRecheck before now.
-func (c *historyCache) recentRuns(now time.Time) (int64, bool) {
+// recentRuns returns the count of snapshot runs and true if it was read
+// less than runsRecheck before now, and the generation to note a count
+// read now under.
+func (c *historyCache) recentRuns(now time.Time) (int64, uint64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.runs, !c.runsRead.IsZero() && now.Sub(c.runsRead) < runsRecheck
+	return c.runs, c.gen, !c.runsRead.IsZero() && now.Sub(c.runsRead) < runsRecheck
 }
 
-func (c *historyCache) noteRuns(runs int64, now time.Time) {
+// noteRuns keeps a count of runs read at now, unless a run in this process
+// happened since gen.
+func (c *historyCache) noteRuns(runs int64, now time.Time, gen uint64) {
 	c.mu.Lock()
-	c.runs, c.runsRead = runs, now
+	if gen == c.gen {
+		c.runs, c.runsRead = runs, now
+	}
 	c.mu.Unlock()
 }
 
@@ -308,6 +316,7 @@ func (c *historyCache) invalidate() {
 	c.mu.Lock()
 	clear(c.entries)
 	c.runsRead = time.Time{}
+	c.gen++
 	c.mu.Unlock()
 }
 
