@@ -226,6 +226,7 @@ func runFeed(ctx context.Context, getenv func(string) string, args []string) err
 		}
 		return err
 	}
+	tuneFeedGC(getenv)
 	m, err := openOnly(ctx, getenv, Options{})
 	if err != nil {
 		return err
