@@ -116,6 +116,35 @@ func TestLimitOrderLifecycleThroughTemporal(t *testing.T) {
 	})
 }
 
+// A limit order that reaches the quote and rests its rest gets a workflow
+// that knows it is partly filled, and completes when the rest fills.
+func TestMarketableLimitRestsThroughTemporal(t *testing.T) {
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	m, _ := startMainWith(t, temporalEnv(t, ts, map[string]string{"MARKET_DEPTH": "2"}), Options{Migrate: true, Seed: true, API: true, Worker: true, Relay: true})
+	adm := admin(t, m)
+	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "70000", "bid": "69900", "ask": "70100"})
+	u := signup(t, m, "marketable@example.com")
+
+	// The ask holds 2 shares; the third rests at 70,100.
+	o := u.must(201, "POST", "/orders", map[string]any{"stock_code": "005930", "side": "BUY", "type": "LIMIT", "quantity": 3, "limit_price": "70100", "time_in_force": "GTC"})
+	if o["status"] != "PARTIALLY_FILLED" || o["filled_quantity"] != float64(2) || o["reserved_amount"] != "70110" {
+		t.Fatalf("marketable limit past the quote: %v", o)
+	}
+	id := o["id"].(string)
+	ctx := context.Background()
+	waitFor(t, "the workflow to know the order is partly filled", 10*time.Second, func() bool {
+		v, err := m.Temporal.QueryWorkflow(ctx, workflows.OrderWorkflowID(id), "", workflows.QueryOrderStatus)
+		var st domain.OrderStatus
+		return err == nil && v.Get(&st) == nil && st == domain.PartiallyFilled
+	})
+	adm.must(200, "PUT", "/admin/stocks/005930/price", map[string]any{"price": "70000"})
+	if out := workflowResult(t, m.Temporal, id); out.Status != string(domain.Filled) {
+		t.Fatalf("workflow outcome %+v", out)
+	}
+	eq(t, "reserved cash", u.must(200, "GET", "/balance", nil)["reserved_cash"], "0")
+	audit(t, m)
+}
+
 func TestCancelsRacingFillsThroughTemporal(t *testing.T) {
 	ts := temporaltest.NewServer(temporaltest.WithT(t))
 	m, _ := startMainWith(t, temporalEnv(t, ts, nil), Options{Migrate: true, Seed: true, API: true, Worker: true, Relay: true})
