@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"runtime"
 	"slices"
 	"sync"
@@ -28,7 +27,8 @@ import (
 // (ports.WithTxKey: the service names the user for order placement) share
 // one server transaction and one COMMIT.
 //
-// Such transactions go to one of a few lanes, chosen by their key. A lane
+// Such transactions go to one of a few lanes: the lane of the other
+// transactions of their key while there are any, else the least busy. A lane
 // runs one group at a time on one pooled connection: the caller that finds
 // the lane idle leads, runs its own function in a new transaction, then
 // the functions of the callers that queued on the lane meanwhile, one
@@ -42,8 +42,8 @@ import (
 // Isolation is that of a transaction of its own, with one addition: a
 // function sees the writes of the functions before it in its group, as if
 // they had committed just before it began. Its locks are its group's, held
-// until the group commits. All the transactions of one key run in one
-// lane, one after another, so they never wait on each other across groups;
+// until the group commits. The transactions of one key run in one lane
+// while any of them runs, so they never wait on each other across groups;
 // the rows an order locks are its account and its holding, which belong to
 // its user alone, and it only reads the listing. A function that waits for
 // a lock anyway (a fill or a cancel holding the account, outside any lane)
@@ -89,8 +89,11 @@ var errGroupGoexit = errors.New("postgres: a transaction function in the same gr
 
 // lanes are the driver's group lanes.
 type lanes struct {
-	seed maphash.Seed
-	all  []*lane
+	all []*lane
+	// mu guards keys: the lane of each key with transactions queued or
+	// running, and how many.
+	mu   sync.Mutex
+	keys map[string]*keyLane
 	// maxTime is maxGroupTime (tests lengthen it).
 	maxTime time.Duration
 	// groups counts the groups committed.
@@ -98,16 +101,65 @@ type lanes struct {
 }
 
 func newLanes(d *driver, n int) *lanes {
-	ls := &lanes{seed: maphash.MakeSeed(), all: make([]*lane, n), maxTime: maxGroupTime}
+	ls := &lanes{all: make([]*lane, n), keys: map[string]*keyLane{}, maxTime: maxGroupTime}
 	for i := range ls.all {
 		ls.all[i] = &lane{d: d, ls: ls}
 	}
 	return ls
 }
 
-// of returns the lane of key.
-func (ls *lanes) of(key string) *lane {
-	return ls.all[maphash.String(ls.seed, key)%uint64(len(ls.all))]
+// keyLane is the lane a key's transactions run in while any of them is
+// queued or running.
+type keyLane struct {
+	l *lane
+	n int
+}
+
+// enter returns the lane for a transaction of key: the lane of the key's
+// other transactions while there are any, so that one key's transactions
+// never run in two lanes at once, else the least busy lane.
+func (ls *lanes) enter(key string) *lane {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	k := ls.keys[key]
+	if k == nil {
+		k = &keyLane{l: ls.idlest()}
+		ls.keys[key] = k
+	}
+	k.n++
+	return k.l
+}
+
+// leave records that a transaction of key has its answer.
+func (ls *lanes) leave(key string) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if k := ls.keys[key]; k != nil {
+		if k.n--; k.n == 0 {
+			delete(ls.keys, key)
+		}
+	}
+}
+
+// idlest returns the lane with the fewest transactions running or
+// queued; ls.mu is held.
+func (ls *lanes) idlest() *lane {
+	best, load := ls.all[0], -1
+	for _, l := range ls.all {
+		l.mu.Lock()
+		n := len(l.queue)
+		if l.busy {
+			n++
+		}
+		l.mu.Unlock()
+		if load < 0 || n < load {
+			best, load = l, n
+		}
+		if n == 0 {
+			break
+		}
+	}
+	return best
 }
 
 // lane runs one group at a time.
@@ -486,15 +538,16 @@ func call(m *member, p *pipe) (res outcome) {
 	return outcome{err: m.body(m.ctx, p)}
 }
 
-// keyed reports the lane a transaction attempt runs in: the one of its
-// key, unless grouping is off, it names no key, or it runs again.
-func (d *driver) keyed(ctx context.Context) *lane {
+// grouped runs a transaction attempt in a lane and reports true, unless
+// grouping is off, the attempt names no key, or it runs again.
+func (d *driver) grouped(ctx context.Context, body func(ctx context.Context, c sqlstore.TxConn) error) (bool, error) {
 	if d.lanes == nil || sqlstore.Again(ctx) {
-		return nil
+		return false, nil
 	}
 	key := ports.TxKey(ctx)
 	if key == "" {
-		return nil
+		return false, nil
 	}
-	return d.lanes.of(key)
+	defer d.lanes.leave(key)
+	return true, d.lanes.enter(key).attempt(ctx, body)
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,14 +21,14 @@ import (
 
 type txFunc = func(ctx context.Context, tx ports.Tx) error
 
-// inOneGroup runs fns as transactions of one key, concurrently, and
-// makes them one group: the first holds its lane until the others have
+// inOneGroup runs fns as transactions of one key, concurrently, on a
+// store with one lane, and makes them one group: the first holds its lane until the others have
 // queued on it, in the order given. It returns each one's error, and
 // each one's panic.
 func inOneGroup(t *testing.T, s *Store, key string, fns []txFunc) ([]error, []any) {
 	t.Helper()
 	s.d.lanes.maxTime = time.Minute
-	l := s.d.lanes.of(key)
+	l := s.d.lanes.all[0] // the store has one lane
 	queued := func() int {
 		l.mu.Lock()
 		defer l.mu.Unlock()
@@ -286,5 +287,62 @@ func TestGroupConnectionKilled(t *testing.T) {
 		if !got.Equal(decimal.NewFromInt(100)) {
 			t.Errorf("member %d: cash %s after the group was lost, want 100", i, got)
 		}
+	}
+}
+
+// TestGroupLockWaitRunsAlone has a group member wait for an account that
+// a transaction outside the lanes holds: it gives up after the lane's
+// lock timeout, the rest of its group commits without it, and it runs
+// again on its own once the lock is free.
+func TestGroupLockWaitRunsAlone(t *testing.T) {
+	s := openTestWith(t, Config{URL: testURI(t), Lanes: 1})
+	a, b := newUser(t, s, 100), newUser(t, s, 100)
+	locked, release := make(chan struct{}), make(chan struct{})
+	holder := make(chan error, 1)
+	go func() {
+		holder <- s.WithinTx(t.Context(), func(ctx context.Context, tx ports.Tx) error {
+			if err := addCash(ctx, tx, a.ID, 10); err != nil {
+				return err
+			}
+			close(locked)
+			<-release
+			return nil
+		})
+	}()
+	<-locked
+	var attempts atomic.Int32
+	groups := s.d.lanes.groups.Load()
+	var committed time.Time
+	errs, panics := inOneGroup(t, s, "k", []txFunc{
+		func(ctx context.Context, tx ports.Tx) error { return addCash(ctx, tx, b.ID, 1) },
+		func(ctx context.Context, tx ports.Tx) error {
+			if attempts.Add(1) == 2 {
+				// The group has committed: it did not wait for the holder.
+				committed = time.Now()
+				close(release)
+			}
+			return addCash(ctx, tx, a.ID, 1)
+		},
+		func(ctx context.Context, tx ports.Tx) error { return addCash(ctx, tx, b.ID, 1) },
+	})
+	if err := <-holder; err != nil {
+		t.Fatal(err)
+	}
+	for i := range errs {
+		if errs[i] != nil || panics[i] != nil {
+			t.Errorf("member %d: %v %v, want success", i, errs[i], panics[i])
+		}
+	}
+	if n := attempts.Load(); n != 2 || committed.IsZero() {
+		t.Errorf("the waiting member ran %d times, want 2: once in the group, once on its own", n)
+	}
+	if n := s.d.lanes.groups.Load() - groups; n != 1 {
+		t.Errorf("%d groups committed, want 1", n)
+	}
+	if got := cashOf(t, s, a.ID); !got.Equal(decimal.NewFromInt(111)) {
+		t.Errorf("cash of the held account %s, want 111", got)
+	}
+	if got := cashOf(t, s, b.ID); !got.Equal(decimal.NewFromInt(102)) {
+		t.Errorf("cash of the other account %s, want 102", got)
 	}
 }

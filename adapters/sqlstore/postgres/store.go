@@ -181,8 +181,8 @@ func (d *driver) Queries() sqldb.Queries { return d.q }
 // Attempt runs body in a transaction on one pooled connection: a
 // transaction of its own, or a member of its lane's group (group.go).
 func (d *driver) Attempt(ctx context.Context, body func(ctx context.Context, c sqlstore.TxConn) error) (err error) {
-	if l := d.keyed(ctx); l != nil {
-		return l.attempt(ctx, body)
+	if grouped, err := d.grouped(ctx, body); grouped {
+		return err
 	}
 	c, err := d.pool.Acquire(ctx)
 	if err != nil {
