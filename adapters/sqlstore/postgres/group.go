@@ -75,13 +75,13 @@ const (
 	laneLockTimeout = "200ms"
 )
 
-// DefaultLanes is the number of group lanes when Config.Lanes is zero:
-// enough groups in flight to keep the server's cores busy while other
-// groups wait for their commit, and half the default pool. On two cores,
-// 16 goroutines placing market orders on 64 users
-// (BenchmarkMarketOrderTxParallel/grouped) ran about as many orders per
-// second on 8 lanes as on 16, and a quarter fewer on 2.
-func DefaultLanes() int { return max(8, 4*runtime.GOMAXPROCS(0)) }
+// DefaultLanes is the number of group lanes when Config.Lanes is zero: two
+// per core. Fewer lanes make larger groups, which cost the server less per
+// transaction, but run fewer transactions at once. On two cores, with 16
+// clients placing market orders over HTTP (scripts/bench-postgres-cpu.sh),
+// the backends spent about 1,100 µs of CPU per order without grouping,
+// about 1,000 on 8 lanes, 700-800 on 4 and 600-700 on 2.
+func DefaultLanes() int { return max(2, 2*runtime.GOMAXPROCS(0)) }
 
 // errGroupGoexit answers the members of a group in which a function ended
 // its goroutine instead of returning.
