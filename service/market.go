@@ -18,6 +18,11 @@ import (
 type Market struct {
 	*core
 	orders *Orders
+	// opened remembers, per listing, the start of the last session in
+	// which this process committed one of its trades: a session that has
+	// had a trade cannot be opened again, so the batches after the first
+	// need not ask the tape.
+	opened openedSessions
 }
 
 // Stock returns a listing by code.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -51,6 +53,7 @@ func (s *Market) ApplyTrades(ctx context.Context, trades []domain.Trade) error {
 	if err != nil {
 		return err
 	}
+	s.opened.record(s.cfg.Calendar.SessionStart(s.clock.Now()), valid)
 	for _, t := range valid {
 		open := opening[t.Code]
 		opening[t.Code] = false
@@ -69,11 +72,18 @@ func (s *Market) ApplyTrades(ctx context.Context, trades []domain.Trade) error {
 
 // sessionOpeners tells, for each listing the trades name, whether the
 // first of them opens today's session (no trade recorded since it began).
+// Listings this process has seen trade in the session are not asked
+// again.
 func (s *Market) sessionOpeners(ctx context.Context, r ports.Reader, trades []domain.Trade) (map[string]bool, error) {
 	now := s.clock.Now().UTC()
+	start := s.cfg.Calendar.SessionStart(now)
 	out := make(map[string]bool, 4)
 	for _, t := range trades {
 		if _, ok := out[t.Code]; ok {
+			continue
+		}
+		if s.opened.has(t.Code, start) {
+			out[t.Code] = false
 			continue
 		}
 		o, err := s.opensSessionIn(ctx, r, t.Code, now)
@@ -89,4 +99,35 @@ func (s *Market) sessionOpeners(ctx context.Context, r ports.Reader, trades []do
 // reports how many fills it made.
 func (s *Market) Tick(ctx context.Context, code string, price decimal.Decimal) (int, error) {
 	return s.Trade(ctx, TradeInput{Code: code, Price: price})
+}
+
+// openedSessions maps a listing to the start of the latest session in
+// which a trade of it was committed by this process.
+type openedSessions struct {
+	mu sync.Mutex
+	m  map[string]time.Time
+}
+
+// has reports whether a trade of code was committed in the session that
+// began at start.
+func (o *openedSessions) has(code string, start time.Time) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	at, ok := o.m[code]
+	return ok && at.Equal(start)
+}
+
+// record notes the listings of committed trades that fall in the session
+// that began at start: the tape holds a trade of theirs since it began.
+func (o *openedSessions) record(start time.Time, trades []domain.Trade) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.m == nil {
+		o.m = map[string]time.Time{}
+	}
+	for _, t := range trades {
+		if !t.At.Before(start) {
+			o.m[t.Code] = start
+		}
+	}
 }

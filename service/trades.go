@@ -42,7 +42,7 @@ func (s *Market) Trade(ctx context.Context, in TradeInput) (int, error) {
 		}
 		return 0, err
 	}
-	if err := checkTrade(stock, t); err != nil {
+	if err := checkTrade(stock, domain.PriceBand(stock.PrevClose), t); err != nil {
 		return 0, err
 	}
 	opening, err := s.opensSession(ctx, t.Code, t.At)
@@ -67,13 +67,21 @@ func (s *Market) checkTrades(ctx context.Context, trades []domain.Trade) ([]doma
 	now := s.clock.Now().UTC()
 	valid := make([]domain.Trade, 0, len(trades))
 	var bad []error
+	// A listing's band depends on its previous close alone: worked out
+	// once a batch, not once a trade (it is decimal arithmetic).
+	bands := make(map[string]domain.Band, len(stocks))
 	for _, t := range trades {
 		st, ok := stocks[t.Code]
 		if !ok {
 			bad = append(bad, fmt.Errorf("%s @ %s: %w", t.Code, t.Price, domain.Errorf(domain.CodeNotFound, "no listing %s", t.Code)))
 			continue
 		}
-		if err := checkTrade(st, t); err != nil {
+		band, ok := bands[t.Code]
+		if !ok {
+			band = domain.PriceBand(st.PrevClose)
+			bands[t.Code] = band
+		}
+		if err := checkTrade(st, band, t); err != nil {
 			bad = append(bad, fmt.Errorf("%s @ %s: %w", t.Code, t.Price, err))
 			continue
 		}
@@ -116,9 +124,9 @@ func (s *Market) stocksByCode(ctx context.Context, trades []domain.Trade) (map[s
 }
 
 // checkTrade refuses a trade its listing cannot print: a price off the
-// tick grid or outside the day's band, a negative volume, quotes that are
-// not prices or that cross.
-func checkTrade(stock domain.Stock, t domain.Trade) error {
+// tick grid or outside the day's band (band, the listing's), a negative
+// volume, quotes that are not prices or that cross.
+func checkTrade(stock domain.Stock, band domain.Band, t domain.Trade) error {
 	price := t.Price
 	if !domain.OnTickGrid(price) {
 		below, okB, above, okA := domain.NearestValidPrices(price, stock.PrevClose)
@@ -133,7 +141,7 @@ func checkTrade(stock domain.Stock, t domain.Trade) error {
 		}
 		return domain.FieldErrorf(domain.CodeInvalid, "price", msg, price)
 	}
-	if band := domain.PriceBand(stock.PrevClose); !band.Contains(price) {
+	if !band.Contains(price) {
 		return domain.FieldErrorf(domain.CodeInvalid, "price", "%s is outside today's band %s–%s around the previous close %s", price, band.Lower, band.Upper, stock.PrevClose)
 	}
 	if t.Volume < 0 {

@@ -15,7 +15,7 @@ import (
 // Feed defaults.
 const (
 	DefaultCodesInterval = 30 * time.Second
-	DefaultBatchSize     = 512
+	DefaultBatchSize     = 2048
 	DefaultFlushInterval = 5 * time.Millisecond
 	DefaultBufferSize    = 1 << 15
 )
@@ -36,7 +36,10 @@ type FeedConfig struct {
 	// BatchSize is the most trades handed to the sink at once, and the
 	// number that makes a waiting batch go at once. FlushInterval is how
 	// long a trade may wait for others to join its batch while the sink is
-	// idle.
+	// idle. A sink that keeps up gets what arrived in FlushInterval and
+	// during the previous batch; BatchSize matters when it falls behind:
+	// every batch costs some statements per listing besides those per
+	// trade, so large batches let it catch up sooner.
 	BatchSize     int
 	FlushInterval time.Duration
 	// BufferSize bounds the trades waiting for the sink. When the sink is

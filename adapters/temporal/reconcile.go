@@ -20,8 +20,9 @@ import (
 )
 
 // Reconciler holds the database and Temporal to each other in both
-// directions. It finds open orders and payments whose workflow is not
-// running and starts a new run for each: the outbox guarantees that every
+// directions. It finds open orders, payments and contests (those whose
+// final ranking is not frozen yet) whose workflow is not running and
+// starts a new run for each: the outbox guarantees that every
 // row gets its workflow started, but it cannot bring back a run that ended
 // without closing its row (one that failed, was terminated by an operator,
 // or timed out), and such a row would rest forever with its reservation
@@ -50,8 +51,8 @@ type Reconciler struct {
 // Stray is a row and a workflow that disagree: an open row whose
 // workflow is not running, or a final order whose workflow still runs.
 type Stray struct {
-	Kind       string // "order" or "payment"
-	ID         string // the order or payment id
+	Kind       string // "order", "payment" or "contest"
+	ID         string // the order's, payment's or contest's id
 	WorkflowID string
 	// Status is the workflow's: RUNNING, COMPLETED, FAILED, TERMINATED,
 	// TIMED_OUT, CANCELED, or MISSING when no run exists at all.
@@ -82,7 +83,10 @@ type Report struct {
 	Strays  []Stray
 }
 
-// Check looks at every open order and payment older than MinAge. With
+// maxContests bounds the contests one pass reads, latest to end first.
+const maxContests = 10_000
+
+// Check looks at every open order, payment and contest older than MinAge. With
 // repair it starts a new run for each stray; without, it only reports.
 func (r *Reconciler) Check(ctx context.Context, repair bool) (Report, error) {
 	now := time.Now
@@ -153,8 +157,24 @@ func (r *Reconciler) Check(ctx context.Context, repair bool) (Report, error) {
 			return r.restart(ctx, workflows.PaymentWorkflowID(p.ID), workflows.PaymentWorkflowName, paymentInput(r.Service.Payments.EventFor(p)))
 		})
 	})
-	wg.Wait()
 	errs = append(errs, err)
+	// A contest whose run ended before it froze its ranking would never
+	// end: its open orders would rest on and its board never be final. A
+	// new run picks up where the contest's clock is.
+	contests, err := r.Service.Store().ListContests(ctx, maxContests)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("listing contests: %w", err))
+	}
+	for _, c := range contests {
+		if !c.FinalAt.IsZero() || c.CreatedAt.After(cutoff) || queued[c.ID] {
+			continue
+		}
+		wfID := workflows.ContestWorkflowID(c.ID)
+		check("contest", c.ID, wfID, func(ctx context.Context) error {
+			return r.restart(ctx, wfID, workflows.ContestWorkflowName, workflows.ContestInput{ContestID: c.ID})
+		})
+	}
+	wg.Wait()
 
 	// The other direction: running order workflows of final rows.
 	running, err := r.runningOrders(ctx, cutoff)

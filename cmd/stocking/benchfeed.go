@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -40,12 +41,15 @@ func runBenchFeed(ctx context.Context, args []string, getenv func(string) string
 	snapshot := fs.Bool("snapshot", true, "also time the end-of-day equity snapshot of every account")
 	rate := fs.Int("rate", 0, "publish this many trades per second, evenly in 10 ms steps (a sustained market); 0 publishes them all at once (a flood)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the feed phase to this file")
+	memProfile := fs.String("memprofile", "", "write a profile of the memory allocated to this file, and one of what the setup allocated to the same name with .base added")
+	timeline := fs.Duration("timeline", 0, "also print, for each window of this length, the trades recorded in it and their slowest and median latency (0: no timeline)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
 	}
+	tuneFeedGC(getenv)
 	dir, err := os.MkdirTemp("", "stocking-bench-feed-")
 	if err != nil {
 		return err
@@ -128,7 +132,25 @@ func runBenchFeed(ctx context.Context, args []string, getenv func(string) string
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if *memProfile != "" {
+		// The profile counts from the start of the process; the feed's
+		// share is the difference from this one (pprof -diff_base).
+		if f, err := os.Create(*memProfile + ".base"); err == nil {
+			pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
+		defer func() {
+			if f, err := os.Create(*memProfile); err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
+	var gcBefore runtime.MemStats
+	runtime.ReadMemStats(&gcBefore)
+	cpuBefore := processCPU()
 	start := time.Now()
+	sink.start = start
 	burst, step := 400, time.Duration(0)
 	if *rate > 0 {
 		// One slice of the second every 10 ms, each due at its own time
@@ -169,6 +191,9 @@ func runBenchFeed(ctx context.Context, args []string, getenv func(string) string
 	}
 	recorded := sink.count()
 	elapsed := sink.lastAt().Sub(start)
+	cpu := processCPU() - cpuBefore
+	var gcAfter runtime.MemStats
+	runtime.ReadMemStats(&gcAfter)
 	cancel()
 	if sink.err != nil {
 		return sink.err
@@ -176,9 +201,17 @@ func runBenchFeed(ctx context.Context, args []string, getenv func(string) string
 	if *rate > 0 {
 		fmt.Fprintf(out, "published at %d trades/s in %s\n", *rate, publishedIn.Round(time.Millisecond))
 	}
-	fmt.Fprintf(out, "feed: %d of %d trades recorded and matched in %s: %.0f trades/s; trade to recorded p50 %s, p99 %s (%d batches, %d dropped by the adapter)\n",
+	fmt.Fprintf(out, "feed: %d of %d trades recorded and matched in %s: %.0f trades/s; trade to recorded p50 %s, p99 %s, max %s (%d batches, %d dropped by the adapter)\n",
 		recorded, *trades, elapsed.Round(time.Millisecond), float64(recorded)/elapsed.Seconds(),
-		sink.percentile(0.50).Round(10*time.Microsecond), sink.percentile(0.99).Round(10*time.Microsecond), feed.Stats().Batches, feed.Stats().Dropped)
+		sink.percentile(0.50).Round(10*time.Microsecond), sink.percentile(0.99).Round(10*time.Microsecond),
+		sink.percentile(1).Round(10*time.Microsecond), feed.Stats().Batches, feed.Stats().Dropped)
+	fmt.Fprintf(out, "process during the feed: %s of CPU (%.1f µs a trade), %d collections, %s stopped in all, %.1f KiB allocated a trade, heap %d MiB after\n",
+		cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(max(1, recorded)),
+		gcAfter.NumGC-gcBefore.NumGC, time.Duration(gcAfter.PauseTotalNs-gcBefore.PauseTotalNs).Round(10*time.Microsecond),
+		float64(gcAfter.TotalAlloc-gcBefore.TotalAlloc)/1024/float64(max(1, recorded)), gcAfter.HeapAlloc>>20)
+	if *timeline > 0 {
+		sink.printTimeline(out, *timeline)
+	}
 
 	if *snapshot {
 		t1 := time.Now()
@@ -254,11 +287,21 @@ type benchSink struct {
 	published []int64
 	want      int
 
+	start time.Time
+
 	mu        sync.Mutex
 	n         int
 	latencies []time.Duration
-	last      time.Time
-	err       error
+	// batches holds, for each call, when it returned (since start) and
+	// where its trades' latencies end in latencies.
+	batches []benchBatch
+	last    time.Time
+	err     error
+}
+
+type benchBatch struct {
+	at  time.Duration
+	end int
 }
 
 func (s *benchSink) ApplyTrades(ctx context.Context, ts []domain.Trade) error {
@@ -276,7 +319,34 @@ func (s *benchSink) ApplyTrades(ctx context.Context, ts []domain.Trade) error {
 	}
 	s.n += len(ts)
 	s.last = time.Now()
+	s.batches = append(s.batches, benchBatch{at: s.last.Sub(s.start), end: len(s.latencies)})
 	return err
+}
+
+// printTimeline prints, per window of the run, the trades recorded in it,
+// the batches that recorded them and their median and slowest latency: a
+// tail that comes back at a fixed period points at something periodic
+// (checkpoints, collections), one that grows at a queue.
+func (s *benchSink) printTimeline(out io.Writer, window time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fmt.Fprintf(out, "%8s %7s %7s %9s %9s\n", "window", "trades", "batches", "p50", "max")
+	lo, bi := 0, 0
+	for w := time.Duration(0); bi < len(s.batches); w += window {
+		hi, n := lo, 0
+		for bi < len(s.batches) && s.batches[bi].at < w+window {
+			hi = s.batches[bi].end
+			bi, n = bi+1, n+1
+		}
+		if hi == lo {
+			continue
+		}
+		l := slices.Clone(s.latencies[lo:hi])
+		slices.Sort(l)
+		fmt.Fprintf(out, "%8s %7d %7d %9s %9s\n", w+window, hi-lo, n,
+			l[len(l)/2].Round(100*time.Microsecond), l[len(l)-1].Round(100*time.Microsecond))
+		lo = hi
+	}
 }
 
 func (s *benchSink) lastAt() time.Time {

@@ -32,12 +32,12 @@ import (
 // runBenchWorkflows measures the order lifecycle on a real Temporal server
 // and database, in-process:
 //
-//	(a) N resting limit orders of Q shares across U users, one trade of
-//	    N×Q−1 shares that crosses them all: it fills every order but the
-//	    last in full and the last in part (price-time priority leaves at
-//	    most one order of a trade partially filled); time until the fills
+//	(a) N resting limit orders of Q shares across U users, one trade that
+//	    crosses them all with a volume covering a share C of them (C×N×Q−1
+//	    shares): price-time priority fills the first orders in full, the
+//	    next one in part, and leaves the rest resting; time until the fills
 //	    are in the database, and until every filled order's workflow has
-//	    closed and the last one has heard its partial fill;
+//	    closed and the partial one has heard its fill;
 //	(b) the server's own ceiling: W workflows that wait for a signal, run
 //	    one activity and complete, all signalled at once;
 //	(c) the cost of a tick that crosses none of R resting orders.
@@ -45,6 +45,7 @@ func runBenchWorkflows(ctx context.Context, args []string, getenv func(string) s
 	fs := flag.NewFlagSet("bench-workflows", flag.ContinueOnError)
 	orders := fs.Int("orders", 10000, "(a) resting limit orders crossed by one tick")
 	qty := fs.Int64("qty", 2, "(a) shares in each resting order")
+	cover := fs.Float64("cover", 0.5, "(a) share of the resting orders the trade's volume covers, up to 1")
 	noWorkflows := fs.Bool("no-workflows", false, "(a) without Temporal: time the fills in the database alone")
 	users := fs.Int("users", 100, "(a) users the orders are spread over")
 	ceiling := fs.Int("ceiling", 2000, "(b) signal → activity → complete workflows")
@@ -52,7 +53,7 @@ func runBenchWorkflows(ctx context.Context, args []string, getenv func(string) s
 	ticks := fs.Int("ticks", 200, "(c) ticks to time")
 	dir := fs.String("dir", "", "directory for the databases (default: a temporary one, removed afterwards)")
 	temporalAddr := fs.String("temporal", "", "an existing Temporal frontend instead of the embedded server")
-	fileTemporal := fs.Bool("temporal-file", false, "embedded server on a SQLite file instead of memory")
+	fileTemporal := fs.Bool("temporal-file", true, "embedded server on SQLite files in -dir, as `stocking dev` runs it; false: in memory")
 	only := fs.String("only", "abc", "which parts to run")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
@@ -108,7 +109,7 @@ func runBenchWorkflows(ctx context.Context, args []string, getenv func(string) s
 			}
 			return base(k)
 		}
-		if err := benchFills(ctx, dbEnv, *orders, *qty, *users, out); err != nil {
+		if err := benchFills(ctx, dbEnv, *orders, *qty, *cover, *users, out); err != nil {
 			return fmt.Errorf("(a): %w", err)
 		}
 		*only = strings.ReplaceAll(*only, "a", "")
@@ -137,7 +138,7 @@ func runBenchWorkflows(ctx context.Context, args []string, getenv func(string) s
 		}
 	}
 	if strings.ContainsRune(*only, 'a') {
-		if err := benchFills(ctx, env, *orders, *qty, *users, out); err != nil {
+		if err := benchFills(ctx, env, *orders, *qty, *cover, *users, out); err != nil {
 			return fmt.Errorf("(a): %w", err)
 		}
 	}
@@ -213,7 +214,10 @@ func countWorkflows(ctx context.Context, c client.Client, ns, query string) (int
 	return resp.GetCount(), nil
 }
 
-func benchFills(ctx context.Context, env func(string) string, n int, qty int64, nUsers int, out io.Writer) error {
+func benchFills(ctx context.Context, env func(string) string, n int, qty int64, cover float64, nUsers int, out io.Writer) error {
+	if qty < 1 || cover <= 0 || cover > 1 || n < 1 {
+		return fmt.Errorf("need -orders and -qty of at least 1 and -cover in (0, 1]")
+	}
 	withWorkflows := env("TEMPORAL_ADDRESS") != "off"
 	m, err := openBenchMain(ctx, env, Options{Migrate: true, Seed: true, Worker: withWorkflows, Relay: withWorkflows})
 	if err != nil {
@@ -267,21 +271,32 @@ func benchFills(ctx context.Context, env func(string) string, n int, qty int64, 
 	if _, err := svc.Market.Trade(ctx, service.TradeInput{Code: code, Price: decimal.NewFromInt(69500), Volume: new(int64(1))}); err != nil {
 		return err
 	}
-	volume := int64(n)*qty - 1
+	volume := int64(cover*float64(int64(n)*qty)) - 1
+	if volume < 1 {
+		return fmt.Errorf("-cover %v of %d orders of %d shares is no volume", cover, n, qty)
+	}
+	// Price-time priority: the first volume/qty orders fill in full, the
+	// next one gets the rest of the volume, the others wait.
+	full, part := volume/qty, volume%qty
+	want := int(full)
+	if part > 0 {
+		want++
+	}
 	t0 := time.Now()
 	filled, err := svc.Market.Trade(ctx, service.TradeInput{Code: code, Price: decimal.NewFromInt(68900), Volume: new(int64(volume))})
 	if err != nil {
 		return err
 	}
 	fillTime := time.Since(t0)
-	if filled != n {
-		return fmt.Errorf("the trade of %d shares made %d fills, want %d", volume, filled, n)
+	if filled != want {
+		return fmt.Errorf("the trade of %d shares made %d fills, want %d", volume, filled, want)
 	}
-	open, err := m.Store.ListCrossingOrders(ctx, code, decimal.NewFromInt(68900), 2)
-	if err != nil || len(open) != min(1, int(qty)-1) || len(open) == 1 && open[0].Remaining() != 1 {
-		return fmt.Errorf("orders still resting after the trade: %d (%v)", len(open), err)
+	open, err := m.Store.ListCrossingOrders(ctx, code, decimal.NewFromInt(68900), n)
+	if err != nil || int64(len(open)) != int64(n)-full || part > 0 && open[0].FilledQuantity != part {
+		return fmt.Errorf("%d orders still resting after the trade, want %d with the first %d shares filled (%v)", len(open), int64(n)-full, part, err)
 	}
-	fmt.Fprintf(out, "    a trade of %d shares filled %d orders in the database in %s: %.0f fills/s\n", volume, filled, fillTime.Round(time.Millisecond), float64(filled)/fillTime.Seconds())
+	fmt.Fprintf(out, "    a trade of %d shares filled %d orders (%d in full, %d in part; %d rest on) in the database in %s: %.0f fills/s\n",
+		volume, filled, full, min(part, 1), int64(n)-int64(filled), fillTime.Round(time.Millisecond), float64(filled)/fillTime.Seconds())
 	stillOpen := int64(len(open))
 	if !withWorkflows {
 		return benchAudit(ctx, svc, out)
@@ -301,14 +316,14 @@ func benchFills(ctx context.Context, env func(string) string, n int, qty int64, 
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(250 * time.Millisecond)
 	}
 	closed := time.Since(t0)
 	done, err := countWorkflows(ctx, m.Temporal, ns, fmt.Sprintf("WorkflowType='%s' AND ExecutionStatus='Completed'", workflows.OrderWorkflowName))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "    every filled order's workflow closed and every fill signalled %s after the trade (%d completed, %.0f fills/s end to end)\n", closed.Round(time.Millisecond), done, float64(n)/closed.Seconds())
+	fmt.Fprintf(out, "    every filled order's workflow closed and every fill signalled %s after the trade (%d completed, %.0f fills/s end to end)\n", closed.Round(time.Millisecond), done, float64(filled)/closed.Seconds())
 	return benchAudit(ctx, svc, out)
 }
 

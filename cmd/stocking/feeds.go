@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 
 	"github.com/google/uuid"
 
@@ -67,4 +68,21 @@ const feedLease = "feed"
 func feedOwner() string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), uuid.NewString()[:8])
+}
+
+// feedGCPercent is the garbage collector's GOGC in feed processes (`stocking
+// feed`, bench-feed) when the environment sets none. A feed allocates some
+// 6 KiB a trade over a live heap of a few MiB, so at Go's default of 100 a
+// market of 20,000 trades a second collects a dozen times a second, and
+// on a busy machine each collection's stop of the world waits for the
+// process's threads to be scheduled. At 400 it collects about a quarter as
+// often, for about 10% less CPU a trade (bench-feed), at the cost of a
+// heap that may grow to five times the live one before a collection.
+const feedGCPercent = 400
+
+// tuneFeedGC applies feedGCPercent unless GOGC is set.
+func tuneFeedGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(feedGCPercent)
+	}
 }

@@ -226,6 +226,7 @@ func runFeed(ctx context.Context, getenv func(string) string, args []string) err
 		}
 		return err
 	}
+	tuneFeedGC(getenv)
 	m, err := openOnly(ctx, getenv, Options{})
 	if err != nil {
 		return err
@@ -333,7 +334,7 @@ func runAudit(ctx context.Context, getenv func(string) string, out io.Writer) er
 			fmt.Fprintln(out, "VIOLATION workflow:", s)
 		}
 		n += len(wf.Strays)
-		fmt.Fprintf(out, "checked the workflows of %d open orders and payments and the orders of %d running workflows: %d disagree\n", wf.Checked, wf.Running, len(wf.Strays))
+		fmt.Fprintf(out, "checked the workflows of %d open orders, payments and contests and the orders of %d running workflows: %d disagree\n", wf.Checked, wf.Running, len(wf.Strays))
 	}
 	if n > 0 {
 		return exitError(1)

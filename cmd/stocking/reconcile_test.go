@@ -78,7 +78,7 @@ func TestOpenOrdersWithoutAWorkflowAreFoundAndRepaired(t *testing.T) {
 	for _, want := range []string{
 		"open order " + terminated + " has no running workflow (order-" + terminated + " is TERMINATED)",
 		"open order " + missing + " has no running workflow (order-" + missing + " is MISSING)",
-		"checked the workflows of 3 open orders and payments and the orders of ",
+		"checked the workflows of 3 open orders, payments and contests and the orders of ",
 		"running workflows: 2 disagree",
 	} {
 		if !strings.Contains(out.String(), want) {
@@ -209,4 +209,57 @@ func TestFinalOrdersWithARunningWorkflowAreFoundAndRepaired(t *testing.T) {
 		t.Fatalf("audit after repair: %v\n%s", err, out.String())
 	}
 	audit(t, m)
+}
+
+// TestContestWithoutAWorkflowIsRestarted: a contest whose run was
+// terminated before it froze its ranking is reported by the audit and
+// given a new run by the reconciler, which then ends the contest on time.
+func TestContestWithoutAWorkflowIsRestarted(t *testing.T) {
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	getenv := temporalEnv(t, ts, map[string]string{"RECONCILE_INTERVAL": "0s", "RECONCILE_MIN_AGE": "0s"})
+	m, _ := startMainWith(t, getenv, Options{Migrate: true, Seed: true, API: true, Worker: true, Relay: true})
+	ctx := context.Background()
+	adm := admin(t, m)
+	now := time.Now().UTC()
+	c := adm.must(201, "POST", "/contests", map[string]any{"name": "중단된 리그", "starts_at": now.Add(2 * time.Second), "ends_at": now.Add(4 * time.Second), "initial_cash": "1000000"})
+	id := c["id"].(string)
+	wfID := workflows.ContestWorkflowID(id)
+	status := func() enumspb.WorkflowExecutionStatus {
+		d, err := m.Temporal.DescribeWorkflowExecution(ctx, wfID, "")
+		if err != nil {
+			return enumspb.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED
+		}
+		return d.WorkflowExecutionInfo.Status
+	}
+	waitFor(t, "the contest's workflow", 10*time.Second, func() bool { return status() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING })
+	if err := m.Temporal.TerminateWorkflow(ctx, wfID, "", "operator mistake (test)"); err != nil {
+		t.Fatal(err)
+	}
+
+	var out bytes.Buffer
+	err := run(ctx, []string{"audit"}, &out, getenv)
+	var code exitError
+	if !errors.As(err, &code) || code != 1 {
+		t.Fatalf("audit: %v\n%s", err, out.String())
+	}
+	if want := "open contest " + id + " has no running workflow (" + wfID + " is TERMINATED)"; !strings.Contains(out.String(), want) {
+		t.Fatalf("audit output lacks %q:\n%s", want, out.String())
+	}
+
+	rep, err := m.Reconciler.Check(ctx, true)
+	if err != nil || len(rep.Strays) != 1 || rep.Strays[0].Kind != "contest" || !rep.Strays[0].Repaired {
+		t.Fatalf("repair: %+v %v", rep, err)
+	}
+	// The new run ends the contest: the ranking is frozen and the run
+	// completes.
+	waitFor(t, "the restarted contest to end", 30*time.Second, func() bool {
+		return status() == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
+	})
+	got := adm.must(200, "GET", "/contests/"+id, nil)
+	if got["final"] != true {
+		t.Fatalf("contest after its restarted run: %v", got)
+	}
+	if rep, err := m.Reconciler.Check(ctx, false); err != nil || len(rep.Strays) != 0 {
+		t.Fatalf("after the contest ended: %+v %v", rep, err)
+	}
 }

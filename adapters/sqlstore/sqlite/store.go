@@ -120,6 +120,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	reservePageBuffers()
 	d := &driver{log: log, memory: cfg.Path == MemoryPath}
 	if err := d.open(ctx, cfg); err != nil {
 		d.Close()
