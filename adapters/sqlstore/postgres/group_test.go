@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/url"
 	"sync"
@@ -34,12 +33,15 @@ func inOneGroup(t *testing.T, s *Store, key string, fns []txFunc) ([]error, []an
 		defer l.mu.Unlock()
 		return len(l.queue)
 	}
-	waitQueued := func(n int) {
-		for deadline := time.Now().Add(20 * time.Second); queued() < n; time.Sleep(time.Millisecond) {
+	// waitQueued waits until n transactions are queued on the lane, and
+	// reports whether they were within the time given.
+	waitQueued := func(n int) bool {
+		for deadline := time.Now().Add(10 * time.Second); queued() < n; time.Sleep(time.Millisecond) {
 			if time.Now().After(deadline) {
-				panic(fmt.Sprintf("%d transactions queued on the lane, want %d", queued(), n))
+				return false
 			}
 		}
+		return true
 	}
 	ctx := ports.WithTxKey(t.Context(), key)
 	errs := make([]error, len(fns))
@@ -63,7 +65,9 @@ func inOneGroup(t *testing.T, s *Store, key string, fns []txFunc) ([]error, []an
 	<-started
 	for i := 1; i < len(fns); i++ {
 		run(i, fns[i])
-		waitQueued(i)
+		if !waitQueued(i) {
+			t.Fatalf("%d transactions queued on the lane, want %d", queued(), i)
+		}
 	}
 	wg.Wait()
 	return errs, panics
@@ -246,7 +250,9 @@ func TestGroupConnectionKilled(t *testing.T) {
 	}
 	t.Cleanup(proxy.Close)
 	u.Host = proxy.Addr()
-	s := openTestWith(t, Config{URL: u.String(), Lanes: 1, StatementTimeout: 2 * time.Second})
+	// The bound is generous: a killed connection fails at once, and a
+	// member must not give up while it waits for the group to form.
+	s := openTestWith(t, Config{URL: u.String(), Lanes: 1, StatementTimeout: 10 * time.Second})
 	users := []domain.User{newUser(t, s, 100), newUser(t, s, 100), newUser(t, s, 100), newUser(t, s, 100)}
 	var kill sync.Once
 	start := time.Now()
