@@ -59,6 +59,7 @@ func (s *Leaderboards) Refresh(ctx context.Context) (RefreshResult, error) {
 		bases[p] = baseDate(p, now)
 	}
 	n, err := s.store.RankPersonal(ctx, bases, now)
+	s.boards.forget()
 	if err != nil {
 		return res, err
 	}
@@ -96,6 +97,16 @@ func (s *Leaderboards) Get(ctx context.Context, period string, limit int) (domai
 func (s *core) board(ctx context.Context, contestID, period string, limit int) (domain.Leaderboard, error) {
 	n := page(limit, 50, 500)
 	empty := domain.Leaderboard{ContestID: contestID, Period: period, Entries: []domain.Ranking{}}
+	key := boardKey{contestID, period, n}
+	// A personal board checked within boardRecheck is served as it was:
+	// only a refresh rewrites it, and one in this process forgets the
+	// boards kept.
+	now, gen := time.Now(), s.boards.generation()
+	if contestID == "" {
+		if lb, ok := s.boards.recent(key, now); ok {
+			return lb, nil
+		}
+	}
 	// A board changes only when a refresh rewrites it, which restamps it:
 	// while its time is the same, the lines read before are still the
 	// board's.
@@ -106,8 +117,7 @@ func (s *core) board(ctx context.Context, contestID, period string, limit int) (
 	if err != nil {
 		return domain.Leaderboard{}, err
 	}
-	key := boardKey{contestID, period, n}
-	if lb, ok := s.boards.get(key, asOf); ok {
+	if lb, ok := s.boards.get(key, asOf, now, gen); ok {
 		return lb, nil
 	}
 	lb, err := s.store.GetLeaderboard(ctx, contestID, period, n)
@@ -115,15 +125,24 @@ func (s *core) board(ctx context.Context, contestID, period string, limit int) (
 		return empty, nil
 	}
 	if err == nil {
-		s.boards.put(key, lb)
+		s.boards.put(key, lb, now, gen)
 	}
 	return lb, err
 }
 
-// boardCache keeps the boards read, each with the time it was computed.
+// boardRecheck is how long a personal board is served from memory without
+// checking its time in the database: a refresh made by another process
+// (the worker's Schedule) shows at most this much later. Under load the
+// check was as much work as the rest of the read.
+const boardRecheck = time.Second
+
+// boardCache keeps the boards read, each with the time it was computed
+// and when that time was last checked. gen counts the refreshes in this
+// process: a read that began before one does not keep what it read.
 type boardCache struct {
-	mu sync.Mutex
-	m  map[boardKey]domain.Leaderboard
+	mu  sync.Mutex
+	m   map[boardKey]cachedBoard
+	gen uint64
 }
 
 type boardKey struct {
@@ -131,25 +150,68 @@ type boardKey struct {
 	limit             int
 }
 
+type cachedBoard struct {
+	lb      domain.Leaderboard
+	checked time.Time
+}
+
 // maxCachedBoards bounds the cache; when full it starts over.
 const maxCachedBoards = 1024
 
-// get returns the board kept under key if it was computed at asOf. Its
-// entries are shared: callers read them, never modify them.
-func (c *boardCache) get(key boardKey, asOf time.Time) (domain.Leaderboard, bool) {
+// recent returns the board kept under key if its time was checked less
+// than boardRecheck before now. Its entries are shared: callers read
+// them, never modify them.
+func (c *boardCache) recent(key boardKey, now time.Time) (domain.Leaderboard, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	lb, ok := c.m[key]
-	return lb, ok && lb.AsOf.Equal(asOf)
+	b, ok := c.m[key]
+	return b.lb, ok && now.Sub(b.checked) < boardRecheck
 }
 
-func (c *boardCache) put(key boardKey, lb domain.Leaderboard) {
+// generation is the count of refreshes in this process so far.
+func (c *boardCache) generation() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.gen
+}
+
+// get returns the board kept under key if it was computed at asOf, and
+// notes that it was checked now, unless a refresh forgot the boards since
+// gen.
+func (c *boardCache) get(key boardKey, asOf, now time.Time, gen uint64) (domain.Leaderboard, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, ok := c.m[key]
+	if !ok || !b.lb.AsOf.Equal(asOf) {
+		return domain.Leaderboard{}, false
+	}
+	if gen == c.gen {
+		b.checked = now
+		c.m[key] = b
+	}
+	return b.lb, true
+}
+
+// put keeps a board read now, unless a refresh forgot the boards since
+// gen.
+func (c *boardCache) put(key boardKey, lb domain.Leaderboard, now time.Time, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
 	if len(c.m) >= maxCachedBoards {
 		clear(c.m)
 	}
-	c.m[key] = lb
+	c.m[key] = cachedBoard{lb: lb, checked: now}
+}
+
+// forget drops every board kept and starts a generation.
+func (c *boardCache) forget() {
+	c.mu.Lock()
+	clear(c.m)
+	c.gen++
+	c.mu.Unlock()
 }
 
 // SetPublic shows the user's nickname on the leaderboards, or hides it

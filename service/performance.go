@@ -152,7 +152,7 @@ type equityHistory struct {
 // history returns the stored days of the range from..to, measured, from
 // the cache while no snapshot run has happened since they were.
 func (s *Accounts) history(ctx context.Context, a domain.Account, from, to, today string) (*equityHistory, error) {
-	runs, err := s.store.SnapshotRuns(ctx)
+	runs, err := s.snapshotRuns(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -220,6 +220,26 @@ func (s *Accounts) history(ctx context.Context, a domain.Account, from, to, toda
 	return h, nil
 }
 
+// snapshotRuns returns the count of snapshot runs, from memory when it was
+// read less than runsRecheck ago (a run in this process forgets it).
+func (s *Accounts) snapshotRuns(ctx context.Context) (int64, error) {
+	now := time.Now()
+	runs, gen, ok := s.histories.recentRuns(now)
+	if ok {
+		return runs, nil
+	}
+	runs, err := s.store.SnapshotRuns(ctx)
+	if err == nil {
+		s.histories.noteRuns(runs, now, gen)
+	}
+	return runs, err
+}
+
+// runsRecheck is how long the count of snapshot runs is trusted without
+// reading it again: a run made by another process (the worker's market
+// day) shows in equity histories at most this much later.
+const runsRecheck = time.Second
+
 // Performance is the whole history's time-weighted statistics.
 type Performance struct {
 	TWR         decimal.Decimal // fraction
@@ -246,6 +266,31 @@ func (s *Accounts) Performance(ctx context.Context, t Target) (Performance, erro
 type historyCache struct {
 	mu      sync.Mutex
 	entries map[string]*equityHistory
+	// runs is the count of snapshot runs read at runsRead (zero: none
+	// read since the last run in this process); gen counts the runs in
+	// this process, so that a count read before one is not kept.
+	runs     int64
+	runsRead time.Time
+	gen      uint64
+}
+
+// recentRuns returns the count of snapshot runs and true if it was read
+// less than runsRecheck before now, and the generation to note a count
+// read now under.
+func (c *historyCache) recentRuns(now time.Time) (int64, uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.runs, c.gen, !c.runsRead.IsZero() && now.Sub(c.runsRead) < runsRecheck
+}
+
+// noteRuns keeps a count of runs read at now, unless a run in this process
+// happened since gen.
+func (c *historyCache) noteRuns(runs int64, now time.Time, gen uint64) {
+	c.mu.Lock()
+	if gen == c.gen {
+		c.runs, c.runsRead = runs, now
+	}
+	c.mu.Unlock()
 }
 
 // maxCachedHistories bounds the cache; when full it starts over.
@@ -266,10 +311,12 @@ func (c *historyCache) put(key string, h *equityHistory) {
 	c.entries[key] = h
 }
 
-// invalidate forgets every entry.
+// invalidate forgets every entry and the count of runs.
 func (c *historyCache) invalidate() {
 	c.mu.Lock()
 	clear(c.entries)
+	c.runsRead = time.Time{}
+	c.gen++
 	c.mu.Unlock()
 }
 

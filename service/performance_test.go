@@ -248,3 +248,24 @@ func TestContestRules(t *testing.T) {
 	wantCode(t, "unknown contest", err, domain.CodeNotFound, "no contest")
 	assertAudit(t, svc)
 }
+
+// Reads keep a personal board they checked within the last second, but a
+// refresh in this process shows on the next read at once.
+func TestLeaderboardReadsFollowARefresh(t *testing.T) {
+	svc := newService(t)
+	ctx := context.Background()
+	u := trader(t, svc, "ranked@example.com")
+	must(svc.Orders.Place(ctx, u, domain.OrderRequest{StockCode: "005930", Side: domain.Buy, Type: domain.MarketOrder, Quantity: 1}))
+	first := must(svc.Leaderboards.Refresh(ctx))
+	if lb := must(svc.Leaderboards.Get(ctx, "all", 10)); len(lb.Entries) != 1 || !lb.AsOf.Equal(first.AsOf) {
+		t.Fatalf("board after a refresh: %+v", lb)
+	}
+	must(svc.Users.SetPublic(ctx, u.UserID, false))
+	if lb := must(svc.Leaderboards.Get(ctx, "all", 10)); len(lb.Entries) != 1 {
+		t.Fatalf("hiding applies at the next refresh, but the board changed before it: %+v", lb)
+	}
+	must(svc.Leaderboards.Refresh(ctx))
+	if lb := must(svc.Leaderboards.Get(ctx, "all", 10)); len(lb.Entries) != 0 {
+		t.Errorf("a hidden user is still ranked right after the refresh: %+v", lb)
+	}
+}

@@ -145,7 +145,7 @@ func New(d Deps, cfg Config) (*Service, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	c := &core{store: d.Store, clock: d.Clock, ids: d.IDs, workflows: d.Workflows, log: log, cfg: cfg, kick: func() {},
-		histories: &historyCache{entries: map[string]*equityHistory{}}, boards: &boardCache{m: map[boardKey]domain.Leaderboard{}}}
+		histories: &historyCache{entries: map[string]*equityHistory{}}, boards: &boardCache{m: map[boardKey]cachedBoard{}}}
 	orders := &Orders{core: c}
 	accounts := &Accounts{core: c}
 	return &Service{

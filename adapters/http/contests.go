@@ -128,13 +128,18 @@ type Ranking struct {
 	Trades     int64  `json:"trades"`
 }
 
-// Board is a leaderboard with the time it was computed.
+// Board is a leaderboard with the time it was computed. A computed board
+// is rendered to JSON once and kept until a refresh restamps it.
 type Board struct {
 	Data       []Ranking  `json:"data" nullable:"false"`
 	NextCursor *string    `json:"next_cursor" doc:"Always null: a board is read in one page of up to limit lines."`
 	AsOf       *time.Time `json:"as_of" doc:"When the board was computed; null before its first refresh."`
 	Final      bool       `json:"final" doc:"A contest's frozen final ranking."`
+	// rendered, when set, is the body as JSON (see jsonFormat).
+	rendered [][]byte
 }
+
+func (b Board) prerendered() [][]byte { return b.rendered }
 
 func boardDTO(lb domain.Leaderboard, final bool) Board {
 	b := Board{Data: make([]Ranking, len(lb.Entries)), AsOf: nullTime(lb.AsOf), Final: final}
@@ -142,6 +147,51 @@ func boardDTO(lb domain.Leaderboard, final bool) Board {
 		b.Data[i] = Ranking{Rank: r.Rank, Nickname: r.Nickname, ReturnRate: r.ReturnRate.Round(2).String(), Equity: money(r.Equity), Trades: r.Trades}
 	}
 	return b
+}
+
+// renderedBoards keeps computed boards as JSON. The lines of a board are
+// named by its contest, period and time, and by how many were read; the
+// decimals of each line cost more to format than the board costs to find.
+type renderedBoards struct {
+	sync.Mutex
+	m map[boardRender][]byte
+}
+
+type boardRender struct {
+	contestID, period string
+	asOf              int64
+	lines             int
+	final             bool
+}
+
+// maxRenderedBoards bounds renderedBoards; when full it starts over.
+const maxRenderedBoards = 1024
+
+// body renders lb as the body encoding/json would write for its Board,
+// from the cache when the same lines were rendered before. A board never
+// computed (no time) is encoded as usual.
+func (c *renderedBoards) body(lb domain.Leaderboard, final bool) (Board, error) {
+	if lb.AsOf.IsZero() {
+		return boardDTO(lb, final), nil
+	}
+	key := boardRender{lb.ContestID, lb.Period, lb.AsOf.UnixNano(), len(lb.Entries), final}
+	c.Lock()
+	b, ok := c.m[key]
+	c.Unlock()
+	if !ok {
+		var buf bytes.Buffer
+		if err := huma.DefaultJSONFormat.Marshal(&buf, boardDTO(lb, final)); err != nil {
+			return Board{}, err
+		}
+		b = buf.Bytes()
+		c.Lock()
+		if len(c.m) >= maxRenderedBoards {
+			clear(c.m)
+		}
+		c.m[key] = b
+		c.Unlock()
+	}
+	return Board{rendered: [][]byte{b}}, nil
 }
 
 type leaderboardInput struct {
@@ -288,7 +338,11 @@ func (s *server) registerContests(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		return &boardOutput{Body: boardDTO(lb, false)}, nil
+		body, err := s.boards.body(lb, false)
+		if err != nil {
+			return nil, err
+		}
+		return &boardOutput{Body: body}, nil
 	})
 
 	register(api, adminOnly, huma.Operation{
@@ -403,7 +457,11 @@ func (s *server) registerContests(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		return &boardOutput{Body: boardDTO(lb, !c.FinalAt.IsZero())}, nil
+		body, err := s.boards.body(lb, !c.FinalAt.IsZero())
+		if err != nil {
+			return nil, err
+		}
+		return &boardOutput{Body: body}, nil
 	})
 
 	register(api, signedIn, huma.Operation{

@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/shopspring/decimal"
@@ -72,5 +74,52 @@ func TestEquityBodyIsTheEncodedPage(t *testing.T) {
 	moved := row("2026-03-05", "12000000", "0", "0.09090909", "0.09090909", true)
 	if g, w := got(c, service.EquitySeries{Key: "a", Days: days, Live: &moved}), want(append(days[:3:3], moved)); !bytes.Equal(g, w) {
 		t.Errorf("a moved live point:\n got %s\nwant %s", g, w)
+	}
+}
+
+// A kept board is byte for byte what Huma's JSON format writes for it, and
+// a board restamped by a refresh, read with more lines or frozen is
+// rendered anew.
+func TestBoardBodyIsTheEncodedBoard(t *testing.T) {
+	d := decimal.RequireFromString
+	at := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
+	board := func(asOf time.Time, lines ...string) domain.Leaderboard {
+		lb := domain.Leaderboard{ContestID: "", Period: "1w", AsOf: asOf, Entries: []domain.Ranking{}}
+		for i, rate := range lines {
+			lb.Entries = append(lb.Entries, domain.Ranking{Rank: i + 1, Nickname: fmt.Sprintf("trader%d", i), ReturnRate: d(rate), Equity: d("10500000.5"), Trades: int64(i + 1)})
+		}
+		return lb
+	}
+	encode := func(v any) string {
+		t.Helper()
+		var b bytes.Buffer
+		if err := marshalJSON(&b, v); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	c := &renderedBoards{m: map[boardRender][]byte{}}
+	for _, tc := range []struct {
+		name  string
+		lb    domain.Leaderboard
+		final bool
+	}{
+		{"first read", board(at, "12.3456", "-1.5"), false},
+		{"kept", board(at, "12.3456", "-1.5"), false},
+		{"one line more", board(at, "12.3456", "-1.5", "-2"), false},
+		{"refreshed", board(at.Add(time.Minute), "7", "-1.5"), false},
+		{"frozen", board(at.Add(time.Minute), "7", "-1.5"), true},
+		{"never computed", domain.Leaderboard{Period: "1w", Entries: []domain.Ranking{}}, false},
+	} {
+		body, err := c.body(tc.lb, tc.final)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := encode(body), encode(boardDTO(tc.lb, tc.final)); got != want {
+			t.Errorf("%s: body\n%s\nwant\n%s", tc.name, got, want)
+		}
+	}
+	if len(c.m) != 4 {
+		t.Errorf("kept %d renderings, want 4 (one per board's lines, none for a board never computed)", len(c.m))
 	}
 }

@@ -126,6 +126,8 @@ type server struct {
 	shutdown         <-chan struct{}
 	// days keeps the JSON of equity histories' stored days.
 	days *renderedDays
+	// boards keeps the JSON of computed leaderboards.
+	boards *renderedBoards
 }
 
 // userTTL is how long a token's user is trusted to exist without a
@@ -148,6 +150,7 @@ func build(opts Options, m *metrics, reg *prometheus.Registry) (chi.Router, huma
 		hub:              newHub(opts.Service, log, opts.StreamPoll, opts.StreamHeartbeat),
 		shutdown:         opts.Shutdown,
 		days:             &renderedDays{m: map[string][]byte{}},
+		boards:           &renderedBoards{m: map[boardRender][]byte{}},
 	}
 
 	r := chi.NewRouter()

@@ -25,8 +25,10 @@ const allBoard = "all"
 const BoardLines = 500
 
 // RankPersonal rewrites the personal boards in one transaction: each
-// requested board emptied and stamped, then all of them written by one
-// INSERT ... SELECT that computes every account's returns once.
+// requested board emptied and stamped, every ranked account's returns
+// computed once into rank_returns (one INSERT ... SELECT), each board's
+// first lines written from there (one more), and rank_returns emptied
+// before the commit.
 func (s *Store) RankPersonal(ctx context.Context, bases map[string]string, asOf time.Time) (int64, error) {
 	periods := []string{allBoard}
 	for p := range bases {
@@ -35,7 +37,7 @@ func (s *Store) RankPersonal(ctx context.Context, bases map[string]string, asOf 
 		}
 	}
 	slices.Sort(periods[1:])
-	var arg sqldb.RankPersonalParams
+	var arg sqldb.FillRankReturnsParams
 	for _, p := range periods {
 		date := bases[p]
 		switch p {
@@ -61,11 +63,19 @@ func (s *Store) RankPersonal(ctx context.Context, bases map[string]string, asOf 
 				return err
 			}
 		}
-		if _, err = exec(t, ctx, "rank personal", Counted, sqldb.Queries.RankPersonal, arg); err != nil {
+		emptyReturns := func() error {
+			return blind(t, ctx, "clear rank returns", noArgsBlind(sqldb.Queries.ClearRankReturns), struct{}{})
+		}
+		if err = emptyReturns(); err != nil {
 			return err
 		}
-		n, err = one(t.reader, ctx, "count rankable", noArgs(sqldb.Queries.CountRankable), struct{}{})
-		return err
+		if n, err = exec(t, ctx, "compute rank returns", Counted, sqldb.Queries.FillRankReturns, arg); err != nil {
+			return err
+		}
+		if _, err = exec(t, ctx, "rank personal", Counted, sqldb.Queries.RankPersonal, sqldb.RankPersonalParams(arg)); err != nil {
+			return err
+		}
+		return emptyReturns()
 	})
 	return n, err
 }

@@ -84,12 +84,18 @@ func testRankings(f *fixture) {
 		a.Deposit(dec("5000000"))
 		return tx.SaveAccount(f.ctx, a)
 	})
-	_, err = f.s.RankPersonal(f.ctx, map[string]string{"all": "", "1d": "2026-03-02"}, f.tick())
+	n, err = f.s.RankPersonal(f.ctx, map[string]string{"all": "", "1d": "2026-03-02"}, f.tick())
 	f.must(err)
 	lb, err := f.s.GetLeaderboard(f.ctx, "", "1d", 1)
 	f.must(err)
 	if len(lb.Entries) != 1 || lb.Entries[0].AccountID != stock.ID {
 		f.Errorf("limit 1 board = %+v", lb.Entries)
+	}
+	// Nothing of the first refresh's working rows is left to count again.
+	lb, err = f.s.GetLeaderboard(f.ctx, "", "all", 10)
+	f.must(err)
+	if n != 2 || len(lb.Entries) != 2 || lb.Entries[0].AccountID != stock.ID || lb.Entries[1].Rank != 2 {
+		f.Errorf("second refresh ranked %d accounts into %+v, want the same 2 lines", n, lb.Entries)
 	}
 	_, err = f.s.GetLeaderboard(f.ctx, "", "1w", 10)
 	f.wantErr("a board never computed", err, domain.ErrNotFound)

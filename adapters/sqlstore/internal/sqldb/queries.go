@@ -138,6 +138,12 @@ type ClearLeaderboardParams struct {
 	Period    string
 }
 
+type FillRankReturnsParams struct {
+	Base1d string
+	Base1w string
+	Base1m string
+}
+
 type GetLeaderboardParams struct {
 	ContestID string
 	Period    string
@@ -857,7 +863,7 @@ type Queries interface {
 	AppendLedger(ctx context.Context, arg AppendLedgerParams) error
 	ClaimOutbox(ctx context.Context, arg ClaimOutboxParams) ([]Outbox, error)
 	ClearLeaderboard(ctx context.Context, arg ClearLeaderboardParams) error
-	CountRankable(ctx context.Context) (int64, error)
+	ClearRankReturns(ctx context.Context) error
 	CountSnapshotRun(ctx context.Context) error
 	CreateAccount(ctx context.Context, arg CreateAccountParams) error
 	CreateContest(ctx context.Context, arg CreateContestParams) error
@@ -873,6 +879,7 @@ type Queries interface {
 	DeleteStreamTickets(ctx context.Context, before time.Time) (int64, error)
 	DueOutbox(ctx context.Context, arg DueOutboxParams) ([]Outbox, error)
 	Enqueue(ctx context.Context, arg EnqueueParams) error
+	FillRankReturns(ctx context.Context, arg FillRankReturnsParams) (int64, error)
 	FinalizeContest(ctx context.Context, arg FinalizeContestParams) (int64, error)
 	GetAccount(ctx context.Context, id string) (Account, error)
 	GetContest(ctx context.Context, id string) (Contest, error)

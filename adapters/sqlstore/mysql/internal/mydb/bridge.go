@@ -40,8 +40,8 @@ func (b bridge) ClearLeaderboard(ctx context.Context, arg sqldb.ClearLeaderboard
 	return b.q.ClearLeaderboard(ctx, ClearLeaderboardParams(arg))
 }
 
-func (b bridge) CountRankable(ctx context.Context) (int64, error) {
-	return b.q.CountRankable(ctx)
+func (b bridge) ClearRankReturns(ctx context.Context) error {
+	return b.q.ClearRankReturns(ctx)
 }
 
 func (b bridge) CountSnapshotRun(ctx context.Context) error {
@@ -107,6 +107,10 @@ func (b bridge) DueOutbox(ctx context.Context, arg sqldb.DueOutboxParams) ([]sql
 
 func (b bridge) Enqueue(ctx context.Context, arg sqldb.EnqueueParams) error {
 	return b.q.Enqueue(ctx, EnqueueParams(arg))
+}
+
+func (b bridge) FillRankReturns(ctx context.Context, arg sqldb.FillRankReturnsParams) (int64, error) {
+	return b.q.FillRankReturns(ctx, FillRankReturnsParams(arg))
 }
 
 func (b bridge) FinalizeContest(ctx context.Context, arg sqldb.FinalizeContestParams) (int64, error) {

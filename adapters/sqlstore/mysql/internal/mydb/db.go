@@ -39,8 +39,8 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.clearLeaderboardStmt, err = db.PrepareContext(ctx, clearLeaderboard); err != nil {
 		return nil, fmt.Errorf("error preparing query ClearLeaderboard: %w", err)
 	}
-	if q.countRankableStmt, err = db.PrepareContext(ctx, countRankable); err != nil {
-		return nil, fmt.Errorf("error preparing query CountRankable: %w", err)
+	if q.clearRankReturnsStmt, err = db.PrepareContext(ctx, clearRankReturns); err != nil {
+		return nil, fmt.Errorf("error preparing query ClearRankReturns: %w", err)
 	}
 	if q.countSnapshotRunStmt, err = db.PrepareContext(ctx, countSnapshotRun); err != nil {
 		return nil, fmt.Errorf("error preparing query CountSnapshotRun: %w", err)
@@ -86,6 +86,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.enqueueStmt, err = db.PrepareContext(ctx, enqueue); err != nil {
 		return nil, fmt.Errorf("error preparing query Enqueue: %w", err)
+	}
+	if q.fillRankReturnsStmt, err = db.PrepareContext(ctx, fillRankReturns); err != nil {
+		return nil, fmt.Errorf("error preparing query FillRankReturns: %w", err)
 	}
 	if q.finalizeContestStmt, err = db.PrepareContext(ctx, finalizeContest); err != nil {
 		return nil, fmt.Errorf("error preparing query FinalizeContest: %w", err)
@@ -363,9 +366,9 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing clearLeaderboardStmt: %w", cerr)
 		}
 	}
-	if q.countRankableStmt != nil {
-		if cerr := q.countRankableStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing countRankableStmt: %w", cerr)
+	if q.clearRankReturnsStmt != nil {
+		if cerr := q.clearRankReturnsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing clearRankReturnsStmt: %w", cerr)
 		}
 	}
 	if q.countSnapshotRunStmt != nil {
@@ -441,6 +444,11 @@ func (q *Queries) Close() error {
 	if q.enqueueStmt != nil {
 		if cerr := q.enqueueStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing enqueueStmt: %w", cerr)
+		}
+	}
+	if q.fillRankReturnsStmt != nil {
+		if cerr := q.fillRankReturnsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing fillRankReturnsStmt: %w", cerr)
 		}
 	}
 	if q.finalizeContestStmt != nil {
@@ -897,7 +905,7 @@ type Queries struct {
 	appendLedgerStmt             *sql.Stmt
 	claimOutboxStmt              *sql.Stmt
 	clearLeaderboardStmt         *sql.Stmt
-	countRankableStmt            *sql.Stmt
+	clearRankReturnsStmt         *sql.Stmt
 	countSnapshotRunStmt         *sql.Stmt
 	createAccountStmt            *sql.Stmt
 	createContestStmt            *sql.Stmt
@@ -913,6 +921,7 @@ type Queries struct {
 	deleteStreamTicketsStmt      *sql.Stmt
 	dueOutboxStmt                *sql.Stmt
 	enqueueStmt                  *sql.Stmt
+	fillRankReturnsStmt          *sql.Stmt
 	finalizeContestStmt          *sql.Stmt
 	getAccountStmt               *sql.Stmt
 	getContestStmt               *sql.Stmt
@@ -1006,7 +1015,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		appendLedgerStmt:             q.appendLedgerStmt,
 		claimOutboxStmt:              q.claimOutboxStmt,
 		clearLeaderboardStmt:         q.clearLeaderboardStmt,
-		countRankableStmt:            q.countRankableStmt,
+		clearRankReturnsStmt:         q.clearRankReturnsStmt,
 		countSnapshotRunStmt:         q.countSnapshotRunStmt,
 		createAccountStmt:            q.createAccountStmt,
 		createContestStmt:            q.createContestStmt,
@@ -1022,6 +1031,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteStreamTicketsStmt:      q.deleteStreamTicketsStmt,
 		dueOutboxStmt:                q.dueOutboxStmt,
 		enqueueStmt:                  q.enqueueStmt,
+		fillRankReturnsStmt:          q.fillRankReturnsStmt,
 		finalizeContestStmt:          q.finalizeContestStmt,
 		getAccountStmt:               q.getAccountStmt,
 		getContestStmt:               q.getContestStmt,

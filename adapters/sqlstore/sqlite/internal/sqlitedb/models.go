@@ -231,6 +231,18 @@ type Payment struct {
 	UpdatedAt     time.Time
 }
 
+type RankReturn struct {
+	AccountID string
+	UserID    string
+	Nickname  string
+	Equity    decimal.Decimal
+	Trades    int64
+	Rall      decimal.Decimal
+	R1d       decimal.Decimal
+	R1w       decimal.Decimal
+	R1m       decimal.Decimal
+}
+
 type Session struct {
 	ID        string
 	FamilyID  string
