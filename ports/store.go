@@ -250,3 +250,25 @@ func BulkTimeout(ctx context.Context) (time.Duration, bool) {
 	d, ok := ctx.Value(bulkKey{}).(time.Duration)
 	return d, ok
 }
+
+// txKey names the owner of the rows a transaction locks.
+type txKey struct{}
+
+// WithTxKey names the owner of the rows the transactions run under ctx
+// lock: the user whose account (and holdings, orders, executions and
+// ledger) they change, and nobody else's. An engine that groups
+// concurrent transactions into one commit keeps the transactions of one
+// key in one group lane, so that groups never wait on each other for
+// those rows; transactions without a key run on their own.
+func WithTxKey(ctx context.Context, key string) context.Context {
+	if key == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, txKey{}, key)
+}
+
+// TxKey returns the key WithTxKey put on ctx, or "".
+func TxKey(ctx context.Context) string {
+	k, _ := ctx.Value(txKey{}).(string)
+	return k
+}

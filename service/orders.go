@@ -97,7 +97,9 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 		// rejected is why a FOK order was recorded REJECTED.
 		rejected error
 	)
-	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+	// The transaction locks rows of the user's own: an engine that groups
+	// transactions keeps it with the user's others.
+	err := s.tx(ports.WithTxKey(ctx, userID), func(ctx context.Context, tx ports.Tx) error {
 		rejected = nil
 		now := s.clock.Now().UTC()
 		acct, err := lockAccount(ctx, tx, t)

@@ -186,6 +186,9 @@ func (s *Store) transact(ctx context.Context, fn func(ctx context.Context, t *tx
 		return fn(ctx, t)
 	}
 	for attempt := 1; ; attempt++ {
+		if attempt == 2 {
+			ctx = context.WithValue(ctx, againKey{}, true)
+		}
 		err := s.attempt(ctx, body)
 		if err == nil || attempt >= s.cfg.Retry.Attempts || s.errs.Class(err) != Race {
 			return err
@@ -209,9 +212,22 @@ func (s *Store) attempt(ctx context.Context, body func(ctx context.Context, c Tx
 	if s.reconnect(ctx, actx, err) {
 		s.cfg.Logger.Debug(s.errs.Engine+" connection lost; running the transaction again on a fresh one", "err", err)
 		s.d.Reset()
-		err = s.d.Attempt(actx, body)
+		err = s.d.Attempt(context.WithValue(actx, againKey{}, true), body)
 	}
 	return s.outcome(ctx, actx, err)
+}
+
+// againKey marks the context of a transaction's second and later
+// attempts.
+type againKey struct{}
+
+// Again reports whether ctx is the context of a transaction attempt that
+// runs again: the first lost a race or its connection. An engine that
+// groups transactions runs such an attempt on its own, so that whatever
+// failed the group does not fail it twice.
+func Again(ctx context.Context) bool {
+	again, _ := ctx.Value(againKey{}).(bool)
+	return again
 }
 
 // Ping checks that the database answers within the statement timeout.

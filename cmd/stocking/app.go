@@ -39,8 +39,10 @@ type migratingStore interface {
 
 // openStore opens the database DATABASE_URI names.
 // timeout bounds each statement or transaction attempt, connecting and
-// waiting for a pooled connection; zero keeps the store's default.
-func openStore(ctx context.Context, uri string, timeout time.Duration, log *slog.Logger) (migratingStore, error) {
+// waiting for a pooled connection; zero keeps the store's default. lanes
+// is DB_GROUP_COMMIT's number of lanes on PostgreSQL (0: off, -1: the
+// default).
+func openStore(ctx context.Context, uri string, timeout time.Duration, lanes int, log *slog.Logger) (migratingStore, error) {
 	t, err := parseDatabaseURI(uri)
 	if err != nil {
 		return nil, err
@@ -49,7 +51,8 @@ func openStore(ctx context.Context, uri string, timeout time.Duration, log *slog
 	case engineSQLite:
 		return sqlite.Open(ctx, sqlite.Config{Path: t.Path, Logger: log, StatementTimeout: timeout})
 	case enginePostgres:
-		return postgres.Open(ctx, postgres.Config{URL: t.URL.String(), Logger: log, StatementTimeout: timeout})
+		return postgres.Open(ctx, postgres.Config{URL: t.URL.String(), Logger: log, StatementTimeout: timeout,
+			Ungrouped: lanes == 0, Lanes: max(lanes, 0)})
 	case engineMySQL:
 		dsn, err := mysqlstore.DSNFromURL(t.URL)
 		if err != nil {
@@ -155,7 +158,7 @@ func (m *Main) Open(ctx context.Context) error {
 			}
 		}
 	}
-	st, err := openStore(ctx, m.Config.DatabaseURI, m.Config.DBTimeout, m.Logger)
+	st, err := openStore(ctx, m.Config.DatabaseURI, m.Config.DBTimeout, m.Config.GroupLanes, m.Logger)
 	if err != nil {
 		return err
 	}

@@ -206,12 +206,24 @@ func placeResting(ctx context.Context, svc *service.Service, userIDs []string, n
 	})
 }
 
+// countWorkflows counts the workflows the visibility store lists for
+// query. While thousands of visibility records wait to be written, a count
+// can wait longer than the call's deadline; it is asked again, up to a
+// minute in all.
 func countWorkflows(ctx context.Context, c client.Client, ns, query string) (int64, error) {
-	resp, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: ns, Query: query})
-	if err != nil {
-		return 0, err
+	give := time.Now().Add(time.Minute)
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		resp, err := c.CountWorkflow(cctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: ns, Query: query})
+		cancel()
+		if err == nil {
+			return resp.GetCount(), nil
+		}
+		if ctx.Err() != nil || time.Now().After(give) {
+			return 0, fmt.Errorf("counting workflows (%s): %w", query, err)
+		}
+		time.Sleep(time.Second)
 	}
-	return resp.GetCount(), nil
 }
 
 func benchFills(ctx context.Context, env func(string) string, n int, qty int64, cover float64, nUsers int, out io.Writer) error {

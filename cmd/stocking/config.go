@@ -60,6 +60,10 @@ type Config struct {
 	// a request answers 503 unavailable instead of waiting for the outage
 	// to end.
 	DBTimeout time.Duration
+	// GroupLanes is how many lanes group concurrent order transactions
+	// on PostgreSQL into one commit (DB_GROUP_COMMIT): 0 when off, -1 for
+	// the store's default.
+	GroupLanes int
 	// FreeDepositDailyLimit caps free deposits per personal account and
 	// Seoul day (FREE_DEPOSIT_DAILY_LIMIT; 0: no cap).
 	FreeDepositDailyLimit decimal.Decimal
@@ -235,6 +239,18 @@ func LoadConfig(getenv func(string) string, devDefaults bool) (Config, error) {
 			fail("%s must be a duration such as 30m or 1s, got %q", k, v)
 		}
 		*p = d
+	}
+	switch v := strings.ToLower(e.get("DB_GROUP_COMMIT", "on")); v {
+	case "on":
+		c.GroupLanes = -1
+	case "off":
+		c.GroupLanes = 0
+	default:
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 256 {
+			fail("DB_GROUP_COMMIT must be on, off or a number of lanes from 1 to 256, got %q", v)
+		}
+		c.GroupLanes = n
 	}
 	if c.FeedLeaseTTL < time.Second {
 		fail("FEED_LEASE_TTL must be at least 1s, got %s", c.FeedLeaseTTL)

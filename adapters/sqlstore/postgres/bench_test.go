@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stocking-kr/stocking/ports"
 	"github.com/stocking-kr/stocking/ports/storetest"
 )
 
@@ -21,10 +22,20 @@ import (
 // per order, the steadier measures on a shared machine:
 //
 //	go test -run '^$' -bench MarketOrderTx -benchtime 20000x ./adapters/sqlstore/postgres/
+//
+// In "alone" each order is a transaction of its own; in "grouped" each
+// names its trader (ports.WithTxKey), as the service does, so that
+// concurrent ones share a commit (group.go).
 func BenchmarkMarketOrderTxParallel(b *testing.B) {
-	s := openTest(b)
+	b.Run("alone", func(b *testing.B) { benchMarketOrderTx(b, false) })
+	b.Run("grouped", func(b *testing.B) { benchMarketOrderTx(b, true) })
+}
+
+func benchMarketOrderTx(b *testing.B, grouped bool) {
+	// STOCKING_BENCH_LANES sets the number of lanes (default: DefaultLanes).
+	lanes, _ := strconv.Atoi(os.Getenv("STOCKING_BENCH_LANES"))
+	s := openTestWith(b, Config{URL: testURI(b), Lanes: lanes})
 	users := storetest.NewTraders(b, s, 64)
-	ctx := b.Context()
 	next := make(chan int, len(users))
 	for i := range users {
 		next <- i
@@ -34,7 +45,12 @@ func BenchmarkMarketOrderTxParallel(b *testing.B) {
 	b.ResetTimer()
 	cpu := startCPU(b, s)
 	b.RunParallel(func(pb *testing.PB) {
-		u := users[<-next%len(users)]
+		i := <-next % len(users)
+		u := users[i]
+		ctx := b.Context()
+		if grouped {
+			ctx = ports.WithTxKey(ctx, strconv.Itoa(i))
+		}
 		for pb.Next() {
 			if err := u.Buy(ctx, 1); err != nil {
 				b.Error(err)

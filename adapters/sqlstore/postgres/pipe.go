@@ -45,6 +45,8 @@ type pipe struct {
 	// begun is set once BEGIN is queued or sent; sent once anything
 	// reached the server, so that there is something to roll back.
 	begun, sent bool
+	// sends counts the round trips.
+	sends int
 	// batch holds the queued statements, BEGIN first when it has not
 	// been sent yet; meta describes each of them.
 	batch pgx.Batch
@@ -56,6 +58,10 @@ type pipe struct {
 	// sets them just before calling the generated query.
 	op         string
 	mustChange bool
+
+	// g is the group the pipe's transaction carries, or nil for a
+	// transaction of its own (group.go).
+	g *groupTx
 
 	now   nowDBTX
 	later laterDBTX
@@ -69,6 +75,11 @@ type queued struct {
 	// mustChange turns an answer of zero rows into domain.ErrNotFound,
 	// the store's answer for saving a row that does not exist.
 	mustChange bool
+	// member is the number of the group member that queued it (0 when
+	// the transaction is not grouped), and control marks the group's own
+	// statements (BEGIN, SAVEPOINT, RELEASE, ROLLBACK TO, COMMIT).
+	member  int
+	control bool
 }
 
 func newPipe(conn *pgx.Conn) *pipe {
@@ -82,6 +93,12 @@ func newPipe(conn *pgx.Conn) *pipe {
 // a read and a counted write go at once, with the queued writes ahead of
 // them.
 func (p *pipe) Start(ctx context.Context, op string, kind sqlstore.Kind) (context.Context, sqldb.Queries, error) {
+	if p.g != nil {
+		// A member's statements run under the group's deadline and not
+		// its caller's cancellation, which would break the connection
+		// the whole group runs on.
+		ctx = p.g.ctx
+	}
 	if kind == sqlstore.Read || kind == sqlstore.Counted {
 		return ctx, p.nowQ, nil
 	}
@@ -97,8 +114,11 @@ func (p *pipe) Finish(_ sqlstore.Kind, n int64, err error) (int64, error) { retu
 func (p *pipe) queue(sql string, args []any, q queued) {
 	if !p.begun {
 		p.batch.Queue("begin")
-		p.meta = append(p.meta, queued{op: "begin"})
+		p.meta = append(p.meta, queued{op: "begin", control: true})
 		p.begun = true
+	}
+	if p.g != nil {
+		q.member = p.g.member
 	}
 	p.batch.Queue(sql, args...)
 	p.meta = append(p.meta, q)
@@ -119,22 +139,40 @@ func (p *pipe) pending() int { return len(p.batch.QueuedQueries) }
 // checked of them; the rest (the one the caller wants answered) stay
 // unread in the returned results. On a failure it closes the results and
 // poisons the transaction.
+//
+// In a group, the first statements of a round trip may be the writes of
+// a member whose function has returned. When one of them fails, the
+// server has aborted that member's savepoint and skipped the rest of the
+// round trip: the member is told it failed, its savepoint is rolled back,
+// and the statements after its own go again.
 func (p *pipe) send(ctx context.Context, checked int) (pgx.BatchResults, error) {
-	br := p.conn.SendBatch(ctx, &p.batch)
-	p.sent = true
-	for i := range checked {
-		tag, err := br.Exec()
-		if err == nil && p.meta[i].mustChange && tag.RowsAffected() == 0 {
-			err = domain.ErrNotFound
-		}
-		if err != nil {
-			err = errs.Wrap(p.meta[i].op, err)
+	for {
+		p.sends++
+		br := p.conn.SendBatch(ctx, &p.batch)
+		p.sent = true
+		again := false
+		for i := range checked {
+			tag, err := br.Exec()
+			if err == nil && p.meta[i].mustChange && tag.RowsAffected() == 0 {
+				err = domain.ErrNotFound
+			}
+			if err == nil {
+				continue
+			}
 			br.Close()
+			if p.g != nil && p.g.undoEarlier(p, i, err) {
+				checked -= p.g.dropped
+				again = true
+				break
+			}
+			err = errs.Wrap(p.meta[i].op, err)
 			p.reset()
 			return nil, p.fail(err)
 		}
+		if !again {
+			return br, nil
+		}
 	}
-	return br, nil
 }
 
 // reset empties the queue once its answers are read. The slices keep
@@ -244,6 +282,7 @@ func (d nowDBTX) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 		return nil, p.err
 	}
 	if p.begun && p.pending() == 0 {
+		p.sends++
 		rows, err := p.conn.Query(ctx, sql, planned(sql, args)...)
 		if err != nil {
 			return nil, p.watch(err)

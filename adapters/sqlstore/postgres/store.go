@@ -61,6 +61,12 @@ type Config struct {
 	// connecting unless the URL sets connect_timeout; zero means
 	// sqlstore.DefaultStatementTimeout.
 	StatementTimeout time.Duration
+	// Ungrouped runs every transaction on its own. By default the
+	// transactions that name a key (ports.WithTxKey) share their commit
+	// with the concurrent ones in their lane (group.go).
+	Ungrouped bool
+	// Lanes is the number of group lanes; zero means DefaultLanes.
+	Lanes int
 }
 
 // DefaultMaxConns is the pool size when neither Config.MaxConns nor the
@@ -82,6 +88,8 @@ type driver struct {
 	pool *pgxpool.Pool
 	db   *sql.DB // the pool as database/sql, for goose
 	q    sqldb.Queries
+	// lanes group the keyed transactions; nil when grouping is off.
+	lanes *lanes
 }
 
 var errs = sqlstore.Errors{Engine: "postgres", Classify: classify}
@@ -113,6 +121,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	d := &driver{pool: pool, q: pgdb.New(poolDBTX{pool}).Shared()}
+	if !cfg.Ungrouped {
+		d.lanes = newLanes(d, cmp.Or(cfg.Lanes, DefaultLanes()))
+	}
 	migrations, err := d.open(ctx, cfg)
 	if err != nil {
 		d.Close()
@@ -167,8 +178,12 @@ func registerTypes(_ context.Context, conn *pgx.Conn) error {
 // Queries returns the pool's statements, each on any connection.
 func (d *driver) Queries() sqldb.Queries { return d.q }
 
-// Attempt runs body in a transaction on one pooled connection.
+// Attempt runs body in a transaction on one pooled connection: a
+// transaction of its own, or a member of its lane's group (group.go).
 func (d *driver) Attempt(ctx context.Context, body func(ctx context.Context, c sqlstore.TxConn) error) (err error) {
+	if grouped, err := d.grouped(ctx, body); grouped {
+		return err
+	}
 	c, err := d.pool.Acquire(ctx)
 	if err != nil {
 		return errs.Wrap("acquire a connection", err)

@@ -46,11 +46,19 @@ func testURI(tb testing.TB) string {
 // other's rows and leave nothing behind.
 func openTest(tb testing.TB) *Store {
 	tb.Helper()
+	return openTestWith(tb, Config{URL: testURI(tb)})
+}
+
+// openTestWith is openTest with the settings of cfg, whose URL may lead
+// to the test server through a proxy.
+func openTestWith(tb testing.TB, cfg Config) *Store {
+	tb.Helper()
 	uri := testURI(tb)
 	b := make([]byte, 6)
 	rand.Read(b)
 	name := "stocking_test_" + hex.EncodeToString(b)
-	s, err := Open(tb.Context(), Config{URL: uri, Schema: name})
+	cfg.Schema = name
+	s, err := Open(tb.Context(), cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
