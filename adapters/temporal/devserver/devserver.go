@@ -119,7 +119,7 @@ func Start(ctx context.Context, opts Options) (_ *Server, err error) {
 		return nil, err
 	}
 
-	cfg := serverConfig(ports, s.db.main.cfg, s.db.visibilityCfg(), tune)
+	cfg := serverConfig(ports, s.db.cfg, tune)
 	// Some services bind while the server is being built, so the
 	// reservations go first.
 	ports.releaseServer()
@@ -195,7 +195,7 @@ func (s *Server) Stop() error {
 
 // serverConfig describes one host running every service, the services other
 // than the frontend on loopback ports nobody needs to know.
-func serverConfig(ports *portPlan, store, visibility *config.SQL, tune tuning) *config.Config {
+func serverConfig(ports *portPlan, store *config.SQL, tune tuning) *config.Config {
 	service := func(p *plannedPort) config.Service {
 		return config.Service{RPC: config.RPC{GRPCPort: p.port, BindOnIP: p.bindHost}}
 	}
@@ -212,12 +212,9 @@ func serverConfig(ports *portPlan, store, visibility *config.SQL, tune tuning) *
 		},
 		Persistence: config.Persistence{
 			DefaultStore:     sqliteStoreName,
-			VisibilityStore:  sqliteVisibilityName,
+			VisibilityStore:  sqliteStoreName,
 			NumHistoryShards: tune.historyShards,
-			DataStores: map[string]config.DataStore{
-				sqliteStoreName:      {SQL: store},
-				sqliteVisibilityName: {SQL: visibility},
-			},
+			DataStores:       map[string]config.DataStore{sqliteStoreName: {SQL: store}},
 		},
 		ClusterMetadata: clusterMetadata(ports),
 		DCRedirectionPolicy: config.DCRedirectionPolicy{

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
@@ -291,100 +290,5 @@ func TestBusyPortIsAnError(t *testing.T) {
 	// error too rather than a server bound somewhere unexpected.
 	if _, err := Start(context.Background(), Options{FrontendAddr: "example.com:7233"}); err == nil {
 		t.Errorf("Start with a host name: err = %v, want an address error", err)
-	}
-}
-
-// TestVisibilityFile checks where the list of workflows lives: a new file
-// gets a visibility file beside it that survives a restart, and a file from
-// before visibility had its own (its visibility rows inside it, no file
-// beside it) goes on serving them from where they are.
-func TestVisibilityFile(t *testing.T) {
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "temporal.db")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-
-	first := startServer(t, Options{DBPath: dbPath, Namespace: "stocking", Logger: testLogger(t)})
-	c, stopWorker := startWorker(t, first)
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "listed-1", TaskQueue: testTaskQueue}, approvalWorkflow)
-	if err != nil {
-		t.Fatalf("start workflow: %v", err)
-	}
-	if err := c.SignalWorkflow(ctx, run.GetID(), "", approveSignal, "desk"); err != nil {
-		t.Fatalf("signal: %v", err)
-	}
-	if err := run.Get(ctx, nil); err != nil {
-		t.Fatalf("workflow: %v", err)
-	}
-	waitListed(ctx, t, c, "listed-1")
-	stopWorker()
-	if err := first.Stop(); err != nil {
-		t.Fatalf("Stop: %v", err)
-	}
-	if _, err := os.Stat(dbPath + visibilitySuffix); err != nil {
-		t.Fatalf("no visibility file beside the main one: %v", err)
-	}
-
-	second := startServer(t, Options{DBPath: dbPath, Namespace: "stocking", Logger: testLogger(t)})
-	c, _ = startWorker(t, second)
-	waitListed(ctx, t, c, "listed-1")
-	if err := second.Stop(); err != nil {
-		t.Fatalf("Stop: %v", err)
-	}
-
-	// Fold the visibility rows into the main file and remove the file
-	// beside it: the layout of a file made before the split.
-	d, err := openSQLiteDB(dbPath, defaultTuning)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := d.conn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	const cols = `namespace_id, run_id, _version, start_time, execution_time, workflow_id, workflow_type_name, status,
-		close_time, history_length, history_size_bytes, execution_duration, state_transition_count, memo, encoding,
-		task_queue, search_attributes, parent_workflow_id, parent_run_id, root_workflow_id, root_run_id`
-	for _, stmt := range []string{
-		"ATTACH DATABASE '" + dbPath + visibilitySuffix + "' AS vis",
-		"INSERT INTO main.executions_visibility (" + cols + ") SELECT " + cols + " FROM vis.executions_visibility",
-		"DETACH DATABASE vis",
-	} {
-		if _, err := db.Exec(stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-	}
-	if err := d.close(); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"", "-wal", "-shm"} {
-		if err := os.Remove(dbPath + visibilitySuffix + f); err != nil && !os.IsNotExist(err) {
-			t.Fatal(err)
-		}
-	}
-
-	third := startServer(t, Options{DBPath: dbPath, Namespace: "stocking", Logger: testLogger(t)})
-	c, _ = startWorker(t, third)
-	waitListed(ctx, t, c, "listed-1")
-	if _, err := os.Stat(dbPath + visibilitySuffix); !os.IsNotExist(err) {
-		t.Errorf("a file of the old layout got a visibility file beside it (%v)", err)
-	}
-}
-
-// waitListed waits until the visibility list shows the workflow closed.
-func waitListed(ctx context.Context, t *testing.T, c client.Client, workflowID string) {
-	t.Helper()
-	for {
-		n, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{
-			Query: "WorkflowId='" + workflowID + "' AND ExecutionStatus='Completed'",
-		})
-		if err == nil && n.GetCount() == 1 {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s never listed as completed (last error %v)", workflowID, err)
-		case <-time.After(50 * time.Millisecond):
-		}
 	}
 }

@@ -21,21 +21,9 @@ import (
 	sqliteschema "go.temporal.io/server/schema/sqlite"
 )
 
-// The server config names two data stores: the main one (histories,
-// mutable state, task queues) and visibility (the list the UI and
-// CountWorkflowExecutions read). Each is a database of its own with its
-// own connection, because SQLite runs one writer at a time per database:
-// a visibility record is one row in a table with some sixty indexes and two
-// full-text tables, several times the work of the history write it
-// follows, and in one shared database every signal and workflow task
-// queued behind it. Apart, the two run side by side.
-const (
-	sqliteStoreName      = "sqlite-default"
-	sqliteVisibilityName = "sqlite-visibility"
-)
-
-// visibilitySuffix names the visibility file beside a main file.
-const visibilitySuffix = "-visibility"
+// sqliteStoreName names the one data store in the server config; main and
+// visibility records share it.
+const sqliteStoreName = "sqlite-default"
 
 // instanceAttr is a connect attribute that makes each Start's DSN unique. The
 // sqlite plugin keys its shared connections by DSN and never closes them, so
@@ -46,90 +34,17 @@ const instanceAttr = "stocking_devserver_instance"
 
 var instanceSeq atomic.Uint64
 
-// sqliteStore is the server's two databases.
+// sqliteStore is the server's database plus a handle on the plugin's shared
+// connection, kept so Stop can close it.
 type sqliteStore struct {
-	main, visibility *sqliteDB
-}
-
-// sqliteDB is one database plus a handle on the plugin's shared connection,
-// kept so Stop can close it.
-type sqliteDB struct {
 	cfg    *config.SQL
 	handle sqlplugin.AdminDB
 }
 
-// openSQLite prepares the main and the visibility database. A file made
-// before visibility had a file of its own keeps its visibility records
-// inside it, and the server goes on using them there.
-func openSQLite(path string, tune tuning) (_ *sqliteStore, err error) {
-	s := &sqliteStore{}
-	defer func() {
-		if err != nil {
-			_ = s.close()
-		}
-	}()
-	if s.main, err = openSQLiteDB(path, tune); err != nil {
-		return nil, err
-	}
-	if path != "" {
-		combined, err := s.main.combined(path)
-		if err != nil {
-			return nil, err
-		}
-		if combined {
-			return s, nil
-		}
-		path += visibilitySuffix
-	}
-	if s.visibility, err = openSQLiteDB(path, tune); err != nil {
-		return nil, err
-	}
-	return s, nil
-}
-
-// combined reports whether the main file at path already holds visibility
-// records of its own from before the split, with no visibility file beside
-// it: such a file goes on serving both, so that the UI still lists the
-// workflows it recorded.
-func (d *sqliteDB) combined(path string) (bool, error) {
-	if _, err := os.Stat(path + visibilitySuffix); err == nil {
-		return false, nil
-	}
-	db, err := d.conn()
-	if err != nil {
-		return false, err
-	}
-	var n int
-	err = db.QueryRow("SELECT count(*) FROM (SELECT 1 FROM executions_visibility LIMIT 1)").Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("temporal sqlite: read %s: %w", path, err)
-	}
-	return n > 0, nil
-}
-
-// visibilityCfg is the config of the visibility store.
-func (s *sqliteStore) visibilityCfg() *config.SQL {
-	if s.visibility == nil {
-		return s.main.cfg
-	}
-	return s.visibility.cfg
-}
-
-// close closes both databases.
-func (s *sqliteStore) close() error {
-	var errs []error
-	for _, d := range []*sqliteDB{s.main, s.visibility} {
-		if d != nil {
-			errs = append(errs, d.close())
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// openSQLiteDB prepares one database before the server starts: the schema
-// for a new file (in-memory databases get theirs from the plugin) and the
-// handle Stop uses to close it.
-func openSQLiteDB(path string, tune tuning) (*sqliteDB, error) {
+// openSQLite prepares the database before the server starts: the schema for a
+// new file (in-memory databases get theirs from the plugin) and the handle
+// Stop uses to close it.
+func openSQLite(path string, tune tuning) (*sqliteStore, error) {
 	seq := instanceSeq.Add(1)
 	cfg := &config.SQL{
 		PluginName:        sqliteplugin.PluginName,
@@ -178,7 +93,7 @@ func openSQLiteDB(path string, tune tuning) (*sqliteDB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("temporal sqlite: open %s: %w", cfg.DatabaseName, err)
 	}
-	store := &sqliteDB{cfg: cfg, handle: handle}
+	store := &sqliteStore{cfg: cfg, handle: handle}
 
 	if path != "" {
 		tables, err := handle.ListTables(cfg.DatabaseName)
@@ -198,10 +113,6 @@ func openSQLiteDB(path string, tune tuning) (*sqliteDB, error) {
 // make the caller register one through the API first. Existing ones are left
 // as they are.
 func (s *sqliteStore) createNamespaces(cluster string, names ...string) error {
-	return s.main.createNamespaces(cluster, names...)
-}
-
-func (s *sqliteDB) createNamespaces(cluster string, names ...string) error {
 	seen := map[string]bool{}
 	var nss []*sqliteschema.NamespaceConfig
 	for _, name := range names {
@@ -224,32 +135,25 @@ func (s *sqliteDB) createNamespaces(cluster string, names ...string) error {
 // close closes the plugin's shared connection. The plugin only counts
 // references down and keeps the connection for the life of the process,
 // which would hold the file open and keep an in-memory database alive after
-// Stop.
-func (s *sqliteDB) close() error {
+// Stop. Nothing public reaches that connection, so it is read from the
+// handle's unexported field; if the plugin's layout ever changes this reports
+// an error rather than guessing.
+func (s *sqliteStore) close() error {
 	defer func() { _ = s.handle.Close() }()
-	db, err := s.conn()
-	if err != nil {
-		return err
+
+	v := reflect.ValueOf(s.handle)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return errSQLiteLayout
 	}
+	field := v.Elem().FieldByName("db")
+	if !field.IsValid() || field.Type() != reflect.TypeFor[*sqlx.DB]() || field.IsNil() {
+		return errSQLiteLayout
+	}
+	db := (*sqlx.DB)(field.UnsafePointer())
 	if err := db.Close(); err != nil {
 		return fmt.Errorf("temporal sqlite: close %s: %w", s.cfg.DatabaseName, err)
 	}
 	return nil
-}
-
-// conn is the plugin's shared connection behind the handle. Nothing public
-// reaches it, so it is read from the handle's unexported field; if the
-// plugin's layout ever changes this reports an error rather than guessing.
-func (s *sqliteDB) conn() (*sqlx.DB, error) {
-	v := reflect.ValueOf(s.handle)
-	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
-		return nil, errSQLiteLayout
-	}
-	field := v.Elem().FieldByName("db")
-	if !field.IsValid() || field.Type() != reflect.TypeFor[*sqlx.DB]() || field.IsNil() {
-		return nil, errSQLiteLayout
-	}
-	return (*sqlx.DB)(field.UnsafePointer()), nil
 }
 
 var errSQLiteLayout = errors.New("temporal sqlite: cannot reach the plugin's connection to close it; the database stays open until the process exits")
