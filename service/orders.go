@@ -151,8 +151,8 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 			// A limit that reaches the quote takes it first, as far as
 			// its limit allows; only what is left rests.
 			q := s.quoteOf(o.Side, stock, domain.PriceBand(stock.PrevClose))
-			if levels, _ := domain.WalkBook(o.Side, o.Quantity, q, o.LimitPrice.Decimal); len(levels) > 0 {
-				o, err = s.takeThenRest(ctx, tx, acct, h, o, levels, now)
+			if levels, rest := domain.WalkBook(o.Side, o.Quantity, q, o.LimitPrice.Decimal); len(levels) > 0 {
+				o, err = s.takeThenRest(ctx, tx, acct, h, o, levels, rest, now)
 				return err
 			}
 		}

@@ -99,22 +99,18 @@ func checkSellable(h domain.Holding, o domain.Order) error {
 
 // takeThenRest places a DAY or GTC LIMIT order that reaches the quote on
 // arrival: it takes levels (the quote walked up to its limit, one
-// execution each, as an IOC order would take them), and the shares they
-// leave over rest at the order's limit like any resting order, holding
+// execution each, as an IOC order would take them), and the rest shares
+// they leave over (as the walk counted them) rest at the order's limit like any resting order, holding
 // what they need there (cash for a buy, shares for a sell), with their
 // workflow started through the outbox. The whole order must be covered
 // before anything is written: a buy needs the levels' cost plus the
 // rest's reservation at its limit, a sell every share it names; otherwise
 // it is refused and nothing changes. Filled whole, the order is final at
 // once and has no workflow.
-func (s *Orders) takeThenRest(ctx context.Context, tx ports.Tx, acct domain.Account, h domain.Holding, o domain.Order, levels []domain.Level, now time.Time) (domain.Order, error) {
+func (s *Orders) takeThenRest(ctx context.Context, tx ports.Tx, acct domain.Account, h domain.Holding, o domain.Order, levels []domain.Level, rest int64, now time.Time) (domain.Order, error) {
 	fees := s.cfg.Fees
 	limit := o.LimitPrice.Decimal
-	var taken int64
-	for _, l := range levels {
-		taken += l.Quantity
-	}
-	rest := o.Quantity - taken
+	taken := o.Quantity - rest
 	if o.Side == domain.Buy {
 		takes := domain.LevelsCost(levels, fees)
 		need := takes
