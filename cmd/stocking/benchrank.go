@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -197,11 +196,11 @@ func runBenchRankings(ctx context.Context, args []string, getenv func(string) st
 			return err
 		}
 		day := today.AddDate(0, 0, -d)
-		t, c := time.Now(), cpuTime()
+		t, c := time.Now(), processCPU()
 		if _, err := st.SnapshotEquity(ctx, day.Format(time.DateOnly), time.Date(day.Year(), day.Month(), day.Day(), 16, 0, 0, 0, domain.Seoul)); err != nil {
 			return err
 		}
-		snaps, snapCPU = append(snaps, time.Since(t)), append(snapCPU, cpuTime()-c)
+		snaps, snapCPU = append(snaps, time.Since(t)), append(snapCPU, processCPU()-c)
 	}
 	slices.Sort(snaps)
 	slices.Sort(snapCPU)
@@ -214,13 +213,13 @@ func runBenchRankings(ctx context.Context, args []string, getenv func(string) st
 		return err
 	}
 	for i := range 3 {
-		t, c := time.Now(), cpuTime()
+		t, c := time.Now(), processCPU()
 		res, err := svc.Leaderboards.Refresh(ctx)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "leaderboard refresh %d (4 periods, %d accounts each): %s; CPU %s\n", i+1, res.Ranked["all"],
-			time.Since(t).Round(time.Millisecond), (cpuTime() - c).Round(time.Millisecond))
+			time.Since(t).Round(time.Millisecond), (processCPU() - c).Round(time.Millisecond))
 	}
 
 	// Reads over HTTP.
@@ -310,15 +309,6 @@ func readLoad(ctx context.Context, b *bencher, path string, tokens []string, cli
 	wg.Wait()
 	slices.Sort(all)
 	return all, failed, ctx.Err()
-}
-
-// cpuTime is the CPU time (user and system) this process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // get sends GET path and reads the body through, wanting 200. Unlike call
