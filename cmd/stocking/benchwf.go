@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	enumspb "go.temporal.io/api/enums/v1"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -226,6 +228,32 @@ func countWorkflows(ctx context.Context, c client.Client, ns, query string) (int
 	}
 }
 
+// waitIdleQueue waits until the task queue has had no workflow task
+// waiting for a worker for three checks in a row, a second apart (the
+// server's backlog count is approximate and refreshed every few seconds).
+func waitIdleQueue(ctx context.Context, c client.Client, ns, queue string) error {
+	for quiet := 0; quiet < 3; {
+		resp, err := c.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{
+			Namespace: ns, TaskQueue: &taskqueuepb.TaskQueue{Name: queue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
+			TaskQueueType: enumspb.TASK_QUEUE_TYPE_WORKFLOW, ReportStats: true,
+		})
+		if err != nil {
+			return fmt.Errorf("describing task queue %s: %w", queue, err)
+		}
+		if resp.GetStats().GetApproximateBacklogCount() == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+	return nil
+}
+
 func benchFills(ctx context.Context, env func(string) string, n int, qty int64, cover float64, nUsers int, out io.Writer) error {
 	if qty < 1 || cover <= 0 || cover > 1 || n < 1 {
 		return fmt.Errorf("need -orders and -qty of at least 1 and -cover in (0, 1]")
@@ -274,6 +302,13 @@ func benchFills(ctx context.Context, env func(string) string, n int, qty int64, 
 	if withWorkflows {
 		fmt.Fprintf(out, "    placed in %s (%.0f orders/s); all %d workflows running after %s (%.0f starts/s)\n",
 			placed.Round(time.Millisecond), float64(n)/placed.Seconds(), n, started.Round(time.Millisecond), float64(n)/started.Seconds())
+		// A started workflow has yet to run its first task, which loads
+		// the order: the orders rest, as they would before a trade in the
+		// middle of the day, once the task queue has nothing waiting.
+		if err := waitIdleQueue(ctx, m.Temporal, ns, m.Config.TemporalTaskQueue); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "    every workflow idle, waiting for its order's fill, after %s\n", time.Since(start).Round(time.Millisecond))
 	} else {
 		fmt.Fprintf(out, "    placed in %s (%.0f orders/s), no workflows\n", placed.Round(time.Millisecond), float64(n)/placed.Seconds())
 	}
@@ -313,6 +348,10 @@ func benchFills(ctx context.Context, env func(string) string, n int, qty int64, 
 	if !withWorkflows {
 		return benchAudit(ctx, svc, out)
 	}
+	// Every ten seconds, how far the catch-up has come: messages still
+	// in the outbox (fill signals not yet delivered) and workflows still
+	// running (those whose close the visibility store has not yet seen).
+	report := time.Now().Add(10 * time.Second)
 	for {
 		c, err := countWorkflows(ctx, m.Temporal, ns, running)
 		if err != nil {
@@ -324,6 +363,10 @@ func benchFills(ctx context.Context, env func(string) string, n int, qty int64, 
 		}
 		if c == stillOpen && size == 0 {
 			break
+		}
+		if time.Now().After(report) {
+			fmt.Fprintf(out, "    %s: %d messages in the outbox, %d workflows running (%d will rest on)\n", time.Since(t0).Round(time.Second), size, c, stillOpen)
+			report = report.Add(10 * time.Second)
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()

@@ -105,7 +105,96 @@ func openSQLite(path string, tune tuning) (*sqliteStore, error) {
 			return nil, fmt.Errorf("temporal sqlite: schema in %s: %w", cfg.DatabaseName, err)
 		}
 	}
+	for _, idx := range unusedVisibilityIndexes {
+		if err := handle.Exec("DROP INDEX IF EXISTS " + idx); err != nil {
+			_ = store.close()
+			return nil, fmt.Errorf("temporal sqlite: dropping visibility index %s in %s: %w", idx, cfg.DatabaseName, err)
+		}
+	}
+	for _, stmt := range visibilityTriggers {
+		if err := handle.Exec(stmt); err != nil {
+			_ = store.close()
+			return nil, fmt.Errorf("temporal sqlite: visibility triggers in %s: %w", cfg.DatabaseName, err)
+		}
+	}
 	return store, nil
+}
+
+// visibilityTriggers replace the schema's one update trigger of the
+// visibility table, which rewrites the row's entries in both full-text
+// tables on every update, by two that do so only when a column of their
+// table changed. The server's upsert sets every column, so without the
+// condition a workflow's close (or any search-attribute change) rewrote
+// the full-text entries of its keyword lists and texts, which had not
+// changed. The full-text tables stay exactly in step with the rows.
+var visibilityTriggers = []string{
+	`DROP TRIGGER IF EXISTS executions_visibility_au`,
+	`CREATE TRIGGER IF NOT EXISTS stocking_visibility_au_text AFTER UPDATE ON executions_visibility
+	WHEN OLD.Text01 IS NOT NEW.Text01 OR OLD.Text02 IS NOT NEW.Text02 OR OLD.Text03 IS NOT NEW.Text03
+	BEGIN
+		INSERT INTO executions_visibility_fts_text (executions_visibility_fts_text, rowid, Text01, Text02, Text03)
+		VALUES ('delete', OLD.rowid, OLD.Text01, OLD.Text02, OLD.Text03);
+		INSERT INTO executions_visibility_fts_text (rowid, Text01, Text02, Text03)
+		VALUES (NEW.rowid, NEW.Text01, NEW.Text02, NEW.Text03);
+	END`,
+	`CREATE TRIGGER IF NOT EXISTS stocking_visibility_au_keyword_list AFTER UPDATE ON executions_visibility
+	WHEN OLD.TemporalChangeVersion IS NOT NEW.TemporalChangeVersion
+		OR OLD.BinaryChecksums IS NOT NEW.BinaryChecksums
+		OR OLD.BuildIds IS NOT NEW.BuildIds
+		OR OLD.TemporalPauseInfo IS NOT NEW.TemporalPauseInfo
+		OR OLD.TemporalReportedProblems IS NOT NEW.TemporalReportedProblems
+		OR OLD.TemporalUsedWorkerDeploymentVersions IS NOT NEW.TemporalUsedWorkerDeploymentVersions
+		OR OLD.KeywordList01 IS NOT NEW.KeywordList01
+		OR OLD.KeywordList02 IS NOT NEW.KeywordList02
+		OR OLD.KeywordList03 IS NOT NEW.KeywordList03
+		OR OLD.TemporalKeywordList01 IS NOT NEW.TemporalKeywordList01
+		OR OLD.TemporalKeywordList02 IS NOT NEW.TemporalKeywordList02
+	BEGIN
+		INSERT INTO executions_visibility_fts_keyword_list (executions_visibility_fts_keyword_list, rowid,
+			TemporalChangeVersion, BinaryChecksums, BuildIds, TemporalPauseInfo, TemporalReportedProblems,
+			TemporalUsedWorkerDeploymentVersions, KeywordList01, KeywordList02, KeywordList03,
+			TemporalKeywordList01, TemporalKeywordList02)
+		VALUES ('delete', OLD.rowid,
+			OLD.TemporalChangeVersion, OLD.BinaryChecksums, OLD.BuildIds, OLD.TemporalPauseInfo, OLD.TemporalReportedProblems,
+			OLD.TemporalUsedWorkerDeploymentVersions, OLD.KeywordList01, OLD.KeywordList02, OLD.KeywordList03,
+			OLD.TemporalKeywordList01, OLD.TemporalKeywordList02);
+		INSERT INTO executions_visibility_fts_keyword_list (rowid,
+			TemporalChangeVersion, BinaryChecksums, BuildIds, TemporalPauseInfo, TemporalReportedProblems,
+			TemporalUsedWorkerDeploymentVersions, KeywordList01, KeywordList02, KeywordList03,
+			TemporalKeywordList01, TemporalKeywordList02)
+		VALUES (NEW.rowid,
+			NEW.TemporalChangeVersion, NEW.BinaryChecksums, NEW.BuildIds, NEW.TemporalPauseInfo, NEW.TemporalReportedProblems,
+			NEW.TemporalUsedWorkerDeploymentVersions, NEW.KeywordList01, NEW.KeywordList02, NEW.KeywordList03,
+			NEW.TemporalKeywordList01, NEW.TemporalKeywordList02);
+	END`,
+}
+
+// unusedVisibilityIndexes are indexes of the server's SQLite visibility
+// schema that a dev server drops. Every index there ends in the close time,
+// and the server writes a workflow's visibility row with an upsert that sets
+// every column, so each start, search-attribute change (each GetVersion of a
+// workflow makes one) and close rewrites an entry in all 58 of them: most of
+// the dev server's write work under load. These serve lists filtered by the
+// pre-allocated custom search attributes, by sizes and counts, by parent and
+// root workflow, and by worker deployment, none of which this project sets;
+// such a list still works, by scanning the namespace's rows. Kept: the
+// default order, the execution time, workflow id, type, status and task
+// queue that the UI and the CLI filter on, and the ones of schedules.
+var unusedVisibilityIndexes = []string{
+	"by_history_length", "by_history_size_bytes", "by_execution_duration", "by_state_transition_count",
+	"by_parent_workflow_id", "by_parent_run_id", "by_root_workflow_id", "by_root_run_id",
+	"by_batcher_user", "by_temporal_pause_info",
+	"by_temporal_worker_deployment_version", "by_temporal_workflow_versioning_behavior", "by_temporal_worker_deployment",
+	"by_bool_01", "by_bool_02", "by_bool_03",
+	"by_datetime_01", "by_datetime_02", "by_datetime_03",
+	"by_double_01", "by_double_02", "by_double_03",
+	"by_int_01", "by_int_02", "by_int_03",
+	"by_keyword_01", "by_keyword_02", "by_keyword_03", "by_keyword_04", "by_keyword_05",
+	"by_keyword_06", "by_keyword_07", "by_keyword_08", "by_keyword_09", "by_keyword_10",
+	"by_temporal_bool_01", "by_temporal_bool_02", "by_temporal_datetime_01", "by_temporal_datetime_02",
+	"by_temporal_double_01", "by_temporal_double_02", "by_temporal_int_01", "by_temporal_int_02",
+	"by_temporal_keyword_01", "by_temporal_keyword_02", "by_temporal_keyword_03", "by_temporal_keyword_04",
+	"by_temporal_low_cardinality_keyword_01",
 }
 
 // createNamespaces writes the namespaces straight into the store, because the
