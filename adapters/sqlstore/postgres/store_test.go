@@ -212,3 +212,26 @@ func TestCrossingUsesIndex(t *testing.T) {
 		}
 	}
 }
+
+// The store's connections run without JIT compilation unless the URL asks
+// for it.
+func TestJITIsOffUnlessAsked(t *testing.T) {
+	jit := func(s *Store) string {
+		var v string
+		if err := s.d.pool.QueryRow(t.Context(), "SHOW jit").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if got := jit(openTest(t)); got != "off" {
+		t.Errorf("jit = %q by default, want off", got)
+	}
+	uri := testURI(t)
+	sep := "?"
+	if strings.Contains(uri, "?") {
+		sep = "&"
+	}
+	if got := jit(openTestWith(t, Config{URL: uri + sep + "jit=on"})); got != "on" {
+		t.Errorf("jit = %q with jit=on in the URL, want on", got)
+	}
+}
