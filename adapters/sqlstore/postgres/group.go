@@ -75,13 +75,15 @@ const (
 	laneLockTimeout = "200ms"
 )
 
-// DefaultLanes is the number of group lanes when Config.Lanes is zero: two
-// per core. Fewer lanes make larger groups, which cost the server less per
-// transaction, but run fewer transactions at once. On two cores, with 16
-// clients placing market orders over HTTP (scripts/bench-postgres-cpu.sh),
-// the backends spent about 1,100 µs of CPU per order without grouping,
-// about 1,000 on 8 lanes, 700-800 on 4 and 600-700 on 2.
-func DefaultLanes() int { return max(2, 2*runtime.GOMAXPROCS(0)) }
+// DefaultLanes is the number of group lanes when Config.Lanes is zero: one
+// per core, at least two. Fewer lanes make larger groups, which cost the
+// server less per transaction, but run fewer transactions at once. On two
+// cores, with 16 clients placing market orders over HTTP
+// (scripts/bench-postgres-cpu.sh), the backends spent about 1,100 µs of CPU
+// per order without grouping, about 1,000 on 8 lanes, 700-800 on 4 and
+// 600-700 on 2; and scripts/bench-postgres.sh, 2 and 4 lanes in turns, gave
+// 1,348 and 1,428 orders/s on 2 against 1,308 and 1,289 on 4.
+func DefaultLanes() int { return max(2, runtime.GOMAXPROCS(0)) }
 
 // errGroupGoexit answers the members of a group in which a function ended
 // its goroutine instead of returning.
