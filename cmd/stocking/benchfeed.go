@@ -23,6 +23,7 @@ import (
 	"github.com/stocking-kr/stocking/adapters/kis"
 	"github.com/stocking-kr/stocking/adapters/kis/kisfake"
 	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/internal/cputime"
 	"github.com/stocking-kr/stocking/ports"
 )
 
@@ -148,7 +149,7 @@ func runBenchFeed(ctx context.Context, args []string, getenv func(string) string
 	}
 	var gcBefore runtime.MemStats
 	runtime.ReadMemStats(&gcBefore)
-	cpuBefore := processCPU()
+	cpuBefore := cputime.Process()
 	start := time.Now()
 	sink.start = start
 	burst, step := 400, time.Duration(0)
@@ -191,7 +192,7 @@ func runBenchFeed(ctx context.Context, args []string, getenv func(string) string
 	}
 	recorded := sink.count()
 	elapsed := sink.lastAt().Sub(start)
-	cpu := processCPU() - cpuBefore
+	cpu := cputime.Process() - cpuBefore
 	var gcAfter runtime.MemStats
 	runtime.ReadMemStats(&gcAfter)
 	cancel()

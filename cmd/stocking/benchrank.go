@@ -20,6 +20,7 @@ import (
 
 	"github.com/stocking-kr/stocking/adapters/system"
 	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/internal/cputime"
 	"github.com/stocking-kr/stocking/ports"
 	"github.com/stocking-kr/stocking/service"
 )
@@ -196,11 +197,11 @@ func runBenchRankings(ctx context.Context, args []string, getenv func(string) st
 			return err
 		}
 		day := today.AddDate(0, 0, -d)
-		t, c := time.Now(), processCPU()
+		t, c := time.Now(), cputime.Process()
 		if _, err := st.SnapshotEquity(ctx, day.Format(time.DateOnly), time.Date(day.Year(), day.Month(), day.Day(), 16, 0, 0, 0, domain.Seoul)); err != nil {
 			return err
 		}
-		snaps, snapCPU = append(snaps, time.Since(t)), append(snapCPU, processCPU()-c)
+		snaps, snapCPU = append(snaps, time.Since(t)), append(snapCPU, cputime.Process()-c)
 	}
 	slices.Sort(snaps)
 	slices.Sort(snapCPU)
@@ -213,13 +214,13 @@ func runBenchRankings(ctx context.Context, args []string, getenv func(string) st
 		return err
 	}
 	for i := range 3 {
-		t, c := time.Now(), processCPU()
+		t, c := time.Now(), cputime.Process()
 		res, err := svc.Leaderboards.Refresh(ctx)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "leaderboard refresh %d (4 periods, %d accounts each): %s; CPU %s\n", i+1, res.Ranked["all"],
-			time.Since(t).Round(time.Millisecond), (processCPU() - c).Round(time.Millisecond))
+			time.Since(t).Round(time.Millisecond), (cputime.Process() - c).Round(time.Millisecond))
 	}
 
 	// Reads over HTTP.

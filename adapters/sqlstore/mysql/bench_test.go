@@ -1,10 +1,10 @@
 package mysql
 
 import (
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/stocking-kr/stocking/internal/cputime"
 	"github.com/stocking-kr/stocking/ports/storetest"
 )
 
@@ -60,17 +60,9 @@ func BenchmarkMarketOrderTxParallel(b *testing.B) {
 // of the client side's cost than ns/op on a shared machine.
 type cpuMeter struct{ start time.Duration }
 
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func startCPU() cpuMeter { return cpuMeter{start: processCPU()} }
+func startCPU() cpuMeter { return cpuMeter{start: cputime.Process()} }
 
 func (c cpuMeter) report(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
-	b.ReportMetric(float64((processCPU()-c.start).Microseconds())/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(float64((cputime.Process()-c.start).Microseconds())/float64(b.N), "cpu-µs/op")
 }

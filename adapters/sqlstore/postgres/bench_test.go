@@ -6,10 +6,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/stocking-kr/stocking/internal/cputime"
 	"github.com/stocking-kr/stocking/ports"
 	"github.com/stocking-kr/stocking/ports/storetest"
 )
@@ -68,14 +68,6 @@ type cpuMeter struct {
 	start, serverStart time.Duration
 }
 
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // serverCPU sums the CPU time of the backends of the store's pooled
 // connections, read from /proc (the server runs on this machine in the
 // benchmark setting; elsewhere it reads as zero).
@@ -105,11 +97,11 @@ func serverCPU(ctx context.Context, s *Store) time.Duration {
 }
 
 func startCPU(b *testing.B, s *Store) cpuMeter {
-	return cpuMeter{s: s, start: processCPU(), serverStart: serverCPU(b.Context(), s)}
+	return cpuMeter{s: s, start: cputime.Process(), serverStart: serverCPU(b.Context(), s)}
 }
 
 func (c cpuMeter) report(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
-	b.ReportMetric(float64((processCPU()-c.start).Microseconds())/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(float64((cputime.Process()-c.start).Microseconds())/float64(b.N), "cpu-µs/op")
 	b.ReportMetric(float64((serverCPU(b.Context(), c.s)-c.serverStart).Microseconds())/float64(b.N), "server-cpu-µs/op")
 }

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/stocking-kr/stocking/domain"
+	"github.com/stocking-kr/stocking/internal/cputime"
 	"github.com/stocking-kr/stocking/ports"
 	"github.com/stocking-kr/stocking/ports/storetest"
 )
@@ -68,19 +68,11 @@ func BenchmarkMarketOrderTxParallel(b *testing.B) {
 // wall-clock ns/op, which also counts time spent waiting for a core.
 type cpuMeter struct{ start time.Duration }
 
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func startCPU() cpuMeter { return cpuMeter{start: processCPU()} }
+func startCPU() cpuMeter { return cpuMeter{start: cputime.Process()} }
 
 func (c cpuMeter) report(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
-	b.ReportMetric(float64((processCPU()-c.start).Microseconds())/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(float64((cputime.Process()-c.start).Microseconds())/float64(b.N), "cpu-µs/op")
 }
 
 // BenchmarkRecordTrades measures the recording of a feed's batch: 256
@@ -116,5 +108,5 @@ func BenchmarkRecordTrades(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "trades/s")
-	b.ReportMetric(float64((processCPU()-cpu.start).Microseconds())/float64(b.N*batch), "cpu-µs/trade")
+	b.ReportMetric(float64((cputime.Process()-cpu.start).Microseconds())/float64(b.N*batch), "cpu-µs/trade")
 }

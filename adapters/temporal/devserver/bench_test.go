@@ -13,6 +13,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/stocking-kr/stocking/internal/cputime"
 )
 
 const benchTaskQueue = "devserver-bench"
@@ -97,7 +99,7 @@ func runSignalActivityComplete(b *testing.B, opts Options) {
 	}
 
 	b.ResetTimer()
-	cpuBefore := processCPU()
+	cpuBefore := cputime.Process()
 	began := time.Now()
 	forEach(b, ids, 16, func(id string) error {
 		_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: benchTaskQueue}, benchWorkflow)
@@ -129,7 +131,7 @@ func runSignalActivityComplete(b *testing.B, opts Options) {
 	})
 	wg.Wait()
 	completed := time.Since(began)
-	cpu := processCPU() - cpuBefore
+	cpu := cputime.Process() - cpuBefore
 	b.StopTimer()
 
 	b.ReportMetric(float64(b.N)/started.Seconds(), "starts/s")

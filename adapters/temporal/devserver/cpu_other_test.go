@@ -1,8 +1,0 @@
-//go:build !unix
-
-package devserver
-
-import "time"
-
-// processCPU is not measured here; the benchmark then reports 0 CPU time.
-func processCPU() time.Duration { return 0 }
