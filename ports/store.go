@@ -54,6 +54,12 @@ type OrderFilter struct {
 	Limit  int
 }
 
+// Position is a holding with its listing, read together.
+type Position struct {
+	Holding domain.Holding
+	Stock   domain.Stock
+}
+
 // LedgerFilter selects an account's ledger rows, newest first.
 type LedgerFilter struct {
 	AccountID string
@@ -98,6 +104,9 @@ type Reader interface {
 	GetHolding(ctx context.Context, accountID, code string) (domain.Holding, error)
 	// ListHoldings returns the account's holdings ordered by stock code.
 	ListHoldings(ctx context.Context, accountID string) ([]domain.Holding, error)
+	// ListPositions returns the account's holdings of at least one share,
+	// each with its listing as of the same read, ordered by stock code.
+	ListPositions(ctx context.Context, accountID string) ([]Position, error)
 
 	// GetOrder returns the order without executions.
 	GetOrder(ctx context.Context, id string) (domain.Order, error)

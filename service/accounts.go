@@ -150,21 +150,15 @@ func (s *Accounts) Portfolio(ctx context.Context, t Target) (Portfolio, error) {
 }
 
 func (s *Accounts) portfolio(ctx context.Context, a domain.Account) (Portfolio, error) {
-	hs, err := s.store.ListHoldings(ctx, a.ID)
+	ps, err := s.store.ListPositions(ctx, a.ID)
 	if err != nil {
 		return Portfolio{}, err
 	}
-	p := Portfolio{Holdings: make([]HoldingView, 0, len(hs))}
+	p := Portfolio{Holdings: make([]HoldingView, 0, len(ps))}
 	t := &p.Totals
 	t.CostBasis, t.MarketValue = decimal.Zero, decimal.Zero
-	for _, h := range hs {
-		if h.Quantity == 0 {
-			continue
-		}
-		st, err := s.store.GetStock(ctx, h.StockCode)
-		if err != nil {
-			return Portfolio{}, err
-		}
+	for _, pos := range ps {
+		h, st := pos.Holding, pos.Stock
 		v := domain.Value(h.Quantity, h.AveragePrice, st.Price)
 		p.Holdings = append(p.Holdings, HoldingView{Holding: h, Stock: st, Valuation: v})
 		t.CostBasis = t.CostBasis.Add(v.CostBasis)

@@ -130,6 +130,12 @@ func (r reader) ListHoldings(ctx context.Context, accountID string) ([]domain.Ho
 	return list(r, ctx, "list holdings", sqldb.Queries.ListHoldings, accountID, holding)
 }
 
+// ListPositions returns the account's holdings of at least one share with
+// their listings, in one statement.
+func (r reader) ListPositions(ctx context.Context, accountID string) ([]ports.Position, error) {
+	return list(r, ctx, "list positions", sqldb.Queries.ListPositions, accountID, position)
+}
+
 // GetOrder returns the order without executions.
 func (r reader) GetOrder(ctx context.Context, id string) (domain.Order, error) {
 	return get(r, ctx, "get order", sqldb.Queries.GetOrder, id, order)

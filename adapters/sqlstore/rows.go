@@ -197,6 +197,15 @@ func holding(r sqldb.Holding) domain.Holding {
 	}
 }
 
+func position(r sqldb.ListPositionsRow) ports.Position {
+	return ports.Position{
+		Holding: holding(sqldb.Holding{AccountID: r.AccountID, StockCode: r.StockCode, Quantity: r.Quantity,
+			ReservedQuantity: r.ReservedQuantity, AveragePrice: r.AveragePrice, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}),
+		Stock: stock(sqldb.Stock{Code: r.StockCode, Name: r.Name, NameEn: r.NameEn, Market: r.Market, Price: r.Price,
+			PrevClose: r.PrevClose, Active: r.Active, UpdatedAt: r.StockUpdatedAt, Bid: r.Bid, Ask: r.Ask, Volume: r.Volume}),
+	}
+}
+
 func order(r sqldb.Order) domain.Order {
 	return domain.Order{
 		ID:               r.ID,

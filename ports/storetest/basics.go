@@ -317,6 +317,7 @@ func testHoldings(f *fixture) {
 	list, err := f.s.ListHoldings(f.ctx, u.ID)
 	f.must(err)
 	f.same("ListHoldings", list, []domain.Holding{h2, h1})
+	f.positions(u.ID, h2, h1)
 
 	// Update in place.
 	h1.Quantity, h1.ReservedQuantity, h1.AveragePrice, h1.UpdatedAt = 15, 5, dec("70500"), f.tick()
@@ -348,11 +349,27 @@ func testHoldings(f *fixture) {
 	list, err = f.s.ListHoldings(f.ctx, u.ID)
 	f.must(err)
 	f.same("ListHoldings after selling out", list, []domain.Holding{h1})
+	f.positions(u.ID, h1)
 
 	// Saving a zero holding that never existed is fine.
 	f.tx(func(tx ports.Tx) error {
 		return tx.SaveHolding(f.ctx, domain.Holding{AccountID: other.ID, StockCode: "000660", AveragePrice: decimal.Zero})
 	})
+}
+
+// positions checks that ListPositions returns the holdings given, in that
+// order, each with its listing as GetStock reads it.
+func (f *fixture) positions(accountID string, want ...domain.Holding) {
+	f.Helper()
+	got, err := f.s.ListPositions(f.ctx, accountID)
+	f.must(err)
+	wantPos := make([]ports.Position, len(want))
+	for i, h := range want {
+		st, err := f.s.GetStock(f.ctx, h.StockCode)
+		f.must(err)
+		wantPos[i] = ports.Position{Holding: h, Stock: st}
+	}
+	f.same("ListPositions", got, wantPos)
 }
 
 func testWatchlist(f *fixture) {

@@ -21,3 +21,10 @@ ON DUPLICATE KEY UPDATE
 
 -- name: DeleteHolding :exec
 DELETE FROM holdings WHERE account_id = ? AND stock_code = ?;
+
+-- name: ListPositions :many
+SELECT h.account_id, h.stock_code, h.quantity, h.reserved_quantity, h.average_price, h.created_at, h.updated_at,
+       s.name, s.name_en, s.market, s.price, s.prev_close, s.active, s.updated_at AS stock_updated_at, s.bid, s.ask, s.volume
+FROM holdings h JOIN stocks s ON s.code = h.stock_code
+WHERE h.account_id = ? AND h.quantity > 0
+ORDER BY h.stock_code;

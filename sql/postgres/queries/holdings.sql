@@ -18,3 +18,10 @@ ON CONFLICT (account_id, stock_code) DO UPDATE SET
 
 -- name: DeleteHolding :exec
 DELETE FROM holdings WHERE account_id = $1 AND stock_code = $2;
+
+-- name: ListPositions :many
+SELECT h.account_id, h.stock_code, h.quantity, h.reserved_quantity, h.average_price, h.created_at, h.updated_at,
+       s.name, s.name_en, s.market, s.price, s.prev_close, s.active, s.updated_at AS stock_updated_at, s.bid, s.ask, s.volume
+FROM holdings h JOIN stocks s ON s.code = h.stock_code
+WHERE h.account_id = $1 AND h.quantity > 0
+ORDER BY h.stock_code;

@@ -118,6 +118,26 @@ type GetHoldingParams struct {
 	StockCode string
 }
 
+type ListPositionsRow struct {
+	AccountID        string
+	StockCode        string
+	Quantity         int64
+	ReservedQuantity int64
+	AveragePrice     decimal.Decimal
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	Name             string
+	NameEn           string
+	Market           string
+	Price            decimal.Decimal
+	PrevClose        decimal.Decimal
+	Active           bool
+	StockUpdatedAt   time.Time
+	Bid              decimal.NullDecimal
+	Ask              decimal.NullDecimal
+	Volume           int64
+}
+
 type LockHoldingParams struct {
 	AccountID string
 	StockCode string
@@ -921,6 +941,7 @@ type Queries interface {
 	ListOrders(ctx context.Context, arg ListOrdersParams) ([]Order, error)
 	ListOrdersChanged(ctx context.Context, arg ListOrdersChangedParams) ([]Order, error)
 	ListPayments(ctx context.Context, arg ListPaymentsParams) ([]Payment, error)
+	ListPositions(ctx context.Context, accountID string) ([]ListPositionsRow, error)
 	ListPricesDesc(ctx context.Context, arg ListPricesDescParams) ([]ListPricesDescRow, error)
 	ListStocks(ctx context.Context) ([]Stock, error)
 	ListStocksChanged(ctx context.Context, arg ListStocksChangedParams) ([]Stock, error)

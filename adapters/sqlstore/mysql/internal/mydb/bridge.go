@@ -386,6 +386,15 @@ func (b bridge) ListPayments(ctx context.Context, arg sqldb.ListPaymentsParams) 
 	return out, err
 }
 
+func (b bridge) ListPositions(ctx context.Context, accountID string) ([]sqldb.ListPositionsRow, error) {
+	rows, err := b.q.ListPositions(ctx, accountID)
+	out := make([]sqldb.ListPositionsRow, len(rows))
+	for i, r := range rows {
+		out[i] = sqldb.ListPositionsRow(r)
+	}
+	return out, err
+}
+
 func (b bridge) ListPricesDesc(ctx context.Context, arg sqldb.ListPricesDescParams) ([]sqldb.ListPricesDescRow, error) {
 	rows, err := b.q.ListPricesDesc(ctx, ListPricesDescParams(arg))
 	out := make([]sqldb.ListPricesDescRow, len(rows))

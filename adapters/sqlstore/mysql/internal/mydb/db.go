@@ -213,6 +213,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listPaymentsStmt, err = db.PrepareContext(ctx, listPayments); err != nil {
 		return nil, fmt.Errorf("error preparing query ListPayments: %w", err)
 	}
+	if q.listPositionsStmt, err = db.PrepareContext(ctx, listPositions); err != nil {
+		return nil, fmt.Errorf("error preparing query ListPositions: %w", err)
+	}
 	if q.listPricesDescStmt, err = db.PrepareContext(ctx, listPricesDesc); err != nil {
 		return nil, fmt.Errorf("error preparing query ListPricesDesc: %w", err)
 	}
@@ -656,6 +659,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listPaymentsStmt: %w", cerr)
 		}
 	}
+	if q.listPositionsStmt != nil {
+		if cerr := q.listPositionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listPositionsStmt: %w", cerr)
+		}
+	}
 	if q.listPricesDescStmt != nil {
 		if cerr := q.listPricesDescStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listPricesDescStmt: %w", cerr)
@@ -963,6 +971,7 @@ type Queries struct {
 	listOrdersStmt               *sql.Stmt
 	listOrdersChangedStmt        *sql.Stmt
 	listPaymentsStmt             *sql.Stmt
+	listPositionsStmt            *sql.Stmt
 	listPricesDescStmt           *sql.Stmt
 	listStocksStmt               *sql.Stmt
 	listStocksChangedStmt        *sql.Stmt
@@ -1073,6 +1082,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listOrdersStmt:               q.listOrdersStmt,
 		listOrdersChangedStmt:        q.listOrdersChangedStmt,
 		listPaymentsStmt:             q.listPaymentsStmt,
+		listPositionsStmt:            q.listPositionsStmt,
 		listPricesDescStmt:           q.listPricesDescStmt,
 		listStocksStmt:               q.listStocksStmt,
 		listStocksChangedStmt:        q.listStocksChangedStmt,

@@ -82,6 +82,72 @@ func (q *Queries) ListHoldings(ctx context.Context, accountID string) ([]Holding
 	return items, nil
 }
 
+const listPositions = `-- name: ListPositions :many
+SELECT h.account_id, h.stock_code, h.quantity, h.reserved_quantity, h.average_price, h.created_at, h.updated_at,
+       s.name, s.name_en, s.market, s.price, s.prev_close, s.active, s.updated_at AS stock_updated_at, s.bid, s.ask, s.volume
+FROM holdings h JOIN stocks s ON s.code = h.stock_code
+WHERE h.account_id = $1 AND h.quantity > 0
+ORDER BY h.stock_code
+`
+
+type ListPositionsRow struct {
+	AccountID        string
+	StockCode        string
+	Quantity         int64
+	ReservedQuantity int64
+	AveragePrice     decimal.Decimal
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	Name             string
+	NameEn           string
+	Market           string
+	Price            decimal.Decimal
+	PrevClose        decimal.Decimal
+	Active           bool
+	StockUpdatedAt   time.Time
+	Bid              decimal.NullDecimal
+	Ask              decimal.NullDecimal
+	Volume           int64
+}
+
+func (q *Queries) ListPositions(ctx context.Context, accountID string) ([]ListPositionsRow, error) {
+	rows, err := q.db.Query(ctx, listPositions, accountID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListPositionsRow{}
+	for rows.Next() {
+		var i ListPositionsRow
+		if err := rows.Scan(
+			&i.AccountID,
+			&i.StockCode,
+			&i.Quantity,
+			&i.ReservedQuantity,
+			&i.AveragePrice,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.Name,
+			&i.NameEn,
+			&i.Market,
+			&i.Price,
+			&i.PrevClose,
+			&i.Active,
+			&i.StockUpdatedAt,
+			&i.Bid,
+			&i.Ask,
+			&i.Volume,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockHolding = `-- name: LockHolding :one
 SELECT account_id, stock_code, quantity, reserved_quantity, average_price, created_at, updated_at FROM holdings WHERE account_id = $1 AND stock_code = $2 FOR UPDATE
 `
