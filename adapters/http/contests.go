@@ -31,24 +31,30 @@ type EquityPoint struct {
 func pct(f decimal.Decimal) string { return f.Mul(decimal.NewFromInt(100)).Round(4).String() }
 
 type equityInput struct {
-	AccountID string `query:"account_id" maxLength:"64" doc:"One of the caller's accounts (GET /accounts); the personal account when omitted."`
-	From      string `query:"from" maxLength:"10" example:"2026-01-01" doc:"First Seoul date (YYYY-MM-DD); the history's start when omitted."`
-	To        string `query:"to" maxLength:"10" example:"2026-12-31" doc:"Last Seoul date; today when omitted."`
+	AccountID      string `query:"account_id" maxLength:"64" doc:"One of the caller's accounts (GET /accounts); the personal account when omitted."`
+	From           string `query:"from" maxLength:"10" example:"2026-01-01" doc:"First Seoul date (YYYY-MM-DD); the history's start when omitted."`
+	To             string `query:"to" maxLength:"10" example:"2026-12-31" doc:"Last Seoul date; today when omitted."`
+	AcceptEncoding string `header:"Accept-Encoding" maxLength:"256" doc:"With gzip the page comes gzip-compressed (Content-Encoding: gzip), about a tenth of its size."`
 }
 
 type equityOutput struct {
-	Body EquityHistory
+	ContentEncoding string   `header:"Content-Encoding" doc:"gzip when the request accepted it."`
+	Vary            []string `header:"Vary"`
+	Body            EquityHistory
 }
 
 // EquityHistory is the equity page. Its stored days are rendered to JSON
-// once per snapshot run and kept: years of days are hundreds of kilobytes
-// of decimal text, which would otherwise be formatted on every read.
+// (and compressed, when a client asks for gzip) once per snapshot run and
+// kept: years of days are hundreds of kilobytes of decimal text, which
+// would otherwise be formatted on every read.
 type EquityHistory struct {
 	Data       []EquityPoint `json:"data" nullable:"false"`
 	NextCursor *string       `json:"next_cursor" doc:"Always null: the range is one page."`
 	// rendered, when set, is the body as JSON in pieces, written one
-	// after the other instead of encoding the fields (see jsonFormat).
+	// after the other instead of encoding the fields (see jsonFormat);
+	// or, when gzipped, the pieces of its gzip stream.
 	rendered [][]byte
+	gzipped  bool
 }
 
 func (h EquityHistory) prerendered() [][]byte { return h.rendered }
@@ -61,20 +67,32 @@ func equityPoint(r service.EquityRow) EquityPoint {
 // renderedDays keeps the JSON of stored days by the key of their series.
 type renderedDays struct {
 	sync.Mutex
-	m map[string][]byte
+	m map[string]*keptDays
+}
+
+// keptDays is a series' stored days as JSON (each point as Huma's JSON
+// format renders it, comma-separated) and, once a client has asked for
+// gzip, the page's opening and those days compressed.
+type keptDays struct {
+	json []byte
+	once sync.Once
+	gz   gzipHead
 }
 
 // maxRenderedDays bounds renderedDays; when full it starts over.
 const maxRenderedDays = 1024
 
+// equityOpening is what every equity page starts with.
+const equityOpening = `{"data":[`
+
 // equityBody renders an equity series as the body encoding/json would
-// write for EquityHistory: the days from the cache (each point as Huma's
-// JSON format renders it, comma-separated), then the live point.
-func (c *renderedDays) equityBody(e service.EquitySeries) (EquityHistory, error) {
+// write for EquityHistory: the days from the cache, then the live point;
+// gzip-compressed when gz is set, the kept days compressed only once.
+func (c *renderedDays) equityBody(e service.EquitySeries, gz bool) (EquityHistory, error) {
 	c.Lock()
-	days, ok := c.m[e.Key]
+	kept := c.m[e.Key]
 	c.Unlock()
-	if !ok || e.Key == "" {
+	if kept == nil || e.Key == "" {
 		var b bytes.Buffer
 		for i, r := range e.Days {
 			if i > 0 {
@@ -84,21 +102,19 @@ func (c *renderedDays) equityBody(e service.EquitySeries) (EquityHistory, error)
 				return EquityHistory{}, err
 			}
 		}
-		days = b.Bytes()
+		kept = &keptDays{json: b.Bytes()}
 		if e.Key != "" {
 			c.Lock()
 			if len(c.m) >= maxRenderedDays {
 				clear(c.m)
 			}
-			c.m[e.Key] = days
+			c.m[e.Key] = kept
 			c.Unlock()
 		}
 	}
-	// The days are written as kept, not copied into the body: the body is
-	// three pieces, the opening, the days and the rest.
 	var tail bytes.Buffer
 	if e.Live != nil {
-		if len(days) > 0 {
+		if len(kept.json) > 0 {
 			tail.WriteByte(',')
 		}
 		if err := encodeJSON(&tail, equityPoint(*e.Live)); err != nil {
@@ -106,7 +122,13 @@ func (c *renderedDays) equityBody(e service.EquitySeries) (EquityHistory, error)
 		}
 	}
 	tail.WriteString("],\"next_cursor\":null}\n")
-	return EquityHistory{rendered: [][]byte{[]byte(`{"data":[`), days, tail.Bytes()}}, nil
+	if gz {
+		kept.once.Do(func() { kept.gz = compressHead([]byte(equityOpening), kept.json) })
+		return EquityHistory{rendered: kept.gz.finish(tail.Bytes()), gzipped: true}, nil
+	}
+	// The days are written as kept, not copied into the body: the body is
+	// three pieces, the opening, the days and the rest.
+	return EquityHistory{rendered: [][]byte{[]byte(equityOpening), kept.json, tail.Bytes()}}, nil
 }
 
 // encodeJSON appends v as Huma's JSON format encodes it, without the
@@ -321,11 +343,15 @@ func (s *server) registerContests(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		body, err := s.days.equityBody(e)
+		body, err := s.days.equityBody(e, acceptsGzip(in.AcceptEncoding))
 		if err != nil {
 			return nil, err
 		}
-		return &equityOutput{Body: body}, nil
+		out := &equityOutput{Vary: []string{"Accept-Encoding"}, Body: body}
+		if body.gzipped {
+			out.ContentEncoding = "gzip"
+		}
+		return out, nil
 	})
 
 	register(api, signedIn, huma.Operation{

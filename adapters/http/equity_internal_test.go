@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"bytes"
+	"compress/gzip"
 	"fmt"
+	"io"
 	"testing"
 	"time"
 
@@ -41,19 +43,47 @@ func TestEquityBodyIsTheEncodedPage(t *testing.T) {
 		}
 		return b.Bytes()
 	}
+	// got renders the page as it is, then gzipped and decompressed: both
+	// must be the page (the gzip reader checks the trailer's CRC and
+	// length).
 	got := func(c *renderedDays, e service.EquitySeries) []byte {
 		t.Helper()
-		body, err := c.equityBody(e)
-		if err != nil {
-			t.Fatal(err)
+		var plain []byte
+		for _, gz := range []bool{false, true} {
+			body, err := c.equityBody(e, gz)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if body.gzipped != gz {
+				t.Fatalf("equityBody(gzip %v) gzipped = %v", gz, body.gzipped)
+			}
+			var b bytes.Buffer
+			if err := marshalJSON(&b, body); err != nil {
+				t.Fatal(err)
+			}
+			if !gz {
+				plain = b.Bytes()
+				continue
+			}
+			r, err := gzip.NewReader(&b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Multistream(false)
+			unzipped, err := io.ReadAll(r)
+			if err != nil {
+				t.Fatalf("the gzipped page does not decompress: %v", err)
+			}
+			if b.Len() != 0 {
+				t.Errorf("%d bytes after the gzip member", b.Len())
+			}
+			if !bytes.Equal(unzipped, plain) {
+				t.Errorf("gzipped page:\n got %s\nwant %s", unzipped, plain)
+			}
 		}
-		var b bytes.Buffer
-		if err := marshalJSON(&b, body); err != nil {
-			t.Fatal(err)
-		}
-		return b.Bytes()
+		return plain
 	}
-	c := &renderedDays{m: map[string][]byte{}}
+	c := &renderedDays{m: map[string]*keptDays{}}
 	live := row("2026-03-05", "11000000", "0", "0", "0", true)
 	for _, tc := range []struct {
 		name string
@@ -74,6 +104,30 @@ func TestEquityBodyIsTheEncodedPage(t *testing.T) {
 	moved := row("2026-03-05", "12000000", "0", "0.09090909", "0.09090909", true)
 	if g, w := got(c, service.EquitySeries{Key: "a", Days: days, Live: &moved}), want(append(days[:3:3], moved)); !bytes.Equal(g, w) {
 		t.Errorf("a moved live point:\n got %s\nwant %s", g, w)
+	}
+}
+
+func TestAcceptsGzip(t *testing.T) {
+	for h, want := range map[string]bool{
+		"":                              false,
+		"gzip":                          true,
+		"GZIP":                          true,
+		"gzip, deflate, br, zstd":       true,
+		"br;q=1.0, gzip;q=0.8, *;q=0.1": true,
+		"x-gzip":                        true,
+		"*":                             true,
+		"identity":                      false,
+		"deflate, br":                   false,
+		"gzip;q=0":                      false,
+		"gzip;q=0, *":                   false,
+		"*;q=0":                         false,
+		"*;q=0.5, gzip;q=0.000":         false,
+		"gzip;q=nonsense":               false,
+		"gzipped":                       false,
+	} {
+		if got := acceptsGzip(h); got != want {
+			t.Errorf("acceptsGzip(%q) = %v, want %v", h, got, want)
+		}
 	}
 }
 
@@ -121,5 +175,30 @@ func TestBoardBodyIsTheEncodedBoard(t *testing.T) {
 	}
 	if len(c.m) != 4 {
 		t.Errorf("kept %d renderings, want 4 (one per board's lines, none for a board never computed)", len(c.m))
+	}
+}
+
+// A tail longer than a stored block goes as several; the stream still
+// decompresses to the head and the tail.
+func TestGzipLongTail(t *testing.T) {
+	head := bytes.Repeat([]byte(`{"date":"2026-03-02"},`), 1000)
+	tail := make([]byte, 3*maxStored+17)
+	for i := range tail {
+		tail[i] = byte(i * 7)
+	}
+	var b bytes.Buffer
+	for _, p := range compressHead([]byte("["), head).finish(tail) {
+		b.Write(p)
+	}
+	r, err := gzip.NewReader(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := append(append([]byte("["), head...), tail...); !bytes.Equal(got, want) {
+		t.Errorf("got %d bytes, want %d", len(got), len(want))
 	}
 }

@@ -149,7 +149,7 @@ func build(opts Options, m *metrics, reg *prometheus.Registry) (chi.Router, huma
 		metricsElsewhere: opts.MetricsElsewhere,
 		hub:              newHub(opts.Service, log, opts.StreamPoll, opts.StreamHeartbeat),
 		shutdown:         opts.Shutdown,
-		days:             &renderedDays{m: map[string][]byte{}},
+		days:             &renderedDays{m: map[string]*keptDays{}},
 		boards:           &renderedBoards{m: map[boardRender][]byte{}},
 	}
 
