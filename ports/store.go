@@ -60,6 +60,17 @@ type Position struct {
 	Stock   domain.Stock
 }
 
+// OrderRows are the rows an order placement locks and reads first.
+type OrderRows struct {
+	Account domain.Account
+	// Listed is false when no listing has the code.
+	Listed bool
+	Stock  domain.Stock
+	// Held is false when the account holds none of the listing.
+	Held    bool
+	Holding domain.Holding
+}
+
 // LedgerFilter selects an account's ledger rows, newest first.
 type LedgerFilter struct {
 	AccountID string
@@ -152,6 +163,12 @@ type Tx interface {
 	LockAccount(ctx context.Context, id string) (domain.Account, error)
 	// LockHolding returns domain.ErrNotFound when the account holds none.
 	LockHolding(ctx context.Context, accountID, code string) (domain.Holding, error)
+	// LockOrderRows is what an order placement reads first, in this
+	// order: LockAccount, GetStock and LockHolding, sent together where
+	// the engine can. An account that does not exist is
+	// domain.ErrNotFound; a listing or holding that does not is said in
+	// OrderRows.
+	LockOrderRows(ctx context.Context, accountID, code string) (OrderRows, error)
 	LockOrder(ctx context.Context, id string) (domain.Order, error)
 	LockPayment(ctx context.Context, id string) (domain.Payment, error)
 

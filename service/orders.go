@@ -102,19 +102,20 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 	err := s.tx(ports.WithTxKey(ctx, userID), func(ctx context.Context, tx ports.Tx) error {
 		rejected = nil
 		now := s.clock.Now().UTC()
-		acct, err := lockAccount(ctx, tx, t)
-		if err != nil {
-			return err
-		}
+		// The account, the listing and the holding are read together.
 		// The listing is read once, inside the transaction: its price is
 		// the one a market order executes at, and its previous close the
 		// base of the band a limit price is checked against.
-		stock, err := tx.GetStock(ctx, req.StockCode)
-		if domain.IsCode(err, domain.CodeNotFound) || (err == nil && !stock.Active) {
-			return domain.FieldErrorf(domain.CodeInvalid, "stock_code", "unknown or inactive stock code %s; GET /api/v1/stocks lists what can be traded", req.StockCode)
+		rows, err := tx.LockOrderRows(ctx, t.ID(), req.StockCode)
+		if domain.IsCode(err, domain.CodeNotFound) || (err == nil && rows.Account.UserID != t.UserID) {
+			return noAccount(t)
 		}
 		if err != nil {
 			return err
+		}
+		acct, stock := rows.Account, rows.Stock
+		if !rows.Listed || !stock.Active {
+			return domain.FieldErrorf(domain.CodeInvalid, "stock_code", "unknown or inactive stock code %s; GET /api/v1/stocks lists what can be traded", req.StockCode)
 		}
 		if req.LimitPrice.Valid {
 			if err := domain.ValidateLimitPrice(req.LimitPrice.Decimal, stock.PrevClose); err != nil {
@@ -130,9 +131,9 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 			next := s.cfg.Calendar.SessionAt(now).NextOpen
 			return domain.Errorf(domain.CodeMarketClosed, "the market is closed; it opens at %s (Asia/Seoul). An order that executes at once needs it open: place a DAY or GTC LIMIT order to rest until then", next.In(domain.Seoul).Format("2006-01-02 15:04"))
 		}
-		h, err := s.lockHolding(ctx, tx, acct.ID, req.StockCode, now)
-		if err != nil {
-			return err
+		h := rows.Holding
+		if !rows.Held {
+			h = domain.Holding{AccountID: acct.ID, StockCode: req.StockCode, AveragePrice: decimal.Zero, CreatedAt: now}
 		}
 		o = domain.Order{
 			ID: s.ids.NewID(), AccountID: acct.ID, UserID: userID, ClientOrderID: req.ClientOrderID, StockCode: req.StockCode,

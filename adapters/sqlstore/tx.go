@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -88,10 +89,17 @@ func blind[A any](t *tx, ctx context.Context, op string, stmt func(sqldb.Queries
 // the lock that serializes everything touching one account's money.
 func (t *tx) LockAccount(ctx context.Context, id string) (domain.Account, error) {
 	a, err := get(t.reader, ctx, "lock account", sqldb.Queries.LockAccount, id, account)
-	if err == nil && !slices.Contains(t.locked, id) {
-		t.locked = append(t.locked, id)
+	if err == nil {
+		t.lockedAccount(id)
 	}
 	return a, err
+}
+
+// lockedAccount notes that the transaction holds the account's lock.
+func (t *tx) lockedAccount(id string) {
+	if !slices.Contains(t.locked, id) {
+		t.locked = append(t.locked, id)
+	}
 }
 
 // LockHolding reads the holding and locks it; domain.ErrNotFound when the
@@ -100,6 +108,86 @@ func (t *tx) LockAccount(ctx context.Context, id string) (domain.Account, error)
 func (t *tx) LockHolding(ctx context.Context, accountID, code string) (domain.Holding, error) {
 	return get(t.reader, ctx, "lock holding", sqldb.Queries.LockHolding,
 		sqldb.LockHoldingParams{AccountID: accountID, StockCode: code}, holding)
+}
+
+// ReadBatcher is a TxConn that can send several reads in one round trip.
+type ReadBatcher interface {
+	// Batch sends the reads together, after anything the transaction has
+	// held back. Each read runs exactly one statement, whose arguments do
+	// not depend on another read's answer, on the queries it is given,
+	// and keeps its answer and error; it is called twice, first to learn
+	// its statement (its answer then is to be ignored), then to read the
+	// answer. Batch returns what failed the round trip itself.
+	Batch(ctx context.Context, reads ...func(context.Context, sqldb.Queries)) error
+}
+
+// LockOrderRows locks the account, reads the listing and locks the
+// holding: in one round trip on an engine that batches reads, else one
+// after the other.
+func (t *tx) LockOrderRows(ctx context.Context, accountID, code string) (ports.OrderRows, error) {
+	b, ok := t.conn.(ReadBatcher)
+	if !ok {
+		return t.lockOrderRows(ctx, accountID, code)
+	}
+	var (
+		a                sqldb.Account
+		st               sqldb.Stock
+		h                sqldb.Holding
+		aErr, sErr, hErr error
+	)
+	err := b.Batch(ctx,
+		func(ctx context.Context, q sqldb.Queries) { a, aErr = q.LockAccount(ctx, accountID) },
+		func(ctx context.Context, q sqldb.Queries) { st, sErr = q.GetStock(ctx, code) },
+		func(ctx context.Context, q sqldb.Queries) {
+			h, hErr = q.LockHolding(ctx, sqldb.LockHoldingParams{AccountID: accountID, StockCode: code})
+		})
+	if err != nil {
+		return ports.OrderRows{}, t.s.errs.Wrap("lock order rows", err)
+	}
+	if aErr != nil {
+		return ports.OrderRows{}, t.s.errs.Wrap("lock account", aErr)
+	}
+	t.lockedAccount(accountID)
+	rows := ports.OrderRows{Account: account(a)}
+	if rows.Listed, err = found(t.s.errs.Wrap("get stock", sErr)); err != nil {
+		return ports.OrderRows{}, err
+	}
+	if rows.Held, err = found(t.s.errs.Wrap("lock holding", hErr)); err != nil {
+		return ports.OrderRows{}, err
+	}
+	if rows.Listed {
+		rows.Stock = stock(st)
+	}
+	if rows.Held {
+		rows.Holding = holding(h)
+	}
+	return rows, nil
+}
+
+// lockOrderRows is LockOrderRows one statement at a time.
+func (t *tx) lockOrderRows(ctx context.Context, accountID, code string) (ports.OrderRows, error) {
+	var rows ports.OrderRows
+	var err error
+	if rows.Account, err = t.LockAccount(ctx, accountID); err != nil {
+		return ports.OrderRows{}, err
+	}
+	rows.Stock, err = t.GetStock(ctx, code)
+	if rows.Listed, err = found(err); err != nil {
+		return ports.OrderRows{}, err
+	}
+	rows.Holding, err = t.LockHolding(ctx, accountID, code)
+	if rows.Held, err = found(err); err != nil {
+		return ports.OrderRows{}, err
+	}
+	return rows, nil
+}
+
+// found turns domain.ErrNotFound into false.
+func found(err error) (bool, error) {
+	if errors.Is(err, domain.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // LockOrder reads the order and locks it.

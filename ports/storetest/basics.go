@@ -318,6 +318,18 @@ func testHoldings(f *fixture) {
 	f.must(err)
 	f.same("ListHoldings", list, []domain.Holding{h2, h1})
 	f.positions(u.ID, h2, h1)
+	f.orderRows(u.ID, "000660", &h2)
+	f.orderRows(other.ID, "000660", nil)
+	f.tx(func(tx ports.Tx) error {
+		_, err := tx.LockOrderRows(f.ctx, "no-such-account", "005930")
+		f.wantErr("LockOrderRows(unknown account)", err, domain.ErrNotFound)
+		rows, err := tx.LockOrderRows(f.ctx, u.ID, "999999")
+		f.must(err)
+		if rows.Listed || rows.Held {
+			f.Errorf("LockOrderRows(unknown listing): listed %v, held %v; want neither", rows.Listed, rows.Held)
+		}
+		return nil
+	})
 
 	// Update in place.
 	h1.Quantity, h1.ReservedQuantity, h1.AveragePrice, h1.UpdatedAt = 15, 5, dec("70500"), f.tick()
@@ -354,6 +366,29 @@ func testHoldings(f *fixture) {
 	// Saving a zero holding that never existed is fine.
 	f.tx(func(tx ports.Tx) error {
 		return tx.SaveHolding(f.ctx, domain.Holding{AccountID: other.ID, StockCode: "000660", AveragePrice: decimal.Zero})
+	})
+}
+
+// orderRows checks LockOrderRows in a transaction that then saves the
+// account it locked: the account and listing as read alone, the holding
+// when there is one (h), and the account's lock taken.
+func (f *fixture) orderRows(accountID, code string, h *domain.Holding) {
+	f.Helper()
+	acct, err := f.s.GetAccount(f.ctx, accountID)
+	f.must(err)
+	st, err := f.s.GetStock(f.ctx, code)
+	f.must(err)
+	f.tx(func(tx ports.Tx) error {
+		rows, err := tx.LockOrderRows(f.ctx, accountID, code)
+		if err != nil {
+			return err
+		}
+		want := ports.OrderRows{Account: acct, Listed: true, Stock: st, Held: h != nil}
+		if h != nil {
+			want.Holding = *h
+		}
+		f.same("LockOrderRows", rows, want)
+		return tx.SaveAccount(f.ctx, rows.Account)
 	})
 }
 

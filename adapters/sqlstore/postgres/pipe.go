@@ -67,6 +67,10 @@ type pipe struct {
 	later laterDBTX
 	// nowQ and laterQ are the queries on each face.
 	nowQ, laterQ sqldb.Queries
+	// noteQ and answerQ are Batch's: the first queues a read and answers
+	// nothing, the second answers it from answers.
+	noteQ, answerQ sqldb.Queries
+	answers        pgx.BatchResults
 }
 
 // queued is what the pipe checks in the answer to one queued statement.
@@ -86,7 +90,35 @@ func newPipe(conn *pgx.Conn) *pipe {
 	p := &pipe{conn: conn}
 	p.now.p, p.later.p = p, p
 	p.nowQ, p.laterQ = pgdb.New(p.now).Shared(), pgdb.New(p.later).Shared()
+	p.noteQ, p.answerQ = pgdb.New(noteDBTX{p}).Shared(), pgdb.New(answerDBTX{p}).Shared()
 	return p
+}
+
+// Batch sends the reads in one round trip, behind whatever is queued:
+// each is run once on queries that queue its statement, then, once the
+// round trip is sent, again on queries that read its answer.
+func (p *pipe) Batch(ctx context.Context, reads ...func(context.Context, sqldb.Queries)) error {
+	if p.g != nil {
+		ctx = p.g.ctx
+	}
+	if p.err != nil {
+		return p.err
+	}
+	for _, read := range reads {
+		read(ctx, p.noteQ)
+	}
+	br, err := p.send(ctx, p.pending()-len(reads))
+	if err != nil {
+		return err
+	}
+	p.answers = br
+	for _, read := range reads {
+		read(ctx, p.answerQ)
+	}
+	p.answers = nil
+	err = p.watch(br.Close())
+	p.reset()
+	return err
 }
 
 // Start queues a write that answers only an error or must find its row;
@@ -390,6 +422,50 @@ func (r *pipeRow) Scan(dest ...any) error {
 type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
+
+// errNoted is what a read noted for Batch answers the first time.
+var errNoted = errors.New("postgres: read queued for a batch")
+
+// noteDBTX queues a read for Batch.
+type noteDBTX struct{ p *pipe }
+
+func (d noteDBTX) Exec(context.Context, string, ...any) (pgconn.CommandTag, error) {
+	return pgconn.CommandTag{}, errors.New("postgres: a batch holds reads only")
+}
+
+func (d noteDBTX) Query(_ context.Context, sql string, args ...any) (pgx.Rows, error) {
+	d.p.queue(sql, args, queued{})
+	return nil, errNoted
+}
+
+func (d noteDBTX) QueryRow(_ context.Context, sql string, args ...any) pgx.Row {
+	d.p.queue(sql, args, queued{})
+	return errRow{errNoted}
+}
+
+// answerDBTX answers Batch's reads in turn from its round trip; a server
+// error in one poisons the transaction.
+type answerDBTX struct{ p *pipe }
+
+func (d answerDBTX) Exec(context.Context, string, ...any) (pgconn.CommandTag, error) {
+	return pgconn.CommandTag{}, errors.New("postgres: a batch holds reads only")
+}
+
+func (d answerDBTX) Query(context.Context, string, ...any) (pgx.Rows, error) {
+	rows, err := d.p.answers.Query()
+	return rows, d.p.watch(err)
+}
+
+func (d answerDBTX) QueryRow(context.Context, string, ...any) pgx.Row {
+	return watchedRow{d.p.answers.QueryRow(), d.p}
+}
+
+type watchedRow struct {
+	pgx.Row
+	p *pipe
+}
+
+func (r watchedRow) Scan(dest ...any) error { return r.p.watch(r.Row.Scan(dest...)) }
 
 // laterDBTX queues a statement for the next round trip and answers at
 // once with an empty result; only statements whose answer is an error or
