@@ -34,7 +34,7 @@ type equityInput struct {
 	AccountID      string `query:"account_id" maxLength:"64" doc:"One of the caller's accounts (GET /accounts); the personal account when omitted."`
 	From           string `query:"from" maxLength:"10" example:"2026-01-01" doc:"First Seoul date (YYYY-MM-DD); the history's start when omitted."`
 	To             string `query:"to" maxLength:"10" example:"2026-12-31" doc:"Last Seoul date; today when omitted."`
-	AcceptEncoding string `header:"Accept-Encoding" maxLength:"256" doc:"With gzip the page comes gzip-compressed (Content-Encoding: gzip), about a tenth of its size."`
+	AcceptEncoding string `header:"Accept-Encoding" maxLength:"256" doc:"With gzip the page comes gzip-compressed (Content-Encoding: gzip), about an eighth of its size."`
 }
 
 type equityOutput struct {
