@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/stocking-kr/stocking/adapters/sqlstore"
+	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/leader"
 	"github.com/stocking-kr/stocking/domain"
 	"github.com/stocking-kr/stocking/ports"
 )
@@ -148,12 +149,7 @@ func (ls *lanes) leave(key string) {
 func (ls *lanes) idlest() *lane {
 	best, load := ls.all[0], -1
 	for _, l := range ls.all {
-		l.mu.Lock()
-		n := len(l.queue)
-		if l.busy {
-			n++
-		}
-		l.mu.Unlock()
+		n := l.q.Load()
 		if load < 0 || n < load {
 			best, load = l, n
 		}
@@ -164,25 +160,21 @@ func (ls *lanes) idlest() *lane {
 	return best
 }
 
-// lane runs one group at a time.
+// lane runs one group at a time: the caller that finds it idle leads a
+// group of its own transaction and those queued meanwhile (leader).
 type lane struct {
-	d     *driver
-	ls    *lanes
-	mu    sync.Mutex
-	busy  bool
-	queue []*member
+	d  *driver
+	ls *lanes
+	q  leader.Queue[work, outcome]
 }
 
 // member is one transaction attempt in a lane.
-type member struct {
-	ctx  context.Context
+type member = leader.Call[work, outcome]
+
+// work is a member's function and, while its group runs, its outcome.
+type work struct {
 	body func(ctx context.Context, c sqlstore.TxConn) error
-	// done receives the outcome, or one with lead set when this caller is
-	// to lead the next group. It has room for one answer, so that no
-	// answer ever waits for its reader.
-	done chan outcome
-	// res is the member's own outcome while its group runs.
-	res outcome
+	res  outcome
 }
 
 // outcome is a member's result. A panic in its function is carried back
@@ -191,7 +183,6 @@ type outcome struct {
 	err      error
 	panicked bool
 	panicVal any
-	lead     bool
 }
 
 func (o outcome) failed() bool { return o.err != nil || o.panicked }
@@ -207,86 +198,11 @@ func (o outcome) unwrap() error {
 // lane is idle, else queued for the running group, waiting for its outcome
 // (sent after that group's commit) or for the lane to be handed to it.
 func (l *lane) attempt(ctx context.Context, body func(ctx context.Context, c sqlstore.TxConn) error) error {
-	if err := ctx.Err(); err != nil {
+	res, err := l.q.Do(leader.NewCall[work, outcome](ctx, work{body: body}), l.runGroup)
+	if err != nil {
 		return err
 	}
-	m := &member{ctx: ctx, body: body, done: make(chan outcome, 1)}
-	l.mu.Lock()
-	if !l.busy {
-		l.busy = true
-		l.mu.Unlock()
-		return l.lead(m).unwrap()
-	}
-	l.queue = append(l.queue, m)
-	l.mu.Unlock()
-	res, queued := l.wait(m)
-	if !queued {
-		return ctx.Err()
-	}
-	if res.lead {
-		return l.lead(m).unwrap()
-	}
 	return res.unwrap()
-}
-
-// wait waits for a queued member's answer or for the lane. When the
-// member's context ends before a group took it, it leaves the queue and
-// wait reports false: nothing of it ran. Once a group has taken it, its
-// answer comes after that group's commit.
-func (l *lane) wait(m *member) (outcome, bool) {
-	select {
-	case res := <-m.done:
-		return res, true
-	case <-m.ctx.Done():
-	}
-	l.mu.Lock()
-	i := slices.Index(l.queue, m)
-	if i >= 0 {
-		l.queue = slices.Delete(l.queue, i, i+1)
-	}
-	l.mu.Unlock()
-	if i >= 0 {
-		return outcome{}, false
-	}
-	return <-m.done, true
-}
-
-// lead runs a group that starts with first and passes the lane on. The
-// hand-over is deferred so that it happens also when a function ends its
-// goroutine (runtime.Goexit): the lane must never be left to a goroutine
-// that is gone.
-func (l *lane) lead(first *member) outcome {
-	defer l.handOver()
-	return l.runGroup(first)
-}
-
-// handOver gives the lane to the first queued caller, or marks it idle.
-func (l *lane) handOver() {
-	l.mu.Lock()
-	next := l.pop()
-	l.busy = next != nil
-	l.mu.Unlock()
-	if next != nil {
-		next.done <- outcome{lead: true}
-	}
-}
-
-// pop removes the next queued member, if any; mu is held.
-func (l *lane) pop() *member {
-	if len(l.queue) == 0 {
-		return nil
-	}
-	m := l.queue[0]
-	l.queue[0] = nil
-	l.queue = l.queue[1:]
-	return m
-}
-
-// take removes the next queued member, if any.
-func (l *lane) take() *member {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.pop()
 }
 
 // groupTx is the state of one group's transaction, which its pipe
@@ -311,11 +227,11 @@ type groupTx struct {
 // maxGroup and maxGroupTime) in one transaction, commits once, answers
 // every member but first, and returns first's outcome.
 func (l *lane) runGroup(first *member) outcome {
-	if err := first.ctx.Err(); err != nil {
+	if err := first.Ctx.Err(); err != nil {
 		// A caller handed the lane after its context ended.
 		return outcome{err: err}
 	}
-	ctx, cancel := sqlstore.Uncancelled(first.ctx)
+	ctx, cancel := sqlstore.Uncancelled(first.Ctx)
 	defer cancel()
 	c, err := l.d.pool.Acquire(ctx)
 	if err != nil {
@@ -332,7 +248,7 @@ func (l *lane) runGroup(first *member) outcome {
 			p.rollback(ctx)
 			c.Release()
 			for _, m := range g.members[1:] {
-				m.done <- outcome{err: errGroupGoexit}
+				m.Answer(outcome{err: errGroupGoexit})
 			}
 		}
 	}()
@@ -341,12 +257,12 @@ func (l *lane) runGroup(first *member) outcome {
 	g.run(p, first)
 	start := time.Now()
 	for g.broken == nil && len(g.members) < maxGroup && time.Since(start) < l.ls.maxTime {
-		m := l.take()
+		m := l.q.Take()
 		if m == nil {
 			break
 		}
-		if err := m.ctx.Err(); err != nil {
-			m.done <- outcome{err: err}
+		if err := m.Ctx.Err(); err != nil {
+			m.Answer(outcome{err: err})
 			continue
 		}
 		g.run(p, m)
@@ -359,7 +275,7 @@ func (l *lane) runGroup(first *member) outcome {
 	c.Release()
 	unknown := errors.Is(groupErr, sqlstore.ErrCommitUnknown)
 	for i, m := range g.members {
-		res := m.res
+		res := m.Work.res
 		// When the group failed, the members that failed on their own
 		// may have failed against writes that are now undone: they run
 		// again with the others. Only when COMMIT's answer was lost do
@@ -369,12 +285,12 @@ func (l *lane) runGroup(first *member) outcome {
 			res = outcome{err: groupErr}
 		}
 		if i == 0 {
-			first.res = res
+			first.Work.res = res
 		} else {
-			m.done <- res
+			m.Answer(res)
 		}
 	}
-	return first.res
+	return first.Work.res
 }
 
 // run runs one member's function inside a savepoint of its own, and
@@ -387,18 +303,18 @@ func (g *groupTx) run(p *pipe, m *member) {
 	p.err = nil
 	mark, sends := p.pending(), p.sends
 	p.queue("savepoint m", nil, queued{op: "savepoint", control: true})
-	m.res = call(m, p)
-	if m.res.panicked {
-		m.res.err = nil
-	} else if p.err != nil && (m.res.err == nil || errs.Class(p.err) == sqlstore.Race) {
+	m.Work.res = call(m, p)
+	if m.Work.res.panicked {
+		m.Work.res.err = nil
+	} else if p.err != nil && (m.Work.res.err == nil || errs.Class(p.err) == sqlstore.Race) {
 		// A write that failed while the function went on decides its
 		// outcome, as in Attempt.
-		m.res.err = p.err
+		m.Work.res.err = p.err
 	}
 	if g.check(p); g.broken != nil {
 		return
 	}
-	if !m.res.failed() && slices.ContainsFunc(p.meta, func(q queued) bool { return q.member == n && q.mustChange }) {
+	if !m.Work.res.failed() && slices.ContainsFunc(p.meta, func(q queued) bool { return q.member == n && q.mustChange }) {
 		// A write that must find its row decides whether the function
 		// succeeded, and a savepoint once released cannot be rolled
 		// back to: its answer comes first.
@@ -407,13 +323,13 @@ func (g *groupTx) run(p *pipe, m *member) {
 			err = p.watch(br.Close())
 			p.reset()
 		}
-		m.res.err = err
+		m.Work.res.err = err
 		if g.check(p); g.broken != nil {
 			return
 		}
 	}
 	switch {
-	case !m.res.failed():
+	case !m.Work.res.failed():
 		p.queue("release savepoint m", nil, queued{op: "release savepoint", control: true})
 	case p.sends == sends:
 		// Nothing of it reached the server: it simply leaves the queue.
@@ -475,8 +391,8 @@ func (g *groupTx) undoEarlier(p *pipe, i int, err error) bool {
 		return false
 	}
 	failed := g.members[q.member]
-	if !failed.res.failed() {
-		failed.res.err = errs.Wrap(q.op, err)
+	if !failed.Work.res.failed() {
+		failed.Work.res.err = errs.Wrap(q.op, err)
 	}
 	if g.undo(p); g.broken != nil {
 		return false
@@ -502,7 +418,7 @@ func (g *groupTx) undoEarlier(p *pipe, i int, err error) bool {
 func (g *groupTx) commit(p *pipe) error {
 	g.member = -1
 	p.err = nil
-	if g.broken == nil && !slices.ContainsFunc(g.members, func(m *member) bool { return !m.res.failed() }) {
+	if g.broken == nil && !slices.ContainsFunc(g.members, func(m *member) bool { return !m.Work.res.failed() }) {
 		p.rollback(g.ctx)
 		return nil
 	}
@@ -537,7 +453,7 @@ func call(m *member, p *pipe) (res outcome) {
 			res = outcome{panicked: true, panicVal: v}
 		}
 	}()
-	return outcome{err: m.body(m.ctx, p)}
+	return outcome{err: m.Work.body(m.Ctx, p)}
 }
 
 // grouped runs a transaction attempt in a lane and reports true, unless

@@ -30,6 +30,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/stocking-kr/stocking/adapters/sqlstore"
+	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/leader"
 	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
 	"github.com/stocking-kr/stocking/adapters/sqlstore/sqlite/internal/sqlitedb"
 	schema "github.com/stocking-kr/stocking/sql"
@@ -101,13 +102,9 @@ type driver struct {
 	// checkpointer keeps checkpoints out of commits (file mode only).
 	checkpointer *checkpointer
 
-	// The group-commit writer (see writer.go): busy while a leader runs
-	// a batch, queue holds the callers waiting for it, closed refuses new
-	// transactions.
-	qmu    sync.Mutex
-	busy   bool
-	closed bool
-	queue  []*txRequest
+	// writer is the group-commit writer (see writer.go): the write
+	// connection's batches and the callers waiting for it.
+	writer leader.Queue[txBody, txResult]
 }
 
 var errs = sqlstore.Errors{Engine: "sqlite", Classify: classify}
@@ -295,22 +292,12 @@ func (d *driver) Version(ctx context.Context) (string, error) {
 // prepared statements and connections. An in-memory database is gone
 // afterwards.
 func (d *driver) Close() error {
-	d.qmu.Lock()
-	if d.closed {
-		d.qmu.Unlock()
+	if !d.writer.Close() {
 		return nil
 	}
-	d.closed = true
-	d.qmu.Unlock()
 	// Let a running batch, and the callers already queued behind it,
 	// finish before the connections go.
-	for {
-		d.qmu.Lock()
-		busy := d.busy
-		d.qmu.Unlock()
-		if !busy {
-			break
-		}
+	for d.writer.Busy() {
 		time.Sleep(time.Millisecond)
 	}
 	var errs []error

@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/stocking-kr/stocking/adapters/sqlstore"
+	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/leader"
 	"github.com/stocking-kr/stocking/adapters/sqlstore/internal/sqldb"
 	"github.com/stocking-kr/stocking/adapters/sqlstore/sqlite/internal/sqlitedb"
 	"github.com/stocking-kr/stocking/domain"
@@ -45,14 +45,11 @@ var errClosed = errors.New("sqlite: store is closed")
 // its goroutine instead of returning.
 var errGoexit = errors.New("sqlite: a transaction function in the same batch exited its goroutine; nothing was saved")
 
-// txRequest is one transaction attempt.
-type txRequest struct {
-	ctx  context.Context
-	body func(ctx context.Context, c sqlstore.TxConn) error
-	// done receives the outcome, or a result with lead set when this
-	// caller is to lead the next batch.
-	done chan txResult
-}
+// txRequest is one transaction attempt: its function, run on the write
+// connection in a batch (see leader).
+type txRequest = leader.Call[txBody, txResult]
+
+type txBody = func(ctx context.Context, c sqlstore.TxConn) error
 
 // txResult is a transaction's outcome. A panic in the body is carried back to
 // the caller's goroutine and raised there.
@@ -62,8 +59,6 @@ type txResult struct {
 	panicVal any
 	// wrote says the function may have changed rows before it failed.
 	wrote bool
-	// lead hands the writer to a queued caller.
-	lead bool
 }
 
 func (r txResult) failed() bool { return r.err != nil || r.panicked }
@@ -78,54 +73,14 @@ func (r txResult) failed() bool { return r.err != nil || r.panicked }
 // write by rolling back the whole transaction, which may carry other
 // callers' work. The deadline bounds the wait for the writer instead.
 func (d *driver) Attempt(ctx context.Context, body func(ctx context.Context, c sqlstore.TxConn) error) error {
-	if err := ctx.Err(); err != nil {
+	res, err := d.writer.Do(leader.NewCall[txBody, txResult](ctx, body), d.runBatch)
+	if errors.Is(err, leader.ErrClosed) {
+		return errClosed
+	}
+	if err != nil {
 		return err
 	}
-	req := &txRequest{ctx: ctx, body: body}
-	d.qmu.Lock()
-	switch {
-	case d.closed:
-		d.qmu.Unlock()
-		return errClosed
-	case !d.busy:
-		d.busy = true
-		d.qmu.Unlock()
-	default:
-		req.done = make(chan txResult, 1)
-		d.queue = append(d.queue, req)
-		d.qmu.Unlock()
-		res, queued := d.wait(req)
-		if !queued {
-			return ctx.Err()
-		}
-		if !res.lead {
-			return res.unwrap()
-		}
-	}
-	res := d.lead(req)
 	return res.unwrap()
-}
-
-// wait waits for a queued request's answer or for the writer. When the
-// request's context ends first and no leader has taken the request yet,
-// it leaves the queue and reports false: nothing of it ran. Once a leader
-// has taken it, its answer comes after that batch's commit.
-func (d *driver) wait(req *txRequest) (txResult, bool) {
-	select {
-	case res := <-req.done:
-		return res, true
-	case <-req.ctx.Done():
-	}
-	d.qmu.Lock()
-	i := slices.Index(d.queue, req)
-	if i >= 0 {
-		d.queue = slices.Delete(d.queue, i, i+1)
-	}
-	d.qmu.Unlock()
-	if i >= 0 {
-		return txResult{}, false
-	}
-	return <-req.done, true
 }
 
 // unwrap raises a carried panic or returns the error.
@@ -134,47 +89,6 @@ func (r txResult) unwrap() error {
 		panic(r.panicVal)
 	}
 	return r.err
-}
-
-// lead runs one batch that starts with first, answers the others in it,
-// and passes the writer on to the next queued caller (or leaves it idle).
-// It returns first's outcome.
-//
-// The hand-over is deferred so that it also happens when a function ends
-// its goroutine with runtime.Goexit (a test's t.FailNow inside fn): the
-// writer must never be left to a goroutine that is gone.
-func (d *driver) lead(first *txRequest) txResult {
-	defer d.handOver()
-	return d.runBatch(first)
-}
-
-// handOver gives the writer to the first queued caller, or marks it idle.
-func (d *driver) handOver() {
-	d.qmu.Lock()
-	next := d.pop()
-	d.busy = next != nil
-	d.qmu.Unlock()
-	if next != nil {
-		next.done <- txResult{lead: true}
-	}
-}
-
-// take removes the next queued request, if any.
-func (d *driver) take() *txRequest {
-	d.qmu.Lock()
-	defer d.qmu.Unlock()
-	return d.pop()
-}
-
-// pop removes the next queued request, if any; qmu is held.
-func (d *driver) pop() *txRequest {
-	if len(d.queue) == 0 {
-		return nil
-	}
-	req := d.queue[0]
-	d.queue[0] = nil
-	d.queue = d.queue[1:]
-	return req
 }
 
 // runBatch runs first in a new transaction, then the requests queued
@@ -191,7 +105,7 @@ func (d *driver) pop() *txRequest {
 // then the batch is rolled back and its requests run again, one
 // transaction each.
 func (d *driver) runBatch(first *txRequest) txResult {
-	if err := first.ctx.Err(); err != nil {
+	if err := first.Ctx.Err(); err != nil {
 		// A caller handed the writer after its context ended.
 		return txResult{err: err}
 	}
@@ -212,11 +126,11 @@ func (d *driver) runBatch(first *txRequest) txResult {
 		d.rollback(w)
 		for _, r := range append(batch, current) {
 			if r != nil {
-				r.done <- txResult{err: errGoexit}
+				r.Answer(txResult{err: errGoexit})
 			}
 		}
 		for _, h := range held {
-			h.req.done <- txResult{err: errGoexit}
+			h.req.Answer(txResult{err: errGoexit})
 		}
 	}()
 	self := call(first, w.q)
@@ -227,12 +141,12 @@ func (d *driver) runBatch(first *txRequest) txResult {
 	}
 	start := time.Now()
 	for len(batch) < maxBatch-1 && time.Since(start) < maxBatchTime {
-		req := d.take()
+		req := d.writer.Take()
 		if req == nil {
 			break
 		}
-		if err := req.ctx.Err(); err != nil {
-			req.done <- txResult{err: err}
+		if err := req.Ctx.Err(); err != nil {
+			req.Answer(txResult{err: err})
 			continue
 		}
 		current = req
@@ -263,18 +177,18 @@ func (d *driver) runBatch(first *txRequest) txResult {
 		// The functions succeeded but nothing of them was saved; WithinTx
 		// runs them again when err is retryable.
 		for _, req := range batch {
-			req.done <- txResult{err: err}
+			req.Answer(txResult{err: err})
 		}
 		for _, h := range held {
-			h.req.done <- txResult{err: err}
+			h.req.Answer(txResult{err: err})
 		}
 		return txResult{err: err}
 	}
 	for _, req := range batch {
-		req.done <- txResult{}
+		req.Answer(txResult{})
 	}
 	for _, h := range held {
-		h.req.done <- h.res
+		h.req.Answer(h.res)
 	}
 	return self
 }
@@ -293,13 +207,13 @@ func (d *driver) replay(first *txRequest, rest []*txRequest) txResult {
 	next := 0
 	defer func() {
 		for _, r := range rest[next:] {
-			r.done <- txResult{err: errGoexit}
+			r.Answer(txResult{err: errGoexit})
 		}
 	}()
 	self := d.runAlone(first)
 	for next < len(rest) {
 		res := d.runAlone(rest[next])
-		rest[next].done <- res
+		rest[next].Answer(res)
 		next++
 	}
 	return self
@@ -307,7 +221,7 @@ func (d *driver) replay(first *txRequest, rest []*txRequest) txResult {
 
 // runAlone runs one request in a transaction of its own.
 func (d *driver) runAlone(req *txRequest) txResult {
-	if err := req.ctx.Err(); err != nil {
+	if err := req.Ctx.Err(); err != nil {
 		return txResult{err: err}
 	}
 	w, err := d.begin()
@@ -389,7 +303,7 @@ func call(req *txRequest, q *sqlitedb.Queries) (res txResult) {
 		}
 		res.wrote = c.wrote
 	}()
-	return txResult{err: req.body(req.ctx, c)}
+	return txResult{err: req.Work(req.Ctx, c)}
 }
 
 // txConn is what one body sees: the write connection's IMMEDIATE

@@ -21,10 +21,8 @@ func waitQueued(t *testing.T, s *Store, n int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		s.d.qmu.Lock()
-		busy, queued := s.d.busy, len(s.d.queue)
-		s.d.qmu.Unlock()
-		if busy && queued >= n {
+		// The load counts the leader and the callers queued behind it.
+		if s.d.writer.Load() >= n+1 {
 			return
 		}
 		time.Sleep(time.Millisecond)
