@@ -177,22 +177,9 @@ type work struct {
 	res  outcome
 }
 
-// outcome is a member's result. A panic in its function is carried back
-// to its caller's goroutine and raised there.
-type outcome struct {
-	err      error
-	panicked bool
-	panicVal any
-}
-
-func (o outcome) failed() bool { return o.err != nil || o.panicked }
-
-func (o outcome) unwrap() error {
-	if o.panicked {
-		panic(o.panicVal)
-	}
-	return o.err
-}
+// outcome is a member's result: its error, or its panic, raised again on
+// its caller's goroutine.
+type outcome = leader.Outcome
 
 // attempt runs body in the lane: as the leader of a new group when the
 // lane is idle, else queued for the running group, waiting for its outcome
@@ -202,7 +189,7 @@ func (l *lane) attempt(ctx context.Context, body func(ctx context.Context, c sql
 	if err != nil {
 		return err
 	}
-	return res.unwrap()
+	return res.Unwrap()
 }
 
 // groupTx is the state of one group's transaction, which its pipe
@@ -229,13 +216,13 @@ type groupTx struct {
 func (l *lane) runGroup(first *member) outcome {
 	if err := first.Ctx.Err(); err != nil {
 		// A caller handed the lane after its context ended.
-		return outcome{err: err}
+		return outcome{Err: err}
 	}
 	ctx, cancel := sqlstore.Uncancelled(first.Ctx)
 	defer cancel()
 	c, err := l.d.pool.Acquire(ctx)
 	if err != nil {
-		return outcome{err: errs.Wrap("acquire a connection", err)}
+		return outcome{Err: errs.Wrap("acquire a connection", err)}
 	}
 	g := &groupTx{ctx: ctx}
 	p := newPipe(c.Conn())
@@ -248,7 +235,7 @@ func (l *lane) runGroup(first *member) outcome {
 			p.rollback(ctx)
 			c.Release()
 			for _, m := range g.members[1:] {
-				m.Answer(outcome{err: errGroupGoexit})
+				m.Answer(outcome{Err: errGroupGoexit})
 			}
 		}
 	}()
@@ -262,7 +249,7 @@ func (l *lane) runGroup(first *member) outcome {
 			break
 		}
 		if err := m.Ctx.Err(); err != nil {
-			m.Answer(outcome{err: err})
+			m.Answer(outcome{Err: err})
 			continue
 		}
 		g.run(p, m)
@@ -281,8 +268,8 @@ func (l *lane) runGroup(first *member) outcome {
 		// again with the others. Only when COMMIT's answer was lost do
 		// they keep their failure, since what they did was rolled back
 		// to their savepoint either way.
-		if groupErr != nil && !res.panicked && (!unknown || !res.failed()) {
-			res = outcome{err: groupErr}
+		if groupErr != nil && !res.Panicked && (!unknown || !res.Failed()) {
+			res = outcome{Err: groupErr}
 		}
 		if i == 0 {
 			first.Work.res = res
@@ -304,17 +291,17 @@ func (g *groupTx) run(p *pipe, m *member) {
 	mark, sends := p.pending(), p.sends
 	p.queue("savepoint m", nil, queued{op: "savepoint", control: true})
 	m.Work.res = call(m, p)
-	if m.Work.res.panicked {
-		m.Work.res.err = nil
-	} else if p.err != nil && (m.Work.res.err == nil || errs.Class(p.err) == sqlstore.Race) {
+	if m.Work.res.Panicked {
+		m.Work.res.Err = nil
+	} else if p.err != nil && (m.Work.res.Err == nil || errs.Class(p.err) == sqlstore.Race) {
 		// A write that failed while the function went on decides its
 		// outcome, as in Attempt.
-		m.Work.res.err = p.err
+		m.Work.res.Err = p.err
 	}
 	if g.check(p); g.broken != nil {
 		return
 	}
-	if !m.Work.res.failed() && slices.ContainsFunc(p.meta, func(q queued) bool { return q.member == n && q.mustChange }) {
+	if !m.Work.res.Failed() && slices.ContainsFunc(p.meta, func(q queued) bool { return q.member == n && q.mustChange }) {
 		// A write that must find its row decides whether the function
 		// succeeded, and a savepoint once released cannot be rolled
 		// back to: its answer comes first.
@@ -323,13 +310,13 @@ func (g *groupTx) run(p *pipe, m *member) {
 			err = p.watch(br.Close())
 			p.reset()
 		}
-		m.Work.res.err = err
+		m.Work.res.Err = err
 		if g.check(p); g.broken != nil {
 			return
 		}
 	}
 	switch {
-	case !m.Work.res.failed():
+	case !m.Work.res.Failed():
 		p.queue("release savepoint m", nil, queued{op: "release savepoint", control: true})
 	case p.sends == sends:
 		// Nothing of it reached the server: it simply leaves the queue.
@@ -391,8 +378,8 @@ func (g *groupTx) undoEarlier(p *pipe, i int, err error) bool {
 		return false
 	}
 	failed := g.members[q.member]
-	if !failed.Work.res.failed() {
-		failed.Work.res.err = errs.Wrap(q.op, err)
+	if !failed.Work.res.Failed() {
+		failed.Work.res.Err = errs.Wrap(q.op, err)
 	}
 	if g.undo(p); g.broken != nil {
 		return false
@@ -418,7 +405,7 @@ func (g *groupTx) undoEarlier(p *pipe, i int, err error) bool {
 func (g *groupTx) commit(p *pipe) error {
 	g.member = -1
 	p.err = nil
-	if g.broken == nil && !slices.ContainsFunc(g.members, func(m *member) bool { return !m.Work.res.failed() }) {
+	if g.broken == nil && !slices.ContainsFunc(g.members, func(m *member) bool { return !m.Work.res.Failed() }) {
 		p.rollback(g.ctx)
 		return nil
 	}
@@ -447,13 +434,8 @@ func (g *groupTx) commit(p *pipe) error {
 
 // call runs a member's function on the pipe, turning a panic into an
 // outcome.
-func call(m *member, p *pipe) (res outcome) {
-	defer func() {
-		if v := recover(); v != nil {
-			res = outcome{panicked: true, panicVal: v}
-		}
-	}()
-	return outcome{err: m.Work.body(m.Ctx, p)}
+func call(m *member, p *pipe) outcome {
+	return leader.Catch(m.Work.body, m.Ctx, sqlstore.TxConn(p))
 }
 
 // grouped runs a transaction attempt in a lane and reports true, unless

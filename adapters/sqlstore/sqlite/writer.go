@@ -51,17 +51,9 @@ type txRequest = leader.Call[txBody, txResult]
 
 type txBody = func(ctx context.Context, c sqlstore.TxConn) error
 
-// txResult is a transaction's outcome. A panic in the body is carried back to
-// the caller's goroutine and raised there.
-type txResult struct {
-	err      error
-	panicked bool
-	panicVal any
-	// wrote says the function may have changed rows before it failed.
-	wrote bool
-}
-
-func (r txResult) failed() bool { return r.err != nil || r.panicked }
+// txResult is a transaction's outcome: its error, or its panic, raised
+// again on the caller's goroutine.
+type txResult = leader.Outcome
 
 // Attempt runs body in a transaction on the write connection: as the
 // leader when the writer is idle, and otherwise queued, waiting for its
@@ -80,15 +72,7 @@ func (d *driver) Attempt(ctx context.Context, body func(ctx context.Context, c s
 	if err != nil {
 		return err
 	}
-	return res.unwrap()
-}
-
-// unwrap raises a carried panic or returns the error.
-func (r txResult) unwrap() error {
-	if r.panicked {
-		panic(r.panicVal)
-	}
-	return r.err
+	return res.Unwrap()
 }
 
 // runBatch runs first in a new transaction, then the requests queued
@@ -107,11 +91,11 @@ func (r txResult) unwrap() error {
 func (d *driver) runBatch(first *txRequest) txResult {
 	if err := first.Ctx.Err(); err != nil {
 		// A caller handed the writer after its context ended.
-		return txResult{err: err}
+		return txResult{Err: err}
 	}
 	w, err := d.begin()
 	if err != nil {
-		return txResult{err: err}
+		return txResult{Err: err}
 	}
 	// If a function ends its goroutine (runtime.Goexit), nothing below
 	// runs but this: roll back and answer everyone the batch holds.
@@ -126,15 +110,15 @@ func (d *driver) runBatch(first *txRequest) txResult {
 		d.rollback(w)
 		for _, r := range append(batch, current) {
 			if r != nil {
-				r.Answer(txResult{err: errGoexit})
+				r.Answer(txResult{Err: errGoexit})
 			}
 		}
 		for _, h := range held {
-			h.req.Answer(txResult{err: errGoexit})
+			h.req.Answer(txResult{Err: errGoexit})
 		}
 	}()
-	self := call(first, w.q)
-	if self.failed() {
+	self, _ := call(first, w.q)
+	if self.Failed() {
 		d.rollback(w)
 		finished = true
 		return self
@@ -146,16 +130,16 @@ func (d *driver) runBatch(first *txRequest) txResult {
 			break
 		}
 		if err := req.Ctx.Err(); err != nil {
-			req.Answer(txResult{err: err})
+			req.Answer(txResult{Err: err})
 			continue
 		}
 		current = req
-		res := call(req, w.q)
+		res, wrote := call(req, w.q)
 		current = nil
 		switch {
-		case !res.failed():
+		case !res.Failed():
 			batch = append(batch, req)
-		case !res.wrote:
+		case !wrote:
 			held = append(held, heldAnswer{req, res})
 		default:
 			d.rollback(w)
@@ -177,12 +161,12 @@ func (d *driver) runBatch(first *txRequest) txResult {
 		// The functions succeeded but nothing of them was saved; WithinTx
 		// runs them again when err is retryable.
 		for _, req := range batch {
-			req.Answer(txResult{err: err})
+			req.Answer(txResult{Err: err})
 		}
 		for _, h := range held {
-			h.req.Answer(txResult{err: err})
+			h.req.Answer(txResult{Err: err})
 		}
-		return txResult{err: err}
+		return txResult{Err: err}
 	}
 	for _, req := range batch {
 		req.Answer(txResult{})
@@ -207,7 +191,7 @@ func (d *driver) replay(first *txRequest, rest []*txRequest) txResult {
 	next := 0
 	defer func() {
 		for _, r := range rest[next:] {
-			r.Answer(txResult{err: errGoexit})
+			r.Answer(txResult{Err: errGoexit})
 		}
 	}()
 	self := d.runAlone(first)
@@ -222,11 +206,11 @@ func (d *driver) replay(first *txRequest, rest []*txRequest) txResult {
 // runAlone runs one request in a transaction of its own.
 func (d *driver) runAlone(req *txRequest) txResult {
 	if err := req.Ctx.Err(); err != nil {
-		return txResult{err: err}
+		return txResult{Err: err}
 	}
 	w, err := d.begin()
 	if err != nil {
-		return txResult{err: err}
+		return txResult{Err: err}
 	}
 	returned := false
 	defer func() {
@@ -234,13 +218,13 @@ func (d *driver) runAlone(req *txRequest) txResult {
 			d.rollback(w)
 		}
 	}()
-	res := call(req, w.q)
+	res, _ := call(req, w.q)
 	returned = true
-	if res.failed() {
+	if res.Failed() {
 		d.rollback(w)
 		return res
 	}
-	res.err = d.commit(w)
+	res.Err = d.commit(w)
 	return res
 }
 
@@ -294,16 +278,12 @@ func (d *driver) rollback(w writeTx) {
 	d.rbStmt.ExecContext(context.Background())
 }
 
-// call runs a request's body over q, turning a panic into a result.
-func call(req *txRequest, q *sqlitedb.Queries) (res txResult) {
+// call runs a request's body over q, turning a panic into a result, and
+// says whether the body may have changed rows.
+func call(req *txRequest, q *sqlitedb.Queries) (res txResult, wrote bool) {
 	c := &txConn{q: q.Shared()}
-	defer func() {
-		if v := recover(); v != nil {
-			res = txResult{panicked: true, panicVal: v}
-		}
-		res.wrote = c.wrote
-	}()
-	return txResult{err: req.Work(req.Ctx, c)}
+	res = leader.Catch(req.Work, req.Ctx, sqlstore.TxConn(c))
+	return res, c.wrote
 }
 
 // txConn is what one body sees: the write connection's IMMEDIATE

@@ -163,3 +163,34 @@ func (q *Queue[W, R]) Busy() bool {
 	defer q.mu.Unlock()
 	return q.busy
 }
+
+// Outcome is what a call's work came to: its error, or the panic it
+// raised, carried back to its caller's goroutine (Unwrap) instead of
+// taking down the leader that ran it.
+type Outcome struct {
+	Err      error
+	Panicked bool
+	PanicVal any
+}
+
+// Failed reports whether the work failed or panicked.
+func (o Outcome) Failed() bool { return o.Err != nil || o.Panicked }
+
+// Unwrap raises the carried panic or returns the error.
+func (o Outcome) Unwrap() error {
+	if o.Panicked {
+		panic(o.PanicVal)
+	}
+	return o.Err
+}
+
+// Catch runs work(a, b) and returns its error, or its panic, as an
+// Outcome.
+func Catch[A, B any](work func(A, B) error, a A, b B) (o Outcome) {
+	defer func() {
+		if v := recover(); v != nil {
+			o = Outcome{Panicked: true, PanicVal: v}
+		}
+	}()
+	return Outcome{Err: work(a, b)}
+}

@@ -134,3 +134,31 @@ func TestGoexitHandsTheRunnerOn(t *testing.T) {
 		t.Fatal("the runner was never handed on")
 	}
 }
+
+// Catch carries an error or a panic; Unwrap raises the panic again.
+func TestCatchCarriesPanics(t *testing.T) {
+	boom := errors.New("boom")
+	o := Catch(func(a, b int) error {
+		if a+b == 3 {
+			return boom
+		}
+		return nil
+	}, 1, 2)
+	if !o.Failed() || o.Panicked || !errors.Is(o.Unwrap(), boom) {
+		t.Errorf("error: %+v", o)
+	}
+	if o := Catch(func(int, int) error { return nil }, 0, 0); o.Failed() || o.Unwrap() != nil {
+		t.Errorf("success: %+v", o)
+	}
+	o = Catch(func(string, int) error { panic("bad") }, "", 0)
+	if !o.Failed() || !o.Panicked || o.PanicVal != "bad" {
+		t.Fatalf("panic: %+v", o)
+	}
+	defer func() {
+		if v := recover(); v != "bad" {
+			t.Errorf("Unwrap raised %v, want the panic", v)
+		}
+	}()
+	o.Unwrap()
+	t.Error("Unwrap of a panic returned")
+}
