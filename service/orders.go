@@ -107,13 +107,11 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 		// the one a market order executes at, and its previous close the
 		// base of the band a limit price is checked against.
 		rows, err := tx.LockOrderRows(ctx, t.ID(), req.StockCode)
-		if domain.IsCode(err, domain.CodeNotFound) || (err == nil && rows.Account.UserID != t.UserID) {
-			return noAccount(t)
-		}
+		acct, err := owned(t, rows.Account, err)
 		if err != nil {
 			return err
 		}
-		acct, stock := rows.Account, rows.Stock
+		stock := rows.Stock
 		if !rows.Listed || !stock.Active {
 			return domain.FieldErrorf(domain.CodeInvalid, "stock_code", "unknown or inactive stock code %s; GET /api/v1/stocks lists what can be traded", req.StockCode)
 		}
@@ -133,7 +131,7 @@ func (s *Orders) Place(ctx context.Context, t Target, req domain.OrderRequest) (
 		}
 		h := rows.Holding
 		if !rows.Held {
-			h = domain.Holding{AccountID: acct.ID, StockCode: req.StockCode, AveragePrice: decimal.Zero, CreatedAt: now}
+			h = emptyHolding(acct.ID, req.StockCode, now)
 		}
 		o = domain.Order{
 			ID: s.ids.NewID(), AccountID: acct.ID, UserID: userID, ClientOrderID: req.ClientOrderID, StockCode: req.StockCode,
@@ -221,9 +219,15 @@ func (s *Orders) replay(ctx context.Context, prev domain.Order, req domain.Order
 func (s *Orders) lockHolding(ctx context.Context, tx ports.Tx, accountID, code string, now time.Time) (domain.Holding, error) {
 	h, err := tx.LockHolding(ctx, accountID, code)
 	if domain.IsCode(err, domain.CodeNotFound) {
-		return domain.Holding{AccountID: accountID, StockCode: code, AveragePrice: decimal.Zero, CreatedAt: now}, nil
+		return emptyHolding(accountID, code, now), nil
 	}
 	return h, err
+}
+
+// emptyHolding is an account's holding of none of a listing, not yet
+// stored.
+func emptyHolding(accountID, code string, now time.Time) domain.Holding {
+	return domain.Holding{AccountID: accountID, StockCode: code, AveragePrice: decimal.Zero, CreatedAt: now}
 }
 
 func (s *Orders) enqueueOrder(ctx context.Context, tx ports.Tx, kind string, o domain.Order) error {

@@ -220,6 +220,12 @@ func noAccount(t Target) error {
 // account reads the targeted account, checking it is the user's.
 func (s *core) account(ctx context.Context, t Target) (domain.Account, error) {
 	a, err := s.store.GetAccount(ctx, t.ID())
+	return owned(t, a, err)
+}
+
+// owned checks that the account read for t (a, or err) is the user's: a
+// missing account and another user's are both noAccount.
+func owned(t Target, a domain.Account, err error) (domain.Account, error) {
 	if domain.IsCode(err, domain.CodeNotFound) || (err == nil && a.UserID != t.UserID) {
 		return domain.Account{}, noAccount(t)
 	}
@@ -230,10 +236,7 @@ func (s *core) account(ctx context.Context, t Target) (domain.Account, error) {
 // the user's.
 func lockAccount(ctx context.Context, tx ports.Tx, t Target) (domain.Account, error) {
 	a, err := tx.LockAccount(ctx, t.ID())
-	if domain.IsCode(err, domain.CodeNotFound) || (err == nil && a.UserID != t.UserID) {
-		return domain.Account{}, noAccount(t)
-	}
-	return a, err
+	return owned(t, a, err)
 }
 
 // page clamps a requested page size.
