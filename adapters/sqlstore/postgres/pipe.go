@@ -98,9 +98,7 @@ func newPipe(conn *pgx.Conn) *pipe {
 // each is run once on queries that queue its statement, then, once the
 // round trip is sent, again on queries that read its answer.
 func (p *pipe) Batch(ctx context.Context, reads ...func(context.Context, sqldb.Queries)) error {
-	if p.g != nil {
-		ctx = p.g.ctx
-	}
+	ctx = p.statementCtx(ctx)
 	if p.err != nil {
 		return p.err
 	}
@@ -125,17 +123,22 @@ func (p *pipe) Batch(ctx context.Context, reads ...func(context.Context, sqldb.Q
 // a read and a counted write go at once, with the queued writes ahead of
 // them.
 func (p *pipe) Start(ctx context.Context, op string, kind sqlstore.Kind) (context.Context, sqldb.Queries, error) {
-	if p.g != nil {
-		// A member's statements run under the group's deadline and not
-		// its caller's cancellation, which would break the connection
-		// the whole group runs on.
-		ctx = p.g.ctx
-	}
+	ctx = p.statementCtx(ctx)
 	if kind == sqlstore.Read || kind == sqlstore.Counted {
 		return ctx, p.nowQ, nil
 	}
 	p.op, p.mustChange = op, kind == sqlstore.MustChange
 	return ctx, p.laterQ, nil
+}
+
+// statementCtx is the context the transaction's statements run under: a
+// group member's run under the group's deadline and not its caller's
+// cancellation, which would break the connection the whole group runs on.
+func (p *pipe) statementCtx(ctx context.Context) context.Context {
+	if p.g != nil {
+		return p.g.ctx
+	}
+	return ctx
 }
 
 // Finish passes the answer on; a queued write's comes later.
@@ -426,11 +429,14 @@ func (r errRow) Scan(...any) error { return r.err }
 // errNoted is what a read noted for Batch answers the first time.
 var errNoted = errors.New("postgres: read queued for a batch")
 
+// errBatchWrite answers a write run through Batch, which takes reads only.
+var errBatchWrite = errors.New("postgres: a batch holds reads only")
+
 // noteDBTX queues a read for Batch.
 type noteDBTX struct{ p *pipe }
 
 func (d noteDBTX) Exec(context.Context, string, ...any) (pgconn.CommandTag, error) {
-	return pgconn.CommandTag{}, errors.New("postgres: a batch holds reads only")
+	return pgconn.CommandTag{}, errBatchWrite
 }
 
 func (d noteDBTX) Query(_ context.Context, sql string, args ...any) (pgx.Rows, error) {
@@ -448,7 +454,7 @@ func (d noteDBTX) QueryRow(_ context.Context, sql string, args ...any) pgx.Row {
 type answerDBTX struct{ p *pipe }
 
 func (d answerDBTX) Exec(context.Context, string, ...any) (pgconn.CommandTag, error) {
-	return pgconn.CommandTag{}, errors.New("postgres: a batch holds reads only")
+	return pgconn.CommandTag{}, errBatchWrite
 }
 
 func (d answerDBTX) Query(context.Context, string, ...any) (pgx.Rows, error) {
