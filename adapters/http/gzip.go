@@ -11,19 +11,19 @@ import (
 
 // A large page whose beginning is kept between requests (years of equity
 // history) is sent gzip-compressed by compressing that beginning once: a
-// DEFLATE stream may be cut, at a flush, into parts compressed
-// separately, as long as no part refers back into an earlier one. The
-// kept head is compressed and flushed to a byte boundary; each request
-// compresses only its own tail, as the stream's final part, and a gzip
-// trailer covers the whole: the CRC-32 of the head, kept, carried on over
-// the tail, and the total length.
+// DEFLATE stream may be cut, at a flush, into parts made separately, as
+// long as no part refers back into an earlier one. The kept head is
+// compressed and flushed to a byte boundary; each request adds only its
+// own tail, as the stream's final part (stored, not compressed), and a
+// gzip trailer covers the whole: the CRC-32 of the head, kept, carried on
+// over the tail, and the total length.
 
 // gzipHead is the compressed head of a gzip stream and what its trailer
 // needs to know of it.
 type gzipHead struct {
-	header, deflated []byte
-	crc              uint32
-	size             uint32
+	deflated []byte
+	crc      uint32
+	size     uint32
 }
 
 // gzipHeader is a member header without a name, time or extra fields
@@ -34,7 +34,7 @@ var gzipHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255}
 func compressHead(parts ...[]byte) gzipHead {
 	var b bytes.Buffer
 	w, _ := flate.NewWriter(&b, flate.DefaultCompression) // the level is valid
-	h := gzipHead{header: gzipHeader}
+	var h gzipHead
 	for _, p := range parts {
 		w.Write(p) // a bytes.Buffer does not fail
 		h.crc = crc32.Update(h.crc, crc32.IEEETable, p)
@@ -45,8 +45,8 @@ func compressHead(parts ...[]byte) gzipHead {
 	return h
 }
 
-// finish returns the whole gzip stream in pieces: the kept header and
-// head, then tail as the final part, then the trailer. The tail (a live
+// finish returns the whole gzip stream in pieces: the header and the
+// kept head, then tail as the final part, then the trailer. The tail (a live
 // point and the page's closing) is small and differs on every read, so it
 // goes as stored blocks, which cost no compressor.
 func (h gzipHead) finish(tail []byte) [][]byte {
@@ -70,7 +70,7 @@ func (h gzipHead) finish(tail []byte) [][]byte {
 	}
 	b = binary.LittleEndian.AppendUint32(b, crc32.Update(h.crc, crc32.IEEETable, tail))
 	b = binary.LittleEndian.AppendUint32(b, h.size+uint32(len(tail)))
-	return [][]byte{h.header, h.deflated, b}
+	return [][]byte{gzipHeader, h.deflated, b}
 }
 
 // maxStored is the most a stored block holds.
